@@ -1,0 +1,32 @@
+//! The chaos-engine state-file protocol, version 1.
+//!
+//! One small JSON file per target service says which failure that service
+//! should act out. The engine writes it; the target's request middleware
+//! reads it. This crate owns the three pieces both sides share and nothing
+//! else (no scheduling, no actors, no configuration):
+//!
+//! - [`record`]: the [`StateRecord`] JSON shape, the built-in modes and the
+//!   clear reasons;
+//! - [`write`]: [`write_atomic`], the only correct way to replace a state file
+//!   (temporary file in the same directory, fsync, rename, directory fsync);
+//! - [`read`]: [`read_state`], which never fails on bad content and tells a
+//!   healthy file, a missing one and an unreadable one apart.
+//!
+//! ```
+//! use chaos_state::{read_state, write_atomic, ClearReason, StateRecord};
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let path = dir.path().join("failure_state.json");
+//! let healthy = StateRecord::healthy("target-app", ClearReason::Startup, 1_704_617_310.5);
+//! write_atomic(&path, &healthy).unwrap();
+//! let seen = read_state(&path);
+//! assert!(!seen.is_failing_at(1_704_617_311.0));
+//! ```
+
+pub mod read;
+pub mod record;
+pub mod write;
+
+pub use read::{read_state, ReadOutcome};
+pub use record::{modes, ClearReason, FailureSpec, StateRecord, CLEARED_BY, INJECTED_BY};
+pub use write::{write_atomic, WriteError};

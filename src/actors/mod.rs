@@ -1,0 +1,23 @@
+//! The running engine: four kinds of actor on one actix system.
+//!
+//! ```text
+//! Supervisor ──starts──► TargetActor × N     one per target: its state file, its schedule
+//!                          │ NextPick ──────► WeightedPicker   one seeded stream per target
+//!                          │ Injected ──────► RecoveryActor    every active failure and its deadline
+//!                          ◄──── Recover ─────┘
+//! SIGTERM/SIGINT ─► Drain ─► Supervisor ─► Drain ─► every TargetActor (acks after writing healthy)
+//! ```
+//!
+//! Actors talk only by the typed messages defined next to the actor that
+//! handles them. Handlers never block beyond the small atomic write of one
+//! state file and never panic: errors are logged values.
+
+pub mod picker;
+pub mod recovery;
+pub mod supervisor;
+pub mod target;
+
+pub use picker::{NextPick, WeightedPicker};
+pub use recovery::{ActiveFailures, FailureEnded, Injected, RecoveryActor};
+pub use supervisor::{Drain, DrainReport, Supervisor};
+pub use target::{DrainTarget, Recover, TargetActor};

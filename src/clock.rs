@@ -1,0 +1,52 @@
+//! Wall-clock time, behind one abstraction.
+//!
+//! State files carry Unix timestamps (`timestamp`, `expires_at`). Everything
+//! that stamps a record asks a [`Clock`], so tests can use a fixed one.
+//! Scheduling (how long to wait) uses the async runtime's monotonic timer,
+//! which time-compressed schedules shrink instead of faking.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// A source of "now" as seconds since the Unix epoch.
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    /// Seconds since the Unix epoch, with sub-second precision.
+    fn unix_now(&self) -> f64;
+}
+
+/// The system clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn unix_now(&self) -> f64 {
+        // A system clock set before 1970 is reported as the epoch itself.
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .unwrap_or(0.0)
+    }
+}
+
+/// A clock that always says the same instant; for tests.
+#[derive(Debug, Clone, Copy)]
+pub struct FixedClock(pub f64);
+
+impl Clock for FixedClock {
+    fn unix_now(&self) -> f64 {
+        self.0
+    }
+}
+
+/// The shared clock handle actors and commands hold.
+pub type SharedClock = Arc<dyn Clock>;
+
+/// The system clock as a shared handle.
+pub fn system_clock() -> SharedClock {
+    Arc::new(SystemClock)
+}
+
+/// Rounds a timestamp to milliseconds so files stay short and readable.
+pub fn round_millis(seconds: f64) -> f64 {
+    (seconds * 1000.0).round() / 1000.0
+}

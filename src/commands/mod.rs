@@ -1,0 +1,92 @@
+//! One module per command. Each `execute` returns the process exit code and
+//! prints configuration errors as `error: <origin>: <message>` (exit 2).
+//!
+//! The one-shot commands (`inject`, `clear`, `status`) use the same
+//! state-file module as the daemon; they are not a second implementation.
+
+pub mod clear;
+pub mod inject;
+pub mod preview;
+pub mod run;
+pub mod status;
+pub mod validate;
+
+use std::process::ExitCode;
+
+use crate::cli::{ConfigArgs, EXIT_USAGE};
+use crate::config::{self, ConfigInputs, Settings, TargetSettings};
+
+/// Loads and validates the configuration, or prints why not.
+pub fn load_settings(args: &ConfigArgs) -> Result<Settings, ExitCode> {
+    config::load(&ConfigInputs::from_process(args.flag_values())).map_err(|err| usage_error(&err))
+}
+
+/// Like [`load_settings`], for commands where `--state-file` cannot also
+/// select a target: giving it with `--targets` is an error.
+pub fn load_settings_without_selector(args: &ConfigArgs) -> Result<Settings, ExitCode> {
+    let settings = load_settings(args)?;
+    if let Some(path) = &settings.state_file_selector {
+        return Err(usage_error(&format!(
+            "--state-file {}: cannot be combined with --targets (the targets file names every state file)",
+            path.display()
+        )));
+    }
+    Ok(settings)
+}
+
+/// Prints `error: {message}` to standard error; returns exit code 2.
+pub fn usage_error(message: &dyn std::fmt::Display) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(EXIT_USAGE)
+}
+
+/// The targets a one-shot command acts on: `--target NAME`, or the one
+/// whose state file is `--state-file` (with `--targets`), or every target
+/// when `all`, or the only target.
+pub fn select_targets<'a>(
+    settings: &'a Settings,
+    target: Option<&str>,
+    all: bool,
+) -> Result<Vec<&'a TargetSettings>, ExitCode> {
+    if all {
+        return Ok(settings.targets.iter().collect());
+    }
+    if let Some(name) = target {
+        return match settings.target(name) {
+            Some(found) => Ok(vec![found]),
+            None => Err(usage_error(&format!(
+                "--target {name}: no such target (configured: {})",
+                target_names(settings)
+            ))),
+        };
+    }
+    if let Some(path) = &settings.state_file_selector {
+        let wanted = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+        let found = settings.targets.iter().find(|t| {
+            std::path::absolute(&t.state_file).unwrap_or_else(|_| t.state_file.clone()) == wanted
+        });
+        return match found {
+            Some(found) => Ok(vec![found]),
+            None => Err(usage_error(&format!(
+                "--state-file {}: no configured target uses this file",
+                path.display()
+            ))),
+        };
+    }
+    match settings.targets.as_slice() {
+        [only] => Ok(vec![only]),
+        _ => Err(usage_error(&format!(
+            "several targets are configured ({}); choose one with --target NAME",
+            target_names(settings)
+        ))),
+    }
+}
+
+fn target_names(settings: &Settings) -> String {
+    settings
+        .targets
+        .iter()
+        .map(|t| t.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}

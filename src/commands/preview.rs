@@ -1,0 +1,59 @@
+//! `chaos-engine preview`: the next N picks per target for a seed. Uses the
+//! same [`PickStream`] as the daemon, so with the same seed `run` injects
+//! exactly these, in this order. Writes nothing.
+
+use std::process::ExitCode;
+
+use crate::cli::PreviewArgs;
+use crate::picker::{random_seed, PickStream};
+
+/// Prints the picks; exit 2 on bad configuration or an unknown target.
+pub fn execute(args: &PreviewArgs) -> ExitCode {
+    let settings = match super::load_settings_without_selector(&args.config) {
+        Ok(settings) => settings,
+        Err(code) => return code,
+    };
+    let targets = match args.target.as_deref() {
+        Some(name) => match super::select_targets(&settings, Some(name), false) {
+            Ok(targets) => targets,
+            Err(code) => return code,
+        },
+        None => settings.targets.iter().collect(),
+    };
+    let seed = settings.seed.unwrap_or_else(random_seed);
+    if !args.json {
+        let note = if settings.seed.is_some() {
+            ""
+        } else {
+            " (random: pass --seed to fix it)"
+        };
+        println!("seed {seed}{note}");
+    }
+    for target in targets {
+        let mut stream = PickStream::new(seed, &target.name, &target.catalogue);
+        if !args.json {
+            println!("{}:", target.name);
+        }
+        for n in 1..=args.count {
+            let pick = stream.next_pick();
+            if args.json {
+                let line = serde_json::json!({
+                    "n": n,
+                    "target": target.name,
+                    "scenario": pick.scenario,
+                    "mode": pick.mode,
+                    "delay": pick.delay,
+                });
+                println!("{line}");
+            } else {
+                let delay = if pick.delay > 0 {
+                    format!(" ({}s)", pick.delay)
+                } else {
+                    String::new()
+                };
+                println!("  {n:>4}. {} [{}]{delay}", pick.scenario, pick.mode);
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}

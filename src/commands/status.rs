@@ -1,0 +1,99 @@
+//! `chaos-engine status`: what each target's state file says now: mode,
+//! scenario, age and time until it expires. Reads only.
+
+use std::process::ExitCode;
+
+use chaos_state::{read_state, ReadOutcome};
+use serde_json::json;
+
+use crate::cli::StatusArgs;
+use crate::clock::{Clock, SystemClock};
+use crate::config::TargetSettings;
+
+/// Prints one line (or JSON object) per target.
+pub fn execute(args: &StatusArgs) -> ExitCode {
+    let settings = match super::load_settings_without_selector(&args.config) {
+        Ok(settings) => settings,
+        Err(code) => return code,
+    };
+    let now = SystemClock.unix_now();
+    for target in &settings.targets {
+        let outcome = read_state(&target.state_file);
+        if args.json {
+            println!("{}", status_json(target, &outcome, now));
+        } else {
+            println!("{}", status_line(target, &outcome, now));
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn status_json(target: &TargetSettings, outcome: &ReadOutcome, now: f64) -> serde_json::Value {
+    let mut value = json!({
+        "target": target.name,
+        "state_file": target.state_file.display().to_string(),
+        "failing": outcome.is_failing_at(now),
+    });
+    match outcome {
+        ReadOutcome::Missing => {
+            value["mode"] = json!("healthy");
+            value["note"] = json!("no state file (reads as healthy)");
+        }
+        ReadOutcome::Unreadable(err) => {
+            value["mode"] = json!("healthy");
+            value["note"] = json!(format!("unreadable (reads as healthy): {err}"));
+        }
+        ReadOutcome::Record(record) => {
+            value["mode"] = json!(record.mode);
+            value["delay"] = json!(record.delay);
+            value["scenario"] = json!(record.scenario);
+            value["id"] = json!(record.id);
+            value["reason"] = json!(record.reason);
+            value["timestamp"] = json!(record.timestamp);
+            value["age_secs"] = json!(round_tenths(now - record.timestamp));
+            value["expires_at"] = json!(record.expires_at);
+            value["expires_in_secs"] = json!(record.expires_at.map(|at| round_tenths(at - now)));
+        }
+    }
+    value
+}
+
+fn status_line(target: &TargetSettings, outcome: &ReadOutcome, now: f64) -> String {
+    let file = target.state_file.display();
+    match outcome {
+        ReadOutcome::Missing => format!("{}: healthy (no state file at {file})", target.name),
+        ReadOutcome::Unreadable(err) => {
+            format!(
+                "{}: healthy (unreadable state file {file}: {err})",
+                target.name
+            )
+        }
+        ReadOutcome::Record(record) => {
+            let mut line = format!("{}: {}", target.name, record.mode);
+            if let Some(scenario) = &record.scenario {
+                line.push_str(&format!(" ({scenario})"));
+            }
+            if record.delay > 0 {
+                line.push_str(&format!(", delay {}s", record.delay));
+            }
+            if let Some(reason) = &record.reason {
+                line.push_str(&format!(", reason {reason}"));
+            }
+            line.push_str(&format!(", age {:.1}s", now - record.timestamp));
+            match record.expires_at {
+                Some(at) if at > now => line.push_str(&format!(", expires in {:.1}s", at - now)),
+                Some(_) => line.push_str(", expired (reads as healthy)"),
+                None => {}
+            }
+            if let Some(id) = &record.id {
+                line.push_str(&format!(", id {id}"));
+            }
+            line.push_str(&format!(" [{file}]"));
+            line
+        }
+    }
+}
+
+fn round_tenths(seconds: f64) -> f64 {
+    (seconds * 10.0).round() / 10.0
+}

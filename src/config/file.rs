@@ -1,0 +1,269 @@
+//! The targets file (`targets.yaml`) as written, before validation.
+//!
+//! Unknown and duplicate keys are rejected by serde (`deny_unknown_fields`
+//! and derived duplicate-field checks); errors carry the key path and the
+//! line and column. Semantic checks live in [`super::load`].
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::duration::deserialize_optional;
+use super::error::{ConfigError, Origin};
+use super::locate::KeyLocations;
+
+/// The whole file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetsFile {
+    /// Values every target inherits unless it sets its own.
+    #[serde(default)]
+    pub defaults: FileDefaults,
+    /// Engine-wide safety settings.
+    #[serde(default)]
+    pub policy: FilePolicy,
+    /// The targets; at least one.
+    pub targets: Vec<FileTarget>,
+}
+
+/// `defaults:`; every key optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileDefaults {
+    /// Start-to-start time between injections.
+    #[serde(default, deserialize_with = "deserialize_optional")]
+    pub interval: Option<Duration>,
+    /// How long a failure lasts.
+    #[serde(default, deserialize_with = "deserialize_optional")]
+    pub recovery: Option<Duration>,
+    /// Wait before the first injection.
+    #[serde(default, deserialize_with = "deserialize_optional")]
+    pub startup_wait: Option<Duration>,
+    /// Replaces the built-in catalogue.
+    pub scenarios: Option<Vec<FileScenario>>,
+}
+
+/// `policy:`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilePolicy {
+    /// The safety floor under every interval; 0 turns it off.
+    #[serde(default, deserialize_with = "deserialize_optional")]
+    pub min_interval: Option<Duration>,
+}
+
+/// One entry of `targets:`; any `defaults` key may be set here too.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileTarget {
+    /// Unique name, used in logs and state files.
+    pub name: String,
+    /// The state file this target's app reads. Relative paths are relative
+    /// to the targets file's directory.
+    pub state_file: PathBuf,
+    /// Overrides `defaults.interval`.
+    #[serde(default, deserialize_with = "deserialize_optional")]
+    pub interval: Option<Duration>,
+    /// Overrides `defaults.recovery`.
+    #[serde(default, deserialize_with = "deserialize_optional")]
+    pub recovery: Option<Duration>,
+    /// Overrides `defaults.startup_wait`.
+    #[serde(default, deserialize_with = "deserialize_optional")]
+    pub startup_wait: Option<Duration>,
+    /// Overrides `defaults.scenarios`.
+    pub scenarios: Option<Vec<FileScenario>>,
+}
+
+/// One scenario.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileScenario {
+    /// Name shown in logs, e.g. `SLOWDOWN`.
+    pub name: String,
+    /// Mode written to the state file.
+    pub mode: String,
+    /// Relative weight.
+    pub weight: f64,
+    /// Inclusive delay range in whole seconds; defaults to 10..=30 for `slow`.
+    pub delay: Option<FileDelay>,
+}
+
+/// `delay: { min: 10, max: 30 }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileDelay {
+    /// Smallest delay, seconds.
+    pub min: u64,
+    /// Largest delay, seconds, inclusive.
+    pub max: u64,
+}
+
+/// A parsed targets file with the positions of its keys.
+#[derive(Debug)]
+pub struct ParsedFile {
+    /// The file as the user named it (used in error messages).
+    pub path: PathBuf,
+    /// The parsed content.
+    pub content: TargetsFile,
+    /// Where each key is.
+    pub locations: KeyLocations,
+}
+
+impl ParsedFile {
+    /// The origin of `key` in this file, with its line and column if known.
+    pub fn origin(&self, key: &str) -> Origin {
+        let position = self.locations.get(key);
+        Origin::File {
+            file: self.path.clone(),
+            line: position.map(|p| p.0),
+            column: position.map(|p| p.1),
+            key: key.to_owned(),
+        }
+    }
+
+    /// The directory relative state files are resolved against.
+    pub fn base_dir(&self) -> &Path {
+        match self.path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        }
+    }
+}
+
+/// Reads and parses the targets file at `path`. `origin` names where the
+/// path came from, for the error when the file cannot be read.
+pub fn read_targets_file(path: &Path, origin: Origin) -> Result<ParsedFile, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|err| {
+        ConfigError::new(origin, format!("cannot read {}: {err}", path.display()))
+    })?;
+    parse_targets_file(path, &text)
+}
+
+/// Parses targets-file text; `path` is only used in messages.
+pub fn parse_targets_file(path: &Path, text: &str) -> Result<ParsedFile, ConfigError> {
+    let deserializer = yaml_serde::Deserializer::from_str(text);
+    match serde_path_to_error::deserialize::<_, TargetsFile>(deserializer) {
+        Ok(content) => Ok(ParsedFile {
+            path: path.to_owned(),
+            content,
+            locations: KeyLocations::index(text),
+        }),
+        Err(err) => {
+            let key = err.path().to_string();
+            let key = if key == "." { String::new() } else { key };
+            let inner = err.into_inner();
+            let location = inner.location();
+            let mut message = inner.to_string();
+            if let Some(at) = &location {
+                let suffix = format!(" at line {} column {}", at.line(), at.column());
+                if let Some(stripped) = message.strip_suffix(&suffix) {
+                    message = stripped.to_owned();
+                }
+            }
+            // yaml_serde prefixes the path of the enclosing value; the key
+            // path in front of the message already says it.
+            if let Some((head, rest)) = message.split_once(": ") {
+                if !head.contains(' ') && key.starts_with(head) {
+                    message = rest.to_owned();
+                }
+            }
+            Err(ConfigError::new(
+                Origin::File {
+                    file: path.to_owned(),
+                    line: location.as_ref().map(|at| at.line()),
+                    column: location.as_ref().map(|at| at.column()),
+                    key,
+                },
+                message,
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error_of(text: &str) -> String {
+        parse_targets_file(Path::new("targets.yaml"), text)
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn parses_the_contract_example() {
+        let text = "\
+defaults:
+  interval: 180s
+  recovery: 30s
+  startup_wait: 60s
+  scenarios:
+    - { name: CRASH, mode: crash, weight: 0.30 }
+    - { name: SLOWDOWN, mode: slow, weight: 0.40, delay: { min: 10, max: 30 } }
+    - { name: CONFIG_ERROR, mode: config_error, weight: 0.30 }
+policy:
+  min_interval: 60s
+targets:
+  - name: target-app
+    state_file: /tmp/failure_state.json
+  - name: target-db
+    state_file: /tmp/db_failure_state.json
+    interval: 300s
+    scenarios:
+      - { name: NETWORK_PARTITION, mode: network_partition, weight: 1 }
+";
+        let parsed = parse_targets_file(Path::new("targets.yaml"), text).unwrap();
+        let file = &parsed.content;
+        assert_eq!(file.defaults.interval, Some(Duration::from_secs(180)));
+        assert_eq!(file.policy.min_interval, Some(Duration::from_secs(60)));
+        assert_eq!(file.targets.len(), 2);
+        assert_eq!(file.targets[1].interval, Some(Duration::from_secs(300)));
+        assert_eq!(
+            file.defaults.scenarios.as_ref().unwrap()[1]
+                .delay
+                .as_ref()
+                .unwrap()
+                .max,
+            30
+        );
+        assert_eq!(
+            parsed.origin("targets[1].interval").to_string(),
+            "targets.yaml:16:5: targets[1].interval"
+        );
+    }
+
+    #[test]
+    fn unknown_key_names_path_line_and_column() {
+        let err = error_of("targets:\n  - name: a\n    state_file: /tmp/a\n    intervl: 5\n");
+        assert!(
+            err.starts_with("targets.yaml:4:5: targets[0].intervl: unknown field `intervl`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn duplicate_key_is_rejected() {
+        let err = error_of("targets:\n  - name: a\n    name: b\n    state_file: /tmp/a\n");
+        assert!(
+            err.starts_with("targets.yaml:2:5: targets[0]: duplicate field `name`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn bad_duration_is_located() {
+        let err = error_of("defaults:\n  interval: soon\ntargets: []\n");
+        assert!(
+            err.starts_with("targets.yaml:2:13: defaults.interval: invalid duration `soon`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn missing_targets_and_syntax_errors() {
+        assert!(error_of("defaults: {}\n").contains("missing field `targets`"));
+        let err = error_of("targets:\n  - name: [unclosed\n");
+        assert!(err.starts_with("targets.yaml:"), "{err}");
+    }
+}

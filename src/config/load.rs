@@ -1,0 +1,504 @@
+//! Merging the sources of configuration and validating the result.
+
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+use std::time::Duration;
+
+use super::duration::{format_duration, parse_duration};
+use super::error::{ConfigError, Origin};
+use super::file::{read_targets_file, FileScenario, ParsedFile};
+use super::{
+    ConfigInputs, LogFormat, Settings, TargetSettings, DEFAULT_INTERVAL, DEFAULT_MIN_INTERVAL,
+    DEFAULT_RECOVERY, DEFAULT_STARTUP_WAIT, DEFAULT_STATE_FILE, DEFAULT_TARGET_NAME,
+};
+use crate::scenario::{Catalogue, DelayRange, Scenario, DEFAULT_SLOW_DELAY};
+
+/// A value and where it came from.
+#[derive(Debug, Clone)]
+struct Sourced<T> {
+    value: T,
+    origin: Origin,
+}
+
+/// Builds validated [`Settings`] from `inputs` (see the module docs of
+/// [`super`] for precedence). Reads the targets file and checks the state
+/// files' directories; writes nothing.
+pub fn load(inputs: &ConfigInputs) -> Result<Settings, ConfigError> {
+    let raw = RawValues::new(inputs);
+
+    let enabled = match raw.get("--enabled", "CHAOS_ENABLED") {
+        Some(v) => parse_bool(&v.value).map_err(|m| ConfigError::new(v.origin, m))?,
+        None => true,
+    };
+    let dry_run = if inputs.flags.dry_run {
+        true
+    } else {
+        match raw.get("--dry-run", "CHAOS_DRY_RUN") {
+            Some(v) => parse_bool(&v.value).map_err(|m| ConfigError::new(v.origin, m))?,
+            None => false,
+        }
+    };
+    let seed = match raw.get("--seed", "CHAOS_SEED") {
+        Some(v) => Some(v.value.trim().parse::<u64>().map_err(|_| {
+            ConfigError::new(
+                v.origin,
+                format!(
+                    "seed must be a whole number from 0 to 2^64-1, got `{}`",
+                    v.value
+                ),
+            )
+        })?),
+        None => None,
+    };
+    let log_format = match raw.get("--log-format", "CHAOS_LOG_FORMAT") {
+        Some(v) => match v.value.trim().to_ascii_lowercase().as_str() {
+            "text" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            other => {
+                return Err(ConfigError::new(
+                    v.origin,
+                    format!("log format must be `text` or `json`, got `{other}`"),
+                ))
+            }
+        },
+        None => LogFormat::Text,
+    };
+
+    let targets_path = raw.get("--targets", "CHAOS_TARGETS_FILE");
+    let file = match &targets_path {
+        Some(path) => Some(read_targets_file(
+            Path::new(&path.value),
+            path.origin.clone(),
+        )?),
+        None => None,
+    };
+
+    let interval = raw.duration("--interval", "CHAOS_INTERVAL")?;
+    let recovery = raw.duration("--recovery", "CHAOS_RECOVERY_PERIOD")?;
+    let startup_wait = raw.duration("--startup-wait", "CHAOS_STARTUP_WAIT")?;
+    let min_interval = raw.duration("--min-interval", "CHAOS_MIN_INTERVAL")?;
+
+    let file_value = |value: Option<Duration>, key: &str| {
+        value.zip(file.as_ref()).map(|(value, file)| Sourced {
+            value,
+            origin: file.origin(key),
+        })
+    };
+    let defaults = Defaults {
+        interval: interval
+            .or_else(|| {
+                file_value(
+                    file.as_ref().and_then(|f| f.content.defaults.interval),
+                    "defaults.interval",
+                )
+            })
+            .unwrap_or(Sourced {
+                value: DEFAULT_INTERVAL,
+                origin: Origin::BuiltIn("interval"),
+            }),
+        recovery: recovery
+            .or_else(|| {
+                file_value(
+                    file.as_ref().and_then(|f| f.content.defaults.recovery),
+                    "defaults.recovery",
+                )
+            })
+            .unwrap_or(Sourced {
+                value: DEFAULT_RECOVERY,
+                origin: Origin::BuiltIn("recovery"),
+            }),
+        startup_wait: startup_wait
+            .or_else(|| {
+                file_value(
+                    file.as_ref().and_then(|f| f.content.defaults.startup_wait),
+                    "defaults.startup_wait",
+                )
+            })
+            .unwrap_or(Sourced {
+                value: DEFAULT_STARTUP_WAIT,
+                origin: Origin::BuiltIn("startup_wait"),
+            }),
+    };
+    let min_interval = min_interval
+        .or_else(|| {
+            file_value(
+                file.as_ref().and_then(|f| f.content.policy.min_interval),
+                "policy.min_interval",
+            )
+        })
+        .unwrap_or(Sourced {
+            value: DEFAULT_MIN_INTERVAL,
+            origin: Origin::BuiltIn("min_interval"),
+        });
+
+    let state_file_flag = raw.get("--state-file", "FAILURE_STATE_FILE");
+    let (targets, state_file_selector) = match &file {
+        Some(file) => {
+            // With a targets file, FAILURE_STATE_FILE from the environment is
+            // ignored (the file names every state file); the flag is kept as a
+            // target selector for `inject` and `clear`.
+            let selector = inputs.flags.state_file.clone();
+            (targets_from_file(file, &defaults)?, selector)
+        }
+        None => {
+            let state_file = state_file_flag.unwrap_or(Sourced {
+                value: DEFAULT_STATE_FILE.to_owned(),
+                origin: Origin::BuiltIn("state_file"),
+            });
+            let target = RawTarget {
+                name: DEFAULT_TARGET_NAME.to_owned(),
+                name_origin: Origin::BuiltIn("target name"),
+                state_file: Sourced {
+                    value: PathBuf::from(&state_file.value),
+                    origin: state_file.origin,
+                },
+                interval: defaults.interval.clone(),
+                recovery: defaults.recovery.clone(),
+                startup_wait: defaults.startup_wait.clone(),
+                catalogue: Catalogue::default_catalogue(),
+            };
+            (vec![target], None)
+        }
+    };
+
+    let targets = validate_targets(targets, &min_interval)?;
+    Ok(Settings {
+        enabled,
+        dry_run,
+        seed,
+        min_interval: min_interval.value,
+        log_format,
+        targets_file: targets_path.map(|p| PathBuf::from(p.value)),
+        state_file_selector,
+        targets,
+    })
+}
+
+/// Flag and environment values, flag first.
+struct RawValues<'a> {
+    inputs: &'a ConfigInputs,
+}
+
+impl<'a> RawValues<'a> {
+    fn new(inputs: &'a ConfigInputs) -> Self {
+        RawValues { inputs }
+    }
+
+    fn flag(&self, flag: &str) -> Option<String> {
+        let f = &self.inputs.flags;
+        let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.to_string_lossy().into_owned());
+        match flag {
+            "--targets" => path(&f.targets),
+            "--state-file" => path(&f.state_file),
+            "--interval" => f.interval.clone(),
+            "--recovery" => f.recovery.clone(),
+            "--startup-wait" => f.startup_wait.clone(),
+            "--min-interval" => f.min_interval.clone(),
+            "--enabled" => f.enabled.clone(),
+            "--seed" => f.seed.clone(),
+            "--log-format" => f.log_format.clone(),
+            _ => None,
+        }
+    }
+
+    fn get(&self, flag: &'static str, env: &'static str) -> Option<Sourced<String>> {
+        if let Some(value) = self.flag(flag) {
+            return Some(Sourced {
+                value,
+                origin: Origin::Flag(flag),
+            });
+        }
+        self.inputs
+            .env
+            .get(env)
+            .filter(|v| !v.trim().is_empty())
+            .map(|value| Sourced {
+                value: value.clone(),
+                origin: Origin::Env(env),
+            })
+    }
+
+    fn duration(
+        &self,
+        flag: &'static str,
+        env: &'static str,
+    ) -> Result<Option<Sourced<Duration>>, ConfigError> {
+        match self.get(flag, env) {
+            Some(v) => parse_duration(&v.value)
+                .map(|value| {
+                    Some(Sourced {
+                        value,
+                        origin: v.origin.clone(),
+                    })
+                })
+                .map_err(|m| ConfigError::new(v.origin, m)),
+            None => Ok(None),
+        }
+    }
+}
+
+/// `true/false`, `1/0`, `yes/no`, any case.
+pub fn parse_bool(text: &str) -> Result<bool, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" => Ok(true),
+        "false" | "0" | "no" => Ok(false),
+        _ => Err(format!(
+            "expected true/false, 1/0 or yes/no, got `{}`",
+            text.trim()
+        )),
+    }
+}
+
+/// The defaults every target inherits, with where each came from.
+struct Defaults {
+    interval: Sourced<Duration>,
+    recovery: Sourced<Duration>,
+    startup_wait: Sourced<Duration>,
+}
+
+/// A target before cross-target validation.
+struct RawTarget {
+    name: String,
+    name_origin: Origin,
+    state_file: Sourced<PathBuf>,
+    interval: Sourced<Duration>,
+    recovery: Sourced<Duration>,
+    startup_wait: Sourced<Duration>,
+    catalogue: Catalogue,
+}
+
+fn targets_from_file(
+    file: &ParsedFile,
+    defaults: &Defaults,
+) -> Result<Vec<RawTarget>, ConfigError> {
+    let content = &file.content;
+    if content.targets.is_empty() {
+        return Err(ConfigError::new(
+            file.origin("targets"),
+            "no targets: list at least one (name and state_file)",
+        ));
+    }
+    let default_catalogue = match &content.defaults.scenarios {
+        Some(scenarios) => catalogue_from_file(file, "defaults.scenarios", scenarios)?,
+        None => Catalogue::default_catalogue(),
+    };
+    let mut targets = Vec::with_capacity(content.targets.len());
+    for (index, target) in content.targets.iter().enumerate() {
+        let key = |name: &str| format!("targets[{index}].{name}");
+        let sourced = |value: Option<Duration>, name: &str, default: &Sourced<Duration>| match value
+        {
+            Some(value) => Sourced {
+                value,
+                origin: file.origin(&key(name)),
+            },
+            None => default.clone(),
+        };
+        let catalogue = match &target.scenarios {
+            Some(scenarios) => catalogue_from_file(file, &key("scenarios"), scenarios)?,
+            None => default_catalogue.clone(),
+        };
+        let state_file = if target.state_file.is_relative() {
+            file.base_dir().join(&target.state_file)
+        } else {
+            target.state_file.clone()
+        };
+        targets.push(RawTarget {
+            name: target.name.clone(),
+            name_origin: file.origin(&key("name")),
+            state_file: Sourced {
+                value: state_file,
+                origin: file.origin(&key("state_file")),
+            },
+            interval: sourced(target.interval, "interval", &defaults.interval),
+            recovery: sourced(target.recovery, "recovery", &defaults.recovery),
+            startup_wait: sourced(target.startup_wait, "startup_wait", &defaults.startup_wait),
+            catalogue,
+        });
+    }
+    Ok(targets)
+}
+
+fn catalogue_from_file(
+    file: &ParsedFile,
+    key: &str,
+    scenarios: &[FileScenario],
+) -> Result<Catalogue, ConfigError> {
+    let converted = scenarios
+        .iter()
+        .map(|s| Scenario {
+            name: s.name.clone(),
+            mode: s.mode.clone(),
+            weight: s.weight,
+            delay: match &s.delay {
+                Some(delay) => Some(DelayRange {
+                    min: delay.min,
+                    max: delay.max,
+                }),
+                None if s.mode == chaos_state::modes::SLOW => Some(DEFAULT_SLOW_DELAY),
+                None => None,
+            },
+        })
+        .collect();
+    Catalogue::new(converted).map_err(|err| {
+        let at = match (err.index, err.key) {
+            (Some(index), Some(field)) => format!("{key}[{index}].{field}"),
+            (Some(index), None) => format!("{key}[{index}]"),
+            _ => key.to_owned(),
+        };
+        ConfigError::new(file.origin(&at), err.message)
+    })
+}
+
+fn validate_targets(
+    raw: Vec<RawTarget>,
+    min_interval: &Sourced<Duration>,
+) -> Result<Vec<TargetSettings>, ConfigError> {
+    let mut names: HashMap<&str, usize> = HashMap::new();
+    let mut files: HashMap<PathBuf, usize> = HashMap::new();
+    for (index, target) in raw.iter().enumerate() {
+        if target.name.trim().is_empty() || target.name.chars().any(char::is_control) {
+            return Err(ConfigError::new(
+                target.name_origin.clone(),
+                "a target name must be non-empty printable text",
+            ));
+        }
+        if let Some(first) = names.insert(&target.name, index) {
+            return Err(ConfigError::new(
+                target.name_origin.clone(),
+                format!(
+                    "duplicate target name {} (also targets[{first}])",
+                    target.name
+                ),
+            ));
+        }
+        check_timing(target, min_interval)?;
+        check_state_file(&target.state_file)?;
+        if let Some(first) = files.insert(comparable_path(&target.state_file.value), index) {
+            return Err(ConfigError::new(
+                target.state_file.origin.clone(),
+                format!(
+                    "same file as targets[{first}] ({})",
+                    raw[first].state_file.value.display()
+                ),
+            ));
+        }
+    }
+    Ok(raw
+        .into_iter()
+        .map(|t| TargetSettings {
+            name: t.name,
+            state_file: t.state_file.value,
+            interval: t.interval.value,
+            recovery: t.recovery.value,
+            startup_wait: t.startup_wait.value,
+            catalogue: t.catalogue,
+        })
+        .collect())
+}
+
+fn check_timing(target: &RawTarget, min_interval: &Sourced<Duration>) -> Result<(), ConfigError> {
+    let (interval, recovery) = (&target.interval, &target.recovery);
+    if interval.value.is_zero() {
+        return Err(ConfigError::new(
+            interval.origin.clone(),
+            "interval must be greater than 0",
+        ));
+    }
+    if recovery.value.is_zero() {
+        return Err(ConfigError::new(
+            recovery.origin.clone(),
+            "recovery must be greater than 0",
+        ));
+    }
+    if recovery.value >= interval.value {
+        return Err(ConfigError::new(
+            recovery.origin.clone(),
+            format!(
+                "recovery {} must be shorter than the interval {} of target {} (interval set by {})",
+                format_duration(recovery.value),
+                format_duration(interval.value),
+                target.name,
+                interval.origin.describe()
+            ),
+        ));
+    }
+    if interval.value < min_interval.value {
+        return Err(ConfigError::new(
+            interval.origin.clone(),
+            format!(
+                "interval {} of target {} is below the safety floor min_interval {} (set by {}); \
+                 raise the interval or lower the floor (0 turns it off)",
+                format_duration(interval.value),
+                target.name,
+                format_duration(min_interval.value),
+                min_interval.origin.describe()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The state file's directory must exist and be writable, and the path must
+/// not be a directory. Checks only; creates nothing.
+fn check_state_file(state_file: &Sourced<PathBuf>) -> Result<(), ConfigError> {
+    let path = &state_file.value;
+    let fail = |message: String| Err(ConfigError::new(state_file.origin.clone(), message));
+    if path.as_os_str().is_empty() || path.file_name().is_none() {
+        return fail(format!("`{}` is not a file path", path.display()));
+    }
+    if path.is_dir() {
+        return fail(format!("{} is a directory, not a file", path.display()));
+    }
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    match std::fs::metadata(dir) {
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return fail(format!("directory {} does not exist", dir.display()))
+        }
+        Err(err) => return fail(format!("directory {}: {err}", dir.display())),
+        Ok(meta) if !meta.is_dir() => return fail(format!("{} is not a directory", dir.display())),
+        Ok(_) => {}
+    }
+    let access = rustix::fs::Access::WRITE_OK | rustix::fs::Access::EXEC_OK;
+    if let Err(err) = rustix::fs::access(dir, access) {
+        return fail(format!(
+            "directory {} is not writable: {}",
+            dir.display(),
+            std::io::Error::from(err)
+        ));
+    }
+    Ok(())
+}
+
+/// A path two spellings of one file map to: absolute, `.`/`..` resolved,
+/// with the directory's symlinks resolved when it exists.
+fn comparable_path(path: &Path) -> PathBuf {
+    let absolute = if path.is_relative() {
+        std::env::current_dir()
+            .map(|cwd| cwd.join(path))
+            .unwrap_or_else(|_| path.to_owned())
+    } else {
+        path.to_owned()
+    };
+    let mut lexical = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                lexical.pop();
+            }
+            other => lexical.push(other),
+        }
+    }
+    match (lexical.parent(), lexical.file_name()) {
+        (Some(dir), Some(name)) => std::fs::canonicalize(dir)
+            .map(|dir| dir.join(name))
+            .unwrap_or(lexical.clone()),
+        _ => lexical,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,29 @@
+//! chaos-engine: injects weighted, scheduled failures into target services
+//! through small JSON state files, then recovers them.
+//!
+//! Map of the crate:
+//!
+//! - [`config`]: flags, environment, `targets.yaml` and defaults merged into
+//!   validated [`config::Settings`]; every bad value becomes a
+//!   [`config::ConfigError`] naming where it came from.
+//! - [`scenario`]: scenarios and the weighted [`scenario::Catalogue`].
+//! - [`picker`]: reproducible per-target random streams ([`picker::PickStream`]).
+//! - [`actors`]: the running engine: Supervisor, TargetActor, WeightedPicker,
+//!   RecoveryActor, talking by typed messages.
+//! - [`clock`]: wall-clock time for state-file timestamps.
+//! - [`logging`]: text or JSON log output.
+//! - [`cli`] and [`commands`]: the command line and one module per command.
+//!
+//! The state-file protocol itself (record types, atomic writer, reader) is
+//! the `chaos-state` crate, re-exported as [`state`].
+
+pub mod actors;
+pub mod cli;
+pub mod clock;
+pub mod commands;
+pub mod config;
+pub mod logging;
+pub mod picker;
+pub mod scenario;
+
+pub use chaos_state as state;

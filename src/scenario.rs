@@ -1,0 +1,294 @@
+//! Scenarios and the weighted catalogue a target picks from.
+//!
+//! A [`Catalogue`] can only be built from valid scenarios (finite weights
+//! >= 0, at least one > 0, `delay.min <= delay.max`, unique names), so code
+//! past configuration never meets an invalid one. Randomness lives in
+//! [`crate::picker`], not here.
+
+use chaos_state::modes;
+use rand::distr::weighted::WeightedIndex;
+
+/// An inclusive range of whole seconds a delay is drawn from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DelayRange {
+    /// Smallest delay, seconds.
+    pub min: u64,
+    /// Largest delay, seconds (inclusive).
+    pub max: u64,
+}
+
+/// The `slow` mode's default range: 10 to 30 seconds inclusive.
+pub const DEFAULT_SLOW_DELAY: DelayRange = DelayRange { min: 10, max: 30 };
+
+/// One kind of failure a target can be given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// Upper-case name used in logs, e.g. `SLOWDOWN`.
+    pub name: String,
+    /// The mode written to the state file, e.g. `slow`.
+    pub mode: String,
+    /// Relative weight, finite and >= 0.
+    pub weight: f64,
+    /// Where a delay is drawn from; `None` writes `delay: 0`.
+    pub delay: Option<DelayRange>,
+}
+
+/// A validated, non-empty list of scenarios with at least one positive weight.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Catalogue {
+    scenarios: Vec<Scenario>,
+    /// Built once from the validated weights; the picker samples it.
+    index: WeightedIndex<f64>,
+}
+
+/// Why a list of scenarios is not a valid catalogue. `index` is the
+/// offending scenario's position, when one is to blame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CatalogueError {
+    /// Position of the scenario at fault, if a single one is.
+    pub index: Option<usize>,
+    /// The key at fault inside that scenario (`weight`, `delay`, `mode`, `name`).
+    pub key: Option<&'static str>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl Catalogue {
+    /// The built-in catalogue: CRASH 0.30, SLOWDOWN 0.40 (10..=30 s), CONFIG_ERROR 0.30.
+    pub fn default_catalogue() -> Self {
+        let scenarios = vec![
+            Scenario {
+                name: "CRASH".to_owned(),
+                mode: modes::CRASH.to_owned(),
+                weight: 0.30,
+                delay: None,
+            },
+            Scenario {
+                name: "SLOWDOWN".to_owned(),
+                mode: modes::SLOW.to_owned(),
+                weight: 0.40,
+                delay: Some(DEFAULT_SLOW_DELAY),
+            },
+            Scenario {
+                name: "CONFIG_ERROR".to_owned(),
+                mode: modes::CONFIG_ERROR.to_owned(),
+                weight: 0.30,
+                delay: None,
+            },
+        ];
+        // The built-in scenarios are constant and valid: this cannot fail.
+        Catalogue::new(scenarios).expect("the built-in catalogue is valid (cannot fail)")
+    }
+
+    /// Validates `scenarios` into a catalogue.
+    pub fn new(scenarios: Vec<Scenario>) -> Result<Self, CatalogueError> {
+        let fail = |index, key, message: String| CatalogueError {
+            index,
+            key,
+            message,
+        };
+        if scenarios.is_empty() {
+            return Err(fail(
+                None,
+                None,
+                "no scenarios: give at least one".to_owned(),
+            ));
+        }
+        for (index, scenario) in scenarios.iter().enumerate() {
+            if scenario.name.trim().is_empty() {
+                return Err(fail(Some(index), Some("name"), "empty name".to_owned()));
+            }
+            if let Some(first) = scenarios[..index]
+                .iter()
+                .position(|s| s.name == scenario.name)
+            {
+                return Err(fail(
+                    Some(index),
+                    Some("name"),
+                    format!(
+                        "duplicate scenario name {} (also scenarios[{first}])",
+                        scenario.name
+                    ),
+                ));
+            }
+            check_mode(&scenario.mode).map_err(|m| fail(Some(index), Some("mode"), m))?;
+            if !scenario.weight.is_finite() || scenario.weight < 0.0 {
+                return Err(fail(
+                    Some(index),
+                    Some("weight"),
+                    format!(
+                        "weight must be a finite number >= 0, got {}",
+                        scenario.weight
+                    ),
+                ));
+            }
+            if let Some(range) = scenario.delay {
+                if range.min > range.max {
+                    return Err(fail(
+                        Some(index),
+                        Some("delay"),
+                        format!(
+                            "delay.min {} is greater than delay.max {}",
+                            range.min, range.max
+                        ),
+                    ));
+                }
+                if scenario.mode == modes::CRASH || scenario.mode == modes::CONFIG_ERROR {
+                    return Err(fail(
+                        Some(index),
+                        Some("delay"),
+                        format!(
+                            "mode {} always writes delay 0; remove `delay`",
+                            scenario.mode
+                        ),
+                    ));
+                }
+            }
+        }
+        if scenarios.iter().all(|s| s.weight == 0.0) {
+            return Err(fail(
+                None,
+                None,
+                "all weights are zero: at least one scenario needs a weight > 0".to_owned(),
+            ));
+        }
+        let index = WeightedIndex::new(scenarios.iter().map(|s| s.weight)).map_err(|err| {
+            fail(
+                None,
+                Some("weight"),
+                format!("weights cannot be used: {err}"),
+            )
+        })?;
+        Ok(Catalogue { scenarios, index })
+    }
+
+    /// The sampling table over [`Catalogue::scenarios`], positions aligned.
+    pub fn weighted_index(&self) -> &WeightedIndex<f64> {
+        &self.index
+    }
+
+    /// The scenarios, in configuration order.
+    pub fn scenarios(&self) -> &[Scenario] {
+        &self.scenarios
+    }
+
+    /// The weights as probabilities summing to 1, in configuration order.
+    pub fn probabilities(&self) -> Vec<f64> {
+        let total: f64 = self.scenarios.iter().map(|s| s.weight).sum();
+        self.scenarios.iter().map(|s| s.weight / total).collect()
+    }
+
+    /// True when the weights already sum to 1 (within rounding).
+    pub fn weights_sum_to_one(&self) -> bool {
+        let total: f64 = self.scenarios.iter().map(|s| s.weight).sum();
+        (total - 1.0).abs() < 1e-9
+    }
+
+    /// `CRASH 30.0%, SLOWDOWN 40.0%, ...` for logs and `validate`.
+    pub fn describe_probabilities(&self) -> String {
+        self.scenarios
+            .iter()
+            .zip(self.probabilities())
+            .map(|(s, p)| format!("{} {:.1}%", s.name, p * 100.0))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// A mode must be a non-empty lower-case identifier and not `healthy`.
+pub fn check_mode(mode: &str) -> Result<(), String> {
+    if mode.is_empty() {
+        return Err("empty mode".to_owned());
+    }
+    if mode == modes::HEALTHY {
+        return Err("`healthy` is the absence of a failure, not a scenario mode".to_owned());
+    }
+    let valid = mode
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+    if !valid {
+        return Err(format!(
+            "mode `{mode}` must use only lower-case letters, digits, `_` and `-`"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scenario(name: &str, mode: &str, weight: f64) -> Scenario {
+        Scenario {
+            name: name.to_owned(),
+            mode: mode.to_owned(),
+            weight,
+            delay: None,
+        }
+    }
+
+    #[test]
+    fn default_catalogue_matches_the_contract() {
+        let catalogue = Catalogue::default_catalogue();
+        assert!(catalogue.weights_sum_to_one());
+        assert_eq!(
+            catalogue.describe_probabilities(),
+            "CRASH 30.0%, SLOWDOWN 40.0%, CONFIG_ERROR 30.0%"
+        );
+        assert_eq!(
+            catalogue.scenarios()[1].delay,
+            Some(DelayRange { min: 10, max: 30 })
+        );
+    }
+
+    #[test]
+    fn weights_are_normalised() {
+        let catalogue = Catalogue::new(vec![
+            scenario("A", "crash", 1.0),
+            scenario("B", "slow", 3.0),
+        ])
+        .unwrap();
+        assert!(!catalogue.weights_sum_to_one());
+        assert_eq!(catalogue.probabilities(), vec![0.25, 0.75]);
+    }
+
+    #[test]
+    fn rejects_invalid_scenarios() {
+        let cases = vec![
+            (vec![], "no scenarios"),
+            (vec![scenario("A", "crash", 0.0)], "all weights are zero"),
+            (vec![scenario("A", "crash", -1.0)], "finite number >= 0"),
+            (vec![scenario("A", "crash", f64::NAN)], "finite number >= 0"),
+            (
+                vec![scenario("A", "crash", f64::INFINITY)],
+                "finite number >= 0",
+            ),
+            (vec![scenario("A", "healthy", 1.0)], "not a scenario mode"),
+            (vec![scenario("A", "Bad Mode", 1.0)], "lower-case"),
+            (
+                vec![scenario("A", "crash", 1.0), scenario("A", "slow", 1.0)],
+                "duplicate",
+            ),
+            (vec![scenario("", "crash", 1.0)], "empty name"),
+        ];
+        for (scenarios, expected) in cases {
+            let err = Catalogue::new(scenarios.clone()).unwrap_err();
+            assert!(
+                err.message.contains(expected),
+                "{scenarios:?}: {}",
+                err.message
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_inverted_delay_and_delay_on_fixed_modes() {
+        let mut slow = scenario("S", "slow", 1.0);
+        slow.delay = Some(DelayRange { min: 5, max: 2 });
+        let err = Catalogue::new(vec![slow]).unwrap_err();
+        assert_eq!((err.index, err.key), (Some(0), Some("delay")));
+        let mut crash = scenario("C", "crash", 1.0);
+        crash.delay = Some(DelayRange { min: 1, max: 2 });
+        assert!(Catalogue::new(vec![crash]).is_err());
+    }
+}
