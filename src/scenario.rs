@@ -1,8 +1,8 @@
 //! Scenarios and the weighted catalogue a target picks from.
 //!
-//! A [`Catalogue`] can only be built from valid scenarios (finite weights
-//! >= 0, at least one > 0, `delay.min <= delay.max`, unique names), so code
-//! past configuration never meets an invalid one. Randomness lives in
+//! A [`Catalogue`] can only be built from valid scenarios (finite weights of
+//! at least 0, at least one above 0, `delay.min <= delay.max`, unique
+//! names), so code past configuration never meets an invalid one. Randomness lives in
 //! [`crate::picker`], not here.
 
 use chaos_state::modes;

@@ -147,13 +147,19 @@ fn slow_scenarios_without_delay_get_the_default_range() {
     assert_eq!(scenarios[1].delay, None);
 }
 
-/// Each case: targets.yaml text (or None for single-target), extra env, and
-/// the fragment the error must contain.
+/// One invalid case: targets.yaml text (or None for single-target), extra
+/// env, and the fragment the error must contain.
+type InvalidCase = (
+    Option<String>,
+    Vec<(&'static str, &'static str)>,
+    &'static str,
+);
+
 #[test]
 fn invalid_configurations_name_their_source() {
     let fx = Fixture::new();
     let ok_target = "targets:\n  - name: a\n    state_file: {dir}/a.json\n";
-    let cases: Vec<(Option<String>, Vec<(&str, &str)>, &str)> = vec![
+    let cases: Vec<InvalidCase> = vec![
         (None, vec![("CHAOS_INTERVAL", "soon")], "CHAOS_INTERVAL: invalid duration `soon`"),
         (None, vec![("CHAOS_ENABLED", "maybe")], "CHAOS_ENABLED: expected true/false"),
         (None, vec![("CHAOS_SEED", "-1")], "CHAOS_SEED: seed must be a whole number"),

@@ -1,0 +1,271 @@
+//! The one-shot commands: inject, clear, status, validate, preview, help.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::helpers::{read_state, run_once, Workspace};
+
+fn stdout(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn inject_writes_a_protocol_failure_and_clear_writes_manual() {
+    let ws = Workspace::new();
+    let state = ws.path("state.json");
+    let env = [("FAILURE_STATE_FILE", state.to_str().unwrap())];
+
+    let output = run_once(&["inject", "slow", "--delay", "7"], &env);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let failure = read_state(&state).unwrap();
+    assert_eq!(failure["mode"], "slow");
+    assert_eq!(failure["delay"], 7);
+    assert_eq!(failure["scenario"], "SLOWDOWN");
+    assert_eq!(failure["target"], "target-app");
+    assert_eq!(failure["injected_by"], "chaos-engine");
+    let lasts = failure["expires_at"].as_f64().unwrap() - failure["timestamp"].as_f64().unwrap();
+    assert!(
+        (lasts - 30.0).abs() < 0.01,
+        "without --for a failure lasts the recovery period: {lasts}"
+    );
+    assert!(stdout(&output).contains(failure["id"].as_str().unwrap()));
+
+    let status = run_once(&["status", "--json"], &env);
+    assert_eq!(status.status.code(), Some(0));
+    let line: Value = serde_json::from_str(stdout(&status).trim()).unwrap();
+    assert_eq!(line["mode"], "slow");
+    assert_eq!(line["failing"], true);
+    assert_eq!(line["scenario"], "SLOWDOWN");
+    assert!(line["expires_in_secs"].as_f64().unwrap() > 20.0);
+
+    let output = run_once(&["clear"], &env);
+    assert_eq!(output.status.code(), Some(0));
+    let cleared = read_state(&state).unwrap();
+    assert_eq!(
+        (cleared["mode"].as_str(), cleared["reason"].as_str()),
+        (Some("healthy"), Some("manual"))
+    );
+
+    let text = run_once(&["status"], &env);
+    assert!(
+        stdout(&text).starts_with("target-app: healthy"),
+        "{}",
+        stdout(&text)
+    );
+}
+
+#[test]
+fn inject_slow_without_delay_draws_from_the_range_and_custom_modes_are_allowed() {
+    let ws = Workspace::new();
+    let state = ws.path("state.json");
+    let env = [("FAILURE_STATE_FILE", state.to_str().unwrap())];
+    for _ in 0..5 {
+        assert!(run_once(&["inject", "slow"], &env).status.success());
+        let delay = read_state(&state).unwrap()["delay"].as_u64().unwrap();
+        assert!((10..=30).contains(&delay), "{delay}");
+    }
+    assert!(run_once(&["inject", "network_partition"], &env)
+        .status
+        .success());
+    let custom = read_state(&state).unwrap();
+    assert_eq!(
+        (custom["mode"].as_str(), custom["scenario"].as_str()),
+        (Some("network_partition"), Some("NETWORK_PARTITION"))
+    );
+}
+
+#[test]
+fn inject_for_a_duration_clears_afterwards() {
+    let ws = Workspace::new();
+    let state = ws.path("state.json");
+    let env = [("FAILURE_STATE_FILE", state.to_str().unwrap())];
+    let started = std::time::Instant::now();
+    let output = run_once(&["inject", "config_error", "--for", "300ms"], &env);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert_eq!(read_state(&state).unwrap()["reason"], "manual");
+}
+
+#[test]
+fn inject_rejects_bad_input_without_writing() {
+    let ws = Workspace::new();
+    let state = ws.path("state.json");
+    std::fs::write(&state, "original").unwrap();
+    let env = [("FAILURE_STATE_FILE", state.to_str().unwrap())];
+    for (args, expected) in [
+        (
+            vec!["inject", "crash", "--delay", "3"],
+            "--delay: mode crash always writes delay 0",
+        ),
+        (vec!["inject", "healthy"], "use `chaos-engine clear`"),
+        (
+            vec!["inject", "Bad Mode"],
+            "MODE: mode `Bad Mode` must use only",
+        ),
+        (
+            vec!["inject", "slow", "--for", "never"],
+            "--for: invalid duration `never`",
+        ),
+        (
+            vec!["inject", "slow", "--target", "nope"],
+            "--target nope: no such target (configured: target-app)",
+        ),
+    ] {
+        let output = run_once(&args, &env);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&output).contains(expected),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert_eq!(std::fs::read_to_string(&state).unwrap(), "original");
+    }
+}
+
+#[test]
+fn multi_target_commands_choose_targets_by_name_file_or_all() {
+    let ws = Workspace::new();
+    let targets = ws.targets("targets:\n  - { name: app, state_file: '{dir}/app.json' }\n  - { name: db, state_file: '{dir}/db.json' }\n");
+    let targets = targets.to_str().unwrap();
+    let (app, db) = (ws.path("app.json"), ws.path("db.json"));
+
+    let ambiguous = run_once(&["inject", "crash", "--targets", targets], &[]);
+    assert_eq!(ambiguous.status.code(), Some(2));
+    assert!(stderr(&ambiguous)
+        .contains("several targets are configured (app, db); choose one with --target NAME"));
+
+    assert!(run_once(
+        &["inject", "crash", "--targets", targets, "--target", "db"],
+        &[]
+    )
+    .status
+    .success());
+    assert_eq!(read_state(&db).unwrap()["mode"], "crash");
+    assert!(read_state(&app).is_none());
+
+    let by_file = run_once(
+        &[
+            "inject",
+            "slow",
+            "--delay",
+            "1",
+            "--targets",
+            targets,
+            "--state-file",
+            app.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(by_file.status.success(), "{}", stderr(&by_file));
+    assert_eq!(read_state(&app).unwrap()["target"], "app");
+
+    let status = run_once(&["status", "--json"], &[("CHAOS_TARGETS_FILE", targets)]);
+    let lines: Vec<Value> = stdout(&status)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(
+        (lines[0]["target"].as_str(), lines[0]["mode"].as_str()),
+        (Some("app"), Some("slow"))
+    );
+    assert_eq!(
+        (lines[1]["target"].as_str(), lines[1]["mode"].as_str()),
+        (Some("db"), Some("crash"))
+    );
+
+    assert!(run_once(&["clear", "--all", "--targets", targets], &[])
+        .status
+        .success());
+    for path in [&app, &db] {
+        assert_eq!(read_state(path).unwrap()["reason"], "manual");
+    }
+}
+
+#[test]
+fn validate_prints_effective_settings_and_normalised_probabilities() {
+    let ws = Workspace::new();
+    let targets = ws.targets(
+        "defaults: { interval: 5m }\ntargets:\n  - name: app\n    state_file: '{dir}/app.json'\n    scenarios:\n      - { name: A, mode: crash, weight: 1 }\n      - { name: B, mode: slow, weight: 3, delay: { min: 2, max: 4 } }\n",
+    );
+    let output = run_once(&["validate", "--targets", targets.to_str().unwrap()], &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("configuration is valid"), "{text}");
+    assert!(text.contains("interval:     300s"), "{text}");
+    assert!(text.contains("probability  25.0%"), "{text}");
+    assert!(text.contains("probability  75.0%, delay 2..=4s"), "{text}");
+    assert!(
+        read_state(&ws.path("app.json")).is_none(),
+        "validate must not write"
+    );
+}
+
+#[test]
+fn preview_json_has_the_documented_shape_and_is_reproducible() {
+    let ws = Workspace::new();
+    let env = [(
+        "FAILURE_STATE_FILE",
+        ws.path("s.json").to_str().unwrap().to_owned(),
+    )];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let first = run_once(
+        &["preview", "--count", "200", "--seed", "9", "--json"],
+        &env,
+    );
+    let second = run_once(
+        &["preview", "--count", "200", "--json"],
+        &[&env[..], &[("CHAOS_SEED", "9")]].concat(),
+    );
+    assert_eq!(first.status.code(), Some(0));
+    assert_eq!(
+        first.stdout, second.stdout,
+        "CHAOS_SEED and --seed give the same picks"
+    );
+    let lines: Vec<Value> = stdout(&first)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 200);
+    assert_eq!(
+        lines[0].as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["delay", "mode", "n", "scenario", "target"]
+    );
+    assert_eq!(lines[0]["n"], 1);
+    assert_eq!(lines[199]["n"], 200);
+    let slow = lines.iter().filter(|l| l["mode"] == "slow").count();
+    assert!(
+        (40..=120).contains(&slow),
+        "about 40% of 200 should be slow, got {slow}"
+    );
+    assert!(
+        read_state(&ws.path("s.json")).is_none(),
+        "preview must not write"
+    );
+}
+
+#[test]
+fn help_explains_every_command() {
+    let output = run_once(&["--help"], &[]);
+    assert_eq!(output.status.code(), Some(0));
+    let text = stdout(&output);
+    for word in [
+        "run",
+        "inject",
+        "clear",
+        "status",
+        "validate",
+        "preview",
+        "CHAOS_INTERVAL",
+        "state file",
+    ] {
+        assert!(text.contains(word), "--help lacks {word}:\n{text}");
+    }
+    let bad = run_once(&["--no-such-flag"], &[]);
+    assert_eq!(bad.status.code(), Some(2));
+}

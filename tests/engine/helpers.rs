@@ -1,0 +1,214 @@
+//! Spawning the real binary, watching its state files and logs.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// The binary under test.
+pub fn binary() -> &'static str {
+    env!("CARGO_BIN_EXE_chaos-engine")
+}
+
+/// A command for the binary with an empty environment (no CHAOS_* leaking
+/// in from the machine), `RUST_LOG=info` and the given variables.
+pub fn command(env: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(binary());
+    command.env_clear().env("RUST_LOG", "info");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command
+}
+
+/// Runs a one-shot command to completion (killed after 20 s).
+pub fn run_once(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut child = command(env)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn chaos-engine");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while child.try_wait().expect("try_wait").is_none() {
+        if Instant::now() > deadline {
+            child.kill().ok();
+            panic!("chaos-engine {args:?} did not exit within 20 s");
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+    child.wait_with_output().expect("collect output")
+}
+
+/// A temporary working directory.
+pub struct Workspace {
+    pub dir: tempfile::TempDir,
+}
+
+impl Workspace {
+    pub fn new() -> Self {
+        Workspace {
+            dir: tempfile::tempdir().expect("temporary directory"),
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Writes `targets.yaml`, replacing `{dir}` with this directory.
+    pub fn targets(&self, yaml: &str) -> PathBuf {
+        let path = self.path("targets.yaml");
+        std::fs::write(
+            &path,
+            yaml.replace("{dir}", self.dir.path().to_str().unwrap()),
+        )
+        .expect("write targets.yaml");
+        path
+    }
+}
+
+/// A running daemon whose standard output is collected line by line.
+pub struct Engine {
+    pub child: Child,
+    lines: Arc<Mutex<Vec<String>>>,
+}
+
+impl Engine {
+    /// Starts `chaos-engine run` with `args` and JSON logs.
+    pub fn start(args: &[&str], env: &[(&str, &str)]) -> Self {
+        let mut child = command(env)
+            .arg("run")
+            .args(["--log-format", "json"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn chaos-engine run");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&lines);
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                sink.lock().unwrap().push(line);
+            }
+        });
+        Engine { child, lines }
+    }
+
+    /// Every log event so far, parsed.
+    pub fn events(&self) -> Vec<Value> {
+        self.lines
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|line| {
+                serde_json::from_str(line)
+                    .unwrap_or_else(|e| panic!("log line is not JSON ({e}): {line}"))
+            })
+            .collect()
+    }
+
+    /// Log events whose message contains `text`, optionally for one target.
+    pub fn events_matching(&self, text: &str, target: Option<&str>) -> Vec<Value> {
+        self.events()
+            .into_iter()
+            .filter(|e| e["message"].as_str().is_some_and(|m| m.contains(text)))
+            .filter(|e| target.is_none_or(|t| e["target"] == t))
+            .collect()
+    }
+
+    /// Sends SIGTERM (or SIGINT) and waits for the exit; returns the status
+    /// and how long the exit took.
+    pub fn signal_and_wait(&mut self, signal: rustix::process::Signal) -> (ExitStatus, Duration) {
+        let pid = rustix::process::Pid::from_child(&self.child);
+        let sent = Instant::now();
+        rustix::process::kill_process(pid, signal).expect("send signal");
+        let deadline = sent + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return (status, sent.elapsed());
+            }
+            if Instant::now() > deadline {
+                self.child.kill().ok();
+                panic!("engine did not exit within 10 s of the signal");
+            }
+            thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    pub fn terminate(&mut self) -> (ExitStatus, Duration) {
+        self.signal_and_wait(rustix::process::Signal::TERM)
+    }
+
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().expect("try_wait").is_none()
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        if self.is_running() {
+            self.child.kill().ok();
+            self.child.wait().ok();
+        }
+    }
+}
+
+/// The state file parsed, or `None` when missing or not JSON.
+pub fn read_state(path: &Path) -> Option<Value> {
+    let bytes = std::fs::read(path).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// Polls `condition` every 5 ms until it holds; panics after `timeout`.
+pub fn wait_until(timeout: Duration, what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !condition() {
+        if Instant::now() > deadline {
+            panic!("timed out after {timeout:?} waiting for {what}");
+        }
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Records every distinct content a state file takes, polling in the
+/// background until dropped.
+pub struct StateWatcher {
+    seen: Arc<Mutex<Vec<Value>>>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl StateWatcher {
+    pub fn new(path: PathBuf) -> Self {
+        let seen = Arc::new(Mutex::new(Vec::<Value>::new()));
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (sink, stopped) = (Arc::clone(&seen), Arc::clone(&stop));
+        thread::spawn(move || {
+            while !stopped.load(std::sync::atomic::Ordering::Relaxed) {
+                if let Some(value) = read_state(&path) {
+                    let mut seen = sink.lock().unwrap();
+                    if seen.last() != Some(&value) {
+                        seen.push(value);
+                    }
+                }
+                thread::sleep(Duration::from_millis(2));
+            }
+        });
+        StateWatcher { seen, stop }
+    }
+
+    pub fn seen(&self) -> Vec<Value> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+impl Drop for StateWatcher {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,207 @@
+//! Bad input: exit 2, a message naming where the value came from, and no
+//! state file created or changed.
+
+use std::path::Path;
+
+use crate::helpers::{run_once, Workspace};
+
+/// An existing state file every case must leave byte-for-byte unchanged.
+const ORIGINAL: &[u8] = b"{\"mode\": \"slow\", \"delay\": 12}\n";
+
+/// A valid target list to build broken files around.
+const TARGETS: &str = "targets:\n  - name: app\n    state_file: {dir}/state.json\n";
+
+struct Case {
+    name: &'static str,
+    /// targets.yaml content, or `None` to run single-target.
+    yaml: Option<String>,
+    env: Vec<(&'static str, String)>,
+    args: Vec<String>,
+    /// Text the error message must contain (`{dir}` is the workspace).
+    expected: &'static str,
+}
+
+fn file_case(name: &'static str, yaml: String, expected: &'static str) -> Case {
+    Case {
+        name,
+        yaml: Some(yaml),
+        env: vec![],
+        args: vec![],
+        expected,
+    }
+}
+
+fn cases(dir: &Path) -> Vec<Case> {
+    let state = dir.join("state.json").display().to_string();
+    vec![
+        file_case(
+            "unknown key",
+            format!("{TARGETS}    intervall: 5s\n"),
+            "targets.yaml:4:5: targets[0].intervall: unknown field `intervall`",
+        ),
+        file_case(
+            "duplicate key",
+            "targets:\n  - name: app\n    name: other\n    state_file: {dir}/state.json\n".into(),
+            "targets.yaml:2:5: targets[0]: duplicate field `name`",
+        ),
+        file_case(
+            "duplicate target name",
+            format!("{TARGETS}  - name: app\n    state_file: {{dir}}/other.json\n"),
+            "targets.yaml:4:5: targets[1].name: duplicate target name app (also targets[0])",
+        ),
+        file_case(
+            "duplicate state file",
+            format!("{TARGETS}  - name: db\n    state_file: {{dir}}/../{}/state.json\n", dir.file_name().unwrap().to_str().unwrap()),
+            "targets.yaml:5:5: targets[1].state_file: same file as targets[0] ({dir}/state.json)",
+        ),
+        file_case("empty target list", "targets: []\n".into(), "targets.yaml:1:1: targets: no targets"),
+        file_case(
+            "negative duration",
+            format!("defaults:\n  recovery: -5\n{TARGETS}"),
+            "targets.yaml:2:13: defaults.recovery: negative duration -5",
+        ),
+        file_case(
+            "zero interval",
+            format!("{TARGETS}    interval: 0s\n"),
+            "targets.yaml:4:5: targets[0].interval: interval must be greater than 0",
+        ),
+        file_case(
+            "non-finite weight",
+            format!("defaults:\n  scenarios:\n    - {{ name: A, mode: crash, weight: .nan }}\n{TARGETS}"),
+            "targets.yaml:3:31: defaults.scenarios[0].weight: weight must be a finite number >= 0, got NaN",
+        ),
+        file_case(
+            "negative weight",
+            format!("{TARGETS}    scenarios:\n      - {{ name: A, mode: crash, weight: -1 }}\n"),
+            "targets.yaml:5:33: targets[0].scenarios[0].weight: weight must be a finite number >= 0, got -1",
+        ),
+        file_case(
+            "all weights zero",
+            format!("{TARGETS}    scenarios:\n      - {{ name: A, mode: crash, weight: 0 }}\n      - {{ name: B, mode: slow, weight: 0.0 }}\n"),
+            "targets.yaml:4:5: targets[0].scenarios: all weights are zero",
+        ),
+        file_case(
+            "delay min above max",
+            format!("{TARGETS}    scenarios:\n      - {{ name: S, mode: slow, weight: 1, delay: {{ min: 30, max: 10 }} }}\n"),
+            "targets[0].scenarios[0].delay: delay.min 30 is greater than delay.max 10",
+        ),
+        file_case(
+            "recovery not shorter than interval",
+            format!("defaults:\n  interval: 120s\n{TARGETS}    recovery: 2m\n"),
+            "targets.yaml:6:5: targets[0].recovery: recovery 120s must be shorter than the interval 120s of target app (interval set by defaults.interval",
+        ),
+        file_case(
+            "interval below the floor",
+            format!("policy:\n  min_interval: 90s\n{TARGETS}    interval: 80s\n"),
+            "targets.yaml:6:5: targets[0].interval: interval 80s of target app is below the safety floor min_interval 90s (set by policy.min_interval",
+        ),
+        file_case(
+            "state file directory missing",
+            "targets:\n  - name: app\n    state_file: {dir}/missing/state.json\n".into(),
+            "targets.yaml:3:5: targets[0].state_file: directory {dir}/missing does not exist",
+        ),
+        file_case(
+            "state file is a directory",
+            "targets:\n  - name: app\n    state_file: {dir}\n".into(),
+            "targets.yaml:3:5: targets[0].state_file: {dir} is a directory, not a file",
+        ),
+        file_case(
+            "yaml syntax error",
+            "targets:\n  - name: [app\n".into(),
+            "targets.yaml:",
+        ),
+        Case {
+            name: "bad boolean in the environment",
+            yaml: None,
+            env: vec![("CHAOS_ENABLED", "maybe".into()), ("FAILURE_STATE_FILE", state.clone())],
+            args: vec![],
+            expected: "CHAOS_ENABLED: expected true/false, 1/0 or yes/no, got `maybe`",
+        },
+        Case {
+            name: "bad duration flag",
+            yaml: None,
+            env: vec![("FAILURE_STATE_FILE", state.clone())],
+            args: vec!["--interval".into(), "often".into()],
+            expected: "--interval: invalid duration `often`",
+        },
+        Case {
+            name: "interval below the default floor from the environment",
+            yaml: None,
+            env: vec![("CHAOS_INTERVAL", "45".into()), ("FAILURE_STATE_FILE", state.clone())],
+            args: vec![],
+            expected: "CHAOS_INTERVAL: interval 45s of target target-app is below the safety floor min_interval 60s (set by the built-in default min_interval)",
+        },
+        Case {
+            name: "missing targets file",
+            yaml: None,
+            env: vec![("CHAOS_TARGETS_FILE", dir.join("nope.yaml").display().to_string())],
+            args: vec![],
+            expected: "CHAOS_TARGETS_FILE: cannot read {dir}/nope.yaml",
+        },
+        Case {
+            name: "state file flag with a targets file",
+            yaml: Some(TARGETS.into()),
+            env: vec![],
+            args: vec!["--state-file".into(), state.clone()],
+            expected: "--state-file {dir}/state.json: cannot be combined with --targets",
+        },
+    ]
+}
+
+#[test]
+fn every_invalid_configuration_exits_2_names_its_source_and_touches_nothing() {
+    let mut count = 0;
+    for command in ["run", "validate"] {
+        let ws = Workspace::new();
+        let dir = ws.dir.path().to_owned();
+        for case in cases(&dir) {
+            let state = ws.path("state.json");
+            std::fs::write(&state, ORIGINAL).unwrap();
+            let mut args: Vec<String> = vec![command.into()];
+            if let Some(yaml) = &case.yaml {
+                args.push("--targets".into());
+                args.push(ws.targets(yaml).display().to_string());
+            }
+            args.extend(case.args.iter().cloned());
+            let env: Vec<(&str, &str)> = case.env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let before: Vec<_> = listing(&dir);
+
+            let output = run_once(&args, &env);
+
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let expected = case.expected.replace("{dir}", dir.to_str().unwrap());
+            assert_eq!(
+                output.status.code(),
+                Some(2),
+                "{command} / {}: {stderr}",
+                case.name
+            );
+            assert!(
+                stderr.contains(&expected),
+                "{command} / {}:\nexpected: {expected}\nstderr:   {stderr}",
+                case.name
+            );
+            assert!(stderr.starts_with("error: "), "{}: {stderr}", case.name);
+            assert_eq!(
+                std::fs::read(&state).unwrap(),
+                ORIGINAL,
+                "{}: state file changed",
+                case.name
+            );
+            assert_eq!(listing(&dir), before, "{}: files created", case.name);
+            assert!(output.stdout.is_empty(), "{}: printed to stdout", case.name);
+            count += 1;
+        }
+    }
+    assert!(count >= 2 * 12);
+}
+
+fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}

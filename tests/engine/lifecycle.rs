@@ -1,0 +1,344 @@
+//! The daemon's schedule: startup clear, inject, recover, shut down.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::helpers::{read_state, wait_until, Engine, StateWatcher, Workspace};
+
+const TWO_TARGETS: &str = "\
+defaults:
+  interval: 300ms
+  recovery: 100ms
+  startup_wait: 0
+policy:
+  min_interval: 0
+targets:
+  - name: app
+    state_file: {dir}/app.json
+  - name: db
+    state_file: {dir}/db.json
+    interval: 400ms
+    scenarios:
+      - { name: NETWORK_PARTITION, mode: network_partition, weight: 1 }
+";
+
+fn is_failure(value: &Value) -> bool {
+    value["mode"] != "healthy"
+}
+
+#[test]
+fn two_targets_are_injected_and_cleared_independently() {
+    let ws = Workspace::new();
+    let targets = ws.targets(TWO_TARGETS);
+    let app = StateWatcher::new(ws.path("app.json"));
+    let db = StateWatcher::new(ws.path("db.json"));
+    let mut engine = Engine::start(
+        &["--targets", targets.to_str().unwrap(), "--seed", "7"],
+        &[],
+    );
+
+    wait_until(
+        Duration::from_secs(20),
+        "two recoveries on each target",
+        || {
+            ["app", "db"].iter().all(|t| {
+                engine
+                    .events_matching("Failure state cleared", Some(t))
+                    .iter()
+                    .filter(|e| e["reason"] == "recovery")
+                    .count()
+                    >= 2
+            })
+        },
+    );
+    let (status, _) = engine.terminate();
+    assert!(status.success(), "exit status {status:?}");
+
+    for (name, watcher) in [("app", &app), ("db", &db)] {
+        let seen = watcher.seen();
+        assert_eq!(
+            seen[0]["reason"], "startup",
+            "{name}: first write is the startup clear: {seen:?}"
+        );
+        let failure = seen
+            .iter()
+            .find(|v| is_failure(v))
+            .unwrap_or_else(|| panic!("{name}: no failure seen: {seen:?}"));
+        assert_eq!(failure["injected_by"], "chaos-engine");
+        assert_eq!(failure["target"], name);
+        assert!(failure["delay"].is_u64());
+        let id = failure["id"].as_str().expect("id");
+        assert_eq!(id.len(), 36, "uuid: {id}");
+        let lasts =
+            failure["expires_at"].as_f64().unwrap() - failure["timestamp"].as_f64().unwrap();
+        assert!(
+            (lasts - 0.1).abs() < 0.002,
+            "{name}: expires_at - timestamp = {lasts}"
+        );
+        let position = seen.iter().position(|v| v == failure).unwrap();
+        assert!(
+            seen[position + 1..]
+                .iter()
+                .any(|v| v["reason"] == "recovery" && v["mode"] == "healthy"),
+            "{name}: no recovery clear after the failure: {seen:?}"
+        );
+        let last = read_state(&ws.path(&format!("{name}.json"))).unwrap();
+        assert_eq!(
+            (last["mode"].as_str(), last["reason"].as_str()),
+            (Some("healthy"), Some("shutdown"))
+        );
+    }
+    // db only knows its own custom scenario; app only the default catalogue.
+    let db_modes: Vec<Value> = engine
+        .events_matching("Injecting", Some("db"))
+        .iter()
+        .map(|e| e["mode"].clone())
+        .collect();
+    assert!(
+        db_modes.iter().all(|m| m == "network_partition"),
+        "{db_modes:?}"
+    );
+    let app_events = engine.events_matching("Injecting", Some("app"));
+    for event in &app_events {
+        assert!(
+            ["crash", "slow", "config_error"].contains(&event["mode"].as_str().unwrap()),
+            "{event}"
+        );
+        for field in ["scenario", "delay", "id"] {
+            assert!(
+                !event[field].is_null(),
+                "injection event lacks `{field}`: {event}"
+            );
+        }
+    }
+    // Each target keeps its own start-to-start interval: over the same run
+    // app (300 ms) gets at least as many injections as db (400 ms).
+    assert!(app_events.len() >= engine.events_matching("Injecting", Some("db")).len());
+}
+
+#[test]
+fn sigterm_in_the_middle_of_a_failure_clears_and_exits_zero() {
+    let ws = Workspace::new();
+    let state = ws.path("state.json");
+    let mut engine = Engine::start(
+        &[
+            "--interval",
+            "60",
+            "--recovery",
+            "30",
+            "--startup-wait",
+            "0",
+        ],
+        &[("FAILURE_STATE_FILE", state.to_str().unwrap())],
+    );
+    wait_until(
+        Duration::from_secs(10),
+        "a failure in the state file",
+        || read_state(&state).is_some_and(|v| is_failure(&v)),
+    );
+    let (status, took) = engine.terminate();
+    assert_eq!(status.code(), Some(0));
+    assert!(took < Duration::from_secs(3), "exit took {took:?}");
+    let last = read_state(&state).unwrap();
+    assert_eq!(last["mode"], "healthy");
+    assert_eq!(last["reason"], "shutdown");
+    assert_eq!(last["cleared_by"], "chaos-engine");
+    assert!(!engine.events_matching("Goodbye", None).is_empty());
+}
+
+#[test]
+fn sigint_in_the_middle_of_a_long_wait_clears_and_exits_zero() {
+    let ws = Workspace::new();
+    let state = ws.path("state.json");
+    let mut engine = Engine::start(&["--state-file", state.to_str().unwrap()], &[]);
+    wait_until(Duration::from_secs(10), "the startup clear", || {
+        read_state(&state).is_some_and(|v| v["reason"] == "startup")
+    });
+    let (status, took) = engine.signal_and_wait(rustix::process::Signal::INT);
+    assert_eq!(status.code(), Some(0));
+    assert!(
+        took < Duration::from_secs(3),
+        "exit took {took:?} (the wait is 60 s)"
+    );
+    assert_eq!(read_state(&state).unwrap()["reason"], "shutdown");
+}
+
+#[test]
+fn disabled_chaos_writes_healthy_and_idles_until_signalled() {
+    let ws = Workspace::new();
+    let state = ws.path("state.json");
+    std::fs::write(&state, r#"{"mode": "crash", "delay": 0}"#).unwrap();
+    let watcher = StateWatcher::new(state.clone());
+    let mut engine = Engine::start(
+        &[
+            "--interval",
+            "0.2",
+            "--recovery",
+            "0.1",
+            "--startup-wait",
+            "0",
+            "--min-interval",
+            "0",
+        ],
+        &[
+            ("FAILURE_STATE_FILE", state.to_str().unwrap()),
+            ("CHAOS_ENABLED", "false"),
+        ],
+    );
+    wait_until(Duration::from_secs(10), "the disabled clear", || {
+        read_state(&state).is_some_and(|v| v["reason"] == "disabled")
+    });
+    std::thread::sleep(Duration::from_millis(800));
+    assert!(engine.is_running(), "a disabled engine must keep running");
+    assert!(
+        watcher
+            .seen()
+            .iter()
+            .skip(1)
+            .all(|v| v["mode"] == "healthy"),
+        "{:?}",
+        watcher.seen()
+    );
+    assert!(engine.events_matching("Injecting", None).is_empty());
+    let (status, _) = engine.terminate();
+    assert_eq!(status.code(), Some(0));
+    assert_eq!(read_state(&state).unwrap()["reason"], "shutdown");
+}
+
+#[test]
+fn dry_run_logs_picks_but_writes_only_healthy() {
+    let ws = Workspace::new();
+    let state = ws.path("state.json");
+    let watcher = StateWatcher::new(state.clone());
+    let mut engine = Engine::start(
+        &[
+            "--dry-run",
+            "--interval",
+            "0.2",
+            "--recovery",
+            "0.1",
+            "--startup-wait",
+            "0",
+            "--min-interval",
+            "0",
+        ],
+        &[("FAILURE_STATE_FILE", state.to_str().unwrap())],
+    );
+    wait_until(Duration::from_secs(10), "three dry-run picks", || {
+        engine.events_matching("[dry run] would inject", None).len() >= 3
+    });
+    engine.terminate();
+    let seen = watcher.seen();
+    assert!(!seen.is_empty());
+    assert!(seen.iter().all(|v| v["mode"] == "healthy"), "{seen:?}");
+}
+
+#[test]
+fn a_state_file_that_becomes_unwritable_is_retried_without_stopping_others() {
+    let ws = Workspace::new();
+    let targets = ws.targets(
+        "defaults: { interval: 200ms, recovery: 50ms, startup_wait: 0 }\npolicy: { min_interval: 0 }\ntargets:\n  - { name: broken, state_file: '{dir}/broken.json' }\n  - { name: fine, state_file: '{dir}/fine.json' }\n",
+    );
+    let mut engine = Engine::start(&["--targets", targets.to_str().unwrap()], &[]);
+    let broken = ws.path("broken.json");
+    wait_until(Duration::from_secs(10), "the startup clears", || {
+        read_state(&broken).is_some() && read_state(&ws.path("fine.json")).is_some()
+    });
+    // A non-empty directory at the path: every rename over it fails.
+    // The engine may recreate the file between our remove and mkdir: retry.
+    loop {
+        let _ = std::fs::remove_file(&broken);
+        if std::fs::create_dir(&broken).is_ok() {
+            break;
+        }
+    }
+    std::fs::write(broken.join("blocker"), "x").unwrap();
+    let fine_before = engine.events_matching("Injecting", Some("fine")).len();
+    wait_until(
+        Duration::from_secs(10),
+        "two write errors on the broken target",
+        || {
+            engine
+                .events_matching("could not write the failure state", Some("broken"))
+                .len()
+                >= 2
+        },
+    );
+    let error = &engine.events_matching("could not write the failure state", Some("broken"))[0];
+    assert_eq!(error["level"], "ERROR");
+    assert!(
+        error["error"].as_str().unwrap().contains("os error"),
+        "{error}"
+    );
+    assert!(
+        engine.events_matching("Injecting", Some("fine")).len() >= fine_before + 2,
+        "the healthy target must carry on"
+    );
+    // Repaired: the next tick writes again.
+    std::fs::remove_dir_all(&broken).unwrap();
+    wait_until(
+        Duration::from_secs(10),
+        "the broken target to be written again",
+        || read_state(&broken).is_some(),
+    );
+    let (status, _) = engine.terminate();
+    assert_eq!(status.code(), Some(0));
+    assert_eq!(read_state(&broken).unwrap()["reason"], "shutdown");
+}
+
+#[test]
+fn preview_shows_exactly_what_run_injects_with_the_same_seed() {
+    let ws = Workspace::new();
+    let targets = ws.targets(
+        "defaults:\n  interval: 150ms\n  recovery: 50ms\n  startup_wait: 0\n  scenarios:\n    - { name: CRASH, mode: crash, weight: 1 }\n    - { name: SLOWDOWN, mode: slow, weight: 2, delay: { min: 1, max: 9 } }\n    - { name: CONFIG_ERROR, mode: config_error, weight: 1 }\npolicy: { min_interval: 0 }\ntargets:\n  - { name: app, state_file: '{dir}/app.json' }\n  - { name: db, state_file: '{dir}/db.json', interval: 200ms }\n",
+    );
+    let targets = targets.to_str().unwrap();
+    let count = 6;
+    let preview = crate::helpers::run_once(
+        &[
+            "preview",
+            "--count",
+            &count.to_string(),
+            "--seed",
+            "1234",
+            "--json",
+            "--targets",
+            targets,
+        ],
+        &[],
+    );
+    assert_eq!(preview.status.code(), Some(0));
+    let previewed: Vec<Value> = String::from_utf8(preview.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(previewed.len(), 2 * count);
+
+    let mut engine = Engine::start(&["--targets", targets, "--seed", "1234"], &[]);
+    wait_until(
+        Duration::from_secs(20),
+        "enough injections on both targets",
+        || {
+            ["app", "db"]
+                .iter()
+                .all(|t| engine.events_matching("Injecting", Some(t)).len() >= count)
+        },
+    );
+    engine.terminate();
+    for target in ["app", "db"] {
+        let expected: Vec<(Value, Value, Value)> = previewed
+            .iter()
+            .filter(|p| p["target"] == target)
+            .map(|p| (p["scenario"].clone(), p["mode"].clone(), p["delay"].clone()))
+            .collect();
+        let injected: Vec<(Value, Value, Value)> = engine
+            .events_matching("Injecting", Some(target))
+            .iter()
+            .take(count)
+            .map(|e| (e["scenario"].clone(), e["mode"].clone(), e["delay"].clone()))
+            .collect();
+        assert_eq!(injected, expected, "{target}");
+    }
+}
