@@ -42,6 +42,8 @@ pub struct RunMode {
 struct ActiveFailure {
     id: String,
     scenario: String,
+    mode: String,
+    delay: u64,
 }
 
 /// One target's state file and schedule.
@@ -177,6 +179,8 @@ impl TargetActor {
                 self.active = Some(ActiveFailure {
                     id: id.clone(),
                     scenario: pick.scenario.clone(),
+                    mode: pick.mode.clone(),
+                    delay: pick.delay,
                 });
                 self.recovery.do_send(Injected {
                     id,
@@ -250,11 +254,19 @@ impl Handler<Recover> for TargetActor {
         let name = &self.settings.name;
         match self.write_healthy(ClearReason::Recovery) {
             Ok(()) => {
-                info!(target = %name, scenario = %active.scenario, id = %active.id, reason = %ClearReason::Recovery, "✓ Failure state cleared");
+                info!(
+                    target = %name, scenario = %active.scenario, mode = %active.mode, delay = active.delay,
+                    id = %active.id, reason = %ClearReason::Recovery,
+                    "✓ Failure state cleared"
+                );
                 self.active = None;
             }
             Err(err) => {
-                error!(target = %name, scenario = %active.scenario, id = %active.id, error = %err, "could not clear the failure state; retrying");
+                error!(
+                    target = %name, scenario = %active.scenario, mode = %active.mode, delay = active.delay,
+                    id = %active.id, error = %err,
+                    "could not clear the failure state; retrying"
+                );
                 ctx.notify_later(msg, CLEAR_RETRY.min(self.settings.interval));
             }
         }
@@ -275,16 +287,25 @@ impl Handler<DrainTarget> for TargetActor {
         if let Some(timer) = self.timer.take() {
             ctx.cancel_future(timer);
         }
-        if let Some(active) = self.active.take() {
-            self.recovery.do_send(FailureEnded { id: active.id });
+        let ended = self.active.take();
+        if let Some(active) = &ended {
+            self.recovery.do_send(FailureEnded {
+                id: active.id.clone(),
+            });
         }
         let result = self.write_healthy(ClearReason::Shutdown);
-        match &result {
-            Ok(()) => {
-                info!(target = %self.settings.name, reason = %ClearReason::Shutdown, "✓ Failure state cleared (shutdown)")
+        let name = &self.settings.name;
+        match (&result, &ended) {
+            (Ok(()), Some(active)) => info!(
+                target = %name, scenario = %active.scenario, mode = %active.mode, delay = active.delay,
+                id = %active.id, reason = %ClearReason::Shutdown,
+                "✓ Failure state cleared (shutdown)"
+            ),
+            (Ok(()), None) => {
+                info!(target = %name, reason = %ClearReason::Shutdown, "✓ Failure state cleared (shutdown)")
             }
-            Err(err) => {
-                error!(target = %self.settings.name, error = %err, "could not clear the failure state at shutdown")
+            (Err(err), _) => {
+                error!(target = %name, error = %err, "could not clear the failure state at shutdown")
             }
         }
         ctx.stop();
