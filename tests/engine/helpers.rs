@@ -9,6 +9,19 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+/// A time-compressed schedule: inject every 200 ms, clear after 100 ms,
+/// no startup wait, safety floor off.
+pub const FAST_SCHEDULE: &[&str] = &[
+    "--interval",
+    "0.2",
+    "--recovery",
+    "0.1",
+    "--startup-wait",
+    "0",
+    "--min-interval",
+    "0",
+];
+
 /// The binary under test.
 pub fn binary() -> &'static str {
     env!("CARGO_BIN_EXE_chaos-engine")

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::helpers::{read_state, wait_until, Engine, StateWatcher, Workspace};
+use crate::helpers::{read_state, wait_until, Engine, StateWatcher, Workspace, FAST_SCHEDULE};
 
 const TWO_TARGETS: &str = "\
 defaults:
@@ -185,16 +185,7 @@ fn disabled_chaos_writes_healthy_and_idles_until_signalled() {
     std::fs::write(&state, r#"{"mode": "crash", "delay": 0}"#).unwrap();
     let watcher = StateWatcher::new(state.clone());
     let mut engine = Engine::start(
-        &[
-            "--interval",
-            "0.2",
-            "--recovery",
-            "0.1",
-            "--startup-wait",
-            "0",
-            "--min-interval",
-            "0",
-        ],
+        FAST_SCHEDULE,
         &[
             ("FAILURE_STATE_FILE", state.to_str().unwrap()),
             ("CHAOS_ENABLED", "false"),
@@ -226,17 +217,7 @@ fn dry_run_logs_picks_but_writes_only_healthy() {
     let state = ws.path("state.json");
     let watcher = StateWatcher::new(state.clone());
     let mut engine = Engine::start(
-        &[
-            "--dry-run",
-            "--interval",
-            "0.2",
-            "--recovery",
-            "0.1",
-            "--startup-wait",
-            "0",
-            "--min-interval",
-            "0",
-        ],
+        &[FAST_SCHEDULE, &["--dry-run"]].concat(),
         &[("FAILURE_STATE_FILE", state.to_str().unwrap())],
     );
     wait_until(Duration::from_secs(10), "three dry-run picks", || {

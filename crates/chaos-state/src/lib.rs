@@ -15,12 +15,15 @@
 //! ```
 //! use chaos_state::{read_state, write_atomic, ClearReason, StateRecord};
 //!
-//! let dir = tempfile::tempdir().unwrap();
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let dir = tempfile::tempdir()?;
 //! let path = dir.path().join("failure_state.json");
 //! let healthy = StateRecord::healthy("target-app", ClearReason::Startup, 1_704_617_310.5);
-//! write_atomic(&path, &healthy).unwrap();
+//! write_atomic(&path, &healthy)?;
 //! let seen = read_state(&path);
 //! assert!(!seen.is_failing_at(1_704_617_311.0));
+//! # Ok(())
+//! # }
 //! ```
 
 pub mod read;

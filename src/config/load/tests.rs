@@ -1,4 +1,5 @@
 //! Unit tests of merging and validation, on temporary directories.
+//! Compiled only under `#[cfg(test)]` (see `mod tests` in `load.rs`).
 
 use super::*;
 use crate::config::FlagValues;
