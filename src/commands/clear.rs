@@ -26,7 +26,7 @@ pub fn execute(args: &ClearArgs) -> ExitCode {
             round_millis(SystemClock.unix_now()),
         );
         match write_atomic(&target.state_file, &record) {
-            Ok(()) => println!(
+            Ok(()) => say!(
                 "✓ {} cleared ({})",
                 target.name,
                 target.state_file.display()

@@ -3,6 +3,7 @@
 //! (`reason: manual`); SIGTERM or SIGINT during that wait clears at once.
 
 use std::process::ExitCode;
+
 use std::time::Duration;
 
 use chaos_state::{modes, write_atomic, ClearReason, FailureSpec, StateRecord};
@@ -70,7 +71,7 @@ pub fn execute(args: &InjectArgs) -> ExitCode {
     } else {
         String::new()
     };
-    println!(
+    say!(
         "💥 Injected {scenario} ({}{delay_note}) into {} ({}), id {id}, expires in {}",
         args.mode,
         target.name,
@@ -127,8 +128,8 @@ fn hold_then_clear(target: &TargetSettings, hold: Duration) -> ExitCode {
         };
         tokio::select! {
             _ = tokio::time::sleep(hold) => {}
-            _ = terminate.recv() => println!("Received SIGTERM: clearing now"),
-            _ = interrupt.recv() => println!("Received SIGINT: clearing now"),
+            _ = terminate.recv() => say!("Received SIGTERM: clearing now"),
+            _ = interrupt.recv() => say!("Received SIGINT: clearing now"),
         }
     });
     clear_now(target)
@@ -142,7 +143,7 @@ fn clear_now(target: &TargetSettings) -> ExitCode {
     );
     match write_atomic(&target.state_file, &record) {
         Ok(()) => {
-            println!("✓ {} cleared (manual)", target.name);
+            say!("✓ {} cleared (manual)", target.name);
             ExitCode::SUCCESS
         }
         Err(err) => {

@@ -4,6 +4,16 @@
 //! The one-shot commands (`inject`, `clear`, `status`) use the same
 //! state-file module as the daemon; they are not a second implementation.
 
+/// `println!` for command output that does not panic when standard output
+/// is closed early (e.g. `chaos-engine preview | head`): the rest of the
+/// output is dropped, as other command-line tools do.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 pub mod clear;
 pub mod inject;
 pub mod preview;

@@ -7,6 +7,16 @@ use std::process::ExitCode;
 use crate::cli::PreviewArgs;
 use crate::picker::{random_seed, PickStream};
 
+/// One `--json` line, fields in the documented order.
+#[derive(serde::Serialize)]
+struct PreviewLine<'a> {
+    n: u64,
+    target: &'a str,
+    scenario: &'a str,
+    mode: &'a str,
+    delay: u64,
+}
+
 /// Prints the picks; exit 2 on bad configuration or an unknown target.
 pub fn execute(args: &PreviewArgs) -> ExitCode {
     let settings = match super::load_settings_without_selector(&args.config) {
@@ -27,31 +37,31 @@ pub fn execute(args: &PreviewArgs) -> ExitCode {
         } else {
             " (random: pass --seed to fix it)"
         };
-        println!("seed {seed}{note}");
+        say!("seed {seed}{note}");
     }
     for target in targets {
         let mut stream = PickStream::new(seed, &target.name, &target.catalogue);
         if !args.json {
-            println!("{}:", target.name);
+            say!("{}:", target.name);
         }
         for n in 1..=args.count {
             let pick = stream.next_pick();
             if args.json {
-                let line = serde_json::json!({
-                    "n": n,
-                    "target": target.name,
-                    "scenario": pick.scenario,
-                    "mode": pick.mode,
-                    "delay": pick.delay,
-                });
-                println!("{line}");
+                let line = PreviewLine {
+                    n,
+                    target: &target.name,
+                    scenario: &pick.scenario,
+                    mode: &pick.mode,
+                    delay: pick.delay,
+                };
+                say!("{}", serde_json::to_string(&line).unwrap_or_default());
             } else {
                 let delay = if pick.delay > 0 {
                     format!(" ({}s)", pick.delay)
                 } else {
                     String::new()
                 };
-                println!("  {n:>4}. {} [{}]{delay}", pick.scenario, pick.mode);
+                say!("  {n:>4}. {} [{}]{delay}", pick.scenario, pick.mode);
             }
         }
     }

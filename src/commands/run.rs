@@ -7,6 +7,7 @@
 //! drain exits at once with code 1.
 
 use std::process::ExitCode;
+
 use std::time::Duration;
 
 use actix::{Actor, System};

@@ -20,9 +20,9 @@ pub fn execute(args: &StatusArgs) -> ExitCode {
     for target in &settings.targets {
         let outcome = read_state(&target.state_file);
         if args.json {
-            println!("{}", status_json(target, &outcome, now));
+            say!("{}", status_json(target, &outcome, now));
         } else {
-            println!("{}", status_line(target, &outcome, now));
+            say!("{}", status_line(target, &outcome, now));
         }
     }
     ExitCode::SUCCESS
@@ -49,8 +49,10 @@ fn status_json(target: &TargetSettings, outcome: &ReadOutcome, now: f64) -> serd
             value["scenario"] = json!(record.scenario);
             value["id"] = json!(record.id);
             value["reason"] = json!(record.reason);
-            value["timestamp"] = json!(record.timestamp);
-            value["age_secs"] = json!(round_tenths(now - record.timestamp));
+            // A file written by a target app may carry no timestamp (read as 0).
+            let written = Some(record.timestamp).filter(|t| *t > 0.0);
+            value["timestamp"] = json!(written);
+            value["age_secs"] = json!(written.map(|t| round_tenths(now - t)));
             value["expires_at"] = json!(record.expires_at);
             value["expires_in_secs"] = json!(record.expires_at.map(|at| round_tenths(at - now)));
         }
@@ -79,7 +81,9 @@ fn status_line(target: &TargetSettings, outcome: &ReadOutcome, now: f64) -> Stri
             if let Some(reason) = &record.reason {
                 line.push_str(&format!(", reason {reason}"));
             }
-            line.push_str(&format!(", age {:.1}s", now - record.timestamp));
+            if record.timestamp > 0.0 {
+                line.push_str(&format!(", age {:.1}s", now - record.timestamp));
+            }
             match record.expires_at {
                 Some(at) if at > now => line.push_str(&format!(", expires in {:.1}s", at - now)),
                 Some(_) => line.push_str(", expired (reads as healthy)"),

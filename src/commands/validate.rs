@@ -13,26 +13,26 @@ pub fn execute(args: &ConfigArgs) -> ExitCode {
         Ok(settings) => settings,
         Err(code) => return code,
     };
-    println!("configuration is valid");
+    say!("configuration is valid");
     match &settings.targets_file {
-        Some(path) => println!("targets file: {}", path.display()),
-        None => println!("targets file: none (single target)"),
+        Some(path) => say!("targets file: {}", path.display()),
+        None => say!("targets file: none (single target)"),
     }
-    println!("enabled: {}", settings.enabled);
-    println!("dry run: {}", settings.dry_run);
+    say!("enabled: {}", settings.enabled);
+    say!("dry run: {}", settings.dry_run);
     match settings.seed {
-        Some(seed) => println!("seed: {seed}"),
-        None => println!("seed: random at each start"),
+        Some(seed) => say!("seed: {seed}"),
+        None => say!("seed: random at each start"),
     }
-    println!("min_interval: {}", format_duration(settings.min_interval));
+    say!("min_interval: {}", format_duration(settings.min_interval));
     for target in &settings.targets {
-        println!();
-        println!("target {}", target.name);
-        println!("  state_file:   {}", target.state_file.display());
-        println!("  interval:     {}", format_duration(target.interval));
-        println!("  recovery:     {}", format_duration(target.recovery));
-        println!("  startup_wait: {}", format_duration(target.startup_wait));
-        println!("  scenarios:");
+        say!();
+        say!("target {}", target.name);
+        say!("  state_file:   {}", target.state_file.display());
+        say!("  interval:     {}", format_duration(target.interval));
+        say!("  recovery:     {}", format_duration(target.recovery));
+        say!("  startup_wait: {}", format_duration(target.startup_wait));
+        say!("  scenarios:");
         let catalogue = &target.catalogue;
         for (scenario, probability) in catalogue.scenarios().iter().zip(catalogue.probabilities()) {
             let delay = match scenario.delay {
@@ -40,7 +40,7 @@ pub fn execute(args: &ConfigArgs) -> ExitCode {
                 Some(DelayRange { min, max }) => format!(", delay {min}..={max}s"),
                 None => String::new(),
             };
-            println!(
+            say!(
                 "    {:<20} mode {:<18} weight {:<6} probability {:>5.1}%{delay}",
                 scenario.name,
                 scenario.mode,

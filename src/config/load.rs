@@ -410,18 +410,6 @@ fn check_timing(target: &RawTarget, min_interval: &Sourced<Duration>) -> Result<
             "recovery must be greater than 0",
         ));
     }
-    if recovery.value >= interval.value {
-        return Err(ConfigError::new(
-            recovery.origin.clone(),
-            format!(
-                "recovery {} must be shorter than the interval {} of target {} (interval set by {})",
-                format_duration(recovery.value),
-                format_duration(interval.value),
-                target.name,
-                interval.origin.describe()
-            ),
-        ));
-    }
     if interval.value < min_interval.value {
         return Err(ConfigError::new(
             interval.origin.clone(),
@@ -432,6 +420,18 @@ fn check_timing(target: &RawTarget, min_interval: &Sourced<Duration>) -> Result<
                 target.name,
                 format_duration(min_interval.value),
                 min_interval.origin.describe()
+            ),
+        ));
+    }
+    if recovery.value >= interval.value {
+        return Err(ConfigError::new(
+            recovery.origin.clone(),
+            format!(
+                "recovery {} must be shorter than the interval {} of target {} (interval set by {})",
+                format_duration(recovery.value),
+                format_duration(interval.value),
+                target.name,
+                interval.origin.describe()
             ),
         ));
     }

@@ -232,9 +232,10 @@ fn preview_json_has_the_documented_shape_and_is_reproducible() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(lines.len(), 200);
+    // The contract's field order (the test crate's serde_json keeps it).
     assert_eq!(
         lines[0].as_object().unwrap().keys().collect::<Vec<_>>(),
-        ["delay", "mode", "n", "scenario", "target"]
+        ["n", "target", "scenario", "mode", "delay"]
     );
     assert_eq!(lines[0]["n"], 1);
     assert_eq!(lines[199]["n"], 200);
