@@ -1,7 +1,9 @@
-# chaos-engine container image.
+# chaos-engine container image. It also carries chaos-target, the reference
+# target service, so one image serves the whole Compose demo.
 #
 #   docker build -t chaos-engine .
 #   docker run --rm -v chaos-state:/tmp chaos-engine
+#   docker run --rm -v chaos-state:/tmp -p 8000:8000 --entrypoint chaos-target chaos-engine
 
 # ---- build -----------------------------------------------------------------
 FROM rust:1-slim-bookworm AS builder
@@ -11,12 +13,12 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY crates/ crates/
 COPY src/ src/
-RUN cargo build --release --locked --bin chaos-engine
+RUN cargo build --release --locked --bin chaos-engine --bin chaos-target
 
 # ---- runtime ---------------------------------------------------------------
 FROM debian:bookworm-slim
 
-COPY --from=builder /src/target/release/chaos-engine /usr/local/bin/chaos-engine
+COPY --from=builder /src/target/release/chaos-engine /src/target/release/chaos-target /usr/local/bin/
 
 # The timing defaults (interval 180 s, recovery 30 s, startup wait 60 s) are
 # built into the binary and deliberately not set here: an environment

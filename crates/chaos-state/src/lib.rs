@@ -10,7 +10,10 @@
 //! - [`write`]: [`write_atomic`], the only correct way to replace a state file
 //!   (temporary file in the same directory, fsync, rename, directory fsync);
 //! - [`read`]: [`read_state`], which never fails on bad content and tells a
-//!   healthy file, a missing one and an unreadable one apart.
+//!   healthy file, a missing one and an unreadable one apart;
+//! - [`cached`]: [`CachedReader`], the reader for a target app's request
+//!   path: about one `stat` per request, re-parsing only when the file
+//!   changed, expiry checked at every call.
 //!
 //! ```
 //! use chaos_state::{read_state, write_atomic, ClearReason, StateRecord};
@@ -26,10 +29,12 @@
 //! # }
 //! ```
 
+pub mod cached;
 pub mod read;
 pub mod record;
 pub mod write;
 
-pub use read::{read_state, ReadOutcome};
+pub use cached::CachedReader;
+pub use read::{parse_state, read_state, ReadOutcome};
 pub use record::{modes, ClearReason, FailureSpec, StateRecord, CLEARED_BY, INJECTED_BY};
 pub use write::{write_atomic, WriteError};

@@ -117,12 +117,19 @@ pub struct StateRecord {
 impl StateRecord {
     /// A healthy state written by the engine.
     pub fn healthy(target: &str, reason: ClearReason, timestamp: f64) -> Self {
+        Self::healthy_by(CLEARED_BY, target, reason, timestamp)
+    }
+
+    /// A healthy state written by someone else, e.g. a target app that
+    /// clears its own file when it starts (`cleared_by` is its name), so the
+    /// engine can tell a restart from its own clears.
+    pub fn healthy_by(cleared_by: &str, target: &str, reason: ClearReason, timestamp: f64) -> Self {
         StateRecord {
             mode: modes::HEALTHY.to_owned(),
             delay: 0,
             timestamp,
             injected_by: None,
-            cleared_by: Some(CLEARED_BY.to_owned()),
+            cleared_by: Some(cleared_by.to_owned()),
             scenario: None,
             target: Some(target.to_owned()),
             id: None,

@@ -1,0 +1,196 @@
+//! A state-file reader for the request hot path.
+//!
+//! [`CachedReader`] costs one `stat` per call while the file is unchanged:
+//! it re-reads and re-parses only when the file's identity or metadata
+//! (device, inode, size, modification and change times) differ from the
+//! last read. The engine replaces the file by rename, which gives it a new
+//! inode, so every write is noticed. Expiry is checked at each call, not
+//! cached, because time passes while the file stays the same.
+//!
+//! ```
+//! use chaos_state::{write_atomic, CachedReader, ClearReason, FailureSpec, StateRecord};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let dir = tempfile::tempdir()?;
+//! let path = dir.path().join("failure_state.json");
+//! let reader = CachedReader::new(&path);
+//! assert!(reader.failure_at(100.0).is_none(), "a missing file is healthy");
+//!
+//! let failure = StateRecord::failure(&FailureSpec {
+//!     target: "target-app", scenario: "SLOWDOWN", mode: "slow", delay: 12,
+//!     id: "0b9c6f3e", timestamp: 100.0, expires_at: 130.0,
+//! });
+//! write_atomic(&path, &failure)?;
+//! let active = reader.failure_at(101.0).expect("injected");
+//! assert_eq!((active.mode.as_str(), active.delay), ("slow", 12));
+//! assert!(reader.failure_at(131.0).is_none(), "expired: the dead-man's switch");
+//! # Ok(())
+//! # }
+//! ```
+
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use crate::read::{read_state, ReadOutcome};
+use crate::record::StateRecord;
+
+/// What identifies one version of the file without reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileVersion {
+    dev: u64,
+    ino: u64,
+    size: u64,
+    mtime_ns: i128,
+    ctime_ns: i128,
+}
+
+impl FileVersion {
+    fn of(path: &Path) -> Option<Self> {
+        let meta = std::fs::metadata(path).ok()?;
+        Some(FileVersion {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            size: meta.size(),
+            mtime_ns: i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec()),
+            ctime_ns: i128::from(meta.ctime()) * 1_000_000_000 + i128::from(meta.ctime_nsec()),
+        })
+    }
+}
+
+#[derive(Debug)]
+struct Cached {
+    /// `None`: the file was missing (or could not be stat'ed).
+    version: Option<FileVersion>,
+    outcome: Arc<ReadOutcome>,
+}
+
+/// Reads one state file, re-parsing only when it changed. Shareable across
+/// threads (`Arc<CachedReader>`); never panics, whatever the file holds.
+#[derive(Debug)]
+pub struct CachedReader {
+    path: PathBuf,
+    cache: Mutex<Option<Cached>>,
+}
+
+impl CachedReader {
+    /// A reader of the state file at `path`; reads nothing yet.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        CachedReader {
+            path: path.into(),
+            cache: Mutex::new(None),
+        }
+    }
+
+    /// The path read.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The file's current content: cached while the file is unchanged.
+    pub fn read(&self) -> Arc<ReadOutcome> {
+        let version = FileVersion::of(&self.path);
+        // A poisoned lock only means another thread panicked mid-update of
+        // a cache entry; the entry is replaced below, so it is safe to reuse.
+        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(cached) = cache.as_ref() {
+            if cached.version == version {
+                return Arc::clone(&cached.outcome);
+            }
+        }
+        let outcome = Arc::new(match version {
+            None => ReadOutcome::Missing,
+            Some(_) => read_state(&self.path),
+        });
+        // If the file changed between the stat and the read, the next call
+        // sees a different version and reads again.
+        *cache = Some(Cached {
+            version,
+            outcome: Arc::clone(&outcome),
+        });
+        outcome
+    }
+
+    /// The failure a target should act out at `now` (seconds since the
+    /// epoch), or `None` when the file is missing, empty, unparsable,
+    /// healthy or expired.
+    pub fn failure_at(&self, now: f64) -> Option<StateRecord> {
+        match self.read().as_ref() {
+            ReadOutcome::Record(record) if record.is_failing_at(now) => Some(record.clone()),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{ClearReason, FailureSpec};
+    use crate::write::write_atomic;
+
+    fn failure(mode: &str, delay: u64, expires_at: f64) -> StateRecord {
+        StateRecord::failure(&FailureSpec {
+            target: "t",
+            scenario: "S",
+            mode,
+            delay,
+            id: "id",
+            timestamp: 0.0,
+            expires_at,
+        })
+    }
+
+    #[test]
+    fn sees_every_atomic_replacement() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        let reader = CachedReader::new(&path);
+        for round in 0..50u64 {
+            write_atomic(&path, &failure("slow", round, 1e12)).unwrap();
+            assert_eq!(reader.failure_at(1.0).unwrap().delay, round);
+            write_atomic(
+                &path,
+                &StateRecord::healthy("t", ClearReason::Recovery, 1.0),
+            )
+            .unwrap();
+            assert!(reader.failure_at(1.0).is_none());
+        }
+    }
+
+    #[test]
+    fn unchanged_file_is_served_from_the_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        write_atomic(&path, &failure("crash", 0, 1e12)).unwrap();
+        let reader = CachedReader::new(&path);
+        let first = reader.read();
+        let second = reader.read();
+        assert!(Arc::ptr_eq(&first, &second), "re-parsed an unchanged file");
+    }
+
+    #[test]
+    fn in_place_rewrite_with_a_new_size_is_noticed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        std::fs::write(&path, r#"{"mode":"crash"}"#).unwrap();
+        let reader = CachedReader::new(&path);
+        assert_eq!(reader.failure_at(0.0).unwrap().mode, "crash");
+        std::fs::write(&path, r#"{"mode":"healthy","delay":0}"#).unwrap();
+        assert!(reader.failure_at(0.0).is_none());
+    }
+
+    #[test]
+    fn missing_garbage_and_expired_are_healthy() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        let reader = CachedReader::new(&path);
+        assert!(reader.failure_at(0.0).is_none());
+        std::fs::write(&path, b"\xff\xfe not json").unwrap();
+        assert!(reader.failure_at(0.0).is_none());
+        write_atomic(&path, &failure("config_error", 0, 10.0)).unwrap();
+        assert!(reader.failure_at(9.0).is_some());
+        assert!(reader.failure_at(10.0).is_none());
+        std::fs::remove_file(&path).unwrap();
+        assert!(reader.failure_at(0.0).is_none());
+    }
+}
