@@ -3,8 +3,11 @@
 //! Shared helpers are in `helpers.rs`.
 
 mod helpers;
+mod http;
+mod target_harness;
 
 mod commands;
+mod end_to_end;
 mod invalid_config;
 mod lifecycle;
 mod reader_race;

@@ -63,6 +63,8 @@ struct Cached {
     /// `None`: the file was missing (or could not be stat'ed).
     version: Option<FileVersion>,
     outcome: Arc<ReadOutcome>,
+    /// The record, shared so the hot path hands out a pointer, not a copy.
+    record: Option<Arc<StateRecord>>,
 }
 
 /// Reads one state file, re-parsing only when it changed. Shareable across
@@ -89,35 +91,41 @@ impl CachedReader {
 
     /// The file's current content: cached while the file is unchanged.
     pub fn read(&self) -> Arc<ReadOutcome> {
-        let version = FileVersion::of(&self.path);
-        // A poisoned lock only means another thread panicked mid-update of
-        // a cache entry; the entry is replaced below, so it is safe to reuse.
-        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(cached) = cache.as_ref() {
-            if cached.version == version {
-                return Arc::clone(&cached.outcome);
-            }
-        }
-        let outcome = Arc::new(match version {
-            None => ReadOutcome::Missing,
-            Some(_) => read_state(&self.path),
-        });
-        // If the file changed between the stat and the read, the next call
-        // sees a different version and reads again.
-        *cache = Some(Cached {
-            version,
-            outcome: Arc::clone(&outcome),
-        });
-        outcome
+        self.with_current(|cached| Arc::clone(&cached.outcome))
     }
 
     /// The failure a target should act out at `now` (seconds since the
     /// epoch), or `None` when the file is missing, empty, unparsable,
     /// healthy or expired.
-    pub fn failure_at(&self, now: f64) -> Option<StateRecord> {
-        match self.read().as_ref() {
-            ReadOutcome::Record(record) if record.is_failing_at(now) => Some(record.clone()),
-            _ => None,
+    pub fn failure_at(&self, now: f64) -> Option<Arc<StateRecord>> {
+        self.with_current(|cached| cached.record.clone())
+            .filter(|record| record.is_failing_at(now))
+    }
+
+    /// Runs `f` on the cache entry for the file as it is now, re-reading it
+    /// first if it changed since the last call.
+    fn with_current<T>(&self, f: impl FnOnce(&Cached) -> T) -> T {
+        let version = FileVersion::of(&self.path);
+        // A poisoned lock only means another thread panicked while holding
+        // it; the entry is either complete or replaced below, so reuse it.
+        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        match cache.as_ref() {
+            Some(cached) if cached.version == version => f(cached),
+            _ => {
+                let outcome = match version {
+                    None => ReadOutcome::Missing,
+                    Some(_) => read_state(&self.path),
+                };
+                let record = outcome.record().cloned().map(Arc::new);
+                // If the file changed between the stat and the read, the
+                // next call sees a different version and reads again.
+                let fresh = cache.insert(Cached {
+                    version,
+                    outcome: Arc::new(outcome),
+                    record,
+                });
+                f(fresh)
+            }
         }
     }
 }

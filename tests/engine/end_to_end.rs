@@ -1,0 +1,229 @@
+//! The whole system on loopback: the real engine and two real
+//! `chaos-target` services (restarted by the harness when they exit), with
+//! a fixed seed and a time-compressed schedule. Every scenario must show on
+//! the HTTP side, and every endpoint must answer again after each clear.
+
+use std::collections::{BTreeSet, HashSet};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use chaos_engine::picker::PickStream;
+use chaos_engine::scenario::{Catalogue, DelayRange, Scenario};
+use serde_json::Value;
+
+use crate::helpers::{read_state, wait_until, Engine, Workspace};
+use crate::http;
+use crate::target_harness::TargetService;
+
+const CONFIG_ERROR_DETAIL: &str = "Configuration error: DATABASE_URL is not properly configured. Please check environment variables and restart the service.";
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+const TARGETS: &str = "\
+defaults:
+  interval: 3s
+  recovery: 2s
+  startup_wait: 500ms
+  scenarios:
+    - { name: CRASH, mode: crash, weight: 1 }
+    - { name: SLOWDOWN, mode: slow, weight: 1, delay: { min: 1, max: 1 } }
+    - { name: CONFIG_ERROR, mode: config_error, weight: 1 }
+policy:
+  min_interval: 0
+targets:
+  - { name: app, state_file: '{dir}/app.json' }
+  - { name: db, state_file: '{dir}/db.json' }
+";
+
+/// A seed whose first three picks cover all three scenarios on both
+/// targets, found with the engine's own picker (the same streams `run` uses).
+fn seed_covering_every_scenario() -> u64 {
+    let catalogue = Catalogue::new(
+        [
+            ("CRASH", "crash", None),
+            ("SLOWDOWN", "slow", Some(DelayRange { min: 1, max: 1 })),
+            ("CONFIG_ERROR", "config_error", None),
+        ]
+        .into_iter()
+        .map(|(name, mode, delay)| Scenario {
+            name: name.into(),
+            mode: mode.into(),
+            weight: 1.0,
+            delay,
+        })
+        .collect(),
+    )
+    .unwrap();
+    (0..10_000u64)
+        .find(|seed| {
+            ["app", "db"].iter().all(|target| {
+                let mut stream = PickStream::new(*seed, target, &catalogue);
+                (0..3)
+                    .map(|_| stream.next_pick().mode)
+                    .collect::<HashSet<_>>()
+                    .len()
+                    == 3
+            })
+        })
+        .expect("some seed covers every scenario")
+}
+
+/// Waits for an injection whose id is not in `seen`.
+fn next_failure(state_file: &Path, seen: &HashSet<String>) -> Value {
+    let mut found = None;
+    wait_until(TIMEOUT, "the next injection", || {
+        found = read_state(state_file).filter(|v| {
+            v["injected_by"] == "chaos-engine"
+                && v["id"].as_str().is_some_and(|id| !seen.contains(id))
+        });
+        found.is_some()
+    });
+    found.unwrap()
+}
+
+/// Every endpoint answers with success.
+fn assert_every_endpoint_answers(service: &TargetService, name: &str) {
+    for path in [
+        "/",
+        "/health",
+        "/orders",
+        "/orders/1",
+        "/products",
+        "/products/1",
+        "/debug/state",
+    ] {
+        let response = http::get(service.port, path, TIMEOUT)
+            .unwrap_or_else(|e| panic!("{name} GET {path}: {e}"));
+        assert_eq!(response.status, 200, "{name} GET {path}: {}", response.body);
+    }
+    let created = http::post_json(
+        service.port,
+        "/orders",
+        r#"{"product_id": 2, "quantity": 1}"#,
+        TIMEOUT,
+    )
+    .unwrap();
+    assert_eq!(created.status, 201, "{name} POST /orders: {}", created.body);
+}
+
+/// Follows three injections into one target and checks each on the HTTP side.
+fn follow_target(name: &str, state_file: &Path, service: &TargetService) -> BTreeSet<String> {
+    let mut seen_ids = HashSet::new();
+    let mut modes = BTreeSet::new();
+    for _ in 0..3 {
+        let failure = next_failure(state_file, &seen_ids);
+        let id = failure["id"].as_str().unwrap().to_owned();
+        let mode = failure["mode"].as_str().unwrap().to_owned();
+        match mode.as_str() {
+            "crash" => {
+                let exits_before = service.history().exits.len();
+                let answer = http::get(service.port, "/orders", TIMEOUT);
+                assert!(
+                    answer.is_err(),
+                    "{name}: a crashing target must not answer: {answer:?}"
+                );
+                wait_until(TIMEOUT, "the crashed process to exit", || {
+                    service.history().exits.len() > exits_before
+                });
+                assert_eq!(
+                    service.history().exits[exits_before],
+                    Some(1),
+                    "{name}: crash exits with code 1"
+                );
+                wait_until(TIMEOUT, "the restarted target to answer /health", || {
+                    http::get(service.port, "/health", TIMEOUT).is_ok_and(|r| r.status == 200)
+                });
+                let rewritten = read_state(state_file).unwrap();
+                assert_eq!(
+                    (rewritten["mode"].as_str(), rewritten["cleared_by"].as_str()),
+                    (Some("healthy"), Some(name)),
+                    "a restarted target writes its state healthy"
+                );
+                assert_eq!(
+                    http::get(service.port, "/orders", TIMEOUT).unwrap().status,
+                    200,
+                    "{name}: restarted is repaired"
+                );
+            }
+            "slow" => {
+                let delay = failure["delay"].as_u64().unwrap();
+                let started = Instant::now();
+                let response = http::get(service.port, "/orders", TIMEOUT).unwrap();
+                let took = started.elapsed();
+                assert_eq!(response.status, 200, "{name}: slow still serves");
+                assert!(
+                    took >= Duration::from_secs(delay),
+                    "{name}: slow request took {took:?}, delay {delay}s"
+                );
+                let health = Instant::now();
+                assert_eq!(
+                    http::get(service.port, "/health", TIMEOUT).unwrap().status,
+                    200
+                );
+                assert!(
+                    health.elapsed() < Duration::from_millis(900),
+                    "/health is never slowed"
+                );
+            }
+            "config_error" => {
+                let response = http::get(service.port, "/products", TIMEOUT).unwrap();
+                assert_eq!(response.status, 500, "{name}: {}", response.body);
+                assert_eq!(response.json()["detail"], CONFIG_ERROR_DETAIL);
+                assert_eq!(
+                    http::get(service.port, "/health", TIMEOUT).unwrap().status,
+                    200,
+                    "/health is never failure-injected"
+                );
+            }
+            other => panic!("{name}: unexpected mode {other}"),
+        }
+        wait_until(TIMEOUT, "the engine's recovery clear", || {
+            read_state(state_file)
+                .is_some_and(|v| v["reason"] == "recovery" && v["cleared_by"] == "chaos-engine")
+        });
+        assert_every_endpoint_answers(service, name);
+        seen_ids.insert(id);
+        modes.insert(mode);
+    }
+    modes
+}
+
+#[test]
+fn every_scenario_manifests_over_http_and_every_clear_repairs() {
+    let ws = Workspace::new();
+    let (app_file, db_file) = (ws.path("app.json"), ws.path("db.json"));
+    let app = TargetService::start("app", &app_file);
+    let db = TargetService::start("db", &db_file);
+    assert_every_endpoint_answers(&app, "app");
+    assert_every_endpoint_answers(&db, "db");
+
+    let targets = ws.targets(TARGETS);
+    let seed = seed_covering_every_scenario().to_string();
+    let mut engine = Engine::start(
+        &["--targets", targets.to_str().unwrap(), "--seed", &seed],
+        &[],
+    );
+
+    let (app_modes, db_modes) = std::thread::scope(|scope| {
+        let app_thread = scope.spawn(|| follow_target("app", &app_file, &app));
+        let db_thread = scope.spawn(|| follow_target("db", &db_file, &db));
+        (app_thread.join().unwrap(), db_thread.join().unwrap())
+    });
+    let every: BTreeSet<String> = ["config_error", "crash", "slow"]
+        .iter()
+        .map(|m| m.to_string())
+        .collect();
+    assert_eq!(app_modes, every);
+    assert_eq!(db_modes, every);
+
+    let (status, _) = engine.terminate();
+    assert_eq!(status.code(), Some(0));
+    for (file, service) in [(&app_file, &app), (&db_file, &db)] {
+        assert_eq!(read_state(file).unwrap()["reason"], "shutdown");
+        assert_eq!(
+            service.history().exits,
+            vec![Some(1)],
+            "exactly one crash per target"
+        );
+        assert_eq!(service.history().starts, 2);
+    }
+}
