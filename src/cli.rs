@@ -132,8 +132,8 @@ pub struct InjectArgs {
     /// Target to break (needed when several are configured).
     #[arg(long, value_name = "NAME")]
     pub target: Option<String>,
-    /// Whole seconds of delay. For slow, drawn from the scenario's range when absent.
-    #[arg(long, value_name = "SECS")]
+    /// Whole seconds of delay (at most 86400). For slow, drawn from the scenario's range when absent.
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(0..=86_400))]
     pub delay: Option<u64>,
     /// Keep the failure this long, then clear it (reason `manual`). Without
     /// it the command returns at once and the failure expires after the
@@ -171,7 +171,7 @@ pub struct StatusArgs {
 #[derive(Debug, Args)]
 pub struct PreviewArgs {
     /// How many picks per target.
-    #[arg(long, value_name = "N", default_value_t = 10)]
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
     pub count: u64,
     /// Only this target.
     #[arg(long, value_name = "NAME")]

@@ -17,6 +17,11 @@ pub struct DelayRange {
     pub max: u64,
 }
 
+/// The longest delay a scenario may draw: one day. Readers in other
+/// languages parse `delay` as a number, and a request held longer than a
+/// day is a configuration mistake, not a slowdown.
+pub const MAX_DELAY_SECS: u64 = 86_400;
+
 /// The `slow` mode's default range: 10 to 30 seconds inclusive.
 pub const DEFAULT_SLOW_DELAY: DelayRange = DelayRange { min: 10, max: 30 };
 
@@ -123,6 +128,16 @@ impl Catalogue {
                 ));
             }
             if let Some(range) = scenario.delay {
+                if range.max > MAX_DELAY_SECS {
+                    return Err(fail(
+                        Some(index),
+                        Some("delay"),
+                        format!(
+                            "delay.max {} is above the limit of {MAX_DELAY_SECS} s (one day)",
+                            range.max
+                        ),
+                    ));
+                }
                 if range.min > range.max {
                     return Err(fail(
                         Some(index),

@@ -14,7 +14,7 @@ use actix::fut::ActorFutureExt;
 use actix::{
     Actor, ActorContext, Addr, AsyncContext, Context, Handler, Message, SpawnHandle, WrapFuture,
 };
-use chaos_state::{write_atomic, ClearReason, FailureSpec, StateRecord};
+use chaos_state::{read_state, write_atomic, ClearReason, FailureSpec, ReadOutcome, StateRecord};
 use tokio::time::Instant;
 use tracing::{error, info, warn};
 
@@ -117,6 +117,8 @@ impl TargetActor {
         let now = Instant::now();
         let planned = self.next_injection.unwrap_or(now);
         let lateness = now.saturating_duration_since(planned);
+        // Durations are capped at ten years (config::duration::MAX_DURATION),
+        // so these additions cannot overflow an Instant.
         let mut next = planned + self.settings.interval;
         while next <= now {
             // More than a whole interval late (e.g. the machine was
@@ -212,13 +214,8 @@ impl Actor for TargetActor {
         } else {
             ClearReason::Disabled
         };
+        self.handle(InitialClear { reason }, ctx);
         let name = &self.settings.name;
-        match self.write_healthy(reason) {
-            Ok(()) => info!(target = %name, reason = %reason, "✓ Failure state cleared ({reason})"),
-            Err(err) => {
-                error!(target = %name, reason = %reason, error = %err, "could not clear the failure state")
-            }
-        }
         if !self.mode.enabled {
             info!(target = %name, "Chaos disabled: no failure will be injected");
             return;
@@ -230,6 +227,34 @@ impl Actor for TargetActor {
             format_duration(self.settings.startup_wait)
         );
         self.schedule_next(ctx, false);
+    }
+}
+
+/// Write the state file healthy at start (`startup`, or `disabled`), and
+/// keep trying every second until it works: a failure left by a killed
+/// engine must not linger, even with chaos disabled and no tick to come.
+#[derive(Debug, Clone, Copy, Message)]
+#[rtype(result = "()")]
+struct InitialClear {
+    reason: ClearReason,
+}
+
+impl Handler<InitialClear> for TargetActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: InitialClear, ctx: &mut Context<Self>) {
+        if self.draining || self.active.is_some() {
+            // Shutting down, or a failure already replaced the file.
+            return;
+        }
+        let (name, reason) = (&self.settings.name, msg.reason);
+        match self.write_healthy(reason) {
+            Ok(()) => info!(target = %name, reason = %reason, "✓ Failure state cleared ({reason})"),
+            Err(err) => {
+                error!(target = %name, reason = %reason, error = %err, "could not clear the failure state; retrying");
+                ctx.notify_later(msg, CLEAR_RETRY);
+            }
+        }
     }
 }
 
@@ -252,6 +277,20 @@ impl Handler<Recover> for TargetActor {
             return;
         }
         let name = &self.settings.name;
+        // The engine is not the only writer: a restarted target writes its
+        // file healthy, a person may inject by hand. Clear only our own
+        // failure (or a file that no longer holds a valid record).
+        if let ReadOutcome::Record(record) = read_state(&self.settings.state_file) {
+            if record.id.as_deref() != Some(active.id.as_str()) {
+                info!(
+                    target = %name, scenario = %active.scenario, mode = %active.mode, delay = active.delay,
+                    id = %active.id, now_mode = %record.mode, written_by = record.cleared_by.as_deref().or(record.injected_by.as_deref()).unwrap_or("unknown"),
+                    "State file rewritten by another writer before recovery; leaving it as it is"
+                );
+                self.active = None;
+                return;
+            }
+        }
         match self.write_healthy(ClearReason::Recovery) {
             Ok(()) => {
                 info!(

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use chaos_state::{modes, write_atomic, ClearReason, FailureSpec, StateRecord};
-use tokio::signal::unix::{signal, SignalKind};
+use tokio::signal::unix::{signal, Signal, SignalKind};
 
 use crate::cli::{InjectArgs, EXIT_FAILURE};
 use crate::clock::{round_millis, Clock, SystemClock};
@@ -50,6 +50,29 @@ pub fn execute(args: &InjectArgs) -> ExitCode {
         .map(|s| s.name.clone())
         .unwrap_or_else(|| args.mode.to_ascii_uppercase());
 
+    if settings.dry_run {
+        let delay_note = if delay > 0 {
+            format!(", delay {delay}s")
+        } else {
+            String::new()
+        };
+        say!(
+            "[dry run] would inject {scenario} ({}{delay_note}) into {} ({}); nothing written",
+            args.mode,
+            target.name,
+            target.state_file.display()
+        );
+        return ExitCode::SUCCESS;
+    }
+    // With --for, catch SIGTERM/SIGINT before the failure is written, so an
+    // early signal still clears it.
+    let waiter = match hold.map(|_| HoldWaiter::install()).transpose() {
+        Ok(waiter) => waiter,
+        Err(err) => {
+            eprintln!("error: cannot install signal handlers: {err}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
     let lasts = hold.unwrap_or(target.recovery);
     let id = uuid::Uuid::new_v4().to_string();
     let timestamp = round_millis(SystemClock.unix_now());
@@ -78,9 +101,12 @@ pub fn execute(args: &InjectArgs) -> ExitCode {
         target.state_file.display(),
         format_duration(lasts)
     );
-    match hold {
-        Some(hold) => hold_then_clear(target, hold),
-        None => ExitCode::SUCCESS,
+    match (waiter, hold) {
+        (Some(waiter), Some(hold)) => {
+            waiter.wait(hold);
+            clear_now(target)
+        }
+        _ => ExitCode::SUCCESS,
     }
 }
 
@@ -106,33 +132,41 @@ fn resolve_delay(target: &TargetSettings, mode: &str, given: Option<u64>) -> Res
     }
 }
 
-/// Waits `hold` (or until SIGTERM/SIGINT), then writes the target healthy.
-fn hold_then_clear(target: &TargetSettings, hold: Duration) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(err) => {
-            eprintln!("error: cannot start the timer: {err}");
-            return clear_now(target);
-        }
-    };
-    runtime.block_on(async {
-        let (Ok(mut terminate), Ok(mut interrupt)) = (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::interrupt()),
-        ) else {
-            eprintln!("error: cannot install signal handlers; clearing now");
-            return;
-        };
-        tokio::select! {
-            _ = tokio::time::sleep(hold) => {}
-            _ = terminate.recv() => say!("Received SIGTERM: clearing now"),
-            _ = interrupt.recv() => say!("Received SIGINT: clearing now"),
-        }
-    });
-    clear_now(target)
+/// A timer runtime with SIGTERM and SIGINT handlers already installed.
+struct HoldWaiter {
+    runtime: tokio::runtime::Runtime,
+    terminate: Signal,
+    interrupt: Signal,
+}
+
+impl HoldWaiter {
+    fn install() -> std::io::Result<Self> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let (terminate, interrupt) = runtime.block_on(async {
+            Ok::<_, std::io::Error>((
+                signal(SignalKind::terminate())?,
+                signal(SignalKind::interrupt())?,
+            ))
+        })?;
+        Ok(HoldWaiter {
+            runtime,
+            terminate,
+            interrupt,
+        })
+    }
+
+    /// Waits `hold`, or until SIGTERM or SIGINT.
+    fn wait(mut self, hold: Duration) {
+        self.runtime.block_on(async {
+            tokio::select! {
+                _ = tokio::time::sleep(hold) => {}
+                _ = self.terminate.recv() => say!("Received SIGTERM: clearing now"),
+                _ = self.interrupt.recv() => say!("Received SIGINT: clearing now"),
+            }
+        });
+    }
 }
 
 fn clear_now(target: &TargetSettings) -> ExitCode {

@@ -5,12 +5,12 @@
 //! state-file module as the daemon; they are not a second implementation.
 
 /// `println!` for command output that does not panic when standard output
-/// is closed early (e.g. `chaos-engine preview | head`): the rest of the
-/// output is dropped, as other command-line tools do.
+/// is closed early (e.g. `chaos-engine status | head -1`): the rest of the
+/// output is dropped, as other command-line tools do. Long outputs use
+/// [`emit`] instead, to stop when nobody reads.
 macro_rules! say {
     ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($arg)*);
+        let _ = $crate::commands::emit(format_args!($($arg)*));
     }};
 }
 
@@ -26,15 +26,37 @@ use std::process::ExitCode;
 use crate::cli::{ConfigArgs, EXIT_USAGE};
 use crate::config::{self, ConfigInputs, Settings, TargetSettings};
 
+/// Writes one line to standard output; `false` when it could not (e.g. the
+/// reading end of a pipe was closed).
+pub fn emit(line: std::fmt::Arguments<'_>) -> bool {
+    use std::io::Write as _;
+    writeln!(std::io::stdout(), "{line}").is_ok()
+}
+
 /// Loads and validates the configuration, or prints why not.
 pub fn load_settings(args: &ConfigArgs) -> Result<Settings, ExitCode> {
     config::load(&ConfigInputs::from_process(args.flag_values())).map_err(|err| usage_error(&err))
 }
 
+/// What a command does with the state files, which decides how strictly
+/// their directories are checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// `run`, `validate`: the directories must be writable.
+    Writes,
+    /// `status`, `preview`: reading is enough.
+    ReadsOnly,
+}
+
 /// Like [`load_settings`], for commands where `--state-file` cannot also
 /// select a target: giving it with `--targets` is an error.
-pub fn load_settings_without_selector(args: &ConfigArgs) -> Result<Settings, ExitCode> {
-    let settings = load_settings(args)?;
+pub fn load_settings_without_selector(
+    args: &ConfigArgs,
+    access: Access,
+) -> Result<Settings, ExitCode> {
+    let mut inputs = ConfigInputs::from_process(args.flag_values());
+    inputs.read_only = access == Access::ReadsOnly;
+    let settings = config::load(&inputs).map_err(|err| usage_error(&err))?;
     if let Some(path) = &settings.state_file_selector {
         return Err(usage_error(&format!(
             "--state-file {}: cannot be combined with --targets (the targets file names every state file)",
@@ -71,10 +93,11 @@ pub fn select_targets<'a>(
         };
     }
     if let Some(path) = &settings.state_file_selector {
-        let wanted = std::path::absolute(path).unwrap_or_else(|_| path.clone());
-        let found = settings.targets.iter().find(|t| {
-            std::path::absolute(&t.state_file).unwrap_or_else(|_| t.state_file.clone()) == wanted
-        });
+        let wanted = config::comparable_path(path);
+        let found = settings
+            .targets
+            .iter()
+            .find(|t| config::comparable_path(&t.state_file) == wanted);
         return match found {
             Some(found) => Ok(vec![found]),
             None => Err(usage_error(&format!(

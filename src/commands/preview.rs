@@ -19,10 +19,11 @@ struct PreviewLine<'a> {
 
 /// Prints the picks; exit 2 on bad configuration or an unknown target.
 pub fn execute(args: &PreviewArgs) -> ExitCode {
-    let settings = match super::load_settings_without_selector(&args.config) {
-        Ok(settings) => settings,
-        Err(code) => return code,
-    };
+    let settings =
+        match super::load_settings_without_selector(&args.config, super::Access::ReadsOnly) {
+            Ok(settings) => settings,
+            Err(code) => return code,
+        };
     let targets = match args.target.as_deref() {
         Some(name) => match super::select_targets(&settings, Some(name), false) {
             Ok(targets) => targets,
@@ -54,14 +55,24 @@ pub fn execute(args: &PreviewArgs) -> ExitCode {
                     mode: &pick.mode,
                     delay: pick.delay,
                 };
-                say!("{}", serde_json::to_string(&line).unwrap_or_default());
+                if !super::emit(format_args!(
+                    "{}",
+                    serde_json::to_string(&line).unwrap_or_default()
+                )) {
+                    return ExitCode::SUCCESS;
+                }
             } else {
                 let delay = if pick.delay > 0 {
                     format!(" ({}s)", pick.delay)
                 } else {
                     String::new()
                 };
-                say!("  {n:>4}. {} [{}]{delay}", pick.scenario, pick.mode);
+                if !super::emit(format_args!(
+                    "  {n:>4}. {} [{}]{delay}",
+                    pick.scenario, pick.mode
+                )) {
+                    return ExitCode::SUCCESS;
+                }
             }
         }
     }

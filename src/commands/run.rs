@@ -27,7 +27,17 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Runs the daemon until a signal; returns the exit code.
 pub fn execute(args: &ConfigArgs) -> ExitCode {
-    let settings = match super::load_settings_without_selector(args) {
+    // Signal handlers come first, before the configuration is even read, so
+    // a SIGTERM that arrives while the engine starts is held, not fatal.
+    let system = System::new();
+    let signals = match system.block_on(async { ShutdownSignals::install() }) {
+        Ok(signals) => signals,
+        Err(err) => {
+            eprintln!("error: cannot install signal handlers: {err}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    let settings = match super::load_settings_without_selector(args, super::Access::Writes) {
         Ok(settings) => settings,
         Err(code) => return code,
     };
@@ -35,14 +45,13 @@ pub fn execute(args: &ConfigArgs) -> ExitCode {
     let seed = settings.seed.unwrap_or_else(random_seed);
     print_banner(&settings, seed);
 
-    let system = System::new();
-    let code = system.block_on(run_until_signal(settings, seed));
+    let code = system.block_on(run_until_signal(settings, seed, signals));
     info!("Goodbye");
     code
 }
 
-/// The SIGTERM and SIGINT streams, installed before any actor starts so an
-/// early signal is never lost to the default handler.
+/// The SIGTERM and SIGINT streams. Installed before anything else; a signal
+/// received from then on is remembered until [`ShutdownSignals::next`] asks.
 struct ShutdownSignals {
     terminate: Signal,
     interrupt: Signal,
@@ -64,14 +73,7 @@ impl ShutdownSignals {
     }
 }
 
-async fn run_until_signal(settings: Settings, seed: u64) -> ExitCode {
-    let mut signals = match ShutdownSignals::install() {
-        Ok(signals) => signals,
-        Err(err) => {
-            error!(error = %err, "cannot install signal handlers");
-            return ExitCode::from(EXIT_FAILURE);
-        }
-    };
+async fn run_until_signal(settings: Settings, seed: u64, mut signals: ShutdownSignals) -> ExitCode {
     let supervisor = Supervisor::new(settings, seed, system_clock()).start();
 
     let received = signals.next().await;

@@ -12,10 +12,11 @@ use crate::config::TargetSettings;
 
 /// Prints one line (or JSON object) per target.
 pub fn execute(args: &StatusArgs) -> ExitCode {
-    let settings = match super::load_settings_without_selector(&args.config) {
-        Ok(settings) => settings,
-        Err(code) => return code,
-    };
+    let settings =
+        match super::load_settings_without_selector(&args.config, super::Access::ReadsOnly) {
+            Ok(settings) => settings,
+            Err(code) => return code,
+        };
     let now = SystemClock.unix_now();
     for target in &settings.targets {
         let outcome = read_state(&target.state_file);

@@ -9,7 +9,7 @@ use crate::scenario::DelayRange;
 
 /// Prints the effective configuration; exit 2 when it is invalid.
 pub fn execute(args: &ConfigArgs) -> ExitCode {
-    let settings = match super::load_settings_without_selector(args) {
+    let settings = match super::load_settings_without_selector(args, super::Access::Writes) {
         Ok(settings) => settings,
         Err(code) => return code,
     };
@@ -26,7 +26,7 @@ pub fn execute(args: &ConfigArgs) -> ExitCode {
     }
     say!("min_interval: {}", format_duration(settings.min_interval));
     for target in &settings.targets {
-        say!();
+        say!("");
         say!("target {}", target.name);
         say!("  state_file:   {}", target.state_file.display());
         say!("  interval:     {}", format_duration(target.interval));

@@ -9,6 +9,10 @@ use std::time::Duration;
 
 use serde::de::{self, Deserializer, Visitor};
 
+/// The longest duration accepted anywhere: ten years. Longer values are
+/// typos, and capping them keeps every `Instant + Duration` in range.
+pub const MAX_DURATION: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
+
 /// Parses a duration; the error says what was expected.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let trimmed = text.trim();
@@ -21,12 +25,24 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     if trimmed.starts_with('-') {
         return Err(format!("negative duration `{trimmed}`"));
     }
-    humantime::parse_duration(trimmed).map_err(|err| {
+    let duration = humantime::parse_duration(trimmed).map_err(|err| {
         format!(
             "invalid duration `{trimmed}` ({err}); write seconds (180, 0.25) \
              or a number with a unit (250ms, 3m, 1h 30m)"
         )
-    })
+    })?;
+    check_cap(duration)
+}
+
+fn check_cap(duration: Duration) -> Result<Duration, String> {
+    if duration > MAX_DURATION {
+        Err(format!(
+            "duration {} is longer than the limit of ten years",
+            format_duration(duration)
+        ))
+    } else {
+        Ok(duration)
+    }
 }
 
 /// Turns a number of seconds into a duration, rejecting negative and
@@ -38,20 +54,23 @@ pub fn seconds_to_duration(seconds: f64) -> Result<Duration, String> {
     if seconds < 0.0 {
         return Err(format!("negative duration {seconds}"));
     }
-    Duration::try_from_secs_f64(seconds).map_err(|err| format!("duration {seconds}: {err}"))
+    Duration::try_from_secs_f64(seconds)
+        .map_err(|err| format!("duration {seconds}: {err}"))
+        .and_then(check_cap)
 }
 
-/// Shows a duration the way users write one: `180s`, `0.25s`, `1500ms` stays `1.5s`.
+/// Shows a duration the way users write one, in seconds: `180s`, `0.25s`,
+/// `0.0015s` (down to the microsecond, so distinct values look distinct).
 pub fn format_duration(duration: Duration) -> String {
-    let seconds = duration.as_secs_f64();
     if duration.subsec_nanos() == 0 {
-        format!("{}s", duration.as_secs())
-    } else if seconds >= 0.001 {
-        // Trim trailing zeros of a three-decimal rendering.
-        let text = format!("{seconds:.3}");
-        format!("{}s", text.trim_end_matches('0').trim_end_matches('.'))
-    } else {
+        return format!("{}s", duration.as_secs());
+    }
+    let text = format!("{:.6}", duration.as_secs_f64());
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text == "0" {
         format!("{}ns", duration.as_nanos())
+    } else {
+        format!("{text}s")
     }
 }
 
@@ -73,13 +92,12 @@ impl Visitor<'_> for DurationVisitor {
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Duration, E> {
-        Ok(Duration::from_secs(v))
+        check_cap(Duration::from_secs(v)).map_err(E::custom)
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Duration, E> {
-        u64::try_from(v)
-            .map(Duration::from_secs)
-            .map_err(|_| E::custom(format!("negative duration {v}")))
+        let seconds = u64::try_from(v).map_err(|_| E::custom(format!("negative duration {v}")))?;
+        self.visit_u64(seconds)
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Duration, E> {
@@ -113,7 +131,19 @@ mod tests {
 
     #[test]
     fn rejects_garbage_negative_and_non_finite() {
-        for bad in ["", "abc", "-5", "-1s", "NaN", "inf", "10 parsecs", "1e400"] {
+        for bad in [
+            "",
+            "abc",
+            "-5",
+            "-1s",
+            "NaN",
+            "inf",
+            "10 parsecs",
+            "1e400",
+            "1e19",
+            "300000000000y",
+            "11y",
+        ] {
             assert!(parse_duration(bad).is_err(), "{bad:?} should be rejected");
         }
     }
@@ -123,6 +153,8 @@ mod tests {
         assert_eq!(format_duration(Duration::from_secs(180)), "180s");
         assert_eq!(format_duration(Duration::from_millis(250)), "0.25s");
         assert_eq!(format_duration(Duration::from_millis(1500)), "1.5s");
+        assert_eq!(format_duration(Duration::from_micros(1500)), "0.0015s");
+        assert_eq!(format_duration(Duration::from_nanos(20)), "20ns");
     }
 
     #[test]

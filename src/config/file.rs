@@ -142,12 +142,27 @@ pub fn read_targets_file(path: &Path, origin: Origin) -> Result<ParsedFile, Conf
 
 /// Parses targets-file text; `path` is only used in messages.
 pub fn parse_targets_file(path: &Path, text: &str) -> Result<ParsedFile, ConfigError> {
+    let locations = KeyLocations::index(text);
+    // Every mapping in this schema is a struct, so a repeated key is always
+    // an error; report it where the repetition is.
+    if let Some((key, (line, column))) = locations.first_duplicate() {
+        let name = key.rsplit('.').next().unwrap_or(key);
+        return Err(ConfigError::new(
+            Origin::File {
+                file: path.to_owned(),
+                line: Some(line),
+                column: Some(column),
+                key: key.to_owned(),
+            },
+            format!("duplicate key `{name}` (each key may appear once)"),
+        ));
+    }
     let deserializer = yaml_serde::Deserializer::from_str(text);
     match serde_path_to_error::deserialize::<_, TargetsFile>(deserializer) {
         Ok(content) => Ok(ParsedFile {
             path: path.to_owned(),
             content,
-            locations: KeyLocations::index(text),
+            locations,
         }),
         Err(err) => {
             let key = err.path().to_string();
@@ -156,10 +171,9 @@ pub fn parse_targets_file(path: &Path, text: &str) -> Result<ParsedFile, ConfigE
             let location = inner.location();
             let mut message = inner.to_string();
             if let Some(at) = &location {
-                let suffix = format!(" at line {} column {}", at.line(), at.column());
-                if let Some(stripped) = message.strip_suffix(&suffix) {
-                    message = stripped.to_owned();
-                }
+                // The position is already in front of the message.
+                let position = format!(" at line {} column {}", at.line(), at.column());
+                message = message.replacen(&position, "", 1);
             }
             // yaml_serde prefixes the path of the enclosing value; the key
             // path in front of the message already says it.
@@ -245,9 +259,9 @@ targets:
     #[test]
     fn duplicate_key_is_rejected() {
         let err = error_of("targets:\n  - name: a\n    name: b\n    state_file: /tmp/a\n");
-        assert!(
-            err.starts_with("targets.yaml:2:5: targets[0]: duplicate field `name`"),
-            "{err}"
+        assert_eq!(
+            err,
+            "targets.yaml:3:5: targets[0].name: duplicate key `name` (each key may appear once)"
         );
     }
 

@@ -1,6 +1,7 @@
 //! Merging the sources of configuration and validating the result.
 
 use std::collections::HashMap;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 
@@ -26,14 +27,14 @@ struct Sourced<T> {
 pub fn load(inputs: &ConfigInputs) -> Result<Settings, ConfigError> {
     let raw = RawValues::new(inputs);
 
-    let enabled = match raw.get("--enabled", "CHAOS_ENABLED") {
+    let enabled = match raw.get_strict("--enabled", "CHAOS_ENABLED") {
         Some(v) => parse_bool(&v.value).map_err(|m| ConfigError::new(v.origin, m))?,
         None => true,
     };
     let dry_run = if inputs.flags.dry_run {
         true
     } else {
-        match raw.get("--dry-run", "CHAOS_DRY_RUN") {
+        match raw.get_strict("--dry-run", "CHAOS_DRY_RUN") {
             Some(v) => parse_bool(&v.value).map_err(|m| ConfigError::new(v.origin, m))?,
             None => false,
         }
@@ -161,7 +162,7 @@ pub fn load(inputs: &ConfigInputs) -> Result<Settings, ConfigError> {
         }
     };
 
-    let targets = validate_targets(targets, &min_interval)?;
+    let targets = validate_targets(targets, &min_interval, !inputs.read_only)?;
     Ok(Settings {
         enabled,
         dry_run,
@@ -201,21 +202,26 @@ impl<'a> RawValues<'a> {
         }
     }
 
+    /// The flag's value, else the variable's; an empty variable is unset.
     fn get(&self, flag: &'static str, env: &'static str) -> Option<Sourced<String>> {
+        self.get_strict(flag, env)
+            .filter(|v| !matches!(v.origin, Origin::Env(_)) || !v.value.trim().is_empty())
+    }
+
+    /// Like [`RawValues::get`], but an empty variable is a value (and so an
+    /// error for a boolean): an unset `${CHAOS_ENABLED}` in a compose file
+    /// must not silently mean "on".
+    fn get_strict(&self, flag: &'static str, env: &'static str) -> Option<Sourced<String>> {
         if let Some(value) = self.flag(flag) {
             return Some(Sourced {
                 value,
                 origin: Origin::Flag(flag),
             });
         }
-        self.inputs
-            .env
-            .get(env)
-            .filter(|v| !v.trim().is_empty())
-            .map(|value| Sourced {
-                value: value.clone(),
-                origin: Origin::Env(env),
-            })
+        self.inputs.env.get(env).map(|value| Sourced {
+            value: value.clone(),
+            origin: Origin::Env(env),
+        })
     }
 
     fn duration(
@@ -297,6 +303,12 @@ fn targets_from_file(
             Some(scenarios) => catalogue_from_file(file, &key("scenarios"), scenarios)?,
             None => default_catalogue.clone(),
         };
+        if target.state_file.as_os_str().is_empty() {
+            return Err(ConfigError::new(
+                file.origin(&key("state_file")),
+                "empty path",
+            ));
+        }
         let state_file = if target.state_file.is_relative() {
             file.base_dir().join(&target.state_file)
         } else {
@@ -352,6 +364,7 @@ fn catalogue_from_file(
 fn validate_targets(
     raw: Vec<RawTarget>,
     min_interval: &Sourced<Duration>,
+    check_writable: bool,
 ) -> Result<Vec<TargetSettings>, ConfigError> {
     let mut names: HashMap<&str, usize> = HashMap::new();
     let mut files: HashMap<PathBuf, usize> = HashMap::new();
@@ -372,7 +385,7 @@ fn validate_targets(
             ));
         }
         check_timing(target, min_interval)?;
-        check_state_file(&target.state_file)?;
+        check_state_file(&target.state_file, check_writable)?;
         if let Some(first) = files.insert(comparable_path(&target.state_file.value), index) {
             return Err(ConfigError::new(
                 target.state_file.origin.clone(),
@@ -438,9 +451,13 @@ fn check_timing(target: &RawTarget, min_interval: &Sourced<Duration>) -> Result<
     Ok(())
 }
 
-/// The state file's directory must exist and be writable, and the path must
-/// not be a directory. Checks only; creates nothing.
-fn check_state_file(state_file: &Sourced<PathBuf>) -> Result<(), ConfigError> {
+/// The state file's directory must exist and (unless `check_writable` is
+/// false) let this process replace the file; the path must not be a
+/// directory. Never creates or changes the state file itself.
+fn check_state_file(
+    state_file: &Sourced<PathBuf>,
+    check_writable: bool,
+) -> Result<(), ConfigError> {
     let path = &state_file.value;
     let fail = |message: String| Err(ConfigError::new(state_file.origin.clone(), message));
     if path.as_os_str().is_empty() || path.file_name().is_none() {
@@ -461,20 +478,45 @@ fn check_state_file(state_file: &Sourced<PathBuf>) -> Result<(), ConfigError> {
         Ok(meta) if !meta.is_dir() => return fail(format!("{} is not a directory", dir.display())),
         Ok(_) => {}
     }
-    let access = rustix::fs::Access::WRITE_OK | rustix::fs::Access::EXEC_OK;
-    if let Err(err) = rustix::fs::access(dir, access) {
+    if !check_writable {
+        return Ok(());
+    }
+    // Prove it the way the writer will do it: create a temporary file in the
+    // directory (removed at once). Permission bits alone do not tell, e.g.
+    // for root on /proc or a read-only mount.
+    if let Err(err) = tempfile::Builder::new()
+        .prefix(".chaos-engine-probe.")
+        .tempfile_in(dir)
+    {
         return fail(format!(
-            "directory {} is not writable: {}",
-            dir.display(),
-            std::io::Error::from(err)
+            "directory {} is not writable: {err}",
+            dir.display()
         ));
+    }
+    // In a sticky directory (such as /tmp) only a file's owner or root may
+    // rename over it, so an existing file owned by someone else would fail
+    // every atomic write.
+    if let Ok(existing) = std::fs::symlink_metadata(path) {
+        let sticky =
+            std::fs::metadata(dir).is_ok_and(|meta| meta.permissions().mode() & 0o1000 != 0);
+        let me = rustix::process::geteuid();
+        if sticky && !me.is_root() && existing.uid() != me.as_raw() {
+            return fail(format!(
+                "{} belongs to uid {} in the sticky directory {}: this process (uid {}) cannot replace it; \
+                 run as its owner or root, or use a non-sticky directory",
+                path.display(),
+                existing.uid(),
+                dir.display(),
+                me.as_raw()
+            ));
+        }
     }
     Ok(())
 }
 
 /// A path two spellings of one file map to: absolute, `.`/`..` resolved,
 /// with the directory's symlinks resolved when it exists.
-fn comparable_path(path: &Path) -> PathBuf {
+pub fn comparable_path(path: &Path) -> PathBuf {
     let absolute = if path.is_relative() {
         std::env::current_dir()
             .map(|cwd| cwd.join(path))

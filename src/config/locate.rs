@@ -6,6 +6,7 @@
 //! once and records, for each key path (`targets[1].state_file`) and each
 //! sequence item (`targets[1]`), where it starts.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser};
@@ -14,6 +15,8 @@ use saphyr_parser::{Event, Parser};
 #[derive(Debug, Default, Clone)]
 pub struct KeyLocations {
     positions: HashMap<String, (usize, usize)>,
+    /// Keys that appear twice in one mapping: the second occurrence.
+    duplicates: Vec<(String, (usize, usize))>,
 }
 
 enum Frame {
@@ -38,7 +41,14 @@ impl KeyLocations {
                     if let Some(Frame::Mapping { path, key }) = stack.last_mut() {
                         if key.is_none() {
                             let child = join(path, &value);
-                            locations.positions.entry(child).or_insert(at);
+                            match locations.positions.entry(child) {
+                                Entry::Occupied(first) => {
+                                    locations.duplicates.push((first.key().clone(), at))
+                                }
+                                Entry::Vacant(slot) => {
+                                    slot.insert(at);
+                                }
+                            }
                             *key = Some(value.into_owned());
                             continue;
                         }
@@ -62,6 +72,14 @@ impl KeyLocations {
             }
         }
         locations
+    }
+
+    /// The first key that appears twice in one mapping, at its second
+    /// occurrence.
+    pub fn first_duplicate(&self) -> Option<(&str, (usize, usize))> {
+        self.duplicates
+            .first()
+            .map(|(path, at)| (path.as_str(), *at))
     }
 
     /// Where `path` starts, if the document has it.
@@ -134,6 +152,15 @@ targets:
         assert_eq!(at.get("targets[1]"), Some((8, 5)));
         assert_eq!(at.get("targets[1].scenarios[0].weight"), Some((11, 33)));
         assert_eq!(at.get("targets[2]"), None);
+    }
+
+    #[test]
+    fn finds_duplicate_keys_at_their_second_occurrence() {
+        let at = KeyLocations::index("targets:\n  - { name: a, state_file: a.json, name: c }\n");
+        assert_eq!(at.first_duplicate(), Some(("targets[0].name", (2, 36))));
+        let at = KeyLocations::index("targets: []\ndefaults: {}\ntargets: []\n");
+        assert_eq!(at.first_duplicate(), Some(("targets", (3, 1))));
+        assert_eq!(KeyLocations::index(YAML).first_duplicate(), None);
     }
 
     #[test]

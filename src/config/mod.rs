@@ -21,7 +21,7 @@ use std::time::Duration;
 use crate::scenario::Catalogue;
 
 pub use error::{ConfigError, Origin};
-pub use load::load;
+pub use load::{comparable_path, load};
 
 /// The state file of the single target when nothing else is configured.
 pub const DEFAULT_STATE_FILE: &str = "/tmp/failure_state.json";
@@ -66,8 +66,12 @@ pub struct FlagValues {
 pub struct ConfigInputs {
     /// Command-line values.
     pub flags: FlagValues,
-    /// Environment variables; empty values count as unset.
+    /// Environment variables; empty values count as unset, except for the
+    /// booleans `CHAOS_ENABLED` and `CHAOS_DRY_RUN`, where empty is an error.
     pub env: HashMap<String, String>,
+    /// The command only reads state files (`status`, `preview`): skip the
+    /// check that their directories are writable.
+    pub read_only: bool,
 }
 
 impl ConfigInputs {
@@ -76,6 +80,7 @@ impl ConfigInputs {
         ConfigInputs {
             flags,
             env: std::env::vars().collect(),
+            read_only: false,
         }
     }
 }

@@ -84,11 +84,60 @@ fn inject_for_a_duration_clears_afterwards() {
     let ws = Workspace::new();
     let state = ws.path("state.json");
     let env = [("FAILURE_STATE_FILE", state.to_str().unwrap())];
+    let watcher = crate::helpers::StateWatcher::new(state.clone());
     let started = std::time::Instant::now();
     let output = run_once(&["inject", "config_error", "--for", "300ms"], &env);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(started.elapsed() >= Duration::from_millis(300));
-    assert_eq!(read_state(&state).unwrap()["reason"], "manual");
+    std::thread::sleep(Duration::from_millis(20));
+    let seen = watcher.seen();
+    let modes: Vec<_> = seen
+        .iter()
+        .map(|v| v["mode"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(modes, ["config_error", "healthy"], "{seen:?}");
+    assert_eq!(seen[1]["reason"], "manual");
+    let lasts = seen[0]["expires_at"].as_f64().unwrap() - seen[0]["timestamp"].as_f64().unwrap();
+    assert!(
+        (lasts - 0.3).abs() < 0.01,
+        "expires_at follows --for: {lasts}"
+    );
+}
+
+#[test]
+fn inject_in_dry_run_mode_writes_nothing() {
+    let ws = Workspace::new();
+    let state = ws.path("state.json");
+    let output = run_once(
+        &["inject", "crash", "--dry-run"],
+        &[("FAILURE_STATE_FILE", state.to_str().unwrap())],
+    );
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        stdout(&output).starts_with("[dry run] would inject CRASH"),
+        "{}",
+        stdout(&output)
+    );
+    assert!(read_state(&state).is_none());
+}
+
+#[test]
+fn preview_stops_when_its_reader_goes_away() {
+    use std::io::Read;
+    let ws = Workspace::new();
+    let mut child =
+        crate::helpers::command(&[("FAILURE_STATE_FILE", ws.path("s.json").to_str().unwrap())])
+            .args(["preview", "--count", "18446744073709551615", "--seed", "1"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+    let mut first = [0u8; 64];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // The pipe is closed now that the reader is dropped.
+    crate::helpers::wait_until(Duration::from_secs(10), "preview to exit", || {
+        child.try_wait().unwrap().is_some()
+    });
+    assert_eq!(child.wait().unwrap().code(), Some(0));
 }
 
 #[test]

@@ -42,7 +42,7 @@ fn cases(dir: &Path) -> Vec<Case> {
         file_case(
             "duplicate key",
             "targets:\n  - name: app\n    name: other\n    state_file: {dir}/state.json\n".into(),
-            "targets.yaml:2:5: targets[0]: duplicate field `name`",
+            "targets.yaml:3:5: targets[0].name: duplicate key `name`",
         ),
         file_case(
             "duplicate target name",

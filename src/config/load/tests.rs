@@ -34,6 +34,7 @@ impl Fixture {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect(),
+            read_only: false,
         }
     }
 }
@@ -198,6 +199,68 @@ fn invalid_configurations_name_their_source() {
             "expected `{expected}` in `{message}`"
         );
     }
+}
+
+#[test]
+fn empty_booleans_are_errors_but_other_empty_variables_are_unset() {
+    let fx = Fixture::new();
+    let state = fx.path("s.json");
+    let state = state.to_str().unwrap();
+    let env = [("CHAOS_ENABLED", ""), ("FAILURE_STATE_FILE", state)];
+    assert!(error(&fx.inputs(FlagValues::default(), &env))
+        .starts_with("CHAOS_ENABLED: expected true/false"));
+    let env = [("CHAOS_INTERVAL", " "), ("FAILURE_STATE_FILE", state)];
+    assert_eq!(
+        load(&fx.inputs(FlagValues::default(), &env))
+            .unwrap()
+            .targets[0]
+            .interval,
+        DEFAULT_INTERVAL
+    );
+}
+
+#[test]
+fn read_only_commands_skip_the_writability_probe_but_not_the_directory_check() {
+    let fx = Fixture::new();
+    let mut inputs = fx.inputs(
+        FlagValues::default(),
+        &[("FAILURE_STATE_FILE", "/proc/chaos-state.json")],
+    );
+    assert!(
+        error(&inputs).contains("directory /proc is not writable"),
+        "{}",
+        error(&inputs)
+    );
+    inputs.read_only = true;
+    assert!(load(&inputs).is_ok());
+    let mut inputs = fx.inputs(
+        FlagValues::default(),
+        &[("FAILURE_STATE_FILE", "/nonexistent-dir/s.json")],
+    );
+    inputs.read_only = true;
+    assert!(error(&inputs).contains("does not exist"));
+}
+
+#[test]
+fn durations_and_delays_are_capped() {
+    let fx = Fixture::new();
+    let state = fx.path("s.json");
+    let env = [
+        ("CHAOS_STARTUP_WAIT", "1e19"),
+        ("FAILURE_STATE_FILE", state.to_str().unwrap()),
+    ];
+    assert!(error(&fx.inputs(FlagValues::default(), &env))
+        .contains("longer than the limit of ten years"));
+    let targets = fx.targets(
+        "targets:\n  - name: a\n    state_file: {dir}/a.json\n    scenarios:\n      - { name: S, mode: slow, weight: 1, delay: { min: 1, max: 18446744073709551615 } }\n",
+    );
+    let flags = FlagValues {
+        targets: Some(targets),
+        ..FlagValues::default()
+    };
+    assert!(
+        error(&fx.inputs(flags, &[])).contains("delay.max 18446744073709551615 is above the limit")
+    );
 }
 
 #[test]
