@@ -17,6 +17,7 @@ use crate::target_harness::TargetService;
 
 const CONFIG_ERROR_DETAIL: &str = "Configuration error: DATABASE_URL is not properly configured. Please check environment variables and restart the service.";
 const TIMEOUT: Duration = Duration::from_secs(10);
+const RECHECK_GRACE: Duration = Duration::from_millis(50);
 
 const TARGETS: &str = "\
 defaults:
@@ -118,6 +119,9 @@ fn follow_target(name: &str, state_file: &Path, service: &TargetService) -> BTre
     let mut modes = BTreeSet::new();
     for _ in 0..3 {
         let failure = next_failure(state_file, &seen_ids);
+        // chaos-target trusts its last look at the file for 10 ms
+        // (--state-recheck-ms): give it that long to see the new failure.
+        std::thread::sleep(RECHECK_GRACE);
         let id = failure["id"].as_str().unwrap().to_owned();
         let mode = failure["mode"].as_str().unwrap().to_owned();
         match mode.as_str() {

@@ -11,3 +11,4 @@ mod end_to_end;
 mod invalid_config;
 mod lifecycle;
 mod reader_race;
+mod target_service;

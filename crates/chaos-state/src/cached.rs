@@ -31,6 +31,7 @@
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use crate::read::{read_state, ReadOutcome};
 use crate::record::StateRecord;
@@ -60,6 +61,8 @@ impl FileVersion {
 
 #[derive(Debug)]
 struct Cached {
+    /// When the file was last looked at (stat'ed).
+    checked_at: Instant,
     /// `None`: the file was missing (or could not be stat'ed).
     version: Option<FileVersion>,
     outcome: Arc<ReadOutcome>,
@@ -72,14 +75,25 @@ struct Cached {
 #[derive(Debug)]
 pub struct CachedReader {
     path: PathBuf,
+    /// Trust the cache without a `stat` for this long (zero: every call).
+    recheck_after: Duration,
     cache: Mutex<Option<Cached>>,
 }
 
 impl CachedReader {
-    /// A reader of the state file at `path`; reads nothing yet.
+    /// A reader of the state file at `path` that looks at the file (one
+    /// `stat`) on every call; reads nothing yet.
     pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self::with_recheck_after(path, Duration::ZERO)
+    }
+
+    /// A reader that trusts its cache for `recheck_after` before looking at
+    /// the file again: a change is noticed at most that late, and calls in
+    /// between cost no system call at all. For very hot request paths.
+    pub fn with_recheck_after(path: impl Into<PathBuf>, recheck_after: Duration) -> Self {
         CachedReader {
             path: path.into(),
+            recheck_after,
             cache: Mutex::new(None),
         }
     }
@@ -105,12 +119,23 @@ impl CachedReader {
     /// Runs `f` on the cache entry for the file as it is now, re-reading it
     /// first if it changed since the last call.
     fn with_current<T>(&self, f: impl FnOnce(&Cached) -> T) -> T {
-        let version = FileVersion::of(&self.path);
         // A poisoned lock only means another thread panicked while holding
         // it; the entry is either complete or replaced below, so reuse it.
         let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-        match cache.as_ref() {
-            Some(cached) if cached.version == version => f(cached),
+        let now = Instant::now();
+        if let Some(cached) = cache.as_ref() {
+            if !self.recheck_after.is_zero()
+                && now.duration_since(cached.checked_at) < self.recheck_after
+            {
+                return f(cached);
+            }
+        }
+        let version = FileVersion::of(&self.path);
+        match cache.as_mut() {
+            Some(cached) if cached.version == version => {
+                cached.checked_at = now;
+                f(cached)
+            }
             _ => {
                 let outcome = match version {
                     None => ReadOutcome::Missing,
@@ -120,6 +145,7 @@ impl CachedReader {
                 // If the file changed between the stat and the read, the
                 // next call sees a different version and reads again.
                 let fresh = cache.insert(Cached {
+                    checked_at: now,
                     version,
                     outcome: Arc::new(outcome),
                     record,
@@ -185,6 +211,29 @@ mod tests {
         assert_eq!(reader.failure_at(0.0).unwrap().mode, "crash");
         std::fs::write(&path, r#"{"mode":"healthy","delay":0}"#).unwrap();
         assert!(reader.failure_at(0.0).is_none());
+    }
+
+    #[test]
+    fn a_recheck_window_serves_the_cache_then_looks_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        write_atomic(&path, &failure("crash", 0, 1e12)).unwrap();
+        let reader = CachedReader::with_recheck_after(&path, Duration::from_millis(200));
+        assert!(reader.failure_at(0.0).is_some());
+        write_atomic(
+            &path,
+            &StateRecord::healthy("t", ClearReason::Recovery, 1.0),
+        )
+        .unwrap();
+        assert!(
+            reader.failure_at(0.0).is_some(),
+            "inside the window the cache is trusted"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+        assert!(
+            reader.failure_at(0.0).is_none(),
+            "after the window the change is seen"
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The failure-injection middleware: on every request except `GET /health`
-//! and `GET /debug/state`, read the state file (about one `stat` while it is
-//! unchanged) and act out what it says:
+//! and `GET /debug/state`, read the state file (through the cached reader:
+//! at most one `stat` per `--state-recheck-ms`, a re-parse only when the file
+//! changed) and act out what it says:
 //!
 //! - `crash`: log a critical line and exit the process with code 1;
 //! - `slow`: wait `delay` seconds without blocking other requests, then serve;

@@ -84,7 +84,10 @@ pub fn serve(args: ServeArgs) -> std::io::Result<()> {
     }
 
     let injection = web::Data::new(injection::FailureInjection {
-        reader: CachedReader::new(&args.state_file),
+        reader: CachedReader::with_recheck_after(
+            &args.state_file,
+            Duration::from_millis(args.state_recheck_ms),
+        ),
         service: args.service_name.clone(),
     });
     let store = web::Data::new(store::Store::with_sample_data());

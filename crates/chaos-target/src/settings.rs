@@ -54,6 +54,12 @@ pub struct ServeArgs {
     /// Worker threads [default: one per CPU core].
     #[arg(long, env = "WORKERS")]
     pub workers: Option<usize>,
+    /// Trust the last look at the state file for this many milliseconds
+    /// (0: one `stat` per request). A new failure shows up to this much
+    /// later; in exchange almost no request makes a system call, which keeps
+    /// the middleware's cost within noise (see bench/target-throughput.sh).
+    #[arg(long, env = "STATE_RECHECK_MS", default_value_t = 10)]
+    pub state_recheck_ms: u64,
     /// Serve without the failure-injection middleware (a baseline for benchmarks).
     #[arg(long)]
     pub no_failure_injection: bool,
