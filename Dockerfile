@@ -24,10 +24,17 @@ COPY --from=builder /src/target/release/chaos-engine /src/target/release/chaos-t
 # built into the binary and deliberately not set here: an environment
 # variable beats the targets file, so setting them in the image would
 # silently override `defaults:` in a mounted targets.yaml.
+# The HTTP API listens on all interfaces for the health check and for
+# /status and /metrics; without CHAOS_API_TOKEN its control (POST) endpoints
+# answer 403 on a non-loopback address. Set CHAOS_API_TOKEN to enable them.
 ENV CHAOS_ENABLED=true \
     FAILURE_STATE_FILE=/tmp/failure_state.json \
     CHAOS_LOG_FORMAT=text \
+    CHAOS_HTTP_ADDR=0.0.0.0:9797 \
     RUST_LOG=info
+EXPOSE 9797
+HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
+    CMD ["chaos-engine", "healthcheck"]
 
 # The image runs as root on purpose. In the demo Compose set-up the volume
 # shared with the target app is mounted on /tmp, which has the sticky bit, and

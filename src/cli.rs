@@ -35,6 +35,7 @@ const AFTER_HELP: &str = "Examples:
   chaos-engine inject slow --delay 5 --for 30s   one slowdown now, cleared after 30s
   chaos-engine clear --all                       every target healthy now
   chaos-engine status                            what each target is acting out
+  chaos-engine run --http 127.0.0.1:9797         with the HTTP API (status, metrics, pause, inject)
 
 Every setting can also come from an environment variable (shown as [env: ...]).";
 
@@ -66,6 +67,9 @@ pub enum Command {
     Validate(ConfigArgs),
     /// Show the next picks per target for a seed, without writing anything.
     Preview(PreviewArgs),
+    /// Exit 0 when the running engine's HTTP API answers GET /healthz (for
+    /// container health checks).
+    Healthcheck(HealthcheckArgs),
 }
 
 /// Settings every configuration-reading command takes.
@@ -102,6 +106,16 @@ pub struct ConfigArgs {
     /// `text` or `json` (one JSON object per line). [default: text] [env: CHAOS_LOG_FORMAT]
     #[arg(long, value_name = "FORMAT")]
     pub log_format: Option<String>,
+    /// Serve the HTTP control API on this address, e.g. 127.0.0.1:9797 (off
+    /// when absent). POSTs need `Authorization: Bearer $CHAOS_API_TOKEN` when
+    /// that variable is set, and are refused on a non-loopback address
+    /// without it. [env: CHAOS_HTTP_ADDR]
+    #[arg(long, value_name = "ADDR")]
+    pub http: Option<String>,
+    /// Append one JSON line per event (injected, cleared, paused, ...) to
+    /// this file. [env: CHAOS_JOURNAL]
+    #[arg(long, value_name = "PATH")]
+    pub journal: Option<PathBuf>,
 }
 
 impl ConfigArgs {
@@ -119,6 +133,8 @@ impl ConfigArgs {
             seed: self.seed.clone(),
             dry_run: self.dry_run,
             log_format: self.log_format.clone(),
+            http: self.http.clone(),
+            journal: self.journal.clone(),
         }
     }
 }
@@ -183,6 +199,17 @@ pub struct PreviewArgs {
     pub config: ConfigArgs,
 }
 
+/// `healthcheck [--http ADDR] [--timeout SECS]`
+#[derive(Debug, Args)]
+pub struct HealthcheckArgs {
+    /// The API address (a wildcard such as 0.0.0.0 is probed on loopback). [env: CHAOS_HTTP_ADDR]
+    #[arg(long, value_name = "ADDR")]
+    pub http: Option<String>,
+    /// Give up after this many seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 3)]
+    pub timeout: u64,
+}
+
 /// Parses the process arguments and runs the command; returns the exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -194,5 +221,6 @@ pub fn main() -> ExitCode {
         Some(Command::Status(args)) => commands::status::execute(&args),
         Some(Command::Validate(args)) => commands::validate::execute(&args),
         Some(Command::Preview(args)) => commands::preview::execute(&args),
+        Some(Command::Healthcheck(args)) => commands::healthcheck::execute(&args),
     }
 }

@@ -11,6 +11,9 @@
 //! - [`actors`]: the running engine: Supervisor, TargetActor, WeightedPicker,
 //!   RecoveryActor, talking by typed messages.
 //! - [`clock`]: wall-clock time for state-file timestamps.
+//! - [`telemetry`]: what each event updates outside the actors: [`metrics`]
+//!   (Prometheus), the audit [`journal`] and the status board.
+//! - [`api`]: the optional HTTP control API (actix-web).
 //! - [`logging`]: text or JSON log output.
 //! - [`cli`] and [`commands`]: the command line and one module per command.
 //!
@@ -18,12 +21,16 @@
 //! the `chaos-state` crate, re-exported as [`state`].
 
 pub mod actors;
+pub mod api;
 pub mod cli;
 pub mod clock;
 pub mod commands;
 pub mod config;
+pub mod journal;
 pub mod logging;
+pub mod metrics;
 pub mod picker;
 pub mod scenario;
+pub mod telemetry;
 
 pub use chaos_state as state;

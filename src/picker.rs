@@ -11,7 +11,9 @@ use rand::distr::Distribution;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
-use crate::scenario::{Catalogue, DelayRange, Scenario};
+use chaos_state::modes;
+
+use crate::scenario::{Catalogue, DelayRange, Scenario, DEFAULT_SLOW_DELAY, MAX_DELAY_SECS};
 
 /// One pick: what to inject next.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,6 +88,32 @@ fn splitmix64(mut z: u64) -> u64 {
 /// (`chaos-engine inject slow` without `--delay`).
 pub fn draw_delay(range: DelayRange) -> u64 {
     rand::rng().random_range(range.min..=range.max)
+}
+
+/// The delay of a manual injection of `mode` into a target with
+/// `catalogue`: `given` when allowed (never for `crash`/`config_error`, at
+/// most [`MAX_DELAY_SECS`]); for `slow` without one, a draw from the
+/// target's slow range; otherwise 0.
+pub fn manual_delay(catalogue: &Catalogue, mode: &str, given: Option<u64>) -> Result<u64, String> {
+    match given {
+        Some(delay) if delay > 0 && (mode == modes::CRASH || mode == modes::CONFIG_ERROR) => {
+            Err(format!("mode {mode} always writes delay 0"))
+        }
+        Some(delay) if delay > MAX_DELAY_SECS => Err(format!(
+            "delay {delay} is above the limit of {MAX_DELAY_SECS} s (one day)"
+        )),
+        Some(delay) => Ok(delay),
+        None if mode == modes::SLOW => {
+            let range = catalogue
+                .scenarios()
+                .iter()
+                .find(|s| s.mode == modes::SLOW)
+                .and_then(|s| s.delay)
+                .unwrap_or(DEFAULT_SLOW_DELAY);
+            Ok(draw_delay(range))
+        }
+        None => Ok(0),
+    }
 }
 
 /// A fresh random seed for runs without `--seed`; logged so a run can be replayed.

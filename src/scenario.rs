@@ -182,6 +182,16 @@ impl Catalogue {
         &self.index
     }
 
+    /// The name a manual injection of `mode` is logged under: the first
+    /// scenario with that mode, or the mode in upper case.
+    pub fn name_for_mode(&self, mode: &str) -> String {
+        self.scenarios
+            .iter()
+            .find(|s| s.mode == mode)
+            .map(|s| s.name.clone())
+            .unwrap_or_else(|| mode.to_ascii_uppercase())
+    }
+
     /// The scenarios, in configuration order.
     pub fn scenarios(&self) -> &[Scenario] {
         &self.scenarios

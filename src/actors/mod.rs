@@ -6,18 +6,24 @@
 //!                          │ Injected ──────► RecoveryActor    every active failure and its deadline
 //!                          ◄──── Recover ─────┘
 //! SIGTERM/SIGINT ─► Drain ─► Supervisor ─► Drain ─► every TargetActor (acks after writing healthy)
+//! SIGHUP, HTTP API ─► Reload / PauseTargets / ResumeTargets / InjectInto / ClearTargets ─► Supervisor ─► targets
 //! ```
 //!
 //! Actors talk only by the typed messages defined next to the actor that
 //! handles them. Handlers never block beyond the small atomic write of one
 //! state file and never panic: errors are logged values.
 
+pub mod control;
 pub mod picker;
 pub mod recovery;
 pub mod supervisor;
 pub mod target;
 
+pub use control::{ControlError, ManualInjection};
 pub use picker::{NextPick, WeightedPicker};
 pub use recovery::{ActiveFailures, FailureEnded, Injected, RecoveryActor};
-pub use supervisor::{Drain, DrainReport, Supervisor};
+pub use supervisor::{
+    ClearTargets, Drain, DrainReport, InjectInto, PauseTargets, Ping, Reload, ReloadReport,
+    ResumeTargets, Supervisor,
+};
 pub use target::{DrainTarget, Recover, TargetActor};

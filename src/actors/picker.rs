@@ -7,17 +7,28 @@ use std::collections::HashMap;
 use actix::{Actor, Context, Handler, Message};
 
 use crate::picker::{Pick, PickStream};
+use crate::scenario::Catalogue;
 
 /// Owns every target's random stream.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct WeightedPicker {
+    seed: u64,
     streams: HashMap<String, PickStream>,
 }
 
 impl WeightedPicker {
-    /// A picker with the given streams, keyed by target name.
-    pub fn new(streams: HashMap<String, PickStream>) -> Self {
-        WeightedPicker { streams }
+    /// A picker for run seed `seed`, with no streams yet.
+    pub fn new(seed: u64) -> Self {
+        WeightedPicker {
+            seed,
+            streams: HashMap::new(),
+        }
+    }
+
+    /// Starts (or restarts) the stream of `target`.
+    pub fn set_stream(&mut self, target: &str, catalogue: &Catalogue) {
+        let stream = PickStream::new(self.seed, target, catalogue);
+        self.streams.insert(target.to_owned(), stream);
     }
 }
 
@@ -38,5 +49,39 @@ impl Handler<NextPick> for WeightedPicker {
 
     fn handle(&mut self, msg: NextPick, _ctx: &mut Context<Self>) -> Option<Pick> {
         self.streams.get_mut(&msg.target).map(PickStream::next_pick)
+    }
+}
+
+/// Start (or restart, after its scenarios changed) a target's stream.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct SetStream {
+    /// The target's name.
+    pub target: String,
+    /// What it picks from.
+    pub catalogue: Catalogue,
+}
+
+impl Handler<SetStream> for WeightedPicker {
+    type Result = ();
+
+    fn handle(&mut self, msg: SetStream, _ctx: &mut Context<Self>) {
+        self.set_stream(&msg.target, &msg.catalogue);
+    }
+}
+
+/// Forget a target's stream (removed on reload).
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct RemoveStream {
+    /// The target's name.
+    pub target: String,
+}
+
+impl Handler<RemoveStream> for WeightedPicker {
+    type Result = ();
+
+    fn handle(&mut self, msg: RemoveStream, _ctx: &mut Context<Self>) {
+        self.streams.remove(&msg.target);
     }
 }

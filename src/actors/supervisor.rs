@@ -1,35 +1,120 @@
 //! The Supervisor: starts the WeightedPicker, the RecoveryActor and one
-//! TargetActor per configured target, and on [`Drain`] asks every target to
-//! write its state file healthy, collecting their acknowledgements.
+//! TargetActor per configured target, and is the single entry point for
+//! runtime control: pause, resume, inject, clear (routed to one target or
+//! all), reload (re-reads the configuration and starts, stops or
+//! reconfigures targets) and drain (every target written healthy at
+//! shutdown, acknowledgements collected).
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
-use actix::{Actor, Addr, Context, Handler, Message, ResponseFuture};
-use tracing::info;
+use actix::{
+    Actor, ActorFutureExt, Addr, Context, Handler, Message, ResponseActFuture, ResponseFuture,
+    WrapFuture,
+};
+use tracing::{error, info, warn};
 
-use super::picker::WeightedPicker;
+use super::control::{ControlError, ManualInjection};
+use super::picker::{RemoveStream, SetStream, WeightedPicker};
 use super::recovery::RecoveryActor;
-use super::target::{DrainTarget, RunMode, TargetActor};
-use crate::clock::SharedClock;
-use crate::config::Settings;
-use crate::picker::PickStream;
+use super::target::{
+    ClearNow, DrainTarget, InjectNow, Pause, Reconfigure, Resume, Retire, RunMode, TargetActor,
+};
+use crate::config::{self, ConfigInputs, Settings, TargetSettings};
+use crate::journal::Entry;
+use crate::telemetry::{InjectedFailure, SharedTelemetry};
+
+/// A running target: its settings and its actor.
+struct RunningTarget {
+    settings: TargetSettings,
+    addr: Addr<TargetActor>,
+}
 
 /// Owns the other actors' addresses.
 pub struct Supervisor {
     settings: Settings,
+    /// What the configuration was loaded from; reloads load it again.
+    inputs: Option<ConfigInputs>,
     seed: u64,
-    clock: SharedClock,
-    targets: Vec<(String, Addr<TargetActor>)>,
+    telemetry: SharedTelemetry,
+    picker: Option<Addr<WeightedPicker>>,
+    recovery: Option<Addr<RecoveryActor>>,
+    targets: BTreeMap<String, RunningTarget>,
 }
 
 impl Supervisor {
-    /// A supervisor for `settings`, drawing picks from `seed`.
-    pub fn new(settings: Settings, seed: u64, clock: SharedClock) -> Self {
+    /// A supervisor for `settings`, drawing picks from `seed`. `inputs`, if
+    /// given, is what reloads re-read.
+    pub fn new(
+        settings: Settings,
+        inputs: Option<ConfigInputs>,
+        seed: u64,
+        telemetry: SharedTelemetry,
+    ) -> Self {
         Supervisor {
             settings,
+            inputs,
             seed,
-            clock,
-            targets: Vec::new(),
+            telemetry,
+            picker: None,
+            recovery: None,
+            targets: BTreeMap::new(),
+        }
+    }
+
+    fn run_mode(&self) -> RunMode {
+        RunMode {
+            enabled: self.settings.enabled,
+            dry_run: self.settings.dry_run,
+        }
+    }
+
+    fn start_target(
+        &mut self,
+        target: TargetSettings,
+        picker: Addr<WeightedPicker>,
+        recovery: Addr<RecoveryActor>,
+    ) {
+        if !target.catalogue.weights_sum_to_one() {
+            info!(
+                target = %target.name,
+                "Scenario weights normalised: {}",
+                target.catalogue.describe_probabilities()
+            );
+        }
+        self.telemetry
+            .target_added(&target.name, &target.state_file.display().to_string());
+        let actor = TargetActor::new(
+            target.clone(),
+            self.run_mode(),
+            self.telemetry.clone(),
+            picker,
+            recovery,
+        );
+        self.targets.insert(
+            target.name.clone(),
+            RunningTarget {
+                settings: target,
+                addr: actor.start(),
+            },
+        );
+    }
+
+    /// The targets a request names: one (`Some(name)`), or all.
+    fn chosen(
+        &self,
+        target: Option<&str>,
+    ) -> Result<Vec<(String, Addr<TargetActor>)>, ControlError> {
+        match target {
+            Some(name) => self
+                .targets
+                .get(name)
+                .map(|t| vec![(name.to_owned(), t.addr.clone())])
+                .ok_or_else(|| ControlError::NotFound(format!("no target {name}"))),
+            None => Ok(self
+                .targets
+                .iter()
+                .map(|(name, t)| (name.clone(), t.addr.clone()))
+                .collect()),
         }
     }
 }
@@ -38,40 +123,256 @@ impl Actor for Supervisor {
     type Context = Context<Self>;
 
     fn started(&mut self, _ctx: &mut Context<Self>) {
-        let streams: HashMap<String, PickStream> = self
-            .settings
+        let mut picker = WeightedPicker::new(self.seed);
+        for target in &self.settings.targets {
+            picker.set_stream(&target.name, &target.catalogue);
+        }
+        let picker = picker.start();
+        let recovery = RecoveryActor::default().start();
+        for target in self.settings.targets.clone() {
+            self.start_target(target, picker.clone(), recovery.clone());
+        }
+        self.picker = Some(picker);
+        self.recovery = Some(recovery);
+    }
+}
+
+/// Answers when the actor system is responsive (`GET /healthz`).
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct Ping;
+
+impl Handler<Ping> for Supervisor {
+    type Result = ();
+
+    fn handle(&mut self, _msg: Ping, _ctx: &mut Context<Self>) {}
+}
+
+/// Pause one target (`Some(name)`) or all. Answers the targets that were
+/// running and are now paused.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<Vec<String>, ControlError>")]
+pub struct PauseTargets(pub Option<String>);
+
+/// Resume one target or all. Answers the targets that were paused.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<Vec<String>, ControlError>")]
+pub struct ResumeTargets(pub Option<String>);
+
+/// Write one target, or all, healthy now (`reason: manual`). Answers the
+/// targets cleared.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<Vec<String>, ControlError>")]
+pub struct ClearTargets(pub Option<String>);
+
+/// Inject into one target now.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<InjectedFailure, ControlError>")]
+pub struct InjectInto {
+    /// The target's name.
+    pub target: String,
+    /// What to inject.
+    pub injection: ManualInjection,
+}
+
+macro_rules! fan_out {
+    ($msg:ty, $target_msg:expr) => {
+        impl Handler<$msg> for Supervisor {
+            type Result = ResponseFuture<Result<Vec<String>, ControlError>>;
+
+            fn handle(&mut self, msg: $msg, _ctx: &mut Context<Self>) -> Self::Result {
+                let chosen = self.chosen(msg.0.as_deref());
+                Box::pin(async move {
+                    let mut changed = Vec::new();
+                    for (name, addr) in chosen? {
+                        match addr.send($target_msg).await {
+                            Ok(Ok(true)) => changed.push(name),
+                            Ok(Ok(false)) => {}
+                            Ok(Err(err)) => return Err(err),
+                            Err(err) => return Err(ControlError::Failed(format!("{name}: {err}"))),
+                        }
+                    }
+                    Ok(changed)
+                })
+            }
+        }
+    };
+}
+
+fan_out!(PauseTargets, Pause);
+fan_out!(ResumeTargets, Resume);
+
+impl Handler<ClearTargets> for Supervisor {
+    type Result = ResponseFuture<Result<Vec<String>, ControlError>>;
+
+    fn handle(&mut self, msg: ClearTargets, _ctx: &mut Context<Self>) -> Self::Result {
+        let chosen = self.chosen(msg.0.as_deref());
+        Box::pin(async move {
+            let mut cleared = Vec::new();
+            for (name, addr) in chosen? {
+                match addr.send(ClearNow).await {
+                    Ok(Ok(())) => cleared.push(name),
+                    Ok(Err(err)) => return Err(err),
+                    Err(err) => return Err(ControlError::Failed(format!("{name}: {err}"))),
+                }
+            }
+            Ok(cleared)
+        })
+    }
+}
+
+impl Handler<InjectInto> for Supervisor {
+    type Result = ResponseFuture<Result<InjectedFailure, ControlError>>;
+
+    fn handle(&mut self, msg: InjectInto, _ctx: &mut Context<Self>) -> Self::Result {
+        let chosen = self.chosen(Some(&msg.target));
+        Box::pin(async move {
+            let (name, addr) = chosen?.remove(0);
+            addr.send(InjectNow(msg.injection))
+                .await
+                .map_err(|err| ControlError::Failed(format!("{name}: {err}")))?
+        })
+    }
+}
+
+/// What a reload changed.
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ReloadReport {
+    /// Targets started.
+    pub added: Vec<String>,
+    /// Targets cleared (`reason: reload`) and stopped.
+    pub removed: Vec<String>,
+    /// Targets with a new schedule or scenarios.
+    pub changed: Vec<String>,
+    /// Targets left exactly as they were.
+    pub unchanged: Vec<String>,
+}
+
+/// Re-read the configuration (SIGHUP, `POST /reload`). An invalid one is
+/// rejected with the same error as at start-up and nothing changes.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<ReloadReport, String>")]
+pub struct Reload;
+
+impl Handler<Reload> for Supervisor {
+    type Result = ResponseActFuture<Self, Result<ReloadReport, String>>;
+
+    fn handle(&mut self, _msg: Reload, _ctx: &mut Context<Self>) -> Self::Result {
+        let loaded = match &self.inputs {
+            Some(inputs) => config::load(inputs).map_err(|err| err.to_string()),
+            None => Err(
+                "this engine was not started from a configuration that can be re-read".to_owned(),
+            ),
+        };
+        let new_settings = match loaded {
+            Ok(settings) => settings,
+            Err(err) => {
+                warn!(error = %err, "Reload rejected: keeping the running configuration");
+                self.telemetry.journal(Entry {
+                    event: "reload_rejected",
+                    detail: Some(&err),
+                    ..Entry::default()
+                });
+                return Box::pin(actix::fut::ready(Err(err)));
+            }
+        };
+        let (Some(picker), Some(recovery)) = (self.picker.clone(), self.recovery.clone()) else {
+            return Box::pin(actix::fut::ready(Err(
+                "the engine is not started".to_owned()
+            )));
+        };
+
+        let mut report = ReloadReport::default();
+        let mut retiring = Vec::new();
+        let wanted: BTreeMap<String, TargetSettings> = new_settings
             .targets
             .iter()
-            .map(|t| {
-                (
-                    t.name.clone(),
-                    PickStream::new(self.seed, &t.name, &t.catalogue),
-                )
-            })
+            .map(|t| (t.name.clone(), t.clone()))
             .collect();
-        let picker = WeightedPicker::new(streams).start();
-        let recovery = RecoveryActor::default().start();
-        let mode = RunMode {
-            enabled: self.settings.enabled,
-            dry_run: self.settings.dry_run,
-        };
-        for target in &self.settings.targets {
-            if !target.catalogue.weights_sum_to_one() {
-                info!(
-                    target = %target.name,
-                    "Scenario weights normalised: {}",
-                    target.catalogue.describe_probabilities()
-                );
+        // Removed, or moved to another state file (a different file is a
+        // different target as far as the file's readers are concerned).
+        let leaving: Vec<String> = self
+            .targets
+            .iter()
+            .filter(|(name, running)| {
+                wanted
+                    .get(*name)
+                    .is_none_or(|t| t.state_file != running.settings.state_file)
+            })
+            .map(|(name, _)| name.clone())
+            .collect();
+        for name in leaving {
+            if let Some(running) = self.targets.remove(&name) {
+                picker.do_send(RemoveStream {
+                    target: name.clone(),
+                });
+                retiring.push((name.clone(), running.addr));
+                report.removed.push(name);
             }
-            let actor = TargetActor::new(
-                target.clone(),
-                mode,
-                self.clock.clone(),
-                picker.clone(),
-                recovery.clone(),
-            );
-            self.targets.push((target.name.clone(), actor.start()));
         }
+        for (name, target) in wanted {
+            match self.targets.get_mut(&name) {
+                Some(running) if running.settings == target => report.unchanged.push(name),
+                Some(running) => {
+                    if running.settings.catalogue != target.catalogue {
+                        picker.do_send(SetStream {
+                            target: name.clone(),
+                            catalogue: target.catalogue.clone(),
+                        });
+                    }
+                    running.settings = target.clone();
+                    running.addr.do_send(Reconfigure(target));
+                    report.changed.push(name);
+                }
+                None => {
+                    picker.do_send(SetStream {
+                        target: name.clone(),
+                        catalogue: target.catalogue.clone(),
+                    });
+                    self.start_target(target, picker.clone(), recovery.clone());
+                    report.added.push(name);
+                }
+            }
+        }
+        self.settings.targets = new_settings.targets;
+        self.settings.min_interval = new_settings.min_interval;
+
+        let telemetry = self.telemetry.clone();
+        Box::pin(
+            async move {
+                for (name, addr) in retiring {
+                    match addr.send(Retire).await {
+                        Ok(Ok(())) => {}
+                        Ok(Err(err)) => {
+                            error!(target = %name, error = %err, "could not clear a removed target")
+                        }
+                        Err(err) => {
+                            error!(target = %name, error = %err, "a removed target did not answer")
+                        }
+                    }
+                    telemetry.target_removed(&name);
+                }
+            }
+            .into_actor(self)
+            .map(move |(), actor, _ctx| {
+                let detail = format!(
+                    "added {:?}, removed {:?}, changed {:?}, unchanged {:?}",
+                    report.added, report.removed, report.changed, report.unchanged
+                );
+                info!(
+                    added = report.added.len(),
+                    removed = report.removed.len(),
+                    changed = report.changed.len(),
+                    "Configuration reloaded: {detail}"
+                );
+                actor.telemetry.journal(Entry {
+                    event: "reloaded",
+                    detail: Some(&detail),
+                    ..Entry::default()
+                });
+                Ok(report)
+            }),
+        )
     }
 }
 
@@ -93,15 +394,15 @@ impl Handler<Drain> for Supervisor {
     type Result = ResponseFuture<DrainReport>;
 
     fn handle(&mut self, _msg: Drain, _ctx: &mut Context<Self>) -> Self::Result {
-        let targets = self.targets.clone();
+        // Send every request first, then collect: the targets work through
+        // their mailboxes while we wait.
+        let pending: Vec<_> = self
+            .targets
+            .iter()
+            .map(|(name, t)| (name.clone(), t.addr.send(DrainTarget)))
+            .collect();
         Box::pin(async move {
             let mut report = DrainReport::default();
-            // Send every request first, then collect: the targets work
-            // through their mailboxes while we wait.
-            let pending: Vec<_> = targets
-                .iter()
-                .map(|(name, addr)| (name.clone(), addr.send(DrainTarget)))
-                .collect();
             for (name, reply) in pending {
                 match reply.await {
                     Ok(Ok(())) => report.cleared += 1,

@@ -3,10 +3,13 @@
 //! It writes the file healthy at start, waits `startup_wait`, then starts an
 //! injection every `interval` (start to start): it asks the WeightedPicker
 //! what to inject, writes the failure atomically and hands its deadline to
-//! the RecoveryActor, which later sends [`Recover`]. On [`DrainTarget`] it
-//! cancels its schedule, writes the file healthy and acknowledges. A write
-//! that fails is logged with the OS error and retried at the next tick; it
-//! never affects other targets.
+//! the RecoveryActor, which later sends [`Recover`]. It also carries out
+//! runtime control: [`Pause`], [`Resume`], [`InjectNow`], [`ClearNow`],
+//! [`Reconfigure`] and [`Retire`] (on reload), and [`DrainTarget`] at
+//! shutdown. A write that fails is logged with the OS error and retried; it
+//! never affects other targets. Every event is reported to [`Telemetry`].
+//!
+//! [`Telemetry`]: crate::telemetry::Telemetry
 
 use std::time::Duration;
 
@@ -18,15 +21,21 @@ use chaos_state::{read_state, write_atomic, ClearReason, FailureSpec, ReadOutcom
 use tokio::time::Instant;
 use tracing::{error, info, warn};
 
+use super::control::{ControlError, ManualInjection};
 use super::picker::{NextPick, WeightedPicker};
 use super::recovery::{FailureEnded, Injected, RecoveryActor};
-use crate::clock::{round_millis, SharedClock};
+use crate::clock::round_millis;
 use crate::config::duration::format_duration;
 use crate::config::TargetSettings;
-use crate::picker::Pick;
+use crate::picker::{draw_delay, manual_delay, Pick};
+use crate::scenario::check_mode;
+use crate::telemetry::{InjectedFailure, SharedTelemetry};
 
-/// How soon a failed clear is tried again (capped by the next tick).
+/// How soon a failed clear is tried again (capped by the interval).
 const CLEAR_RETRY: Duration = Duration::from_secs(1);
+
+/// A scheduled injection this late is logged as a warning.
+const LATE_WARNING: Duration = Duration::from_millis(50);
 
 /// Whether this run injects for real.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,26 +46,21 @@ pub struct RunMode {
     pub dry_run: bool,
 }
 
-/// The failure this target is acting out now.
-#[derive(Debug, Clone)]
-struct ActiveFailure {
-    id: String,
-    scenario: String,
-    mode: String,
-    delay: u64,
-}
-
 /// One target's state file and schedule.
 pub struct TargetActor {
     settings: TargetSettings,
     mode: RunMode,
-    clock: SharedClock,
+    telemetry: SharedTelemetry,
     picker: Addr<WeightedPicker>,
     recovery: Addr<RecoveryActor>,
-    active: Option<ActiveFailure>,
+    /// The failure written to the file and not yet ended.
+    active: Option<InjectedFailure>,
     /// When the next injection is planned to start.
     next_injection: Option<Instant>,
+    /// When the last scheduled injection started (the start-to-start anchor).
+    last_start: Option<Instant>,
     timer: Option<SpawnHandle>,
+    paused: bool,
     draining: bool,
 }
 
@@ -65,44 +69,101 @@ impl TargetActor {
     pub fn new(
         settings: TargetSettings,
         mode: RunMode,
-        clock: SharedClock,
+        telemetry: SharedTelemetry,
         picker: Addr<WeightedPicker>,
         recovery: Addr<RecoveryActor>,
     ) -> Self {
         TargetActor {
             settings,
             mode,
-            clock,
+            telemetry,
             picker,
             recovery,
             active: None,
             next_injection: None,
+            last_start: None,
             timer: None,
+            paused: false,
             draining: false,
         }
     }
 
-    fn write_healthy(&self, reason: ClearReason) -> Result<(), String> {
-        let record = StateRecord::healthy(
-            &self.settings.name,
-            reason,
-            round_millis(self.clock.unix_now()),
-        );
-        write_atomic(&self.settings.state_file, &record).map_err(|err| err.to_string())
+    fn name(&self) -> &str {
+        &self.settings.name
     }
 
-    /// Waits until the planned next injection, then injects. `announce`
-    /// logs the wait (the first wait is announced as the startup wait).
-    fn schedule_next(&mut self, ctx: &mut Context<Self>, announce: bool) {
-        let Some(planned) = self.next_injection.filter(|_| !self.draining) else {
+    fn now(&self) -> f64 {
+        round_millis(self.telemetry.clock.unix_now())
+    }
+
+    /// Writes the file healthy; a failure is logged and counted.
+    fn write_healthy(&self, reason: ClearReason) -> Result<(), String> {
+        let record = StateRecord::healthy(self.name(), reason, self.now());
+        write_atomic(&self.settings.state_file, &record).map_err(|err| {
+            let message = err.to_string();
+            self.telemetry.write_error(self.name(), &message);
+            message
+        })
+    }
+
+    /// Writes the file healthy for `reason`, ending the active failure (if
+    /// any) and telling the RecoveryActor to forget it.
+    fn clear(&mut self, reason: ClearReason) -> Result<(), String> {
+        let name = self.settings.name.clone();
+        match self.write_healthy(reason) {
+            Ok(()) => {
+                let ended = self.active.take();
+                match &ended {
+                    Some(f) => {
+                        self.recovery.do_send(FailureEnded { id: f.id.clone() });
+                        info!(
+                            target = %name, scenario = %f.scenario, mode = %f.mode, delay = f.delay,
+                            id = %f.id, reason = %reason,
+                            "✓ Failure state cleared ({reason})"
+                        );
+                    }
+                    None => {
+                        info!(target = %name, reason = %reason, "✓ Failure state cleared ({reason})")
+                    }
+                }
+                self.telemetry
+                    .cleared(&name, ended.as_ref(), reason.as_str());
+                Ok(())
+            }
+            Err(err) => {
+                error!(target = %name, reason = %reason, error = %err, "could not clear the failure state");
+                Err(err)
+            }
+        }
+    }
+
+    /// Stops the schedule (timer cancelled, nothing planned).
+    fn stop_schedule(&mut self, ctx: &mut Context<Self>) {
+        if let Some(timer) = self.timer.take() {
+            ctx.cancel_future(timer);
+        }
+        self.next_injection = None;
+        self.telemetry.next_injection(self.name(), None);
+    }
+
+    /// Plans the next injection at `at` and waits for it. `announce` logs
+    /// the wait (the first wait is announced as the startup wait).
+    fn schedule_at(&mut self, at: Instant, ctx: &mut Context<Self>, announce: bool) {
+        if self.draining || self.paused || !self.mode.enabled {
             return;
-        };
-        let wait = planned.saturating_duration_since(Instant::now());
+        }
+        if let Some(timer) = self.timer.take() {
+            ctx.cancel_future(timer);
+        }
+        self.next_injection = Some(at);
+        let wait = at.saturating_duration_since(Instant::now());
+        let at_unix = round_millis(self.telemetry.clock.unix_now() + wait.as_secs_f64());
+        self.telemetry.next_injection(self.name(), Some(at_unix));
         if announce {
             info!(
-            target = %self.settings.name,
-            wait_secs = wait.as_secs_f64(),
-            "Waiting {} until next chaos cycle",
+                target = %self.settings.name,
+                wait_secs = wait.as_secs_f64(),
+                "Waiting {} until next chaos cycle",
                 format_duration(round_wait(wait))
             );
         }
@@ -111,12 +172,14 @@ impl TargetActor {
 
     /// A tick: plan the next one (start to start), then pick and inject.
     fn start_injection(&mut self, ctx: &mut Context<Self>) {
-        if self.draining {
+        self.timer = None;
+        if self.draining || self.paused {
             return;
         }
         let now = Instant::now();
         let planned = self.next_injection.unwrap_or(now);
         let lateness = now.saturating_duration_since(planned);
+        self.last_start = Some(planned);
         // Durations are capped at ten years (config::duration::MAX_DURATION),
         // so these additions cannot overflow an Instant.
         let mut next = planned + self.settings.interval;
@@ -125,77 +188,105 @@ impl TargetActor {
             // suspended): skip the missed cycles instead of bursting.
             next += self.settings.interval;
         }
-        self.next_injection = Some(next);
-        if lateness > Duration::from_millis(50) {
+        if lateness > LATE_WARNING {
             warn!(
                 target = %self.settings.name,
                 lateness_ms = lateness.as_millis() as u64,
                 "injection started late"
             );
         }
+        let lateness_ms = (lateness.as_secs_f64() * 1e6).round() / 1e3;
 
         let request = NextPick {
             target: self.settings.name.clone(),
         };
-        let pick = self.picker.send(request).into_actor(self).map(|result, actor, ctx| {
+        let pick = self.picker.send(request).into_actor(self).map(move |result, actor, ctx| {
             match result {
-                Ok(Some(pick)) => actor.inject(pick, ctx),
+                Ok(Some(pick)) => {
+                    let _ = actor.inject(pick, None, Some(lateness_ms), ctx);
+                }
                 Ok(None) => error!(target = %actor.settings.name, "the picker has no stream for this target"),
                 Err(err) => error!(target = %actor.settings.name, error = %err, "the picker did not answer"),
             }
-            actor.schedule_next(ctx, true);
+            actor.schedule_at(next, ctx, true);
         });
         ctx.spawn(pick);
     }
 
-    fn inject(&mut self, pick: Pick, ctx: &mut Context<Self>) {
+    /// Writes `pick` as the target's failure and hands its deadline to the
+    /// RecoveryActor. `source` is `Some("manual")` for injections asked for
+    /// through the API.
+    fn inject(
+        &mut self,
+        pick: Pick,
+        source: Option<&str>,
+        lateness_ms: Option<f64>,
+        ctx: &mut Context<Self>,
+    ) -> Result<InjectedFailure, String> {
         if self.draining {
-            return;
+            return Err("the engine is shutting down".to_owned());
         }
         let id = uuid::Uuid::new_v4().to_string();
-        let name = self.settings.name.as_str();
+        let name = self.settings.name.clone();
         if self.mode.dry_run {
             info!(
                 target = %name, scenario = %pick.scenario, mode = %pick.mode, delay = pick.delay, id = %id,
                 "[dry run] would inject {} failure into {name}", pick.scenario
             );
-            return;
+            return Err("dry run: nothing was written".to_owned());
         }
-        let timestamp = round_millis(self.clock.unix_now());
-        let spec = FailureSpec {
-            target: name,
-            scenario: &pick.scenario,
-            mode: &pick.mode,
+        let timestamp = self.now();
+        let failure = InjectedFailure {
+            id,
+            scenario: pick.scenario,
+            mode: pick.mode,
             delay: pick.delay,
-            id: &id,
-            timestamp,
+            injected_at: timestamp,
             expires_at: round_millis(timestamp + self.settings.recovery.as_secs_f64()),
+        };
+        let spec = FailureSpec {
+            target: &name,
+            scenario: &failure.scenario,
+            mode: &failure.mode,
+            delay: failure.delay,
+            id: &failure.id,
+            timestamp,
+            expires_at: failure.expires_at,
         };
         match write_atomic(&self.settings.state_file, &StateRecord::failure(&spec)) {
             Ok(()) => {
                 warn!(
-                    target = %name, scenario = %pick.scenario, mode = %pick.mode, delay = pick.delay, id = %id,
-                    expires_at = spec.expires_at,
-                    "💥 Injecting {} failure into {name}", pick.scenario
+                    target = %name, scenario = %failure.scenario, mode = %failure.mode, delay = failure.delay,
+                    id = %failure.id, expires_at = failure.expires_at, source = source.unwrap_or("schedule"),
+                    "💥 Injecting {} failure into {name}", failure.scenario
                 );
-                self.active = Some(ActiveFailure {
-                    id: id.clone(),
-                    scenario: pick.scenario.clone(),
-                    mode: pick.mode.clone(),
-                    delay: pick.delay,
-                });
+                if let Some(previous) = self.active.replace(failure.clone()) {
+                    // Replaced before its deadline (a manual injection on top).
+                    self.recovery.do_send(FailureEnded {
+                        id: previous.id.clone(),
+                    });
+                    self.telemetry.cleared(&name, Some(&previous), "replaced");
+                }
+                self.telemetry
+                    .injected(&name, &failure, source, lateness_ms);
                 self.recovery.do_send(Injected {
-                    id,
-                    target: name.to_owned(),
+                    id: failure.id.clone(),
+                    target: name,
                     recovery: self.settings.recovery,
                     owner: ctx.address().recipient(),
                 });
+                Ok(failure)
             }
-            Err(err) => error!(
-                target = %name, scenario = %pick.scenario, mode = %pick.mode, delay = pick.delay, id = %id,
-                error = %err,
-                "could not write the failure state; retrying at the next tick"
-            ),
+            Err(err) => {
+                let message = err.to_string();
+                self.telemetry.write_error(&name, &message);
+                error!(
+                    target = %name, scenario = %failure.scenario, mode = %failure.mode, delay = failure.delay,
+                    id = %failure.id, error = %message,
+                    "could not write the failure state; retrying at the next tick"
+                );
+                Err(message)
+            }
         }
     }
 }
@@ -215,18 +306,18 @@ impl Actor for TargetActor {
             ClearReason::Disabled
         };
         self.handle(InitialClear { reason }, ctx);
-        let name = &self.settings.name;
+        let name = self.settings.name.clone();
         if !self.mode.enabled {
             info!(target = %name, "Chaos disabled: no failure will be injected");
             return;
         }
-        self.next_injection = Some(Instant::now() + self.settings.startup_wait);
         info!(
             target = %name,
             "Waiting {} for {name} to stabilize",
             format_duration(self.settings.startup_wait)
         );
-        self.schedule_next(ctx, false);
+        let first = Instant::now() + self.settings.startup_wait;
+        self.schedule_at(first, ctx, false);
     }
 }
 
@@ -247,13 +338,8 @@ impl Handler<InitialClear> for TargetActor {
             // Shutting down, or a failure already replaced the file.
             return;
         }
-        let (name, reason) = (&self.settings.name, msg.reason);
-        match self.write_healthy(reason) {
-            Ok(()) => info!(target = %name, reason = %reason, "✓ Failure state cleared ({reason})"),
-            Err(err) => {
-                error!(target = %name, reason = %reason, error = %err, "could not clear the failure state; retrying");
-                ctx.notify_later(msg, CLEAR_RETRY);
-            }
+        if self.clear(msg.reason).is_err() {
+            ctx.notify_later(msg, CLEAR_RETRY);
         }
     }
 }
@@ -276,39 +362,191 @@ impl Handler<Recover> for TargetActor {
         if active.id != msg.id || self.draining {
             return;
         }
-        let name = &self.settings.name;
         // The engine is not the only writer: a restarted target writes its
         // file healthy, a person may inject by hand. Clear only our own
         // failure (or a file that no longer holds a valid record).
         if let ReadOutcome::Record(record) = read_state(&self.settings.state_file) {
             if record.id.as_deref() != Some(active.id.as_str()) {
                 info!(
-                    target = %name, scenario = %active.scenario, mode = %active.mode, delay = active.delay,
-                    id = %active.id, now_mode = %record.mode, written_by = record.cleared_by.as_deref().or(record.injected_by.as_deref()).unwrap_or("unknown"),
+                    target = %self.settings.name, scenario = %active.scenario, mode = %active.mode,
+                    delay = active.delay, id = %active.id, now_mode = %record.mode,
+                    written_by = record.cleared_by.as_deref().or(record.injected_by.as_deref()).unwrap_or("unknown"),
                     "State file rewritten by another writer before recovery; leaving it as it is"
                 );
                 self.active = None;
+                self.telemetry
+                    .cleared(&self.settings.name, Some(&active), "replaced");
                 return;
             }
         }
-        match self.write_healthy(ClearReason::Recovery) {
-            Ok(()) => {
-                info!(
-                    target = %name, scenario = %active.scenario, mode = %active.mode, delay = active.delay,
-                    id = %active.id, reason = %ClearReason::Recovery,
-                    "✓ Failure state cleared"
-                );
-                self.active = None;
-            }
-            Err(err) => {
-                error!(
-                    target = %name, scenario = %active.scenario, mode = %active.mode, delay = active.delay,
-                    id = %active.id, error = %err,
-                    "could not clear the failure state; retrying"
-                );
-                ctx.notify_later(msg, CLEAR_RETRY.min(self.settings.interval));
-            }
+        if self.clear(ClearReason::Recovery).is_err() {
+            ctx.notify_later(msg, CLEAR_RETRY.min(self.settings.interval));
         }
+    }
+}
+
+/// Pause the schedule: clear the active failure (`reason: manual`) and plan
+/// nothing until [`Resume`]. Answers whether the target was running.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<bool, ControlError>")]
+pub struct Pause;
+
+impl Handler<Pause> for TargetActor {
+    type Result = Result<bool, ControlError>;
+
+    fn handle(&mut self, _msg: Pause, ctx: &mut Context<Self>) -> Self::Result {
+        if self.paused {
+            return Ok(false);
+        }
+        self.paused = true;
+        self.stop_schedule(ctx);
+        self.telemetry.paused(self.name(), true);
+        info!(target = %self.settings.name, "Paused");
+        if self.active.is_some() {
+            self.clear(ClearReason::Manual)
+                .map_err(ControlError::Failed)?;
+        }
+        Ok(true)
+    }
+}
+
+/// Restart a paused schedule: the next injection comes one interval from
+/// now. Answers whether the target was paused.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<bool, ControlError>")]
+pub struct Resume;
+
+impl Handler<Resume> for TargetActor {
+    type Result = Result<bool, ControlError>;
+
+    fn handle(&mut self, _msg: Resume, ctx: &mut Context<Self>) -> Self::Result {
+        if !self.mode.enabled {
+            return Err(ControlError::Conflict(
+                "chaos is disabled by configuration (CHAOS_ENABLED=false)".to_owned(),
+            ));
+        }
+        if !self.paused {
+            return Ok(false);
+        }
+        self.paused = false;
+        self.telemetry.paused(self.name(), false);
+        info!(target = %self.settings.name, "Resumed");
+        let next = Instant::now() + self.settings.interval;
+        self.schedule_at(next, ctx, true);
+        Ok(true)
+    }
+}
+
+/// Inject a failure now, cleared by the RecoveryActor like any other.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<InjectedFailure, ControlError>")]
+pub struct InjectNow(pub ManualInjection);
+
+impl Handler<InjectNow> for TargetActor {
+    type Result = Result<InjectedFailure, ControlError>;
+
+    fn handle(&mut self, msg: InjectNow, ctx: &mut Context<Self>) -> Self::Result {
+        let catalogue = &self.settings.catalogue;
+        let pick = match msg.0 {
+            ManualInjection::Scenario(name) => {
+                let scenario = catalogue
+                    .scenarios()
+                    .iter()
+                    .find(|s| s.name == name)
+                    .ok_or_else(|| {
+                        let known: Vec<&str> = catalogue
+                            .scenarios()
+                            .iter()
+                            .map(|s| s.name.as_str())
+                            .collect();
+                        ControlError::NotFound(format!(
+                            "target {} has no scenario {name} (it has: {})",
+                            self.settings.name,
+                            known.join(", ")
+                        ))
+                    })?;
+                Pick {
+                    scenario: scenario.name.clone(),
+                    mode: scenario.mode.clone(),
+                    delay: scenario.delay.map_or(0, draw_delay),
+                }
+            }
+            ManualInjection::Mode { mode, delay } => {
+                check_mode(&mode).map_err(ControlError::BadRequest)?;
+                let delay =
+                    manual_delay(catalogue, &mode, delay).map_err(ControlError::BadRequest)?;
+                Pick {
+                    scenario: catalogue.name_for_mode(&mode),
+                    mode,
+                    delay,
+                }
+            }
+        };
+        if self.mode.dry_run {
+            return Err(ControlError::Conflict(
+                "the engine runs with --dry-run: nothing is injected".to_owned(),
+            ));
+        }
+        self.inject(pick, Some("manual"), None, ctx)
+            .map_err(ControlError::Failed)
+    }
+}
+
+/// Write the state file healthy now (`reason: manual`).
+#[derive(Debug, Message)]
+#[rtype(result = "Result<(), ControlError>")]
+pub struct ClearNow;
+
+impl Handler<ClearNow> for TargetActor {
+    type Result = Result<(), ControlError>;
+
+    fn handle(&mut self, _msg: ClearNow, _ctx: &mut Context<Self>) -> Self::Result {
+        self.clear(ClearReason::Manual)
+            .map_err(ControlError::Failed)
+    }
+}
+
+/// New settings after a reload (same name and state file). The active
+/// failure stays; the schedule keeps its start-to-start anchor with the new
+/// interval.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct Reconfigure(pub TargetSettings);
+
+impl Handler<Reconfigure> for TargetActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Reconfigure, ctx: &mut Context<Self>) {
+        self.settings = msg.0;
+        if self.paused || self.draining || !self.mode.enabled {
+            return;
+        }
+        let now = Instant::now();
+        let next = match self.last_start {
+            Some(start) => start + self.settings.interval,
+            None => self
+                .next_injection
+                .unwrap_or(now + self.settings.startup_wait),
+        };
+        self.schedule_at(next.max(now), ctx, true);
+    }
+}
+
+/// Leave the engine (removed from the configuration on reload): clear the
+/// state file (`reason: reload`) and stop.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<(), String>")]
+pub struct Retire;
+
+impl Handler<Retire> for TargetActor {
+    type Result = Result<(), String>;
+
+    fn handle(&mut self, _msg: Retire, ctx: &mut Context<Self>) -> Self::Result {
+        self.draining = true;
+        self.stop_schedule(ctx);
+        let result = self.clear(ClearReason::Reload);
+        ctx.stop();
+        result
     }
 }
 
@@ -323,30 +561,8 @@ impl Handler<DrainTarget> for TargetActor {
 
     fn handle(&mut self, _msg: DrainTarget, ctx: &mut Context<Self>) -> Result<(), String> {
         self.draining = true;
-        if let Some(timer) = self.timer.take() {
-            ctx.cancel_future(timer);
-        }
-        let ended = self.active.take();
-        if let Some(active) = &ended {
-            self.recovery.do_send(FailureEnded {
-                id: active.id.clone(),
-            });
-        }
-        let result = self.write_healthy(ClearReason::Shutdown);
-        let name = &self.settings.name;
-        match (&result, &ended) {
-            (Ok(()), Some(active)) => info!(
-                target = %name, scenario = %active.scenario, mode = %active.mode, delay = active.delay,
-                id = %active.id, reason = %ClearReason::Shutdown,
-                "✓ Failure state cleared (shutdown)"
-            ),
-            (Ok(()), None) => {
-                info!(target = %name, reason = %ClearReason::Shutdown, "✓ Failure state cleared (shutdown)")
-            }
-            (Err(err), _) => {
-                error!(target = %name, error = %err, "could not clear the failure state at shutdown")
-            }
-        }
+        self.stop_schedule(ctx);
+        let result = self.clear(ClearReason::Shutdown);
         ctx.stop();
         result.map_err(|err| format!("{}: {err}", self.settings.name))
     }

@@ -13,8 +13,8 @@ use crate::cli::{InjectArgs, EXIT_FAILURE};
 use crate::clock::{round_millis, Clock, SystemClock};
 use crate::config::duration::{format_duration, parse_duration};
 use crate::config::TargetSettings;
-use crate::picker::draw_delay;
-use crate::scenario::{check_mode, DEFAULT_SLOW_DELAY};
+use crate::picker::manual_delay;
+use crate::scenario::check_mode;
 
 /// Writes the failure; exit 2 on bad input, 1 when the file cannot be written.
 pub fn execute(args: &InjectArgs) -> ExitCode {
@@ -38,17 +38,11 @@ pub fn execute(args: &InjectArgs) -> ExitCode {
         Some(Ok(_)) => return super::usage_error(&"--for: must be greater than 0"),
         Some(Err(message)) => return super::usage_error(&format!("--for: {message}")),
     };
-    let delay = match resolve_delay(target, &args.mode, args.delay) {
+    let delay = match manual_delay(&target.catalogue, &args.mode, args.delay) {
         Ok(delay) => delay,
         Err(message) => return super::usage_error(&format!("--delay: {message}")),
     };
-    let scenario = target
-        .catalogue
-        .scenarios()
-        .iter()
-        .find(|s| s.mode == args.mode)
-        .map(|s| s.name.clone())
-        .unwrap_or_else(|| args.mode.to_ascii_uppercase());
+    let scenario = target.catalogue.name_for_mode(&args.mode);
 
     if settings.dry_run {
         let delay_note = if delay > 0 {
@@ -107,28 +101,6 @@ pub fn execute(args: &InjectArgs) -> ExitCode {
             clear_now(target)
         }
         _ => ExitCode::SUCCESS,
-    }
-}
-
-/// `--delay` when given (rejected for modes that always write 0); for
-/// `slow` without it, a draw from the target's slow scenario range.
-fn resolve_delay(target: &TargetSettings, mode: &str, given: Option<u64>) -> Result<u64, String> {
-    match given {
-        Some(delay) if delay > 0 && (mode == modes::CRASH || mode == modes::CONFIG_ERROR) => {
-            Err(format!("mode {mode} always writes delay 0"))
-        }
-        Some(delay) => Ok(delay),
-        None if mode == modes::SLOW => {
-            let range = target
-                .catalogue
-                .scenarios()
-                .iter()
-                .find(|s| s.mode == modes::SLOW)
-                .and_then(|s| s.delay)
-                .unwrap_or(DEFAULT_SLOW_DELAY);
-            Ok(draw_delay(range))
-        }
-        None => Ok(0),
     }
 }
 

@@ -15,6 +15,7 @@ macro_rules! say {
 }
 
 pub mod clear;
+pub mod healthcheck;
 pub mod inject;
 pub mod preview;
 pub mod run;

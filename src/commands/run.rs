@@ -1,26 +1,33 @@
 //! `chaos-engine run`: the daemon.
 //!
 //! Loads the configuration (exit 2 on any error, before a file is touched),
-//! prints the banner, starts the actor system and waits for SIGTERM or
-//! SIGINT. Then it drains: every target is written healthy, and the process
-//! exits 0 (1 if a target could not be cleared). A second signal during the
-//! drain exits at once with code 1.
+//! prints the banner, starts the HTTP API if asked (exit 1 if it cannot
+//! listen, still before a file is touched), starts the actor system and
+//! waits for signals: SIGHUP reloads the configuration; SIGTERM or SIGINT
+//! drains: every target is written healthy, and the process exits 0 (1 if a
+//! target could not be cleared). A second signal during the drain exits at
+//! once with code 1.
 
 use std::process::ExitCode;
 
 use std::time::Duration;
 
-use actix::{Actor, System};
+use std::sync::Arc;
+
+use actix::{AsyncContext, Context, System};
 use tokio::signal::unix::{signal, Signal, SignalKind};
 use tracing::{error, info, warn};
 
-use crate::actors::{Drain, Supervisor};
+use crate::actors::{Drain, Reload, Supervisor};
+use crate::api::{self, ApiState, ControlAccess};
 use crate::cli::{ConfigArgs, EXIT_FAILURE};
 use crate::clock::system_clock;
 use crate::config::duration::format_duration;
-use crate::config::Settings;
+use crate::config::{ConfigInputs, Settings};
+use crate::journal::{Entry, Journal};
 use crate::logging;
 use crate::picker::random_seed;
+use crate::telemetry::Telemetry;
 
 /// Upper bound on the shutdown drain; writes take milliseconds.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
@@ -37,6 +44,7 @@ pub fn execute(args: &ConfigArgs) -> ExitCode {
             return ExitCode::from(EXIT_FAILURE);
         }
     };
+    let inputs = ConfigInputs::from_process(args.flag_values());
     let settings = match super::load_settings_without_selector(args, super::Access::Writes) {
         Ok(settings) => settings,
         Err(code) => return code,
@@ -45,16 +53,25 @@ pub fn execute(args: &ConfigArgs) -> ExitCode {
     let seed = settings.seed.unwrap_or_else(random_seed);
     print_banner(&settings, seed);
 
-    let code = system.block_on(run_until_signal(settings, seed, signals));
+    let code = system.block_on(run_until_signal(settings, inputs, seed, signals));
     info!("Goodbye");
     code
 }
 
-/// The SIGTERM and SIGINT streams. Installed before anything else; a signal
-/// received from then on is remembered until [`ShutdownSignals::next`] asks.
+/// The SIGTERM, SIGINT and SIGHUP streams. Installed before anything else;
+/// a signal received from then on is remembered until asked for.
 struct ShutdownSignals {
     terminate: Signal,
     interrupt: Signal,
+    hangup: Signal,
+}
+
+/// What a signal asks for.
+enum SignalRequest {
+    /// SIGTERM or SIGINT (named).
+    Shutdown(&'static str),
+    /// SIGHUP.
+    Reload,
 }
 
 impl ShutdownSignals {
@@ -62,32 +79,118 @@ impl ShutdownSignals {
         Ok(ShutdownSignals {
             terminate: signal(SignalKind::terminate())?,
             interrupt: signal(SignalKind::interrupt())?,
+            hangup: signal(SignalKind::hangup())?,
         })
     }
 
-    async fn next(&mut self) -> &'static str {
+    async fn next(&mut self) -> SignalRequest {
         tokio::select! {
-            _ = self.terminate.recv() => "SIGTERM",
-            _ = self.interrupt.recv() => "SIGINT",
+            _ = self.terminate.recv() => SignalRequest::Shutdown("SIGTERM"),
+            _ = self.interrupt.recv() => SignalRequest::Shutdown("SIGINT"),
+            _ = self.hangup.recv() => SignalRequest::Reload,
+        }
+    }
+
+    async fn next_shutdown(&mut self) -> &'static str {
+        loop {
+            if let SignalRequest::Shutdown(name) = self.next().await {
+                return name;
+            }
         }
     }
 }
 
-async fn run_until_signal(settings: Settings, seed: u64, mut signals: ShutdownSignals) -> ExitCode {
-    let supervisor = Supervisor::new(settings, seed, system_clock()).start();
+async fn run_until_signal(
+    settings: Settings,
+    inputs: ConfigInputs,
+    seed: u64,
+    mut signals: ShutdownSignals,
+) -> ExitCode {
+    let journal = match &settings.journal {
+        Some(path) => Journal::open(path),
+        None => Journal::disabled(),
+    };
+    let telemetry = Arc::new(Telemetry::new(system_clock(), journal));
+    let context = Context::<Supervisor>::new();
+    let supervisor = context.address();
+    let server = match &settings.http {
+        Some(addr) => {
+            let state = ApiState {
+                supervisor: supervisor.clone(),
+                telemetry: telemetry.clone(),
+                enabled: settings.enabled,
+                dry_run: settings.dry_run,
+                access: ControlAccess::decide(*addr, settings.api_token.as_deref()),
+            };
+            match api::bind(*addr, state) {
+                Ok((server, bound)) => {
+                    info!(addr = %bound, "HTTP API listening on http://{bound}");
+                    if let ControlAccess::Refused(_) =
+                        ControlAccess::decide(*addr, settings.api_token.as_deref())
+                    {
+                        warn!(addr = %bound, "No CHAOS_API_TOKEN on a non-loopback address: control endpoints (POST) answer 403");
+                    }
+                    let handle = server.handle();
+                    actix::spawn(server);
+                    Some(handle)
+                }
+                Err(err) => {
+                    error!(addr = %addr, error = %err, "cannot listen for the HTTP API; nothing was written");
+                    return ExitCode::from(EXIT_FAILURE);
+                }
+            }
+        }
+        None => None,
+    };
+    telemetry.journal(Entry {
+        event: "engine_started",
+        detail: Some(&format!(
+            "seed {seed}, {} target(s)",
+            settings.targets.len()
+        )),
+        ..Entry::default()
+    });
+    context.run(Supervisor::new(
+        settings,
+        Some(inputs),
+        seed,
+        telemetry.clone(),
+    ));
 
-    let received = signals.next().await;
+    let received = loop {
+        match signals.next().await {
+            SignalRequest::Shutdown(name) => break name,
+            SignalRequest::Reload => {
+                info!(
+                    signal = "SIGHUP",
+                    "Received SIGHUP: reloading the configuration"
+                );
+                // The outcome is logged and journalled by the supervisor.
+                let _ = supervisor.send(Reload).await;
+            }
+        }
+    };
     info!(
         signal = received,
         "Received {received}: clearing every target before exit"
     );
     actix::spawn(async move {
-        let again = signals.next().await;
-        eprintln!("Received {again} again: exiting now without waiting for the drain");
+        let again = signals.next_shutdown().await;
+        eprintln!(
+            "Received {again} during the shutdown drain: exiting now, without waiting for it"
+        );
         std::process::exit(i32::from(EXIT_FAILURE));
     });
 
     let report = tokio::time::timeout(DRAIN_TIMEOUT, supervisor.send(Drain)).await;
+    if let Some(server) = server {
+        let _ = tokio::time::timeout(Duration::from_secs(1), server.stop(false)).await;
+    }
+    telemetry.journal(Entry {
+        event: "engine_stopped",
+        detail: Some(received),
+        ..Entry::default()
+    });
     System::current().stop();
     match report {
         Ok(Ok(report)) if report.failed.is_empty() => {

@@ -65,6 +65,37 @@ pub fn load(inputs: &ConfigInputs) -> Result<Settings, ConfigError> {
         None => LogFormat::Text,
     };
 
+    let http = match raw.get("--http", "CHAOS_HTTP_ADDR") {
+        Some(v) => Some(
+            v.value
+                .trim()
+                .parse::<std::net::SocketAddr>()
+                .map_err(|_| {
+                    ConfigError::new(
+                        v.origin,
+                        format!(
+                            "`{}` is not an address and port, e.g. 127.0.0.1:9797 or [::1]:9797",
+                            v.value
+                        ),
+                    )
+                })?,
+        ),
+        None => None,
+    };
+    let api_token = inputs
+        .env
+        .get("CHAOS_API_TOKEN")
+        .filter(|token| !token.is_empty())
+        .cloned();
+    let journal = match raw.get("--journal", "CHAOS_JOURNAL") {
+        Some(v) => {
+            let path = PathBuf::from(&v.value);
+            check_journal(&path).map_err(|m| ConfigError::new(v.origin, m))?;
+            Some(path)
+        }
+        None => None,
+    };
+
     let targets_path = raw.get("--targets", "CHAOS_TARGETS_FILE");
     let file = match &targets_path {
         Some(path) => Some(read_targets_file(
@@ -169,6 +200,9 @@ pub fn load(inputs: &ConfigInputs) -> Result<Settings, ConfigError> {
         seed,
         min_interval: min_interval.value,
         log_format,
+        http,
+        api_token,
+        journal,
         targets_file: targets_path.map(|p| PathBuf::from(p.value)),
         state_file_selector,
         targets,
@@ -198,6 +232,8 @@ impl<'a> RawValues<'a> {
             "--enabled" => f.enabled.clone(),
             "--seed" => f.seed.clone(),
             "--log-format" => f.log_format.clone(),
+            "--http" => f.http.clone(),
+            "--journal" => path(&f.journal),
             _ => None,
         }
     }
@@ -510,6 +546,22 @@ fn check_state_file(
                 me.as_raw()
             ));
         }
+    }
+    Ok(())
+}
+
+/// The journal is appended to: its directory must exist and it must not be
+/// a directory. Opening it (which creates it) is left to the run.
+fn check_journal(path: &Path) -> Result<(), String> {
+    if path.is_dir() {
+        return Err(format!("{} is a directory, not a file", path.display()));
+    }
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(format!("directory {} does not exist", dir.display()));
     }
     Ok(())
 }

@@ -59,6 +59,10 @@ pub struct FlagValues {
     pub dry_run: bool,
     /// `--log-format`
     pub log_format: Option<String>,
+    /// `--http`
+    pub http: Option<String>,
+    /// `--journal`
+    pub journal: Option<PathBuf>,
 }
 
 /// Everything configuration is computed from, so tests need no process env.
@@ -107,6 +111,12 @@ pub struct Settings {
     pub min_interval: Duration,
     /// Text or JSON logs.
     pub log_format: LogFormat,
+    /// Where the HTTP control API listens; `None`: no API.
+    pub http: Option<std::net::SocketAddr>,
+    /// `CHAOS_API_TOKEN`: the bearer token every POST must carry.
+    pub api_token: Option<String>,
+    /// The audit journal (JSON lines), if any.
+    pub journal: Option<PathBuf>,
     /// The targets file, when the targets came from one.
     pub targets_file: Option<PathBuf>,
     /// `--state-file` given together with `--targets`: `inject` and `clear`

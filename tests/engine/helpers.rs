@@ -154,6 +154,24 @@ impl Engine {
         }
     }
 
+    /// The HTTP API's port, from the `HTTP API listening on` log line.
+    pub fn api_port(&self) -> u16 {
+        let mut port = None;
+        wait_until(Duration::from_secs(10), "the HTTP API to listen", || {
+            port = self
+                .events_matching("HTTP API listening on http://", None)
+                .first()
+                .and_then(|e| {
+                    e["addr"]
+                        .as_str()
+                        .and_then(|a| a.rsplit(':').next())
+                        .and_then(|p| p.parse().ok())
+                });
+            port.is_some()
+        });
+        port.unwrap()
+    }
+
     pub fn terminate(&mut self) -> (ExitStatus, Duration) {
         self.signal_and_wait(rustix::process::Signal::TERM)
     }

@@ -34,10 +34,24 @@ pub fn post_json(
     body: &str,
     timeout: Duration,
 ) -> std::io::Result<Response> {
+    post_json_with(port, path, body, None, timeout)
+}
+
+/// `POST path` with a JSON body and, if given, `Authorization: Bearer <token>`.
+pub fn post_json_with(
+    port: u16,
+    path: &str,
+    body: &str,
+    token: Option<&str>,
+    timeout: Duration,
+) -> std::io::Result<Response> {
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
     request(
         port,
         &format!(
-            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
             body.len()
         ),
         timeout,

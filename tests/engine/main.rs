@@ -6,6 +6,7 @@ mod helpers;
 mod http;
 mod target_harness;
 
+mod api;
 mod commands;
 mod end_to_end;
 mod invalid_config;

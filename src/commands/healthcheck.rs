@@ -1,0 +1,67 @@
+//! `chaos-engine healthcheck`: GET /healthz on the engine's own HTTP API,
+//! for container health checks without curl in the image. Exit 0 when it
+//! answers 200, 1 otherwise, 2 when no API address is configured.
+
+use std::io::{Read, Write};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use crate::cli::{HealthcheckArgs, EXIT_FAILURE};
+
+/// Probes the API named by `--http` / `CHAOS_HTTP_ADDR`.
+pub fn execute(args: &HealthcheckArgs) -> ExitCode {
+    let configured = args
+        .http
+        .clone()
+        .or_else(|| std::env::var("CHAOS_HTTP_ADDR").ok());
+    let Some(text) = configured.filter(|t| !t.trim().is_empty()) else {
+        return super::usage_error(&"no API to probe: give --http ADDR or set CHAOS_HTTP_ADDR");
+    };
+    let Ok(addr) = text.trim().parse::<SocketAddr>() else {
+        return super::usage_error(&format!("--http: `{text}` is not an address and port"));
+    };
+    match probe(reachable(addr), Duration::from_secs(args.timeout.max(1))) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("unhealthy: {err}");
+            ExitCode::from(EXIT_FAILURE)
+        }
+    }
+}
+
+/// A wildcard listen address (0.0.0.0, ::) is probed on loopback.
+fn reachable(addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), addr.port())
+        }
+        IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), addr.port())
+        }
+        _ => addr,
+    }
+}
+
+fn probe(addr: SocketAddr, timeout: Duration) -> Result<(), String> {
+    let mut stream =
+        TcpStream::connect_timeout(&addr, timeout).map_err(|e| format!("{addr}: {e}"))?;
+    stream
+        .set_read_timeout(Some(timeout))
+        .map_err(|e| e.to_string())?;
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .map_err(|e| e.to_string())?;
+    let mut head = [0u8; 12];
+    stream
+        .read_exact(&mut head)
+        .map_err(|e| format!("no answer: {e}"))?;
+    if head.ends_with(b" 200") {
+        Ok(())
+    } else {
+        Err(format!(
+            "{addr} answered {}",
+            String::from_utf8_lossy(&head)
+        ))
+    }
+}

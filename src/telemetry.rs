@@ -1,0 +1,251 @@
+//! What the engine tells the outside world about each event, in one place:
+//! Prometheus [`Metrics`], the audit [`Journal`] and the [`StatusBoard`]
+//! behind `GET /status`. Actors report events here (`injected`, `cleared`,
+//! ...) and this module keeps the three consistent.
+//!
+//! Everything here is thread-safe and cheap, so the HTTP workers read it
+//! without sending a message to the actor thread: load on `/status` or
+//! `/metrics` cannot delay the chaos schedule.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, PoisonError, RwLock};
+
+use serde::Serialize;
+
+use crate::clock::SharedClock;
+use crate::journal::{Entry, Journal};
+use crate::metrics::{Metrics, ReasonLabels, ScenarioLabels, TargetLabels};
+
+/// One failure written to a target's state file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InjectedFailure {
+    /// Unique id, as in the state file.
+    pub id: String,
+    /// Scenario name.
+    pub scenario: String,
+    /// Mode written.
+    pub mode: String,
+    /// Delay written, seconds.
+    pub delay: u64,
+    /// When it was written (Unix time).
+    pub injected_at: f64,
+    /// When it expires (Unix time).
+    pub expires_at: f64,
+}
+
+/// One target as `GET /status` shows it.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TargetStatus {
+    /// The target's name.
+    pub name: String,
+    /// Its state file.
+    pub state_file: String,
+    /// True while its schedule is paused.
+    pub paused: bool,
+    /// `healthy`, or the mode of the active failure.
+    pub mode: String,
+    /// The active failure, if any.
+    pub failure: Option<InjectedFailure>,
+    /// When the next scheduled injection starts (Unix time); `None` while
+    /// paused or disabled.
+    pub next_injection_at: Option<f64>,
+    /// Failures injected since start.
+    pub injections: u64,
+    /// Failures ended since start, whatever the reason.
+    pub recoveries: u64,
+    /// State-file writes that failed since start.
+    pub write_errors: u64,
+}
+
+/// The latest status of every target.
+#[derive(Debug, Default)]
+pub struct StatusBoard {
+    targets: RwLock<BTreeMap<String, TargetStatus>>,
+}
+
+impl StatusBoard {
+    /// Changes one target's entry (creating it if needed).
+    pub fn update(&self, target: &str, change: impl FnOnce(&mut TargetStatus)) {
+        let mut targets = self.targets.write().unwrap_or_else(PoisonError::into_inner);
+        let entry = targets
+            .entry(target.to_owned())
+            .or_insert_with(|| TargetStatus {
+                name: target.to_owned(),
+                mode: chaos_state::modes::HEALTHY.to_owned(),
+                ..TargetStatus::default()
+            });
+        change(entry);
+    }
+
+    /// Drops a target (removed on reload).
+    pub fn remove(&self, target: &str) {
+        self.targets
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(target);
+    }
+
+    /// Every target, by name.
+    pub fn snapshot(&self) -> Vec<TargetStatus> {
+        self.targets
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+            .cloned()
+            .collect()
+    }
+}
+
+/// Metrics, journal and status board, with the clock that stamps events.
+#[derive(Debug)]
+pub struct Telemetry {
+    /// Wall-clock time for journal lines and status timestamps.
+    pub clock: SharedClock,
+    /// Prometheus metrics.
+    pub metrics: Metrics,
+    /// The audit journal (possibly disabled).
+    pub journal: Journal,
+    /// What `GET /status` shows.
+    pub board: StatusBoard,
+}
+
+/// The handle actors and HTTP handlers share.
+pub type SharedTelemetry = Arc<Telemetry>;
+
+impl Telemetry {
+    /// Telemetry writing to `journal`.
+    pub fn new(clock: SharedClock, journal: Journal) -> Self {
+        Telemetry {
+            clock,
+            metrics: Metrics::new(),
+            journal,
+            board: StatusBoard::default(),
+        }
+    }
+
+    /// Appends an engine-wide or custom entry to the journal.
+    pub fn journal(&self, entry: Entry<'_>) {
+        self.journal.record(self.clock.unix_now(), entry);
+    }
+
+    /// A target joined (at start or on reload).
+    pub fn target_added(&self, target: &str, state_file: &str) {
+        self.board
+            .update(target, |status| status.state_file = state_file.to_owned());
+        self.metrics
+            .paused
+            .get_or_create(&TargetLabels::of(target))
+            .set(0);
+    }
+
+    /// A target left on reload.
+    pub fn target_removed(&self, target: &str) {
+        self.board.remove(target);
+        self.metrics.forget_target(target);
+    }
+
+    /// A failure was written. `source` is `Some("manual")` for injections
+    /// asked for through the API; `lateness_ms` is set for scheduled ones.
+    pub fn injected(
+        &self,
+        target: &str,
+        failure: &InjectedFailure,
+        source: Option<&str>,
+        lateness_ms: Option<f64>,
+    ) {
+        let labels = ScenarioLabels {
+            target: target.to_owned(),
+            scenario: failure.scenario.clone(),
+        };
+        self.metrics.injections.get_or_create(&labels).inc();
+        self.metrics.active_failures.inc();
+        self.board.update(target, |status| {
+            status.mode = failure.mode.clone();
+            status.failure = Some(failure.clone());
+            status.injections += 1;
+        });
+        self.journal(Entry {
+            event: "injected",
+            id: Some(&failure.id),
+            target: Some(target),
+            scenario: Some(&failure.scenario),
+            mode: Some(&failure.mode),
+            delay: Some(failure.delay),
+            expires_at: Some(failure.expires_at),
+            lateness_ms,
+            source,
+            ..Entry::default()
+        });
+    }
+
+    /// A state file was written healthy for `reason`; `ended` is the
+    /// failure that this ended, if one was active.
+    pub fn cleared(&self, target: &str, ended: Option<&InjectedFailure>, reason: &str) {
+        if ended.is_some() {
+            self.metrics
+                .recoveries
+                .get_or_create(&ReasonLabels {
+                    target: target.to_owned(),
+                    reason: reason.to_owned(),
+                })
+                .inc();
+            self.metrics.active_failures.dec();
+        }
+        self.board.update(target, |status| {
+            status.mode = chaos_state::modes::HEALTHY.to_owned();
+            status.failure = None;
+            if ended.is_some() {
+                status.recoveries += 1;
+            }
+        });
+        self.journal(Entry {
+            event: "cleared",
+            id: ended.map(|f| f.id.as_str()),
+            target: Some(target),
+            scenario: ended.map(|f| f.scenario.as_str()),
+            mode: ended.map(|f| f.mode.as_str()),
+            delay: ended.map(|f| f.delay),
+            reason: Some(reason),
+            ..Entry::default()
+        });
+    }
+
+    /// A state-file write failed.
+    pub fn write_error(&self, target: &str, error: &str) {
+        self.metrics
+            .write_errors
+            .get_or_create(&TargetLabels::of(target))
+            .inc();
+        self.board.update(target, |status| status.write_errors += 1);
+        self.journal(Entry {
+            event: "write_error",
+            target: Some(target),
+            detail: Some(error),
+            ..Entry::default()
+        });
+    }
+
+    /// The next scheduled injection moved (`None`: none planned).
+    pub fn next_injection(&self, target: &str, at: Option<f64>) {
+        self.metrics
+            .next_injection
+            .get_or_create(&TargetLabels::of(target))
+            .set(at.unwrap_or(0.0));
+        self.board
+            .update(target, |status| status.next_injection_at = at);
+    }
+
+    /// The target's schedule was paused or resumed.
+    pub fn paused(&self, target: &str, paused: bool) {
+        self.metrics
+            .paused
+            .get_or_create(&TargetLabels::of(target))
+            .set(i64::from(paused));
+        self.board.update(target, |status| status.paused = paused);
+        self.journal(Entry {
+            event: if paused { "paused" } else { "resumed" },
+            target: Some(target),
+            ..Entry::default()
+        });
+    }
+}

@@ -1,0 +1,550 @@
+//! The HTTP control API, metrics, journal and hot reload, against the real
+//! binary on loopback (port 0).
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::helpers::{read_state, run_once, wait_until, Engine, Workspace};
+use crate::http;
+
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// An authenticated or anonymous POST.
+fn post(port: u16, path: &str, body: &str, token: Option<&str>) -> http::Response {
+    http::post_json_with(port, path, body, token, TIMEOUT)
+        .unwrap_or_else(|e| panic!("POST {path}: {e}"))
+}
+
+fn get_json(port: u16, path: &str) -> Value {
+    let response = http::get(port, path, TIMEOUT).unwrap();
+    assert_eq!(response.status, 200, "GET {path}: {}", response.body);
+    response.json()
+}
+
+fn journal(path: &std::path::Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| {
+            serde_json::from_str(l)
+                .unwrap_or_else(|e| panic!("journal line is not JSON ({e}): {l}"))
+        })
+        .collect()
+}
+
+fn metric(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .find(|l| l.starts_with(series) && l[series.len()..].starts_with(' '))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+}
+
+#[test]
+fn control_status_metrics_and_journal_follow_a_scripted_sequence() {
+    let ws = Workspace::new();
+    let (state, journal_path) = (ws.path("state.json"), ws.path("journal.jsonl"));
+    let mut engine = Engine::start(
+        &[
+            "--http",
+            "127.0.0.1:0",
+            "--journal",
+            journal_path.to_str().unwrap(),
+            "--interval",
+            "60",
+            "--recovery",
+            "0.5",
+            "--startup-wait",
+            "60",
+            "--min-interval",
+            "0",
+        ],
+        &[("FAILURE_STATE_FILE", state.to_str().unwrap())],
+    );
+    let port = engine.api_port();
+
+    assert_eq!(get_json(port, "/healthz")["status"], "ok");
+    let status = get_json(port, "/status");
+    assert_eq!(
+        (status["enabled"].as_bool(), status["paused"].as_bool()),
+        (Some(true), Some(false))
+    );
+    let target = &status["targets"][0];
+    assert_eq!(
+        (target["name"].as_str(), target["mode"].as_str()),
+        (Some("target-app"), Some("healthy"))
+    );
+    assert!(target["next_injection_at"].as_f64().unwrap() > 0.0);
+
+    // Manual inject by scenario, cleared automatically after the recovery.
+    let injected = post(
+        port,
+        "/inject",
+        r#"{"target": "target-app", "scenario": "CONFIG_ERROR"}"#,
+        None,
+    );
+    assert_eq!(injected.status, 200, "{}", injected.body);
+    let id = injected.json()["injected"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(read_state(&state).unwrap()["id"], id.as_str());
+    assert_eq!(
+        get_json(port, "/status")["targets"][0]["failure"]["id"],
+        id.as_str()
+    );
+    wait_until(TIMEOUT, "the automatic clear", || {
+        read_state(&state).is_some_and(|v| v["reason"] == "recovery")
+    });
+
+    // Manual inject by mode, then pause while it is active.
+    let slow = post(
+        port,
+        "/inject",
+        r#"{"target": "target-app", "mode": "slow", "delay": 7}"#,
+        None,
+    );
+    assert_eq!(slow.json()["injected"]["delay"], 7);
+    let paused = post(port, "/pause", "", None);
+    assert_eq!(paused.json()["paused"], serde_json::json!(["target-app"]));
+    let after_pause = read_state(&state).unwrap();
+    assert_eq!(
+        (after_pause["mode"].as_str(), after_pause["reason"].as_str()),
+        (Some("healthy"), Some("manual"))
+    );
+    let status = get_json(port, "/status");
+    assert_eq!(status["paused"], true);
+    assert!(status["targets"][0]["next_injection_at"].is_null());
+    assert_eq!(
+        post(port, "/pause?target=target-app", "", None).json()["paused"],
+        serde_json::json!([])
+    );
+    assert_eq!(
+        post(port, "/resume?target=target-app", "", None).json()["resumed"],
+        serde_json::json!(["target-app"])
+    );
+    let cleared = post(port, "/clear", r#"{"target": "target-app"}"#, None);
+    assert_eq!(cleared.json()["cleared"], serde_json::json!(["target-app"]));
+
+    let metrics = http::get(port, "/metrics", TIMEOUT).unwrap();
+    assert_eq!(metrics.status, 200);
+    let text = metrics.body;
+    assert_eq!(
+        metric(
+            &text,
+            r#"chaos_injections_total{target="target-app",scenario="CONFIG_ERROR"}"#
+        ),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        metric(
+            &text,
+            r#"chaos_injections_total{target="target-app",scenario="SLOWDOWN"}"#
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        metric(
+            &text,
+            r#"chaos_recoveries_total{target="target-app",reason="recovery"}"#
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        metric(
+            &text,
+            r#"chaos_recoveries_total{target="target-app",reason="manual"}"#
+        ),
+        Some(1.0)
+    );
+    assert_eq!(metric(&text, "chaos_active_failures"), Some(0.0));
+    assert_eq!(
+        metric(&text, r#"chaos_paused{target="target-app"}"#),
+        Some(0.0)
+    );
+    assert_eq!(
+        metric(
+            &text,
+            r#"chaos_state_write_errors_total{target="target-app"}"#
+        ),
+        None
+    );
+    assert!(
+        metric(
+            &text,
+            r#"chaos_next_injection_timestamp_seconds{target="target-app"}"#
+        )
+        .unwrap()
+            > 1e9
+    );
+    assert!(text.contains("chaos_build_info{version="), "{text}");
+
+    let (status, _) = engine.terminate();
+    assert!(status.success());
+    let events: Vec<(String, Option<String>)> = journal(&journal_path)
+        .iter()
+        .map(|e| {
+            (
+                e["event"].as_str().unwrap().to_owned(),
+                e["reason"].as_str().map(str::to_owned),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, Option<String>)> = [
+        ("engine_started", None),
+        ("cleared", Some("startup")),
+        ("injected", None),
+        ("cleared", Some("recovery")),
+        ("injected", None),
+        ("paused", None),
+        ("cleared", Some("manual")),
+        ("resumed", None),
+        ("cleared", Some("manual")),
+        ("cleared", Some("shutdown")),
+        ("engine_stopped", None),
+    ]
+    .iter()
+    .map(|(e, r)| (e.to_string(), r.map(str::to_owned)))
+    .collect();
+    assert_eq!(events, expected);
+    let lines = journal(&journal_path);
+    assert_eq!(lines[2]["id"], id.as_str());
+    assert_eq!(
+        (
+            lines[2]["scenario"].as_str(),
+            lines[2]["mode"].as_str(),
+            lines[2]["source"].as_str()
+        ),
+        (Some("CONFIG_ERROR"), Some("config_error"), Some("manual"))
+    );
+    assert_eq!(lines[3]["id"], id.as_str());
+    assert!(lines
+        .iter()
+        .all(|l| l["timestamp"].as_f64().is_some_and(|t| t > 1e9)));
+}
+
+#[test]
+fn bad_requests_get_json_errors_never_a_panic() {
+    let ws = Workspace::new();
+    let mut engine = Engine::start(
+        &["--http", "127.0.0.1:0", "--startup-wait", "60"],
+        &[("FAILURE_STATE_FILE", ws.path("s.json").to_str().unwrap())],
+    );
+    let port = engine.api_port();
+    for (path, body, status, fragment) in [
+        ("/inject", "{bad json", 400, "body must be"),
+        (
+            "/inject",
+            r#"{"target": "target-app"}"#,
+            400,
+            "give `scenario` or `mode`",
+        ),
+        (
+            "/inject",
+            r#"{"target": "target-app", "scenario": "CRASH", "mode": "crash"}"#,
+            400,
+            "not both",
+        ),
+        (
+            "/inject",
+            r#"{"target": "target-app", "scenario": "CRASH", "delay": 3}"#,
+            400,
+            "`delay` goes with `mode`",
+        ),
+        (
+            "/inject",
+            r#"{"target": "target-app", "mode": "crash", "delay": 3}"#,
+            400,
+            "always writes delay 0",
+        ),
+        (
+            "/inject",
+            r#"{"target": "target-app", "mode": "Bad Mode"}"#,
+            400,
+            "lower-case",
+        ),
+        (
+            "/inject",
+            r#"{"target": "target-app", "scenario": "NOPE"}"#,
+            404,
+            "has no scenario NOPE",
+        ),
+        (
+            "/inject",
+            r#"{"target": "ghost", "scenario": "CRASH"}"#,
+            404,
+            "no target ghost",
+        ),
+        (
+            "/inject",
+            r#"{"target": "target-app", "mode": "slow", "extra": 1}"#,
+            400,
+            "unknown field",
+        ),
+        ("/pause?target=ghost", "", 404, "no target ghost"),
+        ("/pause?bogus=1", "", 400, "bad query string"),
+        ("/clear", "[1]", 400, "body must be"),
+        ("/nowhere", "", 404, "no endpoint POST /nowhere"),
+    ] {
+        let response = post(port, path, body, None);
+        assert_eq!(response.status, status, "{path} {body}: {}", response.body);
+        let message = response.json()["error"].as_str().unwrap_or("").to_owned();
+        assert!(message.contains(fragment), "{path} {body}: {message}");
+    }
+    assert_eq!(
+        http::get(port, "/healthz", TIMEOUT).unwrap().status,
+        200,
+        "still alive"
+    );
+    engine.terminate();
+}
+
+#[test]
+fn posts_need_the_token_when_one_is_set_and_are_refused_off_loopback_without_one() {
+    let ws = Workspace::new();
+    let state = ws.path("s.json");
+    let env = [
+        ("FAILURE_STATE_FILE", state.to_str().unwrap()),
+        ("CHAOS_API_TOKEN", "s3cret"),
+    ];
+    let mut engine = Engine::start(&["--http", "127.0.0.1:0", "--startup-wait", "60"], &env);
+    let port = engine.api_port();
+    assert_eq!(post(port, "/pause", "", None).status, 401);
+    assert_eq!(post(port, "/pause", "", Some("wrong")).status, 401);
+    assert_eq!(post(port, "/pause", "", Some("s3cre")).status, 401);
+    assert_eq!(post(port, "/pause", "", Some("s3cret")).status, 200);
+    assert_eq!(
+        http::get(port, "/status", TIMEOUT).unwrap().status,
+        200,
+        "GETs need no token"
+    );
+    engine.terminate();
+
+    // Listening on every interface without a token: GET works, POST is 403.
+    let mut open = Engine::start(
+        &["--http", "0.0.0.0:0", "--startup-wait", "60"],
+        &[("FAILURE_STATE_FILE", state.to_str().unwrap())],
+    );
+    let port = open.api_port();
+    let refused = post(
+        port,
+        "/inject",
+        r#"{"target": "target-app", "mode": "crash"}"#,
+        None,
+    );
+    assert_eq!(refused.status, 403);
+    assert!(refused.json()["error"]
+        .as_str()
+        .unwrap()
+        .contains("Set CHAOS_API_TOKEN"));
+    assert_eq!(
+        read_state(&state).unwrap()["mode"],
+        "healthy",
+        "nothing injected"
+    );
+    assert_eq!(http::get(port, "/metrics", TIMEOUT).unwrap().status, 200);
+    let probe = run_once(&["healthcheck", "--http", &format!("0.0.0.0:{port}")], &[]);
+    assert_eq!(
+        probe.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&probe.stderr)
+    );
+    open.terminate();
+    let down = run_once(
+        &["healthcheck", "--http", &format!("127.0.0.1:{port}")],
+        &[],
+    );
+    assert_eq!(down.status.code(), Some(1), "nothing listens any more");
+}
+
+#[test]
+fn reload_applies_a_valid_file_and_rejects_an_invalid_one() {
+    let ws = Workspace::new();
+    let journal_path = ws.path("journal.jsonl");
+    let one = "defaults: { interval: 60s, recovery: 30s, startup_wait: 60s }\npolicy: { min_interval: 0 }\ntargets:\n  - { name: a, state_file: '{dir}/a.json' }\n";
+    let targets = ws.targets(one);
+    let mut engine = Engine::start(
+        &[
+            "--http",
+            "127.0.0.1:0",
+            "--targets",
+            targets.to_str().unwrap(),
+            "--journal",
+            journal_path.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let port = engine.api_port();
+    // A failure on `a` that must survive a reload that does not touch `a`.
+    let injected = post(port, "/inject", r#"{"target": "a", "mode": "crash"}"#, None);
+    let id = injected.json()["injected"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    ws.targets(&format!(
+        "{one}  - {{ name: b, state_file: '{{dir}}/b.json', interval: 5s, recovery: 1s }}\n"
+    ));
+    let reloaded = post(port, "/reload", "", None);
+    assert_eq!(reloaded.status, 200, "{}", reloaded.body);
+    let report = &reloaded.json()["reloaded"];
+    assert_eq!(
+        (report["added"].clone(), report["unchanged"].clone()),
+        (serde_json::json!(["b"]), serde_json::json!(["a"]))
+    );
+    wait_until(TIMEOUT, "b's startup clear", || {
+        read_state(&ws.path("b.json")).is_some()
+    });
+    assert_eq!(
+        read_state(&ws.path("a.json")).unwrap()["id"],
+        id.as_str(),
+        "a keeps its failure"
+    );
+    let names: Vec<Value> = get_json(port, "/status")["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].clone())
+        .collect();
+    assert_eq!(names, [Value::from("a"), Value::from("b")]);
+
+    // Invalid: rejected with the start-up message, nothing changes.
+    std::fs::write(
+        &targets,
+        "targets:\n  - { name: a, state_file: /nonexistent-dir/a.json }\n",
+    )
+    .unwrap();
+    let rejected = post(port, "/reload", "", None);
+    assert_eq!(rejected.status, 400);
+    let message = rejected.json()["error"].as_str().unwrap().to_owned();
+    assert!(
+        message.contains(
+            "targets.yaml:2:16: targets[0].state_file: directory /nonexistent-dir does not exist"
+        ),
+        "{message}"
+    );
+    assert_eq!(
+        get_json(port, "/status")["targets"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    // SIGHUP with `b` removed and `a` changed: b is cleared (reason reload).
+    ws.targets("defaults: { interval: 90s, recovery: 30s, startup_wait: 60s }\npolicy: { min_interval: 0 }\ntargets:\n  - { name: a, state_file: '{dir}/a.json' }\n");
+    let pid = rustix::process::Pid::from_child(&engine.child);
+    rustix::process::kill_process(pid, rustix::process::Signal::HUP).unwrap();
+    wait_until(TIMEOUT, "b cleared for the reload", || {
+        read_state(&ws.path("b.json")).is_some_and(|v| v["reason"] == "reload")
+    });
+    wait_until(TIMEOUT, "b gone from /status", || {
+        get_json(port, "/status")["targets"]
+            .as_array()
+            .unwrap()
+            .len()
+            == 1
+    });
+    assert_eq!(
+        read_state(&ws.path("a.json")).unwrap()["id"],
+        id.as_str(),
+        "a changed but keeps its failure"
+    );
+    engine.terminate();
+
+    let events: Vec<String> = journal(&journal_path)
+        .iter()
+        .map(|e| e["event"].as_str().unwrap().to_owned())
+        .collect();
+    let reloads: Vec<&str> = events
+        .iter()
+        .map(String::as_str)
+        .filter(|e| e.starts_with("reload"))
+        .collect();
+    assert_eq!(reloads, ["reloaded", "reload_rejected", "reloaded"]);
+    let last_reload = journal(&journal_path)
+        .into_iter()
+        .rfind(|e| e["event"] == "reloaded")
+        .unwrap();
+    assert!(
+        last_reload["detail"]
+            .as_str()
+            .unwrap()
+            .contains(r#"removed ["b"], changed ["a"]"#),
+        "{last_reload}"
+    );
+}
+
+#[test]
+fn the_schedule_stays_on_time_while_status_and_metrics_are_under_load() {
+    let ws = Workspace::new();
+    let journal_path = ws.path("journal.jsonl");
+    let mut engine = Engine::start(
+        &[
+            "--http",
+            "127.0.0.1:0",
+            "--journal",
+            journal_path.to_str().unwrap(),
+            "--interval",
+            "0.1",
+            "--recovery",
+            "0.05",
+            "--startup-wait",
+            "0",
+            "--min-interval",
+            "0",
+        ],
+        &[
+            ("FAILURE_STATE_FILE", ws.path("s.json").to_str().unwrap()),
+            ("RUST_LOG", "info"),
+        ],
+    );
+    let port = engine.api_port();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let load: Vec<_> = (0..4)
+        .map(|i| {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let path = if i % 2 == 0 { "/status" } else { "/metrics" };
+                let mut requests = 0u64;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    if http::get(port, path, TIMEOUT).is_ok_and(|r| r.status == 200) {
+                        requests += 1;
+                    }
+                }
+                requests
+            })
+        })
+        .collect();
+    let started = Instant::now();
+    std::thread::sleep(Duration::from_secs(3));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let requests: u64 = load.into_iter().map(|t| t.join().unwrap()).sum();
+    engine.terminate();
+
+    let mut lateness: Vec<f64> = journal(&journal_path)
+        .iter()
+        .filter(|e| e["event"] == "injected")
+        .filter_map(|e| e["lateness_ms"].as_f64())
+        .collect();
+    lateness.sort_by(f64::total_cmp);
+    let at = |q: f64| lateness[((lateness.len() - 1) as f64 * q).round() as usize];
+    eprintln!(
+        "{requests} requests in {:?}; {} injections, lateness p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        started.elapsed(),
+        lateness.len(),
+        at(0.5),
+        at(0.99),
+        at(1.0)
+    );
+    assert!(requests > 100, "the load generator barely ran: {requests}");
+    assert!(
+        lateness.len() >= 20,
+        "only {} injections in 3 s at 100 ms",
+        lateness.len()
+    );
+    // Generous for a loaded 2-core machine; typical figures are ~1 ms.
+    assert!(at(0.5) < 50.0, "median lateness {:.1} ms", at(0.5));
+}
