@@ -46,6 +46,9 @@ pub struct Entry<'a> {
     /// How late a scheduled injection started, milliseconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lateness_ms: Option<f64>,
+    /// How long the atomic state-file write took (fsyncs included), ms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub write_ms: Option<f64>,
     /// `manual` for injections through the API or a person, else absent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<&'a str>,

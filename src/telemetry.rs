@@ -144,14 +144,16 @@ impl Telemetry {
         self.metrics.forget_target(target);
     }
 
-    /// A failure was written. `source` is `Some("manual")` for injections
-    /// asked for through the API; `lateness_ms` is set for scheduled ones.
+    /// A failure was written (the write took `write_ms`). `source` is
+    /// `Some("manual")` for injections asked for through the API;
+    /// `lateness_ms` is set for scheduled ones.
     pub fn injected(
         &self,
         target: &str,
         failure: &InjectedFailure,
         source: Option<&str>,
         lateness_ms: Option<f64>,
+        write_ms: f64,
     ) {
         let labels = ScenarioLabels {
             target: target.to_owned(),
@@ -173,14 +175,22 @@ impl Telemetry {
             delay: Some(failure.delay),
             expires_at: Some(failure.expires_at),
             lateness_ms,
+            write_ms: Some(write_ms),
             source,
             ..Entry::default()
         });
     }
 
-    /// A state file was written healthy for `reason`; `ended` is the
-    /// failure that this ended, if one was active.
-    pub fn cleared(&self, target: &str, ended: Option<&InjectedFailure>, reason: &str) {
+    /// A state file was written healthy for `reason` (the write took
+    /// `write_ms`; `None` when the failure ended without a write of ours);
+    /// `ended` is the failure that this ended, if one was active.
+    pub fn cleared(
+        &self,
+        target: &str,
+        ended: Option<&InjectedFailure>,
+        reason: &str,
+        write_ms: Option<f64>,
+    ) {
         if ended.is_some() {
             self.metrics
                 .recoveries
@@ -206,6 +216,7 @@ impl Telemetry {
             mode: ended.map(|f| f.mode.as_str()),
             delay: ended.map(|f| f.delay),
             reason: Some(reason),
+            write_ms,
             ..Entry::default()
         });
     }

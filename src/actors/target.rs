@@ -96,14 +96,19 @@ impl TargetActor {
         round_millis(self.telemetry.clock.unix_now())
     }
 
-    /// Writes the file healthy; a failure is logged and counted.
-    fn write_healthy(&self, reason: ClearReason) -> Result<(), String> {
+    /// Writes the file healthy; answers how long the write took (ms). A
+    /// failure is counted.
+    fn write_healthy(&self, reason: ClearReason) -> Result<f64, String> {
         let record = StateRecord::healthy(self.name(), reason, self.now());
-        write_atomic(&self.settings.state_file, &record).map_err(|err| {
-            let message = err.to_string();
-            self.telemetry.write_error(self.name(), &message);
-            message
-        })
+        let started = std::time::Instant::now();
+        match write_atomic(&self.settings.state_file, &record) {
+            Ok(()) => Ok(elapsed_ms(started)),
+            Err(err) => {
+                let message = err.to_string();
+                self.telemetry.write_error(self.name(), &message);
+                Err(message)
+            }
+        }
     }
 
     /// Writes the file healthy for `reason`, ending the active failure (if
@@ -111,7 +116,7 @@ impl TargetActor {
     fn clear(&mut self, reason: ClearReason) -> Result<(), String> {
         let name = self.settings.name.clone();
         match self.write_healthy(reason) {
-            Ok(()) => {
+            Ok(write_ms) => {
                 let ended = self.active.take();
                 match &ended {
                     Some(f) => {
@@ -127,7 +132,7 @@ impl TargetActor {
                     }
                 }
                 self.telemetry
-                    .cleared(&name, ended.as_ref(), reason.as_str());
+                    .cleared(&name, ended.as_ref(), reason.as_str(), Some(write_ms));
                 Ok(())
             }
             Err(err) => {
@@ -253,8 +258,10 @@ impl TargetActor {
             timestamp,
             expires_at: failure.expires_at,
         };
+        let started = std::time::Instant::now();
         match write_atomic(&self.settings.state_file, &StateRecord::failure(&spec)) {
             Ok(()) => {
+                let write_ms = elapsed_ms(started);
                 warn!(
                     target = %name, scenario = %failure.scenario, mode = %failure.mode, delay = failure.delay,
                     id = %failure.id, expires_at = failure.expires_at, source = source.unwrap_or("schedule"),
@@ -265,10 +272,10 @@ impl TargetActor {
                     self.recovery.do_send(FailureEnded {
                         id: previous.id.clone(),
                     });
-                    self.telemetry.cleared(&name, Some(&previous), "replaced");
+                    self.telemetry.cleared(&name, Some(&previous), "replaced", None);
                 }
                 self.telemetry
-                    .injected(&name, &failure, source, lateness_ms);
+                    .injected(&name, &failure, source, lateness_ms, write_ms);
                 self.recovery.do_send(Injected {
                     id: failure.id.clone(),
                     target: name,
@@ -289,6 +296,11 @@ impl TargetActor {
             }
         }
     }
+}
+
+/// Milliseconds since `started`, to the microsecond.
+fn elapsed_ms(started: std::time::Instant) -> f64 {
+    (started.elapsed().as_secs_f64() * 1e6).round() / 1e3
 }
 
 /// Rounds a wait for display (`149.998s` reads as `150s`).
@@ -375,7 +387,7 @@ impl Handler<Recover> for TargetActor {
                 );
                 self.active = None;
                 self.telemetry
-                    .cleared(&self.settings.name, Some(&active), "replaced");
+                    .cleared(&self.settings.name, Some(&active), "replaced", None);
                 return;
             }
         }

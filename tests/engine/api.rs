@@ -64,6 +64,11 @@ fn control_status_metrics_and_journal_follow_a_scripted_sequence() {
     let port = engine.api_port();
 
     assert_eq!(get_json(port, "/healthz")["status"], "ok");
+    // The API answers as soon as it listens; the target plans its first
+    // injection a moment later.
+    wait_until(TIMEOUT, "the first planned injection", || {
+        get_json(port, "/status")["targets"][0]["next_injection_at"].is_f64()
+    });
     let status = get_json(port, "/status");
     assert_eq!(
         (status["enabled"].as_bool(), status["paused"].as_bool()),
