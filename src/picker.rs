@@ -6,14 +6,15 @@
 //! draw from [`PickStream`]; the [`crate::actors::picker::WeightedPicker`]
 //! actor owns the streams of a running engine.
 
-use rand::distr::weighted::WeightedIndex;
 use rand::distr::Distribution;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
 use chaos_state::modes;
 
-use crate::scenario::{Catalogue, DelayRange, Scenario, DEFAULT_SLOW_DELAY, MAX_DELAY_SECS};
+use std::sync::Arc;
+
+use crate::scenario::{Catalogue, DelayRange, DEFAULT_SLOW_DELAY, MAX_DELAY_SECS};
 
 /// One pick: what to inject next.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,29 +31,25 @@ pub struct Pick {
 #[derive(Debug)]
 pub struct PickStream {
     rng: StdRng,
-    scenarios: Vec<Scenario>,
-    index: WeightedIndex<f64>,
+    /// Shared with the target's settings, not copied.
+    catalogue: Arc<Catalogue>,
 }
 
 impl PickStream {
     /// The stream for `target` under `seed`.
-    pub fn new(seed: u64, target: &str, catalogue: &Catalogue) -> Self {
-        let scenarios = catalogue.scenarios().to_vec();
-        let rng = StdRng::seed_from_u64(stream_seed(seed, target));
-        let index = catalogue.weighted_index().clone();
+    pub fn new(seed: u64, target: &str, catalogue: &Arc<Catalogue>) -> Self {
         PickStream {
-            rng,
-            scenarios,
-            index,
+            rng: StdRng::seed_from_u64(stream_seed(seed, target)),
+            catalogue: Arc::clone(catalogue),
         }
     }
 
     /// Draws the next scenario and, when it has a delay range, its delay.
     pub fn next_pick(&mut self) -> Pick {
-        let position = self.index.sample(&mut self.rng);
+        let position = self.catalogue.weighted_index().sample(&mut self.rng);
         // The index was built from exactly these scenarios, so every
         // position it returns is in bounds.
-        let scenario = &self.scenarios[position];
+        let scenario = &self.catalogue.scenarios()[position];
         let delay = match scenario.delay {
             Some(range) => self.rng.random_range(range.min..=range.max),
             None => 0,
@@ -124,10 +121,12 @@ pub fn random_seed() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::Scenario;
 
     #[test]
     fn distribution_matches_default_weights_within_two_points() {
-        let mut stream = PickStream::new(42, "target-app", &Catalogue::default_catalogue());
+        let mut stream =
+            PickStream::new(42, "target-app", &Arc::new(Catalogue::default_catalogue()));
         let mut counts = std::collections::HashMap::new();
         let picks = 10_000;
         for _ in 0..picks {
@@ -141,7 +140,7 @@ mod tests {
 
     #[test]
     fn slow_delays_cover_the_inclusive_range_uniformly() {
-        let mut stream = PickStream::new(7, "t", &Catalogue::default_catalogue());
+        let mut stream = PickStream::new(7, "t", &Arc::new(Catalogue::default_catalogue()));
         let mut seen = std::collections::BTreeMap::new();
         for _ in 0..20_000 {
             let pick = stream.next_pick();
@@ -169,20 +168,22 @@ mod tests {
 
     #[test]
     fn single_value_range_always_gives_that_value() {
-        let catalogue = Catalogue::new(vec![Scenario {
-            name: "S".into(),
-            mode: "slow".into(),
-            weight: 1.0,
-            delay: Some(DelayRange { min: 1, max: 1 }),
-        }])
-        .unwrap();
+        let catalogue = Arc::new(
+            Catalogue::new(vec![Scenario {
+                name: "S".into(),
+                mode: "slow".into(),
+                weight: 1.0,
+                delay: Some(DelayRange { min: 1, max: 1 }),
+            }])
+            .unwrap(),
+        );
         let mut stream = PickStream::new(1, "t", &catalogue);
         assert!((0..100).all(|_| stream.next_pick().delay == 1));
     }
 
     #[test]
     fn streams_depend_on_seed_and_target_only() {
-        let catalogue = Catalogue::default_catalogue();
+        let catalogue = Arc::new(Catalogue::default_catalogue());
         let take = |seed, target| {
             let mut stream = PickStream::new(seed, target, &catalogue);
             (0..20).map(|_| stream.next_pick()).collect::<Vec<_>>()
@@ -194,21 +195,23 @@ mod tests {
 
     #[test]
     fn zero_weight_scenarios_are_never_picked() {
-        let catalogue = Catalogue::new(vec![
-            Scenario {
-                name: "NEVER".into(),
-                mode: "crash".into(),
-                weight: 0.0,
-                delay: None,
-            },
-            Scenario {
-                name: "ALWAYS".into(),
-                mode: "config_error".into(),
-                weight: 2.0,
-                delay: None,
-            },
-        ])
-        .unwrap();
+        let catalogue = Arc::new(
+            Catalogue::new(vec![
+                Scenario {
+                    name: "NEVER".into(),
+                    mode: "crash".into(),
+                    weight: 0.0,
+                    delay: None,
+                },
+                Scenario {
+                    name: "ALWAYS".into(),
+                    mode: "config_error".into(),
+                    weight: 2.0,
+                    delay: None,
+                },
+            ])
+            .unwrap(),
+        );
         let mut stream = PickStream::new(3, "t", &catalogue);
         assert!((0..1000).all(|_| stream.next_pick().scenario == "ALWAYS"));
     }

@@ -3,6 +3,7 @@
 //! of picks depends only on the seed and its name, never on timing.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use actix::{Actor, Context, Handler, Message};
 
@@ -26,7 +27,7 @@ impl WeightedPicker {
     }
 
     /// Starts (or restarts) the stream of `target`.
-    pub fn set_stream(&mut self, target: &str, catalogue: &Catalogue) {
+    pub fn set_stream(&mut self, target: &str, catalogue: &Arc<Catalogue>) {
         let stream = PickStream::new(self.seed, target, catalogue);
         self.streams.insert(target.to_owned(), stream);
     }
@@ -59,7 +60,7 @@ pub struct SetStream {
     /// The target's name.
     pub target: String,
     /// What it picks from.
-    pub catalogue: Catalogue,
+    pub catalogue: Arc<Catalogue>,
 }
 
 impl Handler<SetStream> for WeightedPicker {

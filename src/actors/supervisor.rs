@@ -129,7 +129,9 @@ impl Actor for Supervisor {
         }
         let picker = picker.start();
         let recovery = RecoveryActor::default().start();
-        for target in self.settings.targets.clone() {
+        // Each target's settings live in its RunningTarget (and its actor)
+        // from here on; no third copy stays in `self.settings`.
+        for target in std::mem::take(&mut self.settings.targets) {
             self.start_target(target, picker.clone(), recovery.clone());
         }
         self.picker = Some(picker);
@@ -334,7 +336,6 @@ impl Handler<Reload> for Supervisor {
                 }
             }
         }
-        self.settings.targets = new_settings.targets;
         self.settings.min_interval = new_settings.min_interval;
 
         let telemetry = self.telemetry.clone();

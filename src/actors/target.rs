@@ -272,7 +272,8 @@ impl TargetActor {
                     self.recovery.do_send(FailureEnded {
                         id: previous.id.clone(),
                     });
-                    self.telemetry.cleared(&name, Some(&previous), "replaced", None);
+                    self.telemetry
+                        .cleared(&name, Some(&previous), "replaced", None);
                 }
                 self.telemetry
                     .injected(&name, &failure, source, lateness_ms, write_ms);

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::duration::{format_duration, parse_duration};
@@ -187,7 +188,7 @@ pub fn load(inputs: &ConfigInputs) -> Result<Settings, ConfigError> {
                 interval: defaults.interval.clone(),
                 recovery: defaults.recovery.clone(),
                 startup_wait: defaults.startup_wait.clone(),
-                catalogue: Catalogue::default_catalogue(),
+                catalogue: Arc::new(Catalogue::default_catalogue()),
             };
             (vec![target], None)
         }
@@ -306,7 +307,7 @@ struct RawTarget {
     interval: Sourced<Duration>,
     recovery: Sourced<Duration>,
     startup_wait: Sourced<Duration>,
-    catalogue: Catalogue,
+    catalogue: Arc<Catalogue>,
 }
 
 fn targets_from_file(
@@ -321,8 +322,8 @@ fn targets_from_file(
         ));
     }
     let default_catalogue = match &content.defaults.scenarios {
-        Some(scenarios) => catalogue_from_file(file, "defaults.scenarios", scenarios)?,
-        None => Catalogue::default_catalogue(),
+        Some(scenarios) => Arc::new(catalogue_from_file(file, "defaults.scenarios", scenarios)?),
+        None => Arc::new(Catalogue::default_catalogue()),
     };
     let mut targets = Vec::with_capacity(content.targets.len());
     for (index, target) in content.targets.iter().enumerate() {
@@ -336,8 +337,8 @@ fn targets_from_file(
             None => default.clone(),
         };
         let catalogue = match &target.scenarios {
-            Some(scenarios) => catalogue_from_file(file, &key("scenarios"), scenarios)?,
-            None => default_catalogue.clone(),
+            Some(scenarios) => Arc::new(catalogue_from_file(file, &key("scenarios"), scenarios)?),
+            None => Arc::clone(&default_catalogue),
         };
         if target.state_file.as_os_str().is_empty() {
             return Err(ConfigError::new(

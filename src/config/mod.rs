@@ -16,6 +16,7 @@ pub mod locate;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::scenario::Catalogue;
@@ -139,8 +140,9 @@ pub struct TargetSettings {
     pub recovery: Duration,
     /// Wait before the first injection; may be 0.
     pub startup_wait: Duration,
-    /// What this target picks from.
-    pub catalogue: Catalogue,
+    /// What this target picks from; shared (not copied) between targets
+    /// that use the same list, and with their pick streams.
+    pub catalogue: Arc<Catalogue>,
 }
 
 impl Settings {

@@ -38,22 +38,24 @@ targets:
 /// A seed whose first three picks cover all three scenarios on both
 /// targets, found with the engine's own picker (the same streams `run` uses).
 fn seed_covering_every_scenario() -> u64 {
-    let catalogue = Catalogue::new(
-        [
-            ("CRASH", "crash", None),
-            ("SLOWDOWN", "slow", Some(DelayRange { min: 1, max: 1 })),
-            ("CONFIG_ERROR", "config_error", None),
-        ]
-        .into_iter()
-        .map(|(name, mode, delay)| Scenario {
-            name: name.into(),
-            mode: mode.into(),
-            weight: 1.0,
-            delay,
-        })
-        .collect(),
-    )
-    .unwrap();
+    let catalogue = std::sync::Arc::new(
+        Catalogue::new(
+            [
+                ("CRASH", "crash", None),
+                ("SLOWDOWN", "slow", Some(DelayRange { min: 1, max: 1 })),
+                ("CONFIG_ERROR", "config_error", None),
+            ]
+            .into_iter()
+            .map(|(name, mode, delay)| Scenario {
+                name: name.into(),
+                mode: mode.into(),
+                weight: 1.0,
+                delay,
+            })
+            .collect(),
+        )
+        .unwrap(),
+    );
     (0..10_000u64)
         .find(|seed| {
             ["app", "db"].iter().all(|target| {

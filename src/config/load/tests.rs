@@ -60,7 +60,7 @@ fn no_configuration_gives_one_target_with_contract_defaults() {
     assert_eq!(target.interval, Duration::from_secs(180));
     assert_eq!(target.recovery, Duration::from_secs(30));
     assert_eq!(target.startup_wait, Duration::from_secs(60));
-    assert_eq!(target.catalogue, Catalogue::default_catalogue());
+    assert_eq!(*target.catalogue, Catalogue::default_catalogue());
 }
 
 #[test]

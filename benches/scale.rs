@@ -1,0 +1,448 @@
+//! How the engine's cost grows with the number of targets.
+//!
+//! Runs the real release binary with N targets (default N = 1, 100, 1000,
+//! 10000) on a temporary directory (on tmpfs, /dev/shm, where available)
+//! with a compressed schedule, and reports for each N: peak resident memory
+//! and memory per target, CPU time per injection and CPU while idle, schedule
+//! lateness p50/p99/max, state-file write latency p50/p99, start-up time to
+//! the first state file and to all of them, and SIGTERM-to-exit time with
+//! all N targets failing (verifying that every file is healthy afterwards).
+//! It also measures one target at the default timings, idle. Prints a table
+//! and writes the same figures as JSON.
+//!
+//! ```text
+//! cargo bench --bench scale                      # everything (a few minutes)
+//! cargo bench --bench scale -- --targets 1,100   # some sizes only
+//! cargo bench --bench scale -- --interval 10 --recovery 2 --measure 20 --out scale.json
+//! ```
+//!
+//! Lateness and write latency come from the engine's own journal
+//! (`lateness_ms`, `write_ms`); memory and CPU from /proc. Targets' first
+//! injections are spread evenly over one interval (staggered startup waits),
+//! as a real fleet's would be, after an idle window used to measure idle CPU.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+struct Options {
+    sizes: Vec<usize>,
+    interval: f64,
+    recovery: f64,
+    idle: f64,
+    measure: f64,
+    out: PathBuf,
+}
+
+fn options() -> Options {
+    let mut options = Options {
+        sizes: vec![1, 100, 1_000, 10_000],
+        interval: 10.0,
+        recovery: 2.0,
+        idle: 4.0,
+        measure: 20.0,
+        out: PathBuf::from("target/chaos-scale.json"),
+    };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut i = 0;
+    while i < args.len() {
+        let value = args.get(i + 1).cloned().unwrap_or_default();
+        match args[i].as_str() {
+            "--targets" => {
+                options.sizes = value
+                    .split(',')
+                    .filter_map(|n| n.trim().parse().ok())
+                    .collect()
+            }
+            "--interval" => options.interval = value.parse().unwrap_or(options.interval),
+            "--recovery" => options.recovery = value.parse().unwrap_or(options.recovery),
+            "--idle" => options.idle = value.parse().unwrap_or(options.idle),
+            "--measure" => options.measure = value.parse().unwrap_or(options.measure),
+            "--out" => options.out = PathBuf::from(value),
+            // `cargo bench` passes `--bench`; ignore it and anything unknown.
+            _ => {
+                i += 1;
+                continue;
+            }
+        }
+        i += 2;
+    }
+    options
+}
+
+/// A scratch directory, on tmpfs when the machine has one.
+fn scratch(tag: &str) -> tempfile::TempDir {
+    let shm = Path::new("/dev/shm");
+    let builder = tempfile::Builder::new()
+        .prefix(&format!("chaos-scale-{tag}-"))
+        .tempdir_in(shm);
+    match builder {
+        Ok(dir) => dir,
+        Err(_) => tempfile::tempdir().expect("a temporary directory"),
+    }
+}
+
+fn write_targets(
+    dir: &Path,
+    n: usize,
+    interval: f64,
+    recovery: f64,
+    startup: impl Fn(usize) -> f64,
+) -> PathBuf {
+    let mut yaml = format!(
+        "defaults: {{ interval: {interval}, recovery: {recovery} }}\npolicy: {{ min_interval: 0 }}\ntargets:\n"
+    );
+    for i in 0..n {
+        yaml.push_str(&format!(
+            "  - {{ name: t{i}, state_file: '{}/t{i}.json', startup_wait: {:.3} }}\n",
+            dir.display(),
+            startup(i)
+        ));
+    }
+    let path = dir.join("targets.yaml");
+    std::fs::write(&path, yaml).expect("write targets.yaml");
+    path
+}
+
+fn spawn(args: &[&str], env: &[(&str, &str)]) -> Child {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_chaos-engine"));
+    command.env_clear().env("RUST_LOG", "error").args(args);
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    command
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn chaos-engine")
+}
+
+/// CPU time a process has used, in seconds: the sum over its threads of
+/// /proc/<pid>/task/<tid>/schedstat's run time (nanosecond resolution,
+/// unlike the 10 ms ticks of /proc/<pid>/stat).
+fn cpu_seconds(pid: u32) -> f64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0.0;
+    };
+    tasks
+        .filter_map(Result::ok)
+        .filter_map(|task| std::fs::read_to_string(task.path().join("schedstat")).ok())
+        .filter_map(|line| {
+            line.split_whitespace()
+                .next()
+                .and_then(|ns| ns.parse::<f64>().ok())
+        })
+        .sum::<f64>()
+        / 1e9
+}
+
+/// A line of /proc/<pid>/status in KiB (VmRSS, VmHWM).
+fn status_kib(pid: u32, key: &str) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with(key))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0)
+}
+
+fn wait_for(timeout: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    false
+}
+
+fn count_state_files(dir: &Path, n: usize) -> usize {
+    (0..n)
+        .filter(|i| dir.join(format!("t{i}.json")).exists())
+        .count()
+}
+
+fn read_json(path: &Path) -> Option<Value> {
+    serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+}
+
+fn sigterm_and_wait(child: &mut Child) -> (Duration, Option<i32>) {
+    let pid = rustix::process::Pid::from_child(child);
+    let sent = Instant::now();
+    let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+    let status = child.wait().expect("wait for the engine");
+    (sent.elapsed(), status.code())
+}
+
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
+}
+
+fn sorted(mut values: Vec<f64>) -> Vec<f64> {
+    values.sort_by(f64::total_cmp);
+    values
+}
+
+/// The steady-state run: idle window, then `measure` seconds of injections.
+fn steady_state(n: usize, o: &Options) -> Value {
+    let dir = scratch("run");
+    let spread = o.interval;
+    let targets = write_targets(dir.path(), n, o.interval, o.recovery, |i| {
+        o.idle + spread * i as f64 / n as f64
+    });
+    let journal = dir.path().join("journal.jsonl");
+    let spawned = Instant::now();
+    let mut child = spawn(
+        &[
+            "run",
+            "--targets",
+            targets.to_str().unwrap_or(""),
+            "--journal",
+            journal.to_str().unwrap_or(""),
+        ],
+        &[],
+    );
+    let pid = child.id();
+    let first = dir.path().join("t0.json");
+    wait_for(Duration::from_secs(60), || first.exists());
+    let first_file_ms = spawned.elapsed().as_secs_f64() * 1e3;
+    wait_for(Duration::from_secs(120), || {
+        count_state_files(dir.path(), n) == n
+    });
+    let all_files_ms = spawned.elapsed().as_secs_f64() * 1e3;
+
+    // Idle: everything written, nothing planned until the idle window ends.
+    let idle_from = (spawned.elapsed().as_secs_f64() + 0.2).min(o.idle - 0.5);
+    std::thread::sleep(Duration::from_secs_f64(
+        (idle_from - spawned.elapsed().as_secs_f64()).max(0.0),
+    ));
+    let idle_cpu_start = cpu_seconds(pid);
+    let idle_span = (o.idle - 0.3 - spawned.elapsed().as_secs_f64()).max(0.1);
+    std::thread::sleep(Duration::from_secs_f64(idle_span));
+    let idle_cpu_ms_per_s = (cpu_seconds(pid) - idle_cpu_start) * 1e3 / idle_span;
+
+    // Busy: injections spread over each interval.
+    std::thread::sleep(Duration::from_secs_f64(
+        (o.idle - spawned.elapsed().as_secs_f64()).max(0.0),
+    ));
+    let busy_cpu_start = cpu_seconds(pid);
+    std::thread::sleep(Duration::from_secs_f64(o.measure));
+    let busy_cpu = cpu_seconds(pid) - busy_cpu_start;
+    let peak_kib = status_kib(pid, "VmHWM");
+    let rss_kib = status_kib(pid, "VmRSS");
+    let (exit, code) = sigterm_and_wait(&mut child);
+
+    let entries: Vec<Value> = std::fs::read_to_string(&journal)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let injected: Vec<&Value> = entries
+        .iter()
+        .filter(|e| e["event"] == "injected")
+        .collect();
+    let lateness = sorted(
+        injected
+            .iter()
+            .filter_map(|e| e["lateness_ms"].as_f64())
+            .collect(),
+    );
+    let writes = sorted(
+        entries
+            .iter()
+            .filter(|e| {
+                e["event"] == "injected" || (e["event"] == "cleared" && e["reason"] == "recovery")
+            })
+            .filter_map(|e| e["write_ms"].as_f64())
+            .collect(),
+    );
+    let healthy_after = (0..n)
+        .filter(|i| {
+            read_json(&dir.path().join(format!("t{i}.json")))
+                .is_some_and(|v| v["mode"] == "healthy")
+        })
+        .count();
+    json!({
+        "targets": n,
+        "peak_rss_kib": peak_kib,
+        "rss_kib": rss_kib,
+        "kib_per_target": peak_kib / n as f64,
+        "injections": injected.len(),
+        "busy_cpu_s": busy_cpu,
+        "cpu_us_per_injection": busy_cpu * 1e6 / (injected.len().max(1) as f64),
+        "idle_cpu_ms_per_s": idle_cpu_ms_per_s,
+        "lateness_ms": { "p50": percentile(&lateness, 0.5), "p99": percentile(&lateness, 0.99), "max": percentile(&lateness, 1.0) },
+        "write_ms": { "p50": percentile(&writes, 0.5), "p99": percentile(&writes, 0.99), "count": writes.len() },
+        "startup_first_file_ms": first_file_ms,
+        "startup_all_files_ms": all_files_ms,
+        "steady_exit_ms": exit.as_secs_f64() * 1e3,
+        "steady_exit_code": code,
+        "steady_healthy_after_exit": healthy_after,
+    })
+}
+
+/// Every target failing at once, then SIGTERM.
+fn shutdown_all_failing(n: usize) -> Value {
+    let dir = scratch("stop");
+    let targets = write_targets(dir.path(), n, 3600.0, 1800.0, |_| 0.0);
+    let mut child = spawn(&["run", "--targets", targets.to_str().unwrap_or("")], &[]);
+    let all_failing = wait_for(Duration::from_secs(120), || {
+        (0..n).all(|i| {
+            read_json(&dir.path().join(format!("t{i}.json")))
+                .is_some_and(|v| v["mode"] != "healthy")
+        })
+    });
+    let (exit, code) = sigterm_and_wait(&mut child);
+    let healthy = (0..n)
+        .filter(|i| {
+            read_json(&dir.path().join(format!("t{i}.json")))
+                .is_some_and(|v| v["mode"] == "healthy" && v["reason"] == "shutdown")
+        })
+        .count();
+    json!({
+        "all_failing_before": all_failing,
+        "sigterm_to_exit_ms": exit.as_secs_f64() * 1e3,
+        "exit_code": code,
+        "healthy_after_exit": healthy,
+    })
+}
+
+/// One target at the default timings (60 s startup wait): idle cost.
+fn single_target_default_idle(seconds: f64) -> Value {
+    let dir = scratch("idle");
+    let state = dir.path().join("state.json");
+    let mut child = spawn(
+        &["run"],
+        &[("FAILURE_STATE_FILE", state.to_str().unwrap_or(""))],
+    );
+    let pid = child.id();
+    wait_for(Duration::from_secs(10), || state.exists());
+    let cpu_start = cpu_seconds(pid);
+    std::thread::sleep(Duration::from_secs_f64(seconds));
+    let idle_cpu_s = cpu_seconds(pid) - cpu_start;
+    let rss = status_kib(pid, "VmRSS");
+    let peak = status_kib(pid, "VmHWM");
+    let (exit, code) = sigterm_and_wait(&mut child);
+    json!({
+        "seconds": seconds,
+        "idle_cpu_s": idle_cpu_s,
+        "rss_kib": rss,
+        "peak_rss_kib": peak,
+        "sigterm_to_exit_ms": exit.as_secs_f64() * 1e3,
+        "exit_code": code,
+    })
+}
+
+fn machine() -> String {
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .unwrap_or_default()
+        .lines()
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .nth(1)
+        .and_then(|kib| kib.parse::<f64>().ok())
+        .map(|kib| format!("{:.0} GiB", kib / 1024.0 / 1024.0))
+        .unwrap_or_default();
+    format!("{cores} cores, {memory}, Linux {}", kernel.trim())
+}
+
+fn main() {
+    let o = options();
+    let binary = env!("CARGO_BIN_EXE_chaos-engine");
+    let binary_bytes = std::fs::metadata(binary).map(|m| m.len()).unwrap_or(0);
+    let on_tmpfs = scratch("probe").path().starts_with("/dev/shm");
+    println!(
+        "machine: {}; state files on {}",
+        machine(),
+        if on_tmpfs {
+            "tmpfs (/dev/shm)"
+        } else {
+            "the temp dir"
+        }
+    );
+    println!("binary: {binary} ({binary_bytes} bytes)");
+    println!(
+        "schedule: interval {}s, recovery {}s, first injections spread over one interval after a {}s idle window; measured for {}s",
+        o.interval, o.recovery, o.idle, o.measure
+    );
+
+    let idle = single_target_default_idle(10.0);
+    println!(
+        "one target, default timings, idle 10 s: CPU {:.3} s, RSS {} KiB (peak {} KiB), SIGTERM to exit {:.1} ms",
+        idle["idle_cpu_s"].as_f64().unwrap_or(0.0),
+        idle["rss_kib"],
+        idle["peak_rss_kib"],
+        idle["sigterm_to_exit_ms"].as_f64().unwrap_or(0.0)
+    );
+
+    println!();
+    println!(
+        "{:>6} | {:>9} | {:>8} | {:>9} | {:>8} | {:>22} | {:>13} | {:>17} | {:>14}",
+        "N",
+        "peak MiB",
+        "KiB/tgt",
+        "CPU/inj",
+        "idle CPU",
+        "lateness p50/p99/max",
+        "write p50/p99",
+        "startup first/all",
+        "SIGTERM->exit"
+    );
+    let mut rows = Vec::new();
+    for &n in &o.sizes {
+        let mut row = steady_state(n, &o);
+        let stop = shutdown_all_failing(n);
+        row["shutdown_all_failing"] = stop.clone();
+        let f = |v: &Value| v.as_f64().unwrap_or(f64::NAN);
+        println!(
+            "{:>6} | {:>9.1} | {:>8.1} | {:>7.0}us | {:>5.2}ms/s | {:>6.2} /{:>6.2} /{:>6.2} ms | {:>5.3}/{:>5.3} ms | {:>6.0} /{:>7.0} ms | {:>7.0} ms {}",
+            n,
+            f(&row["peak_rss_kib"]) / 1024.0,
+            f(&row["kib_per_target"]),
+            f(&row["cpu_us_per_injection"]),
+            f(&row["idle_cpu_ms_per_s"]),
+            f(&row["lateness_ms"]["p50"]),
+            f(&row["lateness_ms"]["p99"]),
+            f(&row["lateness_ms"]["max"]),
+            f(&row["write_ms"]["p50"]),
+            f(&row["write_ms"]["p99"]),
+            f(&row["startup_first_file_ms"]),
+            f(&row["startup_all_files_ms"]),
+            f(&stop["sigterm_to_exit_ms"]),
+            if stop["healthy_after_exit"].as_u64() == Some(n as u64) { "all healthy" } else { "NOT ALL HEALTHY" }
+        );
+        rows.push(row);
+    }
+    let report = json!({
+        "machine": machine(),
+        "tmpfs": on_tmpfs,
+        "binary_bytes": binary_bytes,
+        "interval_s": o.interval,
+        "recovery_s": o.recovery,
+        "measure_s": o.measure,
+        "single_target_default_idle": idle,
+        "sizes": rows,
+    });
+    if let Some(parent) = o.out.parent() {
+        let _ = std::fs::create_dir_all(parent);
+    }
+    match std::fs::write(
+        &o.out,
+        serde_json::to_string_pretty(&report).unwrap_or_default(),
+    ) {
+        Ok(()) => println!("\nfigures written to {}", o.out.display()),
+        Err(err) => eprintln!("cannot write {}: {err}", o.out.display()),
+    }
+}
