@@ -1,6 +1,6 @@
 //! The audit journal: one JSON object per line, appended per event
 //! (`engine_started`, `injected`, `cleared`, `paused`, `resumed`, `reloaded`,
-//! `reload_rejected`, `write_error`, `skipped`, `engine_stopped`).
+//! `reload_rejected`, `write_error`, `engine_stopped`).
 //!
 //! Each line is written with a single unbuffered `write`, so a SIGKILL loses
 //! at most the line being written. A journal that cannot be written is

@@ -26,7 +26,9 @@ pub struct ScenarioLabels {
 pub struct ReasonLabels {
     /// The target's name.
     pub target: String,
-    /// Why the failure ended: `recovery`, `manual`, `shutdown`, `reload`, `repaired`.
+    /// Why the failure ended: `recovery`, `manual`, `shutdown`, `reload`,
+    /// `replaced` (another writer or a newer injection took over the file)
+    /// or `abandoned` (a removed target whose file could not be cleared).
     pub reason: String,
 }
 

@@ -128,14 +128,31 @@ impl Telemetry {
         self.journal.record(self.clock.unix_now(), entry);
     }
 
-    /// A target joined (at start or on reload).
-    pub fn target_added(&self, target: &str, state_file: &str) {
+    /// A target joined (at start or on reload). Its counters start at 0
+    /// (one series per scenario), so `rate()` and alerts work from the
+    /// first scrape.
+    pub fn target_added<'a>(
+        &self,
+        target: &str,
+        state_file: &str,
+        scenarios: impl Iterator<Item = &'a str>,
+    ) {
         self.board
             .update(target, |status| status.state_file = state_file.to_owned());
-        self.metrics
-            .paused
-            .get_or_create(&TargetLabels::of(target))
-            .set(0);
+        let labels = TargetLabels::of(target);
+        self.metrics.paused.get_or_create(&labels).set(0);
+        // Creating a series is the point; the guard it returns is not needed.
+        let _ = self.metrics.write_errors.get_or_create(&labels);
+        let _ = self.metrics.recoveries.get_or_create(&ReasonLabels {
+            target: target.to_owned(),
+            reason: chaos_state::ClearReason::Recovery.as_str().to_owned(),
+        });
+        for scenario in scenarios {
+            let _ = self.metrics.injections.get_or_create(&ScenarioLabels {
+                target: target.to_owned(),
+                scenario: scenario.to_owned(),
+            });
+        }
     }
 
     /// A target left on reload.
@@ -221,8 +238,9 @@ impl Telemetry {
         });
     }
 
-    /// A state-file write failed.
-    pub fn write_error(&self, target: &str, error: &str) {
+    /// A state-file write failed; `failure` is the failure being written
+    /// (an injection) or being ended (a clear), if any.
+    pub fn write_error(&self, target: &str, error: &str, failure: Option<&InjectedFailure>) {
         self.metrics
             .write_errors
             .get_or_create(&TargetLabels::of(target))
@@ -230,7 +248,11 @@ impl Telemetry {
         self.board.update(target, |status| status.write_errors += 1);
         self.journal(Entry {
             event: "write_error",
+            id: failure.map(|f| f.id.as_str()),
             target: Some(target),
+            scenario: failure.map(|f| f.scenario.as_str()),
+            mode: failure.map(|f| f.mode.as_str()),
+            delay: failure.map(|f| f.delay),
             detail: Some(error),
             ..Entry::default()
         });

@@ -23,7 +23,7 @@ pub use control::{ControlError, ManualInjection};
 pub use picker::{NextPick, WeightedPicker};
 pub use recovery::{ActiveFailures, FailureEnded, Injected, RecoveryActor};
 pub use supervisor::{
-    ClearTargets, Drain, DrainReport, InjectInto, PauseTargets, Ping, Reload, ReloadReport,
-    ResumeTargets, Supervisor,
+    ClearTargets, Drain, DrainReport, FanOutReport, InjectInto, PauseTargets, Ping, Reload,
+    ReloadReport, ResumeTargets, Supervisor,
 };
 pub use target::{DrainTarget, Recover, TargetActor};

@@ -39,6 +39,8 @@ pub struct Supervisor {
     picker: Option<Addr<WeightedPicker>>,
     recovery: Option<Addr<RecoveryActor>>,
     targets: BTreeMap<String, RunningTarget>,
+    /// Set by [`Drain`]: control requests and reloads are refused from then on.
+    draining: bool,
 }
 
 impl Supervisor {
@@ -58,6 +60,7 @@ impl Supervisor {
             picker: None,
             recovery: None,
             targets: BTreeMap::new(),
+            draining: false,
         }
     }
 
@@ -81,8 +84,11 @@ impl Supervisor {
                 target.catalogue.describe_probabilities()
             );
         }
-        self.telemetry
-            .target_added(&target.name, &target.state_file.display().to_string());
+        self.telemetry.target_added(
+            &target.name,
+            &target.state_file.display().to_string(),
+            target.catalogue.scenarios().iter().map(|s| s.name.as_str()),
+        );
         let actor = TargetActor::new(
             target.clone(),
             self.run_mode(),
@@ -150,22 +156,30 @@ impl Handler<Ping> for Supervisor {
     fn handle(&mut self, _msg: Ping, _ctx: &mut Context<Self>) {}
 }
 
-/// Pause one target (`Some(name)`) or all. Answers the targets that were
-/// running and are now paused.
+/// Pause one target (`Some(name)`) or all.
 #[derive(Debug, Message)]
-#[rtype(result = "Result<Vec<String>, ControlError>")]
+#[rtype(result = "Result<FanOutReport, ControlError>")]
 pub struct PauseTargets(pub Option<String>);
 
-/// Resume one target or all. Answers the targets that were paused.
+/// Resume one target or all.
 #[derive(Debug, Message)]
-#[rtype(result = "Result<Vec<String>, ControlError>")]
+#[rtype(result = "Result<FanOutReport, ControlError>")]
 pub struct ResumeTargets(pub Option<String>);
 
-/// Write one target, or all, healthy now (`reason: manual`). Answers the
-/// targets cleared.
+/// Write one target, or all, healthy now (`reason: manual`).
 #[derive(Debug, Message)]
-#[rtype(result = "Result<Vec<String>, ControlError>")]
+#[rtype(result = "Result<FanOutReport, ControlError>")]
 pub struct ClearTargets(pub Option<String>);
+
+/// What a request to several targets did: every target is asked, even when
+/// one of them fails.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct FanOutReport {
+    /// Targets whose state changed (paused, resumed, cleared).
+    pub changed: Vec<String>,
+    /// Targets that refused or failed, with why.
+    pub failed: Vec<(String, ControlError)>,
+}
 
 /// Inject into one target now.
 #[derive(Debug, Message)]
@@ -177,24 +191,35 @@ pub struct InjectInto {
     pub injection: ManualInjection,
 }
 
+fn shutting_down() -> ControlError {
+    ControlError::Conflict("the engine is shutting down".to_owned())
+}
+
 macro_rules! fan_out {
     ($msg:ty, $target_msg:expr) => {
         impl Handler<$msg> for Supervisor {
-            type Result = ResponseFuture<Result<Vec<String>, ControlError>>;
+            type Result = ResponseFuture<Result<FanOutReport, ControlError>>;
 
             fn handle(&mut self, msg: $msg, _ctx: &mut Context<Self>) -> Self::Result {
-                let chosen = self.chosen(msg.0.as_deref());
+                let chosen = if self.draining {
+                    Err(shutting_down())
+                } else {
+                    self.chosen(msg.0.as_deref())
+                };
                 Box::pin(async move {
-                    let mut changed = Vec::new();
+                    let mut report = FanOutReport::default();
                     for (name, addr) in chosen? {
                         match addr.send($target_msg).await {
-                            Ok(Ok(true)) => changed.push(name),
+                            Ok(Ok(true)) => report.changed.push(name),
                             Ok(Ok(false)) => {}
-                            Ok(Err(err)) => return Err(err),
-                            Err(err) => return Err(ControlError::Failed(format!("{name}: {err}"))),
+                            Ok(Err(err)) => report.failed.push((name, err)),
+                            Err(err) => {
+                                let err = ControlError::Failed(err.to_string());
+                                report.failed.push((name, err));
+                            }
                         }
                     }
-                    Ok(changed)
+                    Ok(report)
                 })
             }
         }
@@ -203,31 +228,17 @@ macro_rules! fan_out {
 
 fan_out!(PauseTargets, Pause);
 fan_out!(ResumeTargets, Resume);
-
-impl Handler<ClearTargets> for Supervisor {
-    type Result = ResponseFuture<Result<Vec<String>, ControlError>>;
-
-    fn handle(&mut self, msg: ClearTargets, _ctx: &mut Context<Self>) -> Self::Result {
-        let chosen = self.chosen(msg.0.as_deref());
-        Box::pin(async move {
-            let mut cleared = Vec::new();
-            for (name, addr) in chosen? {
-                match addr.send(ClearNow).await {
-                    Ok(Ok(())) => cleared.push(name),
-                    Ok(Err(err)) => return Err(err),
-                    Err(err) => return Err(ControlError::Failed(format!("{name}: {err}"))),
-                }
-            }
-            Ok(cleared)
-        })
-    }
-}
+fan_out!(ClearTargets, ClearNow);
 
 impl Handler<InjectInto> for Supervisor {
     type Result = ResponseFuture<Result<InjectedFailure, ControlError>>;
 
     fn handle(&mut self, msg: InjectInto, _ctx: &mut Context<Self>) -> Self::Result {
-        let chosen = self.chosen(Some(&msg.target));
+        let chosen = if self.draining {
+            Err(shutting_down())
+        } else {
+            self.chosen(Some(&msg.target))
+        };
         Box::pin(async move {
             let (name, addr) = chosen?.remove(0);
             addr.send(InjectNow(msg.injection))
@@ -248,6 +259,10 @@ pub struct ReloadReport {
     pub changed: Vec<String>,
     /// Targets left exactly as they were.
     pub unchanged: Vec<String>,
+    /// Removed targets whose state file could not be written healthy
+    /// (`target: error`); their failure ends at its `expires_at`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_cleared: Vec<String>,
 }
 
 /// Re-read the configuration (SIGHUP, `POST /reload`). An invalid one is
@@ -260,6 +275,11 @@ impl Handler<Reload> for Supervisor {
     type Result = ResponseActFuture<Self, Result<ReloadReport, String>>;
 
     fn handle(&mut self, _msg: Reload, _ctx: &mut Context<Self>) -> Self::Result {
+        if self.draining {
+            return Box::pin(actix::fut::ready(Err(
+                "the engine is shutting down".to_owned()
+            )));
+        }
         let loaded = match &self.inputs {
             Some(inputs) => config::load(inputs).map_err(|err| err.to_string()),
             None => Err(
@@ -286,6 +306,7 @@ impl Handler<Reload> for Supervisor {
 
         let mut report = ReloadReport::default();
         let mut retiring = Vec::new();
+        let mut joining = Vec::new();
         let wanted: BTreeMap<String, TargetSettings> = new_settings
             .targets
             .iter()
@@ -327,11 +348,10 @@ impl Handler<Reload> for Supervisor {
                     report.changed.push(name);
                 }
                 None => {
-                    picker.do_send(SetStream {
-                        target: name.clone(),
-                        catalogue: target.catalogue.clone(),
-                    });
-                    self.start_target(target, picker.clone(), recovery.clone());
+                    // Started once every leaving target is retired: a target
+                    // that moved to another state file leaves and joins under
+                    // the same name.
+                    joining.push(target);
                     report.added.push(name);
                 }
             }
@@ -341,21 +361,30 @@ impl Handler<Reload> for Supervisor {
         let telemetry = self.telemetry.clone();
         Box::pin(
             async move {
+                let mut failed = Vec::new();
                 for (name, addr) in retiring {
-                    match addr.send(Retire).await {
-                        Ok(Ok(())) => {}
-                        Ok(Err(err)) => {
-                            error!(target = %name, error = %err, "could not clear a removed target")
-                        }
-                        Err(err) => {
-                            error!(target = %name, error = %err, "a removed target did not answer")
-                        }
+                    let outcome = match addr.send(Retire).await {
+                        Ok(result) => result,
+                        Err(err) => Err(err.to_string()),
+                    };
+                    if let Err(err) = outcome {
+                        error!(target = %name, error = %err, "could not clear a removed target");
+                        failed.push(format!("{name}: {err}"));
                     }
                     telemetry.target_removed(&name);
                 }
+                failed
             }
             .into_actor(self)
-            .map(move |(), actor, _ctx| {
+            .map(move |failed, actor, _ctx| {
+                for target in joining {
+                    picker.do_send(SetStream {
+                        target: target.name.clone(),
+                        catalogue: target.catalogue.clone(),
+                    });
+                    actor.start_target(target, picker.clone(), recovery.clone());
+                }
+                report.not_cleared = failed;
                 let detail = format!(
                     "added {:?}, removed {:?}, changed {:?}, unchanged {:?}",
                     report.added, report.removed, report.changed, report.unchanged
@@ -395,6 +424,7 @@ impl Handler<Drain> for Supervisor {
     type Result = ResponseFuture<DrainReport>;
 
     fn handle(&mut self, _msg: Drain, _ctx: &mut Context<Self>) -> Self::Result {
+        self.draining = true;
         // Send every request first, then collect: the targets work through
         // their mailboxes while we wait.
         let pending: Vec<_> = self

@@ -105,7 +105,8 @@ impl TargetActor {
             Ok(()) => Ok(elapsed_ms(started)),
             Err(err) => {
                 let message = err.to_string();
-                self.telemetry.write_error(self.name(), &message);
+                self.telemetry
+                    .write_error(self.name(), &message, self.active.as_ref());
                 Err(message)
             }
         }
@@ -185,14 +186,6 @@ impl TargetActor {
         let planned = self.next_injection.unwrap_or(now);
         let lateness = now.saturating_duration_since(planned);
         self.last_start = Some(planned);
-        // Durations are capped at ten years (config::duration::MAX_DURATION),
-        // so these additions cannot overflow an Instant.
-        let mut next = planned + self.settings.interval;
-        while next <= now {
-            // More than a whole interval late (e.g. the machine was
-            // suspended): skip the missed cycles instead of bursting.
-            next += self.settings.interval;
-        }
         if lateness > LATE_WARNING {
             warn!(
                 target = %self.settings.name,
@@ -206,6 +199,11 @@ impl TargetActor {
             target: self.settings.name.clone(),
         };
         let pick = self.picker.send(request).into_actor(self).map(move |result, actor, ctx| {
+            // Paused, reconfigured or shutting down while the pick was on
+            // its way: the pause (or the new schedule) wins.
+            if actor.paused || actor.draining || actor.last_start != Some(planned) {
+                return;
+            }
             match result {
                 Ok(Some(pick)) => {
                     let _ = actor.inject(pick, None, Some(lateness_ms), ctx);
@@ -213,9 +211,24 @@ impl TargetActor {
                 Ok(None) => error!(target = %actor.settings.name, "the picker has no stream for this target"),
                 Err(err) => error!(target = %actor.settings.name, error = %err, "the picker did not answer"),
             }
+            let next = actor.next_after(planned);
             actor.schedule_at(next, ctx, true);
         });
         ctx.spawn(pick);
+    }
+
+    /// The next start after one at `start`, one interval (the current one)
+    /// later; more than a whole interval late (e.g. the machine was
+    /// suspended), the missed cycles are skipped instead of replayed.
+    fn next_after(&self, start: Instant) -> Instant {
+        let now = Instant::now();
+        // Durations are capped at ten years (config::duration::MAX_DURATION),
+        // so these additions cannot overflow an Instant.
+        let mut next = start + self.settings.interval;
+        while next <= now {
+            next += self.settings.interval;
+        }
+        next
     }
 
     /// Writes `pick` as the target's failure and hands its deadline to the
@@ -287,7 +300,7 @@ impl TargetActor {
             }
             Err(err) => {
                 let message = err.to_string();
-                self.telemetry.write_error(&name, &message);
+                self.telemetry.write_error(&name, &message, Some(&failure));
                 error!(
                     target = %name, scenario = %failure.scenario, mode = %failure.mode, delay = failure.delay,
                     id = %failure.id, error = %message,
@@ -408,18 +421,42 @@ impl Handler<Pause> for TargetActor {
     type Result = Result<bool, ControlError>;
 
     fn handle(&mut self, _msg: Pause, ctx: &mut Context<Self>) -> Self::Result {
-        if self.paused {
-            return Ok(false);
+        let newly_paused = !self.paused;
+        if newly_paused {
+            self.paused = true;
+            self.stop_schedule(ctx);
+            self.telemetry.paused(self.name(), true);
+            info!(target = %self.settings.name, "Paused");
         }
-        self.paused = true;
-        self.stop_schedule(ctx);
-        self.telemetry.paused(self.name(), true);
-        info!(target = %self.settings.name, "Paused");
-        if self.active.is_some() {
-            self.clear(ClearReason::Manual)
-                .map_err(ControlError::Failed)?;
+        // Also when already paused: a failure injected by hand since then
+        // is cleared too. If the write fails the target stays paused and the
+        // clear is retried every second.
+        if let Some(active) = &self.active {
+            let id = active.id.clone();
+            if let Err(err) = self.clear(ClearReason::Manual) {
+                ctx.notify_later(ClearAgain { id }, CLEAR_RETRY);
+                return Err(ControlError::Failed(err));
+            }
         }
-        Ok(true)
+        Ok(newly_paused)
+    }
+}
+
+/// Retry a manual clear of the failure `id` that could not be written.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+struct ClearAgain {
+    id: String,
+}
+
+impl Handler<ClearAgain> for TargetActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: ClearAgain, ctx: &mut Context<Self>) {
+        let still_active = self.active.as_ref().is_some_and(|a| a.id == msg.id);
+        if still_active && !self.draining && self.clear(ClearReason::Manual).is_err() {
+            ctx.notify_later(msg, CLEAR_RETRY);
+        }
     }
 }
 
@@ -459,6 +496,17 @@ impl Handler<InjectNow> for TargetActor {
     type Result = Result<InjectedFailure, ControlError>;
 
     fn handle(&mut self, msg: InjectNow, ctx: &mut Context<Self>) -> Self::Result {
+        if !self.mode.enabled {
+            return Err(ControlError::Conflict(
+                "chaos is disabled by configuration (CHAOS_ENABLED=false): nothing is injected"
+                    .to_owned(),
+            ));
+        }
+        if self.draining {
+            return Err(ControlError::Conflict(
+                "the engine is shutting down".to_owned(),
+            ));
+        }
         let catalogue = &self.settings.catalogue;
         let pick = match msg.0 {
             ManualInjection::Scenario(name) => {
@@ -505,16 +553,22 @@ impl Handler<InjectNow> for TargetActor {
     }
 }
 
-/// Write the state file healthy now (`reason: manual`).
+/// Write the state file healthy now (`reason: manual`). Answers `true`.
 #[derive(Debug, Message)]
-#[rtype(result = "Result<(), ControlError>")]
+#[rtype(result = "Result<bool, ControlError>")]
 pub struct ClearNow;
 
 impl Handler<ClearNow> for TargetActor {
-    type Result = Result<(), ControlError>;
+    type Result = Result<bool, ControlError>;
 
     fn handle(&mut self, _msg: ClearNow, _ctx: &mut Context<Self>) -> Self::Result {
+        if self.draining {
+            return Err(ControlError::Conflict(
+                "the engine is shutting down".to_owned(),
+            ));
+        }
         self.clear(ClearReason::Manual)
+            .map(|()| true)
             .map_err(ControlError::Failed)
     }
 }
@@ -558,6 +612,17 @@ impl Handler<Retire> for TargetActor {
         self.draining = true;
         self.stop_schedule(ctx);
         let result = self.clear(ClearReason::Reload);
+        if result.is_err() {
+            // The actor stops anyway; account for the failure it leaves in
+            // the file (its `expires_at` still ends it for readers).
+            if let Some(abandoned) = self.active.take() {
+                self.recovery.do_send(FailureEnded {
+                    id: abandoned.id.clone(),
+                });
+                self.telemetry
+                    .cleared(&self.settings.name, Some(&abandoned), "abandoned", None);
+            }
+        }
         ctx.stop();
         result
     }

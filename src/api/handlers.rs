@@ -10,8 +10,8 @@ use serde_json::json;
 
 use super::ApiState;
 use crate::actors::{
-    ClearTargets, ControlError, InjectInto, ManualInjection, PauseTargets, Ping, Reload,
-    ResumeTargets,
+    ClearTargets, ControlError, FanOutReport, InjectInto, ManualInjection, PauseTargets, Ping,
+    Reload, ResumeTargets,
 };
 
 /// How long `/healthz` waits for the actor system.
@@ -145,22 +145,68 @@ async fn metrics(state: web::Data<ApiState>) -> HttpResponse {
         .body(state.telemetry.metrics.encode())
 }
 
-async fn pause(req: HttpRequest, state: web::Data<ApiState>) -> Answer {
-    authorize(&req, &state)?;
-    let paused = state
-        .supervisor
-        .send(PauseTargets(target_query(&req)?))
-        .await??;
-    Ok(HttpResponse::Ok().json(json!({ "paused": paused })))
+/// The target a pause, resume or clear names: `?target=NAME`, or a body
+/// `{"target": "NAME"}`; neither: every target.
+fn requested_target(req: &HttpRequest, body: &[u8]) -> Result<Option<String>, ApiError> {
+    let from_query = target_query(req)?;
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(from_query);
+    }
+    let parsed: TargetQuery = serde_json::from_slice(body).map_err(|err| {
+        ApiError::new(
+            400,
+            format!("body must be {{\"target\": \"NAME\"}} or empty: {err}"),
+        )
+    })?;
+    if from_query.is_some() {
+        return Err(ApiError::new(
+            400,
+            "give the target in the query string or the body, not both",
+        ));
+    }
+    Ok(parsed.target)
 }
 
-async fn resume(req: HttpRequest, state: web::Data<ApiState>) -> Answer {
+/// 200 `{key: [targets]}`; when some targets failed, the status of the
+/// first failure (409 or 500) with the targets done and why the others failed.
+fn fan_out_answer(key: &str, report: FanOutReport) -> Answer {
+    let Some((_, first)) = report.failed.first() else {
+        return Ok(HttpResponse::Ok().json(json!({ key: report.changed })));
+    };
+    let status = ApiError::from(first.clone()).status;
+    let failed: serde_json::Map<String, serde_json::Value> = report
+        .failed
+        .iter()
+        .map(|(name, err)| (name.clone(), json!(err.to_string())))
+        .collect();
+    let names: Vec<&str> = report
+        .failed
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .collect();
+    Ok(HttpResponse::build(status).json(json!({
+        "error": format!("failed for {}", names.join(", ")),
+        key: report.changed,
+        "failed": failed,
+    })))
+}
+
+async fn pause(req: HttpRequest, state: web::Data<ApiState>, body: web::Bytes) -> Answer {
     authorize(&req, &state)?;
-    let resumed = state
-        .supervisor
-        .send(ResumeTargets(target_query(&req)?))
-        .await??;
-    Ok(HttpResponse::Ok().json(json!({ "resumed": resumed })))
+    let target = requested_target(&req, &body)?;
+    fan_out_answer(
+        "paused",
+        state.supervisor.send(PauseTargets(target)).await??,
+    )
+}
+
+async fn resume(req: HttpRequest, state: web::Data<ApiState>, body: web::Bytes) -> Answer {
+    authorize(&req, &state)?;
+    let target = requested_target(&req, &body)?;
+    fan_out_answer(
+        "resumed",
+        state.supervisor.send(ResumeTargets(target)).await??,
+    )
 }
 
 /// `{"target": "...", "scenario": "..."}` or `{"target": "...", "mode": "...", "delay": N}`.
@@ -212,27 +258,14 @@ async fn inject(req: HttpRequest, state: web::Data<ApiState>, body: web::Bytes) 
     Ok(HttpResponse::Ok().json(json!({ "target": target, "injected": failure })))
 }
 
-/// `POST /clear`: `?target=NAME`, or a body `{"target": "NAME"}`; neither: all.
+/// `POST /clear`: one target or all.
 async fn clear(req: HttpRequest, state: web::Data<ApiState>, body: web::Bytes) -> Answer {
     authorize(&req, &state)?;
-    let mut target = target_query(&req)?;
-    if !body.iter().all(u8::is_ascii_whitespace) {
-        let parsed: TargetQuery = serde_json::from_slice(&body).map_err(|err| {
-            ApiError::new(
-                400,
-                format!("body must be {{\"target\": \"NAME\"}} or empty: {err}"),
-            )
-        })?;
-        if target.is_some() {
-            return Err(ApiError::new(
-                400,
-                "give the target in the query string or the body, not both",
-            ));
-        }
-        target = parsed.target;
-    }
-    let cleared = state.supervisor.send(ClearTargets(target)).await??;
-    Ok(HttpResponse::Ok().json(json!({ "cleared": cleared })))
+    let target = requested_target(&req, &body)?;
+    fan_out_answer(
+        "cleared",
+        state.supervisor.send(ClearTargets(target)).await??,
+    )
 }
 
 async fn reload(req: HttpRequest, state: web::Data<ApiState>) -> Answer {

@@ -173,7 +173,8 @@ fn control_status_metrics_and_journal_follow_a_scripted_sequence() {
             &text,
             r#"chaos_state_write_errors_total{target="target-app"}"#
         ),
-        None
+        Some(0.0),
+        "counters exist from the first scrape"
     );
     assert!(
         metric(
@@ -552,4 +553,142 @@ fn the_schedule_stays_on_time_while_status_and_metrics_are_under_load() {
     );
     // Generous for a loaded 2-core machine; typical figures are ~1 ms.
     assert!(at(0.5) < 50.0, "median lateness {:.1} ms", at(0.5));
+}
+
+#[test]
+fn disabled_chaos_refuses_manual_injections() {
+    let ws = Workspace::new();
+    let state = ws.path("s.json");
+    let mut engine = Engine::start(
+        &["--http", "127.0.0.1:0"],
+        &[
+            ("FAILURE_STATE_FILE", state.to_str().unwrap()),
+            ("CHAOS_ENABLED", "false"),
+        ],
+    );
+    let port = engine.api_port();
+    let refused = post(
+        port,
+        "/inject",
+        r#"{"target": "target-app", "mode": "crash"}"#,
+        None,
+    );
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert_eq!(post(port, "/resume", "", None).status, 409);
+    wait_until(TIMEOUT, "the disabled clear", || {
+        read_state(&state).is_some_and(|v| v["reason"] == "disabled")
+    });
+    assert_eq!(read_state(&state).unwrap()["mode"], "healthy");
+    engine.terminate();
+}
+
+#[test]
+fn pause_reaches_every_target_even_when_one_cannot_be_cleared() {
+    let ws = Workspace::new();
+    let targets = ws.targets(
+        "defaults: { interval: 60s, recovery: 30s, startup_wait: 60s }\ntargets:\n  - { name: a, state_file: '{dir}/a.json' }\n  - { name: b, state_file: '{dir}/b.json' }\n",
+    );
+    let mut engine = Engine::start(
+        &[
+            "--http",
+            "127.0.0.1:0",
+            "--targets",
+            targets.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let port = engine.api_port();
+    for target in ["a", "b"] {
+        let body = format!(r#"{{"target": "{target}", "mode": "crash"}}"#);
+        assert_eq!(post(port, "/inject", &body, None).status, 200);
+    }
+    // a's file becomes unreplaceable: a non-empty directory at its path.
+    let a = ws.path("a.json");
+    std::fs::remove_file(&a).unwrap();
+    std::fs::create_dir(&a).unwrap();
+    std::fs::write(a.join("blocker"), "x").unwrap();
+
+    let paused = post(port, "/pause", "", None);
+    assert_eq!(paused.status, 500, "{}", paused.body);
+    let answer = paused.json();
+    // `a` is paused too (see /status below) but reported under `failed`,
+    // since its failure could not be cleared yet.
+    assert_eq!(answer["paused"], serde_json::json!(["b"]));
+    assert!(
+        answer["failed"]["a"]
+            .as_str()
+            .unwrap()
+            .contains("Is a directory"),
+        "{answer}"
+    );
+    assert_eq!(
+        read_state(&ws.path("b.json")).unwrap()["reason"],
+        "manual",
+        "b cleared despite a"
+    );
+    let status = get_json(port, "/status");
+    assert!(status["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|t| t["paused"] == true));
+
+    // Repaired: the pause's clear is retried until it lands.
+    std::fs::remove_dir_all(&a).unwrap();
+    wait_until(TIMEOUT, "a's retried clear", || {
+        read_state(&a).is_some_and(|v| v["reason"] == "manual")
+    });
+    wait_until(TIMEOUT, "no active failure", || {
+        metric(
+            &http::get(port, "/metrics", TIMEOUT).unwrap().body,
+            "chaos_active_failures",
+        ) == Some(0.0)
+    });
+    engine.terminate();
+}
+
+#[test]
+fn reload_moving_a_target_to_another_state_file_keeps_it_visible() {
+    let ws = Workspace::new();
+    let targets = ws.targets(
+        "defaults: { startup_wait: 60s }\ntargets:\n  - { name: a, state_file: '{dir}/a.json' }\n",
+    );
+    let mut engine = Engine::start(
+        &[
+            "--http",
+            "127.0.0.1:0",
+            "--targets",
+            targets.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let port = engine.api_port();
+    assert_eq!(
+        post(port, "/inject", r#"{"target": "a", "mode": "crash"}"#, None).status,
+        200
+    );
+    ws.targets(
+        "defaults: { startup_wait: 60s }\ntargets:\n  - { name: a, state_file: '{dir}/a2.json' }\n",
+    );
+    let reloaded = post(port, "/reload", "", None).json();
+    assert_eq!(reloaded["reloaded"]["added"], serde_json::json!(["a"]));
+    assert_eq!(reloaded["reloaded"]["removed"], serde_json::json!(["a"]));
+    assert_eq!(
+        read_state(&ws.path("a.json")).unwrap()["reason"],
+        "reload",
+        "the old file is cleared"
+    );
+    wait_until(TIMEOUT, "a on its new file in /status", || {
+        let status = get_json(port, "/status");
+        let targets = status["targets"].as_array().unwrap().clone();
+        targets.len() == 1
+            && targets[0]["state_file"]
+                .as_str()
+                .is_some_and(|f| f.ends_with("a2.json"))
+            && targets[0]["next_injection_at"].is_f64()
+    });
+    let text = http::get(port, "/metrics", TIMEOUT).unwrap().body;
+    assert_eq!(metric(&text, r#"chaos_paused{target="a"}"#), Some(0.0));
+    assert_eq!(metric(&text, "chaos_active_failures"), Some(0.0));
+    engine.terminate();
 }

@@ -10,7 +10,7 @@ const TWO_TARGETS: &str = "\
 defaults:
   interval: 300ms
   recovery: 100ms
-  startup_wait: 0
+  startup_wait: 100ms   # long enough for the watcher to see the startup clear
 policy:
   min_interval: 0
 targets:
