@@ -2,8 +2,7 @@
 //! for container health checks without curl in the image. Exit 0 when it
 //! answers 200, 1 otherwise, 2 when no API address is configured.
 
-use std::io::{Read, Write};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -21,7 +20,8 @@ pub fn execute(args: &HealthcheckArgs) -> ExitCode {
     let Ok(addr) = text.trim().parse::<SocketAddr>() else {
         return super::usage_error(&format!("--http: `{text}` is not an address and port"));
     };
-    match probe(reachable(addr), Duration::from_secs(args.timeout.max(1))) {
+    let timeout = Duration::from_secs(args.timeout.max(1));
+    match chaos_target::healthcheck::get_ok(reachable(addr), "/healthz", timeout) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("unhealthy: {err}");
@@ -40,28 +40,5 @@ fn reachable(addr: SocketAddr) -> SocketAddr {
             SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), addr.port())
         }
         _ => addr,
-    }
-}
-
-fn probe(addr: SocketAddr, timeout: Duration) -> Result<(), String> {
-    let mut stream =
-        TcpStream::connect_timeout(&addr, timeout).map_err(|e| format!("{addr}: {e}"))?;
-    stream
-        .set_read_timeout(Some(timeout))
-        .map_err(|e| e.to_string())?;
-    stream
-        .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-        .map_err(|e| e.to_string())?;
-    let mut head = [0u8; 12];
-    stream
-        .read_exact(&mut head)
-        .map_err(|e| format!("no answer: {e}"))?;
-    if head.ends_with(b" 200") {
-        Ok(())
-    } else {
-        Err(format!(
-            "{addr} answered {}",
-            String::from_utf8_lossy(&head)
-        ))
     }
 }

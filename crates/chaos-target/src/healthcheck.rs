@@ -20,14 +20,20 @@ pub fn execute(args: &HealthcheckArgs) -> ExitCode {
 }
 
 fn probe(port: u16, timeout: Duration) -> Result<(), String> {
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    get_ok(SocketAddr::from(([127, 0, 0, 1], port)), "/health", timeout)
+}
+
+/// `GET path` on `addr` with a plain TCP request; `Ok` on a 200. Also used
+/// by `chaos-engine healthcheck` to probe the engine's own `/healthz`.
+pub fn get_ok(addr: SocketAddr, path: &str, timeout: Duration) -> Result<(), String> {
     let mut stream =
         TcpStream::connect_timeout(&addr, timeout).map_err(|e| format!("{addr}: {e}"))?;
     stream
         .set_read_timeout(Some(timeout))
         .map_err(|e| e.to_string())?;
+    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
     stream
-        .write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .write_all(request.as_bytes())
         .map_err(|e| e.to_string())?;
     let mut head = [0u8; 12];
     stream
@@ -36,6 +42,9 @@ fn probe(port: u16, timeout: Duration) -> Result<(), String> {
     if head.starts_with(b"HTTP/1.1 200") || head.starts_with(b"HTTP/1.0 200") {
         Ok(())
     } else {
-        Err(format!("answered {}", String::from_utf8_lossy(&head)))
+        Err(format!(
+            "{addr} answered {}",
+            String::from_utf8_lossy(&head)
+        ))
     }
 }
