@@ -14,6 +14,7 @@
 //! cargo bench --bench scale                      # everything (a few minutes)
 //! cargo bench --bench scale -- --targets 1,100   # some sizes only
 //! cargo bench --bench scale -- --interval 10 --recovery 2 --measure 20 --out scale.json
+//! cargo bench --bench scale -- --targets 1000 --dir /var/tmp   # a real disk instead of tmpfs
 //! ```
 //!
 //! Lateness and write latency come from the engine's own journal
@@ -34,6 +35,8 @@ struct Options {
     idle: f64,
     measure: f64,
     out: PathBuf,
+    /// Where the state files go; default /dev/shm (tmpfs) when it exists.
+    dir: Option<PathBuf>,
 }
 
 fn options() -> Options {
@@ -44,6 +47,7 @@ fn options() -> Options {
         idle: 4.0,
         measure: 20.0,
         out: PathBuf::from("target/chaos-scale.json"),
+        dir: None,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -61,6 +65,7 @@ fn options() -> Options {
             "--idle" => options.idle = value.parse().unwrap_or(options.idle),
             "--measure" => options.measure = value.parse().unwrap_or(options.measure),
             "--out" => options.out = PathBuf::from(value),
+            "--dir" => options.dir = Some(PathBuf::from(value)),
             // `cargo bench` passes `--bench`; ignore it and anything unknown.
             _ => {
                 i += 1;
@@ -72,12 +77,12 @@ fn options() -> Options {
     options
 }
 
-/// A scratch directory, on tmpfs when the machine has one.
-fn scratch(tag: &str) -> tempfile::TempDir {
-    let shm = Path::new("/dev/shm");
+/// A scratch directory under `root`, or on tmpfs when the machine has one.
+fn scratch(root: Option<&Path>, tag: &str) -> tempfile::TempDir {
+    let root = root.unwrap_or(Path::new("/dev/shm"));
     let builder = tempfile::Builder::new()
         .prefix(&format!("chaos-scale-{tag}-"))
-        .tempdir_in(shm);
+        .tempdir_in(root);
     match builder {
         Ok(dir) => dir,
         Err(_) => tempfile::tempdir().expect("a temporary directory"),
@@ -192,7 +197,7 @@ fn sorted(mut values: Vec<f64>) -> Vec<f64> {
 
 /// The steady-state run: idle window, then `measure` seconds of injections.
 fn steady_state(n: usize, o: &Options) -> Value {
-    let dir = scratch("run");
+    let dir = scratch(o.dir.as_deref(), "run");
     let spread = o.interval;
     let targets = write_targets(dir.path(), n, o.interval, o.recovery, |i| {
         o.idle + spread * i as f64 / n as f64
@@ -289,8 +294,8 @@ fn steady_state(n: usize, o: &Options) -> Value {
 }
 
 /// Every target failing at once, then SIGTERM.
-fn shutdown_all_failing(n: usize) -> Value {
-    let dir = scratch("stop");
+fn shutdown_all_failing(n: usize, root: Option<&Path>) -> Value {
+    let dir = scratch(root, "stop");
     let targets = write_targets(dir.path(), n, 3600.0, 1800.0, |_| 0.0);
     let mut child = spawn(&["run", "--targets", targets.to_str().unwrap_or("")], &[]);
     let all_failing = wait_for(Duration::from_secs(120), || {
@@ -316,7 +321,7 @@ fn shutdown_all_failing(n: usize) -> Value {
 
 /// One target at the default timings (60 s startup wait): idle cost.
 fn single_target_default_idle(seconds: f64) -> Value {
-    let dir = scratch("idle");
+    let dir = scratch(None, "idle");
     let state = dir.path().join("state.json");
     let mut child = spawn(
         &["run"],
@@ -362,7 +367,9 @@ fn main() {
     let o = options();
     let binary = env!("CARGO_BIN_EXE_chaos-engine");
     let binary_bytes = std::fs::metadata(binary).map(|m| m.len()).unwrap_or(0);
-    let on_tmpfs = scratch("probe").path().starts_with("/dev/shm");
+    let on_tmpfs = scratch(o.dir.as_deref(), "probe")
+        .path()
+        .starts_with("/dev/shm");
     println!(
         "machine: {}; state files on {}",
         machine(),
@@ -403,7 +410,7 @@ fn main() {
     let mut rows = Vec::new();
     for &n in &o.sizes {
         let mut row = steady_state(n, &o);
-        let stop = shutdown_all_failing(n);
+        let stop = shutdown_all_failing(n, o.dir.as_deref());
         row["shutdown_all_failing"] = stop.clone();
         let f = |v: &Value| v.as_f64().unwrap_or(f64::NAN);
         println!(

@@ -15,7 +15,8 @@ use std::time::Duration;
 
 use actix::fut::ActorFutureExt;
 use actix::{
-    Actor, ActorContext, Addr, AsyncContext, Context, Handler, Message, SpawnHandle, WrapFuture,
+    Actor, ActorContext, Addr, AsyncContext, Context, Handler, Message, ResponseActFuture,
+    SpawnHandle, WrapFuture,
 };
 use chaos_state::{read_state, write_atomic, ClearReason, FailureSpec, ReadOutcome, StateRecord};
 use tokio::time::Instant;
@@ -96,27 +97,28 @@ impl TargetActor {
         round_millis(self.telemetry.clock.unix_now())
     }
 
-    /// Writes the file healthy; answers how long the write took (ms). A
-    /// failure is counted.
-    fn write_healthy(&self, reason: ClearReason) -> Result<f64, String> {
-        let record = StateRecord::healthy(self.name(), reason, self.now());
-        let started = std::time::Instant::now();
-        match write_atomic(&self.settings.state_file, &record) {
-            Ok(()) => Ok(elapsed_ms(started)),
-            Err(err) => {
-                let message = err.to_string();
-                self.telemetry
-                    .write_error(self.name(), &message, self.active.as_ref());
-                Err(message)
-            }
-        }
+    /// The healthy record this target writes for `reason`.
+    fn healthy_record(&self, reason: ClearReason) -> StateRecord {
+        StateRecord::healthy(self.name(), reason, self.now())
     }
 
     /// Writes the file healthy for `reason`, ending the active failure (if
     /// any) and telling the RecoveryActor to forget it.
     fn clear(&mut self, reason: ClearReason) -> Result<(), String> {
+        let written = timed_write(&self.settings.state_file, &self.healthy_record(reason));
+        self.finish_clear(reason, written)
+    }
+
+    /// The bookkeeping after a healthy write for `reason` (`written`: how
+    /// long it took, or why it failed): logs, telemetry, and on success the
+    /// end of the active failure.
+    fn finish_clear(
+        &mut self,
+        reason: ClearReason,
+        written: Result<f64, String>,
+    ) -> Result<(), String> {
         let name = self.settings.name.clone();
-        match self.write_healthy(reason) {
+        match written {
             Ok(write_ms) => {
                 let ended = self.active.take();
                 match &ended {
@@ -137,6 +139,8 @@ impl TargetActor {
                 Ok(())
             }
             Err(err) => {
+                self.telemetry
+                    .write_error(&name, &err, self.active.as_ref());
                 error!(target = %name, reason = %reason, error = %err, "could not clear the failure state");
                 Err(err)
             }
@@ -310,6 +314,14 @@ impl TargetActor {
             }
         }
     }
+}
+
+/// Writes `record` atomically; answers how long it took (ms) or why it failed.
+fn timed_write(path: &std::path::Path, record: &StateRecord) -> Result<f64, String> {
+    let started = std::time::Instant::now();
+    write_atomic(path, record)
+        .map(|()| elapsed_ms(started))
+        .map_err(|err| err.to_string())
 }
 
 /// Milliseconds since `started`, to the microsecond.
@@ -635,13 +647,22 @@ impl Handler<Retire> for TargetActor {
 pub struct DrainTarget;
 
 impl Handler<DrainTarget> for TargetActor {
-    type Result = Result<(), String>;
+    type Result = ResponseActFuture<Self, Result<(), String>>;
 
-    fn handle(&mut self, _msg: DrainTarget, ctx: &mut Context<Self>) -> Result<(), String> {
+    fn handle(&mut self, _msg: DrainTarget, ctx: &mut Context<Self>) -> Self::Result {
         self.draining = true;
         self.stop_schedule(ctx);
-        let result = self.clear(ClearReason::Shutdown);
-        ctx.stop();
-        result.map_err(|err| format!("{}: {err}", self.settings.name))
+        // The write runs on the blocking pool, so the drains of all targets
+        // overlap: on a real disk each write waits for two fsyncs, and one
+        // after another they would take seconds for a few hundred targets.
+        let path = self.settings.state_file.clone();
+        let record = self.healthy_record(ClearReason::Shutdown);
+        let write = tokio::task::spawn_blocking(move || timed_write(&path, &record));
+        Box::pin(write.into_actor(self).map(|joined, actor, ctx| {
+            let written = joined.unwrap_or_else(|err| Err(format!("the write task failed: {err}")));
+            let result = actor.finish_clear(ClearReason::Shutdown, written);
+            ctx.stop();
+            result.map_err(|err| format!("{}: {err}", actor.settings.name))
+        }))
     }
 }

@@ -29,8 +29,10 @@ use crate::logging;
 use crate::picker::random_seed;
 use crate::telemetry::Telemetry;
 
-/// Upper bound on the shutdown drain; writes take milliseconds.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+/// Upper bound on the shutdown drain: under Docker's default 10 s grace
+/// period. One target takes milliseconds; thousands on a real disk (two
+/// fsyncs each) take seconds.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(8);
 
 /// Runs the daemon until a signal; returns the exit code.
 pub fn execute(args: &ConfigArgs) -> ExitCode {
