@@ -15,8 +15,7 @@ use std::time::Duration;
 
 use actix::fut::ActorFutureExt;
 use actix::{
-    Actor, ActorContext, Addr, AsyncContext, Context, Handler, Message, ResponseActFuture,
-    SpawnHandle, WrapFuture,
+    Actor, ActorContext, Addr, AsyncContext, Context, Handler, Message, SpawnHandle, WrapFuture,
 };
 use chaos_state::{read_state, write_atomic, ClearReason, FailureSpec, ReadOutcome, StateRecord};
 use tokio::time::Instant;
@@ -647,22 +646,17 @@ impl Handler<Retire> for TargetActor {
 pub struct DrainTarget;
 
 impl Handler<DrainTarget> for TargetActor {
-    type Result = ResponseActFuture<Self, Result<(), String>>;
+    type Result = Result<(), String>;
 
     fn handle(&mut self, _msg: DrainTarget, ctx: &mut Context<Self>) -> Self::Result {
         self.draining = true;
         self.stop_schedule(ctx);
-        // The write runs on the blocking pool, so the drains of all targets
-        // overlap: on a real disk each write waits for two fsyncs, and one
-        // after another they would take seconds for a few hundred targets.
-        let path = self.settings.state_file.clone();
-        let record = self.healthy_record(ClearReason::Shutdown);
-        let write = tokio::task::spawn_blocking(move || timed_write(&path, &record));
-        Box::pin(write.into_actor(self).map(|joined, actor, ctx| {
-            let written = joined.unwrap_or_else(|err| Err(format!("the write task failed: {err}")));
-            let result = actor.finish_clear(ClearReason::Shutdown, written);
-            ctx.stop();
-            result.map_err(|err| format!("{}: {err}", actor.settings.name))
-        }))
+        // Written here, one target after another: measured faster than
+        // overlapping the writes on the blocking pool (10,000 targets on
+        // tmpfs: 0.63 s against 1.6 s; on ext4 the overlap saved only a
+        // fifth). See "Benchmarks" in the README.
+        let result = self.clear(ClearReason::Shutdown);
+        ctx.stop();
+        result.map_err(|err| format!("{}: {err}", self.settings.name))
     }
 }
