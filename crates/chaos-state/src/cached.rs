@@ -21,7 +21,7 @@
 //!     id: "0b9c6f3e", timestamp: 100.0, expires_at: 130.0,
 //! });
 //! write_atomic(&path, &failure)?;
-//! let active = reader.failure_at(101.0).expect("injected");
+//! let active = reader.failure_at(101.0).ok_or("the failure should be seen")?;
 //! assert_eq!((active.mode.as_str(), active.delay), ("slow", 12));
 //! assert!(reader.failure_at(131.0).is_none(), "expired: the dead-man's switch");
 //! # Ok(())
