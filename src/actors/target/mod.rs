@@ -9,6 +9,9 @@
 //! shutdown. A write that fails is logged with the OS error and retried; it
 //! never affects other targets. Every event is reported to [`Telemetry`].
 //!
+//! The runtime-control messages and their handlers live in
+//! [`control_messages`].
+//!
 //! [`Telemetry`]: crate::telemetry::Telemetry
 
 use std::time::Duration;
@@ -21,15 +24,17 @@ use chaos_state::{read_state, write_atomic, ClearReason, FailureSpec, ReadOutcom
 use tokio::time::Instant;
 use tracing::{error, info, warn};
 
-use super::control::{ControlError, ManualInjection};
 use super::picker::{NextPick, WeightedPicker};
 use super::recovery::{FailureEnded, Injected, RecoveryActor};
 use crate::clock::round_millis;
 use crate::config::duration::format_duration;
 use crate::config::TargetSettings;
-use crate::picker::{draw_delay, manual_delay, Pick};
-use crate::scenario::check_mode;
+use crate::picker::Pick;
 use crate::telemetry::{InjectedFailure, SharedTelemetry};
+
+mod control_messages;
+
+pub use control_messages::{ClearNow, InjectNow, Pause, Reconfigure, Resume, Retire};
 
 /// How soon a failed clear is tried again (capped by the interval).
 const CLEAR_RETRY: Duration = Duration::from_secs(1);
@@ -419,223 +424,6 @@ impl Handler<Recover> for TargetActor {
         if self.clear(ClearReason::Recovery).is_err() {
             ctx.notify_later(msg, CLEAR_RETRY.min(self.settings.interval));
         }
-    }
-}
-
-/// Pause the schedule: clear the active failure (`reason: manual`) and plan
-/// nothing until [`Resume`]. Answers whether the target was running.
-#[derive(Debug, Message)]
-#[rtype(result = "Result<bool, ControlError>")]
-pub struct Pause;
-
-impl Handler<Pause> for TargetActor {
-    type Result = Result<bool, ControlError>;
-
-    fn handle(&mut self, _msg: Pause, ctx: &mut Context<Self>) -> Self::Result {
-        let newly_paused = !self.paused;
-        if newly_paused {
-            self.paused = true;
-            self.stop_schedule(ctx);
-            self.telemetry.paused(self.name(), true);
-            info!(target = %self.settings.name, "Paused");
-        }
-        // Also when already paused: a failure injected by hand since then
-        // is cleared too. If the write fails the target stays paused and the
-        // clear is retried every second.
-        if let Some(active) = &self.active {
-            let id = active.id.clone();
-            if let Err(err) = self.clear(ClearReason::Manual) {
-                ctx.notify_later(ClearAgain { id }, CLEAR_RETRY);
-                return Err(ControlError::Failed(err));
-            }
-        }
-        Ok(newly_paused)
-    }
-}
-
-/// Retry a manual clear of the failure `id` that could not be written.
-#[derive(Debug, Message)]
-#[rtype(result = "()")]
-struct ClearAgain {
-    id: String,
-}
-
-impl Handler<ClearAgain> for TargetActor {
-    type Result = ();
-
-    fn handle(&mut self, msg: ClearAgain, ctx: &mut Context<Self>) {
-        let still_active = self.active.as_ref().is_some_and(|a| a.id == msg.id);
-        if still_active && !self.draining && self.clear(ClearReason::Manual).is_err() {
-            ctx.notify_later(msg, CLEAR_RETRY);
-        }
-    }
-}
-
-/// Restart a paused schedule: the next injection comes one interval from
-/// now. Answers whether the target was paused.
-#[derive(Debug, Message)]
-#[rtype(result = "Result<bool, ControlError>")]
-pub struct Resume;
-
-impl Handler<Resume> for TargetActor {
-    type Result = Result<bool, ControlError>;
-
-    fn handle(&mut self, _msg: Resume, ctx: &mut Context<Self>) -> Self::Result {
-        if !self.mode.enabled {
-            return Err(ControlError::Conflict(
-                "chaos is disabled by configuration (CHAOS_ENABLED=false)".to_owned(),
-            ));
-        }
-        if !self.paused {
-            return Ok(false);
-        }
-        self.paused = false;
-        self.telemetry.paused(self.name(), false);
-        info!(target = %self.settings.name, "Resumed");
-        let next = Instant::now() + self.settings.interval;
-        self.schedule_at(next, ctx, true);
-        Ok(true)
-    }
-}
-
-/// Inject a failure now, cleared by the RecoveryActor like any other.
-#[derive(Debug, Message)]
-#[rtype(result = "Result<InjectedFailure, ControlError>")]
-pub struct InjectNow(pub ManualInjection);
-
-impl Handler<InjectNow> for TargetActor {
-    type Result = Result<InjectedFailure, ControlError>;
-
-    fn handle(&mut self, msg: InjectNow, ctx: &mut Context<Self>) -> Self::Result {
-        if !self.mode.enabled {
-            return Err(ControlError::Conflict(
-                "chaos is disabled by configuration (CHAOS_ENABLED=false): nothing is injected"
-                    .to_owned(),
-            ));
-        }
-        if self.draining {
-            return Err(ControlError::Conflict(
-                "the engine is shutting down".to_owned(),
-            ));
-        }
-        let catalogue = &self.settings.catalogue;
-        let pick = match msg.0 {
-            ManualInjection::Scenario(name) => {
-                let scenario = catalogue
-                    .scenarios()
-                    .iter()
-                    .find(|s| s.name == name)
-                    .ok_or_else(|| {
-                        let known: Vec<&str> = catalogue
-                            .scenarios()
-                            .iter()
-                            .map(|s| s.name.as_str())
-                            .collect();
-                        ControlError::NotFound(format!(
-                            "target {} has no scenario {name} (it has: {})",
-                            self.settings.name,
-                            known.join(", ")
-                        ))
-                    })?;
-                Pick {
-                    scenario: scenario.name.clone(),
-                    mode: scenario.mode.clone(),
-                    delay: scenario.delay.map_or(0, draw_delay),
-                }
-            }
-            ManualInjection::Mode { mode, delay } => {
-                check_mode(&mode).map_err(ControlError::BadRequest)?;
-                let delay =
-                    manual_delay(catalogue, &mode, delay).map_err(ControlError::BadRequest)?;
-                Pick {
-                    scenario: catalogue.name_for_mode(&mode),
-                    mode,
-                    delay,
-                }
-            }
-        };
-        if self.mode.dry_run {
-            return Err(ControlError::Conflict(
-                "the engine runs with --dry-run: nothing is injected".to_owned(),
-            ));
-        }
-        self.inject(pick, Some("manual"), None, ctx)
-            .map_err(ControlError::Failed)
-    }
-}
-
-/// Write the state file healthy now (`reason: manual`). Answers `true`.
-#[derive(Debug, Message)]
-#[rtype(result = "Result<bool, ControlError>")]
-pub struct ClearNow;
-
-impl Handler<ClearNow> for TargetActor {
-    type Result = Result<bool, ControlError>;
-
-    fn handle(&mut self, _msg: ClearNow, _ctx: &mut Context<Self>) -> Self::Result {
-        if self.draining {
-            return Err(ControlError::Conflict(
-                "the engine is shutting down".to_owned(),
-            ));
-        }
-        self.clear(ClearReason::Manual)
-            .map(|()| true)
-            .map_err(ControlError::Failed)
-    }
-}
-
-/// New settings after a reload (same name and state file). The active
-/// failure stays; the schedule keeps its start-to-start anchor with the new
-/// interval.
-#[derive(Debug, Message)]
-#[rtype(result = "()")]
-pub struct Reconfigure(pub TargetSettings);
-
-impl Handler<Reconfigure> for TargetActor {
-    type Result = ();
-
-    fn handle(&mut self, msg: Reconfigure, ctx: &mut Context<Self>) {
-        self.settings = msg.0;
-        if self.paused || self.draining || !self.mode.enabled {
-            return;
-        }
-        let now = Instant::now();
-        let next = match self.last_start {
-            Some(start) => start + self.settings.interval,
-            None => self
-                .next_injection
-                .unwrap_or(now + self.settings.startup_wait),
-        };
-        self.schedule_at(next.max(now), ctx, true);
-    }
-}
-
-/// Leave the engine (removed from the configuration on reload): clear the
-/// state file (`reason: reload`) and stop.
-#[derive(Debug, Message)]
-#[rtype(result = "Result<(), String>")]
-pub struct Retire;
-
-impl Handler<Retire> for TargetActor {
-    type Result = Result<(), String>;
-
-    fn handle(&mut self, _msg: Retire, ctx: &mut Context<Self>) -> Self::Result {
-        self.draining = true;
-        self.stop_schedule(ctx);
-        let result = self.clear(ClearReason::Reload);
-        if result.is_err() {
-            // The actor stops anyway; account for the failure it leaves in
-            // the file (its `expires_at` still ends it for readers).
-            if let Some(abandoned) = self.active.take() {
-                self.recovery.do_send(FailureEnded {
-                    id: abandoned.id.clone(),
-                });
-                self.telemetry
-                    .cleared(&self.settings.name, Some(&abandoned), "abandoned", None);
-            }
-        }
-        ctx.stop();
-        result
     }
 }
 
