@@ -13,6 +13,7 @@ pub mod error;
 pub mod file;
 mod load;
 pub mod locate;
+pub mod paths;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -22,7 +23,8 @@ use std::time::Duration;
 use crate::scenario::Catalogue;
 
 pub use error::{ConfigError, Origin};
-pub use load::{comparable_path, load};
+pub use load::load;
+pub use paths::comparable_path;
 
 /// The state file of the single target when nothing else is configured.
 pub const DEFAULT_STATE_FILE: &str = "/tmp/failure_state.json";

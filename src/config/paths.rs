@@ -1,0 +1,109 @@
+//! Checks on the paths the engine will write (state files, the journal)
+//! and how two spellings of one path are recognised as the same file.
+//! Reads the file system; never creates or changes a state file.
+
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Component, Path, PathBuf};
+
+/// The state file's directory must exist and (unless `check_writable` is
+/// false) let this process replace the file; the path must not be a
+/// directory. Never creates or changes the state file itself.
+pub fn check_state_file(path: &Path, check_writable: bool) -> Result<(), String> {
+    let fail = |message: String| Err(message);
+    if path.as_os_str().is_empty() || path.file_name().is_none() {
+        return fail(format!("`{}` is not a file path", path.display()));
+    }
+    if path.is_dir() {
+        return fail(format!("{} is a directory, not a file", path.display()));
+    }
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    match std::fs::metadata(dir) {
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return fail(format!("directory {} does not exist", dir.display()))
+        }
+        Err(err) => return fail(format!("directory {}: {err}", dir.display())),
+        Ok(meta) if !meta.is_dir() => return fail(format!("{} is not a directory", dir.display())),
+        Ok(_) => {}
+    }
+    if !check_writable {
+        return Ok(());
+    }
+    // Prove it the way the writer will do it: create a temporary file in the
+    // directory (removed at once). Permission bits alone do not tell, e.g.
+    // for root on /proc or a read-only mount.
+    if let Err(err) = tempfile::Builder::new()
+        .prefix(".chaos-engine-probe.")
+        .tempfile_in(dir)
+    {
+        return fail(format!(
+            "directory {} is not writable: {err}",
+            dir.display()
+        ));
+    }
+    // In a sticky directory (such as /tmp) only a file's owner or root may
+    // rename over it, so an existing file owned by someone else would fail
+    // every atomic write.
+    if let Ok(existing) = std::fs::symlink_metadata(path) {
+        let sticky =
+            std::fs::metadata(dir).is_ok_and(|meta| meta.permissions().mode() & 0o1000 != 0);
+        let me = rustix::process::geteuid();
+        if sticky && !me.is_root() && existing.uid() != me.as_raw() {
+            return fail(format!(
+                "{} belongs to uid {} in the sticky directory {}: this process (uid {}) cannot replace it; \
+                 run as its owner or root, or use a non-sticky directory",
+                path.display(),
+                existing.uid(),
+                dir.display(),
+                me.as_raw()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The journal is appended to: its directory must exist and it must not be
+/// a directory. Opening it (which creates it) is left to the run.
+pub fn check_journal(path: &Path) -> Result<(), String> {
+    if path.is_dir() {
+        return Err(format!("{} is a directory, not a file", path.display()));
+    }
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(format!("directory {} does not exist", dir.display()));
+    }
+    Ok(())
+}
+
+/// A path two spellings of one file map to: absolute, `.`/`..` resolved,
+/// with the directory's symlinks resolved when it exists.
+pub fn comparable_path(path: &Path) -> PathBuf {
+    let absolute = if path.is_relative() {
+        std::env::current_dir()
+            .map(|cwd| cwd.join(path))
+            .unwrap_or_else(|_| path.to_owned())
+    } else {
+        path.to_owned()
+    };
+    let mut lexical = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                lexical.pop();
+            }
+            other => lexical.push(other),
+        }
+    }
+    match (lexical.parent(), lexical.file_name()) {
+        (Some(dir), Some(name)) => std::fs::canonicalize(dir)
+            .map(|dir| dir.join(name))
+            .unwrap_or(lexical.clone()),
+        _ => lexical,
+    }
+}
