@@ -67,8 +67,8 @@ pub enum Command {
     Validate(ConfigArgs),
     /// Show the next picks per target for a seed, without writing anything.
     Preview(PreviewArgs),
-    /// Exit 0 when the running engine's HTTP API answers GET /healthz (for
-    /// container health checks).
+    /// Probe the running engine's HTTP API (GET /healthz) for container
+    /// health checks: exit 0 healthy, 1 not answering, 2 no address given.
     Healthcheck(HealthcheckArgs),
 }
 
@@ -152,8 +152,9 @@ pub struct InjectArgs {
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(0..=86_400))]
     pub delay: Option<u64>,
     /// Keep the failure this long, then clear it (reason `manual`). Without
-    /// it the command returns at once and the failure expires after the
-    /// target's recovery period.
+    /// it the command returns at once and nothing clears the file later: its
+    /// `expires_at` (the recovery period ahead) ends it for readers that
+    /// honour it; others keep failing until `clear`.
     #[arg(long = "for", value_name = "DURATION")]
     pub duration: Option<String>,
     #[command(flatten)]

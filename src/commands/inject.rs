@@ -6,13 +6,13 @@ use std::process::ExitCode;
 
 use std::time::Duration;
 
-use chaos_state::{modes, write_atomic, ClearReason, FailureSpec, StateRecord};
+use chaos_state::{modes, write_atomic, FailureSpec, StateRecord};
 use tokio::signal::unix::{signal, Signal, SignalKind};
 
 use crate::cli::{InjectArgs, EXIT_FAILURE};
 use crate::clock::{round_millis, Clock, SystemClock};
 use crate::config::duration::{format_duration, parse_duration};
-use crate::config::TargetSettings;
+use crate::journal::Entry;
 use crate::picker::manual_delay;
 use crate::scenario::check_mode;
 
@@ -22,7 +22,7 @@ pub fn execute(args: &InjectArgs) -> ExitCode {
         Ok(settings) => settings,
         Err(code) => return code,
     };
-    let target = match super::select_targets(&settings, args.target.as_deref(), false) {
+    let target = match super::select_targets(&settings, args.target.as_deref(), false, false) {
         Ok(targets) => targets[0],
         Err(code) => return code,
     };
@@ -44,6 +44,11 @@ pub fn execute(args: &InjectArgs) -> ExitCode {
     };
     let scenario = target.catalogue.name_for_mode(&args.mode);
 
+    if !settings.enabled {
+        return super::usage_error(
+            &"chaos is disabled (CHAOS_ENABLED=false or --enabled false): nothing injected; pass --enabled true to inject anyway",
+        );
+    }
     if settings.dry_run {
         let delay_note = if delay > 0 {
             format!(", delay {delay}s")
@@ -83,6 +88,21 @@ pub fn execute(args: &InjectArgs) -> ExitCode {
         eprintln!("error: {}: {err}", target.name);
         return ExitCode::from(EXIT_FAILURE);
     }
+    let journal = super::journal_for(&settings);
+    journal.record(
+        timestamp,
+        Entry {
+            event: "injected",
+            id: Some(&id),
+            target: Some(&target.name),
+            scenario: Some(&scenario),
+            mode: Some(&args.mode),
+            delay: Some(delay),
+            expires_at: Some(spec.expires_at),
+            source: Some("cli"),
+            ..Entry::default()
+        },
+    );
     let delay_note = if delay > 0 {
         format!(", delay {delay}s")
     } else {
@@ -98,7 +118,11 @@ pub fn execute(args: &InjectArgs) -> ExitCode {
     match (waiter, hold) {
         (Some(waiter), Some(hold)) => {
             waiter.wait(hold);
-            clear_now(target)
+            if super::clear_by_hand(target, &journal) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(EXIT_FAILURE)
+            }
         }
         _ => ExitCode::SUCCESS,
     }
@@ -138,23 +162,5 @@ impl HoldWaiter {
                 _ = self.interrupt.recv() => say!("Received SIGINT: clearing now"),
             }
         });
-    }
-}
-
-fn clear_now(target: &TargetSettings) -> ExitCode {
-    let record = StateRecord::healthy(
-        &target.name,
-        ClearReason::Manual,
-        round_millis(SystemClock.unix_now()),
-    );
-    match write_atomic(&target.state_file, &record) {
-        Ok(()) => {
-            say!("✓ {} cleared (manual)", target.name);
-            ExitCode::SUCCESS
-        }
-        Err(err) => {
-            eprintln!("error: {}: {err}", target.name);
-            ExitCode::from(EXIT_FAILURE)
-        }
     }
 }

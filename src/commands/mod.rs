@@ -24,8 +24,12 @@ pub mod validate;
 
 use std::process::ExitCode;
 
+use chaos_state::{write_atomic, ClearReason, StateRecord};
+
 use crate::cli::{ConfigArgs, EXIT_USAGE};
+use crate::clock::{round_millis, Clock, SystemClock};
 use crate::config::{self, ConfigInputs, Settings, TargetSettings};
+use crate::journal::{Entry, Journal};
 
 /// Writes one line to standard output; `false` when it could not (e.g. the
 /// reading end of a pipe was closed).
@@ -80,6 +84,7 @@ pub fn select_targets<'a>(
     settings: &'a Settings,
     target: Option<&str>,
     all: bool,
+    all_allowed: bool,
 ) -> Result<Vec<&'a TargetSettings>, ExitCode> {
     if all {
         return Ok(settings.targets.iter().collect());
@@ -110,9 +115,54 @@ pub fn select_targets<'a>(
     match settings.targets.as_slice() {
         [only] => Ok(vec![only]),
         _ => Err(usage_error(&format!(
-            "several targets are configured ({}); choose one with --target NAME",
-            target_names(settings)
+            "several targets are configured ({}); choose one with --target NAME{}",
+            target_names(settings),
+            if all_allowed {
+                " or all with --all"
+            } else {
+                ""
+            }
         ))),
+    }
+}
+
+/// The audit journal named by `--journal` / `CHAOS_JOURNAL`, so what a
+/// person does by hand is recorded beside what the daemon does.
+pub fn journal_for(settings: &Settings) -> Journal {
+    settings
+        .journal
+        .as_deref()
+        .map_or_else(Journal::disabled, Journal::open)
+}
+
+/// Writes `target` healthy now (`reason: manual`), prints and journals it;
+/// `false` (after printing why) when the file cannot be written.
+pub fn clear_by_hand(target: &TargetSettings, journal: &Journal) -> bool {
+    let now = round_millis(SystemClock.unix_now());
+    let record = StateRecord::healthy(&target.name, ClearReason::Manual, now);
+    match write_atomic(&target.state_file, &record) {
+        Ok(()) => {
+            say!(
+                "✓ {} cleared ({})",
+                target.name,
+                target.state_file.display()
+            );
+            journal.record(
+                now,
+                Entry {
+                    event: "cleared",
+                    target: Some(&target.name),
+                    reason: Some(ClearReason::Manual.as_str()),
+                    source: Some("cli"),
+                    ..Entry::default()
+                },
+            );
+            true
+        }
+        Err(err) => {
+            eprintln!("error: {}: {err}", target.name);
+            false
+        }
     }
 }
 

@@ -25,7 +25,7 @@ pub fn execute(args: &PreviewArgs) -> ExitCode {
             Err(code) => return code,
         };
     let targets = match args.target.as_deref() {
-        Some(name) => match super::select_targets(&settings, Some(name), false) {
+        Some(name) => match super::select_targets(&settings, Some(name), false, false) {
             Ok(targets) => targets,
             Err(code) => return code,
         },

@@ -38,8 +38,13 @@ pub fn check_state_file(path: &Path, check_writable: bool) -> Result<(), String>
         .prefix(".chaos-engine-probe.")
         .tempfile_in(dir)
     {
+        // The error names the random probe file; report only the OS error.
+        let os_error = err.raw_os_error().map_or_else(
+            || std::io::Error::from(err.kind()),
+            std::io::Error::from_raw_os_error,
+        );
         return fail(format!(
-            "directory {} is not writable: {err}",
+            "directory {} is not writable: {os_error}",
             dir.display()
         ));
     }

@@ -105,6 +105,71 @@ fn inject_for_a_duration_clears_afterwards() {
 }
 
 #[test]
+fn inject_refuses_when_chaos_is_disabled_unless_overridden() {
+    let ws = Workspace::new();
+    let state = ws.path("state.json");
+    let env = [
+        ("FAILURE_STATE_FILE", state.to_str().unwrap()),
+        ("CHAOS_ENABLED", "false"),
+    ];
+    let refused = run_once(&["inject", "crash"], &env);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("chaos is disabled"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(read_state(&state).is_none());
+    let forced = run_once(&["inject", "crash", "--enabled", "true"], &env);
+    assert_eq!(forced.status.code(), Some(0), "{}", stderr(&forced));
+    assert_eq!(read_state(&state).unwrap()["mode"], "crash");
+}
+
+#[test]
+fn manual_commands_append_to_the_journal() {
+    let ws = Workspace::new();
+    let (state, journal) = (ws.path("state.json"), ws.path("journal.jsonl"));
+    let env = [
+        ("FAILURE_STATE_FILE", state.to_str().unwrap()),
+        ("CHAOS_JOURNAL", journal.to_str().unwrap()),
+    ];
+    assert!(
+        run_once(&["inject", "slow", "--delay", "2", "--for", "100ms"], &env)
+            .status
+            .success()
+    );
+    assert!(run_once(&["clear"], &env).status.success());
+    let lines: Vec<Value> = std::fs::read_to_string(&journal)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let summary: Vec<(&str, Option<&str>, Option<&str>)> = lines
+        .iter()
+        .map(|l| {
+            (
+                l["event"].as_str().unwrap(),
+                l["reason"].as_str(),
+                l["source"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("injected", None, Some("cli")),
+            ("cleared", Some("manual"), Some("cli")),
+            ("cleared", Some("manual"), Some("cli"))
+        ]
+    );
+    assert_eq!(
+        (lines[0]["mode"].as_str(), lines[0]["delay"].as_u64()),
+        (Some("slow"), Some(2))
+    );
+    assert_eq!(lines[0]["id"].as_str().map(str::len), Some(36), "a UUID");
+}
+
+#[test]
 fn inject_in_dry_run_mode_writes_nothing() {
     let ws = Workspace::new();
     let state = ws.path("state.json");
@@ -187,6 +252,9 @@ fn multi_target_commands_choose_targets_by_name_file_or_all() {
     assert_eq!(ambiguous.status.code(), Some(2));
     assert!(stderr(&ambiguous)
         .contains("several targets are configured (app, db); choose one with --target NAME"));
+    assert!(!stderr(&ambiguous).contains("--all"), "inject has no --all");
+    let ambiguous_clear = run_once(&["clear", "--targets", targets], &[]);
+    assert!(stderr(&ambiguous_clear).contains("or all with --all"));
 
     assert!(run_once(
         &["inject", "crash", "--targets", targets, "--target", "db"],

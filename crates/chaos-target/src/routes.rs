@@ -36,6 +36,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub fn json_config() -> web::JsonConfig {
     web::JsonConfig::default()
         .limit(16 * 1024)
+        // Parse the body as JSON whatever its Content-Type says (`curl -d`
+        // sends form encoding unless told otherwise).
+        .content_type_required(false)
+        .content_type(|_| true)
         .error_handler(|err, _req| {
             let detail = err.to_string();
             error::InternalError::from_response(

@@ -36,29 +36,45 @@ pub enum Command {
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
     /// TCP port; 0 picks a free one (the log line says which).
-    #[arg(long, env = "PORT", default_value_t = 8000)]
+    #[arg(long, env = "PORT", hide_env_values = true, default_value_t = 8000)]
     pub port: u16,
     /// Address to listen on.
-    #[arg(long, env = "BIND_ADDRESS", default_value = "0.0.0.0")]
+    #[arg(
+        long,
+        env = "BIND_ADDRESS",
+        hide_env_values = true,
+        default_value = "0.0.0.0"
+    )]
     pub bind: String,
     /// The state file written by chaos-engine.
     #[arg(
         long,
         env = "FAILURE_STATE_FILE",
+        hide_env_values = true,
         default_value = "/tmp/failure_state.json"
     )]
     pub state_file: PathBuf,
     /// The name this service reports and writes into its state file.
-    #[arg(long, env = "SERVICE_NAME", default_value = "target-app")]
+    #[arg(
+        long,
+        env = "SERVICE_NAME",
+        hide_env_values = true,
+        default_value = "target-app"
+    )]
     pub service_name: String,
     /// Worker threads [default: one per CPU core].
-    #[arg(long, env = "WORKERS")]
+    #[arg(long, env = "WORKERS", hide_env_values = true)]
     pub workers: Option<usize>,
     /// Trust the last look at the state file for this many milliseconds
     /// (0: one `stat` per request). A new failure shows up to this much
     /// later; in exchange almost no request makes a system call, which keeps
     /// the middleware's cost within noise (see bench/target-throughput.sh).
-    #[arg(long, env = "STATE_RECHECK_MS", default_value_t = 10)]
+    #[arg(
+        long,
+        env = "STATE_RECHECK_MS",
+        hide_env_values = true,
+        default_value_t = 10
+    )]
     pub state_recheck_ms: u64,
     /// Serve without the failure-injection middleware (a baseline for benchmarks).
     #[arg(long)]
@@ -69,7 +85,7 @@ pub struct ServeArgs {
 #[derive(Debug, Clone, Args)]
 pub struct HealthcheckArgs {
     /// Port of the local service.
-    #[arg(long, env = "PORT", default_value_t = 8000)]
+    #[arg(long, env = "PORT", hide_env_values = true, default_value_t = 8000)]
     pub port: u16,
     /// Give up after this many seconds.
     #[arg(long, default_value_t = 3)]
