@@ -19,15 +19,69 @@ const HEALTH_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Registers every route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz))
-        .route("/status", web::get().to(status))
-        .route("/metrics", web::get().to(metrics))
-        .route("/pause", web::post().to(pause))
-        .route("/resume", web::post().to(resume))
-        .route("/inject", web::post().to(inject))
-        .route("/clear", web::post().to(clear))
-        .route("/reload", web::post().to(reload))
-        .default_service(web::to(not_found));
+    // Each path answers 405 (JSON) to the wrong method.
+    cfg.service(
+        web::resource("/healthz")
+            .get(healthz)
+            .default_service(web::to(wrong_method)),
+    )
+    .service(
+        web::resource("/status")
+            .get(status)
+            .default_service(web::to(wrong_method)),
+    )
+    .service(
+        web::resource("/metrics")
+            .get(metrics)
+            .default_service(web::to(wrong_method)),
+    )
+    .service(
+        web::resource("/pause")
+            .post(pause)
+            .default_service(web::to(wrong_method)),
+    )
+    .service(
+        web::resource("/resume")
+            .post(resume)
+            .default_service(web::to(wrong_method)),
+    )
+    .service(
+        web::resource("/inject")
+            .post(inject)
+            .default_service(web::to(wrong_method)),
+    )
+    .service(
+        web::resource("/clear")
+            .post(clear)
+            .default_service(web::to(wrong_method)),
+    )
+    .service(
+        web::resource("/reload")
+            .post(reload)
+            .default_service(web::to(wrong_method)),
+    )
+    .default_service(web::to(not_found));
+}
+
+/// The body limit of every endpoint, bytes.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// Reads a request body up to [`BODY_LIMIT`], answering 413 (JSON) beyond.
+async fn read_body(mut payload: web::Payload) -> Result<web::BytesMut, ApiError> {
+    use futures_util::StreamExt as _;
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk =
+            chunk.map_err(|err| ApiError::new(400, format!("cannot read the body: {err}")))?;
+        if body.len() + chunk.len() > BODY_LIMIT {
+            return Err(ApiError::new(
+                413,
+                format!("body larger than {BODY_LIMIT} bytes"),
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// An error answer: `{"error": "..."}` with its status.
@@ -114,6 +168,13 @@ fn target_query(req: &HttpRequest) -> Result<Option<String>, ApiError> {
         .map_err(|err| ApiError::new(400, format!("bad query string: {err}")))
 }
 
+async fn wrong_method(req: HttpRequest) -> Answer {
+    Err(ApiError::new(
+        405,
+        format!("{} is not allowed on {}", req.method(), req.path()),
+    ))
+}
+
 async fn not_found(req: HttpRequest) -> Answer {
     Err(ApiError::new(
         404,
@@ -191,8 +252,9 @@ fn fan_out_answer(key: &str, report: FanOutReport) -> Answer {
     })))
 }
 
-async fn pause(req: HttpRequest, state: web::Data<ApiState>, body: web::Bytes) -> Answer {
+async fn pause(req: HttpRequest, state: web::Data<ApiState>, payload: web::Payload) -> Answer {
     authorize(&req, &state)?;
+    let body = read_body(payload).await?;
     let target = requested_target(&req, &body)?;
     fan_out_answer(
         "paused",
@@ -200,8 +262,9 @@ async fn pause(req: HttpRequest, state: web::Data<ApiState>, body: web::Bytes) -
     )
 }
 
-async fn resume(req: HttpRequest, state: web::Data<ApiState>, body: web::Bytes) -> Answer {
+async fn resume(req: HttpRequest, state: web::Data<ApiState>, payload: web::Payload) -> Answer {
     authorize(&req, &state)?;
+    let body = read_body(payload).await?;
     let target = requested_target(&req, &body)?;
     fan_out_answer(
         "resumed",
@@ -245,8 +308,9 @@ fn parse_injection(body: &[u8]) -> Result<(String, ManualInjection), ApiError> {
     Ok((body.target, injection))
 }
 
-async fn inject(req: HttpRequest, state: web::Data<ApiState>, body: web::Bytes) -> Answer {
+async fn inject(req: HttpRequest, state: web::Data<ApiState>, payload: web::Payload) -> Answer {
     authorize(&req, &state)?;
+    let body = read_body(payload).await?;
     let (target, injection) = parse_injection(&body)?;
     let failure = state
         .supervisor
@@ -259,8 +323,9 @@ async fn inject(req: HttpRequest, state: web::Data<ApiState>, body: web::Bytes) 
 }
 
 /// `POST /clear`: one target or all.
-async fn clear(req: HttpRequest, state: web::Data<ApiState>, body: web::Bytes) -> Answer {
+async fn clear(req: HttpRequest, state: web::Data<ApiState>, payload: web::Payload) -> Answer {
     authorize(&req, &state)?;
+    let body = read_body(payload).await?;
     let target = requested_target(&req, &body)?;
     fan_out_answer(
         "cleared",

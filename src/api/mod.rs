@@ -46,7 +46,6 @@ pub fn bind(addr: SocketAddr, state: ApiState) -> std::io::Result<(Server, Socke
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
-            .app_data(web::PayloadConfig::new(64 * 1024))
             .configure(handlers::configure)
     })
     // One worker thread is plenty for a control API; the engine's own

@@ -298,6 +298,17 @@ fn bad_requests_get_json_errors_never_a_panic() {
         let message = response.json()["error"].as_str().unwrap_or("").to_owned();
         assert!(message.contains(fragment), "{path} {body}: {message}");
     }
+    let wrong = http::get(port, "/pause", TIMEOUT).unwrap();
+    assert_eq!(wrong.status, 405);
+    assert_eq!(wrong.json()["error"], "GET is not allowed on /pause");
+    assert_eq!(post(port, "/status", "", None).status, 405);
+    let huge = format!(r#"{{"target": "{}"}}"#, "x".repeat(70 * 1024));
+    let too_big = post(port, "/clear", &huge, None);
+    assert_eq!(too_big.status, 413);
+    assert!(too_big.json()["error"]
+        .as_str()
+        .unwrap()
+        .contains("larger than"));
     assert_eq!(
         http::get(port, "/healthz", TIMEOUT).unwrap().status,
         200,
