@@ -10,6 +10,13 @@ use crate::http;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Starts the engine with its API on a free loopback port; returns it and the port.
+fn start_with_api(args: &[&str], env: &[(&str, &str)]) -> (Engine, u16) {
+    let engine = Engine::start(&[&["--http", "127.0.0.1:0"], args].concat(), env);
+    let port = engine.api_port();
+    (engine, port)
+}
+
 /// An authenticated or anonymous POST.
 fn post(port: u16, path: &str, body: &str, token: Option<&str>) -> http::Response {
     http::post_json_with(port, path, body, token, TIMEOUT)
@@ -44,10 +51,8 @@ fn metric(text: &str, series: &str) -> Option<f64> {
 fn control_status_metrics_and_journal_follow_a_scripted_sequence() {
     let ws = Workspace::new();
     let (state, journal_path) = (ws.path("state.json"), ws.path("journal.jsonl"));
-    let mut engine = Engine::start(
+    let (mut engine, port) = start_with_api(
         &[
-            "--http",
-            "127.0.0.1:0",
             "--journal",
             journal_path.to_str().unwrap(),
             "--interval",
@@ -61,7 +66,6 @@ fn control_status_metrics_and_journal_follow_a_scripted_sequence() {
         ],
         &[("FAILURE_STATE_FILE", state.to_str().unwrap())],
     );
-    let port = engine.api_port();
 
     assert_eq!(get_json(port, "/healthz")["status"], "ok");
     // The API answers as soon as it listens; the target plans its first
@@ -233,11 +237,10 @@ fn control_status_metrics_and_journal_follow_a_scripted_sequence() {
 #[test]
 fn bad_requests_get_json_errors_never_a_panic() {
     let ws = Workspace::new();
-    let mut engine = Engine::start(
-        &["--http", "127.0.0.1:0", "--startup-wait", "60"],
+    let (mut engine, port) = start_with_api(
+        &["--startup-wait", "60"],
         &[("FAILURE_STATE_FILE", ws.path("s.json").to_str().unwrap())],
     );
-    let port = engine.api_port();
     for (path, body, status, fragment) in [
         ("/inject", "{bad json", 400, "body must be"),
         (
@@ -325,8 +328,7 @@ fn posts_need_the_token_when_one_is_set_and_are_refused_off_loopback_without_one
         ("FAILURE_STATE_FILE", state.to_str().unwrap()),
         ("CHAOS_API_TOKEN", "s3cret"),
     ];
-    let mut engine = Engine::start(&["--http", "127.0.0.1:0", "--startup-wait", "60"], &env);
-    let port = engine.api_port();
+    let (mut engine, port) = start_with_api(&["--startup-wait", "60"], &env);
     assert_eq!(post(port, "/pause", "", None).status, 401);
     assert_eq!(post(port, "/pause", "", Some("wrong")).status, 401);
     assert_eq!(post(port, "/pause", "", Some("s3cre")).status, 401);
@@ -382,10 +384,8 @@ fn reload_applies_a_valid_file_and_rejects_an_invalid_one() {
     let journal_path = ws.path("journal.jsonl");
     let one = "defaults: { interval: 60s, recovery: 30s, startup_wait: 60s }\npolicy: { min_interval: 0 }\ntargets:\n  - { name: a, state_file: '{dir}/a.json' }\n";
     let targets = ws.targets(one);
-    let mut engine = Engine::start(
+    let (mut engine, port) = start_with_api(
         &[
-            "--http",
-            "127.0.0.1:0",
             "--targets",
             targets.to_str().unwrap(),
             "--journal",
@@ -393,7 +393,6 @@ fn reload_applies_a_valid_file_and_rejects_an_invalid_one() {
         ],
         &[],
     );
-    let port = engine.api_port();
     // A failure on `a` that must survive a reload that does not touch `a`.
     let injected = post(port, "/inject", r#"{"target": "a", "mode": "crash"}"#, None);
     let id = injected.json()["injected"]["id"]
@@ -498,10 +497,8 @@ fn reload_applies_a_valid_file_and_rejects_an_invalid_one() {
 fn the_schedule_stays_on_time_while_status_and_metrics_are_under_load() {
     let ws = Workspace::new();
     let journal_path = ws.path("journal.jsonl");
-    let mut engine = Engine::start(
+    let (mut engine, port) = start_with_api(
         &[
-            "--http",
-            "127.0.0.1:0",
             "--journal",
             journal_path.to_str().unwrap(),
             "--interval",
@@ -518,7 +515,6 @@ fn the_schedule_stays_on_time_while_status_and_metrics_are_under_load() {
             ("RUST_LOG", "info"),
         ],
     );
-    let port = engine.api_port();
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let load: Vec<_> = (0..4)
         .map(|i| {
@@ -570,14 +566,13 @@ fn the_schedule_stays_on_time_while_status_and_metrics_are_under_load() {
 fn disabled_chaos_refuses_manual_injections() {
     let ws = Workspace::new();
     let state = ws.path("s.json");
-    let mut engine = Engine::start(
-        &["--http", "127.0.0.1:0"],
+    let (mut engine, port) = start_with_api(
+        &[],
         &[
             ("FAILURE_STATE_FILE", state.to_str().unwrap()),
             ("CHAOS_ENABLED", "false"),
         ],
     );
-    let port = engine.api_port();
     let refused = post(
         port,
         "/inject",
@@ -599,16 +594,7 @@ fn pause_reaches_every_target_even_when_one_cannot_be_cleared() {
     let targets = ws.targets(
         "defaults: { interval: 60s, recovery: 30s, startup_wait: 60s }\ntargets:\n  - { name: a, state_file: '{dir}/a.json' }\n  - { name: b, state_file: '{dir}/b.json' }\n",
     );
-    let mut engine = Engine::start(
-        &[
-            "--http",
-            "127.0.0.1:0",
-            "--targets",
-            targets.to_str().unwrap(),
-        ],
-        &[],
-    );
-    let port = engine.api_port();
+    let (mut engine, port) = start_with_api(&["--targets", targets.to_str().unwrap()], &[]);
     for target in ["a", "b"] {
         let body = format!(r#"{{"target": "{target}", "mode": "crash"}}"#);
         assert_eq!(post(port, "/inject", &body, None).status, 200);
@@ -664,16 +650,7 @@ fn reload_moving_a_target_to_another_state_file_keeps_it_visible() {
     let targets = ws.targets(
         "defaults: { startup_wait: 60s }\ntargets:\n  - { name: a, state_file: '{dir}/a.json' }\n",
     );
-    let mut engine = Engine::start(
-        &[
-            "--http",
-            "127.0.0.1:0",
-            "--targets",
-            targets.to_str().unwrap(),
-        ],
-        &[],
-    );
-    let port = engine.api_port();
+    let (mut engine, port) = start_with_api(&["--targets", targets.to_str().unwrap()], &[]);
     assert_eq!(
         post(port, "/inject", r#"{"target": "a", "mode": "crash"}"#, None).status,
         200
