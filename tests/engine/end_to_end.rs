@@ -13,11 +13,10 @@ use serde_json::Value;
 
 use crate::helpers::{read_state, wait_until, Engine, Workspace};
 use crate::http;
-use crate::target_harness::TargetService;
+use crate::target_harness::{TargetService, RECHECK_GRACE};
 
 const CONFIG_ERROR_DETAIL: &str = "Configuration error: DATABASE_URL is not properly configured. Please check environment variables and restart the service.";
 const TIMEOUT: Duration = Duration::from_secs(10);
-const RECHECK_GRACE: Duration = Duration::from_millis(50);
 
 const TARGETS: &str = "\
 defaults:

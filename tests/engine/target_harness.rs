@@ -9,6 +9,10 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
+/// How long to wait after writing a state file before probing a target:
+/// longer than chaos-target's default --state-recheck-ms (10 ms).
+pub const RECHECK_GRACE: Duration = Duration::from_millis(50);
+
 /// What the harness has seen of one target service.
 #[derive(Debug, Default, Clone)]
 pub struct History {

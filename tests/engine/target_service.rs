@@ -6,11 +6,9 @@ use chaos_state::{write_atomic, FailureSpec, StateRecord};
 
 use crate::helpers::{read_state, Workspace};
 use crate::http;
-use crate::target_harness::TargetService;
+use crate::target_harness::{TargetService, RECHECK_GRACE};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
-/// Longer than chaos-target's default --state-recheck-ms (10 ms).
-const RECHECK_GRACE: Duration = Duration::from_millis(50);
 
 fn write_failure(path: &std::path::Path, mode: &str, expires_in: f64) {
     let now = std::time::SystemTime::now()
