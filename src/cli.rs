@@ -116,6 +116,16 @@ pub struct ConfigArgs {
     /// this file. [env: CHAOS_JOURNAL]
     #[arg(long, value_name = "PATH")]
     pub journal: Option<PathBuf>,
+    /// At most this many failures active at once across all targets; a
+    /// target whose turn comes at the cap skips (or waits, with
+    /// `policy.when_capped: wait` in the targets file).
+    /// [env: CHAOS_MAX_CONCURRENT_FAILURES]
+    #[arg(long, value_name = "N")]
+    pub max_concurrent_failures: Option<String>,
+    /// Lengthen each interval by a random fraction from 0 to this (0 to 1,
+    /// e.g. 0.2; drawn from the seed). [env: CHAOS_JITTER]
+    #[arg(long, value_name = "FRACTION")]
+    pub jitter: Option<String>,
 }
 
 impl ConfigArgs {
@@ -135,6 +145,8 @@ impl ConfigArgs {
             log_format: self.log_format.clone(),
             http: self.http.clone(),
             journal: self.journal.clone(),
+            max_concurrent_failures: self.max_concurrent_failures.clone(),
+            jitter: self.jitter.clone(),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The audit journal: one JSON object per line, appended per event
-//! (`engine_started`, `injected`, `cleared`, `paused`, `resumed`, `reloaded`,
-//! `reload_rejected`, `write_error`, `engine_stopped`).
+//! (`engine_started`, `injected`, `manifested`, `cleared`, `ended`,
+//! `skipped`, `paused`, `resumed`, `reloaded`, `reload_rejected`,
+//! `write_error`, `engine_stopped`). `chaos-engine report` reads it back.
 //!
 //! Each line is written with a single unbuffered `write`, so a SIGKILL loses
 //! at most the line being written. A journal that cannot be written is
@@ -52,9 +53,41 @@ pub struct Entry<'a> {
     /// `manual` for injections through the API or a person, else absent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<&'a str>,
-    /// Free text: an error, or what a reload changed.
+    /// Free text: an error, what a probe saw, or what a reload changed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<&'a str>,
+    /// Failures active or about to start when a target planned its next
+    /// cycle (`injected`, `skipped`): what the cap and backoff went by.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub active: Option<usize>,
+    /// `ended`: `repair`, `recovery`, `manual` or `shutdown`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ended_by: Option<&'a str>,
+    /// `ended` by a repair: who (the `cleared_by` that replaced ours, or
+    /// `probe`, or `state file removed`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repaired_by: Option<&'a str>,
+    /// `manifested`, `ended`: when the failure was written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub injected_at: Option<f64>,
+    /// When a probe first saw the failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manifested_at: Option<f64>,
+    /// `ended` by a repair: when it was noticed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repaired_at: Option<f64>,
+    /// `ended` at the deadline: when the engine cleared it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expired_at: Option<f64>,
+    /// `ended`: when, whatever the cause.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<f64>,
+    /// `manifested_at - injected_at`, ms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_to_manifest_ms: Option<f64>,
+    /// `repaired_at - injected_at`, ms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_to_repair_ms: Option<f64>,
 }
 
 /// An append-only JSON-lines file, or nothing.

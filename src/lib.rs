@@ -8,6 +8,10 @@
 //!   [`config::ConfigError`] naming where it came from.
 //! - [`scenario`]: scenarios and the weighted [`scenario::Catalogue`].
 //! - [`picker`]: reproducible per-target random streams ([`picker::PickStream`]).
+//! - [`policy`]: coordination across targets (cap, jitter, backoff).
+//! - [`outcome`]: how each failure ended (repaired, expired, ...) and why
+//!   a cycle was skipped.
+//! - [`probe`]: steady-state HTTP probes that tell a failure from a repair.
 //! - [`actors`]: the running engine: Supervisor, TargetActor, WeightedPicker,
 //!   RecoveryActor, talking by typed messages.
 //! - [`clock`]: wall-clock time for state-file timestamps.
@@ -29,8 +33,12 @@ pub mod config;
 pub mod journal;
 pub mod logging;
 pub mod metrics;
+pub mod outcome;
 pub mod picker;
+pub mod policy;
+pub mod probe;
 pub mod scenario;
 pub mod telemetry;
+pub mod windows;
 
 pub use chaos_state as state;

@@ -9,6 +9,7 @@ use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::Registry;
 
@@ -30,6 +31,23 @@ pub struct ReasonLabels {
     /// `replaced` (another writer or a newer injection took over the file)
     /// or `abandoned` (a removed target whose file could not be cleared).
     pub reason: String,
+}
+
+/// `target` and `ended_by`.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct EndedByLabels {
+    /// The target's name.
+    pub target: String,
+    /// `repair`, `recovery` (expired), `manual` or `shutdown`.
+    pub ended_by: String,
+}
+
+/// The time-to-repair histogram family (seconds).
+pub type RepairHistogram = Family<TargetLabels, Histogram, fn() -> Histogram>;
+
+fn repair_histogram() -> Histogram {
+    // 0.25 s to about 17 min, doubling.
+    Histogram::new(exponential_buckets(0.25, 2.0, 13))
 }
 
 /// `target` alone.
@@ -64,6 +82,12 @@ pub struct Metrics {
     pub next_injection: Family<TargetLabels, Gauge<f64, AtomicU64>>,
     /// `chaos_paused{target}`: 1 while the target's schedule is paused.
     pub paused: Family<TargetLabels, Gauge>,
+    /// `chaos_skipped_cycles_total{target,reason}`
+    pub skipped: Family<ReasonLabels, Counter>,
+    /// `chaos_failures_ended_total{target,ended_by}`
+    pub ended: Family<EndedByLabels, Counter>,
+    /// `chaos_time_to_repair_seconds{target}`
+    pub time_to_repair: RepairHistogram,
 }
 
 impl Default for Metrics {
@@ -82,6 +106,9 @@ impl Metrics {
         let write_errors = Family::<TargetLabels, Counter>::default();
         let next_injection = Family::<TargetLabels, Gauge<f64, AtomicU64>>::default();
         let paused = Family::<TargetLabels, Gauge>::default();
+        let skipped = Family::<ReasonLabels, Counter>::default();
+        let ended = Family::<EndedByLabels, Counter>::default();
+        let time_to_repair: RepairHistogram = Family::new_with_constructor(repair_histogram);
         registry.register("injections", "Failures injected", injections.clone());
         registry.register(
             "recoveries",
@@ -109,6 +136,21 @@ impl Metrics {
             paused.clone(),
         );
         registry.register(
+            "skipped_cycles",
+            "Scheduled cycles that injected nothing, by reason (unhealthy, cap, window, blackout)",
+            skipped.clone(),
+        );
+        registry.register(
+            "failures_ended",
+            "Failures ended, by cause (repair, recovery = expired, manual, shutdown)",
+            ended.clone(),
+        );
+        registry.register(
+            "time_to_repair_seconds",
+            "Time from injection to repair, for repaired failures",
+            time_to_repair.clone(),
+        );
+        registry.register(
             "build",
             "chaos-engine build",
             Info::new(vec![("version", env!("CARGO_PKG_VERSION"))]),
@@ -121,6 +163,9 @@ impl Metrics {
             write_errors,
             next_injection,
             paused,
+            skipped,
+            ended,
+            time_to_repair,
         }
     }
 

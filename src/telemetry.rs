@@ -14,7 +14,8 @@ use serde::Serialize;
 
 use crate::clock::SharedClock;
 use crate::journal::{Entry, Journal};
-use crate::metrics::{Metrics, ReasonLabels, ScenarioLabels, TargetLabels};
+use crate::metrics::{EndedByLabels, Metrics, ReasonLabels, ScenarioLabels, TargetLabels};
+use crate::outcome::{EndedBy, FailureOutcome, SkipReason};
 
 /// One failure written to a target's state file.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -31,6 +32,30 @@ pub struct InjectedFailure {
     pub injected_at: f64,
     /// When it expires (Unix time).
     pub expires_at: f64,
+    /// When a probe first saw the target fail, if one has.
+    pub manifested_at: Option<f64>,
+}
+
+/// How a failure ended, for [`Telemetry::cleared`].
+#[derive(Debug, Clone)]
+pub struct Ending<'a> {
+    /// The failure that ended.
+    pub failure: &'a InjectedFailure,
+    /// Why.
+    pub ended_by: EndedBy,
+    /// Who repaired it, for [`EndedBy::Repair`].
+    pub repaired_by: Option<String>,
+}
+
+/// A cycle that injected nothing, as `GET /status` shows the last one.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SkippedCycle {
+    /// When (Unix time).
+    pub at: f64,
+    /// `unhealthy`, `cap`, `window` or `blackout`.
+    pub reason: &'static str,
+    /// What was seen, e.g. the probe's answer.
+    pub detail: String,
 }
 
 /// One target as `GET /status` shows it.
@@ -55,6 +80,16 @@ pub struct TargetStatus {
     pub recoveries: u64,
     /// State-file writes that failed since start.
     pub write_errors: u64,
+    /// Failures repaired (ended by something other than the engine).
+    pub repairs: u64,
+    /// Failures that lasted until their recovery deadline.
+    pub expirations: u64,
+    /// Scheduled cycles skipped (unhealthy, cap, window, blackout).
+    pub skipped: u64,
+    /// How the latest failure ended.
+    pub last_outcome: Option<FailureOutcome>,
+    /// The latest skipped cycle.
+    pub last_skip: Option<SkippedCycle>,
 }
 
 /// The latest status of every target.
@@ -147,6 +182,18 @@ impl Telemetry {
             target: target.to_owned(),
             reason: chaos_state::ClearReason::Recovery.as_str().to_owned(),
         });
+        for reason in SkipReason::ALL {
+            let _ = self.metrics.skipped.get_or_create(&ReasonLabels {
+                target: target.to_owned(),
+                reason: reason.as_str().to_owned(),
+            });
+        }
+        for ended_by in [EndedBy::Repair, EndedBy::Recovery] {
+            let _ = self.metrics.ended.get_or_create(&EndedByLabels {
+                target: target.to_owned(),
+                ended_by: ended_by.as_str().to_owned(),
+            });
+        }
         for scenario in scenarios {
             let _ = self.metrics.injections.get_or_create(&ScenarioLabels {
                 target: target.to_owned(),
@@ -171,6 +218,7 @@ impl Telemetry {
         source: Option<&str>,
         lateness_ms: Option<f64>,
         write_ms: f64,
+        in_use: Option<usize>,
     ) {
         let labels = ScenarioLabels {
             target: target.to_owned(),
@@ -194,20 +242,23 @@ impl Telemetry {
             lateness_ms,
             write_ms: Some(write_ms),
             source,
+            active: in_use,
             ..Entry::default()
         });
     }
 
     /// A state file was written healthy for `reason` (the write took
-    /// `write_ms`; `None` when the failure ended without a write of ours);
-    /// `ended` is the failure that this ended, if one was active.
+    /// `write_ms`; `None` when the failure ended without a write of ours,
+    /// e.g. repaired by another writer); `ending` is the failure that this
+    /// ended, if one was active, and how.
     pub fn cleared(
         &self,
         target: &str,
-        ended: Option<&InjectedFailure>,
+        ending: Option<Ending<'_>>,
         reason: &str,
         write_ms: Option<f64>,
     ) {
+        let ended = ending.as_ref().map(|e| e.failure);
         if ended.is_some() {
             self.metrics
                 .recoveries
@@ -234,6 +285,114 @@ impl Telemetry {
             delay: ended.map(|f| f.delay),
             reason: Some(reason),
             write_ms,
+            ..Entry::default()
+        });
+        if let Some(ending) = ending {
+            let outcome = FailureOutcome::new(
+                ending.failure,
+                ending.ended_by,
+                ending.repaired_by,
+                crate::clock::round_millis(self.clock.unix_now()),
+            );
+            self.failure_ended(target, outcome);
+        }
+    }
+
+    /// The record of a failure that ended: journal `ended`, counters,
+    /// time-to-repair histogram, `/status`.
+    fn failure_ended(&self, target: &str, outcome: FailureOutcome) {
+        self.metrics
+            .ended
+            .get_or_create(&EndedByLabels {
+                target: target.to_owned(),
+                ended_by: outcome.ended_by.as_str().to_owned(),
+            })
+            .inc();
+        if let Some(ms) = outcome.time_to_repair_ms {
+            self.metrics
+                .time_to_repair
+                .get_or_create(&TargetLabels::of(target))
+                .observe(ms / 1000.0);
+        }
+        self.journal(Entry {
+            event: "ended",
+            id: Some(&outcome.id),
+            target: Some(target),
+            scenario: Some(&outcome.scenario),
+            mode: Some(&outcome.mode),
+            delay: Some(outcome.delay),
+            ended_by: Some(outcome.ended_by.as_str()),
+            repaired_by: outcome.repaired_by.as_deref(),
+            injected_at: Some(outcome.injected_at),
+            manifested_at: outcome.manifested_at,
+            repaired_at: outcome.repaired_at,
+            expired_at: outcome.expired_at,
+            ended_at: Some(outcome.ended_at),
+            time_to_manifest_ms: outcome.time_to_manifest_ms,
+            time_to_repair_ms: outcome.time_to_repair_ms,
+            ..Entry::default()
+        });
+        self.board.update(target, |status| {
+            match outcome.ended_by {
+                EndedBy::Repair => status.repairs += 1,
+                EndedBy::Recovery => status.expirations += 1,
+                EndedBy::Manual | EndedBy::Shutdown => {}
+            }
+            status.last_outcome = Some(outcome);
+        });
+    }
+
+    /// A probe saw the active failure `failure` show (its `manifested_at`
+    /// is set); `detail` is what the probe saw.
+    pub fn manifested(&self, target: &str, failure: &InjectedFailure, detail: &str) {
+        let Some(at) = failure.manifested_at else {
+            return;
+        };
+        self.board.update(target, |status| {
+            if let Some(active) = status.failure.as_mut() {
+                if active.id == failure.id {
+                    active.manifested_at = Some(at);
+                }
+            }
+        });
+        self.journal(Entry {
+            event: "manifested",
+            id: Some(&failure.id),
+            target: Some(target),
+            scenario: Some(&failure.scenario),
+            mode: Some(&failure.mode),
+            injected_at: Some(failure.injected_at),
+            manifested_at: Some(at),
+            time_to_manifest_ms: Some(((at - failure.injected_at).max(0.0) * 1e6).round() / 1e3),
+            detail: Some(detail),
+            ..Entry::default()
+        });
+    }
+
+    /// A scheduled cycle injected nothing, for `reason`.
+    pub fn skipped(&self, target: &str, reason: SkipReason, detail: &str, in_use: usize) {
+        self.metrics
+            .skipped
+            .get_or_create(&ReasonLabels {
+                target: target.to_owned(),
+                reason: reason.as_str().to_owned(),
+            })
+            .inc();
+        let at = crate::clock::round_millis(self.clock.unix_now());
+        self.board.update(target, |status| {
+            status.skipped += 1;
+            status.last_skip = Some(SkippedCycle {
+                at,
+                reason: reason.as_str(),
+                detail: detail.to_owned(),
+            });
+        });
+        self.journal(Entry {
+            event: "skipped",
+            target: Some(target),
+            reason: Some(reason.as_str()),
+            detail: Some(detail),
+            active: Some(in_use),
             ..Entry::default()
         });
     }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use actix::{Actor, Context, Handler, Message};
 
-use crate::picker::{Pick, PickStream};
+use crate::picker::{JitterStream, Pick, PickStream};
 use crate::scenario::Catalogue;
 
 /// Owns every target's random stream.
@@ -15,6 +15,8 @@ use crate::scenario::Catalogue;
 pub struct WeightedPicker {
     seed: u64,
     streams: HashMap<String, PickStream>,
+    /// Made on a target's first jitter draw (only with `policy.jitter`).
+    jitter: HashMap<String, JitterStream>,
 }
 
 impl WeightedPicker {
@@ -23,6 +25,7 @@ impl WeightedPicker {
         WeightedPicker {
             seed,
             streams: HashMap::new(),
+            jitter: HashMap::new(),
         }
     }
 
@@ -50,6 +53,26 @@ impl Handler<NextPick> for WeightedPicker {
 
     fn handle(&mut self, msg: NextPick, _ctx: &mut Context<Self>) -> Option<Pick> {
         self.streams.get_mut(&msg.target).map(PickStream::next_pick)
+    }
+}
+
+/// Asks for the next jitter fraction (`[0, 1)`) of `target`.
+#[derive(Debug, Message)]
+#[rtype(result = "f64")]
+pub struct NextJitter {
+    /// The target's name.
+    pub target: String,
+}
+
+impl Handler<NextJitter> for WeightedPicker {
+    type Result = f64;
+
+    fn handle(&mut self, msg: NextJitter, _ctx: &mut Context<Self>) -> f64 {
+        let seed = self.seed;
+        self.jitter
+            .entry(msg.target)
+            .or_insert_with_key(|target| JitterStream::new(seed, target))
+            .next_fraction()
     }
 }
 
@@ -84,5 +107,6 @@ impl Handler<RemoveStream> for WeightedPicker {
 
     fn handle(&mut self, msg: RemoveStream, _ctx: &mut Context<Self>) {
         self.streams.remove(&msg.target);
+        self.jitter.remove(&msg.target);
     }
 }

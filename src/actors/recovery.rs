@@ -1,15 +1,35 @@
 //! The RecoveryActor: the one place that knows every active failure across
-//! targets and when each must end. When a failure's recovery period is
-//! over it sends [`Recover`] to the TargetActor that owns the state file; it
-//! never writes a file itself.
+//! targets, when each must end, and how many may run at once.
+//!
+//! - When a failure's recovery period is over it sends [`Recover`] to the
+//!   TargetActor that owns the state file; it never writes a file itself.
+//! - A failure that ends early (repaired, cleared by hand, shutdown) is
+//!   reported with [`FailureEnded`] and its deadline is cancelled.
+//! - Before a scheduled injection a target asks for a [`Slot`] with
+//!   [`RequestSlot`]. With `policy.max_concurrent_failures` set, no slot is
+//!   granted while the cap is reached: the answer is a refusal (`skip`) or
+//!   comes once a failure ends (`wait`). Waiters are served first come,
+//!   first served.
+//! - It publishes how many slots are in use (active failures plus granted
+//!   slots not yet injected) in an [`InUse`] counter that targets read to
+//!   decide on backoff.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
-use actix::{Actor, AsyncContext, Context, Handler, Message, Recipient, SpawnHandle};
+use actix::{Actor, Addr, AsyncContext, Context, Handler, Message, Recipient, SpawnHandle};
+use futures_util::future::FutureExt;
+use tokio::sync::oneshot;
 use tracing::debug;
 
 use super::target::Recover;
+use crate::policy::{Policy, WhenCapped};
+
+/// How many failures are active or about to be (granted slots), shared
+/// read-only with the targets.
+pub type InUse = Arc<AtomicUsize>;
 
 /// One failure that is active now.
 #[derive(Debug)]
@@ -18,14 +38,196 @@ struct ActiveFailure {
     timer: SpawnHandle,
 }
 
-/// Tracks active failures and their deadlines.
-#[derive(Debug, Default)]
+/// A target waiting for a slot.
+#[derive(Debug)]
+struct Waiter {
+    target: String,
+    reply: oneshot::Sender<Slot>,
+}
+
+/// Tracks active failures, their deadlines and the cap.
+#[derive(Debug)]
 pub struct RecoveryActor {
     active: HashMap<String, ActiveFailure>,
+    /// Slots granted and not yet turned into a failure or released.
+    reserved: usize,
+    waiters: VecDeque<Waiter>,
+    policy: Arc<Policy>,
+    in_use: InUse,
+}
+
+impl RecoveryActor {
+    /// A RecoveryActor enforcing `policy`, publishing its count in `in_use`.
+    pub fn new(policy: Arc<Policy>, in_use: InUse) -> Self {
+        RecoveryActor {
+            active: HashMap::new(),
+            reserved: 0,
+            waiters: VecDeque::new(),
+            policy,
+            in_use,
+        }
+    }
+
+    fn taken(&self) -> usize {
+        self.active.len() + self.reserved
+    }
+
+    fn publish(&self) {
+        self.in_use.store(self.taken(), Ordering::Relaxed);
+    }
+
+    /// Hands free slots to waiting targets, oldest first; a waiter that
+    /// gave up in the meantime is passed over.
+    fn serve_waiters(&mut self, ctx: &mut Context<Self>) {
+        while self.policy.has_room(self.taken()) {
+            let Some(waiter) = self.waiters.pop_front() else {
+                break;
+            };
+            self.reserved += 1;
+            if let Err(mut slot) = waiter.reply.send(Slot::new(ctx.address())) {
+                slot.disarm();
+                self.reserved -= 1;
+                debug!(target = %waiter.target, "slot waiter gave up");
+            }
+        }
+        self.publish();
+    }
+
+    fn forget(&mut self, id: &str, ctx: &mut Context<Self>) -> Option<ActiveFailure> {
+        let removed = self.active.remove(id);
+        if removed.is_some() {
+            self.serve_waiters(ctx);
+        }
+        removed
+    }
+}
+
+impl Default for RecoveryActor {
+    fn default() -> Self {
+        RecoveryActor::new(Arc::new(Policy::default()), InUse::default())
+    }
 }
 
 impl Actor for RecoveryActor {
     type Context = Context<Self>;
+}
+
+/// Permission to start one failure. Dropped unused (the injection did not
+/// happen, or the target gave up waiting), it gives the slot back.
+#[derive(Debug)]
+pub struct Slot {
+    recovery: Addr<RecoveryActor>,
+    armed: bool,
+}
+
+impl Slot {
+    fn new(recovery: Addr<RecoveryActor>) -> Self {
+        Slot {
+            recovery,
+            armed: true,
+        }
+    }
+
+    /// The slot was turned into a failure (or given back directly): its
+    /// drop must not release it again.
+    fn disarm(&mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        if self.armed {
+            self.recovery.do_send(ReleaseSlot);
+        }
+    }
+}
+
+/// Gives an unused slot back.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+struct ReleaseSlot;
+
+impl Handler<ReleaseSlot> for RecoveryActor {
+    type Result = ();
+
+    fn handle(&mut self, _msg: ReleaseSlot, ctx: &mut Context<Self>) {
+        self.reserved = self.reserved.saturating_sub(1);
+        self.serve_waiters(ctx);
+    }
+}
+
+/// A target's turn has come: may it inject now?
+#[derive(Debug, Message)]
+#[rtype(result = "SlotAnswer")]
+pub struct RequestSlot {
+    /// The asking target's name (for logs).
+    pub target: String,
+}
+
+/// The answer to [`RequestSlot`].
+#[derive(Debug)]
+pub enum SlotAnswer {
+    /// Go ahead; hand the slot back with [`Injected`].
+    Granted(Slot),
+    /// The cap is reached (`skip`): this many failures are active or
+    /// about to start.
+    Refused {
+        /// Slots in use.
+        in_use: usize,
+        /// The cap.
+        cap: u32,
+    },
+}
+
+impl Handler<RequestSlot> for RecoveryActor {
+    type Result = actix::ResponseFuture<SlotAnswer>;
+
+    fn handle(&mut self, msg: RequestSlot, ctx: &mut Context<Self>) -> Self::Result {
+        if self.policy.has_room(self.taken()) && self.waiters.is_empty() {
+            self.reserved += 1;
+            self.publish();
+            let slot = Slot::new(ctx.address());
+            return Box::pin(std::future::ready(SlotAnswer::Granted(slot)));
+        }
+        let in_use = self.taken();
+        let cap = self.policy.max_concurrent_failures.unwrap_or(u32::MAX);
+        match self.policy.when_capped {
+            WhenCapped::Skip => Box::pin(std::future::ready(SlotAnswer::Refused { in_use, cap })),
+            WhenCapped::Wait => {
+                let (reply, granted) = oneshot::channel();
+                self.waiters.push_back(Waiter {
+                    target: msg.target,
+                    reply,
+                });
+                // The cap may have room already (queued behind others).
+                self.serve_waiters(ctx);
+                Box::pin(granted.map(move |answer| match answer {
+                    Ok(slot) => SlotAnswer::Granted(slot),
+                    // Only when this actor stops: nothing will be granted.
+                    Err(_) => SlotAnswer::Refused { in_use, cap },
+                }))
+            }
+        }
+    }
+}
+
+/// New coordination policy (on reload).
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct SetPolicy(pub Arc<Policy>);
+
+impl Handler<SetPolicy> for RecoveryActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: SetPolicy, ctx: &mut Context<Self>) {
+        self.policy = msg.0;
+        if self.policy.when_capped == WhenCapped::Skip {
+            // Nobody waits under `skip`: refuse the waiters still queued.
+            self.waiters.clear();
+        }
+        self.serve_waiters(ctx);
+    }
 }
 
 /// A TargetActor wrote a failure; clear it after `recovery`.
@@ -40,9 +242,13 @@ pub struct Injected {
     pub recovery: Duration,
     /// Who to tell when it is over.
     pub owner: Recipient<Recover>,
+    /// The slot it used; `None` for manual injections, which bypass the cap
+    /// (but count toward it).
+    pub slot: Option<Slot>,
 }
 
-/// A failure ended before its deadline (e.g. at shutdown): forget it.
+/// A failure ended before its deadline (repaired, cleared by hand, shut
+/// down): forget it and cancel its clear.
 #[derive(Debug, Message)]
 #[rtype(result = "()")]
 pub struct FailureEnded {
@@ -58,11 +264,15 @@ pub struct ActiveFailures;
 impl Handler<Injected> for RecoveryActor {
     type Result = ();
 
-    fn handle(&mut self, msg: Injected, ctx: &mut Context<Self>) {
+    fn handle(&mut self, mut msg: Injected, ctx: &mut Context<Self>) {
+        if let Some(slot) = msg.slot.as_mut() {
+            slot.disarm();
+            self.reserved = self.reserved.saturating_sub(1);
+        }
         let id = msg.id.clone();
         let owner = msg.owner;
-        let timer = ctx.run_later(msg.recovery, move |actor, _ctx| {
-            actor.active.remove(&id);
+        let timer = ctx.run_later(msg.recovery, move |actor, ctx| {
+            actor.forget(&id, ctx);
             owner.do_send(Recover { id });
         });
         debug!(target = %msg.target, id = %msg.id, active = self.active.len() + 1, "failure tracked");
@@ -75,6 +285,7 @@ impl Handler<Injected> for RecoveryActor {
         ) {
             ctx.cancel_future(previous.timer);
         }
+        self.publish();
     }
 }
 
@@ -82,9 +293,9 @@ impl Handler<FailureEnded> for RecoveryActor {
     type Result = ();
 
     fn handle(&mut self, msg: FailureEnded, ctx: &mut Context<Self>) {
-        if let Some(failure) = self.active.remove(&msg.id) {
+        if let Some(failure) = self.forget(&msg.id, ctx) {
             ctx.cancel_future(failure.timer);
-            debug!(target = %failure.target, id = %msg.id, "failure ended early");
+            debug!(target = %failure.target, id = %msg.id, "failure ended early; its clear is cancelled");
         }
     }
 }

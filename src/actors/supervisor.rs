@@ -15,7 +15,7 @@ use tracing::{error, info, warn};
 
 use super::control::{ControlError, ManualInjection};
 use super::picker::{RemoveStream, SetStream, WeightedPicker};
-use super::recovery::RecoveryActor;
+use super::recovery::{InUse, RecoveryActor, SetPolicy};
 use super::target::{
     ClearNow, DrainTarget, InjectNow, Pause, Reconfigure, Resume, Retire, RunMode, TargetActor,
 };
@@ -38,6 +38,8 @@ pub struct Supervisor {
     telemetry: SharedTelemetry,
     picker: Option<Addr<WeightedPicker>>,
     recovery: Option<Addr<RecoveryActor>>,
+    /// The RecoveryActor's count of failures in use, read by the targets.
+    in_use: InUse,
     targets: BTreeMap<String, RunningTarget>,
     /// Set by [`Drain`]: control requests and reloads are refused from then on.
     draining: bool,
@@ -59,6 +61,7 @@ impl Supervisor {
             telemetry,
             picker: None,
             recovery: None,
+            in_use: InUse::default(),
             targets: BTreeMap::new(),
             draining: false,
         }
@@ -95,6 +98,7 @@ impl Supervisor {
             self.telemetry.clone(),
             picker,
             recovery,
+            self.in_use.clone(),
         );
         self.targets.insert(
             target.name.clone(),
@@ -134,7 +138,9 @@ impl Actor for Supervisor {
             picker.set_stream(&target.name, &target.catalogue);
         }
         let picker = picker.start();
-        let recovery = RecoveryActor::default().start();
+        info!("Coordination: {}", self.settings.policy);
+        let recovery =
+            RecoveryActor::new(self.settings.policy.clone(), self.in_use.clone()).start();
         // Each target's settings live in its RunningTarget (and its actor)
         // from here on; no third copy stays in `self.settings`.
         for target in std::mem::take(&mut self.settings.targets) {
@@ -357,6 +363,11 @@ impl Handler<Reload> for Supervisor {
             }
         }
         self.settings.min_interval = new_settings.min_interval;
+        if self.settings.policy != new_settings.policy {
+            info!("Coordination: {}", new_settings.policy);
+            recovery.do_send(SetPolicy(new_settings.policy.clone()));
+            self.settings.policy = new_settings.policy;
+        }
 
         let telemetry = self.telemetry.clone();
         Box::pin(

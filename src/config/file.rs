@@ -51,6 +51,42 @@ pub struct FilePolicy {
     /// The safety floor under every interval; 0 turns it off.
     #[serde(default, deserialize_with = "deserialize_optional")]
     pub min_interval: Option<Duration>,
+    /// A cap on failures active at once across all targets.
+    pub max_concurrent_failures: Option<u32>,
+    /// `wait` or `skip`: what a target does when the cap is reached.
+    pub when_capped: Option<String>,
+    /// A random fraction (0 to 1) added to each interval.
+    pub jitter: Option<f64>,
+    /// Stretch intervals while many failures are active.
+    pub backoff: Option<FileBackoff>,
+    /// When chaos is allowed: weekday/hour windows and blackouts.
+    pub windows: Option<crate::windows::FileWindows>,
+}
+
+/// `policy.backoff: { above: 2, factor: 2 }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileBackoff {
+    /// Stressed: more than this many failures active.
+    pub above: u32,
+    /// Interval multiplier while stressed; defaults to 2.
+    pub factor: Option<f64>,
+}
+
+/// `probe: { url: ..., timeout: 1s, expect_status: 200, period: 1s }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileProbe {
+    /// An `http://` URL the target answers when healthy.
+    pub url: String,
+    /// Longer than this is unhealthy.
+    #[serde(default, deserialize_with = "deserialize_optional")]
+    pub timeout: Option<Duration>,
+    /// The status a healthy target answers.
+    pub expect_status: Option<u16>,
+    /// Time between probes while a failure is watched.
+    #[serde(default, deserialize_with = "deserialize_optional")]
+    pub period: Option<Duration>,
 }
 
 /// One entry of `targets:`; any `defaults` key may be set here too.
@@ -73,6 +109,8 @@ pub struct FileTarget {
     pub startup_wait: Option<Duration>,
     /// Overrides `defaults.scenarios`.
     pub scenarios: Option<Vec<FileScenario>>,
+    /// How to tell whether this target is healthy (optional).
+    pub probe: Option<FileProbe>,
 }
 
 /// One scenario.

@@ -13,7 +13,11 @@ use super::{
     ConfigInputs, LogFormat, Settings, TargetSettings, DEFAULT_INTERVAL, DEFAULT_MIN_INTERVAL,
     DEFAULT_RECOVERY, DEFAULT_STARTUP_WAIT, DEFAULT_STATE_FILE, DEFAULT_TARGET_NAME,
 };
+use crate::policy::Policy;
+use crate::probe::ProbeSettings;
 use crate::scenario::{Catalogue, DelayRange, Scenario, DEFAULT_SLOW_DELAY};
+
+mod coordination;
 
 /// A value and where it came from.
 #[derive(Debug, Clone)]
@@ -164,6 +168,8 @@ pub fn load(inputs: &ConfigInputs) -> Result<Settings, ConfigError> {
             origin: Origin::BuiltIn("min_interval"),
         });
 
+    let policy = Arc::new(coordination::load_policy(&raw, file.as_ref())?);
+
     let state_file_flag = raw.get("--state-file", "FAILURE_STATE_FILE");
     let (targets, state_file_selector) = match &file {
         Some(file) => {
@@ -189,12 +195,13 @@ pub fn load(inputs: &ConfigInputs) -> Result<Settings, ConfigError> {
                 recovery: defaults.recovery.clone(),
                 startup_wait: defaults.startup_wait.clone(),
                 catalogue: Arc::new(Catalogue::default_catalogue()),
+                probe: None,
             };
             (vec![target], None)
         }
     };
 
-    let targets = validate_targets(targets, &min_interval, !inputs.read_only)?;
+    let targets = validate_targets(targets, &min_interval, &policy, !inputs.read_only)?;
     Ok(Settings {
         enabled,
         dry_run,
@@ -206,6 +213,7 @@ pub fn load(inputs: &ConfigInputs) -> Result<Settings, ConfigError> {
         journal,
         targets_file: targets_path.map(|p| PathBuf::from(p.value)),
         state_file_selector,
+        policy,
         targets,
     })
 }
@@ -235,6 +243,8 @@ impl<'a> RawValues<'a> {
             "--log-format" => f.log_format.clone(),
             "--http" => f.http.clone(),
             "--journal" => path(&f.journal),
+            "--max-concurrent-failures" => f.max_concurrent_failures.clone(),
+            "--jitter" => f.jitter.clone(),
             _ => None,
         }
     }
@@ -308,6 +318,7 @@ struct RawTarget {
     recovery: Sourced<Duration>,
     startup_wait: Sourced<Duration>,
     catalogue: Arc<Catalogue>,
+    probe: Option<ProbeSettings>,
 }
 
 fn targets_from_file(
@@ -362,6 +373,10 @@ fn targets_from_file(
             recovery: sourced(target.recovery, "recovery", &defaults.recovery),
             startup_wait: sourced(target.startup_wait, "startup_wait", &defaults.startup_wait),
             catalogue,
+            probe: match &target.probe {
+                Some(probe) => Some(coordination::probe_from_file(file, &key("probe"), probe)?),
+                None => None,
+            },
         });
     }
     Ok(targets)
@@ -401,6 +416,7 @@ fn catalogue_from_file(
 fn validate_targets(
     raw: Vec<RawTarget>,
     min_interval: &Sourced<Duration>,
+    policy: &Arc<Policy>,
     check_writable: bool,
 ) -> Result<Vec<TargetSettings>, ConfigError> {
     let mut names: HashMap<&str, usize> = HashMap::new();
@@ -443,6 +459,8 @@ fn validate_targets(
             recovery: t.recovery.value,
             startup_wait: t.startup_wait.value,
             catalogue: t.catalogue,
+            probe: t.probe,
+            policy: Arc::clone(policy),
         })
         .collect())
 }

@@ -20,6 +20,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::policy::Policy;
+use crate::probe::ProbeSettings;
 use crate::scenario::Catalogue;
 
 pub use error::{ConfigError, Origin};
@@ -66,6 +68,10 @@ pub struct FlagValues {
     pub http: Option<String>,
     /// `--journal`
     pub journal: Option<PathBuf>,
+    /// `--max-concurrent-failures`
+    pub max_concurrent_failures: Option<String>,
+    /// `--jitter`
+    pub jitter: Option<String>,
 }
 
 /// Everything configuration is computed from, so tests need no process env.
@@ -125,6 +131,9 @@ pub struct Settings {
     /// `--state-file` given together with `--targets`: `inject` and `clear`
     /// use it to choose a target; other commands reject it.
     pub state_file_selector: Option<PathBuf>,
+    /// Coordination across targets (cap, jitter, backoff); every target
+    /// holds the same copy.
+    pub policy: Arc<Policy>,
     /// At least one target, unique names and state files.
     pub targets: Vec<TargetSettings>,
 }
@@ -145,6 +154,10 @@ pub struct TargetSettings {
     /// What this target picks from; shared (not copied) between targets
     /// that use the same list, and with their pick streams.
     pub catalogue: Arc<Catalogue>,
+    /// How to tell whether the target is healthy, if configured.
+    pub probe: Option<ProbeSettings>,
+    /// The engine-wide coordination policy (one shared copy).
+    pub policy: Arc<Policy>,
 }
 
 impl Settings {

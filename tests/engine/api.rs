@@ -197,7 +197,10 @@ fn control_status_metrics_and_journal_follow_a_scripted_sequence() {
         .map(|e| {
             (
                 e["event"].as_str().unwrap().to_owned(),
-                e["reason"].as_str().map(str::to_owned),
+                e["reason"]
+                    .as_str()
+                    .or(e["ended_by"].as_str())
+                    .map(str::to_owned),
             )
         })
         .collect();
@@ -206,9 +209,11 @@ fn control_status_metrics_and_journal_follow_a_scripted_sequence() {
         ("cleared", Some("startup")),
         ("injected", None),
         ("cleared", Some("recovery")),
+        ("ended", Some("recovery")),
         ("injected", None),
         ("paused", None),
         ("cleared", Some("manual")),
+        ("ended", Some("manual")),
         ("resumed", None),
         ("cleared", Some("manual")),
         ("cleared", Some("shutdown")),

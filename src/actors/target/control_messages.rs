@@ -12,9 +12,10 @@ use super::{TargetActor, CLEAR_RETRY};
 use crate::actors::control::{ControlError, ManualInjection};
 use crate::actors::recovery::FailureEnded;
 use crate::config::TargetSettings;
+use crate::outcome::EndedBy;
 use crate::picker::{draw_delay, manual_delay, Pick};
 use crate::scenario::check_mode;
-use crate::telemetry::InjectedFailure;
+use crate::telemetry::{Ending, InjectedFailure};
 
 /// Pause the schedule: clear the active failure (`reason: manual`) and plan
 /// nothing until [`Resume`]. Answers whether the target was running.
@@ -58,8 +59,15 @@ impl Handler<ClearAgain> for TargetActor {
     type Result = ();
 
     fn handle(&mut self, msg: ClearAgain, ctx: &mut Context<Self>) {
-        let still_active = self.active.as_ref().is_some_and(|a| a.id == msg.id);
-        if still_active && !self.draining && self.clear(ClearReason::Manual).is_err() {
+        // Retried while paused until the file is written healthy, even if
+        // the failure ended meanwhile (e.g. repaired by removing the file);
+        // never once a newer failure (a manual injection) took its place.
+        let newer_failure = self.active.as_ref().is_some_and(|a| a.id != msg.id);
+        if self.paused
+            && !newer_failure
+            && !self.draining
+            && self.clear(ClearReason::Manual).is_err()
+        {
             ctx.notify_later(msg, CLEAR_RETRY);
         }
     }
@@ -153,7 +161,7 @@ impl Handler<InjectNow> for TargetActor {
                 "the engine runs with --dry-run: nothing is injected".to_owned(),
             ));
         }
-        self.inject(pick, Some("manual"), None, ctx)
+        self.inject(pick, Some("manual"), None, None, ctx)
             .map_err(ControlError::Failed)
     }
 }
@@ -224,8 +232,13 @@ impl Handler<Retire> for TargetActor {
                 self.recovery.do_send(FailureEnded {
                     id: abandoned.id.clone(),
                 });
+                let ending = Ending {
+                    failure: &abandoned,
+                    ended_by: EndedBy::Manual,
+                    repaired_by: None,
+                };
                 self.telemetry
-                    .cleared(&self.settings.name, Some(&abandoned), "abandoned", None);
+                    .cleared(&self.settings.name, Some(ending), "abandoned", None);
             }
         }
         ctx.stop();

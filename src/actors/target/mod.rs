@@ -9,30 +9,39 @@
 //! shutdown. A write that fails is logged with the OS error and retried; it
 //! never affects other targets. Every event is reported to [`Telemetry`].
 //!
-//! The runtime-control messages and their handlers live in
+//! While a failure is active the target watches it ([`watch`]): a probe
+//! tells when the failure manifests and when the target is healthy again,
+//! and a look at the state file tells when another writer (a restarted
+//! target, a person) ended it. Either way the failure is recorded with how
+//! it ended and the RecoveryActor cancels its clear.
+//!
+//! The cycle itself (windows, probe, cap, pick, next start) lives in
+//! [`schedule`]; the runtime-control messages and their handlers in
 //! [`control_messages`].
 //!
 //! [`Telemetry`]: crate::telemetry::Telemetry
 
 use std::time::Duration;
 
-use actix::fut::ActorFutureExt;
-use actix::{
-    Actor, ActorContext, Addr, AsyncContext, Context, Handler, Message, SpawnHandle, WrapFuture,
-};
-use chaos_state::{read_state, write_atomic, ClearReason, FailureSpec, ReadOutcome, StateRecord};
+use std::sync::atomic::Ordering;
+
+use actix::{Actor, ActorContext, Addr, AsyncContext, Context, Handler, Message, SpawnHandle};
+use chaos_state::{read_state, write_atomic, ClearReason, FailureSpec, StateRecord};
 use tokio::time::Instant;
 use tracing::{error, info, warn};
 
-use super::picker::{NextPick, WeightedPicker};
-use super::recovery::{FailureEnded, Injected, RecoveryActor};
+use super::picker::WeightedPicker;
+use super::recovery::{FailureEnded, InUse, Injected, RecoveryActor, Slot};
 use crate::clock::round_millis;
 use crate::config::duration::format_duration;
 use crate::config::TargetSettings;
+use crate::outcome::EndedBy;
 use crate::picker::Pick;
-use crate::telemetry::{InjectedFailure, SharedTelemetry};
+use crate::telemetry::{Ending, InjectedFailure, SharedTelemetry};
 
 mod control_messages;
+mod schedule;
+mod watch;
 
 pub use control_messages::{ClearNow, InjectNow, Pause, Reconfigure, Resume, Retire};
 
@@ -58,6 +67,12 @@ pub struct TargetActor {
     telemetry: SharedTelemetry,
     picker: Addr<WeightedPicker>,
     recovery: Addr<RecoveryActor>,
+    /// Failures active or about to start, as the RecoveryActor counts them.
+    in_use: InUse,
+    /// Made on the first probe; `None` for targets without a probe.
+    probe_client: Option<awc::Client>,
+    /// A watch probe is on its way (the next tick does not send another).
+    probe_in_flight: bool,
     /// The failure written to the file and not yet ended.
     active: Option<InjectedFailure>,
     /// When the next injection is planned to start.
@@ -77,6 +92,7 @@ impl TargetActor {
         telemetry: SharedTelemetry,
         picker: Addr<WeightedPicker>,
         recovery: Addr<RecoveryActor>,
+        in_use: InUse,
     ) -> Self {
         TargetActor {
             settings,
@@ -84,6 +100,9 @@ impl TargetActor {
             telemetry,
             picker,
             recovery,
+            in_use,
+            probe_client: None,
+            probe_in_flight: false,
             active: None,
             next_injection: None,
             last_start: None,
@@ -138,8 +157,13 @@ impl TargetActor {
                         info!(target = %name, reason = %reason, "✓ Failure state cleared ({reason})")
                     }
                 }
+                let ending = ended.as_ref().map(|failure| Ending {
+                    failure,
+                    ended_by: EndedBy::for_clear_reason(reason.as_str()),
+                    repaired_by: None,
+                });
                 self.telemetry
-                    .cleared(&name, ended.as_ref(), reason.as_str(), Some(write_ms));
+                    .cleared(&name, ending, reason.as_str(), Some(write_ms));
                 Ok(())
             }
             Err(err) => {
@@ -151,102 +175,16 @@ impl TargetActor {
         }
     }
 
-    /// Stops the schedule (timer cancelled, nothing planned).
-    fn stop_schedule(&mut self, ctx: &mut Context<Self>) {
-        if let Some(timer) = self.timer.take() {
-            ctx.cancel_future(timer);
-        }
-        self.next_injection = None;
-        self.telemetry.next_injection(self.name(), None);
-    }
-
-    /// Plans the next injection at `at` and waits for it. `announce` logs
-    /// the wait (the first wait is announced as the startup wait).
-    fn schedule_at(&mut self, at: Instant, ctx: &mut Context<Self>, announce: bool) {
-        if self.draining || self.paused || !self.mode.enabled {
-            return;
-        }
-        if let Some(timer) = self.timer.take() {
-            ctx.cancel_future(timer);
-        }
-        self.next_injection = Some(at);
-        let wait = at.saturating_duration_since(Instant::now());
-        let at_unix = round_millis(self.telemetry.clock.unix_now() + wait.as_secs_f64());
-        self.telemetry.next_injection(self.name(), Some(at_unix));
-        if announce {
-            info!(
-                target = %self.settings.name,
-                wait_secs = wait.as_secs_f64(),
-                "Waiting {} until next chaos cycle",
-                format_duration(round_wait(wait))
-            );
-        }
-        self.timer = Some(ctx.run_later(wait, |actor, ctx| actor.start_injection(ctx)));
-    }
-
-    /// A tick: plan the next one (start to start), then pick and inject.
-    fn start_injection(&mut self, ctx: &mut Context<Self>) {
-        self.timer = None;
-        if self.draining || self.paused {
-            return;
-        }
-        let now = Instant::now();
-        let planned = self.next_injection.unwrap_or(now);
-        let lateness = now.saturating_duration_since(planned);
-        self.last_start = Some(planned);
-        if lateness > LATE_WARNING {
-            warn!(
-                target = %self.settings.name,
-                lateness_ms = lateness.as_millis() as u64,
-                "injection started late"
-            );
-        }
-        let lateness_ms = (lateness.as_secs_f64() * 1e6).round() / 1e3;
-
-        let request = NextPick {
-            target: self.settings.name.clone(),
-        };
-        let pick = self.picker.send(request).into_actor(self).map(move |result, actor, ctx| {
-            // Paused, reconfigured or shutting down while the pick was on
-            // its way: the pause (or the new schedule) wins.
-            if actor.paused || actor.draining || actor.last_start != Some(planned) {
-                return;
-            }
-            match result {
-                Ok(Some(pick)) => {
-                    let _ = actor.inject(pick, None, Some(lateness_ms), ctx);
-                }
-                Ok(None) => error!(target = %actor.settings.name, "the picker has no stream for this target"),
-                Err(err) => error!(target = %actor.settings.name, error = %err, "the picker did not answer"),
-            }
-            let next = actor.next_after(planned);
-            actor.schedule_at(next, ctx, true);
-        });
-        ctx.spawn(pick);
-    }
-
-    /// The next start after one at `start`, one interval (the current one)
-    /// later; more than a whole interval late (e.g. the machine was
-    /// suspended), the missed cycles are skipped instead of replayed.
-    fn next_after(&self, start: Instant) -> Instant {
-        let now = Instant::now();
-        // Durations are capped at ten years (config::duration::MAX_DURATION),
-        // so these additions cannot overflow an Instant.
-        let mut next = start + self.settings.interval;
-        while next <= now {
-            next += self.settings.interval;
-        }
-        next
-    }
-
-    /// Writes `pick` as the target's failure and hands its deadline to the
-    /// RecoveryActor. `source` is `Some("manual")` for injections asked for
-    /// through the API.
+    /// Writes `pick` as the target's failure and hands its deadline (and
+    /// its `slot`, for scheduled ones) to the RecoveryActor, then watches
+    /// it. `source` is `Some("manual")` for injections asked for through
+    /// the API.
     fn inject(
         &mut self,
         pick: Pick,
         source: Option<&str>,
         lateness_ms: Option<f64>,
+        slot: Option<Slot>,
         ctx: &mut Context<Self>,
     ) -> Result<InjectedFailure, String> {
         if self.draining {
@@ -269,6 +207,7 @@ impl TargetActor {
             delay: pick.delay,
             injected_at: timestamp,
             expires_at: round_millis(timestamp + self.settings.recovery.as_secs_f64()),
+            manifested_at: None,
         };
         let spec = FailureSpec {
             target: &name,
@@ -293,17 +232,32 @@ impl TargetActor {
                     self.recovery.do_send(FailureEnded {
                         id: previous.id.clone(),
                     });
+                    let ending = Ending {
+                        failure: &previous,
+                        ended_by: EndedBy::Manual,
+                        repaired_by: None,
+                    };
                     self.telemetry
-                        .cleared(&name, Some(&previous), "replaced", None);
+                        .cleared(&name, Some(ending), "replaced", None);
                 }
-                self.telemetry
-                    .injected(&name, &failure, source, lateness_ms, write_ms);
+                // A scheduled injection holds a slot: it is counted already.
+                let in_use = self.in_use.load(Ordering::Relaxed) + usize::from(slot.is_none());
+                self.telemetry.injected(
+                    &name,
+                    &failure,
+                    source,
+                    lateness_ms,
+                    write_ms,
+                    Some(in_use),
+                );
                 self.recovery.do_send(Injected {
                     id: failure.id.clone(),
                     target: name,
                     recovery: self.settings.recovery,
                     owner: ctx.address().recipient(),
+                    slot,
                 });
+                self.watch_later(failure.id.clone(), ctx);
                 Ok(failure)
             }
             Err(err) => {
@@ -407,19 +361,11 @@ impl Handler<Recover> for TargetActor {
         // The engine is not the only writer: a restarted target writes its
         // file healthy, a person may inject by hand. Clear only our own
         // failure (or a file that no longer holds a valid record).
-        if let ReadOutcome::Record(record) = read_state(&self.settings.state_file) {
-            if record.id.as_deref() != Some(active.id.as_str()) {
-                info!(
-                    target = %self.settings.name, scenario = %active.scenario, mode = %active.mode,
-                    delay = active.delay, id = %active.id, now_mode = %record.mode,
-                    written_by = record.cleared_by.as_deref().or(record.injected_by.as_deref()).unwrap_or("unknown"),
-                    "State file rewritten by another writer before recovery; leaving it as it is"
-                );
-                self.active = None;
-                self.telemetry
-                    .cleared(&self.settings.name, Some(&active), "replaced", None);
-                return;
-            }
+        if let Some(rewrite) =
+            watch::judge_rewrite(&read_state(&self.settings.state_file), &active.id)
+        {
+            self.end_by_other_writer(rewrite);
+            return;
         }
         if self.clear(ClearReason::Recovery).is_err() {
             ctx.notify_later(msg, CLEAR_RETRY.min(self.settings.interval));

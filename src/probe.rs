@@ -1,0 +1,174 @@
+//! Steady-state probes: one HTTP GET that says whether a target serves
+//! requests as it should.
+//!
+//! A probe is healthy when the target answers `expect_status` within
+//! `timeout`; anything else (another status, a timeout, a refused
+//! connection because the process is gone) is unhealthy, with a short
+//! reason. Each probe opens its own connection and closes it, so a
+//! restarted target is never judged by a stale pooled connection. This
+//! module only asks; the TargetActor decides what an answer means.
+
+use std::time::Duration;
+
+use actix_web::http::Uri;
+
+/// Built-in probe timeout.
+pub const DEFAULT_PROBE_TIMEOUT: Duration = Duration::from_secs(1);
+/// Built-in time between probes while a failure is watched.
+pub const DEFAULT_PROBE_PERIOD: Duration = Duration::from_secs(1);
+/// Built-in status a healthy target answers.
+pub const DEFAULT_EXPECT_STATUS: u16 = 200;
+
+/// One target's validated probe.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProbeSettings {
+    /// An `http://` URL with a host.
+    pub url: String,
+    /// Longer than this without a status line is unhealthy.
+    pub timeout: Duration,
+    /// The status a healthy target answers.
+    pub expect_status: u16,
+    /// Time between probes while a failure is watched.
+    pub period: Duration,
+}
+
+/// What one probe saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProbeOutcome {
+    /// The expected status, in time.
+    Healthy,
+    /// Anything else, with why (e.g. `HTTP 500`, `timed out after 1s`).
+    Unhealthy(String),
+}
+
+impl ProbeOutcome {
+    /// True for [`ProbeOutcome::Healthy`].
+    pub fn is_healthy(&self) -> bool {
+        matches!(self, ProbeOutcome::Healthy)
+    }
+}
+
+/// Checks that `url` is something a probe can ask: `http://host[:port]/path`.
+pub fn check_url(url: &str) -> Result<(), String> {
+    let uri: Uri = url
+        .trim()
+        .parse()
+        .map_err(|err| format!("`{url}` is not a URL ({err})"))?;
+    match uri.scheme_str() {
+        Some("http") => {}
+        Some(other) => {
+            return Err(format!(
+                "`{url}`: only http:// probes are supported, got {other}://"
+            ))
+        }
+        None => {
+            return Err(format!(
+                "`{url}` has no scheme; write e.g. http://target-app:8000/health"
+            ))
+        }
+    }
+    if uri.host().is_none_or(str::is_empty) {
+        return Err(format!("`{url}` has no host"));
+    }
+    Ok(())
+}
+
+/// Probes once. Runs on the actix runtime (the client is not `Send`).
+pub async fn probe(client: &awc::Client, settings: &ProbeSettings) -> ProbeOutcome {
+    let request = client
+        .get(settings.url.as_str())
+        .timeout(settings.timeout)
+        .force_close();
+    match request.send().await {
+        Ok(response) if response.status().as_u16() == settings.expect_status => {
+            ProbeOutcome::Healthy
+        }
+        Ok(response) => ProbeOutcome::Unhealthy(format!("HTTP {}", response.status().as_u16())),
+        Err(awc::error::SendRequestError::Timeout) => ProbeOutcome::Unhealthy(format!(
+            "timed out after {}",
+            crate::config::duration::format_duration(settings.timeout)
+        )),
+        Err(err) => ProbeOutcome::Unhealthy(err.to_string()),
+    }
+}
+
+/// A client for probes: no default timeout of its own (each request sets
+/// one), no redirects followed (a redirect is an answer, not health).
+pub fn client() -> awc::Client {
+    awc::Client::builder()
+        .disable_redirects()
+        .timeout(DEFAULT_PROBE_TIMEOUT)
+        .finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_http_urls_with_a_host_are_accepted() {
+        assert!(check_url("http://target-app:8000/orders").is_ok());
+        assert!(check_url("http://[::1]:8000/").is_ok());
+        assert!(check_url("https://a/b")
+            .unwrap_err()
+            .contains("only http://"));
+        assert!(check_url("/orders").unwrap_err().contains("no scheme"));
+        assert!(check_url("target-app:8000/orders").is_err());
+        assert!(check_url("http:// bad").unwrap_err().contains("not a URL"));
+    }
+
+    fn settings(url: String) -> ProbeSettings {
+        ProbeSettings {
+            url,
+            timeout: Duration::from_millis(300),
+            expect_status: 200,
+            period: DEFAULT_PROBE_PERIOD,
+        }
+    }
+
+    /// A one-shot HTTP server on loopback that answers `reply` (or nothing).
+    fn serve_once(reply: Option<&'static str>) -> std::net::SocketAddr {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            if let Ok((mut stream, _)) = listener.accept() {
+                let mut buf = [0u8; 1024];
+                let _ = stream.read(&mut buf);
+                match reply {
+                    Some(reply) => {
+                        let _ = stream.write_all(reply.as_bytes());
+                    }
+                    None => std::thread::sleep(Duration::from_secs(2)),
+                }
+            }
+        });
+        addr
+    }
+
+    #[actix_rt::test]
+    async fn healthy_wrong_status_timeout_and_refused() {
+        let client = client();
+        let ok = serve_once(Some("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n"));
+        let got = probe(&client, &settings(format!("http://{ok}/orders"))).await;
+        assert_eq!(got, ProbeOutcome::Healthy);
+
+        let broken = serve_once(Some("HTTP/1.1 500 Oops\r\ncontent-length: 0\r\n\r\n"));
+        let got = probe(&client, &settings(format!("http://{broken}/"))).await;
+        assert_eq!(got, ProbeOutcome::Unhealthy("HTTP 500".to_owned()));
+
+        let silent = serve_once(None);
+        let got = probe(&client, &settings(format!("http://{silent}/"))).await;
+        assert_eq!(
+            got,
+            ProbeOutcome::Unhealthy("timed out after 0.3s".to_owned())
+        );
+
+        let gone = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.local_addr().unwrap()
+        };
+        let got = probe(&client, &settings(format!("http://{gone}/"))).await;
+        assert!(!got.is_healthy(), "{got:?}");
+    }
+}
