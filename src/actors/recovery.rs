@@ -3,6 +3,7 @@
 //!
 //! - When a failure's recovery period is over it sends [`Recover`] to the
 //!   TargetActor that owns the state file; it never writes a file itself.
+//!   The failure counts as active until that target reports it ended.
 //! - A failure that ends early (repaired, cleared by hand, shutdown) is
 //!   reported with [`FailureEnded`] and its deadline is cancelled.
 //! - Before a scheduled injection a target asks for a [`Slot`] with
@@ -271,8 +272,10 @@ impl Handler<Injected> for RecoveryActor {
         }
         let id = msg.id.clone();
         let owner = msg.owner;
-        let timer = ctx.run_later(msg.recovery, move |actor, ctx| {
-            actor.forget(&id, ctx);
+        // At the deadline the owner is told to clear; the failure keeps its
+        // slot until the owner reports the file healthy ([`FailureEnded`]),
+        // so the cap holds even while a clear is being retried.
+        let timer = ctx.run_later(msg.recovery, move |_actor, _ctx| {
             owner.do_send(Recover { id });
         });
         debug!(target = %msg.target, id = %msg.id, active = self.active.len() + 1, "failure tracked");

@@ -5,17 +5,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::helpers::{read_state, run_once, wait_until, Engine, Workspace};
+use crate::helpers::{
+    journal, metric, read_state, run_once, start_with_api, wait_until, Engine, Workspace,
+};
 use crate::http;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Starts the engine with its API on a free loopback port; returns it and the port.
-fn start_with_api(args: &[&str], env: &[(&str, &str)]) -> (Engine, u16) {
-    let engine = Engine::start(&[&["--http", "127.0.0.1:0"], args].concat(), env);
-    let port = engine.api_port();
-    (engine, port)
-}
 
 /// An authenticated or anonymous POST.
 fn post(port: u16, path: &str, body: &str, token: Option<&str>) -> http::Response {
@@ -27,24 +22,6 @@ fn get_json(port: u16, path: &str) -> Value {
     let response = http::get(port, path, TIMEOUT).unwrap();
     assert_eq!(response.status, 200, "GET {path}: {}", response.body);
     response.json()
-}
-
-fn journal(path: &std::path::Path) -> Vec<Value> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .map(|l| {
-            serde_json::from_str(l)
-                .unwrap_or_else(|e| panic!("journal line is not JSON ({e}): {l}"))
-        })
-        .collect()
-}
-
-fn metric(text: &str, series: &str) -> Option<f64> {
-    text.lines()
-        .find(|l| l.starts_with(series) && l[series.len()..].starts_with(' '))
-        .and_then(|l| l.rsplit(' ').next())
-        .and_then(|v| v.parse().ok())
 }
 
 #[test]

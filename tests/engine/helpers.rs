@@ -243,3 +243,38 @@ impl Drop for StateWatcher {
         self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
     }
 }
+
+/// Starts the engine with its API on a free loopback port; returns it and the port.
+pub fn start_with_api(args: &[&str], env: &[(&str, &str)]) -> (Engine, u16) {
+    let engine = Engine::start(&[&["--http", "127.0.0.1:0"], args].concat(), env);
+    let port = engine.api_port();
+    (engine, port)
+}
+
+/// Every line of a journal, parsed (none if the file does not exist yet).
+pub fn journal(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| {
+            serde_json::from_str(l)
+                .unwrap_or_else(|e| panic!("journal line is not JSON ({e}): {l}"))
+        })
+        .collect()
+}
+
+/// The journal's entries for `event`.
+pub fn journal_events(path: &Path, event: &str) -> Vec<Value> {
+    journal(path)
+        .into_iter()
+        .filter(|e| e["event"] == event)
+        .collect()
+}
+
+/// The value of one Prometheus series (`name{labels}`) in `text`.
+pub fn metric(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .find(|l| l.starts_with(series) && l[series.len()..].starts_with(' '))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+}

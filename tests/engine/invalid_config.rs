@@ -110,6 +110,50 @@ fn cases(dir: &Path) -> Vec<Case> {
             "targets:\n  - name: [app\n".into(),
             "targets.yaml:",
         ),
+        file_case(
+            "probe over https",
+            format!("{TARGETS}    probe: {{ url: \"https://app/health\" }}\n"),
+            "targets.yaml:4:14: targets[0].probe.url: `https://app/health`: only http:// probes are supported, got https://",
+        ),
+        file_case(
+            "probe timeout zero",
+            format!("{TARGETS}    probe: {{ url: \"http://app/health\", timeout: 0s }}\n"),
+            "targets[0].probe.timeout: probe timeout must be greater than 0",
+        ),
+        file_case(
+            "jitter above one",
+            format!("policy:\n  jitter: 1.5\n{TARGETS}"),
+            "targets.yaml:2:3: policy.jitter: jitter is a fraction of the interval from 0 to 1 (0.2 adds up to 20%), got 1.5",
+        ),
+        file_case(
+            "unknown capped behaviour",
+            format!("policy:\n  max_concurrent_failures: 2\n  when_capped: queue\n{TARGETS}"),
+            "targets.yaml:3:3: policy.when_capped: expected `wait` or `skip`, got `queue`",
+        ),
+        file_case(
+            "backoff factor below one",
+            format!("policy:\n  backoff: {{ above: 2, factor: 0.5 }}\n{TARGETS}"),
+            "policy.backoff.factor: the backoff factor multiplies intervals: from 1 to 1000, got 0.5",
+        ),
+        file_case(
+            "unknown time zone",
+            format!("policy:\n  windows:\n    time_zone: Mars/Olympus\n{TARGETS}"),
+            "targets.yaml:3:5: policy.windows.time_zone: unknown time zone `Mars/Olympus`",
+        ),
+        Case {
+            name: "cap of zero from the environment",
+            yaml: None,
+            env: vec![("CHAOS_MAX_CONCURRENT_FAILURES", "0".into()), ("FAILURE_STATE_FILE", state.clone())],
+            args: vec![],
+            expected: "CHAOS_MAX_CONCURRENT_FAILURES: max_concurrent_failures must be at least 1",
+        },
+        Case {
+            name: "jitter flag that is not a number",
+            yaml: None,
+            env: vec![("FAILURE_STATE_FILE", state.clone())],
+            args: vec!["--jitter".into(), "some".into()],
+            expected: "--jitter: expected a fraction from 0 to 1, got `some`",
+        },
         Case {
             name: "bad boolean in the environment",
             yaml: None,

@@ -12,4 +12,5 @@ mod end_to_end;
 mod invalid_config;
 mod lifecycle;
 mod reader_race;
+mod repair;
 mod target_service;

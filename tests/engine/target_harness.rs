@@ -89,9 +89,14 @@ impl TargetService {
     /// Starts `chaos-target` on a free loopback port and keeps it running:
     /// whenever the process exits, it is started again on the same port.
     pub fn start(name: &str, state_file: &Path) -> Self {
+        Self::start_on(name, state_file, 0)
+    }
+
+    /// Like [`TargetService::start`], on a chosen port (0: any free one).
+    pub fn start_on(name: &str, state_file: &Path, port: u16) -> Self {
         let history = Arc::new(Mutex::new(History::default()));
         let stop = Arc::new(AtomicBool::new(false));
-        let (mut child, port) = start_process(name, state_file, 0, &history);
+        let (mut child, port) = start_process(name, state_file, port, &history);
         let supervisor = {
             let (history, stop) = (Arc::clone(&history), Arc::clone(&stop));
             let (name, state_file) = (name.to_owned(), state_file.to_owned());
@@ -119,6 +124,24 @@ impl TargetService {
     pub fn history(&self) -> History {
         self.history.lock().unwrap().clone()
     }
+
+    /// Kills the running process (as an operator restarting the container
+    /// would); the restart policy starts it again.
+    pub fn kill(&self) {
+        if let Some(pid) = self
+            .history()
+            .pid
+            .and_then(|pid| rustix::process::Pid::from_raw(pid as i32))
+        {
+            let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+        }
+    }
+}
+
+/// A loopback port that nothing listens on (bound, then released).
+pub fn unused_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
 }
 
 impl Drop for TargetService {

@@ -1,0 +1,256 @@
+//! Probes and repair detection against real `chaos-target` processes
+//! (restarted by the test harness, as a container restart policy would):
+//! a restart before the deadline is a repair with a plausible time, an
+//! unrepaired failure expires, an unhealthy target is skipped until it is
+//! back.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::helpers::{
+    journal_events, metric, read_state, start_with_api, wait_until, Engine, Workspace,
+};
+use crate::http;
+use crate::target_harness::{unused_port, TargetService};
+
+const TIMEOUT: Duration = Duration::from_secs(15);
+
+fn now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+}
+
+/// The `ended` record of the injection `id`, once it is in the journal.
+fn wait_for_end(journal: &std::path::Path, id: &str) -> Value {
+    let mut found = None;
+    wait_until(TIMEOUT, &format!("the end of {id}"), || {
+        found = journal_events(journal, "ended")
+            .into_iter()
+            .find(|e| e["id"] == id);
+        found.is_some()
+    });
+    found.unwrap()
+}
+
+/// The first `injected` entry for `target`.
+fn wait_for_injection(journal: &std::path::Path, target: &str) -> Value {
+    let mut found = None;
+    wait_until(TIMEOUT, &format!("an injection into {target}"), || {
+        found = journal_events(journal, "injected")
+            .into_iter()
+            .find(|e| e["target"] == target);
+        found.is_some()
+    });
+    found.unwrap()
+}
+
+fn f(value: &Value) -> f64 {
+    value
+        .as_f64()
+        .unwrap_or_else(|| panic!("not a number: {value}"))
+}
+
+#[test]
+fn a_restart_before_the_deadline_is_a_repair_and_an_unrepaired_failure_expires() {
+    let ws = Workspace::new();
+    let journal = ws.path("journal.jsonl");
+    // app: a config error, repaired by restarting the process.
+    // worker: a crash, brought back by the restart policy on its own.
+    // db: a config error nobody repairs: it expires.
+    let app = TargetService::start("app", &ws.path("app.json"));
+    let worker = TargetService::start("worker", &ws.path("worker.json"));
+    let db = TargetService::start("db", &ws.path("db.json"));
+    let yaml = "\
+defaults:
+  interval: 60s
+  recovery: 20s
+  startup_wait: 300ms
+policy: { min_interval: 0 }
+targets:
+  - name: app
+    state_file: '{dir}/app.json'
+    scenarios: [ { name: CONFIG_ERROR, mode: config_error, weight: 1 } ]
+    probe: { url: 'http://127.0.0.1:APP/orders', timeout: 500ms, period: 50ms }
+  - name: worker
+    state_file: '{dir}/worker.json'
+    scenarios: [ { name: CRASH, mode: crash, weight: 1 } ]
+    probe: { url: 'http://127.0.0.1:WORKER/products/1', timeout: 500ms, period: 50ms }
+  - name: db
+    state_file: '{dir}/db.json'
+    recovery: 1500ms
+    scenarios: [ { name: CONFIG_ERROR, mode: config_error, weight: 1 } ]
+    probe: { url: 'http://127.0.0.1:DB/products', timeout: 500ms, period: 50ms }
+"
+    .replace("APP", &app.port.to_string())
+    .replace("WORKER", &worker.port.to_string())
+    .replace("DB", &db.port.to_string());
+    let targets = ws.targets(&yaml);
+    let (mut engine, port) = start_with_api(
+        &[
+            "--targets",
+            targets.to_str().unwrap(),
+            "--journal",
+            journal.to_str().unwrap(),
+        ],
+        &[],
+    );
+
+    // app: the probe sees the 500s, then an operator restarts the process.
+    let injected = wait_for_injection(&journal, "app");
+    let app_id = injected["id"].as_str().unwrap().to_owned();
+    wait_until(TIMEOUT, "app's failure to manifest", || {
+        journal_events(&journal, "manifested")
+            .iter()
+            .any(|e| e["id"] == app_id.as_str())
+    });
+    let killed_at = now();
+    app.kill();
+    let ended = wait_for_end(&journal, &app_id);
+    assert_eq!(ended["ended_by"], "repair", "{ended}");
+    assert_eq!(ended["repaired_by"], "app", "{ended}");
+    let (injected_at, manifested_at, repaired_at) = (
+        f(&ended["injected_at"]),
+        f(&ended["manifested_at"]),
+        f(&ended["repaired_at"]),
+    );
+    assert!(injected_at <= manifested_at && manifested_at <= killed_at + 0.01);
+    assert!(repaired_at >= killed_at - 0.01, "{ended}");
+    let ttr = f(&ended["time_to_repair_ms"]);
+    assert!(
+        (ttr - (repaired_at - injected_at) * 1000.0).abs() < 2.0,
+        "{ended}"
+    );
+    // Noticed within a few watch periods of the restart, long before the
+    // 20 s deadline.
+    assert!(
+        ttr < (killed_at - injected_at) * 1000.0 + 10_000.0,
+        "{ended}"
+    );
+    assert!(ttr < 20_000.0, "{ended}");
+    assert!(ended.get("expired_at").is_none(), "{ended}");
+    // The engine left the file as the restarted target wrote it.
+    let file = read_state(&ws.path("app.json")).unwrap();
+    assert_eq!(
+        (file["mode"].as_str(), file["cleared_by"].as_str()),
+        (Some("healthy"), Some("app"))
+    );
+
+    // worker: the probe itself trips the crash; the restart writes healthy.
+    let injected = wait_for_injection(&journal, "worker");
+    let worker_id = injected["id"].as_str().unwrap().to_owned();
+    let ended = wait_for_end(&journal, &worker_id);
+    assert_eq!(
+        (ended["ended_by"].as_str(), ended["repaired_by"].as_str()),
+        (Some("repair"), Some("worker")),
+        "{ended}"
+    );
+    assert!(f(&ended["time_to_repair_ms"]) < 20_000.0, "{ended}");
+    assert!(
+        worker.history().exits.contains(&Some(1)),
+        "the worker crashed"
+    );
+
+    // db: nobody repairs it, so it lasts until the engine's clear.
+    let injected = wait_for_injection(&journal, "db");
+    let db_id = injected["id"].as_str().unwrap().to_owned();
+    let ended = wait_for_end(&journal, &db_id);
+    assert_eq!(ended["ended_by"], "recovery", "{ended}");
+    assert!(
+        ended["manifested_at"].is_f64(),
+        "the 500s were seen: {ended}"
+    );
+    let lasted = f(&ended["expired_at"]) - f(&ended["injected_at"]);
+    assert!(
+        (1.4..3.0).contains(&lasted),
+        "expired after {lasted}s: {ended}"
+    );
+    assert!(ended.get("repaired_at").is_none() && ended.get("time_to_repair_ms").is_none());
+
+    // /status and /metrics say the same.
+    let status: Value = http::get(port, "/status", TIMEOUT).unwrap().json();
+    let target = |name: &str| {
+        status["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(target("app")["last_outcome"]["ended_by"], "repair");
+    assert_eq!(target("app")["repairs"], 1);
+    assert_eq!(target("db")["last_outcome"]["ended_by"], "recovery");
+    assert_eq!(target("db")["expirations"], 1);
+    let metrics = http::get(port, "/metrics", TIMEOUT).unwrap().body;
+    assert_eq!(
+        metric(
+            &metrics,
+            r#"chaos_failures_ended_total{target="app",ended_by="repair"}"#
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        metric(
+            &metrics,
+            r#"chaos_time_to_repair_seconds_count{target="app"}"#
+        ),
+        Some(1.0)
+    );
+    engine.terminate();
+}
+
+#[test]
+fn an_unhealthy_target_is_skipped_until_it_is_back() {
+    let ws = Workspace::new();
+    let journal = ws.path("journal.jsonl");
+    let state = ws.path("app.json");
+    let port = unused_port();
+    let yaml = "\
+defaults: { interval: 300ms, recovery: 100ms, startup_wait: 0s }
+policy: { min_interval: 0 }
+targets:
+  - name: app
+    state_file: '{dir}/app.json'
+    scenarios: [ { name: CONFIG_ERROR, mode: config_error, weight: 1 } ]
+    probe: { url: 'http://127.0.0.1:PORT/health', timeout: 200ms }
+"
+    .replace("PORT", &port.to_string());
+    let targets = ws.targets(&yaml);
+    let mut engine = Engine::start(
+        &[
+            "--targets",
+            targets.to_str().unwrap(),
+            "--journal",
+            journal.to_str().unwrap(),
+        ],
+        &[],
+    );
+    wait_until(TIMEOUT, "three skipped cycles", || {
+        journal_events(&journal, "skipped").len() >= 3
+    });
+    let skipped = journal_events(&journal, "skipped");
+    for entry in &skipped {
+        assert_eq!(entry["reason"], "unhealthy", "{entry}");
+        assert!(
+            entry["detail"].as_str().unwrap().contains("/health"),
+            "{entry}"
+        );
+    }
+    assert!(
+        journal_events(&journal, "injected").is_empty(),
+        "nothing injected while down"
+    );
+    assert_eq!(read_state(&state).unwrap()["reason"], "startup");
+    assert!(!engine
+        .events_matching("Skipping this chaos cycle", Some("app"))
+        .is_empty());
+
+    // The service comes up: the next cycle injects.
+    let _app = TargetService::start_on("app", &state, port);
+    let injected = wait_for_injection(&journal, "app");
+    assert_eq!(injected["mode"], "config_error");
+    engine.terminate();
+}
