@@ -8,6 +8,7 @@ mod target_harness;
 
 mod api;
 mod commands;
+mod coordination;
 mod end_to_end;
 mod invalid_config;
 mod lifecycle;
