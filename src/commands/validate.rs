@@ -25,6 +25,7 @@ pub fn execute(args: &ConfigArgs) -> ExitCode {
         None => say!("seed: random at each start"),
     }
     say!("min_interval: {}", format_duration(settings.min_interval));
+    say!("coordination: {}", settings.policy);
     for target in &settings.targets {
         say!("");
         say!("target {}", target.name);
@@ -32,6 +33,16 @@ pub fn execute(args: &ConfigArgs) -> ExitCode {
         say!("  interval:     {}", format_duration(target.interval));
         say!("  recovery:     {}", format_duration(target.recovery));
         say!("  startup_wait: {}", format_duration(target.startup_wait));
+        match &target.probe {
+            Some(probe) => say!(
+                "  probe:        GET {} expecting {} within {}, every {} while a failure is watched",
+                probe.url,
+                probe.expect_status,
+                format_duration(probe.timeout),
+                format_duration(probe.period)
+            ),
+            None => say!("  probe:        none (repairs are seen in the state file only)"),
+        }
         say!("  scenarios:");
         let catalogue = &target.catalogue;
         for (scenario, probability) in catalogue.scenarios().iter().zip(catalogue.probabilities()) {
