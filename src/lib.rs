@@ -15,6 +15,8 @@
 //!   (Prometheus), the audit [`journal`] and the status board.
 //! - [`api`]: the optional HTTP control API (actix-web).
 //! - [`logging`]: text or JSON log output.
+//! - [`report`]: reads the audit journal back and reports how failures were
+//!   repaired (text, JSON, SVG timeline, HTML).
 //! - [`cli`] and [`commands`]: the command line and one module per command.
 //!
 //! The state-file protocol itself (record types, atomic writer, reader) is
@@ -30,6 +32,7 @@ pub mod journal;
 pub mod logging;
 pub mod metrics;
 pub mod picker;
+pub mod report;
 pub mod scenario;
 pub mod telemetry;
 

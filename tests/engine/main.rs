@@ -12,4 +12,6 @@ mod end_to_end;
 mod invalid_config;
 mod lifecycle;
 mod reader_race;
+mod report;
+mod report_browser;
 mod target_service;
