@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::commands;
 use crate::config::FlagValues;
@@ -36,6 +36,8 @@ const AFTER_HELP: &str = "Examples:
   chaos-engine clear --all                       every target healthy now
   chaos-engine status                            what each target is acting out
   chaos-engine run --http 127.0.0.1:9797         with the HTTP API (status, metrics, pause, inject)
+  chaos-engine report --journal j.jsonl --format html --out report.html
+                                                 how failures were repaired: table and timeline
 
 Every setting can also come from an environment variable (shown as [env: ...]).";
 
@@ -67,6 +69,9 @@ pub enum Command {
     Validate(ConfigArgs),
     /// Show the next picks per target for a seed, without writing anything.
     Preview(PreviewArgs),
+    /// Report how failures were repaired, from the audit journal: a table
+    /// (text or JSON), an SVG timeline or an HTML page with both.
+    Report(ReportArgs),
     /// Probe the running engine's HTTP API (GET /healthz) for container
     /// health checks: exit 0 healthy, 1 not answering, 2 no address given.
     Healthcheck(HealthcheckArgs),
@@ -212,6 +217,49 @@ pub struct PreviewArgs {
     pub config: ConfigArgs,
 }
 
+/// `report [--journal FILE] [--format text|json|svg|html] [--out FILE]`
+#[derive(Debug, Args)]
+#[command(after_help = REPORT_AFTER_HELP)]
+pub struct ReportArgs {
+    /// The audit journal to read (JSON lines, as written by `run --journal`).
+    /// Malformed lines are skipped with a warning naming FILE:LINE. [env: CHAOS_JOURNAL]
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    /// What to produce.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Write the report to this file (replaced whole) instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+const REPORT_AFTER_HELP: &str =
+    "Columns: injections = repaired + expired + cleared + open. repaired: the target
+repaired it; expired: the recovery deadline ended it unrepaired; cleared: ended by
+hand or by shutdown; open: no end in the journal (engine killed). repair rate =
+repaired / (repaired + expired): cleared and open failures are left out, they had
+no fair chance. ttr = time to repair, ttm = time to manifest; p50/p95 are
+nearest-rank percentiles. Skipped cycles have no scenario: they are counted on
+the per-target and overall rows.
+
+Examples:
+  chaos-engine report --journal /var/log/chaos/journal.jsonl
+  chaos-engine report --journal journal.jsonl --format json | jq .totals
+  chaos-engine report --journal journal.jsonl --format html --out report.html";
+
+/// The output formats of `report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// An aligned table with notes, for a terminal.
+    Text,
+    /// One JSON document: rows, per-target and overall totals, every failure.
+    Json,
+    /// A timeline: one lane per target, one bar per failure.
+    Svg,
+    /// One self-contained page with the table and the timeline.
+    Html,
+}
+
 /// `healthcheck [--http ADDR] [--timeout SECS]`
 #[derive(Debug, Args)]
 pub struct HealthcheckArgs {
@@ -234,6 +282,7 @@ pub fn main() -> ExitCode {
         Some(Command::Status(args)) => commands::status::execute(&args),
         Some(Command::Validate(args)) => commands::validate::execute(&args),
         Some(Command::Preview(args)) => commands::preview::execute(&args),
+        Some(Command::Report(args)) => commands::report::execute(&args),
         Some(Command::Healthcheck(args)) => commands::healthcheck::execute(&args),
     }
 }

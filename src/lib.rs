@@ -11,6 +11,8 @@
 //! - [`policy`]: coordination across targets (cap, jitter, backoff).
 //! - [`outcome`]: how each failure ended (repaired, expired, ...) and why
 //!   a cycle was skipped.
+//! - [`windows`]: when chaos is allowed (weekday/hour windows in a time
+//!   zone, blackouts).
 //! - [`probe`]: steady-state HTTP probes that tell a failure from a repair.
 //! - [`actors`]: the running engine: Supervisor, TargetActor, WeightedPicker,
 //!   RecoveryActor, talking by typed messages.
@@ -19,6 +21,8 @@
 //!   (Prometheus), the audit [`journal`] and the status board.
 //! - [`api`]: the optional HTTP control API (actix-web).
 //! - [`logging`]: text or JSON log output.
+//! - [`report`]: reads the audit journal back and reports how failures were
+//!   repaired (text, JSON, SVG timeline, HTML).
 //! - [`cli`] and [`commands`]: the command line and one module per command.
 //!
 //! The state-file protocol itself (record types, atomic writer, reader) is
@@ -37,6 +41,7 @@ pub mod outcome;
 pub mod picker;
 pub mod policy;
 pub mod probe;
+pub mod report;
 pub mod scenario;
 pub mod telemetry;
 pub mod windows;

@@ -18,6 +18,7 @@ pub mod clear;
 pub mod healthcheck;
 pub mod inject;
 pub mod preview;
+pub mod report;
 pub mod run;
 pub mod status;
 pub mod validate;

@@ -14,4 +14,6 @@ mod invalid_config;
 mod lifecycle;
 mod reader_race;
 mod repair;
+mod report;
+mod report_browser;
 mod target_service;

@@ -1,0 +1,138 @@
+//! `chaos-engine report`: reads an audit journal and prints how the injected
+//! failures were repaired, as a text table, a JSON document, an SVG timeline
+//! or an HTML page (see [`crate::report`]). Reads only the journal; writes
+//! only standard output or `--out`.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use crate::cli::{ReportArgs, ReportFormat, EXIT_FAILURE};
+use crate::report::{self, stats::Table};
+
+/// At most this many malformed-line warnings are printed one by one.
+const MAX_WARNINGS: usize = 20;
+
+/// Prints or writes the report; exit 2 when the journal cannot be read,
+/// 1 when the output cannot be written.
+pub fn execute(args: &ReportArgs) -> ExitCode {
+    let from_env = || {
+        std::env::var_os("CHAOS_JOURNAL")
+            .filter(|value| !value.is_empty())
+            .map(PathBuf::from)
+    };
+    let Some(journal) = args.journal.clone().or_else(from_env) else {
+        return super::usage_error(&"no journal given: pass --journal FILE (or set CHAOS_JOURNAL)");
+    };
+    let summary = match report::load(&journal) {
+        Ok(summary) => summary,
+        Err(err) => return super::usage_error(&err),
+    };
+    let name = journal.display().to_string();
+    for warning in summary.warnings.iter().take(MAX_WARNINGS) {
+        eprintln!(
+            "warning: {name}:{}: {}; line skipped",
+            warning.line, warning.message
+        );
+    }
+    if summary.warnings.len() > MAX_WARNINGS {
+        eprintln!(
+            "warning: {name}: {} more malformed line(s) skipped",
+            summary.warnings.len() - MAX_WARNINGS
+        );
+    }
+
+    let table = Table::from_summary(&summary);
+    let output = match args.format {
+        ReportFormat::Text => report::text::render(&name, &summary, &table),
+        ReportFormat::Json => {
+            let mut json = report::json::render(&name, &summary, &table);
+            json.push('\n');
+            json
+        }
+        ReportFormat::Svg => report::svg::render(&name, &summary),
+        ReportFormat::Html => report::html::render(&name, &summary, &table),
+    };
+
+    match &args.out {
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            match stdout
+                .write_all(output.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
+                // A reader that stopped early (`| head`) is not an error.
+                Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
+                    eprintln!("error: standard output: {err}");
+                    ExitCode::from(EXIT_FAILURE)
+                }
+                _ => ExitCode::SUCCESS,
+            }
+        }
+        Some(path) => match write_whole(path, output.as_bytes()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("error: {}: cannot write the report: {err}", path.display());
+                ExitCode::from(EXIT_FAILURE)
+            }
+        },
+    }
+}
+
+/// Writes `bytes` to a temporary file beside `path`, then renames it over
+/// `path`: a failed write leaves no half report behind. The file gets the
+/// usual permissions (umask applies), unlike a `tempfile` one.
+fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| std::io::Error::other("not a file name"))?;
+    let temporary = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temporary)
+        .and_then(|mut file| file.write_all(bytes))
+        .and_then(|()| std::fs::rename(&temporary, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_the_whole_file_and_replaces_an_old_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.html");
+        std::fs::write(&path, "old").unwrap();
+        write_whole(&path, b"new report").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new report");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "no temporary file left behind");
+    }
+
+    #[test]
+    fn a_failed_write_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        // A directory cannot be replaced by a file.
+        let path = dir.path().join("taken");
+        std::fs::create_dir(&path).unwrap();
+        std::fs::write(path.join("inside"), "x").unwrap();
+        assert!(write_whole(&path, b"report").is_err());
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["taken"]);
+        assert!(write_whole(&dir.path().join("missing/report.svg"), b"x").is_err());
+        assert!(write_whole(Path::new("/"), b"x").is_err(), "no file name");
+    }
+}

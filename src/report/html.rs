@@ -1,0 +1,140 @@
+//! The report as one self-contained HTML page: a heading, the table as an
+//! HTML `<table>`, its notes, and the SVG timeline inline. No scripts, fonts
+//! or links: it opens offline, from a file or an e-mail attachment.
+
+use std::fmt::Write as _;
+
+use super::escape::escape;
+use super::stats::{Row, Table};
+use super::text::{cells, NOTES};
+use super::time_axis::format_utc;
+use super::{svg, JournalSummary};
+
+const STYLE: &str = "
+body { font-family: sans-serif; margin: 16px 24px; color: #222; }
+h1 { font-size: 20px; margin: 0 0 4px; }
+p.span { color: #555; margin: 0 0 12px; }
+table.report { border-collapse: collapse; font-size: 13px; margin-bottom: 6px; }
+table.report th, table.report td { padding: 3px 10px; border-bottom: 1px solid #ddd; }
+table.report th { text-align: right; background: #f0f0f0; }
+table.report td { text-align: right; font-variant-numeric: tabular-nums; }
+table.report th.name, table.report td.name { text-align: left; }
+table.report tr.target-total td { font-weight: bold; background: #fafafa; }
+table.report tr.overall td { font-weight: bold; background: #eef3fb; border-top: 2px solid #999; }
+pre.notes { font-size: 12px; color: #555; margin: 0 0 16px; }
+figure { margin: 0; }
+";
+
+const COLUMNS: [&str; 13] = [
+    "target",
+    "scenario",
+    "injections",
+    "repaired",
+    "expired",
+    "cleared",
+    "open",
+    "skipped",
+    "time to repair p50",
+    "p95",
+    "max",
+    "repair rate",
+    "time to manifest p50",
+];
+
+/// The whole page.
+pub fn render(journal: &str, summary: &JournalSummary, table: &Table) -> String {
+    let name = escape(journal);
+    let mut page = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>chaos-engine report: {name}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>chaos-engine report: {name}</h1>\n"
+    );
+    let span = match summary.span {
+        Some((from, to)) => format!(
+            "{} to {} · {} engine run(s) · {} failure(s)",
+            format_utc(from),
+            format_utc(to),
+            summary.runs,
+            summary.failures.len()
+        ),
+        None => "no failures recorded".to_owned(),
+    };
+    let _ = writeln!(page, "<p class=\"span\">{}</p>", escape(&span));
+    page.push_str(&render_table(table));
+    let _ = writeln!(
+        page,
+        "<pre class=\"notes\">{}</pre>",
+        escape(NOTES.trim_end())
+    );
+    if !summary.warnings.is_empty() {
+        let _ = writeln!(
+            page,
+            "<p class=\"warnings\">{} malformed journal line(s) skipped.</p>",
+            summary.warnings.len()
+        );
+    }
+    page.push_str("<figure class=\"timeline\">\n");
+    page.push_str(&svg::render(journal, summary));
+    page.push_str("</figure>\n</body>\n</html>\n");
+    page
+}
+
+/// The table as HTML: scenario rows, a bold total per target, the overall total.
+fn render_table(table: &Table) -> String {
+    let mut out = String::from("<table class=\"report\">\n<thead><tr>");
+    for (i, column) in COLUMNS.iter().enumerate() {
+        let class = if i < 2 { " class=\"name\"" } else { "" };
+        let _ = write!(out, "<th{class}>{column}</th>");
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    for total in &table.targets {
+        let name = total.target.as_deref().unwrap_or_default();
+        for row in table.rows_of(name) {
+            out.push_str(&table_row(row, "scenario"));
+        }
+        out.push_str(&table_row(total, "target-total"));
+    }
+    out.push_str(&table_row(&table.totals, "overall"));
+    out.push_str("</tbody>\n</table>\n");
+    out
+}
+
+fn table_row(row: &Row, class: &str) -> String {
+    let cells = cells(row);
+    let mut out = format!("<tr class=\"{class}\">");
+    for (i, cell) in cells.iter().enumerate() {
+        let class = if i < 2 { " class=\"name\"" } else { "" };
+        let _ = write!(out, "<td{class}>{}</td>", escape(cell));
+    }
+    out.push_str("</tr>\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::parse;
+
+    #[test]
+    fn the_page_holds_the_table_and_the_svg_and_no_external_resources() {
+        let summary = parse(
+            br#"{"event":"ended","id":"1","target":"<app>","scenario":"CRASH","ended_by":"repair","injected_at":10,"repaired_at":12,"ended_at":12,"time_to_repair_ms":2000}"#,
+        );
+        let page = render("j<1>.jsonl", &summary, &Table::from_summary(&summary));
+        assert!(page.starts_with("<!DOCTYPE html>"));
+        assert!(page.contains("<title>chaos-engine report: j&lt;1&gt;.jsonl</title>"));
+        assert_eq!(page.matches("<table class=\"report\">").count(), 1);
+        assert_eq!(page.matches("<svg ").count(), 1);
+        assert!(page.contains("<td class=\"name\">&lt;app&gt;</td>"));
+        assert!(page.contains("<tr class=\"overall\">"));
+        assert!(page.contains("100.0%"));
+        for external in [
+            "<script", "<link", "<img", "https://", "@import", "url(http",
+        ] {
+            assert!(!page.contains(external), "{external} in the page");
+        }
+        // The only URL is the SVG namespace, which is a name, not a fetch.
+        assert_eq!(
+            page.matches("http://").count(),
+            page.matches("http://www.w3.org/2000/svg").count()
+        );
+    }
+}

@@ -1,0 +1,461 @@
+//! Reading a journal into a [`JournalSummary`]: one [`Failure`] per
+//! injection (matched by `id` across `injected`, `manifested` and `ended`
+//! lines) and one [`Skip`] per `skipped` line.
+//!
+//! Unknown events and unknown fields are ignored, so journals written by a
+//! newer engine still load. A line that is not JSON, or a known event that
+//! lacks a field the report needs, becomes a [`LineWarning`] and is left
+//! out; only a file that cannot be read at all is an error.
+//!
+//! Fields relied on (others are ignored):
+//! - `injected`: `timestamp`, `id`, `target`, `scenario`, `expires_at`;
+//!   optional `mode`, `delay`, `source`.
+//! - `manifested`: `id`, `time_to_manifest_ms`.
+//! - `ended`: `id`, `target`, `scenario`, `ended_by`, `injected_at`,
+//!   `ended_at`; optional `mode`, `delay`, `repaired_by`, `repaired_at`,
+//!   `expired_at`, `time_to_manifest_ms`, `time_to_repair_ms`.
+//! - `skipped`: `timestamp`, `target`, `reason`; optional `detail`.
+//! - `engine_started`, `engine_stopped`: `timestamp` (runs and time span).
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{Failure, JournalSummary, LineWarning, Outcome, ReportError, Skip};
+
+#[derive(Debug, Deserialize)]
+struct Injected {
+    timestamp: f64,
+    id: String,
+    target: String,
+    scenario: String,
+    mode: Option<String>,
+    delay: Option<u64>,
+    expires_at: f64,
+    source: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Manifested {
+    id: String,
+    time_to_manifest_ms: f64,
+}
+
+#[derive(Debug, Deserialize)]
+struct Ended {
+    id: String,
+    target: String,
+    scenario: String,
+    mode: Option<String>,
+    delay: Option<u64>,
+    ended_by: String,
+    repaired_by: Option<String>,
+    injected_at: f64,
+    repaired_at: Option<f64>,
+    expired_at: Option<f64>,
+    ended_at: f64,
+    time_to_manifest_ms: Option<f64>,
+    time_to_repair_ms: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Skipped {
+    timestamp: f64,
+    target: String,
+    reason: String,
+    detail: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Stamped {
+    timestamp: f64,
+}
+
+/// Reads and parses the journal at `path`.
+pub fn load(path: &Path) -> Result<JournalSummary, ReportError> {
+    let bytes = std::fs::read(path).map_err(|source| ReportError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    Ok(parse(&bytes))
+}
+
+/// Parses journal text (JSON lines). Never fails: bad lines become warnings.
+pub fn parse(bytes: &[u8]) -> JournalSummary {
+    let mut lines = Lines::default();
+    for (index, raw) in bytes.split(|b| *b == b'\n').enumerate() {
+        lines.read(index + 1, raw);
+    }
+    lines.finish()
+}
+
+/// The lines read so far, before injections are matched to their ends.
+#[derive(Default)]
+struct Lines {
+    /// `injected` lines by id, in journal order.
+    injected: Vec<Injected>,
+    injected_line: HashMap<String, usize>,
+    ended: HashMap<String, Ended>,
+    ended_line: HashMap<String, usize>,
+    manifest_ms: HashMap<String, f64>,
+    skips: Vec<Skip>,
+    runs: usize,
+    instants: Vec<f64>,
+    warnings: Vec<LineWarning>,
+}
+
+impl Lines {
+    fn read(&mut self, line: usize, raw: &[u8]) {
+        if let Err(message) = self.try_read(line, raw) {
+            self.warnings.push(LineWarning { line, message });
+        }
+    }
+
+    fn try_read(&mut self, line: usize, raw: &[u8]) -> Result<(), String> {
+        let text = std::str::from_utf8(raw).map_err(|_| "not UTF-8 text".to_owned())?;
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(());
+        }
+        let value: Value = serde_json::from_str(text).map_err(|err| not_json(&err))?;
+        if !value.is_object() {
+            return Err("not a JSON object".to_owned());
+        }
+        let Some(event) = value
+            .get("event")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+        else {
+            return Err("no \"event\" field (a string) in this object".to_owned());
+        };
+        let event = event.as_str();
+        match event {
+            "injected" => {
+                let injected: Injected = fields(event, value)?;
+                if let Some(first) = self.injected_line.get(&injected.id) {
+                    return Err(format!(
+                        "injected event: id {} was already injected on line {first}; ignored",
+                        injected.id
+                    ));
+                }
+                self.instants.push(injected.timestamp);
+                self.injected_line.insert(injected.id.clone(), line);
+                self.injected.push(injected);
+            }
+            "ended" => {
+                let ended: Ended = fields(event, value)?;
+                if let Some(first) = self.ended_line.get(&ended.id) {
+                    return Err(format!(
+                        "ended event: id {} already ended on line {first}; ignored",
+                        ended.id
+                    ));
+                }
+                self.ended_line.insert(ended.id.clone(), line);
+                self.ended.insert(ended.id.clone(), ended);
+            }
+            "manifested" => {
+                let manifested: Manifested = fields(event, value)?;
+                self.manifest_ms
+                    .entry(manifested.id)
+                    .or_insert(manifested.time_to_manifest_ms);
+            }
+            "skipped" => {
+                let skipped: Skipped = fields(event, value)?;
+                self.instants.push(skipped.timestamp);
+                self.skips.push(Skip {
+                    target: skipped.target,
+                    at: skipped.timestamp,
+                    reason: skipped.reason,
+                    detail: skipped.detail,
+                });
+            }
+            "engine_started" | "engine_stopped" => {
+                let stamped: Stamped = fields(event, value)?;
+                self.instants.push(stamped.timestamp);
+                if event == "engine_started" {
+                    self.runs += 1;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> JournalSummary {
+        let mut failures = Vec::with_capacity(self.injected.len() + self.ended.len());
+        for injected in std::mem::take(&mut self.injected) {
+            let failure = match self.ended.remove(&injected.id) {
+                Some(ended) => self.ended_failure(ended, Some(&injected)),
+                None => self.open_failure(injected),
+            };
+            failures.push(failure);
+        }
+        // Ends whose `injected` line is missing (e.g. a journal started
+        // mid-failure) still carry everything the report needs.
+        for ended in std::mem::take(&mut self.ended).into_values() {
+            failures.push(self.ended_failure(ended, None));
+        }
+        failures.sort_by(|a, b| {
+            a.injected_at
+                .total_cmp(&b.injected_at)
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        for failure in &failures {
+            self.instants.push(failure.injected_at);
+            self.instants.push(failure.ended_at);
+        }
+        let span = self
+            .instants
+            .iter()
+            .copied()
+            .filter(|t| t.is_finite())
+            .fold(None, |span: Option<(f64, f64)>, t| match span {
+                None => Some((t, t)),
+                Some((from, to)) => Some((from.min(t), to.max(t))),
+            });
+        self.warnings.sort_by_key(|w| w.line);
+        JournalSummary {
+            failures,
+            skips: self.skips,
+            runs: self.runs,
+            span,
+            warnings: self.warnings,
+        }
+    }
+
+    fn ended_failure(&self, ended: Ended, injected: Option<&Injected>) -> Failure {
+        let outcome = match ended.ended_by.as_str() {
+            "repair" => Outcome::Repaired,
+            "recovery" => Outcome::Expired,
+            other => Outcome::Cleared(other.to_owned()),
+        };
+        let ended_at = match outcome {
+            Outcome::Repaired => ended.repaired_at.unwrap_or(ended.ended_at),
+            Outcome::Expired => ended.expired_at.unwrap_or(ended.ended_at),
+            _ => ended.ended_at,
+        };
+        let time_to_repair_ms = (outcome == Outcome::Repaired).then(|| {
+            ended
+                .time_to_repair_ms
+                .unwrap_or((ended_at - ended.injected_at) * 1000.0)
+        });
+        Failure {
+            time_to_manifest_ms: ended
+                .time_to_manifest_ms
+                .or_else(|| self.manifest_ms.get(&ended.id).copied()),
+            mode: ended.mode.or_else(|| injected.and_then(|i| i.mode.clone())),
+            delay: ended.delay.or_else(|| injected.and_then(|i| i.delay)),
+            source: injected.and_then(|i| i.source.clone()),
+            id: ended.id,
+            target: ended.target,
+            scenario: ended.scenario,
+            injected_at: ended.injected_at,
+            ended_at,
+            outcome,
+            repaired_by: ended.repaired_by,
+            time_to_repair_ms,
+        }
+    }
+
+    fn open_failure(&self, injected: Injected) -> Failure {
+        Failure {
+            time_to_manifest_ms: self.manifest_ms.get(&injected.id).copied(),
+            id: injected.id,
+            target: injected.target,
+            scenario: injected.scenario,
+            mode: injected.mode,
+            delay: injected.delay,
+            injected_at: injected.timestamp,
+            ended_at: injected.expires_at,
+            outcome: Outcome::Open,
+            repaired_by: None,
+            time_to_repair_ms: None,
+            source: injected.source,
+        }
+    }
+}
+
+/// `not JSON (EOF while parsing a string at column 64)`: serde_json's
+/// message, with the column but without its "line 1" (one line is parsed
+/// at a time; the caller names the file's line).
+fn not_json(err: &serde_json::Error) -> String {
+    let message = err.to_string();
+    let location = format!(" at line {} column {}", err.line(), err.column());
+    let message = message.strip_suffix(&location).unwrap_or(&message);
+    format!("not JSON ({message} at column {})", err.column())
+}
+
+/// The fields of a known event, or a message naming the event and what is
+/// missing or of the wrong type.
+fn fields<T: DeserializeOwned>(event: &str, value: Value) -> Result<T, String> {
+    serde_json::from_value(value).map_err(|err| format!("{event} event: {err}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn injected(ts: f64, id: &str, target: &str, scenario: &str) -> String {
+        format!(
+            r#"{{"timestamp":{ts},"event":"injected","id":"{id}","target":"{target}","scenario":"{scenario}","mode":"slow","delay":17,"expires_at":{},"lateness_ms":1.2,"write_ms":0.1}}"#,
+            ts + 30.0
+        )
+    }
+
+    #[test]
+    fn matches_injections_to_their_ends_by_id() {
+        let text = [
+            r#"{"timestamp":100,"event":"engine_started"}"#.to_owned(),
+            injected(110.0, "a", "app", "SLOWDOWN"),
+            r#"{"timestamp":111,"event":"manifested","id":"a","target":"app","scenario":"SLOWDOWN","mode":"slow","injected_at":110,"manifested_at":111,"time_to_manifest_ms":1000,"detail":"probe: HTTP 500"}"#.to_owned(),
+            r#"{"timestamp":114,"event":"ended","id":"a","target":"app","scenario":"SLOWDOWN","mode":"slow","delay":17,"ended_by":"repair","repaired_by":"target-app","injected_at":110,"repaired_at":114,"ended_at":114.01,"time_to_repair_ms":4000}"#.to_owned(),
+            injected(120.0, "b", "app", "CRASH"),
+            r#"{"timestamp":150,"event":"ended","id":"b","target":"app","scenario":"CRASH","mode":"crash","delay":0,"ended_by":"recovery","injected_at":120,"expired_at":150,"ended_at":150}"#.to_owned(),
+            r#"{"timestamp":160,"event":"engine_stopped"}"#.to_owned(),
+        ]
+        .join("\n");
+        let summary = parse(text.as_bytes());
+        assert!(summary.warnings.is_empty(), "{:?}", summary.warnings);
+        assert_eq!(summary.runs, 1);
+        assert_eq!(summary.span, Some((100.0, 160.0)));
+        let [a, b] = summary.failures.as_slice() else {
+            panic!("two failures expected: {:?}", summary.failures);
+        };
+        assert_eq!(a.outcome, Outcome::Repaired);
+        assert_eq!(a.time_to_repair_ms, Some(4000.0));
+        assert_eq!(a.time_to_manifest_ms, Some(1000.0));
+        assert_eq!(a.ended_at, 114.0, "a repair ends at repaired_at");
+        assert_eq!(a.repaired_by.as_deref(), Some("target-app"));
+        assert_eq!(b.outcome, Outcome::Expired);
+        assert_eq!(b.time_to_repair_ms, None);
+        assert_eq!(b.ended_at, 150.0);
+        assert_eq!(b.mode.as_deref(), Some("crash"));
+    }
+
+    #[test]
+    fn an_injection_without_an_end_is_open_until_it_expires() {
+        let text = format!(
+            "{}\n{}\n",
+            injected(200.0, "x", "db", "CRASH"),
+            r#"{"timestamp":201,"event":"manifested","id":"x","time_to_manifest_ms":500}"#
+        );
+        let summary = parse(text.as_bytes());
+        let [open] = summary.failures.as_slice() else {
+            panic!("one failure expected");
+        };
+        assert_eq!(open.outcome, Outcome::Open);
+        assert_eq!(open.ended_at, 230.0, "drawn to expires_at");
+        assert_eq!(open.time_to_manifest_ms, Some(500.0));
+        assert_eq!(open.time_to_repair_ms, None);
+        assert_eq!(summary.span, Some((200.0, 230.0)));
+    }
+
+    #[test]
+    fn manual_and_shutdown_ends_are_cleared_and_unknown_ones_kept_by_name() {
+        let end = |id: &str, by: &str| {
+            format!(
+                r#"{{"event":"ended","id":"{id}","target":"t","scenario":"S","ended_by":"{by}","injected_at":1,"ended_at":3}}"#
+            )
+        };
+        let text = [end("m", "manual"), end("s", "shutdown"), end("r", "reload")].join("\n");
+        let summary = parse(text.as_bytes());
+        let outcomes: Vec<_> = summary.failures.iter().map(|f| f.outcome.clone()).collect();
+        assert_eq!(outcomes.len(), 3);
+        for by in ["manual", "shutdown", "reload"] {
+            assert!(outcomes.contains(&Outcome::Cleared(by.into())), "{by}");
+        }
+        assert!(summary.failures.iter().all(|f| f.ended_at == 3.0));
+    }
+
+    #[test]
+    fn a_repair_without_time_to_repair_is_measured_from_its_times() {
+        let text = r#"{"event":"ended","id":"r","target":"t","scenario":"S","ended_by":"repair","injected_at":10,"repaired_at":12.5,"ended_at":12.6}"#;
+        let summary = parse(text.as_bytes());
+        assert_eq!(summary.failures[0].time_to_repair_ms, Some(2500.0));
+    }
+
+    #[test]
+    fn malformed_lines_become_warnings_with_their_line_numbers() {
+        let text = [
+            injected(10.0, "ok", "app", "CRASH"),
+            "{\"timestamp\": 11, \"event\": \"injected\", \"target\"".to_owned(),
+            r#"{"timestamp":12,"event":"skipped","reason":"cap"}"#.to_owned(),
+            "[1, 2]".to_owned(),
+            r#"{"timestamp":13}"#.to_owned(),
+            String::new(),
+            r#"{"timestamp":"soon","event":"injected","id":"z","target":"app","scenario":"CRASH","expires_at":1}"#.to_owned(),
+            injected(14.0, "ok", "app", "CRASH"),
+        ]
+        .join("\n");
+        let mut bytes = text.into_bytes();
+        bytes.extend_from_slice(b"\n\xff\xfe\n");
+        let summary = parse(&bytes);
+        let lines: Vec<usize> = summary.warnings.iter().map(|w| w.line).collect();
+        assert_eq!(lines, [2, 3, 4, 5, 7, 8, 9], "{:?}", summary.warnings);
+        let message = |line: usize| {
+            summary
+                .warnings
+                .iter()
+                .find(|w| w.line == line)
+                .map(|w| w.message.clone())
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            message(2),
+            "not JSON (EOF while parsing an object at column 47)",
+            "{}",
+            message(2)
+        );
+        assert!(
+            message(3).contains("skipped event: missing field `target`"),
+            "{}",
+            message(3)
+        );
+        assert_eq!(message(4), "not a JSON object");
+        assert!(message(5).contains("no \"event\" field"));
+        assert!(message(7).contains("invalid type"), "{}", message(7));
+        assert!(message(8).contains("already injected on line 1"));
+        assert_eq!(message(9), "not UTF-8 text");
+        assert_eq!(summary.failures.len(), 1, "only the good line counts");
+        assert!(summary.skips.is_empty());
+    }
+
+    #[test]
+    fn unknown_events_and_fields_are_ignored() {
+        let text = [
+            r#"{"timestamp":5,"event":"cleared","target":"app","reason":"startup"}"#,
+            r#"{"timestamp":6,"event":"from_the_future","anything":[1,2]}"#,
+            r#"{"timestamp":7,"event":"skipped","target":"app","reason":"window","detail":"outside 09:00-17:00","new_field":true}"#,
+        ]
+        .join("\n");
+        let summary = parse(text.as_bytes());
+        assert!(summary.warnings.is_empty(), "{:?}", summary.warnings);
+        assert!(summary.failures.is_empty());
+        assert_eq!(summary.skips.len(), 1);
+        assert_eq!(summary.skips[0].reason, "window");
+        assert_eq!(
+            summary.span,
+            Some((7.0, 7.0)),
+            "only known events set the span"
+        );
+    }
+
+    #[test]
+    fn an_empty_journal_has_nothing_and_no_span() {
+        let summary = parse(b"");
+        assert_eq!(summary, JournalSummary::default());
+    }
+
+    #[test]
+    fn an_unreadable_journal_is_an_error_naming_the_path() {
+        let err = load(Path::new("/nonexistent-dir/journal.jsonl")).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("/nonexistent-dir/journal.jsonl: "),
+            "{err}"
+        );
+    }
+}
