@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::helpers::{
-    journal_events, metric, read_state, start_with_api, wait_until, Engine, Workspace,
+    journal_events, metric, read_state, run_once, start_with_api, wait_until, Engine, Workspace,
 };
 use crate::http;
 use crate::target_harness::{unused_port, TargetService};
@@ -200,6 +200,55 @@ targets:
         Some(1.0)
     );
     engine.terminate();
+
+    // The report reads the same story back from the engine's own journal.
+    let report = run_once(
+        &[
+            "report",
+            "--journal",
+            journal.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    assert!(
+        report.status.success(),
+        "{}",
+        String::from_utf8_lossy(&report.stderr)
+    );
+    let report: Value = serde_json::from_slice(&report.stdout).unwrap();
+    let row = |target: &str| {
+        report["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["target"] == target)
+            .unwrap_or_else(|| panic!("no {target} in {report}"))
+            .clone()
+    };
+    assert_eq!(
+        (
+            row("app")["repaired"].as_u64(),
+            row("app")["expired"].as_u64()
+        ),
+        (Some(1), Some(0))
+    );
+    assert_eq!(
+        (
+            row("worker")["repaired"].as_u64(),
+            row("worker")["repair_rate"].as_f64()
+        ),
+        (Some(1), Some(1.0))
+    );
+    assert_eq!(
+        (
+            row("db")["expired"].as_u64(),
+            row("db")["repair_rate"].as_f64()
+        ),
+        (Some(1), Some(0.0))
+    );
+    assert_eq!(row("app")["time_to_repair_max_ms"].as_f64(), Some(ttr));
 }
 
 #[test]
