@@ -160,22 +160,6 @@ struct Hours {
     end: u16,
 }
 
-/// Which list an entry belongs to, for paths and messages.
-#[derive(Debug, Clone, Copy)]
-enum List {
-    Allow,
-    Blackout,
-}
-
-impl List {
-    fn key(self) -> &'static str {
-        match self {
-            List::Allow => "allow",
-            List::Blackout => "blackout",
-        }
-    }
-}
-
 /// The verdict without the message, cheap enough to compute every minute.
 enum Verdict {
     Open,
@@ -202,8 +186,8 @@ impl ChaosWindows {
         Ok(ChaosWindows {
             time_zone,
             zone_name,
-            allow: parse_list(List::Allow, &file.allow)?,
-            blackout: parse_list(List::Blackout, &file.blackout)?,
+            allow: parse_list("allow", &file.allow)?,
+            blackout: parse_list("blackout", &file.blackout)?,
         })
     }
 
@@ -259,11 +243,20 @@ impl ChaosWindows {
     /// (of Unix time) that is open, looking at most
     /// [`NEXT_OPEN_HORIZON_SECS`] ahead. `None` when nothing opens within
     /// that horizon. Exact for zones whose offsets are whole minutes (every
-    /// zone in use today), since entries are written to the minute.
+    /// zone in use today), since entries are written to the minute. A NaN
+    /// or out-of-range `unix_secs` is clamped as in [`Self::check`], and so
+    /// is the answer.
     pub fn next_open(&self, unix_secs: f64) -> Option<f64> {
         let at = timestamp_of(unix_secs);
         if matches!(self.verdict(self.time_zone.to_datetime(at)), Verdict::Open) {
-            return Some(unix_secs);
+            let clamped = unix_secs.is_nan()
+                || unix_secs < Timestamp::MIN.as_second() as f64
+                || unix_secs > Timestamp::MAX.as_second() as f64;
+            return Some(if clamped {
+                at.as_second() as f64
+            } else {
+                unix_secs
+            });
         }
         let start = at.as_second();
         let first_minute = start.div_euclid(60) * 60 + 60;
@@ -428,11 +421,12 @@ impl DaySet {
     }
 }
 
-fn parse_list(list: List, entries: &[FileWindow]) -> Result<Vec<Window>, WindowError> {
+/// Parses `allow` or `blackout` (`key`).
+fn parse_list(key: &str, entries: &[FileWindow]) -> Result<Vec<Window>, WindowError> {
     entries
         .iter()
         .enumerate()
-        .map(|(index, entry)| parse_window(&format!("{}[{index}]", list.key()), entry))
+        .map(|(index, entry)| parse_window(&format!("{key}[{index}]"), entry))
         .collect()
 }
 
@@ -638,4 +632,498 @@ fn timestamp_of(unix_secs: f64) -> Timestamp {
     } else {
         Timestamp::MAX
     })
+}
+
+#[cfg(test)]
+mod tests {
+    //! Every expected instant below was computed outside this code with
+    //! GNU date, e.g. `TZ=Europe/Paris date -d '2026-03-04 10:00' +%s`, and
+    //! every weekday with `date -d 2026-03-04 +%a`.
+
+    use super::*;
+
+    /// Wed 2026-03-04 in Paris (CET, +01:00).
+    const WED_0859_59_PARIS: f64 = 1_772_611_199.0;
+    const WED_0900_PARIS: f64 = 1_772_611_200.0;
+    const WED_1000_PARIS: f64 = 1_772_614_800.0;
+    const WED_1659_59_PARIS: f64 = 1_772_639_999.0;
+    const WED_1700_PARIS: f64 = 1_772_640_000.0;
+    /// Fri 2026-03-06 in Paris.
+    const FRI_1559_59_PARIS: f64 = 1_772_809_199.0;
+    const FRI_1600_PARIS: f64 = 1_772_809_200.0;
+    const FRI_1630_PARIS: f64 = 1_772_811_000.0;
+    const FRI_1700_PARIS: f64 = 1_772_812_800.0;
+    /// Sat 2026-03-07 10:00 in Paris.
+    const SAT_1000_PARIS: f64 = 1_772_874_000.0;
+    /// Mon 2026-03-09 09:00 in Paris.
+    const MON_0900_PARIS: f64 = 1_773_043_200.0;
+
+    const BRIEF_EXAMPLE: &str = r#"
+time_zone: Europe/Paris
+allow:
+  - { days: [mon, tue, wed, thu, fri], hours: "09:00-17:00" }
+blackout:
+  - { days: [fri], hours: "16:00-24:00" }
+  - { dates: ["2026-12-24", "2026-12-25"] }
+"#;
+
+    fn file(yaml: &str) -> FileWindows {
+        yaml_serde::from_str(yaml).unwrap()
+    }
+
+    fn windows(yaml: &str) -> ChaosWindows {
+        ChaosWindows::from_file(&file(yaml)).unwrap()
+    }
+
+    fn error(yaml: &str) -> String {
+        ChaosWindows::from_file(&file(yaml))
+            .unwrap_err()
+            .to_string()
+    }
+
+    fn reason(windows: &ChaosWindows, at: f64) -> Option<ClosedReason> {
+        match windows.check(at) {
+            WindowCheck::Open => None,
+            WindowCheck::Closed { reason, .. } => Some(reason),
+        }
+    }
+
+    fn detail(windows: &ChaosWindows, at: f64) -> String {
+        match windows.check(at) {
+            WindowCheck::Open => panic!("open at {at}"),
+            WindowCheck::Closed { detail, .. } => detail,
+        }
+    }
+
+    const OUTSIDE: Option<ClosedReason> = Some(ClosedReason::OutsideAllowed);
+    const BLACKOUT: Option<ClosedReason> = Some(ClosedReason::Blackout);
+
+    #[test]
+    fn weekday_window_in_a_time_zone() {
+        let w = windows("time_zone: Europe/Paris\nallow: [{ days: [mon, tue, wed, thu, fri], hours: 09:00-17:00 }]");
+        assert_eq!(reason(&w, WED_0859_59_PARIS), OUTSIDE);
+        assert_eq!(reason(&w, WED_0900_PARIS), None, "start is inclusive");
+        assert_eq!(reason(&w, WED_1000_PARIS), None);
+        assert_eq!(reason(&w, WED_1659_59_PARIS), None);
+        assert_eq!(reason(&w, WED_1700_PARIS - 0.25), None);
+        assert_eq!(reason(&w, WED_1700_PARIS), OUTSIDE, "end is exclusive");
+        assert_eq!(reason(&w, SAT_1000_PARIS), OUTSIDE);
+        assert_eq!(
+            detail(&w, SAT_1000_PARIS),
+            "outside allow (mon-fri 09:00-17:00) Europe/Paris, local time Sat 2026-03-07 10:00:00 CET"
+        );
+        // The same instants in UTC are an hour earlier on the clock.
+        let utc = windows("allow: [{ days: [wed], hours: 09:00-17:00 }]");
+        assert_eq!(reason(&utc, WED_0900_PARIS), OUTSIDE, "08:00 UTC");
+        assert_eq!(reason(&utc, WED_1700_PARIS), None, "16:00 UTC");
+    }
+
+    #[test]
+    fn hours_that_wrap_past_midnight_belong_to_their_start_day() {
+        let w = windows("allow: [{ days: [fri], hours: 22:00-02:00 }]");
+        // 2026-03-06 is a Friday; UTC.
+        assert_eq!(reason(&w, 1_772_834_399.0), OUTSIDE, "Fri 21:59:59");
+        assert_eq!(reason(&w, 1_772_834_400.0), None, "Fri 22:00");
+        assert_eq!(reason(&w, 1_772_838_000.0), None, "Fri 23:00");
+        assert_eq!(reason(&w, 1_772_848_799.0), None, "Sat 01:59:59");
+        assert_eq!(reason(&w, 1_772_848_800.0), OUTSIDE, "Sat 02:00");
+        assert_eq!(reason(&w, 1_772_924_400.0), OUTSIDE, "Sat 23:00");
+        assert_eq!(
+            reason(&w, 1_772_758_800.0),
+            OUTSIDE,
+            "Fri 01:00 belongs to Thursday's night, which is not listed"
+        );
+    }
+
+    #[test]
+    fn end_at_24_00_covers_the_last_second_of_the_day() {
+        let w = windows("blackout: [{ days: [fri], hours: 16:00-24:00 }]");
+        // 2026-03-06 is a Friday; UTC.
+        assert_eq!(reason(&w, 1_772_812_799.0), None, "Fri 15:59:59");
+        assert_eq!(reason(&w, 1_772_812_800.0), BLACKOUT, "Fri 16:00");
+        assert_eq!(reason(&w, 1_772_841_599.0), BLACKOUT, "Fri 23:59:59");
+        assert_eq!(reason(&w, 1_772_841_599.5), BLACKOUT, "Fri 23:59:59.5");
+        assert_eq!(reason(&w, 1_772_841_600.0), None, "Sat 00:00");
+    }
+
+    #[test]
+    fn blackout_overrides_allow() {
+        let w = windows(BRIEF_EXAMPLE);
+        assert_eq!(reason(&w, FRI_1559_59_PARIS), None);
+        assert_eq!(reason(&w, FRI_1600_PARIS), BLACKOUT);
+        assert_eq!(reason(&w, FRI_1630_PARIS), BLACKOUT);
+        assert_eq!(
+            detail(&w, FRI_1630_PARIS),
+            "blackout[0] fri 16:00-24:00 Europe/Paris, local time Fri 2026-03-06 16:30:00 CET"
+        );
+        // Outside allow too, but the blackout is the reason given.
+        assert_eq!(reason(&w, FRI_1700_PARIS), BLACKOUT);
+        assert!(w.check(WED_1000_PARIS).is_open());
+    }
+
+    #[test]
+    fn dates_are_whole_local_days() {
+        let w = windows(BRIEF_EXAMPLE);
+        // Thu 2026-12-24 and Fri 2026-12-25, Paris (CET); the allow entry
+        // would not open midnight anyway, so use an allow-free copy too.
+        let blackout_only = windows(
+            "time_zone: Europe/Paris\nblackout: [{ dates: [\"2026-12-24\", \"2026-12-25\"] }]",
+        );
+        assert_eq!(
+            reason(&blackout_only, 1_798_066_799.0),
+            None,
+            "Dec 23 23:59:59"
+        );
+        assert_eq!(
+            reason(&blackout_only, 1_798_066_800.0),
+            BLACKOUT,
+            "Dec 24 00:00"
+        );
+        assert_eq!(
+            reason(&blackout_only, 1_798_239_599.0),
+            BLACKOUT,
+            "Dec 25 23:59:59"
+        );
+        assert_eq!(
+            reason(&blackout_only, 1_798_239_600.0),
+            None,
+            "Dec 26 00:00"
+        );
+        assert_eq!(
+            detail(&w, 1_798_099_200.0),
+            "blackout[1] 2026-12-24,2026-12-25 Europe/Paris, local time Thu 2026-12-24 09:00:00 CET"
+        );
+    }
+
+    #[test]
+    fn dates_combine_with_days_and_hours() {
+        let w = windows(
+            "time_zone: Europe/Paris\nallow:\n  - { dates: [2026-12-24], hours: 09:00-12:00 }\n  - { dates: [2026-12-24], days: [fri] }",
+        );
+        let dec24_0900 = 1_798_099_200.0;
+        assert_eq!(reason(&w, dec24_0900 - 1.0), OUTSIDE);
+        assert_eq!(reason(&w, dec24_0900), None);
+        assert_eq!(
+            reason(&w, dec24_0900 + 3.0 * 3600.0 - 1.0),
+            None,
+            "11:59:59"
+        );
+        assert_eq!(reason(&w, dec24_0900 + 3.0 * 3600.0), OUTSIDE, "12:00");
+        // Dec 24 is a Thursday, so the second entry never matches: 13:00
+        // that day is outside, and so is Fri Dec 25 (not in its dates).
+        assert_eq!(reason(&w, dec24_0900 + 4.0 * 3600.0), OUTSIDE);
+        assert_eq!(reason(&w, dec24_0900 + 86_400.0 + 3600.0), OUTSIDE);
+    }
+
+    #[test]
+    fn daylight_saving_days_follow_local_time() {
+        let w = windows("time_zone: Europe/Paris\nblackout: [{ hours: 02:00-03:00 }]");
+        // Autumn, Sun 2026-10-25: 03:00 CEST becomes 02:00 CET, so the
+        // local hour 02:00-03:00 happens twice: two hours of blackout.
+        assert_eq!(reason(&w, 1_792_886_399.0), None, "01:59:59 CEST");
+        assert_eq!(reason(&w, 1_792_886_400.0), BLACKOUT, "02:00 CEST");
+        assert_eq!(reason(&w, 1_792_889_999.0), BLACKOUT, "02:59:59 CEST");
+        assert_eq!(reason(&w, 1_792_890_000.0), BLACKOUT, "02:00 CET");
+        assert_eq!(reason(&w, 1_792_893_599.0), BLACKOUT, "02:59:59 CET");
+        assert_eq!(reason(&w, 1_792_893_600.0), None, "03:00 CET");
+        // Spring, Sun 2026-03-29: 02:00 CET becomes 03:00 CEST, so the
+        // local hour never happens and nothing is blacked out...
+        assert_eq!(reason(&w, 1_774_745_999.0), None, "01:59:59 CET");
+        assert_eq!(reason(&w, 1_774_746_000.0), None, "03:00 CEST");
+        // ...while the day before it did (Sat 2026-03-28 02:30 CET).
+        assert_eq!(reason(&w, 1_774_661_400.0), BLACKOUT);
+
+        // A 09:00 start on the spring day is 07:00 UTC, not 08:00.
+        let allow = windows("time_zone: Europe/Paris\nallow: [{ hours: 09:00-17:00 }]");
+        assert_eq!(reason(&allow, 1_774_767_599.0), OUTSIDE, "08:59:59 CEST");
+        assert_eq!(reason(&allow, 1_774_767_600.0), None, "09:00 CEST");
+        // From 01:30 CET (00:30 UTC), across the transition.
+        assert_eq!(allow.next_open(1_774_744_200.0), Some(1_774_767_600.0));
+    }
+
+    #[test]
+    fn new_york_spring_forward() {
+        // Sun 2026-03-08: 02:00 EST becomes 03:00 EDT.
+        let w =
+            windows("time_zone: America/New_York\nallow: [{ days: [sun], hours: 02:30-04:00 }]");
+        assert_eq!(reason(&w, 1_772_953_199.0), OUTSIDE, "01:59:59 EST");
+        assert_eq!(
+            reason(&w, 1_772_953_200.0),
+            None,
+            "03:00 EDT, inside 02:30-04:00"
+        );
+        assert_eq!(reason(&w, 1_772_956_800.0), OUTSIDE, "04:00 EDT");
+        // Closed at 01:59:59 EST; opens at the transition, as 02:30 never happens.
+        assert_eq!(w.next_open(1_772_953_199.0), Some(1_772_953_200.0));
+    }
+
+    #[test]
+    fn next_open_across_a_weekend() {
+        let w = windows(BRIEF_EXAMPLE);
+        assert_eq!(w.next_open(FRI_1630_PARIS), Some(MON_0900_PARIS));
+        assert_eq!(w.next_open(FRI_1700_PARIS + 30.5), Some(MON_0900_PARIS));
+        assert_eq!(w.next_open(SAT_1000_PARIS), Some(MON_0900_PARIS));
+        // Open now: the instant itself, fraction kept.
+        assert_eq!(
+            w.next_open(WED_1000_PARIS + 0.25),
+            Some(WED_1000_PARIS + 0.25)
+        );
+        // One second before the window: the window's first second.
+        assert_eq!(w.next_open(WED_0859_59_PARIS), Some(WED_0900_PARIS));
+        assert_eq!(w.next_open(WED_0859_59_PARIS - 0.5), Some(WED_0900_PARIS));
+    }
+
+    #[test]
+    fn next_open_stops_at_the_horizon() {
+        let dec24_paris = 1_798_066_800.0;
+        let w = windows("time_zone: Europe/Paris\nallow: [{ dates: [2026-12-24] }]");
+        assert_eq!(
+            w.next_open(1_797_764_400.0),
+            Some(dec24_paris),
+            "from Dec 20 12:00"
+        );
+        let horizon = NEXT_OPEN_HORIZON_SECS as f64;
+        assert_eq!(w.next_open(dec24_paris - horizon), Some(dec24_paris));
+        assert_eq!(w.next_open(dec24_paris - horizon - 60.0), None);
+        assert_eq!(w.next_open(WED_1000_PARIS), None, "months before");
+
+        let never = windows("blackout: [{ days: [mon, tue, wed, thu, fri, sat, sun] }]");
+        assert_eq!(never.next_open(WED_1000_PARIS), None);
+        assert_eq!(reason(&never, WED_1000_PARIS), BLACKOUT);
+    }
+
+    #[test]
+    fn no_windows_means_always_open() {
+        for w in [
+            windows("{}"),
+            windows("allow: []\nblackout: []"),
+            ChaosWindows::default(),
+        ] {
+            for at in [0.0, WED_1000_PARIS, SAT_1000_PARIS, f64::NAN, -1e300, 1e300] {
+                assert!(w.check(at).is_open(), "{at}");
+            }
+            assert_eq!(w.describe(), "allow any time (UTC)");
+        }
+    }
+
+    #[test]
+    fn out_of_range_instants_do_not_panic() {
+        let w = windows(BRIEF_EXAMPLE);
+        for at in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 1e300, -1e300] {
+            let _ = w.check(at);
+            let _ = w.next_open(at);
+        }
+        let open = ChaosWindows::always_open();
+        assert_eq!(open.next_open(f64::NAN), Some(0.0));
+        for at in [f64::INFINITY, f64::NEG_INFINITY, 1e300, -1e300] {
+            assert!(
+                open.next_open(at)
+                    .is_some_and(|t| t.is_finite() && t.abs() < 1e12),
+                "{at}"
+            );
+        }
+        // Clamped to the epoch: Thu 1970-01-01 01:00 CET, outside hours.
+        assert_eq!(reason(&w, f64::NAN), OUTSIDE);
+    }
+
+    #[test]
+    fn describe_is_one_readable_line() {
+        assert_eq!(
+            windows(BRIEF_EXAMPLE).describe(),
+            "allow mon-fri 09:00-17:00; blackout fri 16:00-24:00, 2026-12-24,2026-12-25 (Europe/Paris)"
+        );
+        let w = windows(
+            "time_zone: europe/paris\nallow:\n  - { days: [Sunday, sat, WED, mon], hours: 22:00-02:00 }\n  - { days: [mon, tue, wed, fri] }\n  - { days: [sun, mon, tue, wed, thu, fri, sat] }\n  - { hours: 00:00-24:00 }",
+        );
+        assert_eq!(
+            w.describe(),
+            "allow mon,wed,sat,sun 22:00-02:00, mon-wed,fri, mon-sun, 00:00-24:00 (Europe/Paris)"
+        );
+        assert_eq!(w.time_zone_name(), "Europe/Paris");
+        assert_eq!(w.to_string(), w.describe());
+    }
+
+    #[test]
+    fn file_types_follow_the_yaml_schema() {
+        let parsed = file(BRIEF_EXAMPLE);
+        assert_eq!(parsed.time_zone.as_deref(), Some("Europe/Paris"));
+        assert_eq!(parsed.allow.len(), 1);
+        assert_eq!(parsed.allow[0].days.as_ref().unwrap().len(), 5);
+        assert_eq!(parsed.allow[0].hours.as_deref(), Some("09:00-17:00"));
+        assert_eq!(
+            parsed.blackout[1].dates.as_deref(),
+            Some(&["2026-12-24".to_owned(), "2026-12-25".to_owned()][..])
+        );
+        // Unquoted dates and times stay strings.
+        let unquoted = file("allow: [{ dates: [2026-12-24], hours: 09:00-17:00 }]");
+        assert_eq!(
+            unquoted.allow[0].dates.as_deref(),
+            Some(&["2026-12-24".to_owned()][..])
+        );
+        assert_eq!(unquoted.allow[0].hours.as_deref(), Some("09:00-17:00"));
+
+        let unknown = yaml_serde::from_str::<FileWindows>("allow: [{ day: [mon] }]").unwrap_err();
+        assert!(
+            unknown.to_string().contains("unknown field `day`"),
+            "{unknown}"
+        );
+        let unknown = yaml_serde::from_str::<FileWindows>("timezone: UTC").unwrap_err();
+        assert!(
+            unknown.to_string().contains("unknown field `timezone`"),
+            "{unknown}"
+        );
+    }
+
+    #[test]
+    fn bundled_time_zone_database_is_compiled_in() {
+        // Slim containers have no /usr/share/zoneinfo; jiff then falls back
+        // to this copy (feature `tzdb-bundle-always`).
+        let bundled = jiff::tz::TimeZoneDatabase::bundled();
+        assert!(bundled.get("Europe/Paris").is_ok());
+        assert!(bundled.get("America/New_York").is_ok());
+    }
+
+    #[test]
+    fn unknown_time_zone() {
+        assert_eq!(
+            error("time_zone: Europe/Pariss"),
+            "time_zone: unknown time zone `Europe/Pariss` (an IANA name such as Europe/Paris)"
+        );
+        assert_eq!(
+            error("time_zone: \"\""),
+            "time_zone: unknown time zone `` (an IANA name such as Europe/Paris)"
+        );
+    }
+
+    #[test]
+    fn bad_days() {
+        assert_eq!(
+            error("allow: [{ days: [mon, tues] }]"),
+            "allow[0].days[1]: unknown day `tues` (expected mon..sun or monday..sunday)"
+        );
+        assert_eq!(
+            error("allow: [{ days: [mon-fri] }]"),
+            "allow[0].days[0]: unknown day `mon-fri` (expected mon..sun or monday..sunday; \
+             list each day, e.g. [mon, tue, wed, thu, fri])"
+        );
+        assert_eq!(
+            error("blackout: [{ hours: 01:00-02:00 }, { days: [mon, Monday] }]"),
+            "blackout[1].days[1]: duplicate day `Monday` (mon is already listed)"
+        );
+        assert_eq!(
+            error("allow: [{ days: [] }]"),
+            "allow[0].days: no days listed (list at least one, e.g. [mon, tue], \
+             or leave days out for every day)"
+        );
+    }
+
+    #[test]
+    fn bad_hours() {
+        let expected = |value: &str| {
+            format!(
+                "allow[0].hours: invalid hours `{value}`: expected HH:MM-HH:MM, e.g. 09:00-17:00"
+            )
+        };
+        for value in [
+            "9-17",
+            "9:00-17:00",
+            "09:00",
+            "09:00-",
+            "0900-1700",
+            "09:60-10:00",
+            "09:00-17:00-18:00",
+            "",
+            "ab:cd-ef:gh",
+        ] {
+            assert_eq!(
+                error(&format!("allow: [{{ hours: \"{value}\" }}]")),
+                expected(value),
+                "{value:?}"
+            );
+        }
+        assert_eq!(
+            error("allow: [{ hours: \"09:00-25:00\" }]"),
+            "allow[0].hours: invalid hours `09:00-25:00`: the end 25:00 is not a time of day (00:00 to 24:00)"
+        );
+        assert_eq!(
+            error("allow: [{ hours: \"24:30-01:00\" }]"),
+            "allow[0].hours: invalid hours `24:30-01:00`: the start 24:30 is not a time of day (00:00 to 24:00)"
+        );
+        assert_eq!(
+            error("allow: [{ hours: \"24:00-02:00\" }]"),
+            "allow[0].hours: invalid hours `24:00-02:00`: the start must be before 24:00 (use 00:00)"
+        );
+        assert_eq!(
+            error("blackout: [{ hours: \"09:00-09:00\" }]"),
+            "blackout[0].hours: invalid hours `09:00-09:00`: start and end are equal, so the window \
+             is empty (leave hours out for the whole day)"
+        );
+        // Spaces around the dash are fine; so is 00:00 as a wrapping end.
+        assert!(ChaosWindows::from_file(&file("allow: [{ hours: \"09:00 - 17:00\" }]")).is_ok());
+        assert_eq!(
+            windows("allow: [{ hours: \"22:00-00:00\" }]").describe(),
+            "allow 22:00-00:00 (UTC)"
+        );
+    }
+
+    #[test]
+    fn bad_dates() {
+        assert_eq!(
+            error("blackout: [{ days: [fri] }, { dates: [\"2026-02-30\"] }]"),
+            "blackout[1].dates[0]: invalid date `2026-02-30`: that month has days 01 to 28"
+        );
+        assert_eq!(
+            error("blackout: [{ dates: [\"2026-12-24\", \"2026-13-01\"] }]"),
+            "blackout[0].dates[1]: invalid date `2026-13-01`: there is no month 13 (01 to 12)"
+        );
+        for value in [
+            "24/12/2026",
+            "2026-1-5",
+            "2026-12-24T00:00",
+            "20261224",
+            "tomorrow",
+        ] {
+            assert_eq!(
+                error(&format!("blackout: [{{ dates: [\"{value}\"] }}]")),
+                format!(
+                    "blackout[0].dates[0]: invalid date `{value}`: expected a calendar date \
+                     YYYY-MM-DD, e.g. 2026-12-24"
+                ),
+                "{value:?}"
+            );
+        }
+        assert_eq!(
+            error("blackout: [{ dates: [2026-12-24, 2026-12-25, 2026-12-24] }]"),
+            "blackout[0].dates[2]: duplicate date `2026-12-24` (already listed)"
+        );
+        assert_eq!(
+            error("blackout: [{ dates: [] }]"),
+            "blackout[0].dates: no dates listed (list at least one, e.g. [\"2026-12-24\"], \
+             or leave dates out)"
+        );
+        // A leap day is a real date.
+        assert!(ChaosWindows::from_file(&file("blackout: [{ dates: [2028-02-29] }]")).is_ok());
+    }
+
+    #[test]
+    fn empty_entry() {
+        assert_eq!(
+            error("blackout: [{ days: [fri] }, {}]"),
+            "blackout[1]: empty entry: give at least one of days, hours, dates"
+        );
+        assert_eq!(
+            error("allow: [{}]"),
+            "allow[0]: empty entry: give at least one of days, hours, dates"
+        );
+    }
+
+    #[test]
+    fn error_fields_carry_the_relative_path() {
+        let err = ChaosWindows::from_file(&file("allow: [{ hours: \"9-17\" }]")).unwrap_err();
+        assert_eq!(err.path, "allow[0].hours");
+        assert_eq!(
+            err.message,
+            "invalid hours `9-17`: expected HH:MM-HH:MM, e.g. 09:00-17:00"
+        );
+    }
 }
