@@ -135,14 +135,6 @@ impl SkipReason {
             SkipReason::Blackout => "blackout",
         }
     }
-
-    /// Every reason, for metrics that start at 0.
-    pub const ALL: [SkipReason; 4] = [
-        SkipReason::Unhealthy,
-        SkipReason::Cap,
-        SkipReason::Window,
-        SkipReason::Blackout,
-    ];
 }
 
 #[cfg(test)]

@@ -310,3 +310,68 @@ impl Handler<ActiveFailures> for RecoveryActor {
         self.active.len()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::pin::pin;
+
+    use actix::Actor;
+
+    use super::*;
+
+    fn capped(max: u32, when_capped: WhenCapped) -> (Addr<RecoveryActor>, InUse) {
+        let policy = Policy {
+            max_concurrent_failures: Some(max),
+            when_capped,
+            ..Policy::default()
+        };
+        let in_use = InUse::default();
+        let actor = RecoveryActor::new(Arc::new(policy), in_use.clone()).start();
+        (actor, in_use)
+    }
+
+    fn ask(
+        recovery: &Addr<RecoveryActor>,
+        target: &str,
+    ) -> actix::prelude::Request<RecoveryActor, RequestSlot> {
+        recovery.send(RequestSlot {
+            target: target.to_owned(),
+        })
+    }
+
+    #[actix::test]
+    async fn at_the_cap_a_skipping_target_is_refused_and_a_dropped_slot_comes_back() {
+        let (recovery, in_use) = capped(1, WhenCapped::Skip);
+        let SlotAnswer::Granted(slot) = ask(&recovery, "a").await.unwrap() else {
+            panic!("the first slot is free");
+        };
+        assert_eq!(in_use.load(Ordering::Relaxed), 1);
+        match ask(&recovery, "b").await.unwrap() {
+            SlotAnswer::Refused { in_use, cap } => assert_eq!((in_use, cap), (1, 1)),
+            SlotAnswer::Granted(_) => panic!("the cap is 1"),
+        }
+        drop(slot);
+        assert!(matches!(
+            ask(&recovery, "b").await.unwrap(),
+            SlotAnswer::Granted(_)
+        ));
+    }
+
+    #[actix::test]
+    async fn at_the_cap_a_waiting_target_gets_the_next_free_slot() {
+        let (recovery, in_use) = capped(1, WhenCapped::Wait);
+        let SlotAnswer::Granted(slot) = ask(&recovery, "a").await.unwrap() else {
+            panic!("the first slot is free");
+        };
+        let mut waiting = pin!(ask(&recovery, "b"));
+        let early = tokio::time::timeout(Duration::from_millis(100), &mut waiting).await;
+        assert!(early.is_err(), "b must wait while a holds the only slot");
+        drop(slot);
+        let answer = tokio::time::timeout(Duration::from_secs(5), waiting)
+            .await
+            .expect("b is served once a's slot is back")
+            .unwrap();
+        assert!(matches!(answer, SlotAnswer::Granted(_)));
+        assert_eq!(in_use.load(Ordering::Relaxed), 1, "b's slot only");
+    }
+}

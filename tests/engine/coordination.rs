@@ -16,7 +16,7 @@ use chaos_engine::scenario::Catalogue;
 use chaos_engine::telemetry::Telemetry;
 use serde_json::Value;
 
-use crate::helpers::{journal, journal_events, wait_until, Engine, Workspace};
+use crate::helpers::{journal, journal_events, start_journalled, wait_until, Workspace};
 
 const TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -53,18 +53,7 @@ fn five_targets(policy: &str) -> String {
 }
 
 fn run_until_injections(yaml: &str, injections: usize) -> Vec<Value> {
-    let ws = Workspace::new();
-    let journal_path = ws.path("journal.jsonl");
-    let targets = ws.targets(yaml);
-    let mut engine = Engine::start(
-        &[
-            "--targets",
-            targets.to_str().unwrap(),
-            "--journal",
-            journal_path.to_str().unwrap(),
-        ],
-        &[],
-    );
+    let (_ws, journal_path, mut engine) = start_journalled(yaml, &[]);
     wait_until(TIMEOUT, &format!("{injections} injections"), || {
         journal_events(&journal_path, "injected").len() >= injections
     });
@@ -123,20 +112,7 @@ policy: { min_interval: 0, jitter: 1.0 }
 targets:
   - { name: app, state_file: '{dir}/app.json' }
 ";
-    let ws = Workspace::new();
-    let journal_path = ws.path("journal.jsonl");
-    let targets = ws.targets(yaml);
-    let mut engine = Engine::start(
-        &[
-            "--targets",
-            targets.to_str().unwrap(),
-            "--journal",
-            journal_path.to_str().unwrap(),
-            "--seed",
-            "42",
-        ],
-        &[],
-    );
+    let (_ws, journal_path, mut engine) = start_journalled(yaml, &["--seed", "42"]);
     wait_until(TIMEOUT, "8 injections", || {
         journal_events(&journal_path, "injected").len() >= 8
     });
@@ -183,20 +159,7 @@ targets:
   - { name: hog, state_file: '{dir}/hog.json', interval: 1s, recovery: 500ms }
   - { name: b, state_file: '{dir}/b.json', interval: 250ms, recovery: 50ms }
 ";
-    let ws = Workspace::new();
-    let journal_path = ws.path("journal.jsonl");
-    let targets = ws.targets(yaml);
-    let mut engine = Engine::start(
-        &[
-            "--targets",
-            targets.to_str().unwrap(),
-            "--journal",
-            journal_path.to_str().unwrap(),
-            "--seed",
-            "7",
-        ],
-        &[],
-    );
+    let (_ws, journal_path, mut engine) = start_journalled(yaml, &["--seed", "7"]);
     let b_injections = || {
         journal_events(&journal_path, "injected")
             .into_iter()
@@ -241,18 +204,7 @@ policy:
 targets:
   - { name: app, state_file: '{dir}/app.json' }
 ";
-    let ws = Workspace::new();
-    let journal_path = ws.path("journal.jsonl");
-    let targets = ws.targets(yaml);
-    let mut engine = Engine::start(
-        &[
-            "--targets",
-            targets.to_str().unwrap(),
-            "--journal",
-            journal_path.to_str().unwrap(),
-        ],
-        &[],
-    );
+    let (_ws, journal_path, mut engine) = start_journalled(yaml, &[]);
     wait_until(TIMEOUT, "3 skipped cycles", || {
         journal_events(&journal_path, "skipped").len() >= 3
     });

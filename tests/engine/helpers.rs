@@ -278,3 +278,26 @@ pub fn metric(text: &str, series: &str) -> Option<f64> {
         .and_then(|l| l.rsplit(' ').next())
         .and_then(|v| v.parse().ok())
 }
+
+/// Starts the daemon on the targets file `yaml` (`{dir}` is the workspace)
+/// with a journal in the workspace and `extra` arguments; returns the
+/// workspace (keep it alive), the journal's path and the engine.
+pub fn start_journalled(yaml: &str, extra: &[&str]) -> (Workspace, PathBuf, Engine) {
+    let ws = Workspace::new();
+    let journal_path = ws.path("journal.jsonl");
+    let targets = ws.targets(yaml);
+    let engine = Engine::start(
+        &[
+            &[
+                "--targets",
+                targets.to_str().unwrap(),
+                "--journal",
+                journal_path.to_str().unwrap(),
+            ],
+            extra,
+        ]
+        .concat(),
+        &[],
+    );
+    (ws, journal_path, engine)
+}

@@ -9,7 +9,8 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::helpers::{
-    journal_events, metric, read_state, run_once, start_with_api, wait_until, Engine, Workspace,
+    journal_events, metric, read_state, run_once, start_journalled, start_with_api, wait_until,
+    Workspace,
 };
 use crate::http;
 use crate::target_harness::{unused_port, TargetService};
@@ -253,9 +254,6 @@ targets:
 
 #[test]
 fn an_unhealthy_target_is_skipped_until_it_is_back() {
-    let ws = Workspace::new();
-    let journal = ws.path("journal.jsonl");
-    let state = ws.path("app.json");
     let port = unused_port();
     let yaml = "\
 defaults: { interval: 300ms, recovery: 100ms, startup_wait: 0s }
@@ -267,16 +265,8 @@ targets:
     probe: { url: 'http://127.0.0.1:PORT/health', timeout: 200ms }
 "
     .replace("PORT", &port.to_string());
-    let targets = ws.targets(&yaml);
-    let mut engine = Engine::start(
-        &[
-            "--targets",
-            targets.to_str().unwrap(),
-            "--journal",
-            journal.to_str().unwrap(),
-        ],
-        &[],
-    );
+    let (ws, journal, mut engine) = start_journalled(&yaml, &[]);
+    let state = ws.path("app.json");
     wait_until(TIMEOUT, "three skipped cycles", || {
         journal_events(&journal, "skipped").len() >= 3
     });
