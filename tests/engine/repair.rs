@@ -132,8 +132,16 @@ targets:
     );
     assert!(ttr < 20_000.0, "{ended}");
     assert!(ended.get("expired_at").is_none(), "{ended}");
-    // The engine left the file as the restarted target wrote it.
+    // The engine left the file as the restarted target wrote it, and saw
+    // that write within a few watch periods (50 ms each).
     let file = read_state(&ws.path("app.json")).unwrap();
+    let noticed_after = repaired_at - f(&file["timestamp"]);
+    eprintln!(
+        "app: time to manifest {:.0} ms, time to repair {ttr:.0} ms, repair noticed {:.0} ms after the restarted target's write",
+        (manifested_at - injected_at) * 1000.0,
+        noticed_after * 1000.0
+    );
+    assert!((-0.01..2.0).contains(&noticed_after), "{ended} / {file}");
     assert_eq!(
         (file["mode"].as_str(), file["cleared_by"].as_str()),
         (Some("healthy"), Some("app"))
