@@ -282,6 +282,14 @@ targets:
         skipped.iter().all(|e| e["reason"] == "window"),
         "{skipped:?}"
     );
+    // Thursday 09:00 in Paris is 15 hours later (the clock is stopped).
+    assert!(
+        skipped[0]["detail"]
+            .as_str()
+            .unwrap()
+            .ends_with("chaos allowed again in 15h"),
+        "{skipped:?}"
+    );
 
     // Saturday 2026-11-28 10:00 in Paris: not a weekday.
     let weekend = journal_on_a_fixed_clock(yaml, 1_795_856_400.0, Duration::from_millis(300));

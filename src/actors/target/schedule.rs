@@ -191,14 +191,29 @@ impl TargetActor {
     fn window_skip(&self) -> Option<Skip> {
         let windows = self.settings.policy.windows.as_ref()?;
         match windows.check(self.telemetry.clock.unix_now()) {
+            // `next_open` answers an instant at or after `now`, so the wait
+            // below is finite and not negative.
             WindowCheck::Open => None,
-            WindowCheck::Closed { reason, detail } => Some(Skip {
-                reason: match reason {
-                    crate::windows::ClosedReason::OutsideAllowed => SkipReason::Window,
-                    crate::windows::ClosedReason::Blackout => SkipReason::Blackout,
-                },
-                detail,
-            }),
+            WindowCheck::Closed { reason, detail } => {
+                let now = self.telemetry.clock.unix_now();
+                let reopens = match windows.next_open(now) {
+                    Some(at) => format!(
+                        "; chaos allowed again in {}",
+                        // Whole minutes read best at this scale ("15h", "2h 5m").
+                        humantime::format_duration(Duration::from_secs(
+                            ((at - now).max(0.0) / 60.0).round() as u64 * 60
+                        ))
+                    ),
+                    None => "; no window opens in the next 8 days".to_owned(),
+                };
+                Some(Skip {
+                    reason: match reason {
+                        crate::windows::ClosedReason::OutsideAllowed => SkipReason::Window,
+                        crate::windows::ClosedReason::Blackout => SkipReason::Blackout,
+                    },
+                    detail: detail + &reopens,
+                })
+            }
         }
     }
 
