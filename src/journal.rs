@@ -1,6 +1,6 @@
 //! The audit journal: one JSON object per line, appended per event
 //! (`engine_started`, `injected`, `manifested`, `cleared`, `ended`,
-//! `skipped`, `paused`, `resumed`, `reloaded`, `reload_rejected`,
+//! `healthy_again`, `skipped`, `paused`, `resumed`, `reloaded`, `reload_rejected`,
 //! `write_error`, `engine_stopped`). `chaos-engine report` reads it back.
 //!
 //! Each line is written with a single unbuffered `write`, so a SIGKILL loses
@@ -88,6 +88,13 @@ pub struct Entry<'a> {
     /// `repaired_at - injected_at`, ms.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time_to_repair_ms: Option<f64>,
+    /// `healthy_again`: when the probe first answered healthy after the
+    /// engine cleared an expired failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub healthy_at: Option<f64>,
+    /// `healthy_at - expired_at`, ms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_to_healthy_ms: Option<f64>,
 }
 
 /// An append-only JSON-lines file, or nothing.

@@ -82,6 +82,10 @@ pub struct FailureOutcome {
     /// `repaired_at - injected_at`, milliseconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time_to_repair_ms: Option<f64>,
+    /// For an expired failure of a target with a probe: when the probe
+    /// first answered healthy after the engine's clear (set later).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub healthy_again_at: Option<f64>,
 }
 
 impl FailureOutcome {
@@ -108,6 +112,7 @@ impl FailureOutcome {
             ended_at,
             time_to_manifest_ms: failure.manifested_at.map(since_injection),
             time_to_repair_ms: repaired.then(|| since_injection(ended_at)),
+            healthy_again_at: None,
         }
     }
 }

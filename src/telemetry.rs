@@ -360,6 +360,35 @@ impl Telemetry {
         });
     }
 
+    /// The target of `failure`, which expired and was cleared at
+    /// `expired_at`, answers its probe healthy again at `healthy_at`.
+    pub fn healthy_again(
+        &self,
+        target: &str,
+        failure: &InjectedFailure,
+        expired_at: f64,
+        healthy_at: f64,
+    ) {
+        self.board.update(target, |status| {
+            if let Some(outcome) = status.last_outcome.as_mut() {
+                if outcome.id == failure.id {
+                    outcome.healthy_again_at = Some(healthy_at);
+                }
+            }
+        });
+        self.journal(Entry {
+            event: "healthy_again",
+            id: Some(&failure.id),
+            target: Some(target),
+            scenario: Some(&failure.scenario),
+            mode: Some(&failure.mode),
+            expired_at: Some(expired_at),
+            healthy_at: Some(healthy_at),
+            time_to_healthy_ms: Some(((healthy_at - expired_at).max(0.0) * 1e6).round() / 1e3),
+            ..Entry::default()
+        });
+    }
+
     /// A scheduled cycle injected nothing, for `reason`.
     pub fn skipped(&self, target: &str, reason: SkipReason, detail: &str, in_use: usize) {
         self.metrics

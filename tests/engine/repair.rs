@@ -177,6 +177,21 @@ targets:
         "expired after {lasted}s: {ended}"
     );
     assert!(ended.get("repaired_at").is_none() && ended.get("time_to_repair_ms").is_none());
+    // Once its failure was lifted, db answered its probe again.
+    let mut comeback = None;
+    wait_until(TIMEOUT, "db healthy again", || {
+        comeback = journal_events(&journal, "healthy_again")
+            .into_iter()
+            .find(|e| e["id"] == db_id.as_str());
+        comeback.is_some()
+    });
+    let comeback = comeback.unwrap();
+    let after = f(&comeback["time_to_healthy_ms"]);
+    assert!((0.0..5_000.0).contains(&after), "{comeback}");
+    assert!(
+        (f(&comeback["expired_at"]) - f(&ended["expired_at"])).abs() < 0.01,
+        "{comeback}"
+    );
 
     // /status and /metrics say the same.
     let status: Value = http::get(port, "/status", TIMEOUT).unwrap().json();
@@ -193,6 +208,7 @@ targets:
     assert_eq!(target("app")["repairs"], 1);
     assert_eq!(target("db")["last_outcome"]["ended_by"], "recovery");
     assert_eq!(target("db")["expirations"], 1);
+    assert!(target("db")["last_outcome"]["healthy_again_at"].is_f64());
     let metrics = http::get(port, "/metrics", TIMEOUT).unwrap().body;
     assert_eq!(
         metric(

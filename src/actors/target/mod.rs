@@ -73,6 +73,8 @@ pub struct TargetActor {
     probe_client: Option<awc::Client>,
     /// A watch probe is on its way (the next tick does not send another).
     probe_in_flight: bool,
+    /// The expired failure whose target is probed until it is healthy again.
+    comeback: Option<String>,
     /// The failure written to the file and not yet ended.
     active: Option<InjectedFailure>,
     /// When the next injection is planned to start.
@@ -103,6 +105,7 @@ impl TargetActor {
             in_use,
             probe_client: None,
             probe_in_flight: false,
+            comeback: None,
             active: None,
             next_injection: None,
             last_start: None,
@@ -369,7 +372,10 @@ impl Handler<Recover> for TargetActor {
         }
         if self.clear(ClearReason::Recovery).is_err() {
             ctx.notify_later(msg, CLEAR_RETRY.min(self.settings.interval));
+            return;
         }
+        let expired_at = self.now();
+        self.watch_comeback(active, expired_at, ctx);
     }
 }
 

@@ -13,6 +13,12 @@
 //!
 //! A repaired failure is recorded and the RecoveryActor cancels its clear;
 //! the state file is left as the repairer left it.
+//!
+//! A failure nobody repaired expires: the engine clears it. A target with a
+//! probe is then probed every period until it answers healthy again
+//! (`healthy_again`), which tells how long the service took to come back
+//! once its failure was lifted (a crashed process without a restart policy
+//! never does). That watch ends with the next injection.
 
 use std::time::Duration;
 
@@ -26,7 +32,7 @@ use crate::actors::recovery::FailureEnded;
 use crate::clock::round_millis;
 use crate::outcome::EndedBy;
 use crate::probe::{probe, ProbeOutcome};
-use crate::telemetry::Ending;
+use crate::telemetry::{Ending, InjectedFailure};
 
 /// The longest time between two looks at a watched failure without probe.
 const MAX_FILE_WATCH: Duration = Duration::from_secs(1);
@@ -165,6 +171,82 @@ impl TargetActor {
             // Not showing yet, or still failing.
             _ => {}
         }
+    }
+
+    /// After the engine cleared `expired` at `expired_at`: probe until the
+    /// target is healthy again (targets with a probe only).
+    pub(super) fn watch_comeback(
+        &mut self,
+        expired: InjectedFailure,
+        expired_at: f64,
+        ctx: &mut Context<Self>,
+    ) {
+        if self.settings.probe.is_none() {
+            return;
+        }
+        self.comeback = Some(expired.id.clone());
+        self.comeback_later(expired, expired_at, ctx);
+    }
+
+    fn comeback_later(
+        &mut self,
+        expired: InjectedFailure,
+        expired_at: f64,
+        ctx: &mut Context<Self>,
+    ) {
+        let period = self.watch_period();
+        ctx.run_later(period, move |actor, ctx| {
+            actor.comeback_tick(expired, expired_at, ctx)
+        });
+    }
+
+    fn still_coming_back(&self, id: &str) -> bool {
+        !self.draining && self.active.is_none() && self.comeback.as_deref() == Some(id)
+    }
+
+    fn comeback_tick(
+        &mut self,
+        expired: InjectedFailure,
+        expired_at: f64,
+        ctx: &mut Context<Self>,
+    ) {
+        if !self.still_coming_back(&expired.id) {
+            return;
+        }
+        let Some(settings) = self.settings.probe.clone() else {
+            return;
+        };
+        if self.probe_in_flight {
+            self.comeback_later(expired, expired_at, ctx);
+            return;
+        }
+        self.probe_in_flight = true;
+        let client = self.probe_client();
+        let asked = async move { probe(&client, &settings).await }
+            .into_actor(self)
+            .map(move |answer, actor, ctx| {
+                actor.probe_in_flight = false;
+                if !actor.still_coming_back(&expired.id) {
+                    return;
+                }
+                if !answer.is_healthy() {
+                    actor.comeback_later(expired, expired_at, ctx);
+                    return;
+                }
+                actor.comeback = None;
+                let healthy_at = round_millis(actor.telemetry.clock.unix_now());
+                let name = actor.settings.name.clone();
+                info!(
+                    target = %name, scenario = %expired.scenario, mode = %expired.mode,
+                    delay = expired.delay, id = %expired.id,
+                    "✓ {name} is healthy again, {:.0} ms after its failure was cleared",
+                    (healthy_at - expired_at).max(0.0) * 1000.0
+                );
+                actor
+                    .telemetry
+                    .healthy_again(&name, &expired, expired_at, healthy_at);
+            });
+        ctx.spawn(asked);
     }
 
     /// Another writer replaced the failure in the state file.
