@@ -45,6 +45,9 @@ pub struct Ending<'a> {
     pub ended_by: EndedBy,
     /// Who repaired it, for [`EndedBy::Repair`].
     pub repaired_by: Option<String>,
+    /// Its outcome was recorded already ([`Telemetry::repaired_in_place`]):
+    /// this is only the clear that follows.
+    pub outcome_recorded: bool,
 }
 
 /// A cycle that injected nothing, as `GET /status` shows the last one.
@@ -278,7 +281,7 @@ impl Telemetry {
             write_ms,
             ..Entry::default()
         });
-        if let Some(ending) = ending {
+        if let Some(ending) = ending.filter(|e| !e.outcome_recorded) {
             let outcome = FailureOutcome::new(
                 ending.failure,
                 ending.ended_by,
@@ -287,6 +290,19 @@ impl Telemetry {
             );
             self.failure_ended(target, outcome);
         }
+    }
+
+    /// A probe saw `failure` repaired while its state file still holds it
+    /// (the service no longer acts on it): its outcome is recorded now; the
+    /// clear that follows at the deadline passes `outcome_recorded`.
+    pub fn repaired_in_place(&self, target: &str, failure: &InjectedFailure, repaired_by: &str) {
+        let outcome = FailureOutcome::new(
+            failure,
+            EndedBy::Repair,
+            Some(repaired_by.to_owned()),
+            crate::clock::round_millis(self.clock.unix_now()),
+        );
+        self.failure_ended(target, outcome);
     }
 
     /// The record of a failure that ended: journal `ended`, counters,

@@ -317,3 +317,90 @@ targets:
     assert_eq!(injected["mode"], "config_error");
     engine.terminate();
 }
+
+/// A loopback HTTP service whose health the test switches: it answers 200
+/// or 500 to every request, whatever its state file says (a service whose
+/// operator fixed it some other way).
+struct SwitchableService {
+    port: u16,
+    healthy: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl SwitchableService {
+    fn start(healthy: bool) -> Self {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(healthy));
+        let serving = flag.clone();
+        std::thread::spawn(move || {
+            for mut stream in listener.incoming().map_while(Result::ok) {
+                let mut request = [0u8; 1024];
+                let _ = stream.read(&mut request);
+                let status = if serving.load(std::sync::atomic::Ordering::SeqCst) {
+                    "200 OK"
+                } else {
+                    "500 Internal Server Error"
+                };
+                let _ = stream.write_all(
+                    format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                        .as_bytes(),
+                );
+            }
+        });
+        SwitchableService {
+            port,
+            healthy: flag,
+        }
+    }
+
+    fn set_healthy(&self, healthy: bool) {
+        self.healthy
+            .store(healthy, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn a_repair_seen_only_by_the_probe_is_recorded_and_the_file_still_cleared() {
+    let service = SwitchableService::start(true);
+    let yaml = "\
+defaults: { interval: 60s, recovery: 3s, startup_wait: 200ms }
+policy: { min_interval: 0 }
+targets:
+  - name: svc
+    state_file: '{dir}/svc.json'
+    scenarios: [ { name: CONFIG_ERROR, mode: config_error, weight: 1 } ]
+    probe: { url: 'http://127.0.0.1:PORT/orders', timeout: 300ms, period: 50ms }
+"
+    .replace("PORT", &service.port.to_string());
+    let (ws, journal, mut engine) = start_journalled(&yaml, &[]);
+    let injected = wait_for_injection(&journal, "svc");
+    let id = injected["id"].as_str().unwrap().to_owned();
+    // The service starts failing (as if it read the file), then is fixed.
+    service.set_healthy(false);
+    wait_until(TIMEOUT, "the failure to manifest", || {
+        journal_events(&journal, "manifested")
+            .iter()
+            .any(|e| e["id"] == id.as_str())
+    });
+    service.set_healthy(true);
+    let ended = wait_for_end(&journal, &id);
+    assert_eq!(
+        (ended["ended_by"].as_str(), ended["repaired_by"].as_str()),
+        (Some("repair"), Some("probe")),
+        "{ended}"
+    );
+    assert!(f(&ended["time_to_repair_ms"]) < 3000.0, "{ended}");
+    // The file still held the failure: the engine clears it at the deadline
+    // as the contract says, without recording a second end.
+    wait_until(TIMEOUT, "the deadline's clear", || {
+        read_state(&ws.path("svc.json")).is_some_and(|v| v["reason"] == "recovery")
+    });
+    let ends: Vec<Value> = journal_events(&journal, "ended")
+        .into_iter()
+        .filter(|e| e["id"] == id.as_str())
+        .collect();
+    assert_eq!(ends.len(), 1, "{ends:?}");
+    assert!(journal_events(&journal, "healthy_again").is_empty());
+    engine.terminate();
+}

@@ -15,7 +15,7 @@ use crate::config::TargetSettings;
 use crate::outcome::EndedBy;
 use crate::picker::{draw_delay, manual_delay, Pick};
 use crate::scenario::check_mode;
-use crate::telemetry::{Ending, InjectedFailure};
+use crate::telemetry::InjectedFailure;
 
 /// Pause the schedule: clear the active failure (`reason: manual`) and plan
 /// nothing until [`Resume`]. Answers whether the target was running.
@@ -232,11 +232,7 @@ impl Handler<Retire> for TargetActor {
                 self.recovery.do_send(FailureEnded {
                     id: abandoned.id.clone(),
                 });
-                let ending = Ending {
-                    failure: &abandoned,
-                    ended_by: EndedBy::Manual,
-                    repaired_by: None,
-                };
+                let ending = self.ending(&abandoned, EndedBy::Manual, None);
                 self.telemetry
                     .cleared(&self.settings.name, Some(ending), "abandoned", None);
             }

@@ -75,6 +75,9 @@ pub struct TargetActor {
     probe_in_flight: bool,
     /// The expired failure whose target is probed until it is healthy again.
     comeback: Option<String>,
+    /// The active failure a probe saw repaired while the file still holds
+    /// it: its outcome is recorded, the file is still cleared at the deadline.
+    repaired_in_place: Option<String>,
     /// The failure written to the file and not yet ended.
     active: Option<InjectedFailure>,
     /// When the next injection is planned to start.
@@ -106,6 +109,7 @@ impl TargetActor {
             probe_client: None,
             probe_in_flight: false,
             comeback: None,
+            repaired_in_place: None,
             active: None,
             next_injection: None,
             last_start: None,
@@ -126,6 +130,27 @@ impl TargetActor {
     /// The healthy record this target writes for `reason`.
     fn healthy_record(&self, reason: ClearReason) -> StateRecord {
         StateRecord::healthy(self.name(), reason, self.now())
+    }
+
+    /// How `failure` ended, for telemetry: by `ended_by`, unless a probe
+    /// already recorded it as repaired in place (then only the clear is
+    /// left to report).
+    fn ending<'a>(
+        &mut self,
+        failure: &'a InjectedFailure,
+        ended_by: EndedBy,
+        repaired_by: Option<String>,
+    ) -> Ending<'a> {
+        let outcome_recorded = self.repaired_in_place.as_deref() == Some(failure.id.as_str());
+        if outcome_recorded {
+            self.repaired_in_place = None;
+        }
+        Ending {
+            failure,
+            ended_by,
+            repaired_by,
+            outcome_recorded,
+        }
     }
 
     /// Writes the file healthy for `reason`, ending the active failure (if
@@ -160,10 +185,8 @@ impl TargetActor {
                         info!(target = %name, reason = %reason, "✓ Failure state cleared ({reason})")
                     }
                 }
-                let ending = ended.as_ref().map(|failure| Ending {
-                    failure,
-                    ended_by: EndedBy::for_clear_reason(reason.as_str()),
-                    repaired_by: None,
+                let ending = ended.as_ref().map(|failure| {
+                    self.ending(failure, EndedBy::for_clear_reason(reason.as_str()), None)
                 });
                 self.telemetry
                     .cleared(&name, ending, reason.as_str(), Some(write_ms));
@@ -235,11 +258,7 @@ impl TargetActor {
                     self.recovery.do_send(FailureEnded {
                         id: previous.id.clone(),
                     });
-                    let ending = Ending {
-                        failure: &previous,
-                        ended_by: EndedBy::Manual,
-                        repaired_by: None,
-                    };
+                    let ending = self.ending(&previous, EndedBy::Manual, None);
                     self.telemetry
                         .cleared(&name, Some(ending), "replaced", None);
                 }
@@ -370,12 +389,15 @@ impl Handler<Recover> for TargetActor {
             self.end_by_other_writer(rewrite);
             return;
         }
+        let repaired_already = self.repaired_in_place.as_deref() == Some(active.id.as_str());
         if self.clear(ClearReason::Recovery).is_err() {
             ctx.notify_later(msg, CLEAR_RETRY.min(self.settings.interval));
             return;
         }
-        let expired_at = self.now();
-        self.watch_comeback(active, expired_at, ctx);
+        if !repaired_already {
+            let expired_at = self.now();
+            self.watch_comeback(active, expired_at, ctx);
+        }
     }
 }
 

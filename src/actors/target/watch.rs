@@ -8,11 +8,14 @@
 //!   `cleared_by`) or a removed file is a **repair**; a record from
 //!   `chaos-engine` itself (the `clear` or `inject` commands) is **manual**;
 //! - sends its probe, if it has one: the first failed probe marks the
-//!   failure as **manifested**; a healthy probe after that is a **repair**
-//!   (`repaired_by: probe`).
+//!   failure as **manifested**; a healthy probe after that (sent before the
+//!   last second of the failure, see [`TargetActor::expiry_margin`]) is a
+//!   **repair** (`repaired_by: probe`).
 //!
-//! A repaired failure is recorded and the RecoveryActor cancels its clear;
-//! the state file is left as the repairer left it.
+//! A failure repaired by another writer is recorded and the RecoveryActor
+//! cancels its clear: the state file is left as the repairer left it. A
+//! repair seen only by the probe is recorded at once, but the file still
+//! holds the failure, so the engine still clears it at the deadline.
 //!
 //! A failure nobody repaired expires: the engine clears it. A target with a
 //! probe is then probed every period until it answers healthy again
@@ -32,7 +35,7 @@ use crate::actors::recovery::FailureEnded;
 use crate::clock::round_millis;
 use crate::outcome::EndedBy;
 use crate::probe::{probe, ProbeOutcome};
-use crate::telemetry::{Ending, InjectedFailure};
+use crate::telemetry::InjectedFailure;
 
 /// The longest time between two looks at a watched failure without probe.
 const MAX_FILE_WATCH: Duration = Duration::from_secs(1);
@@ -124,16 +127,18 @@ impl TargetActor {
             self.end_by_other_writer(rewrite);
             return;
         }
-        if let Some(settings) = self.settings.probe.clone() {
+        let repaired = self.repaired_in_place.as_deref() == Some(id.as_str());
+        if let Some(settings) = self.settings.probe.clone().filter(|_| !repaired) {
             if !self.probe_in_flight {
                 self.probe_in_flight = true;
                 let client = self.probe_client();
                 let checked = id.clone();
+                let sent_at = self.telemetry.clock.unix_now();
                 let asked = async move { probe(&client, &settings).await }
                     .into_actor(self)
                     .map(move |answer, actor, _ctx| {
                         actor.probe_in_flight = false;
-                        actor.on_watch_probe(&checked, answer);
+                        actor.on_watch_probe(&checked, sent_at, answer);
                     });
                 ctx.spawn(asked);
             }
@@ -141,13 +146,22 @@ impl TargetActor {
         self.watch_later(id, ctx);
     }
 
-    /// What a probe of the watched failure `id` means.
-    fn on_watch_probe(&mut self, id: &str, answer: ProbeOutcome) {
+    /// Near its deadline a failure may already read as over to targets
+    /// that honour `expires_at`: a healthy probe sent in the last second
+    /// (or last quarter of the recovery, if shorter) is not a repair.
+    fn expiry_margin(&self) -> f64 {
+        (self.settings.recovery.as_secs_f64() / 4.0).min(1.0)
+    }
+
+    /// What a probe of the watched failure `id`, sent at `sent_at` (Unix
+    /// time), means.
+    fn on_watch_probe(&mut self, id: &str, sent_at: f64, answer: ProbeOutcome) {
         if !self.is_active(id) || self.draining {
             return;
         }
         let now = round_millis(self.telemetry.clock.unix_now());
         let name = self.settings.name.clone();
+        let margin = self.expiry_margin();
         let Some(active) = self.active.as_mut() else {
             return;
         };
@@ -163,11 +177,18 @@ impl TargetActor {
                 self.telemetry
                     .manifested(&name, &failure, &format!("probe: {detail}"));
             }
-            (ProbeOutcome::Healthy, Some(_)) => self.end_without_write(
-                EndedBy::Repair,
-                Some("probe".to_owned()),
-                "the probe sees it healthy again",
-            ),
+            (ProbeOutcome::Healthy, Some(_)) if sent_at < active.expires_at - margin => {
+                let failure = active.clone();
+                self.repaired_in_place = Some(failure.id.clone());
+                info!(
+                    target = %name, scenario = %failure.scenario, mode = %failure.mode,
+                    delay = failure.delay, id = %failure.id, repaired_by = "probe",
+                    "🔧 {} failure in {name} repaired: the probe sees it healthy again \
+                     (its state file is cleared at the deadline as usual)",
+                    failure.scenario
+                );
+                self.telemetry.repaired_in_place(&name, &failure, "probe");
+            }
             // Not showing yet, or still failing.
             _ => {}
         }
@@ -294,11 +315,7 @@ impl TargetActor {
         } else {
             "replaced"
         };
-        let ending = Ending {
-            failure: &failure,
-            ended_by,
-            repaired_by,
-        };
+        let ending = self.ending(&failure, ended_by, repaired_by);
         self.telemetry.cleared(&name, Some(ending), reason, None);
     }
 }
