@@ -21,7 +21,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix::{Actor, Addr, AsyncContext, Context, Handler, Message, Recipient, SpawnHandle};
-use futures_util::future::FutureExt;
 use tokio::sync::oneshot;
 use tracing::debug;
 
@@ -158,12 +157,16 @@ impl Handler<ReleaseSlot> for RecoveryActor {
     }
 }
 
-/// A target's turn has come: may it inject now?
+/// A target's turn has come: may it inject now? Under `when_capped:
+/// wait` at the cap, the slot comes later through `reply`; a target that
+/// stops waiting drops its receiver and is passed over.
 #[derive(Debug, Message)]
 #[rtype(result = "SlotAnswer")]
 pub struct RequestSlot {
     /// The asking target's name (for logs).
     pub target: String,
+    /// Where a slot granted later is sent ([`SlotAnswer::Queued`]).
+    pub reply: oneshot::Sender<Slot>,
 }
 
 /// The answer to [`RequestSlot`].
@@ -179,35 +182,35 @@ pub enum SlotAnswer {
         /// The cap.
         cap: u32,
     },
+    /// The cap is reached (`wait`): the slot will come through the
+    /// request's `reply`, first come, first served.
+    Queued,
 }
 
 impl Handler<RequestSlot> for RecoveryActor {
-    type Result = actix::ResponseFuture<SlotAnswer>;
+    type Result = actix::MessageResult<RequestSlot>;
 
     fn handle(&mut self, msg: RequestSlot, ctx: &mut Context<Self>) -> Self::Result {
         if self.policy.has_room(self.taken()) && self.waiters.is_empty() {
             self.reserved += 1;
             self.publish();
-            let slot = Slot::new(ctx.address());
-            return Box::pin(std::future::ready(SlotAnswer::Granted(slot)));
+            return actix::MessageResult(SlotAnswer::Granted(Slot::new(ctx.address())));
         }
         let in_use = self.taken();
         let cap = self.policy.max_concurrent_failures.unwrap_or(u32::MAX);
         match self.policy.when_capped {
-            WhenCapped::Skip => Box::pin(std::future::ready(SlotAnswer::Refused { in_use, cap })),
+            WhenCapped::Skip => actix::MessageResult(SlotAnswer::Refused { in_use, cap }),
             WhenCapped::Wait => {
-                let (reply, granted) = oneshot::channel();
+                // Targets that gave up since leave the queue here, so it
+                // stays as long as the number of targets actually waiting.
+                self.waiters.retain(|waiter| !waiter.reply.is_closed());
                 self.waiters.push_back(Waiter {
                     target: msg.target,
-                    reply,
+                    reply: msg.reply,
                 });
                 // The cap may have room already (queued behind others).
                 self.serve_waiters(ctx);
-                Box::pin(granted.map(move |answer| match answer {
-                    Ok(slot) => SlotAnswer::Granted(slot),
-                    // Only when this actor stops: nothing will be granted.
-                    Err(_) => SlotAnswer::Refused { in_use, cap },
-                }))
+                actix::MessageResult(SlotAnswer::Queued)
             }
         }
     }
@@ -313,8 +316,6 @@ impl Handler<ActiveFailures> for RecoveryActor {
 
 #[cfg(test)]
 mod tests {
-    use std::pin::pin;
-
     use actix::Actor;
 
     use super::*;
@@ -330,29 +331,37 @@ mod tests {
         (actor, in_use)
     }
 
-    fn ask(
+    /// Asks for a slot; returns the answer and the receiver of a slot
+    /// granted later.
+    async fn ask(
         recovery: &Addr<RecoveryActor>,
         target: &str,
-    ) -> actix::prelude::Request<RecoveryActor, RequestSlot> {
-        recovery.send(RequestSlot {
-            target: target.to_owned(),
-        })
+    ) -> (SlotAnswer, oneshot::Receiver<Slot>) {
+        let (reply, later) = oneshot::channel();
+        let answer = recovery
+            .send(RequestSlot {
+                target: target.to_owned(),
+                reply,
+            })
+            .await
+            .unwrap();
+        (answer, later)
     }
 
     #[actix::test]
     async fn at_the_cap_a_skipping_target_is_refused_and_a_dropped_slot_comes_back() {
         let (recovery, in_use) = capped(1, WhenCapped::Skip);
-        let SlotAnswer::Granted(slot) = ask(&recovery, "a").await.unwrap() else {
+        let (SlotAnswer::Granted(slot), _) = ask(&recovery, "a").await else {
             panic!("the first slot is free");
         };
         assert_eq!(in_use.load(Ordering::Relaxed), 1);
-        match ask(&recovery, "b").await.unwrap() {
+        match ask(&recovery, "b").await.0 {
             SlotAnswer::Refused { in_use, cap } => assert_eq!((in_use, cap), (1, 1)),
-            SlotAnswer::Granted(_) => panic!("the cap is 1"),
+            other => panic!("the cap is 1: {other:?}"),
         }
         drop(slot);
         assert!(matches!(
-            ask(&recovery, "b").await.unwrap(),
+            ask(&recovery, "b").await.0,
             SlotAnswer::Granted(_)
         ));
     }
@@ -360,18 +369,28 @@ mod tests {
     #[actix::test]
     async fn at_the_cap_a_waiting_target_gets_the_next_free_slot() {
         let (recovery, in_use) = capped(1, WhenCapped::Wait);
-        let SlotAnswer::Granted(slot) = ask(&recovery, "a").await.unwrap() else {
+        let (SlotAnswer::Granted(slot), _) = ask(&recovery, "a").await else {
             panic!("the first slot is free");
         };
-        let mut waiting = pin!(ask(&recovery, "b"));
-        let early = tokio::time::timeout(Duration::from_millis(100), &mut waiting).await;
+        // Fifty targets give up waiting (they drop their receivers), then
+        // one waits for real: it is served as soon as the slot is back.
+        for n in 0..50 {
+            let (answer, gave_up) = ask(&recovery, &format!("impatient-{n}")).await;
+            assert!(matches!(answer, SlotAnswer::Queued));
+            drop(gave_up);
+        }
+        let (answer, mut later) = ask(&recovery, "b").await;
+        assert!(matches!(answer, SlotAnswer::Queued));
+        let early = tokio::time::timeout(Duration::from_millis(100), &mut later).await;
         assert!(early.is_err(), "b must wait while a holds the only slot");
         drop(slot);
-        let answer = tokio::time::timeout(Duration::from_secs(5), waiting)
+        let granted = tokio::time::timeout(Duration::from_secs(5), later)
             .await
             .expect("b is served once a's slot is back")
-            .unwrap();
-        assert!(matches!(answer, SlotAnswer::Granted(_)));
+            .expect("a slot");
         assert_eq!(in_use.load(Ordering::Relaxed), 1, "b's slot only");
+        drop(granted);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(in_use.load(Ordering::Relaxed), 0, "every slot is back");
     }
 }

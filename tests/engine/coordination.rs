@@ -126,7 +126,7 @@ targets:
     for (k, entry) in injected.iter().enumerate().take(8) {
         let offset = entry["timestamp"].as_f64().unwrap() - start;
         assert!(
-            (offset - expected_offset).abs() < 0.08,
+            (offset - expected_offset).abs() < 0.1,
             "injection {k} at +{offset:.3}s, expected +{expected_offset:.3}s"
         );
         expected_offset += 0.2 * (1.0 + jitter.next_fraction());
@@ -177,7 +177,7 @@ targets:
         let active = pair[0]["active"].as_u64().unwrap();
         let expected = if active > 1 { 0.75 } else { 0.25 };
         assert!(
-            (gap - expected).abs() < 0.08,
+            (gap - expected).abs() < 0.2,
             "gap {gap:.3}s after an injection with {active} active, expected {expected}s"
         );
         if active > 1 {

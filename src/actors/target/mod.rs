@@ -84,6 +84,10 @@ pub struct TargetActor {
     next_injection: Option<Instant>,
     /// When the last scheduled injection started (the start-to-start anchor).
     last_start: Option<Instant>,
+    /// Generation of the schedule: bumped whenever a new start is planned
+    /// or the schedule stops (pause, resume, reload, shutdown), so a cycle
+    /// still running its checks knows it has been superseded.
+    cycle: u64,
     timer: Option<SpawnHandle>,
     paused: bool,
     draining: bool,
@@ -113,6 +117,7 @@ impl TargetActor {
             active: None,
             next_injection: None,
             last_start: None,
+            cycle: 0,
             timer: None,
             paused: false,
             draining: false,

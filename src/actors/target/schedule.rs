@@ -19,13 +19,14 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use actix::fut::ActorFutureExt;
-use actix::{AsyncContext, Context, WrapFuture};
+use actix::{Addr, AsyncContext, Context, WrapFuture};
+use tokio::sync::oneshot;
 use tokio::time::Instant;
 use tracing::{error, info, warn};
 
 use super::{round_wait, TargetActor, LATE_WARNING};
 use crate::actors::picker::{NextJitter, NextPick};
-use crate::actors::recovery::{RequestSlot, Slot, SlotAnswer};
+use crate::actors::recovery::{RecoveryActor, RequestSlot, Slot, SlotAnswer};
 use crate::config::duration::format_duration;
 use crate::outcome::SkipReason;
 use crate::picker::Pick;
@@ -39,9 +40,44 @@ struct Skip {
     detail: String,
 }
 
+/// Asks the RecoveryActor for a slot; under `wait` at the cap, waits for
+/// one until `next_due` (dropping the receiver on the way out, which takes
+/// this target out of the queue).
+async fn request_slot(
+    recovery: Addr<RecoveryActor>,
+    target: String,
+    next_due: Instant,
+) -> Result<Slot, Skip> {
+    let (reply, later) = oneshot::channel();
+    let answer = recovery.send(RequestSlot { target, reply }).await;
+    match answer {
+        Ok(SlotAnswer::Granted(slot)) => Ok(slot),
+        Ok(SlotAnswer::Refused { in_use, cap }) => Err(Skip {
+            reason: SkipReason::Cap,
+            detail: format!("{in_use} failure(s) active, the cap is {cap}"),
+        }),
+        Ok(SlotAnswer::Queued) => match tokio::time::timeout_at(next_due, later).await {
+            Ok(Ok(slot)) => Ok(slot),
+            Ok(Err(_)) => Err(Skip {
+                reason: SkipReason::Cap,
+                detail: "the recovery actor stopped while this target waited".to_owned(),
+            }),
+            Err(_) => Err(Skip {
+                reason: SkipReason::Cap,
+                detail: "waited for a free slot until the next cycle was due".to_owned(),
+            }),
+        },
+        Err(err) => Err(Skip {
+            reason: SkipReason::Cap,
+            detail: format!("the recovery actor did not answer: {err}"),
+        }),
+    }
+}
+
 impl TargetActor {
     /// Stops the schedule (timer cancelled, nothing planned).
     pub(super) fn stop_schedule(&mut self, ctx: &mut Context<Self>) {
+        self.cycle += 1;
         if let Some(timer) = self.timer.take() {
             ctx.cancel_future(timer);
         }
@@ -55,6 +91,8 @@ impl TargetActor {
         if self.draining || self.paused || !self.mode.enabled {
             return;
         }
+        // A new plan: whatever cycle is still on its way is stale now.
+        self.cycle += 1;
         if let Some(timer) = self.timer.take() {
             ctx.cancel_future(timer);
         }
@@ -99,6 +137,7 @@ impl TargetActor {
             return;
         }
 
+        let cycle = self.cycle;
         let name = self.settings.name.clone();
         let probe_check = self
             .settings
@@ -106,9 +145,8 @@ impl TargetActor {
             .clone()
             .map(|settings| (self.probe_client(), settings));
         let recovery = self.recovery.clone();
-        let picker = self.picker.clone();
-        // Waiting for a slot ends when the next cycle is due.
-        let give_up_after = (planned + self.settings.interval).saturating_duration_since(now);
+        // Under `wait`, waiting for a slot ends when the next cycle is due.
+        let next_due = planned + self.settings.interval;
         let checks = async move {
             if let Some((client, settings)) = probe_check {
                 if let ProbeOutcome::Unhealthy(detail) = probe(&client, &settings).await {
@@ -118,61 +156,52 @@ impl TargetActor {
                     });
                 }
             }
-            let request = recovery.send(RequestSlot {
-                target: name.clone(),
-            });
-            let slot = match tokio::time::timeout(give_up_after, request).await {
-                Ok(Ok(SlotAnswer::Granted(slot))) => slot,
-                Ok(Ok(SlotAnswer::Refused { in_use, cap })) => {
-                    return Err(Skip {
-                        reason: SkipReason::Cap,
-                        detail: format!("{in_use} failure(s) active, the cap is {cap}"),
-                    })
-                }
-                Ok(Err(err)) => {
-                    return Err(Skip {
-                        reason: SkipReason::Cap,
-                        detail: format!("the recovery actor did not answer: {err}"),
-                    })
-                }
-                Err(_) => {
-                    return Err(Skip {
-                        reason: SkipReason::Cap,
-                        detail: format!(
-                            "waited {} for a free slot until the next cycle",
-                            format_duration(round_wait(give_up_after))
-                        ),
-                    })
-                }
-            };
-            let pick = picker.send(NextPick { target: name }).await;
-            Ok((slot, pick))
+            request_slot(recovery, name, next_due).await
         };
-        let cycle = checks
-            .into_actor(self)
-            .map(move |result, actor, ctx| {
-                // Paused, reconfigured or shutting down while the checks ran:
-                // the pause (or the new schedule) wins; an unused slot is
-                // given back when it is dropped.
-                if actor.paused || actor.draining || actor.last_start != Some(planned) {
-                    return;
+        let checked = checks.into_actor(self).map(move |result, actor, ctx| {
+            // Paused, resumed, reconfigured or shutting down while the
+            // checks ran: the new schedule wins; an unused slot is given
+            // back when it is dropped.
+            if actor.cycle != cycle || actor.paused || actor.draining {
+                return;
+            }
+            match result {
+                Ok(slot) => actor.pick_and_inject(slot, planned, lateness_ms, ctx),
+                Err(skip) => actor.skip_cycle(skip, planned, ctx),
+            }
+        });
+        ctx.spawn(checked);
+    }
+
+    /// The checks passed and `slot` is held: draw the pick (only now, so a
+    /// cycle cancelled during its checks consumes none), inject, plan.
+    fn pick_and_inject(
+        &mut self,
+        slot: Slot,
+        planned: Instant,
+        lateness_ms: f64,
+        ctx: &mut Context<Self>,
+    ) {
+        let cycle = self.cycle;
+        let request = self.picker.send(NextPick {
+            target: self.settings.name.clone(),
+        });
+        let picked = request.into_actor(self).map(move |pick, actor, ctx| {
+            if actor.cycle != cycle || actor.paused || actor.draining {
+                return;
+            }
+            match pick {
+                Ok(Some(pick)) => actor.inject_scheduled(pick, slot, lateness_ms, ctx),
+                Ok(None) => {
+                    error!(target = %actor.settings.name, "the picker has no stream for this target")
                 }
-                match result {
-                    Ok((slot, Ok(Some(pick)))) => actor.inject_scheduled(pick, slot, lateness_ms, ctx),
-                    Ok((_slot, Ok(None))) => {
-                        error!(target = %actor.settings.name, "the picker has no stream for this target")
-                    }
-                    Ok((_slot, Err(err))) => {
-                        error!(target = %actor.settings.name, error = %err, "the picker did not answer")
-                    }
-                    Err(skip) => {
-                        actor.skip_cycle(skip, planned, ctx);
-                        return;
-                    }
+                Err(err) => {
+                    error!(target = %actor.settings.name, error = %err, "the picker did not answer")
                 }
-                actor.plan_next(planned, ctx);
-            });
-        ctx.spawn(cycle);
+            }
+            actor.plan_next(planned, ctx);
+        });
+        ctx.spawn(picked);
     }
 
     fn inject_scheduled(
@@ -250,8 +279,9 @@ impl TargetActor {
         let draw = self.picker.send(NextJitter {
             target: self.settings.name.clone(),
         });
+        let cycle = self.cycle;
         let plan = draw.into_actor(self).map(move |draw, actor, ctx| {
-            if actor.last_start != Some(planned) {
+            if actor.cycle != cycle {
                 return;
             }
             let step = policy.next_interval(actor.settings.interval, in_use, draw.unwrap_or(0.0));
