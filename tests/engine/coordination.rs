@@ -17,6 +17,7 @@ use chaos_engine::telemetry::Telemetry;
 use serde_json::Value;
 
 use crate::helpers::{journal, journal_events, start_journalled, wait_until, Workspace};
+use crate::http;
 
 const TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -303,4 +304,38 @@ targets:
         !skipped.is_empty() && skipped.iter().all(|e| e["reason"] == "blackout"),
         "{skipped:?}"
     );
+}
+
+#[test]
+fn a_pause_cancels_a_cycle_that_is_waiting_for_a_slot() {
+    let yaml = "\
+policy: { min_interval: 0, max_concurrent_failures: 1, when_capped: wait }
+targets:
+  - { name: a, state_file: '{dir}/a.json', interval: 60s, recovery: 2s, startup_wait: 0s }
+  - { name: b, state_file: '{dir}/b.json', interval: 60s, recovery: 1s, startup_wait: 300ms }
+";
+    let (_ws, journal_path, mut engine) = start_journalled(yaml, &["--http", "127.0.0.1:0"]);
+    let port = engine.api_port();
+    let injected_into = |target: &str| {
+        journal_events(&journal_path, "injected")
+            .into_iter()
+            .filter(|e| e["target"] == target)
+            .count()
+    };
+    wait_until(TIMEOUT, "a's failure", || injected_into("a") == 1);
+    // b's turn comes at 0.3 s while a holds the only slot: b waits.
+    std::thread::sleep(Duration::from_millis(600));
+    assert_eq!(injected_into("b"), 0);
+    for action in ["/pause?target=b", "/resume?target=b"] {
+        let answer = http::post_json(port, action, "", TIMEOUT).unwrap();
+        assert_eq!(answer.status, 200, "{action}: {}", answer.body);
+    }
+    // a's failure ends and frees the slot; b's cancelled cycle must not
+    // take it (after the resume, b's next start is an interval away).
+    wait_until(TIMEOUT, "a's failure to end", || {
+        !journal_events(&journal_path, "ended").is_empty()
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(injected_into("b"), 0, "{:?}", journal(&journal_path));
+    engine.terminate();
 }
