@@ -8,7 +8,7 @@
 //! live in [`crate::windows`].
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use crate::windows::ChaosWindows;
@@ -68,6 +68,9 @@ pub struct Policy {
     pub backoff: Option<Backoff>,
     /// When chaos is allowed (weekday/hour windows, blackouts), if limited.
     pub windows: Option<Arc<ChaosWindows>>,
+    /// The last answer of [`Policy::window_reopens_at`], shared by every
+    /// target holding this policy.
+    pub(crate) reopen_cache: Arc<Mutex<Option<(f64, f64)>>>,
 }
 
 impl PartialEq for Policy {
@@ -97,6 +100,29 @@ impl Policy {
         // Both factors are validated finite and >= 1, and intervals are
         // capped at ten years, so this stays in range; `try_` guards anyway.
         Duration::try_from_secs_f64(interval.as_secs_f64() * factor).unwrap_or(interval)
+    }
+
+    /// When chaos is allowed again at or after `now` (Unix time), within
+    /// the windows' look-ahead; `None` without windows or when nothing
+    /// opens in time. Finding it scans the coming days minute by minute,
+    /// so the answer is remembered: for every instant from the one it was
+    /// computed at up to the answer, the answer is the same (windows start
+    /// on whole minutes), and a whole fleet of targets skipping the same
+    /// closed stretch computes it once.
+    pub fn window_reopens_at(&self, now: f64) -> Option<f64> {
+        let windows = self.windows.as_ref()?;
+        let mut cache = self
+            .reopen_cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some((from, at)) = *cache {
+            if from <= now && now <= at {
+                return Some(at);
+            }
+        }
+        let at = windows.next_open(now)?;
+        *cache = Some((now, at));
+        Some(at)
     }
 
     /// Whether `active` failures put the system under backoff.
@@ -195,6 +221,36 @@ mod tests {
         assert!(capped.has_room(1));
         assert!(!capped.has_room(2));
         assert!(Policy::default().has_room(10_000));
+    }
+
+    #[test]
+    fn the_reopening_time_is_computed_once_per_closed_stretch() {
+        use crate::windows::{FileWindow, FileWindows};
+        let windows = ChaosWindows::from_file(&FileWindows {
+            time_zone: Some("UTC".to_owned()),
+            allow: vec![FileWindow {
+                hours: Some("09:00-17:00".to_owned()),
+                ..FileWindow::default()
+            }],
+            blackout: vec![],
+        })
+        .unwrap();
+        let policy = Policy {
+            windows: Some(Arc::new(windows)),
+            ..Policy::default()
+        };
+        // 2026-11-25 18:00 UTC (`date -ud '2026-11-25 18:00' +%s`): the
+        // window opens again the next day at 09:00, 15 h later.
+        let evening = 1_795_629_600.0;
+        let morning = evening + 15.0 * 3600.0;
+        assert_eq!(policy.window_reopens_at(evening), Some(morning));
+        assert_eq!(*policy.reopen_cache.lock().unwrap(), Some((evening, morning)));
+        // Later in the same closed stretch: the remembered answer.
+        assert_eq!(policy.window_reopens_at(evening + 3600.0), Some(morning));
+        assert_eq!(*policy.reopen_cache.lock().unwrap(), Some((evening, morning)));
+        // Inside the window: now, computed afresh.
+        let noon = morning + 3.0 * 3600.0;
+        assert_eq!(policy.window_reopens_at(noon), Some(noon));
     }
 
     #[test]

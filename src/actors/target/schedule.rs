@@ -225,7 +225,7 @@ impl TargetActor {
             WindowCheck::Open => None,
             WindowCheck::Closed { reason, detail } => {
                 let now = self.telemetry.clock.unix_now();
-                let reopens = match windows.next_open(now) {
+                let reopens = match self.settings.policy.window_reopens_at(now) {
                     Some(at) => format!(
                         "; chaos allowed again in {}",
                         // Whole minutes read best at this scale ("15h", "2h 5m").

@@ -122,6 +122,7 @@ pub(super) fn load_policy(
         jitter: jitter.value,
         backoff,
         windows,
+        ..Policy::default()
     })
 }
 
