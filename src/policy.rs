@@ -244,10 +244,16 @@ mod tests {
         let evening = 1_795_629_600.0;
         let morning = evening + 15.0 * 3600.0;
         assert_eq!(policy.window_reopens_at(evening), Some(morning));
-        assert_eq!(*policy.reopen_cache.lock().unwrap(), Some((evening, morning)));
+        assert_eq!(
+            *policy.reopen_cache.lock().unwrap(),
+            Some((evening, morning))
+        );
         // Later in the same closed stretch: the remembered answer.
         assert_eq!(policy.window_reopens_at(evening + 3600.0), Some(morning));
-        assert_eq!(*policy.reopen_cache.lock().unwrap(), Some((evening, morning)));
+        assert_eq!(
+            *policy.reopen_cache.lock().unwrap(),
+            Some((evening, morning))
+        );
         // Inside the window: now, computed afresh.
         let noon = morning + 3.0 * 3600.0;
         assert_eq!(policy.window_reopens_at(noon), Some(noon));

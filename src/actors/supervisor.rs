@@ -18,6 +18,7 @@ use super::picker::{RemoveStream, SetStream, WeightedPicker};
 use super::recovery::{InUse, RecoveryActor, SetPolicy};
 use super::target::{
     ClearNow, DrainTarget, InjectNow, Pause, Reconfigure, Resume, Retire, RunMode, TargetActor,
+    UpdatePolicy,
 };
 use crate::config::{self, ConfigInputs, Settings, TargetSettings};
 use crate::journal::Entry;
@@ -342,6 +343,12 @@ impl Handler<Reload> for Supervisor {
         for (name, target) in wanted {
             match self.targets.get_mut(&name) {
                 Some(running) if running.settings == target => report.unchanged.push(name),
+                Some(running) if running.settings.same_except_policy(&target) => {
+                    // Only the policy changed: the schedule stays as it is.
+                    running.addr.do_send(UpdatePolicy(target.policy.clone()));
+                    running.settings = target;
+                    report.unchanged.push(name);
+                }
                 Some(running) => {
                     if running.settings.catalogue != target.catalogue {
                         picker.do_send(SetStream {

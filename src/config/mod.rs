@@ -160,6 +160,16 @@ pub struct TargetSettings {
     pub policy: Arc<Policy>,
 }
 
+impl TargetSettings {
+    /// Equal apart from the engine-wide policy, which a reload hands to a
+    /// running target without touching its schedule.
+    pub fn same_except_policy(&self, other: &TargetSettings) -> bool {
+        let mut other = other.clone();
+        other.policy = Arc::clone(&self.policy);
+        *self == other
+    }
+}
+
 impl Settings {
     /// The target called `name`.
     pub fn target(&self, name: &str) -> Option<&TargetSettings> {

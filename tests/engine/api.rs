@@ -662,3 +662,29 @@ fn reload_moving_a_target_to_another_state_file_keeps_it_visible() {
     assert_eq!(metric(&text, "chaos_active_failures"), Some(0.0));
     engine.terminate();
 }
+
+#[test]
+fn a_reload_that_only_changes_the_policy_keeps_every_schedule() {
+    let ws = Workspace::new();
+    let targets = ws.targets(
+        "defaults: { startup_wait: 30s }\ntargets:\n  - { name: a, state_file: '{dir}/a.json' }\n",
+    );
+    let (mut engine, port) = start_with_api(&["--targets", targets.to_str().unwrap()], &[]);
+    let next_injection = || get_json(port, "/status")["targets"][0]["next_injection_at"].clone();
+    let before = next_injection();
+    assert!(before.is_f64(), "{before}");
+    ws.targets(
+        "defaults: { startup_wait: 30s }\npolicy: { max_concurrent_failures: 1, jitter: 0.5 }\ntargets:\n  - { name: a, state_file: '{dir}/a.json' }\n",
+    );
+    let answer = post(port, "/reload", "", None);
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(
+        answer.json()["reloaded"]["unchanged"],
+        serde_json::json!(["a"])
+    );
+    assert_eq!(next_injection(), before, "the planned start stays");
+    assert!(!engine
+        .events_matching("Coordination: at most 1 concurrent failure(s)", None)
+        .is_empty());
+    engine.terminate();
+}

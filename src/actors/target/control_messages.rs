@@ -1,7 +1,8 @@
 //! Runtime control of one target, asked for through the Supervisor (HTTP
 //! API, reload): [`Pause`], [`Resume`], [`InjectNow`], [`ClearNow`],
-//! [`Reconfigure`] and [`Retire`]. Each is a message handled by the
-//! [`TargetActor`], which stays the only writer of its state file.
+//! [`Reconfigure`], [`UpdatePolicy`] and [`Retire`]. Each is a message
+//! handled by the [`TargetActor`], which stays the only writer of its state
+//! file.
 
 use actix::{ActorContext, AsyncContext, Context, Handler, Message};
 use chaos_state::ClearReason;
@@ -11,9 +12,12 @@ use tracing::info;
 use super::{TargetActor, CLEAR_RETRY};
 use crate::actors::control::{ControlError, ManualInjection};
 use crate::actors::recovery::FailureEnded;
+use std::sync::Arc;
+
 use crate::config::TargetSettings;
 use crate::outcome::EndedBy;
 use crate::picker::{draw_delay, manual_delay, Pick};
+use crate::policy::Policy;
 use crate::scenario::check_mode;
 use crate::telemetry::InjectedFailure;
 
@@ -209,6 +213,20 @@ impl Handler<Reconfigure> for TargetActor {
                 .unwrap_or(now + self.settings.startup_wait),
         };
         self.schedule_at(next.max(now), ctx, true);
+    }
+}
+
+/// The engine-wide coordination policy changed on reload (and nothing
+/// else of this target): the next cycles follow it; the planned one stays.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct UpdatePolicy(pub Arc<Policy>);
+
+impl Handler<UpdatePolicy> for TargetActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: UpdatePolicy, _ctx: &mut Context<Self>) {
+        self.settings.policy = msg.0;
     }
 }
 

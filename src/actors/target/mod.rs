@@ -43,7 +43,7 @@ mod control_messages;
 mod schedule;
 mod watch;
 
-pub use control_messages::{ClearNow, InjectNow, Pause, Reconfigure, Resume, Retire};
+pub use control_messages::{ClearNow, InjectNow, Pause, Reconfigure, Resume, Retire, UpdatePolicy};
 
 /// How soon a failed clear is tried again (capped by the interval).
 const CLEAR_RETRY: Duration = Duration::from_secs(1);
