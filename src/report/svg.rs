@@ -8,7 +8,7 @@
 //! `path.skip[data-reason]`; `text.tick-label`; `g.legend-entry` with
 //! `data-scenario` or `data-outcome`. Every text from the journal is escaped.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use super::colour::scenario_colour;
@@ -133,9 +133,23 @@ pub fn render(journal: &str, summary: &JournalSummary) -> String {
     svg.push_str("</g>");
     // An empty journal has no time to show: no ticks around 1970.
     svg.push_str(&axis(&scale, axis_top, summary.span.is_some()));
+    // Each target's failures and skips, grouped in one pass (not one scan
+    // of the whole journal per lane: thousands of targets stay linear).
+    let mut by_target: BTreeMap<&str, (Vec<&Failure>, Vec<&Skip>)> = BTreeMap::new();
+    for failure in &summary.failures {
+        by_target
+            .entry(&failure.target)
+            .or_default()
+            .0
+            .push(failure);
+    }
+    for skip in &summary.skips {
+        by_target.entry(&skip.target).or_default().1.push(skip);
+    }
     for (index, target) in lanes.iter().enumerate() {
         let top = TOP + LANE_HEIGHT * index as f64;
-        svg.push_str(&lane(target, top, &scale, summary));
+        let (failures, skips) = by_target.remove(target).unwrap_or_default();
+        svg.push_str(&lane(target, top, &scale, &failures, &skips));
     }
     if summary.failures.is_empty() {
         let _ = write!(
@@ -151,7 +165,13 @@ pub fn render(journal: &str, summary: &JournalSummary) -> String {
 }
 
 /// One target's lane: its label, its failures and its skipped cycles.
-fn lane(target: &str, top: f64, scale: &TimeScale, summary: &JournalSummary) -> String {
+fn lane(
+    target: &str,
+    top: f64,
+    scale: &TimeScale,
+    failures: &[&Failure],
+    skips: &[&Skip],
+) -> String {
     let name = escape(target);
     let mut out = format!(r#"<g class="lane" data-target="{name}">"#);
     // A long name is shortened on the label; its title holds it whole.
@@ -169,10 +189,10 @@ fn lane(target: &str, top: f64, scale: &TimeScale, summary: &JournalSummary) -> 
         top + LANE_HEIGHT / 2.0 + 4.0,
         escape(&label)
     );
-    for failure in summary.failures.iter().filter(|f| f.target == target) {
+    for failure in failures {
         out.push_str(&bar(failure, top, scale));
     }
-    for skip in summary.skips.iter().filter(|s| s.target == target) {
+    for skip in skips {
         out.push_str(&skip_mark(skip, top, scale));
     }
     out.push_str("</g>");

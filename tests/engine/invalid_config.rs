@@ -131,6 +131,16 @@ fn cases(dir: &Path) -> Vec<Case> {
             "targets.yaml:3:3: policy.when_capped: expected `wait` or `skip`, got `queue`",
         ),
         file_case(
+            "when_capped without a cap",
+            format!("policy:\n  when_capped: wait\n{TARGETS}"),
+            "targets.yaml:2:3: policy.when_capped: when_capped says what a target does at the cap, but no cap is set",
+        ),
+        file_case(
+            "probe expecting an interim status",
+            format!("{TARGETS}    probe: {{ url: \"http://app/health\", expect_status: 101 }}\n"),
+            "targets[0].probe.expect_status: a final HTTP status is from 200 to 599, got 101",
+        ),
+        file_case(
             "backoff factor below one",
             format!("policy:\n  backoff: {{ above: 2, factor: 0.5 }}\n{TARGETS}"),
             "policy.backoff.factor: the backoff factor multiplies intervals: from 1 to 1000, got 0.5",

@@ -55,6 +55,13 @@ pub(super) fn load_policy(
     }
 
     let when_capped = match from_file.and_then(|p| p.when_capped.as_deref()) {
+        Some(_) if max.is_none() => {
+            return Err(ConfigError::new(
+                file_origin("policy.when_capped"),
+                "when_capped says what a target does at the cap, but no cap is set: \
+                 add max_concurrent_failures (or CHAOS_MAX_CONCURRENT_FAILURES)",
+            ))
+        }
         Some(text) => WhenCapped::parse(text)
             .map_err(|m| ConfigError::new(file_origin("policy.when_capped"), m))?,
         None => WhenCapped::default(),
@@ -145,10 +152,10 @@ pub(super) fn probe_from_file(
     let timeout = positive(probe.timeout, "timeout", DEFAULT_PROBE_TIMEOUT)?;
     let period = positive(probe.period, "period", DEFAULT_PROBE_PERIOD)?;
     let expect_status = probe.expect_status.unwrap_or(DEFAULT_EXPECT_STATUS);
-    if !(100..=599).contains(&expect_status) {
+    if !(200..=599).contains(&expect_status) {
         return Err(ConfigError::new(
             origin("expect_status"),
-            format!("an HTTP status is from 100 to 599, got {expect_status}"),
+            format!("a final HTTP status is from 200 to 599, got {expect_status}"),
         ));
     }
     Ok(ProbeSettings {
