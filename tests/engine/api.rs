@@ -671,8 +671,11 @@ fn a_reload_that_only_changes_the_policy_keeps_every_schedule() {
     );
     let (mut engine, port) = start_with_api(&["--targets", targets.to_str().unwrap()], &[]);
     let next_injection = || get_json(port, "/status")["targets"][0]["next_injection_at"].clone();
-    let before = next_injection();
-    assert!(before.is_f64(), "{before}");
+    let mut before = Value::Null;
+    wait_until(TIMEOUT, "a's first planned injection", || {
+        before = next_injection();
+        before.is_f64()
+    });
     ws.targets(
         "defaults: { startup_wait: 30s }\npolicy: { max_concurrent_failures: 1, jitter: 0.5 }\ntargets:\n  - { name: a, state_file: '{dir}/a.json' }\n",
     );
