@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use super::escape::escape;
-use super::stats::{Row, Table};
+use super::stats::{Row, Table, COLUMNS};
 use super::text::{cells, NOTES};
 use super::time_axis::format_utc;
 use super::{svg, JournalSummary};
@@ -24,22 +24,6 @@ table.report tr.overall td { font-weight: bold; background: #eef3fb; border-top:
 pre.notes { font-size: 12px; color: #555; margin: 0 0 16px; }
 figure { margin: 0; }
 ";
-
-const COLUMNS: [&str; 13] = [
-    "target",
-    "scenario",
-    "injections",
-    "repaired",
-    "expired",
-    "cleared",
-    "open",
-    "skipped",
-    "time to repair p50",
-    "p95",
-    "max",
-    "repair rate",
-    "time to manifest p50",
-];
 
 /// The whole page.
 pub fn render(journal: &str, summary: &JournalSummary, table: &Table) -> String {
@@ -80,7 +64,7 @@ pub fn render(journal: &str, summary: &JournalSummary, table: &Table) -> String 
 /// The table as HTML: scenario rows, a bold total per target, the overall total.
 fn render_table(table: &Table) -> String {
     let mut out = String::from("<table class=\"report\">\n<thead><tr>");
-    for (i, column) in COLUMNS.iter().enumerate() {
+    for (i, (_, column)) in COLUMNS.iter().enumerate() {
         let class = if i < 2 { " class=\"name\"" } else { "" };
         let _ = write!(out, "<th{class}>{column}</th>");
     }

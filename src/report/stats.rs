@@ -166,6 +166,24 @@ impl Table {
     }
 }
 
+/// The table's columns, in order: the short header of the text table and
+/// the long one of the HTML table.
+pub const COLUMNS: [(&str, &str); 13] = [
+    ("target", "target"),
+    ("scenario", "scenario"),
+    ("injections", "injections"),
+    ("repaired", "repaired"),
+    ("expired", "expired"),
+    ("cleared", "cleared"),
+    ("open", "open"),
+    ("skipped", "skipped"),
+    ("ttr p50", "time to repair p50"),
+    ("ttr p95", "p95"),
+    ("ttr max", "max"),
+    ("repair rate", "repair rate"),
+    ("ttm p50", "time to manifest p50"),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

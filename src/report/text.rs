@@ -2,26 +2,9 @@
 
 use std::fmt::Write as _;
 
-use super::stats::{Row, Table};
+use super::stats::{Row, Table, COLUMNS};
 use super::time_axis::format_utc;
 use super::JournalSummary;
-
-/// The column headers, in order.
-const HEADERS: [&str; 13] = [
-    "target",
-    "scenario",
-    "injections",
-    "repaired",
-    "expired",
-    "cleared",
-    "open",
-    "skipped",
-    "ttr p50",
-    "ttr p95",
-    "ttr max",
-    "repair rate",
-    "ttm p50",
-];
 
 /// The whole text report: a heading, the table and the notes that explain it.
 pub fn render(journal: &str, summary: &JournalSummary, table: &Table) -> String {
@@ -78,7 +61,12 @@ fn heading(summary: &JournalSummary) -> String {
 /// per target, and the overall total.
 pub fn render_table(table: &Table) -> String {
     let mut lines: Vec<Option<Vec<String>>> = Vec::new();
-    lines.push(Some(HEADERS.iter().map(|h| (*h).to_owned()).collect()));
+    lines.push(Some(
+        COLUMNS
+            .iter()
+            .map(|(short, _)| (*short).to_owned())
+            .collect(),
+    ));
     lines.push(None);
     for total in &table.targets {
         let name = total.target.as_deref().unwrap_or_default();
@@ -90,7 +78,7 @@ pub fn render_table(table: &Table) -> String {
     }
     lines.push(Some(cells(&table.totals)));
 
-    let mut widths = [0usize; HEADERS.len()];
+    let mut widths = [0usize; COLUMNS.len()];
     for line in lines.iter().flatten() {
         for (width, cell) in widths.iter_mut().zip(line) {
             *width = (*width).max(cell.chars().count());
