@@ -50,3 +50,14 @@ pub fn system_clock() -> SharedClock {
 pub fn round_millis(seconds: f64) -> f64 {
     (seconds * 1000.0).round() / 1000.0
 }
+
+/// Milliseconds from Unix time `from` to `to` (never negative), to the
+/// microsecond: the `*_ms` fields of the journal.
+pub fn millis_between(from: f64, to: f64) -> f64 {
+    ((to - from).max(0.0) * 1e6).round() / 1e3
+}
+
+/// `duration` in milliseconds, to the microsecond.
+pub fn duration_ms(duration: std::time::Duration) -> f64 {
+    (duration.as_secs_f64() * 1e6).round() / 1e3
+}

@@ -10,6 +10,8 @@
 
 use serde::Serialize;
 
+use crate::clock::millis_between;
+
 use crate::telemetry::InjectedFailure;
 
 /// Who or what ended a failure.
@@ -96,7 +98,7 @@ impl FailureOutcome {
         repaired_by: Option<String>,
         ended_at: f64,
     ) -> Self {
-        let since_injection = |at: f64| ((at - failure.injected_at).max(0.0) * 1e6).round() / 1e3;
+        let since_injection = |at: f64| millis_between(failure.injected_at, at);
         let repaired = ended_by == EndedBy::Repair;
         FailureOutcome {
             id: failure.id.clone(),

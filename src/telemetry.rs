@@ -12,7 +12,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use serde::Serialize;
 
-use crate::clock::SharedClock;
+use crate::clock::{millis_between, SharedClock};
 use crate::journal::{Entry, Journal};
 use crate::metrics::{EndedByLabels, Metrics, ReasonLabels, ScenarioLabels, TargetLabels};
 use crate::outcome::{EndedBy, FailureOutcome, SkipReason};
@@ -370,7 +370,7 @@ impl Telemetry {
             mode: Some(&failure.mode),
             injected_at: Some(failure.injected_at),
             manifested_at: Some(at),
-            time_to_manifest_ms: Some(((at - failure.injected_at).max(0.0) * 1e6).round() / 1e3),
+            time_to_manifest_ms: Some(millis_between(failure.injected_at, at)),
             detail: Some(detail),
             ..Entry::default()
         });
@@ -400,7 +400,7 @@ impl Telemetry {
             mode: Some(&failure.mode),
             expired_at: Some(expired_at),
             healthy_at: Some(healthy_at),
-            time_to_healthy_ms: Some(((healthy_at - expired_at).max(0.0) * 1e6).round() / 1e3),
+            time_to_healthy_ms: Some(millis_between(expired_at, healthy_at)),
             ..Entry::default()
         });
     }

@@ -311,7 +311,7 @@ fn timed_write(path: &std::path::Path, record: &StateRecord) -> Result<f64, Stri
 
 /// Milliseconds since `started`, to the microsecond.
 fn elapsed_ms(started: std::time::Instant) -> f64 {
-    (started.elapsed().as_secs_f64() * 1e6).round() / 1e3
+    crate::clock::duration_ms(started.elapsed())
 }
 
 /// Rounds a wait for display (`149.998s` reads as `150s`).

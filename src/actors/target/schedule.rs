@@ -130,7 +130,7 @@ impl TargetActor {
                 "injection started late"
             );
         }
-        let lateness_ms = (lateness.as_secs_f64() * 1e6).round() / 1e3;
+        let lateness_ms = crate::clock::duration_ms(lateness);
 
         if let Some(skip) = self.window_skip() {
             self.skip_cycle(skip, planned, ctx);
