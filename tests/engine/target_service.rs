@@ -44,7 +44,7 @@ fn starts_healthy_ignores_unknown_expired_and_garbage_states() {
         (Some("healthy"), Some("app"), Some("startup"))
     );
 
-    write_failure(&state, "network_partition", 60.0);
+    write_failure(&state, "disk_full", 60.0);
     assert_eq!(
         http::get(service.port, "/orders", TIMEOUT).unwrap().status,
         200,
@@ -53,8 +53,15 @@ fn starts_healthy_ignores_unknown_expired_and_garbage_states() {
     let seen = http::get(service.port, "/debug/state", TIMEOUT)
         .unwrap()
         .json();
-    assert_eq!(seen["acting_out"], "network_partition");
+    assert_eq!(seen["acting_out"], "disk_full");
     assert_eq!(seen["file"]["record"]["id"], "test");
+
+    write_failure(&state, "network_partition", 60.0);
+    let partitioned = http::get(service.port, "/products", TIMEOUT).unwrap();
+    assert_eq!(
+        (partitioned.status, partitioned.json()["detail"].as_str()),
+        (503, Some(chaos_target::injection::NETWORK_PARTITION_DETAIL))
+    );
 
     write_failure(&state, "config_error", -1.0);
     assert_eq!(

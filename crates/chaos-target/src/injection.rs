@@ -6,6 +6,9 @@
 //! - `crash`: log a critical line and exit the process with code 1;
 //! - `slow`: wait `delay` seconds without blocking other requests, then serve;
 //! - `config_error`: answer 500 blaming `DATABASE_URL`;
+//! - `network_partition` (a custom mode the demo's targets file declares):
+//!   answer 503 saying the service is cut off from its peers, and close
+//!   the connection;
 //! - `healthy`, an expired failure, an unknown mode, or a missing or
 //!   unreadable file: serve normally.
 
@@ -21,6 +24,13 @@ use tracing::{error, warn};
 /// The `detail` of every `config_error` response, as existing target apps
 /// word it.
 pub const CONFIG_ERROR_DETAIL: &str = "Configuration error: DATABASE_URL is not properly configured. Please check environment variables and restart the service.";
+
+/// The custom mode this reference target acts out beyond the built-in ones.
+pub const NETWORK_PARTITION: &str = "network_partition";
+
+/// The `detail` of every `network_partition` response.
+pub const NETWORK_PARTITION_DETAIL: &str =
+    "Network partition: this service cannot reach its peers.";
 
 /// Paths that are never failure-injected.
 pub const EXEMPT_PATHS: [&str; 2] = ["/health", "/debug/state"];
@@ -64,6 +74,13 @@ pub async fn inject_failures(
                 error!(service = %service, path = req.path(), "config_error failure injected: DATABASE_URL is not properly configured");
                 let response = HttpResponse::InternalServerError()
                     .json(serde_json::json!({ "detail": CONFIG_ERROR_DETAIL }));
+                return Ok(req.into_response(response).map_into_boxed_body());
+            }
+            NETWORK_PARTITION => {
+                warn!(service = %service, path = req.path(), "network_partition failure injected: answering 503");
+                let response = HttpResponse::ServiceUnavailable()
+                    .force_close()
+                    .json(serde_json::json!({ "detail": NETWORK_PARTITION_DETAIL }));
                 return Ok(req.into_response(response).map_into_boxed_body());
             }
             // Unknown modes are ignored, as the protocol asks of readers.

@@ -12,9 +12,9 @@ use clap::{Args, Parser, Subcommand};
     about = "A small HTTP service that acts out the failure named in its chaos-engine state file.",
     long_about = "A small HTTP service (orders and products in memory) that acts out the failure \
 named in its chaos-engine state file: crash exits with code 1, slow delays every request by \
-`delay` seconds, config_error answers 500 blaming DATABASE_URL, unknown modes are ignored. \
-GET /health and GET /debug/state are never failure-injected. On start it writes its state \
-file healthy, so a restart is a repair."
+`delay` seconds, config_error answers 500 blaming DATABASE_URL, network_partition answers \
+503, unknown modes are ignored. GET /health and GET /debug/state are never failure-injected. \
+On start it writes its state file healthy, so a restart is a repair."
 )]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {

@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# Makes a Docker Engine usable for the Compose end-to-end test on a CI
+# machine that has no container registry.
+#
+# 1. Starts `dockerd` when no engine answers (installing Debian's docker.io
+#    first when there is none), and installs Debian's docker-compose when it
+#    is missing.
+# 2. Makes local STAND-INS for the two official base images the Dockerfile
+#    names, when they are missing, without pulling anything:
+#    - debian:bookworm-slim: a `debootstrap --variant=minbase bookworm` root
+#      filesystem, `docker import`ed;
+#    - rust:1-slim-bookworm: that root filesystem plus gcc and libc6-dev
+#      (installed in a chroot), a copy of this machine's Rust toolchain
+#      (`rustc --print sysroot`) and of the cargo registry cache for
+#      Cargo.lock, with CARGO_NET_OFFLINE=true, so that the image build needs
+#      no network at all.
+#
+# The stand-ins exist for CI only. Users with a registry get the official
+# images, and this script leaves any image already there alone, except a
+# rust stand-in of its own whose registry copy no longer matches Cargo.lock,
+# which it makes again. Debian's packages come from the mirror this machine's
+# apt is configured with.
+#
+#   bash .ci/docker-bases.sh          # idempotent; about 1 min when both are missing
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+DEBIAN_IMAGE=debian:bookworm-slim
+RUST_IMAGE=rust:1-slim-bookworm
+STAND_IN_MARK="chaos-engine CI stand-in"
+
+sudo_cmd=""
+[ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+apt_updated=""
+
+# Progress goes to standard error: some functions print a result on stdout.
+say() {
+    echo "docker-bases: $*" >&2
+}
+
+apt_install() {
+    if [ -z "$apt_updated" ]; then
+        $sudo_cmd apt-get update -qq
+        apt_updated=1
+    fi
+    $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+ensure_docker_engine() {
+    if docker info >/dev/null 2>&1; then
+        return
+    fi
+    if ! command -v dockerd >/dev/null 2>&1; then
+        say "no Docker Engine; installing Debian's docker.io"
+        apt_install docker.io
+    fi
+    if ! docker info >/dev/null 2>&1; then
+        say "starting dockerd (log: /var/log/chaos-ci-dockerd.log)"
+        $sudo_cmd sh -c 'nohup dockerd >/var/log/chaos-ci-dockerd.log 2>&1 &'
+        for _ in $(seq 1 120); do
+            docker info >/dev/null 2>&1 && break
+            sleep 0.5
+        done
+    fi
+    if ! docker info >/dev/null 2>&1; then
+        say "the Docker Engine does not answer; last lines of its log:"
+        tail -n 20 /var/log/chaos-ci-dockerd.log >&2 || true
+        exit 1
+    fi
+}
+
+ensure_compose() {
+    command -v docker-compose >/dev/null 2>&1 || apt_install docker-compose
+}
+
+# The Debian mirror this machine's apt uses (deb822 .sources or one-line
+# sources.list), so the root filesystem comes from where packages come from.
+debian_mirror() {
+    local uri
+    uri=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null |
+        awk '/^URIs:/ { for (i = 2; i <= NF; i++) if ($i ~ /\/debian\/?$/) { print $i; exit } }')
+    if [ -z "$uri" ]; then
+        uri=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+            awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^https?:\/\/.*\/debian\/?$/) { print $i; exit } }')
+    fi
+    if [ -z "$uri" ]; then
+        say "no Debian mirror found in /etc/apt/sources.list*"
+        exit 1
+    fi
+    echo "$uri"
+}
+
+image_exists() {
+    docker image inspect "$1" >/dev/null 2>&1
+}
+
+# A stand-in's import message, e.g. "chaos-engine CI stand-in lock=ab12...".
+image_comment() {
+    docker image inspect --format '{{.Comment}}' "$1" 2>/dev/null || true
+}
+
+workdir=""
+cleanup() {
+    if [ -n "$workdir" ]; then
+        # Never leave a chroot's mounts behind, and never delete through them.
+        for m in "$workdir"/rootfs/proc "$workdir"/rust/proc; do
+            mountpoint -q "$m" 2>/dev/null && $sudo_cmd umount "$m"
+        done
+        $sudo_cmd rm -rf "$workdir"
+    fi
+}
+trap cleanup EXIT
+
+debian_rootfs() {
+    local rootfs="$workdir/rootfs"
+    if [ ! -d "$rootfs" ]; then
+        command -v debootstrap >/dev/null 2>&1 || apt_install debootstrap
+        local mirror
+        mirror=$(debian_mirror)
+        say "debootstrap --variant=minbase bookworm (about 25 s)"
+        $sudo_cmd debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >"$workdir/debootstrap.log" 2>&1 || {
+            tail -n 20 "$workdir/debootstrap.log" >&2
+            exit 1
+        }
+        $sudo_cmd rm -rf "$rootfs"/var/cache/apt/archives/*.deb
+    fi
+    echo "$rootfs"
+}
+
+make_debian_image() {
+    local rootfs
+    rootfs=$(debian_rootfs)
+    local lists="$workdir/apt-lists"
+    # The slim image carries no package lists; keep them aside for the rust one.
+    $sudo_cmd mkdir -p "$lists"
+    $sudo_cmd cp -a "$rootfs"/var/lib/apt/lists/. "$lists"/
+    $sudo_cmd find "$rootfs"/var/lib/apt/lists -type f -delete
+    $sudo_cmd tar -C "$rootfs" -c . |
+        docker import --message "$STAND_IN_MARK" --change 'CMD ["bash"]' - "$DEBIAN_IMAGE" >/dev/null
+    $sudo_cmd cp -a "$lists"/. "$rootfs"/var/lib/apt/lists/
+    say "made $DEBIAN_IMAGE"
+}
+
+make_rust_image() {
+    local lock_hash="$1"
+    local rootfs
+    rootfs=$(debian_rootfs)
+    local rust="$workdir/rust"
+    $sudo_cmd cp -a "$rootfs" "$rust"
+
+    say "gcc and libc6-dev in the chroot"
+    $sudo_cmd mount -t proc proc "$rust/proc"
+    $sudo_cmd chroot "$rust" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        --no-install-recommends gcc libc6-dev >"$workdir/chroot-apt.log" 2>&1 || {
+        tail -n 20 "$workdir/chroot-apt.log" >&2
+        exit 1
+    }
+    $sudo_cmd umount "$rust/proc"
+    $sudo_cmd chroot "$rust" apt-get clean
+    $sudo_cmd find "$rust"/var/lib/apt/lists -type f -delete
+
+    say "this machine's Rust toolchain and cargo registry"
+    local sysroot
+    sysroot=$(rustc --print sysroot)
+    $sudo_cmd mkdir -p "$rust/usr/local/rust" "$rust/usr/local/cargo/registry" "$rust/usr/local/cargo/bin"
+    # The toolchain without its documentation (share/ is mostly HTML docs).
+    for part in bin lib libexec; do
+        [ -d "$sysroot/$part" ] && $sudo_cmd cp -a "$sysroot/$part" "$rust/usr/local/rust/"
+    done
+    # Every crate Cargo.lock names, then the registry's index and .crate files.
+    cargo fetch --locked --quiet
+    local cargo_home="${CARGO_HOME:-$HOME/.cargo}"
+    $sudo_cmd cp -a "$cargo_home/registry/index" "$cargo_home/registry/cache" "$rust/usr/local/cargo/registry/"
+
+    $sudo_cmd tar -C "$rust" -c . |
+        docker import --message "$STAND_IN_MARK lock=$lock_hash" \
+            --change 'ENV CARGO_HOME=/usr/local/cargo' \
+            --change 'ENV PATH=/usr/local/cargo/bin:/usr/local/rust/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+            --change 'ENV CARGO_NET_OFFLINE=true' \
+            --change 'CMD ["bash"]' \
+            - "$RUST_IMAGE" >/dev/null
+    say "made $RUST_IMAGE"
+}
+
+main() {
+    ensure_docker_engine
+    ensure_compose
+
+    local lock_hash
+    lock_hash=$(sha256sum Cargo.lock | cut -c1-16)
+    local need_debian="" need_rust=""
+    image_exists "$DEBIAN_IMAGE" || need_debian=1
+    if ! image_exists "$RUST_IMAGE"; then
+        need_rust=1
+    else
+        local comment
+        comment=$(image_comment "$RUST_IMAGE")
+        if [[ "$comment" == "$STAND_IN_MARK"* && "$comment" != *"lock=$lock_hash" ]]; then
+            say "$RUST_IMAGE is a stand-in for another Cargo.lock; making it again"
+            need_rust=1
+        fi
+    fi
+    if [ -z "$need_debian$need_rust" ]; then
+        say "$DEBIAN_IMAGE and $RUST_IMAGE are present"
+        return
+    fi
+    workdir=$(mktemp -d /var/tmp/chaos-docker-bases.XXXXXX)
+    [ -n "$need_debian" ] && make_debian_image
+    [ -n "$need_rust" ] && make_rust_image "$lock_hash"
+    return 0
+}
+
+main "$@"

@@ -1,0 +1,22 @@
+//! The container packaging, tested for real.
+//!
+//! - `dockerfile.rs`: the Dockerfile's COPY lines and dependency stand-ins
+//!   cover every path the manifests name (always runs; no Docker needed).
+//! - `demo.rs`: the Compose demo in real containers, with a time-compressed
+//!   targets file, checked from outside through published ports,
+//!   `docker inspect` and the engine's `/status`.
+//! - `tmp_layout.rs`: the image's defaults (root, `/tmp`), as target apps
+//!   of the original service share it.
+//!
+//! The Docker tests are `#[ignore]`d so that `cargo test` passes on a
+//! machine without Docker; `.ci/run` makes the base images
+//! (`.ci/docker-bases.sh`) and runs them with `--ignored`.
+
+mod docker;
+#[allow(dead_code)]
+#[path = "../engine/http.rs"]
+mod http;
+
+mod demo;
+mod dockerfile;
+mod tmp_layout;
