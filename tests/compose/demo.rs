@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::docker::{build_image, inspect, run, run_ok, wait_for, ComposeProject};
+use crate::docker::{
+    assert_cleared_at_shutdown, build_image, inspect, run, run_ok, wait_for, ComposeProject,
+};
 use crate::http;
 
 /// The shipped targets file's shape on a compressed clock. `when_capped:
@@ -246,15 +248,7 @@ fn the_compose_demo_breaks_and_recovers_both_targets_in_real_containers() {
         let path = format!("/var/lib/chaos/{file}");
         let record: Value =
             serde_json::from_str(&project.exec("target-app", &["cat", &path])).unwrap();
-        assert_eq!(
-            (
-                record["mode"].as_str(),
-                record["reason"].as_str(),
-                record["cleared_by"].as_str()
-            ),
-            (Some("healthy"), Some("shutdown"), Some("chaos-engine")),
-            "{path}: {record}"
-        );
+        assert_cleared_at_shutdown(&record, &path);
         // Written last by the engine's user, over a file the root target made.
         assert_eq!(
             project

@@ -244,6 +244,14 @@ impl Labelled {
         format!("{TEST_LABEL}={}", self.id)
     }
 
+    /// `docker run -d --label <label> ARGS...`; returns the container's id.
+    pub fn run_detached(&self, args: &[&str]) -> String {
+        let label = self.label();
+        let mut all = vec!["run", "-d", "--label", label.as_str()];
+        all.extend_from_slice(args);
+        run_ok(&mut docker(&all)).trim().to_owned()
+    }
+
     /// Removes every container, then every volume, with the label; returns
     /// what is left.
     pub fn remove_all(&self) -> Vec<String> {
@@ -267,6 +275,20 @@ impl Drop for Labelled {
             eprintln!("test {} left behind: {left:?}", self.id);
         }
     }
+}
+
+/// Asserts that `record` is the healthy state the engine writes at
+/// shutdown.
+pub fn assert_cleared_at_shutdown(record: &serde_json::Value, what: &str) {
+    assert_eq!(
+        (
+            record["mode"].as_str(),
+            record["reason"].as_str(),
+            record["cleared_by"].as_str()
+        ),
+        (Some("healthy"), Some("shutdown"), Some("chaos-engine")),
+        "{what}: {record}"
+    );
 }
 
 #[test]

@@ -7,7 +7,8 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::docker::{
-    build_image, docker, inspect, parse_published_port, run, run_ok, wait_for, Labelled, IMAGE,
+    assert_cleared_at_shutdown, build_image, docker, inspect, parse_published_port, run, run_ok,
+    wait_for, Labelled, IMAGE,
 };
 use crate::http;
 
@@ -32,11 +33,7 @@ fn the_image_defaults_share_tmp_with_a_root_target() {
     let mount = format!("{volume}:/tmp");
 
     // The target starts first and writes /tmp/failure_state.json as root.
-    let target = run_ok(&mut docker(&[
-        "run",
-        "-d",
-        "--label",
-        &label,
+    let target = guard.run_detached(&[
         "-v",
         &mount,
         "-p",
@@ -44,8 +41,8 @@ fn the_image_defaults_share_tmp_with_a_root_target() {
         "--entrypoint",
         "chaos-target",
         IMAGE,
-    ]));
-    let target = target.trim();
+    ]);
+    let target = target.as_str();
     let port = parse_published_port(&run_ok(&mut docker(&["port", target, "8000"]))).unwrap();
     let startup = wait_for(
         Duration::from_secs(60),
@@ -82,11 +79,7 @@ fn the_image_defaults_share_tmp_with_a_root_target() {
 
     // The image as it is (root, FAILURE_STATE_FILE=/tmp/failure_state.json)
     // on a compressed clock.
-    let engine = run_ok(&mut docker(&[
-        "run",
-        "-d",
-        "--label",
-        &label,
+    let engine = guard.run_detached(&[
         "-v",
         &mount,
         "-e",
@@ -98,8 +91,8 @@ fn the_image_defaults_share_tmp_with_a_root_target() {
         "-e",
         "CHAOS_MIN_INTERVAL=0",
         IMAGE,
-    ]));
-    let engine = engine.trim();
+    ]);
+    let engine = engine.as_str();
     assert_eq!(
         inspect(engine, "{{.Config.User}}").as_deref(),
         Some(""),
@@ -117,16 +110,7 @@ fn the_image_defaults_share_tmp_with_a_root_target() {
     // `docker stop`: every target healthy, exit 0 before the grace period.
     run_ok(&mut docker(&["stop", "-t", "10", engine]));
     assert_eq!(inspect(engine, "{{.State.ExitCode}}").as_deref(), Some("0"));
-    let last = seen_record(port).unwrap();
-    assert_eq!(
-        (
-            last["mode"].as_str(),
-            last["reason"].as_str(),
-            last["cleared_by"].as_str()
-        ),
-        (Some("healthy"), Some("shutdown"), Some("chaos-engine")),
-        "{last}"
-    );
+    assert_cleared_at_shutdown(&seen_record(port).unwrap(), "/tmp/failure_state.json");
 
     let left = guard.remove_all();
     assert!(left.is_empty(), "left behind: {left:?}");
