@@ -46,6 +46,15 @@ apt_install() {
     $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
+# Polls `docker info` every 0.5 s, at most $1 times.
+wait_for_engine() {
+    for _ in $(seq 1 "$1"); do
+        docker info >/dev/null 2>&1 && return 0
+        pgrep -x dockerd >/dev/null || break
+        sleep 0.5
+    done
+}
+
 ensure_docker_engine() {
     if docker info >/dev/null 2>&1; then
         return
@@ -54,13 +63,22 @@ ensure_docker_engine() {
         say "no Docker Engine; installing Debian's docker.io"
         apt_install docker.io
     fi
+    # A dockerd that is starting or stopping: give it time to settle.
+    if pgrep -x dockerd >/dev/null; then
+        say "a dockerd runs but does not answer; waiting up to 60 s"
+        wait_for_engine 120
+    fi
     if ! docker info >/dev/null 2>&1; then
+        if pgrep -x dockerd >/dev/null; then
+            say "dockerd runs (pid $(pgrep -x dockerd | head -n 1)) and still does not answer"
+            exit 1
+        fi
+        # No dockerd: a pid file left by one that did not exit cleanly
+        # would stop the new one from starting.
+        $sudo_cmd rm -f /var/run/docker.pid
         say "starting dockerd (log: /var/log/chaos-ci-dockerd.log)"
         $sudo_cmd sh -c 'nohup dockerd >/var/log/chaos-ci-dockerd.log 2>&1 &'
-        for _ in $(seq 1 120); do
-            docker info >/dev/null 2>&1 && break
-            sleep 0.5
-        done
+        wait_for_engine 240
     fi
     if ! docker info >/dev/null 2>&1; then
         say "the Docker Engine does not answer; last lines of its log:"
