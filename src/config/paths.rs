@@ -16,6 +16,20 @@ pub fn check_state_file(path: &Path, check_writable: bool) -> Result<(), String>
     if path.is_dir() {
         return fail(format!("{} is a directory, not a file", path.display()));
     }
+    // A device, FIFO or socket would be swapped for a regular file by the
+    // first write (as root, `/dev/null` itself). A symlink is fine: the
+    // rename replaces the link, never what it points to.
+    if let Ok(existing) = std::fs::symlink_metadata(path) {
+        let file_type = existing.file_type();
+        if !file_type.is_file() && !file_type.is_symlink() {
+            return fail(format!(
+                "{} is {}, not a regular file; a state file must be a regular file \
+                 (or not exist yet)",
+                path.display(),
+                chaos_state::file_kind::describe(file_type)
+            ));
+        }
+    }
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),

@@ -190,8 +190,12 @@ impl Drop for Engine {
     }
 }
 
-/// The state file parsed, or `None` when missing or not JSON.
+/// The state file parsed, or `None` when missing, not a regular file
+/// (a FIFO or a link to `/dev/zero` in some tests) or not JSON.
 pub fn read_state(path: &Path) -> Option<Value> {
+    if !std::fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
     let bytes = std::fs::read(path).ok()?;
     serde_json::from_slice(&bytes).ok()
 }
@@ -300,4 +304,16 @@ pub fn start_journalled(yaml: &str, extra: &[&str]) -> (Workspace, PathBuf, Engi
         &[],
     );
     (ws, journal_path, engine)
+}
+
+/// A FIFO at `path`, made as `mkfifo` does.
+pub fn make_fifo(path: &Path) {
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        path,
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o644),
+        0,
+    )
+    .unwrap();
 }

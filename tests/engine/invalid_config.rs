@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::helpers::{run_once, Workspace};
+use crate::helpers::{make_fifo, run_once, Workspace};
 
 /// An existing state file every case must leave byte-for-byte unchanged.
 const ORIGINAL: &[u8] = b"{\"mode\": \"slow\", \"delay\": 12}\n";
@@ -258,4 +258,64 @@ fn listing(dir: &Path) -> Vec<String> {
         .collect();
     names.sort();
     names
+}
+
+#[test]
+fn a_fifo_socket_or_device_as_state_file_is_refused_and_left_alone() {
+    let ws = Workspace::new();
+    let fifo = ws.path("fifo.json");
+    make_fifo(&fifo);
+    let socket_path = ws.path("socket.json");
+    let _socket = std::os::unix::net::UnixListener::bind(&socket_path).unwrap();
+    let cases = [(&fifo, "a FIFO"), (&socket_path, "a socket")];
+    for (path, kind) in cases {
+        let shown = path.display().to_string();
+        for command in [
+            &["validate"][..],
+            &["clear"],
+            &["inject", "crash"],
+            &["run"],
+        ] {
+            let output = run_once(command, &[("FAILURE_STATE_FILE", shown.as_str())]);
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(
+                output.status.code(),
+                Some(2),
+                "{command:?} on {kind}: {stderr}"
+            );
+            assert!(
+                stderr.contains(&format!(
+                    "FAILURE_STATE_FILE: {shown} is {kind}, not a regular file"
+                )),
+                "{command:?}: {stderr}"
+            );
+            let file_type = std::fs::symlink_metadata(path).unwrap().file_type();
+            assert!(
+                !file_type.is_file(),
+                "{command:?} replaced {kind} with a file"
+            );
+        }
+    }
+    // Only `validate` here: a regression must never get to replace the
+    // machine's /dev/null.
+    let output = run_once(&["validate"], &[("FAILURE_STATE_FILE", "/dev/null")]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("/dev/null is a character device, not a regular file"),
+        "{stderr}"
+    );
+    // A symlink is fine: the rename replaces the link, not its target.
+    let link = ws.path("link.json");
+    std::os::unix::fs::symlink("/dev/null", &link).unwrap();
+    let output = run_once(
+        &["validate"],
+        &[("FAILURE_STATE_FILE", link.to_str().unwrap())],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }

@@ -10,6 +10,7 @@ mod api;
 mod commands;
 mod coordination;
 mod end_to_end;
+mod hostile_files;
 mod invalid_config;
 mod lifecycle;
 mod reader_race;

@@ -134,3 +134,33 @@ fn bad_requests_get_json_errors() {
         2
     );
 }
+
+#[test]
+fn a_fifo_at_the_state_path_does_not_wedge_requests() {
+    let ws = Workspace::new();
+    let state = ws.path("app.json");
+    let service = TargetService::start("app", &state);
+    std::fs::remove_file(&state).unwrap();
+    crate::helpers::make_fifo(&state);
+    std::thread::sleep(RECHECK_GRACE);
+    // Before the bounded reader, a worker blocked in open() for good.
+    let answer = http::get(service.port, "/products", TIMEOUT).unwrap();
+    assert_eq!(answer.status, 200, "a FIFO is not a failure");
+    let seen = http::get(service.port, "/debug/state", TIMEOUT)
+        .unwrap()
+        .json();
+    assert_eq!(seen["file"]["status"], "unreadable");
+    assert!(
+        seen["file"]["error"]
+            .as_str()
+            .is_some_and(|e| e.ends_with("is a FIFO, not a state file")),
+        "{seen}"
+    );
+    // Replaced by a real failure, it is acted out again.
+    std::fs::remove_file(&state).unwrap();
+    write_failure(&state, "config_error", 60.0);
+    assert_eq!(
+        http::get(service.port, "/orders", TIMEOUT).unwrap().status,
+        500
+    );
+}

@@ -9,11 +9,14 @@
 //!   clear reasons;
 //! - [`write`]: [`write_atomic`], the only correct way to replace a state file
 //!   (temporary file in the same directory, fsync, rename, directory fsync);
-//! - [`read`]: [`read_state`], which never fails on bad content and tells a
-//!   healthy file, a missing one and an unreadable one apart;
+//! - [`read`]: [`read_state`], which never fails on bad content, never
+//!   blocks on what stands at the path (a FIFO, a device) and reads at most
+//!   64 KiB, and tells a healthy file, a missing one and an unreadable one
+//!   apart;
 //! - [`cached`]: [`CachedReader`], the reader for a target app's request
 //!   path: about one `stat` per request, re-parsing only when the file
-//!   changed, expiry checked at every call.
+//!   changed, expiry checked at every call;
+//! - [`file_kind`]: the words for what stands at a path (`a FIFO`, ...).
 //!
 //! ```
 //! use chaos_state::{read_state, write_atomic, ClearReason, StateRecord};
@@ -30,11 +33,12 @@
 //! ```
 
 pub mod cached;
+pub mod file_kind;
 pub mod read;
 pub mod record;
 pub mod write;
 
 pub use cached::CachedReader;
-pub use read::{parse_state, read_state, ReadOutcome};
+pub use read::{parse_state, read_state, ReadOutcome, MAX_STATE_FILE_BYTES};
 pub use record::{modes, ClearReason, FailureSpec, StateRecord, CLEARED_BY, INJECTED_BY};
 pub use write::{write_atomic, WriteError};

@@ -5,6 +5,10 @@
 //! same directory, is fsync'd, renamed over the state file (which replaces a
 //! symlink at that path rather than writing through it), and the directory is
 //! fsync'd so the rename survives a power cut.
+//!
+//! Only a regular file (or a symlink, which the rename replaces) is ever
+//! replaced: a device, a FIFO or a socket at the path is refused, so a
+//! misconfigured path such as `/dev/null` is never swapped for a file.
 
 use std::fs::{File, Permissions};
 use std::io::Write;
@@ -19,6 +23,14 @@ pub enum WriteError {
     /// The path has no file name (e.g. `/` or `..`).
     #[error("{0}: not a file path")]
     NotAFilePath(PathBuf),
+    /// Something other than a regular file or a symlink is at the path.
+    #[error("{path} is {kind}, not a state file: refusing to replace it")]
+    NotAFile {
+        /// The state file path.
+        path: PathBuf,
+        /// What is there, e.g. `a FIFO`.
+        kind: &'static str,
+    },
     /// The temporary file could not be created, written or synced.
     #[error("cannot write a temporary file in {dir}: {source}")]
     Temporary {
@@ -54,6 +66,15 @@ pub fn write_bytes_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
+    if let Ok(existing) = std::fs::symlink_metadata(path) {
+        let file_type = existing.file_type();
+        if !file_type.is_file() && !file_type.is_symlink() && !file_type.is_dir() {
+            return Err(WriteError::NotAFile {
+                path: path.to_owned(),
+                kind: crate::file_kind::describe(file_type),
+            });
+        }
+    }
     let temporary_error = |source| WriteError::Temporary {
         dir: dir.to_owned(),
         source,
@@ -88,6 +109,36 @@ pub fn write_bytes_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
 mod tests {
     use super::*;
     use crate::record::ClearReason;
+    use std::os::unix::fs::FileTypeExt;
+
+    #[test]
+    fn a_fifo_at_the_path_is_never_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("state.json");
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            &fifo,
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::from_raw_mode(0o644),
+            0,
+        )
+        .unwrap();
+        let record = StateRecord::healthy("a", ClearReason::Startup, 1.0);
+        let err = write_atomic(&fifo, &record).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{} is a FIFO, not a state file: refusing to replace it",
+                fifo.display()
+            )
+        );
+        assert!(std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo());
+        let leftovers = std::fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(leftovers, 1, "no temporary file left");
+    }
 
     #[test]
     fn writes_and_replaces() {
