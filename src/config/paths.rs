@@ -2,16 +2,39 @@
 //! and how two spellings of one path are recognised as the same file.
 //! Reads the file system; never creates or changes a state file.
 
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Component, Path, PathBuf};
+
+/// The longest file name Linux file systems take, in bytes.
+const NAME_MAX: usize = 255;
+/// What the atomic writer's temporary file adds to the state file's name:
+/// `.` before it, `.XXXXXX.tmp` after.
+const TEMPORARY_NAME_EXTRA: usize = 1 + 7 + 4;
 
 /// The state file's directory must exist and (unless `check_writable` is
 /// false) let this process replace the file; the path must not be a
 /// directory. Never creates or changes the state file itself.
 pub fn check_state_file(path: &Path, check_writable: bool) -> Result<(), String> {
     let fail = |message: String| Err(message);
-    if path.as_os_str().is_empty() || path.file_name().is_none() {
+    let bytes = path.as_os_str().as_bytes();
+    if bytes.is_empty() || path.file_name().is_none() || bytes.ends_with(b"/") {
         return fail(format!("`{}` is not a file path", path.display()));
+    }
+    if bytes.contains(&0) {
+        return fail(format!(
+            "`{}` contains a NUL byte, which no file name can hold",
+            path.display()
+        ));
+    }
+    // The writer's temporary file is `.NAME.XXXXXX.tmp` in the same
+    // directory: it must fit in a file name too.
+    let name_length = path.file_name().map_or(0, |name| name.len());
+    if name_length + TEMPORARY_NAME_EXTRA > NAME_MAX {
+        return fail(format!(
+            "the file name is {name_length} bytes; with the {TEMPORARY_NAME_EXTRA} bytes its \
+             temporary file adds it passes the {NAME_MAX}-byte limit on a file name"
+        ));
     }
     if path.is_dir() {
         return fail(format!("{} is a directory, not a file", path.display()));

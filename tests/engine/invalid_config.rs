@@ -101,6 +101,21 @@ fn cases(dir: &Path) -> Vec<Case> {
             "targets.yaml:3:5: targets[0].state_file: directory {dir}/missing does not exist",
         ),
         file_case(
+            "state file path with a trailing slash",
+            "targets:\n  - name: app\n    state_file: {dir}/state.json/\n".into(),
+            "targets.yaml:3:5: targets[0].state_file: `{dir}/state.json/` is not a file path",
+        ),
+        file_case(
+            "state file path with a NUL byte",
+            "targets:\n  - name: app\n    state_file: \"{dir}/sta\\0te.json\"\n".into(),
+            "targets[0].state_file: `{dir}/sta\0te.json` contains a NUL byte",
+        ),
+        file_case(
+            "state file name too long for its temporary file",
+            format!("targets:\n  - name: app\n    state_file: {{dir}}/{}.json\n", "a".repeat(245)),
+            "targets.yaml:3:5: targets[0].state_file: the file name is 250 bytes; with the 12 bytes its temporary file adds it passes the 255-byte limit on a file name",
+        ),
+        file_case(
             "state file is a directory",
             "targets:\n  - name: app\n    state_file: {dir}\n".into(),
             "targets.yaml:3:5: targets[0].state_file: {dir} is a directory, not a file",
