@@ -8,6 +8,9 @@
 //! target could not be cleared). A second signal during the drain exits at
 //! once with code 1.
 
+use std::collections::{BTreeMap, HashSet};
+use std::ffi::OsString;
+use std::path::Path;
 use std::process::ExitCode;
 
 use std::time::Duration;
@@ -102,6 +105,37 @@ impl ShutdownSignals {
     }
 }
 
+/// Removes what writers killed mid-write (an engine, `inject`, `clear`)
+/// left beside the state files: one directory listing per directory,
+/// before the targets' startup clears.
+fn remove_stale_temporaries(settings: &Settings) {
+    let mut by_dir: BTreeMap<&Path, HashSet<OsString>> = BTreeMap::new();
+    for target in &settings.targets {
+        let path = &target.state_file;
+        let dir = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        if let Some(name) = path.file_name() {
+            by_dir.entry(dir).or_default().insert(name.to_owned());
+        }
+    }
+    for (dir, names) in by_dir {
+        match chaos_state::remove_stale_temporaries(dir, &names) {
+            Ok(0) => {}
+            Ok(removed) => info!(
+                dir = %dir.display(),
+                removed,
+                "Removed {removed} temporary file(s) left in {} by an interrupted write",
+                dir.display()
+            ),
+            Err(err) => {
+                warn!(dir = %dir.display(), error = %err, "cannot list {} for leftover temporary files", dir.display())
+            }
+        }
+    }
+}
+
 async fn run_until_signal(
     settings: Settings,
     inputs: ConfigInputs,
@@ -144,6 +178,7 @@ async fn run_until_signal(
         }
         None => None,
     };
+    remove_stale_temporaries(&settings);
     telemetry.journal(Entry {
         event: "engine_started",
         detail: Some(&format!(

@@ -1,12 +1,13 @@
 //! What another process may put at a state file's path while the engine
 //! runs: a FIFO or a symlink to an endless device must not stall the actor
 //! thread (which every target shares), and a FIFO is never replaced by a
-//! file (a symlink is: the link, as documented, not what it points to).
+//! file (a symlink is: the link, as documented, not what it points to);
+//! and what a writer killed mid-write leaves beside a state file.
 
 use std::path::Path;
 use std::time::Duration;
 
-use crate::helpers::{make_fifo, read_state, start_journalled, wait_until};
+use crate::helpers::{make_fifo, read_state, start_journalled, wait_until, Engine, Workspace};
 use crate::http;
 
 const TARGETS: &str = "policy: {min_interval: 0}\n\
@@ -100,4 +101,39 @@ fn a_symlink_to_dev_zero_at_an_active_targets_path_stalls_nothing() {
         |path| std::os::unix::fs::symlink("/dev/zero", path).unwrap(),
         AtRecovery::Clears,
     );
+}
+
+#[test]
+fn temporary_files_of_a_killed_writer_are_removed_at_start() {
+    let ws = Workspace::new();
+    let state = ws.path("state.json");
+    let old = std::time::SystemTime::now() - Duration::from_secs(60);
+    let leftovers = [".state.json.k1ll3d.tmp", ".state.json.Xy9Zq0.tmp"];
+    for name in leftovers.iter().chain(&[".unrelated.json.k1ll3d.tmp"]) {
+        let file = std::fs::File::create(ws.path(name)).unwrap();
+        file.set_modified(old).unwrap();
+    }
+    let mut engine = Engine::start(
+        &[
+            "--state-file",
+            state.to_str().unwrap(),
+            "--startup-wait",
+            "60",
+        ],
+        &[],
+    );
+    wait_until(Duration::from_secs(20), "the startup clear", || {
+        read_state(&state).is_some_and(|s| s["reason"] == "startup")
+    });
+    let removed = engine.events_matching("left in", None);
+    assert_eq!(removed.len(), 1, "{:?}", engine.events());
+    assert_eq!(removed[0]["removed"], 2);
+    for name in leftovers {
+        assert!(!ws.path(name).exists(), "{name} is still there");
+    }
+    assert!(
+        ws.path(".unrelated.json.k1ll3d.tmp").exists(),
+        "not ours: left alone"
+    );
+    assert!(engine.terminate().0.success());
 }

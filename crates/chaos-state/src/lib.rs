@@ -41,4 +41,4 @@ pub mod write;
 pub use cached::CachedReader;
 pub use read::{parse_state, read_state, ReadOutcome, MAX_STATE_FILE_BYTES};
 pub use record::{modes, ClearReason, FailureSpec, StateRecord, CLEARED_BY, INJECTED_BY};
-pub use write::{write_atomic, WriteError};
+pub use write::{remove_stale_temporaries, write_atomic, WriteError};

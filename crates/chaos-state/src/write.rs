@@ -50,6 +50,64 @@ pub enum WriteError {
     },
 }
 
+/// How many random characters the temporary file's name carries.
+const TEMPORARY_RANDOM_LEN: usize = 6;
+
+/// A temporary file younger than this may belong to a writer at work.
+pub const STALE_TEMPORARY_AGE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Whether `entry` is a temporary file [`write_atomic`] made for the state
+/// file named `state_name` (`.NAME.XXXXXX.tmp`).
+fn is_temporary_of(entry: &[u8], state_name: &[u8]) -> bool {
+    let Some(rest) = entry
+        .strip_prefix(b".")
+        .and_then(|rest| rest.strip_prefix(state_name))
+        .and_then(|rest| rest.strip_prefix(b"."))
+        .and_then(|rest| rest.strip_suffix(b".tmp"))
+    else {
+        return false;
+    };
+    rest.len() == TEMPORARY_RANDOM_LEN && rest.iter().all(u8::is_ascii_alphanumeric)
+}
+
+/// Removes the temporary files that a writer killed between creating and
+/// renaming them left in `dir` (`.NAME.XXXXXX.tmp`, for each of
+/// `state_names`, older than [`STALE_TEMPORARY_AGE`]). Returns how many it
+/// removed; nothing else in the directory is touched.
+pub fn remove_stale_temporaries(
+    dir: &Path,
+    state_names: &std::collections::HashSet<std::ffi::OsString>,
+) -> std::io::Result<usize> {
+    use std::os::unix::ffi::OsStrExt;
+    let mut removed = 0;
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let bytes = name.as_bytes();
+        // `.NAME.XXXXXX.tmp`: NAME is what lies between the first dot and
+        // the last two.
+        let Some(state_name) = bytes
+            .get(1..bytes.len().saturating_sub(TEMPORARY_RANDOM_LEN + 5))
+            .map(std::ffi::OsStr::from_bytes)
+        else {
+            continue;
+        };
+        if !state_names.contains(state_name) || !is_temporary_of(bytes, state_name.as_bytes()) {
+            continue;
+        }
+        let Ok(meta) = entry.metadata() else { continue };
+        let old = meta
+            .modified()
+            .ok()
+            .and_then(|modified| modified.elapsed().ok())
+            .is_some_and(|age| age >= STALE_TEMPORARY_AGE);
+        if meta.is_file() && old && std::fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
 /// Replaces the file at `path` with `record`, atomically (see module docs).
 /// The new file is readable by everyone (mode 0644 before the umask), so
 /// target apps running as another user can read it.
@@ -138,6 +196,57 @@ mod tests {
             .is_fifo());
         let leftovers = std::fs::read_dir(dir.path()).unwrap().count();
         assert_eq!(leftovers, 1, "no temporary file left");
+    }
+
+    #[test]
+    fn only_old_temporaries_of_the_named_state_files_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = std::time::SystemTime::now() - STALE_TEMPORARY_AGE * 2;
+        let make = |name: &str, age: std::time::SystemTime| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, b"{").unwrap();
+            std::fs::File::options()
+                .write(true)
+                .open(&path)
+                .unwrap()
+                .set_modified(age)
+                .unwrap();
+        };
+        make(".app.json.AbC123.tmp", old);
+        make(".db.json.zzzzzz.tmp", old);
+        make(".app.json.AbC124.tmp", std::time::SystemTime::now()); // a writer at work
+        make(".other.json.AbC123.tmp", old); // not one of ours
+        make(".app.json.AbC12.tmp", old); // not the pattern
+        make("app.json", old);
+        let names = ["app.json", "db.json"].map(std::ffi::OsString::from).into();
+        assert_eq!(remove_stale_temporaries(dir.path(), &names).unwrap(), 2);
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            [
+                ".app.json.AbC12.tmp",
+                ".app.json.AbC124.tmp",
+                ".other.json.AbC123.tmp",
+                "app.json"
+            ]
+        );
+        // The writer's own names match the pattern.
+        let mut temporary = tempfile::Builder::new()
+            .prefix(".app.json.")
+            .suffix(".tmp")
+            .tempfile_in(dir.path())
+            .unwrap();
+        temporary.write_all(b"x").unwrap();
+        let name = temporary.path().file_name().unwrap().to_owned();
+        assert!(
+            is_temporary_of(name.as_encoded_bytes(), b"app.json"),
+            "{name:?}"
+        );
+        drop(path);
     }
 
     #[test]
