@@ -246,7 +246,6 @@ mod tests {
             is_temporary_of(name.as_encoded_bytes(), b"app.json"),
             "{name:?}"
         );
-        drop(path);
     }
 
     #[test]
