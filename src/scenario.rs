@@ -99,14 +99,14 @@ impl Catalogue {
                 "no scenarios: give at least one".to_owned(),
             ));
         }
+        // First index of each name: one look-up per scenario, not a scan.
+        let mut first_with_name: std::collections::HashMap<&str, usize> =
+            std::collections::HashMap::with_capacity(scenarios.len());
         for (index, scenario) in scenarios.iter().enumerate() {
             if scenario.name.trim().is_empty() {
                 return Err(fail(Some(index), Some("name"), "empty name".to_owned()));
             }
-            if let Some(first) = scenarios[..index]
-                .iter()
-                .position(|s| s.name == scenario.name)
-            {
+            if let Some(&first) = first_with_name.get(scenario.name.as_str()) {
                 return Err(fail(
                     Some(index),
                     Some("name"),
@@ -116,6 +116,7 @@ impl Catalogue {
                     ),
                 ));
             }
+            first_with_name.insert(&scenario.name, index);
             check_mode(&scenario.mode).map_err(|m| fail(Some(index), Some("mode"), m))?;
             if !scenario.weight.is_finite() || scenario.weight < 0.0 {
                 return Err(fail(

@@ -287,12 +287,38 @@ impl Handler<Reload> for Supervisor {
                 "the engine is shutting down".to_owned()
             )));
         }
-        let loaded = match &self.inputs {
-            Some(inputs) => config::load(inputs).map_err(|err| err.to_string()),
-            None => Err(
+        let Some(inputs) = self.inputs.clone() else {
+            return Box::pin(actix::fut::ready(Err(
                 "this engine was not started from a configuration that can be re-read".to_owned(),
-            ),
+            )));
         };
+        // Reading and validating the file (a temporary-file write and a
+        // canonicalize per target) takes long at scale: off the actor
+        // thread, which every target's schedule shares.
+        let load = async move {
+            tokio::task::spawn_blocking(move || config::load(&inputs).map_err(|e| e.to_string()))
+                .await
+                .unwrap_or_else(|err| Err(format!("the configuration loader stopped: {err}")))
+        };
+        Box::pin(
+            load.into_actor(self)
+                .then(|loaded, actor, _ctx| actor.apply_reload(loaded)),
+        )
+    }
+}
+
+impl Supervisor {
+    /// Applies a reloaded configuration (or reports why it was rejected):
+    /// targets added, removed, changed, and the policy.
+    fn apply_reload(
+        &mut self,
+        loaded: Result<Settings, String>,
+    ) -> ResponseActFuture<Self, Result<ReloadReport, String>> {
+        if self.draining {
+            return Box::pin(actix::fut::ready(Err(
+                "the engine is shutting down".to_owned()
+            )));
+        }
         let new_settings = match loaded {
             Ok(settings) => settings,
             Err(err) => {

@@ -172,14 +172,83 @@ impl ParsedFile {
 /// Reads and parses the targets file at `path`. `origin` names where the
 /// path came from, for the error when the file cannot be read.
 pub fn read_targets_file(path: &Path, origin: Origin) -> Result<ParsedFile, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|err| {
-        ConfigError::new(origin, format!("cannot read {}: {err}", path.display()))
-    })?;
+    let cannot_read = |why: String| {
+        ConfigError::new(
+            origin.clone(),
+            format!("cannot read {}: {why}", path.display()),
+        )
+    };
+    // Looked at before it is opened: a FIFO would block the open, and the
+    // parser's cost grows faster than the file.
+    let meta = std::fs::metadata(path).map_err(|err| cannot_read(err.to_string()))?;
+    if !meta.is_file() {
+        return Err(cannot_read(format!(
+            "it is {}, not a regular file",
+            chaos_state::file_kind::describe(meta.file_type())
+        )));
+    }
+    if meta.len() > MAX_TARGETS_FILE_BYTES {
+        return Err(cannot_read(format!(
+            "it is {} bytes, more than the {} MiB a targets file may have",
+            meta.len(),
+            MAX_TARGETS_FILE_BYTES >> 20
+        )));
+    }
+    let text = std::fs::read_to_string(path).map_err(|err| cannot_read(err.to_string()))?;
     parse_targets_file(path, &text)
+}
+
+/// The largest targets file read: 10,000 targets with probes take about
+/// 2 MiB.
+pub const MAX_TARGETS_FILE_BYTES: u64 = 16 << 20;
+
+/// The deepest nesting of flow collections (`[...]`, `{...}`) parsed. The
+/// schema needs 3; the YAML scanner's cost grows with the square of it.
+pub const MAX_FLOW_DEPTH: usize = 32;
+
+/// The deepest nesting of `[` and `{` outside quotes and comments, with
+/// the line and column where it first passes [`MAX_FLOW_DEPTH`]. A rough
+/// scan, made before the parser sees the text.
+fn too_deep(text: &str) -> Option<(usize, usize)> {
+    let mut depth = 0usize;
+    for (line_index, line) in text.lines().enumerate() {
+        let mut quote: Option<char> = None;
+        let mut previous = ' ';
+        for (column, c) in line.chars().enumerate() {
+            match (quote, c) {
+                (Some('"'), '"') if previous != '\\' => quote = None,
+                (Some('\''), '\'') => quote = None,
+                (Some(_), _) => {}
+                (None, '"' | '\'') => quote = Some(c),
+                (None, '#') if previous.is_whitespace() => break,
+                (None, '[' | '{') => {
+                    depth += 1;
+                    if depth > MAX_FLOW_DEPTH {
+                        return Some((line_index + 1, column + 1));
+                    }
+                }
+                (None, ']' | '}') => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            previous = c;
+        }
+    }
+    None
 }
 
 /// Parses targets-file text; `path` is only used in messages.
 pub fn parse_targets_file(path: &Path, text: &str) -> Result<ParsedFile, ConfigError> {
+    if let Some((line, column)) = too_deep(text) {
+        return Err(ConfigError::new(
+            Origin::File {
+                file: path.to_owned(),
+                line: Some(line),
+                column: Some(column),
+                key: String::new(),
+            },
+            format!("collections nested more than {MAX_FLOW_DEPTH} deep"),
+        ));
+    }
     let locations = KeyLocations::index(text);
     // Every mapping in this schema is a struct, so a repeated key is always
     // an error; report it where the repetition is.

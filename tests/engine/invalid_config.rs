@@ -101,6 +101,11 @@ fn cases(dir: &Path) -> Vec<Case> {
             "targets.yaml:3:5: targets[0].state_file: directory {dir}/missing does not exist",
         ),
         file_case(
+            "collections nested too deep for the parser",
+            format!("targets: {}{}\n", "[".repeat(40), "]".repeat(40)),
+            "targets.yaml:1:42: collections nested more than 32 deep",
+        ),
+        file_case(
             "state file path with a trailing slash",
             "targets:\n  - name: app\n    state_file: {dir}/state.json/\n".into(),
             "targets.yaml:3:5: targets[0].state_file: `{dir}/state.json/` is not a file path",
@@ -333,4 +338,31 @@ fn a_fifo_socket_or_device_as_state_file_is_refused_and_left_alone() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+#[test]
+fn a_targets_file_that_is_a_fifo_or_too_large_is_refused_unread() {
+    let ws = Workspace::new();
+    let fifo = ws.path("fifo.yaml");
+    make_fifo(&fifo);
+    let large = ws.path("large.yaml");
+    let file = std::fs::File::create(&large).unwrap();
+    file.set_len(16 * 1024 * 1024 + 1).unwrap();
+    for (path, why) in [
+        (&fifo, "it is a FIFO, not a regular file".to_owned()),
+        (
+            &large,
+            "it is 16777217 bytes, more than the 16 MiB a targets file may have".to_owned(),
+        ),
+    ] {
+        let shown = path.display().to_string();
+        // Before this check, `validate` on the FIFO waited for a writer.
+        let output = run_once(&["validate"], &[("CHAOS_TARGETS_FILE", shown.as_str())]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains(&format!("CHAOS_TARGETS_FILE: cannot read {shown}: {why}")),
+            "{stderr}"
+        );
+    }
 }
