@@ -145,6 +145,10 @@ pub struct Telemetry {
     pub journal: Journal,
     /// What `GET /status` shows.
     pub board: StatusBoard,
+    /// Set the moment a shutdown signal arrives, before the drain reaches
+    /// the targets (whose mailboxes may be backlogged): from then on no
+    /// new failure is written.
+    shutting_down: std::sync::atomic::AtomicBool,
 }
 
 /// The handle actors and HTTP handlers share.
@@ -158,7 +162,19 @@ impl Telemetry {
             metrics: Metrics::new(),
             journal,
             board: StatusBoard::default(),
+            shutting_down: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// A shutdown signal arrived: no failure may be written any more.
+    pub fn begin_shutdown(&self) {
+        self.shutting_down
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Whether [`Telemetry::begin_shutdown`] was called.
+    pub fn is_shutting_down(&self) -> bool {
+        self.shutting_down.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Appends an engine-wide or custom entry to the journal.

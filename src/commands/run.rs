@@ -207,6 +207,7 @@ async fn run_until_signal(
             }
         }
     };
+    telemetry.begin_shutdown();
     info!(
         signal = received,
         "Received {received}: clearing every target before exit"

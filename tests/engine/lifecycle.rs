@@ -377,3 +377,44 @@ fn the_recovery_clear_leaves_a_failure_written_by_someone_else() {
     );
     engine.terminate();
 }
+
+#[test]
+fn no_failure_is_written_once_sigterm_has_arrived_even_with_a_backlog() {
+    // Many targets on short intervals keep the shared actor thread busy,
+    // so the drain waits behind injections already queued.
+    let targets: String = (0..400)
+        .map(|i| format!("  - {{name: t{i}, state_file: \"{{dir}}/t{i}.json\"}}\n"))
+        .collect();
+    let ws = Workspace::new();
+    let file = ws.targets(&format!(
+        "policy: {{min_interval: 0}}\ndefaults: {{interval: 0.2, recovery: 0.1, startup_wait: 0}}\ntargets:\n{targets}"
+    ));
+    let mut engine = Engine::start(&["--targets", file.to_str().unwrap()], &[]);
+    wait_until(Duration::from_secs(60), "800 injections", || {
+        engine.events_matching("Injecting", None).len() >= 800
+    });
+    let (status, _) = engine.terminate();
+    assert!(status.success(), "{status}");
+    let events = engine.events();
+    let message = |e: &Value| e["message"].as_str().unwrap_or("").to_owned();
+    let received = events
+        .iter()
+        .position(|e| message(e).starts_with("Received SIGTERM"))
+        .expect("the signal is logged");
+    let late: Vec<String> = events[received..]
+        .iter()
+        .filter(|e| message(e).contains("Injecting"))
+        .map(|e| e.to_string())
+        .collect();
+    assert!(
+        late.is_empty(),
+        "{} injections after SIGTERM, e.g. {:?}",
+        late.len(),
+        late.first()
+    );
+    // And every file was left healthy.
+    for i in 0..400 {
+        let state = read_state(&ws.path(&format!("t{i}.json"))).unwrap();
+        assert_eq!(state["mode"], "healthy", "t{i}: {state}");
+    }
+}

@@ -218,7 +218,9 @@ impl TargetActor {
         slot: Option<Slot>,
         ctx: &mut Context<Self>,
     ) -> Result<InjectedFailure, String> {
-        if self.draining {
+        // `draining` comes with the drain message, which may wait behind a
+        // backlog; the shared flag is set the moment the signal arrives.
+        if self.draining || self.telemetry.is_shutting_down() {
             return Err("the engine is shutting down".to_owned());
         }
         let id = uuid::Uuid::new_v4().to_string();
