@@ -106,6 +106,13 @@ impl Catalogue {
             if scenario.name.trim().is_empty() {
                 return Err(fail(Some(index), Some("name"), "empty name".to_owned()));
             }
+            if scenario.name.len() > MAX_NAME_LEN || scenario.name.chars().any(char::is_control) {
+                return Err(fail(
+                    Some(index),
+                    Some("name"),
+                    format!("a scenario name is printable text of at most {MAX_NAME_LEN} bytes"),
+                ));
+            }
             if let Some(&first) = first_with_name.get(scenario.name.as_str()) {
                 return Err(fail(
                     Some(index),
@@ -221,10 +228,21 @@ impl Catalogue {
     }
 }
 
-/// A mode must be a non-empty lower-case identifier and not `healthy`.
+/// The longest scenario name or mode, in bytes: each appears in every
+/// state file, journal line and metric series of its failures.
+pub const MAX_NAME_LEN: usize = 64;
+
+/// Checks a mode: lower-case letters, digits, `_` and `-`, at most
+/// [`MAX_NAME_LEN`] bytes, not `healthy`.
 pub fn check_mode(mode: &str) -> Result<(), String> {
     if mode.is_empty() {
         return Err("empty mode".to_owned());
+    }
+    if mode.len() > MAX_NAME_LEN {
+        return Err(format!(
+            "mode is {} bytes long; at most {MAX_NAME_LEN}",
+            mode.len()
+        ));
     }
     if mode == modes::HEALTHY {
         return Err("`healthy` is the absence of a failure, not a scenario mode".to_owned());

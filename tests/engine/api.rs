@@ -691,3 +691,44 @@ fn a_reload_that_only_changes_the_policy_keeps_every_schedule() {
         .is_empty());
     engine.terminate();
 }
+
+#[test]
+fn injected_modes_are_bounded_in_length_and_in_number() {
+    let ws = Workspace::new();
+    let (mut engine, port) = start_with_api(
+        &["--startup-wait", "60", "--recovery", "30"],
+        &[("FAILURE_STATE_FILE", ws.path("s.json").to_str().unwrap())],
+    );
+    let inject = |mode: &str| {
+        post(
+            port,
+            "/inject",
+            &format!(r#"{{"target": "target-app", "mode": "{mode}"}}"#),
+            None,
+        )
+    };
+    let long = inject(&"m".repeat(65));
+    assert_eq!(long.status, 400, "{}", long.body);
+    assert!(long.body.contains("at most 64"), "{}", long.body);
+    // Sixteen modes outside the catalogue, then catalogue modes and a
+    // repeat, are fine; a seventeenth new one is refused.
+    for i in 0..16 {
+        let answer = inject(&format!("custom_{i}"));
+        assert_eq!(answer.status, 200, "custom_{i}: {}", answer.body);
+    }
+    for mode in ["crash", "custom_3"] {
+        assert_eq!(inject(mode).status, 200, "{mode}");
+    }
+    let refused = inject("custom_16");
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(
+        refused
+            .body
+            .contains("already had 16 modes outside its catalogue"),
+        "{}",
+        refused.body
+    );
+    let metrics = http::get(port, "/metrics", TIMEOUT).unwrap().body;
+    assert!(!metrics.contains("CUSTOM_16"));
+    assert!(engine.terminate().0.success());
+}

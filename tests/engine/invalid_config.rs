@@ -101,6 +101,16 @@ fn cases(dir: &Path) -> Vec<Case> {
             "targets.yaml:3:5: targets[0].state_file: directory {dir}/missing does not exist",
         ),
         file_case(
+            "scenario name too long",
+            format!("defaults:\n  scenarios:\n    - {{ name: {}, mode: crash, weight: 1 }}\n{TARGETS}", "N".repeat(65)),
+            "defaults.scenarios[0].name: a scenario name is printable text of at most 64 bytes",
+        ),
+        file_case(
+            "mode too long",
+            format!("defaults:\n  scenarios:\n    - {{ name: LONG, mode: {}, weight: 1 }}\n{TARGETS}", "m".repeat(65)),
+            "defaults.scenarios[0].mode: mode is 65 bytes long; at most 64",
+        ),
+        file_case(
             "collections nested too deep for the parser",
             format!("targets: {}{}\n", "[".repeat(40), "]".repeat(40)),
             "targets.yaml:1:42: collections nested more than 32 deep",

@@ -9,7 +9,7 @@ use chaos_state::ClearReason;
 use tokio::time::Instant;
 use tracing::info;
 
-use super::{TargetActor, CLEAR_RETRY};
+use super::{TargetActor, CLEAR_RETRY, MAX_AD_HOC_MODES};
 use crate::actors::control::{ControlError, ManualInjection};
 use crate::actors::recovery::FailureEnded;
 use std::sync::Arc;
@@ -151,6 +151,23 @@ impl Handler<InjectNow> for TargetActor {
             }
             ManualInjection::Mode { mode, delay } => {
                 check_mode(&mode).map_err(ControlError::BadRequest)?;
+                let in_catalogue = catalogue.scenarios().iter().any(|s| s.mode == mode);
+                if !in_catalogue && !self.ad_hoc_modes.contains(&mode) {
+                    if self.ad_hoc_modes.len() >= MAX_AD_HOC_MODES {
+                        return Err(ControlError::BadRequest(format!(
+                            "target {} already had {MAX_AD_HOC_MODES} modes outside its \
+                             catalogue injected in this run ({}); inject one of those or a \
+                             catalogue mode",
+                            self.settings.name,
+                            self.ad_hoc_modes
+                                .iter()
+                                .cloned()
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )));
+                    }
+                    self.ad_hoc_modes.insert(mode.clone());
+                }
                 let delay =
                     manual_delay(catalogue, &mode, delay).map_err(ControlError::BadRequest)?;
                 Pick {

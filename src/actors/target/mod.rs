@@ -61,6 +61,10 @@ pub struct RunMode {
 }
 
 /// One target's state file and schedule.
+/// How many distinct modes outside its catalogue a target accepts by hand
+/// in one run (each is a metric series and a status entry).
+pub const MAX_AD_HOC_MODES: usize = 16;
+
 pub struct TargetActor {
     settings: TargetSettings,
     mode: RunMode,
@@ -91,6 +95,9 @@ pub struct TargetActor {
     timer: Option<SpawnHandle>,
     paused: bool,
     draining: bool,
+    /// Modes outside the catalogue injected by hand (API, CLI) in this run,
+    /// at most [`MAX_AD_HOC_MODES`]: each becomes a metric series.
+    ad_hoc_modes: std::collections::BTreeSet<String>,
 }
 
 impl TargetActor {
@@ -121,6 +128,7 @@ impl TargetActor {
             timer: None,
             paused: false,
             draining: false,
+            ad_hoc_modes: std::collections::BTreeSet::new(),
         }
     }
 
