@@ -4,17 +4,20 @@
 //! `write_error`, `engine_stopped`). `chaos-engine report` reads it back.
 //!
 //! Each line is written with a single unbuffered `write`, so a SIGKILL loses
-//! at most the line being written. A journal that cannot be written is
-//! reported once as an error; it never stops the chaos.
+//! at most the line being written. A write that fails (a full disk) is
+//! undone: the file is cut back to its last whole line, so the next event
+//! starts a line of its own. A journal that cannot be written is reported
+//! once per outage as an error, with the count of lost events when writes
+//! work again; it never stops the chaos.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use serde::Serialize;
-use tracing::error;
+use tracing::{error, warn};
 
 /// One event. Fields that do not apply are left out of the line.
 #[derive(Debug, Default, Clone, Serialize)]
@@ -102,7 +105,10 @@ pub struct Entry<'a> {
 pub struct Journal {
     path: Option<PathBuf>,
     file: Mutex<Option<File>>,
+    /// A write failed and was reported; cleared when writes work again.
     failed: AtomicBool,
+    /// Events lost since the last successful write.
+    lost: AtomicU64,
 }
 
 impl Journal {
@@ -112,6 +118,7 @@ impl Journal {
             path: None,
             file: Mutex::new(None),
             failed: AtomicBool::new(false),
+            lost: AtomicU64::new(0),
         }
     }
 
@@ -122,6 +129,7 @@ impl Journal {
             path: Some(path.to_owned()),
             file: Mutex::new(None),
             failed: AtomicBool::new(false),
+            lost: AtomicU64::new(0),
         };
         match OpenOptions::new().create(true).append(true).open(path) {
             Ok(file) => *journal.file.lock().unwrap_or_else(PoisonError::into_inner) = Some(file),
@@ -139,9 +147,33 @@ impl Journal {
         entry.timestamp = timestamp;
         let mut line = serde_json::to_vec(&entry).unwrap_or_default();
         line.push(b'\n');
-        if let Err(err) = handle.write_all(&line) {
-            self.report(&err);
+        // Where the last whole line ends, to cut a torn one back to.
+        let whole = handle.metadata().map(|meta| meta.len());
+        match handle.write_all(&line) {
+            Ok(()) => {
+                if self.failed.swap(false, Ordering::Relaxed) {
+                    let lost = self.lost.swap(0, Ordering::Relaxed);
+                    let path = self.path.as_deref().unwrap_or(Path::new("?")).display();
+                    warn!(journal = %path, lost, "the journal is written again; {lost} event(s) were lost meanwhile");
+                }
+            }
+            Err(err) => {
+                if let Ok(length) = whole {
+                    // Shrinking needs no space; if it fails too, the next
+                    // line still starts on a line of its own.
+                    if handle.set_len(length).is_err() {
+                        let _ = handle.write_all(b"\n");
+                    }
+                }
+                self.lost.fetch_add(1, Ordering::Relaxed);
+                self.report(&err);
+            }
         }
+    }
+
+    /// Events lost since the last successful write.
+    pub fn lost(&self) -> u64 {
+        self.lost.load(Ordering::Relaxed)
     }
 
     fn report(&self, err: &std::io::Error) {
@@ -193,6 +225,80 @@ mod tests {
             },
         );
         assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 3);
+    }
+
+    /// A 64 KiB tmpfs mounted on a temporary directory, unmounted on drop.
+    /// Needs root: `None` (with a notice) elsewhere, unless
+    /// `CHAOS_REQUIRE_ROOT=1` (set by `.ci/run`) makes that a failure.
+    struct SmallTmpfs {
+        dir: tempfile::TempDir,
+    }
+
+    impl SmallTmpfs {
+        fn mount() -> Option<Self> {
+            let dir = tempfile::tempdir().unwrap();
+            let mounted = std::process::Command::new("mount")
+                .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
+                .arg(dir.path())
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|status| status.success());
+            if mounted {
+                return Some(SmallTmpfs { dir });
+            }
+            assert!(
+                std::env::var("CHAOS_REQUIRE_ROOT").as_deref() != Ok("1"),
+                "cannot mount a tmpfs (root needed) and CHAOS_REQUIRE_ROOT=1"
+            );
+            eprintln!("notice: not root, so no small tmpfs: the full-disk journal test is skipped");
+            None
+        }
+    }
+
+    impl Drop for SmallTmpfs {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(self.dir.path()).status();
+        }
+    }
+
+    #[test]
+    fn a_full_disk_loses_whole_events_never_tears_a_line() {
+        let Some(tmpfs) = SmallTmpfs::mount() else {
+            return;
+        };
+        let path = tmpfs.dir.path().join("journal.jsonl");
+        let journal = Journal::open(&path);
+        fn event<'a>(name: &'a str, detail: &'a str) -> Entry<'a> {
+            Entry {
+                event: name,
+                detail: Some(detail),
+                ..Entry::default()
+            }
+        }
+        journal.record(1.0, event("engine_started", "before"));
+        // Fill the file system: what is left is the rest of the journal's
+        // last page, smaller than the next event.
+        let filler_path = tmpfs.dir.path().join("filler");
+        let mut filler = File::create(&filler_path).unwrap();
+        while filler.write_all(&[b'x'; 4096]).is_ok() {}
+        drop(filler);
+        let long = "y".repeat(8000);
+        journal.record(2.0, event("injected", &long));
+        assert_eq!(journal.lost(), 1);
+        std::fs::remove_file(&filler_path).unwrap();
+        journal.record(3.0, event("engine_stopped", "after"));
+        assert_eq!(journal.lost(), 0, "reported and reset once writes work again");
+
+        let text = std::fs::read_to_string(&path).unwrap();
+        let details: Vec<String> = text
+            .lines()
+            .map(|line| {
+                let value: serde_json::Value = serde_json::from_str(line)
+                    .unwrap_or_else(|err| panic!("torn line ({err}): {line:.80}"));
+                value["detail"].as_str().unwrap_or("").to_owned()
+            })
+            .collect();
+        assert_eq!(details, ["before", "after"]);
     }
 
     #[test]
