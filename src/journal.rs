@@ -257,7 +257,9 @@ mod tests {
 
     impl Drop for SmallTmpfs {
         fn drop(&mut self) {
-            let _ = std::process::Command::new("umount").arg(self.dir.path()).status();
+            let _ = std::process::Command::new("umount")
+                .arg(self.dir.path())
+                .status();
         }
     }
 
@@ -287,7 +289,11 @@ mod tests {
         assert_eq!(journal.lost(), 1);
         std::fs::remove_file(&filler_path).unwrap();
         journal.record(3.0, event("engine_stopped", "after"));
-        assert_eq!(journal.lost(), 0, "reported and reset once writes work again");
+        assert_eq!(
+            journal.lost(),
+            0,
+            "reported and reset once writes work again"
+        );
 
         let text = std::fs::read_to_string(&path).unwrap();
         let details: Vec<String> = text

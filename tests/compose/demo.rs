@@ -71,6 +71,11 @@ const HTTP_TIMEOUT: Duration = Duration::from_secs(3);
 fn shows_over_http(port: u16, failure: &Value) -> bool {
     let mode = failure["mode"].as_str().unwrap_or("");
     let delay = failure["delay"].as_f64().unwrap_or(0.0);
+    // A slow request waits its delay, or until the failure ends if sooner.
+    let unix_now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64());
+    let wait = delay.min(failure["expires_at"].as_f64().unwrap_or(0.0) - unix_now);
     let started = Instant::now();
     let answer = http::get(
         port,
@@ -81,9 +86,9 @@ fn shows_over_http(port: u16, failure: &Value) -> bool {
         // The process exits on the request (or has exited on the probe's):
         // no HTTP answer at all.
         ("crash", answer) => answer.is_err(),
-        // Served, but only after the delay (a lower bound: load only adds).
+        // Served, but only after the wait (a lower bound: load only adds).
         ("slow", Ok(answer)) => {
-            answer.status == 200 && delay >= 1.0 && started.elapsed().as_secs_f64() >= delay - 0.25
+            answer.status == 200 && wait >= 1.0 && started.elapsed().as_secs_f64() >= wait - 0.5
         }
         ("config_error", Ok(answer)) => {
             answer.status == 500 && answer.body.contains("DATABASE_URL")

@@ -41,6 +41,7 @@ fn start_process(
     name: &str,
     state_file: &Path,
     port: u16,
+    extra_args: &[String],
     history: &Arc<Mutex<History>>,
 ) -> (std::process::Child, u16) {
     let mut child = Command::new(binary())
@@ -57,6 +58,7 @@ fn start_process(
         .args(["--service-name", name])
         .arg("--state-file")
         .arg(state_file)
+        .args(extra_args)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -94,9 +96,15 @@ impl TargetService {
 
     /// Like [`TargetService::start`], on a chosen port (0: any free one).
     pub fn start_on(name: &str, state_file: &Path, port: u16) -> Self {
+        Self::start_with(name, state_file, port, &[])
+    }
+
+    /// Like [`TargetService::start_on`], with more command-line arguments.
+    pub fn start_with(name: &str, state_file: &Path, port: u16, extra_args: &[&str]) -> Self {
+        let extra_args: Vec<String> = extra_args.iter().map(|a| a.to_string()).collect();
         let history = Arc::new(Mutex::new(History::default()));
         let stop = Arc::new(AtomicBool::new(false));
-        let (mut child, port) = start_process(name, state_file, port, &history);
+        let (mut child, port) = start_process(name, state_file, port, &extra_args, &history);
         let supervisor = {
             let (history, stop) = (Arc::clone(&history), Arc::clone(&stop));
             let (name, state_file) = (name.to_owned(), state_file.to_owned());
@@ -110,7 +118,7 @@ impl TargetService {
                 if stop.load(Ordering::SeqCst) {
                     return;
                 }
-                child = start_process(&name, &state_file, port, &history).0;
+                child = start_process(&name, &state_file, port, &extra_args, &history).0;
             })
         };
         TargetService {

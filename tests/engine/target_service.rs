@@ -4,13 +4,17 @@ use std::time::Duration;
 
 use chaos_state::{write_atomic, FailureSpec, StateRecord};
 
-use crate::helpers::{read_state, Workspace};
+use crate::helpers::{read_state, wait_until, Workspace};
 use crate::http;
 use crate::target_harness::{TargetService, RECHECK_GRACE};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 fn write_failure(path: &std::path::Path, mode: &str, expires_in: f64) {
+    write_failure_with_delay(path, mode, 0, expires_in);
+}
+
+fn write_failure_with_delay(path: &std::path::Path, mode: &str, delay: u64, expires_in: f64) {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -19,7 +23,7 @@ fn write_failure(path: &std::path::Path, mode: &str, expires_in: f64) {
         target: "app",
         scenario: "X",
         mode,
-        delay: 0,
+        delay,
         id: "test",
         timestamp: now,
         expires_at: now + expires_in,
@@ -163,4 +167,67 @@ fn a_fifo_at_the_state_path_does_not_wedge_requests() {
         http::get(service.port, "/orders", TIMEOUT).unwrap().status,
         500
     );
+}
+
+/// How many requests wait out a slow failure now, per `/debug/state`.
+fn slow_waiting(port: u16) -> u64 {
+    http::get(port, "/debug/state", TIMEOUT).unwrap().json()["slow_requests_waiting"]
+        .as_u64()
+        .unwrap()
+}
+
+/// Sends `GET /orders` and leaves the connection open, unread.
+fn open_request(port: u16) -> std::net::TcpStream {
+    use std::io::Write;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .write_all(b"GET /orders HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    stream
+}
+
+#[test]
+fn slow_requests_end_with_the_failure_with_their_client_and_beyond_the_bound() {
+    let ws = Workspace::new();
+    let state = ws.path("app.json");
+    let service = TargetService::start_with("app", &state, 0, &["--max-slow-requests", "2"]);
+    write_failure_with_delay(&state, "slow", 600, 900.0);
+
+    // A client that goes away frees its place (actix drops its request).
+    let abandoned = open_request(service.port);
+    wait_until(TIMEOUT, "the first request to wait", || {
+        slow_waiting(service.port) == 1
+    });
+    drop(abandoned);
+    wait_until(TIMEOUT, "the abandoned request to end", || {
+        slow_waiting(service.port) == 0
+    });
+
+    // Two wait; a third is turned away at once.
+    let waiting = [open_request(service.port), open_request(service.port)];
+    wait_until(TIMEOUT, "two requests to wait", || {
+        slow_waiting(service.port) == 2
+    });
+    let turned_away = http::get(service.port, "/orders", TIMEOUT).unwrap();
+    assert_eq!(
+        (turned_away.status, turned_away.json()["detail"].as_str()),
+        (503, Some(chaos_target::injection::SLOW_OVERFLOW_DETAIL))
+    );
+
+    // The failure is cleared: both finish long before their 600 s delay.
+    write_atomic(
+        &state,
+        &StateRecord::healthy("app", chaos_state::ClearReason::Recovery, 1.0),
+    )
+    .unwrap();
+    for mut stream in waiting {
+        use std::io::Read;
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer:.60}");
+    }
+    assert_eq!(slow_waiting(service.port), 0);
 }

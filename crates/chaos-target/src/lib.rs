@@ -89,6 +89,8 @@ pub fn serve(args: ServeArgs) -> std::io::Result<()> {
             Duration::from_millis(args.state_recheck_ms),
         ),
         service: args.service_name.clone(),
+        slow_waiting: std::sync::atomic::AtomicUsize::new(0),
+        max_slow_requests: args.max_slow_requests,
     });
     let store = web::Data::new(store::Store::with_sample_data());
     let info = web::Data::new(routes::ServiceInfo {
@@ -106,6 +108,7 @@ pub fn serve(args: ServeArgs) -> std::io::Result<()> {
             .wrap(Condition::new(inject, from_fn(injection::inject_failures)))
             .configure(routes::configure)
     })
+    .on_connect(injection::ClientSocket::record)
     .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
     .bind((args.bind.as_str(), args.port))?;
     if let Some(workers) = args.workers {

@@ -108,6 +108,7 @@ async fn debug_state(injection: web::Data<FailureInjection>) -> impl Responder {
         "state_file": injection.reader.path().display().to_string(),
         "acting_out": active.as_ref().map_or("healthy", |r| r.mode.as_str()),
         "delay": active.as_ref().map_or(0, |r| r.delay),
+        "slow_requests_waiting": injection.slow_waiting.load(std::sync::atomic::Ordering::Acquire),
         "file": file,
     }))
 }

@@ -76,6 +76,15 @@ pub struct ServeArgs {
         default_value_t = 10
     )]
     pub state_recheck_ms: u64,
+    /// At most this many requests wait out a `slow` failure at once; any
+    /// more answer 503 at once instead of holding a connection each.
+    #[arg(
+        long,
+        env = "MAX_SLOW_REQUESTS",
+        hide_env_values = true,
+        default_value_t = 256
+    )]
+    pub max_slow_requests: usize,
     /// Serve without the failure-injection middleware (a baseline for benchmarks).
     #[arg(long)]
     pub no_failure_injection: bool,
