@@ -121,38 +121,46 @@ impl CachedReader {
     fn with_current<T>(&self, f: impl FnOnce(&Cached) -> T) -> T {
         // A poisoned lock only means another thread panicked while holding
         // it; the entry is either complete or replaced below, so reuse it.
-        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        let lock = || self.cache.lock().unwrap_or_else(PoisonError::into_inner);
         let now = Instant::now();
-        if let Some(cached) = cache.as_ref() {
-            if !self.recheck_after.is_zero()
-                && now.duration_since(cached.checked_at) < self.recheck_after
-            {
+        let known_version = {
+            let cache = lock();
+            match cache.as_ref() {
+                Some(cached)
+                    if !self.recheck_after.is_zero()
+                        && now.duration_since(cached.checked_at) < self.recheck_after =>
+                {
+                    return f(cached);
+                }
+                Some(cached) => Some(cached.version),
+                None => None,
+            }
+        };
+        // The file system is asked without the lock held, so that no
+        // request waits on another one's `stat` or read.
+        let version = FileVersion::of(&self.path);
+        if known_version == Some(version) {
+            let mut cache = lock();
+            if let Some(cached) = cache.as_mut().filter(|cached| cached.version == version) {
+                cached.checked_at = now;
                 return f(cached);
             }
         }
-        let version = FileVersion::of(&self.path);
-        match cache.as_mut() {
-            Some(cached) if cached.version == version => {
-                cached.checked_at = now;
-                f(cached)
-            }
-            _ => {
-                let outcome = match version {
-                    None => ReadOutcome::Missing,
-                    Some(_) => read_state(&self.path),
-                };
-                let record = outcome.record().cloned().map(Arc::new);
-                // If the file changed between the stat and the read, the
-                // next call sees a different version and reads again.
-                let fresh = cache.insert(Cached {
-                    checked_at: now,
-                    version,
-                    outcome: Arc::new(outcome),
-                    record,
-                });
-                f(fresh)
-            }
-        }
+        let outcome = match version {
+            None => ReadOutcome::Missing,
+            Some(_) => read_state(&self.path),
+        };
+        let record = outcome.record().cloned().map(Arc::new);
+        // If the file changed between the stat and the read, the next call
+        // sees a different version and reads again.
+        let mut cache = lock();
+        let fresh = cache.insert(Cached {
+            checked_at: now,
+            version,
+            outcome: Arc::new(outcome),
+            record,
+        });
+        f(fresh)
     }
 }
 
