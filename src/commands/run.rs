@@ -69,6 +69,11 @@ struct ShutdownSignals {
     terminate: Signal,
     interrupt: Signal,
     hangup: Signal,
+    // SIGUSR1, SIGUSR2 and SIGALRM, whose default action would end the
+    // process with its failures still in place: caught and ignored.
+    user1: Signal,
+    user2: Signal,
+    alarm: Signal,
 }
 
 /// What a signal asks for.
@@ -77,6 +82,8 @@ enum SignalRequest {
     Shutdown(&'static str),
     /// SIGHUP.
     Reload,
+    /// A signal that asks for nothing here (named).
+    Ignored(&'static str),
 }
 
 impl ShutdownSignals {
@@ -85,6 +92,9 @@ impl ShutdownSignals {
             terminate: signal(SignalKind::terminate())?,
             interrupt: signal(SignalKind::interrupt())?,
             hangup: signal(SignalKind::hangup())?,
+            user1: signal(SignalKind::user_defined1())?,
+            user2: signal(SignalKind::user_defined2())?,
+            alarm: signal(SignalKind::alarm())?,
         })
     }
 
@@ -93,6 +103,9 @@ impl ShutdownSignals {
             _ = self.terminate.recv() => SignalRequest::Shutdown("SIGTERM"),
             _ = self.interrupt.recv() => SignalRequest::Shutdown("SIGINT"),
             _ = self.hangup.recv() => SignalRequest::Reload,
+            _ = self.user1.recv() => SignalRequest::Ignored("SIGUSR1"),
+            _ = self.user2.recv() => SignalRequest::Ignored("SIGUSR2"),
+            _ = self.alarm.recv() => SignalRequest::Ignored("SIGALRM"),
         }
     }
 
@@ -204,6 +217,12 @@ async fn run_until_signal(
                 );
                 // The outcome is logged and journalled by the supervisor.
                 let _ = supervisor.send(Reload).await;
+            }
+            SignalRequest::Ignored(name) => {
+                warn!(
+                    signal = name,
+                    "Received {name}: ignored (SIGTERM or SIGINT stops the engine, SIGHUP reloads)"
+                );
             }
         }
     };

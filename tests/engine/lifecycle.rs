@@ -418,3 +418,71 @@ fn no_failure_is_written_once_sigterm_has_arrived_even_with_a_backlog() {
         assert_eq!(state["mode"], "healthy", "t{i}: {state}");
     }
 }
+
+#[test]
+fn sigusr1_sigusr2_and_sigalrm_are_ignored_with_a_log_line() {
+    let ws = Workspace::new();
+    let state = ws.path("state.json");
+    let mut engine = Engine::start(
+        &[&["--state-file", state.to_str().unwrap()], FAST_SCHEDULE].concat(),
+        &[],
+    );
+    wait_until(Duration::from_secs(20), "a first injection", || {
+        !engine.events_matching("Injecting", None).is_empty()
+    });
+    let pid = rustix::process::Pid::from_child(&engine.child);
+    for (signal, name) in [
+        (rustix::process::Signal::USR1, "SIGUSR1"),
+        (rustix::process::Signal::USR2, "SIGUSR2"),
+        (rustix::process::Signal::ALARM, "SIGALRM"),
+    ] {
+        rustix::process::kill_process(pid, signal).unwrap();
+        wait_until(Duration::from_secs(20), name, || {
+            !engine
+                .events_matching(&format!("Received {name}: ignored"), None)
+                .is_empty()
+        });
+    }
+    assert!(engine.is_running(), "a stray signal ended the engine");
+    let injected = engine.events_matching("Injecting", None).len();
+    wait_until(Duration::from_secs(20), "chaos to go on", || {
+        engine.events_matching("Injecting", None).len() > injected
+    });
+    assert!(engine.terminate().0.success());
+    assert_eq!(read_state(&state).unwrap()["reason"], "shutdown");
+}
+
+#[test]
+fn a_broken_standard_output_is_reported_once_and_chaos_goes_on() {
+    let ws = Workspace::new();
+    let state = ws.path("state.json");
+    let mut child = crate::helpers::command(&[])
+        .arg("run")
+        .args(["--state-file", state.to_str().unwrap()])
+        .args(FAST_SCHEDULE)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the read end: every write to standard output fails (EPIPE).
+    drop(child.stdout.take());
+    let watcher = StateWatcher::new(state.clone());
+    wait_until(Duration::from_secs(20), "five failures written", || {
+        watcher.seen().iter().filter(|s| is_failure(s)).count() >= 5
+    });
+    let pid = rustix::process::Pid::from_child(&child);
+    rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", output.status);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.lines().count(),
+        1,
+        "one notice, not one line per event:\n{stderr:.2000}"
+    );
+    assert!(
+        stderr.contains("cannot write logs to standard output"),
+        "{stderr}"
+    );
+    assert_eq!(read_state(&state).unwrap()["reason"], "shutdown");
+}
