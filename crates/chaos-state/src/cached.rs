@@ -30,6 +30,7 @@
 
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -78,6 +79,32 @@ pub struct CachedReader {
     /// Trust the cache without a `stat` for this long (zero: every call).
     recheck_after: Duration,
     cache: Mutex<Option<Cached>>,
+    /// File accesses (`stat` or read) under way now.
+    accesses_in_flight: AtomicUsize,
+    /// When an access last started from idle or last finished (ms since
+    /// `created`): with accesses in flight, the time since then is how
+    /// long they have been stuck.
+    last_progress_ms: AtomicU64,
+    created: Instant,
+}
+
+/// One file access, counted while it lasts.
+struct Access<'a>(&'a CachedReader);
+
+impl<'a> Access<'a> {
+    fn begin(reader: &'a CachedReader) -> Self {
+        if reader.accesses_in_flight.fetch_add(1, Ordering::AcqRel) == 0 {
+            reader.mark_progress();
+        }
+        Access(reader)
+    }
+}
+
+impl Drop for Access<'_> {
+    fn drop(&mut self) {
+        self.0.mark_progress();
+        self.0.accesses_in_flight.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl CachedReader {
@@ -95,7 +122,27 @@ impl CachedReader {
             path: path.into(),
             recheck_after,
             cache: Mutex::new(None),
+            accesses_in_flight: AtomicUsize::new(0),
+            last_progress_ms: AtomicU64::new(0),
+            created: Instant::now(),
         }
+    }
+
+    fn mark_progress(&self) {
+        let now = u64::try_from(self.created.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last_progress_ms.store(now, Ordering::Release);
+    }
+
+    /// How long file accesses have been under way without one finishing,
+    /// or `None` when none is. Reads never wait on another process, but a
+    /// file system can hang (a lost network mount): a health check can
+    /// say so instead of answering "healthy" while requests hang.
+    pub fn stuck_for(&self) -> Option<Duration> {
+        if self.accesses_in_flight.load(Ordering::Acquire) == 0 {
+            return None;
+        }
+        let since = Duration::from_millis(self.last_progress_ms.load(Ordering::Acquire));
+        Some(self.created.elapsed().saturating_sub(since))
     }
 
     /// The path read.
@@ -138,10 +185,12 @@ impl CachedReader {
         };
         // The file system is asked without the lock held, so that no
         // request waits on another one's `stat` or read.
+        let access = Access::begin(self);
         let version = FileVersion::of(&self.path);
         if known_version == Some(version) {
             let mut cache = lock();
             if let Some(cached) = cache.as_mut().filter(|cached| cached.version == version) {
+                drop(access);
                 cached.checked_at = now;
                 return f(cached);
             }
@@ -150,6 +199,7 @@ impl CachedReader {
             None => ReadOutcome::Missing,
             Some(_) => read_state(&self.path),
         };
+        drop(access);
         let record = outcome.record().cloned().map(Arc::new);
         // If the file changed between the stat and the read, the next call
         // sees a different version and reads again.
@@ -167,6 +217,25 @@ impl CachedReader {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_access_under_way_counts_as_stuck_until_it_returns() {
+        let reader = CachedReader::new("/nonexistent/state.json");
+        assert_eq!(reader.stuck_for(), None);
+        let access = Access::begin(&reader);
+        std::thread::sleep(Duration::from_millis(30));
+        assert!(reader
+            .stuck_for()
+            .is_some_and(|d| d >= Duration::from_millis(30)));
+        drop(access);
+        assert_eq!(reader.stuck_for(), None);
+        assert!(reader.failure_at(0.0).is_none());
+        assert_eq!(
+            reader.stuck_for(),
+            None,
+            "a finished read leaves nothing in flight"
+        );
+    }
     use crate::record::{ClearReason, FailureSpec};
     use crate::write::write_atomic;
 

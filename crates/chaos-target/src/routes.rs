@@ -61,8 +61,27 @@ async fn index(info: web::Data<ServiceInfo>) -> impl Responder {
     }))
 }
 
-async fn health(info: web::Data<ServiceInfo>) -> impl Responder {
-    HttpResponse::Ok().json(json!({ "status": "healthy", "service": info.service }))
+/// How long state-file accesses may hang before `/health` says so.
+pub const STUCK_READER_AFTER: std::time::Duration = std::time::Duration::from_secs(5);
+
+async fn health(
+    info: web::Data<ServiceInfo>,
+    injection: web::Data<FailureInjection>,
+) -> impl Responder {
+    match injection.reader.stuck_for() {
+        Some(stuck) if stuck >= STUCK_READER_AFTER => {
+            HttpResponse::ServiceUnavailable().json(json!({
+                "status": "stuck",
+                "service": info.service,
+                "detail": format!(
+                    "reading the state file {} has not returned for {} s",
+                    injection.reader.path().display(),
+                    stuck.as_secs()
+                ),
+            }))
+        }
+        _ => HttpResponse::Ok().json(json!({ "status": "healthy", "service": info.service })),
+    }
 }
 
 async fn list_orders(store: web::Data<Store>) -> impl Responder {
