@@ -26,6 +26,19 @@ pub fn describe(file_type: FileType) -> &'static str {
     }
 }
 
+/// A FIFO at `path`, as `mkfifo` makes one (for tests).
+#[cfg(test)]
+pub(crate) fn make_fifo(path: &std::path::Path) {
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        path,
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o644),
+        0,
+    )
+    .unwrap();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,5 +59,8 @@ mod tests {
         let link = dir.path().join("l");
         std::os::unix::fs::symlink(&file, &link).unwrap();
         assert_eq!(kind(&link), "a symbolic link");
+        let fifo = dir.path().join("p");
+        make_fifo(&fifo);
+        assert_eq!(kind(&fifo), "a FIFO");
     }
 }

@@ -176,14 +176,7 @@ mod tests {
     fn a_fifo_is_not_opened() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("state.json");
-        rustix::fs::mknodat(
-            CWD,
-            &path,
-            rustix::fs::FileType::Fifo,
-            Mode::from_raw_mode(0o644),
-            0,
-        )
-        .unwrap();
+        crate::file_kind::make_fifo(&path);
         let why = unreadable_because(read_within_10s(&path));
         assert!(why.ends_with("is a FIFO, not a state file"), "{why}");
     }

@@ -173,14 +173,7 @@ mod tests {
     fn a_fifo_at_the_path_is_never_replaced() {
         let dir = tempfile::tempdir().unwrap();
         let fifo = dir.path().join("state.json");
-        rustix::fs::mknodat(
-            rustix::fs::CWD,
-            &fifo,
-            rustix::fs::FileType::Fifo,
-            rustix::fs::Mode::from_raw_mode(0o644),
-            0,
-        )
-        .unwrap();
+        crate::file_kind::make_fifo(&fifo);
         let record = StateRecord::healthy("a", ClearReason::Startup, 1.0);
         let err = write_atomic(&fifo, &record).unwrap_err();
         assert_eq!(
