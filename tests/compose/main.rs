@@ -5,6 +5,8 @@
 //! - `demo.rs`: the Compose demo in real containers, with a time-compressed
 //!   targets file, checked from outside through published ports,
 //!   `docker inspect` and the engine's `/status`.
+//! - `shipped_targets.rs`: the demo's targets file is valid and staggered
+//!   (always runs).
 //! - `tmp_layout.rs`: the image's defaults (root, `/tmp`), as target apps
 //!   of the original service share it.
 //!
@@ -19,4 +21,5 @@ mod http;
 
 mod demo;
 mod dockerfile;
+mod shipped_targets;
 mod tmp_layout;
