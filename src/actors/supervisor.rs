@@ -408,7 +408,7 @@ impl Supervisor {
                 let mut failed = Vec::new();
                 for (name, addr) in retiring {
                     let outcome = match addr.send(Retire).await {
-                        Ok(result) => result,
+                        Ok(result) => result.map_err(|err| err.source.to_string()),
                         Err(err) => Err(err.to_string()),
                     };
                     if let Err(err) = outcome {
@@ -481,7 +481,7 @@ impl Handler<Drain> for Supervisor {
             for (name, reply) in pending {
                 match reply.await {
                     Ok(Ok(())) => report.cleared += 1,
-                    Ok(Err(err)) => report.failed.push(err),
+                    Ok(Err(err)) => report.failed.push(err.to_string()),
                     Err(err) => report.failed.push(format!("{name}: {err}")),
                 }
             }

@@ -4,18 +4,16 @@
 //! handled by the [`TargetActor`], which stays the only writer of its state
 //! file.
 
-use actix::{ActorContext, AsyncContext, Context, Handler, Message};
-use chaos_state::ClearReason;
-use tokio::time::Instant;
-use tracing::info;
-
-use super::{TargetActor, CLEAR_RETRY, MAX_AD_HOC_MODES};
-use crate::actors::control::{ControlError, ManualInjection};
-use crate::actors::recovery::FailureEnded;
 use std::sync::Arc;
 
+use actix::{ActorContext, Context, Handler, Message};
+use tracing::info;
+
+use super::core::{ClearJob, Lifecycle};
+use super::effects::TargetError;
+use super::{timing, TargetActor, MAX_AD_HOC_MODES};
+use crate::actors::control::{ControlError, ManualInjection};
 use crate::config::TargetSettings;
-use crate::outcome::EndedBy;
 use crate::picker::{draw_delay, manual_delay, Pick};
 use crate::policy::Policy;
 use crate::scenario::check_mode;
@@ -31,50 +29,23 @@ impl Handler<Pause> for TargetActor {
     type Result = Result<bool, ControlError>;
 
     fn handle(&mut self, _msg: Pause, ctx: &mut Context<Self>) -> Self::Result {
-        let newly_paused = !self.paused;
+        let (newly_paused, commands) = self.core.pause().map_err(conflict)?;
         if newly_paused {
-            self.paused = true;
-            self.stop_schedule(ctx);
             self.telemetry.paused(self.name(), true);
             info!(target = %self.settings.name, "Paused");
         }
         // Also when already paused: a failure injected by hand since then
         // is cleared too. If the write fails the target stays paused and the
         // clear is retried every second.
-        if let Some(active) = &self.active {
-            let id = active.id.clone();
-            if let Err(err) = self.clear(ClearReason::Manual) {
-                ctx.notify_later(ClearAgain { id }, CLEAR_RETRY);
-                return Err(ControlError::Failed(err));
-            }
-        }
+        self.run(commands, ctx)
+            .map_err(|err| ControlError::Failed(err.source.to_string()))?;
         Ok(newly_paused)
     }
 }
 
-/// Retry a manual clear of the failure `id` that could not be written.
-#[derive(Debug, Message)]
-#[rtype(result = "()")]
-struct ClearAgain {
-    id: String,
-}
-
-impl Handler<ClearAgain> for TargetActor {
-    type Result = ();
-
-    fn handle(&mut self, msg: ClearAgain, ctx: &mut Context<Self>) {
-        // Retried while paused until the file is written healthy, even if
-        // the failure ended meanwhile (e.g. repaired by removing the file);
-        // never once a newer failure (a manual injection) took its place.
-        let newer_failure = self.active.as_ref().is_some_and(|a| a.id != msg.id);
-        if self.paused
-            && !newer_failure
-            && !self.draining
-            && self.clear(ClearReason::Manual).is_err()
-        {
-            ctx.notify_later(msg, CLEAR_RETRY);
-        }
-    }
+/// A refusal of the core, as the API reports it.
+fn conflict(reason: &str) -> ControlError {
+    ControlError::Conflict(reason.to_owned())
 }
 
 /// Restart a paused schedule: the next injection comes one interval from
@@ -87,20 +58,18 @@ impl Handler<Resume> for TargetActor {
     type Result = Result<bool, ControlError>;
 
     fn handle(&mut self, _msg: Resume, ctx: &mut Context<Self>) -> Self::Result {
-        if !self.mode.enabled {
-            return Err(ControlError::Conflict(
-                "chaos is disabled by configuration (CHAOS_ENABLED=false)".to_owned(),
+        if self.core.lifecycle() == Lifecycle::Disabled {
+            return Err(conflict(
+                "chaos is disabled by configuration (CHAOS_ENABLED=false)",
             ));
         }
-        if !self.paused {
-            return Ok(false);
+        let (resumed, commands) = self.core.resume(self.now()).map_err(conflict)?;
+        if resumed {
+            self.telemetry.paused(self.name(), false);
+            info!(target = %self.settings.name, "Resumed");
         }
-        self.paused = false;
-        self.telemetry.paused(self.name(), false);
-        info!(target = %self.settings.name, "Resumed");
-        let next = Instant::now() + self.settings.interval;
-        self.schedule_at(next, ctx, true);
-        Ok(true)
+        let _ = self.run(commands, ctx);
+        Ok(resumed)
     }
 }
 
@@ -113,16 +82,14 @@ impl Handler<InjectNow> for TargetActor {
     type Result = Result<InjectedFailure, ControlError>;
 
     fn handle(&mut self, msg: InjectNow, ctx: &mut Context<Self>) -> Self::Result {
-        if !self.mode.enabled {
-            return Err(ControlError::Conflict(
-                "chaos is disabled by configuration (CHAOS_ENABLED=false): nothing is injected"
-                    .to_owned(),
-            ));
-        }
-        if self.draining {
-            return Err(ControlError::Conflict(
-                "the engine is shutting down".to_owned(),
-            ));
+        match self.core.lifecycle() {
+            Lifecycle::Disabled => {
+                return Err(conflict(
+                    "chaos is disabled by configuration (CHAOS_ENABLED=false): nothing is injected",
+                ))
+            }
+            Lifecycle::Draining => return Err(conflict("the engine is shutting down")),
+            Lifecycle::Running | Lifecycle::Paused => {}
         }
         let catalogue = &self.settings.catalogue;
         let pick = match msg.0 {
@@ -177,13 +144,13 @@ impl Handler<InjectNow> for TargetActor {
                 }
             }
         };
-        if self.mode.dry_run {
-            return Err(ControlError::Conflict(
-                "the engine runs with --dry-run: nothing is injected".to_owned(),
+        if self.dry_run {
+            return Err(conflict(
+                "the engine runs with --dry-run: nothing is injected",
             ));
         }
         self.inject(pick, Some("manual"), None, None, ctx)
-            .map_err(ControlError::Failed)
+            .map_err(|err| ControlError::Failed(err.to_string()))
     }
 }
 
@@ -195,15 +162,11 @@ pub struct ClearNow;
 impl Handler<ClearNow> for TargetActor {
     type Result = Result<bool, ControlError>;
 
-    fn handle(&mut self, _msg: ClearNow, _ctx: &mut Context<Self>) -> Self::Result {
-        if self.draining {
-            return Err(ControlError::Conflict(
-                "the engine is shutting down".to_owned(),
-            ));
-        }
-        self.clear(ClearReason::Manual)
+    fn handle(&mut self, _msg: ClearNow, ctx: &mut Context<Self>) -> Self::Result {
+        let commands = self.core.clear_now().map_err(conflict)?;
+        self.run(commands, ctx)
             .map(|()| true)
-            .map_err(ControlError::Failed)
+            .map_err(|err| ControlError::Failed(err.source.to_string()))
     }
 }
 
@@ -219,17 +182,8 @@ impl Handler<Reconfigure> for TargetActor {
 
     fn handle(&mut self, msg: Reconfigure, ctx: &mut Context<Self>) {
         self.settings = msg.0;
-        if self.paused || self.draining || !self.mode.enabled {
-            return;
-        }
-        let now = Instant::now();
-        let next = match self.last_start {
-            Some(start) => start + self.settings.interval,
-            None => self
-                .next_injection
-                .unwrap_or(now + self.settings.startup_wait),
-        };
-        self.schedule_at(next.max(now), ctx, true);
+        let commands = self.core.reconfigure(timing(&self.settings), self.now());
+        let _ = self.run(commands, ctx);
     }
 }
 
@@ -248,30 +202,19 @@ impl Handler<UpdatePolicy> for TargetActor {
 }
 
 /// Leave the engine (removed from the configuration on reload): clear the
-/// state file (`reason: reload`) and stop.
+/// target (`reason: reload`) and stop.
 #[derive(Debug, Message)]
-#[rtype(result = "Result<(), String>")]
+#[rtype(result = "Result<(), TargetError>")]
 pub struct Retire;
 
 impl Handler<Retire> for TargetActor {
-    type Result = Result<(), String>;
+    type Result = Result<(), TargetError>;
 
     fn handle(&mut self, _msg: Retire, ctx: &mut Context<Self>) -> Self::Result {
-        self.draining = true;
-        self.stop_schedule(ctx);
-        let result = self.clear(ClearReason::Reload);
-        if result.is_err() {
-            // The actor stops anyway; account for the failure it leaves in
-            // the file (its `expires_at` still ends it for readers).
-            if let Some(abandoned) = self.active.take() {
-                self.recovery.do_send(FailureEnded {
-                    id: abandoned.id.clone(),
-                });
-                let ending = self.ending(&abandoned, EndedBy::Manual, None);
-                self.telemetry
-                    .cleared(&self.settings.name, Some(ending), "abandoned", None);
-            }
-        }
+        // A failed clear abandons the failure left in the file (its
+        // `expires_at` still ends it for readers); the actor stops anyway.
+        let commands = self.core.drain(ClearJob::Retire);
+        let result = self.run(commands, ctx);
         ctx.stop();
         result
     }

@@ -1,4 +1,5 @@
-//! One target's chaos cycle, start to start.
+//! Carrying out one target's chaos cycle (the core decides when it
+//! starts and when the next one is due).
 //!
 //! At each planned start the target checks, in order:
 //! 1. the time windows (`policy.windows`): outside, the cycle is skipped;
@@ -24,14 +25,16 @@ use tokio::sync::oneshot;
 use tokio::time::Instant;
 use tracing::{error, info, warn};
 
-use super::{round_wait, TargetActor, LATE_WARNING};
+use super::TargetActor;
 use crate::actors::picker::{NextJitter, NextPick};
 use crate::actors::recovery::{RecoveryActor, RequestSlot, Slot, SlotAnswer};
 use crate::config::duration::format_duration;
 use crate::outcome::SkipReason;
-use crate::picker::Pick;
 use crate::probe::{probe, ProbeOutcome};
 use crate::windows::WindowCheck;
+
+/// A scheduled injection this late is logged as a warning.
+const LATE_WARNING: Duration = Duration::from_millis(50);
 
 /// Why a cycle's checks stopped short of an injection.
 #[derive(Debug)]
@@ -75,28 +78,19 @@ async fn request_slot(
 }
 
 impl TargetActor {
-    /// Stops the schedule (timer cancelled, nothing planned).
-    pub(super) fn stop_schedule(&mut self, ctx: &mut Context<Self>) {
-        self.cycle += 1;
+    /// Plans the start of `cycle` at `at`, replacing any planned one.
+    /// `announce` logs the wait (the first one is logged as the startup
+    /// wait when the actor starts).
+    pub(super) fn schedule_at(
+        &mut self,
+        at: Instant,
+        cycle: u64,
+        announce: bool,
+        ctx: &mut Context<Self>,
+    ) {
         if let Some(timer) = self.timer.take() {
             ctx.cancel_future(timer);
         }
-        self.next_injection = None;
-        self.telemetry.next_injection(self.name(), None);
-    }
-
-    /// Plans the next injection at `at` and waits for it. `announce` logs
-    /// the wait (the first wait is announced as the startup wait).
-    pub(super) fn schedule_at(&mut self, at: Instant, ctx: &mut Context<Self>, announce: bool) {
-        if self.draining || self.paused || !self.mode.enabled {
-            return;
-        }
-        // A new plan: whatever cycle is still on its way is stale now.
-        self.cycle += 1;
-        if let Some(timer) = self.timer.take() {
-            ctx.cancel_future(timer);
-        }
-        self.next_injection = Some(at);
         let wait = at.saturating_duration_since(Instant::now());
         let at_unix =
             crate::clock::round_millis(self.telemetry.clock.unix_now() + wait.as_secs_f64());
@@ -109,20 +103,31 @@ impl TargetActor {
                 format_duration(round_wait(wait))
             );
         }
-        self.timer = Some(ctx.run_later(wait, |actor, ctx| actor.start_injection(ctx)));
+        self.timer = Some(ctx.run_later(wait, move |actor, ctx| {
+            actor.timer = None;
+            let commands = actor.core.start_due(cycle, actor.now());
+            let _ = actor.run(commands, ctx);
+        }));
+    }
+
+    /// Nothing is planned any more.
+    pub(super) fn cancel_schedule(&mut self, ctx: &mut Context<Self>) {
+        if let Some(timer) = self.timer.take() {
+            ctx.cancel_future(timer);
+        }
+        self.telemetry.next_injection(self.name(), None);
     }
 
     /// A planned start: check windows, probe and cap, then pick and inject,
     /// then plan the next start.
-    pub(super) fn start_injection(&mut self, ctx: &mut Context<Self>) {
-        self.timer = None;
-        if self.draining || self.paused {
-            return;
-        }
-        let now = Instant::now();
-        let planned = self.next_injection.unwrap_or(now);
-        let lateness = now.saturating_duration_since(planned);
-        self.last_start = Some(planned);
+    pub(super) fn check_cycle(
+        &mut self,
+        cycle: u64,
+        planned: Instant,
+        lateness: Duration,
+        next_due: Instant,
+        ctx: &mut Context<Self>,
+    ) {
         if lateness > LATE_WARNING {
             warn!(
                 target = %self.settings.name,
@@ -133,11 +138,10 @@ impl TargetActor {
         let lateness_ms = crate::clock::duration_ms(lateness);
 
         if let Some(skip) = self.window_skip() {
-            self.skip_cycle(skip, planned, ctx);
+            self.skip_cycle(skip, cycle, planned, ctx);
             return;
         }
 
-        let cycle = self.cycle;
         let name = self.settings.name.clone();
         let probe_check = self
             .settings
@@ -145,8 +149,6 @@ impl TargetActor {
             .clone()
             .map(|settings| (self.probe_client(), settings));
         let recovery = self.recovery.clone();
-        // Under `wait`, waiting for a slot ends when the next cycle is due.
-        let next_due = planned + self.settings.interval;
         let checks = async move {
             if let Some((client, settings)) = probe_check {
                 if let ProbeOutcome::Unhealthy(detail) = probe(&client, &settings).await {
@@ -156,18 +158,19 @@ impl TargetActor {
                     });
                 }
             }
+            // Under `wait`, waiting for a slot ends when the next cycle is due.
             request_slot(recovery, name, next_due).await
         };
         let checked = checks.into_actor(self).map(move |result, actor, ctx| {
             // Paused, resumed, reconfigured or shutting down while the
             // checks ran: the new schedule wins; an unused slot is given
             // back when it is dropped.
-            if actor.cycle != cycle || actor.paused || actor.draining {
+            if !actor.core.is_current(cycle) {
                 return;
             }
             match result {
-                Ok(slot) => actor.pick_and_inject(slot, planned, lateness_ms, ctx),
-                Err(skip) => actor.skip_cycle(skip, planned, ctx),
+                Ok(slot) => actor.pick_and_inject(slot, cycle, planned, lateness_ms, ctx),
+                Err(skip) => actor.skip_cycle(skip, cycle, planned, ctx),
             }
         });
         ctx.spawn(checked);
@@ -178,20 +181,24 @@ impl TargetActor {
     fn pick_and_inject(
         &mut self,
         slot: Slot,
+        cycle: u64,
         planned: Instant,
         lateness_ms: f64,
         ctx: &mut Context<Self>,
     ) {
-        let cycle = self.cycle;
         let request = self.picker.send(NextPick {
             target: self.settings.name.clone(),
         });
         let picked = request.into_actor(self).map(move |pick, actor, ctx| {
-            if actor.cycle != cycle || actor.paused || actor.draining {
+            if !actor.core.is_current(cycle) {
                 return;
             }
             match pick {
-                Ok(Some(pick)) => actor.inject_scheduled(pick, slot, lateness_ms, ctx),
+                // Errors are logged and journalled by `inject`; the slot
+                // goes back when it is dropped.
+                Ok(Some(pick)) => {
+                    let _ = actor.inject(pick, None, Some(lateness_ms), Some(slot), ctx);
+                }
                 Ok(None) => {
                     error!(target = %actor.settings.name, "the picker has no stream for this target")
                 }
@@ -199,21 +206,9 @@ impl TargetActor {
                     error!(target = %actor.settings.name, error = %err, "the picker did not answer")
                 }
             }
-            actor.plan_next(planned, ctx);
+            actor.plan_next(cycle, planned, ctx);
         });
         ctx.spawn(picked);
-    }
-
-    fn inject_scheduled(
-        &mut self,
-        pick: Pick,
-        slot: Slot,
-        lateness_ms: f64,
-        ctx: &mut Context<Self>,
-    ) {
-        // Errors are logged and journalled by `inject`; the slot goes back
-        // when it is dropped.
-        let _ = self.inject(pick, None, Some(lateness_ms), Some(slot), ctx);
     }
 
     /// The window check at this instant, as a skip if chaos is not allowed.
@@ -247,7 +242,7 @@ impl TargetActor {
     }
 
     /// Records a skipped cycle and plans the next one.
-    fn skip_cycle(&mut self, skip: Skip, planned: Instant, ctx: &mut Context<Self>) {
+    fn skip_cycle(&mut self, skip: Skip, cycle: u64, planned: Instant, ctx: &mut Context<Self>) {
         let in_use = self.in_use.load(Ordering::Relaxed);
         let reason = skip.reason.as_str();
         match skip.reason {
@@ -262,49 +257,29 @@ impl TargetActor {
         }
         self.telemetry
             .skipped(&self.settings.name, skip.reason, &skip.detail, in_use);
-        self.plan_next(planned, ctx);
+        self.plan_next(cycle, planned, ctx);
     }
 
-    /// Plans the start after the one planned at `planned`: one interval
-    /// later, with jitter and backoff applied.
-    pub(super) fn plan_next(&mut self, planned: Instant, ctx: &mut Context<Self>) {
+    /// Works out the step to the start after the one planned at `planned`
+    /// (one interval, with jitter and backoff) and lets the core plan it.
+    fn plan_next(&mut self, cycle: u64, planned: Instant, ctx: &mut Context<Self>) {
         let in_use = self.in_use.load(Ordering::Relaxed);
         let policy = self.settings.policy.clone();
         if policy.jitter <= 0.0 {
             let step = policy.next_interval(self.settings.interval, in_use, 0.0);
-            let next = self.next_after(planned, step);
-            self.schedule_at(next, ctx, true);
+            let commands = self.core.plan_after(cycle, planned, step, self.now());
+            let _ = self.run(commands, ctx);
             return;
         }
         let draw = self.picker.send(NextJitter {
             target: self.settings.name.clone(),
         });
-        let cycle = self.cycle;
         let plan = draw.into_actor(self).map(move |draw, actor, ctx| {
-            if actor.cycle != cycle {
-                return;
-            }
             let step = policy.next_interval(actor.settings.interval, in_use, draw.unwrap_or(0.0));
-            let next = actor.next_after(planned, step);
-            actor.schedule_at(next, ctx, true);
+            let commands = actor.core.plan_after(cycle, planned, step, actor.now());
+            let _ = actor.run(commands, ctx);
         });
         ctx.spawn(plan);
-    }
-
-    /// The next start after one at `start`, `step` later; more than a whole
-    /// step late (e.g. the machine was suspended), the missed cycles are
-    /// skipped instead of replayed.
-    pub(super) fn next_after(&self, start: Instant, step: Duration) -> Instant {
-        let now = Instant::now();
-        // Durations are capped at ten years (config::duration::MAX_DURATION)
-        // and stretched at most 2000 times (jitter 1, backoff 1000): 20,000
-        // years, far inside an Instant's range, so these cannot overflow.
-        let step = step.max(Duration::from_millis(1));
-        let mut next = start + step;
-        while next <= now {
-            next += step;
-        }
-        next
     }
 
     /// The probe client, made on first use (targets without a probe never
@@ -314,4 +289,9 @@ impl TargetActor {
             .get_or_insert_with(crate::probe::client)
             .clone()
     }
+}
+
+/// Rounds a wait for display (`149.998s` reads as `150s`).
+fn round_wait(wait: Duration) -> Duration {
+    Duration::from_millis(((wait.as_secs_f64() * 100.0).round() * 10.0) as u64)
 }

@@ -1,0 +1,236 @@
+//! How a target's failures take effect: the [`FaultBackend`] trait, and
+//! the state file ([`StateFileBackend`]) as its first implementation.
+//!
+//! The [`TargetCore`](super::core::TargetCore) decides *when* to apply a
+//! failure, clear it or look at it; a backend decides *how*. The actor
+//! hands every effect to its backend and feeds the answer back to the core
+//! as an event, so a new kind of target (a container, say) is a new
+//! backend: the core, the coordination and the telemetry stay as they are.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chaos_state::{
+    modes, read_state, write_atomic, ClearReason, FailureSpec, ReadOutcome, StateRecord,
+    WriteError, CLEARED_BY, INJECTED_BY,
+};
+
+use super::core::{EndedElsewhere, Observation};
+use crate::outcome::EndedBy;
+use crate::telemetry::InjectedFailure;
+
+/// Why a backend could not carry out an effect.
+#[derive(Debug, thiserror::Error)]
+pub enum BackendError {
+    /// The state file could not be written.
+    #[error(transparent)]
+    StateFile(#[from] WriteError),
+}
+
+/// Applies, clears and observes one target's failures.
+pub trait FaultBackend: Unpin + 'static {
+    /// Makes `failure` take effect on `target`; answers how long it took.
+    fn apply(&mut self, target: &str, failure: &InjectedFailure) -> Result<Duration, BackendError>;
+
+    /// Ends whatever failure is in effect: `target` is healthy again for
+    /// `reason` (at Unix time `now`); answers how long it took.
+    fn clear(
+        &mut self,
+        target: &str,
+        reason: ClearReason,
+        now: f64,
+    ) -> Result<Duration, BackendError>;
+
+    /// Whether the failure `id` is still in effect, or something other
+    /// than the engine ended it.
+    fn observe(&self, id: &str) -> Observation;
+}
+
+/// A target that reads a state file: failures are records written to it
+/// atomically (see `chaos_state`).
+#[derive(Debug, Clone)]
+pub struct StateFileBackend {
+    path: PathBuf,
+}
+
+impl StateFileBackend {
+    /// The backend writing `path`.
+    pub fn new(path: PathBuf) -> Self {
+        StateFileBackend { path }
+    }
+
+    fn write(&self, record: &StateRecord) -> Result<Duration, BackendError> {
+        let started = std::time::Instant::now();
+        write_atomic(&self.path, record)?;
+        Ok(started.elapsed())
+    }
+}
+
+impl FaultBackend for StateFileBackend {
+    fn apply(&mut self, target: &str, failure: &InjectedFailure) -> Result<Duration, BackendError> {
+        let spec = FailureSpec {
+            target,
+            scenario: &failure.scenario,
+            mode: &failure.mode,
+            delay: failure.delay,
+            id: &failure.id,
+            timestamp: failure.injected_at,
+            expires_at: failure.expires_at,
+        };
+        self.write(&StateRecord::failure(&spec))
+    }
+
+    fn clear(
+        &mut self,
+        target: &str,
+        reason: ClearReason,
+        now: f64,
+    ) -> Result<Duration, BackendError> {
+        self.write(&StateRecord::healthy(target, reason, now))
+    }
+
+    fn observe(&self, id: &str) -> Observation {
+        match judge_rewrite(&read_state(&self.path), id) {
+            None => Observation::InPlace,
+            Some(ended) => Observation::EndedElsewhere(ended),
+        }
+    }
+}
+
+/// What the state file says about the failure `our_id`: `None` while it
+/// still holds it (or cannot be read right now: a writer that is not
+/// atomic may be halfway), otherwise who ended it: a healthy record from
+/// another writer (a restarted target writes its own name in `cleared_by`)
+/// or a removed file is a **repair**; a record from `chaos-engine` itself
+/// (the `clear` or `inject` commands) is **manual**.
+pub fn judge_rewrite(outcome: &ReadOutcome, our_id: &str) -> Option<EndedElsewhere> {
+    match outcome {
+        ReadOutcome::Unreadable(_) => None,
+        ReadOutcome::Missing => Some(repair("state file removed", modes::HEALTHY)),
+        ReadOutcome::Record(record) if record.id.as_deref() == Some(our_id) => None,
+        ReadOutcome::Record(record) => Some(judge_record(record)),
+    }
+}
+
+fn judge_record(record: &StateRecord) -> EndedElsewhere {
+    if record.mode != modes::HEALTHY {
+        // Another failure on top: a person (or another tool) injected.
+        return manual(&record.mode);
+    }
+    match record.cleared_by.as_deref() {
+        // `chaos-engine clear` by hand.
+        Some(CLEARED_BY) => manual(&record.mode),
+        Some(writer) if !writer.trim().is_empty() => repair(writer, &record.mode),
+        _ => repair("another writer", &record.mode),
+    }
+}
+
+fn repair(by: &str, now_mode: &str) -> EndedElsewhere {
+    EndedElsewhere {
+        ended_by: EndedBy::Repair,
+        repaired_by: Some(by.to_owned()),
+        how: format!("state file rewritten by {by} (now {now_mode})"),
+    }
+}
+
+fn manual(now_mode: &str) -> EndedElsewhere {
+    EndedElsewhere {
+        ended_by: EndedBy::Manual,
+        repaired_by: None,
+        how: format!("state file rewritten by {INJECTED_BY} by hand (now {now_mode})"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(json: &str) -> ReadOutcome {
+        chaos_state::parse_state(json.as_bytes())
+    }
+
+    #[test]
+    fn our_own_failure_or_an_unreadable_file_is_not_a_rewrite() {
+        let ours = record(r#"{"mode":"slow","delay":3,"id":"a","injected_by":"chaos-engine"}"#);
+        assert_eq!(judge_rewrite(&ours, "a"), None);
+        assert_eq!(
+            judge_rewrite(&ReadOutcome::Unreadable("x".into()), "a"),
+            None
+        );
+    }
+
+    #[test]
+    fn a_target_writing_healthy_is_a_repair_by_that_target() {
+        let restarted = record(r#"{"mode":"healthy","delay":0,"cleared_by":"target-app"}"#);
+        let got = judge_rewrite(&restarted, "a").unwrap();
+        assert_eq!(got.ended_by, EndedBy::Repair);
+        assert_eq!(got.repaired_by.as_deref(), Some("target-app"));
+        assert_eq!(got.how, "state file rewritten by target-app (now healthy)");
+        let anonymous = record(r#"{"mode":"healthy","delay":0}"#);
+        assert_eq!(
+            judge_rewrite(&anonymous, "a")
+                .unwrap()
+                .repaired_by
+                .as_deref(),
+            Some("another writer")
+        );
+        let removed = judge_rewrite(&ReadOutcome::Missing, "a").unwrap();
+        assert_eq!(removed.ended_by, EndedBy::Repair);
+        assert_eq!(removed.repaired_by.as_deref(), Some("state file removed"));
+    }
+
+    #[test]
+    fn the_engines_own_commands_are_manual() {
+        let cleared =
+            record(r#"{"mode":"healthy","delay":0,"cleared_by":"chaos-engine","reason":"manual"}"#);
+        assert_eq!(
+            judge_rewrite(&cleared, "a").unwrap().ended_by,
+            EndedBy::Manual
+        );
+        let injected =
+            record(r#"{"mode":"crash","delay":0,"id":"b","injected_by":"chaos-engine"}"#);
+        let got = judge_rewrite(&injected, "a").unwrap();
+        assert_eq!(got.ended_by, EndedBy::Manual);
+        assert_eq!(got.repaired_by, None);
+        assert_eq!(
+            got.how,
+            "state file rewritten by chaos-engine by hand (now crash)"
+        );
+    }
+
+    #[test]
+    fn the_state_file_backend_applies_observes_and_clears() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        let mut backend = StateFileBackend::new(path.clone());
+        let failure = InjectedFailure {
+            id: "f1".into(),
+            scenario: "SLOWDOWN".into(),
+            mode: "slow".into(),
+            delay: 12,
+            injected_at: 100.0,
+            expires_at: 130.0,
+            manifested_at: None,
+        };
+        backend.apply("app", &failure).unwrap();
+        let ReadOutcome::Record(written) = read_state(&path) else {
+            panic!("no record written");
+        };
+        assert_eq!(written.mode, "slow");
+        assert_eq!(written.expires_at, Some(130.0));
+        assert_eq!(backend.observe("f1"), Observation::InPlace);
+        backend.clear("app", ClearReason::Recovery, 130.0).unwrap();
+        let Observation::EndedElsewhere(ended) = backend.observe("f1") else {
+            panic!("a healthy file still reads as the failure");
+        };
+        // Seen from a watch, the engine's own healthy record reads as a
+        // write by `chaos-engine` (the watch stops before the engine clears).
+        assert_eq!(ended.ended_by, EndedBy::Manual);
+        backend.apply("app", &failure).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        let Observation::EndedElsewhere(removed) = backend.observe("f1") else {
+            panic!("a removed file still reads as the failure");
+        };
+        assert_eq!(removed.ended_by, EndedBy::Repair);
+    }
+}

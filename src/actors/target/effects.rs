@@ -1,0 +1,242 @@
+//! Applying and clearing failures through the target's backend, and
+//! reporting how each failure ended (RecoveryActor, log, telemetry).
+
+use std::sync::atomic::Ordering;
+
+use actix::{AsyncContext, Context};
+use tracing::{error, info, warn};
+
+use super::backend::BackendError;
+use super::core::{ClearJob, Ended};
+use super::TargetActor;
+use crate::actors::recovery::{FailureEnded, Injected, Slot};
+use crate::clock::{duration_ms, round_millis};
+use crate::outcome::EndedBy;
+use crate::picker::Pick;
+use crate::telemetry::{Ending, InjectedFailure};
+
+/// A target's write that failed, naming the target.
+#[derive(Debug, thiserror::Error)]
+#[error("{target}: {source}")]
+pub struct TargetError {
+    /// The target.
+    pub target: String,
+    /// What went wrong.
+    #[source]
+    pub source: BackendError,
+}
+
+/// Why a failure was not applied.
+#[derive(Debug, thiserror::Error)]
+pub enum InjectError {
+    /// The engine is draining.
+    #[error("the engine is shutting down")]
+    ShuttingDown,
+    /// `--dry-run`: picks are only logged.
+    #[error("dry run: nothing was written")]
+    DryRun,
+    /// The backend could not apply it.
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+}
+
+impl Ended {
+    /// The telemetry view of this ending.
+    fn as_ending(&self) -> Ending<'_> {
+        Ending {
+            failure: &self.failure,
+            ended_by: self.ended_by,
+            repaired_by: self.repaired_by.clone(),
+            outcome_recorded: self.outcome_recorded,
+        }
+    }
+}
+
+impl TargetActor {
+    /// Writes the target healthy for `job` and reports the outcome to the
+    /// core (which plans a retry of a failed write where one is due).
+    pub(super) fn clear(
+        &mut self,
+        job: ClearJob,
+        ctx: &mut Context<Self>,
+    ) -> Result<(), TargetError> {
+        let reason = job.reason();
+        let name = self.settings.name.clone();
+        let written =
+            self.backend
+                .clear(&name, reason, round_millis(self.telemetry.clock.unix_now()));
+        match written {
+            Ok(took) => {
+                let (ended, follow_up) = self.core.cleared(&job, self.now());
+                match &ended {
+                    Some(e) => {
+                        let f = &e.failure;
+                        self.recovery.do_send(FailureEnded { id: f.id.clone() });
+                        info!(
+                            target = %name, scenario = %f.scenario, mode = %f.mode, delay = f.delay,
+                            id = %f.id, reason = %reason,
+                            "✓ Failure state cleared ({reason})"
+                        );
+                    }
+                    None => {
+                        info!(target = %name, reason = %reason, "✓ Failure state cleared ({reason})")
+                    }
+                }
+                self.telemetry.cleared(
+                    &name,
+                    ended.as_ref().map(Ended::as_ending),
+                    reason.as_str(),
+                    Some(duration_ms(took)),
+                );
+                self.run(follow_up, ctx)
+            }
+            Err(err) => {
+                let message = err.to_string();
+                self.telemetry
+                    .write_error(&name, &message, self.core.active());
+                error!(target = %name, reason = %reason, error = %message, "could not clear the failure state");
+                let abandoned = (job == ClearJob::Retire)
+                    .then(|| self.core.abandon())
+                    .flatten();
+                if let Some(abandoned) = abandoned {
+                    // The actor stops anyway; account for the failure it
+                    // leaves (its `expires_at` still ends it for readers).
+                    self.recovery.do_send(FailureEnded {
+                        id: abandoned.failure.id.clone(),
+                    });
+                    self.telemetry
+                        .cleared(&name, Some(abandoned.as_ending()), "abandoned", None);
+                }
+                let retry = self.core.clear_failed(job, self.now());
+                // A retry is planned, not carried out yet: it cannot fail here.
+                let _ = self.run(retry, ctx);
+                Err(TargetError {
+                    target: name,
+                    source: err,
+                })
+            }
+        }
+    }
+
+    /// Applies `pick` and hands its deadline (and its `slot`, for scheduled
+    /// ones) to the RecoveryActor; the core then watches it. `source` is
+    /// `Some("manual")` for injections asked for through the API.
+    pub(super) fn inject(
+        &mut self,
+        pick: Pick,
+        source: Option<&str>,
+        lateness_ms: Option<f64>,
+        slot: Option<Slot>,
+        ctx: &mut Context<Self>,
+    ) -> Result<InjectedFailure, InjectError> {
+        // The core learns of a drain with the drain message, which may wait
+        // behind a backlog; the shared flag is set the moment the signal
+        // arrives.
+        if self.core.may_inject().is_err() || self.telemetry.is_shutting_down() {
+            return Err(InjectError::ShuttingDown);
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        let name = self.settings.name.clone();
+        if self.dry_run {
+            info!(
+                target = %name, scenario = %pick.scenario, mode = %pick.mode, delay = pick.delay, id = %id,
+                "[dry run] would inject {} failure into {name}", pick.scenario
+            );
+            return Err(InjectError::DryRun);
+        }
+        let timestamp = round_millis(self.telemetry.clock.unix_now());
+        let failure = InjectedFailure {
+            id,
+            scenario: pick.scenario,
+            mode: pick.mode,
+            delay: pick.delay,
+            injected_at: timestamp,
+            expires_at: round_millis(timestamp + self.settings.recovery.as_secs_f64()),
+            manifested_at: None,
+        };
+        let took = match self.backend.apply(&name, &failure) {
+            Ok(took) => took,
+            Err(err) => {
+                let message = err.to_string();
+                self.telemetry.write_error(&name, &message, Some(&failure));
+                error!(
+                    target = %name, scenario = %failure.scenario, mode = %failure.mode, delay = failure.delay,
+                    id = %failure.id, error = %message,
+                    "could not write the failure state; retrying at the next tick"
+                );
+                return Err(err.into());
+            }
+        };
+        warn!(
+            target = %name, scenario = %failure.scenario, mode = %failure.mode, delay = failure.delay,
+            id = %failure.id, expires_at = failure.expires_at, source = source.unwrap_or("schedule"),
+            "💥 Injecting {} failure into {name}", failure.scenario
+        );
+        // First what it replaced (a manual injection on top), then the
+        // watch over the new one.
+        let follow_up = self.core.injected(failure.clone(), self.now());
+        let _ = self.run(follow_up, ctx);
+        // A scheduled injection holds a slot: it is counted already.
+        let in_use = self.in_use.load(Ordering::Relaxed) + usize::from(slot.is_none());
+        self.telemetry.injected(
+            &name,
+            &failure,
+            source,
+            lateness_ms,
+            duration_ms(took),
+            Some(in_use),
+        );
+        self.recovery.do_send(Injected {
+            id: failure.id.clone(),
+            target: name,
+            recovery: self.settings.recovery,
+            owner: ctx.address().recipient(),
+            slot,
+        });
+        Ok(failure)
+    }
+
+    /// A manual injection replaced the active failure before its deadline.
+    pub(super) fn record_replaced(&mut self, ended: Ended) {
+        self.recovery.do_send(FailureEnded {
+            id: ended.failure.id.clone(),
+        });
+        self.telemetry.cleared(
+            &self.settings.name,
+            Some(ended.as_ending()),
+            "replaced",
+            None,
+        );
+    }
+
+    /// Another writer ended the active failure: it is recorded, and the
+    /// RecoveryActor cancels its clear (the target is left as it is).
+    pub(super) fn record_ended_elsewhere(&mut self, ended: Ended, how: &str) {
+        let failure = &ended.failure;
+        self.recovery.do_send(FailureEnded {
+            id: failure.id.clone(),
+        });
+        let name = self.settings.name.as_str();
+        if ended.ended_by == EndedBy::Repair {
+            info!(
+                target = %name, scenario = %failure.scenario, mode = %failure.mode,
+                delay = failure.delay, id = %failure.id,
+                repaired_by = ended.repaired_by.as_deref().unwrap_or("unknown"),
+                "🔧 {} failure in {name} repaired: {how}", failure.scenario
+            );
+        } else {
+            info!(
+                target = %name, scenario = %failure.scenario, mode = %failure.mode,
+                delay = failure.delay, id = %failure.id,
+                "Failure in {name} ended by hand: {how}; leaving the file as it is"
+            );
+        }
+        let reason = if ended.ended_by == EndedBy::Repair {
+            "repaired"
+        } else {
+            "replaced"
+        };
+        self.telemetry
+            .cleared(name, Some(ended.as_ending()), reason, None);
+    }
+}
