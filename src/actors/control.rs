@@ -2,32 +2,23 @@
 //! reload), shared by the actors that carry it out and the HTTP API that
 //! asks for it.
 
-use std::fmt;
-
 /// Why a control request was refused. The HTTP API maps each kind to a
 /// status code (400, 404, 409, 500).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ControlError {
     /// The request is malformed or contradicts itself.
+    #[error("{0}")]
     BadRequest(String),
     /// No such target or scenario.
+    #[error("{0}")]
     NotFound(String),
     /// The request is valid but the engine's state forbids it (e.g. chaos
     /// disabled, dry run).
+    #[error("{0}")]
     Conflict(String),
     /// Carrying it out failed (e.g. the state file could not be written).
+    #[error("{0}")]
     Failed(String),
-}
-
-impl fmt::Display for ControlError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ControlError::BadRequest(m)
-            | ControlError::NotFound(m)
-            | ControlError::Conflict(m)
-            | ControlError::Failed(m) => f.write_str(m),
-        }
-    }
 }
 
 /// What to inject by hand: a scenario of the target's catalogue, or a mode

@@ -9,6 +9,11 @@
 //! SIGHUP, HTTP API ─► Reload / PauseTargets / ResumeTargets / InjectInto / ClearTargets ─► Supervisor ─► targets
 //! ```
 //!
+//! Each TargetActor's decisions are a pure state machine
+//! ([`target::core`]); its effects go through a [`target::FaultBackend`]
+//! (the state file today). A reload's changes are worked out by a pure
+//! function (`reload_plan`) before the Supervisor carries them out.
+//!
 //! Actors talk only by the typed messages defined next to the actor that
 //! handles them. Handlers never block beyond the small atomic write of one
 //! state file and never panic: errors are logged values.
@@ -16,6 +21,7 @@
 pub mod control;
 pub mod picker;
 pub mod recovery;
+mod reload_plan;
 pub mod supervisor;
 pub mod target;
 

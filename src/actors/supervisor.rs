@@ -16,6 +16,7 @@ use tracing::{error, info, warn};
 use super::control::{ControlError, ManualInjection};
 use super::picker::{RemoveStream, SetStream, WeightedPicker};
 use super::recovery::{InUse, RecoveryActor, SetPolicy};
+use super::reload_plan::plan_reload;
 use super::target::{
     ClearNow, DrainTarget, InjectNow, Pause, Reconfigure, Resume, Retire, RunMode, TargetActor,
     UpdatePolicy,
@@ -337,27 +338,18 @@ impl Supervisor {
             )));
         };
 
-        let mut report = ReloadReport::default();
+        let plan = plan_reload(
+            self.targets
+                .iter()
+                .map(|(name, running)| (name.as_str(), &running.settings)),
+            &new_settings.targets,
+        );
+        let mut report = ReloadReport {
+            unchanged: plan.unchanged,
+            ..ReloadReport::default()
+        };
         let mut retiring = Vec::new();
-        let mut joining = Vec::new();
-        let wanted: BTreeMap<String, TargetSettings> = new_settings
-            .targets
-            .iter()
-            .map(|t| (t.name.clone(), t.clone()))
-            .collect();
-        // Removed, or moved to another state file (a different file is a
-        // different target as far as the file's readers are concerned).
-        let leaving: Vec<String> = self
-            .targets
-            .iter()
-            .filter(|(name, running)| {
-                wanted
-                    .get(*name)
-                    .is_none_or(|t| t.state_file != running.settings.state_file)
-            })
-            .map(|(name, _)| name.clone())
-            .collect();
-        for name in leaving {
+        for name in plan.leaving {
             if let Some(running) = self.targets.remove(&name) {
                 picker.do_send(RemoveStream {
                     target: name.clone(),
@@ -366,35 +358,32 @@ impl Supervisor {
                 report.removed.push(name);
             }
         }
-        for (name, target) in wanted {
-            match self.targets.get_mut(&name) {
-                Some(running) if running.settings == target => report.unchanged.push(name),
-                Some(running) if running.settings.same_except_policy(&target) => {
-                    // Only the policy changed: the schedule stays as it is.
-                    running.addr.do_send(UpdatePolicy(target.policy.clone()));
-                    running.settings = target;
-                    report.unchanged.push(name);
-                }
-                Some(running) => {
-                    if running.settings.catalogue != target.catalogue {
-                        picker.do_send(SetStream {
-                            target: name.clone(),
-                            catalogue: target.catalogue.clone(),
-                        });
-                    }
-                    running.settings = target.clone();
-                    running.addr.do_send(Reconfigure(target));
-                    report.changed.push(name);
-                }
-                None => {
-                    // Started once every leaving target is retired: a target
-                    // that moved to another state file leaves and joins under
-                    // the same name.
-                    joining.push(target);
-                    report.added.push(name);
-                }
+        for target in plan.policy_only {
+            if let Some(running) = self.targets.get_mut(&target.name) {
+                // Only the policy changed: the schedule stays as it is.
+                running.addr.do_send(UpdatePolicy(target.policy.clone()));
+                report.unchanged.push(target.name.clone());
+                running.settings = target;
             }
         }
+        for (target, new_scenarios) in plan.changed {
+            if let Some(running) = self.targets.get_mut(&target.name) {
+                if new_scenarios {
+                    picker.do_send(SetStream {
+                        target: target.name.clone(),
+                        catalogue: target.catalogue.clone(),
+                    });
+                }
+                report.changed.push(target.name.clone());
+                running.settings = target.clone();
+                running.addr.do_send(Reconfigure(target));
+            }
+        }
+        report.unchanged.sort();
+        // Started once every leaving target is retired: a target that moved
+        // to another state file leaves and joins under the same name.
+        report.added = plan.joining.iter().map(|t| t.name.clone()).collect();
+        let joining = plan.joining;
         self.settings.min_interval = new_settings.min_interval;
         if self.settings.policy != new_settings.policy {
             info!("Coordination: {}", new_settings.policy);
