@@ -6,11 +6,17 @@
 /// A broken-down UTC instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Utc {
+    /// Proleptic Gregorian year.
     pub year: i64,
+    /// 1..=12.
     pub month: u32,
+    /// 1..=31.
     pub day: u32,
+    /// 0..=23.
     pub hour: u32,
+    /// 0..=59.
     pub minute: u32,
+    /// 0..=59.
     pub second: u32,
 }
 

@@ -21,6 +21,7 @@ pub struct Cli {
     /// `healthcheck`, or nothing to serve.
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// How to serve (when no subcommand is given).
     #[command(flatten)]
     pub serve: ServeArgs,
 }
