@@ -30,6 +30,6 @@ pub use picker::{NextPick, WeightedPicker};
 pub use recovery::{ActiveFailures, FailureEnded, Injected, RecoveryActor};
 pub use supervisor::{
     ClearTargets, Drain, DrainReport, FanOutReport, InjectInto, PauseTargets, Ping, Reload,
-    ReloadReport, ResumeTargets, Supervisor,
+    ReloadError, ReloadReport, ResumeTargets, Supervisor,
 };
 pub use target::{DrainTarget, Recover, TargetActor};

@@ -21,7 +21,7 @@ use super::target::{
     ClearNow, DrainTarget, InjectNow, Pause, Reconfigure, Resume, Retire, RunMode, TargetActor,
     UpdatePolicy,
 };
-use crate::config::{self, ConfigInputs, Settings, TargetSettings};
+use crate::config::{self, ConfigError, ConfigInputs, Settings, TargetSettings};
 use crate::journal::Entry;
 use crate::telemetry::{InjectedFailure, SharedTelemetry};
 
@@ -276,30 +276,46 @@ pub struct ReloadReport {
 /// Re-read the configuration (SIGHUP, `POST /reload`). An invalid one is
 /// rejected with the same error as at start-up and nothing changes.
 #[derive(Debug, Message)]
-#[rtype(result = "Result<ReloadReport, String>")]
+#[rtype(result = "Result<ReloadReport, ReloadError>")]
 pub struct Reload;
 
+/// Why a reload changed nothing.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ReloadError {
+    /// The engine is draining.
+    #[error("the engine is shutting down")]
+    ShuttingDown,
+    /// Started without a configuration source (e.g. in tests).
+    #[error("this engine was not started from a configuration that can be re-read")]
+    NotReloadable,
+    /// The actors are not running yet.
+    #[error("the engine is not started")]
+    NotStarted,
+    /// The configuration is invalid: the same error as at start-up.
+    #[error(transparent)]
+    Invalid(#[from] ConfigError),
+    /// The blocking task that reads the file died.
+    #[error("the configuration loader stopped: {0}")]
+    LoaderStopped(String),
+}
+
 impl Handler<Reload> for Supervisor {
-    type Result = ResponseActFuture<Self, Result<ReloadReport, String>>;
+    type Result = ResponseActFuture<Self, Result<ReloadReport, ReloadError>>;
 
     fn handle(&mut self, _msg: Reload, _ctx: &mut Context<Self>) -> Self::Result {
         if self.draining {
-            return Box::pin(actix::fut::ready(Err(
-                "the engine is shutting down".to_owned()
-            )));
+            return Box::pin(actix::fut::ready(Err(ReloadError::ShuttingDown)));
         }
         let Some(inputs) = self.inputs.clone() else {
-            return Box::pin(actix::fut::ready(Err(
-                "this engine was not started from a configuration that can be re-read".to_owned(),
-            )));
+            return Box::pin(actix::fut::ready(Err(ReloadError::NotReloadable)));
         };
         // Reading and validating the file (a temporary-file write and a
         // canonicalize per target) takes long at scale: off the actor
         // thread, which every target's schedule shares.
         let load = async move {
-            tokio::task::spawn_blocking(move || config::load(&inputs).map_err(|e| e.to_string()))
+            tokio::task::spawn_blocking(move || config::load(&inputs).map_err(ReloadError::from))
                 .await
-                .unwrap_or_else(|err| Err(format!("the configuration loader stopped: {err}")))
+                .unwrap_or_else(|err| Err(ReloadError::LoaderStopped(err.to_string())))
         };
         Box::pin(
             load.into_actor(self)
@@ -313,29 +329,26 @@ impl Supervisor {
     /// targets added, removed, changed, and the policy.
     fn apply_reload(
         &mut self,
-        loaded: Result<Settings, String>,
-    ) -> ResponseActFuture<Self, Result<ReloadReport, String>> {
+        loaded: Result<Settings, ReloadError>,
+    ) -> ResponseActFuture<Self, Result<ReloadReport, ReloadError>> {
         if self.draining {
-            return Box::pin(actix::fut::ready(Err(
-                "the engine is shutting down".to_owned()
-            )));
+            return Box::pin(actix::fut::ready(Err(ReloadError::ShuttingDown)));
         }
         let new_settings = match loaded {
             Ok(settings) => settings,
             Err(err) => {
                 warn!(error = %err, "Reload rejected: keeping the running configuration");
+                let detail = err.to_string();
                 self.telemetry.journal(Entry {
                     event: "reload_rejected",
-                    detail: Some(&err),
+                    detail: Some(&detail),
                     ..Entry::default()
                 });
                 return Box::pin(actix::fut::ready(Err(err)));
             }
         };
         let (Some(picker), Some(recovery)) = (self.picker.clone(), self.recovery.clone()) else {
-            return Box::pin(actix::fut::ready(Err(
-                "the engine is not started".to_owned()
-            )));
+            return Box::pin(actix::fut::ready(Err(ReloadError::NotStarted)));
         };
 
         let plan = plan_reload(
