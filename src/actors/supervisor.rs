@@ -17,6 +17,7 @@ use super::control::{ControlError, ManualInjection};
 use super::picker::{RemoveStream, SetStream, WeightedPicker};
 use super::recovery::{InUse, RecoveryActor, SetPolicy};
 use super::reload_plan::plan_reload;
+use super::target::backend;
 use super::target::{
     ClearNow, DrainTarget, InjectNow, Pause, Reconfigure, Resume, Retire, RunMode, TargetActor,
     UpdatePolicy,
@@ -96,6 +97,7 @@ impl Supervisor {
         );
         let actor = TargetActor::new(
             target.clone(),
+            backend::for_target(&target),
             self.run_mode(),
             self.telemetry.clone(),
             picker,

@@ -28,6 +28,13 @@ pub enum BackendError {
 }
 
 /// Applies, clears and observes one target's failures.
+///
+/// The state file answers at once (an atomic write of a few hundred bytes,
+/// measured in microseconds), so the actor calls it inline. A backend that
+/// must wait (a container engine's API) leaves the core unchanged, since
+/// the core already takes every outcome as an event of its own
+/// (`injected`, `cleared`, `clear_failed`, `observed`); the actor then
+/// spawns the effect and reports the outcome when it comes.
 pub trait FaultBackend: Unpin + 'static {
     /// Makes `failure` take effect on `target`; answers how long it took.
     fn apply(&mut self, target: &str, failure: &InjectedFailure) -> Result<Duration, BackendError>;
@@ -44,6 +51,11 @@ pub trait FaultBackend: Unpin + 'static {
     /// Whether the failure `id` is still in effect, or something other
     /// than the engine ended it.
     fn observe(&self, id: &str) -> Observation;
+}
+
+/// The backend for `settings`: its state file (the only kind so far).
+pub fn for_target(settings: &crate::config::TargetSettings) -> Box<dyn FaultBackend> {
+    Box::new(StateFileBackend::new(settings.state_file.clone()))
 }
 
 /// A target that reads a state file: failures are records written to it

@@ -99,17 +99,17 @@ fn timing(settings: &TargetSettings) -> Timing {
 }
 
 impl TargetActor {
-    /// A target actor writing `settings.state_file`; it does nothing until
-    /// started.
+    /// A target actor whose failures take effect through `backend`; it
+    /// does nothing until started.
     pub fn new(
         settings: TargetSettings,
+        backend: Box<dyn FaultBackend>,
         mode: RunMode,
         telemetry: SharedTelemetry,
         picker: Addr<WeightedPicker>,
         recovery: Addr<RecoveryActor>,
         in_use: InUse,
     ) -> Self {
-        let backend = Box::new(StateFileBackend::new(settings.state_file.clone()));
         TargetActor {
             core: TargetCore::new(timing(&settings), mode.enabled),
             dry_run: mode.dry_run,
