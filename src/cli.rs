@@ -1,7 +1,9 @@
 //! The command line: flag definitions (clap) and dispatch to [`crate::commands`].
 //!
-//! Raw flags stay here; turning them into validated settings is
-//! [`crate::config`]'s job. Exit codes: 0 success, 2 bad usage or bad
+//! The settings' flags are not written out here: [`SettingArgs`] builds
+//! them from the table in [`crate::config::setting`] (one row per setting)
+//! and hands their raw text, with origins, to [`crate::config`], which
+//! validates it. Exit codes: 0 success, 2 bad usage or bad
 //! configuration, 1 any other failure.
 
 use std::marker::PhantomData;

@@ -1,5 +1,5 @@
 //! Every setting that a flag and an environment variable can give, defined
-//! once, in one table: [`settings!`] below.
+//! once, in one table: the `settings!` invocation below.
 //!
 //! A row names the setting's [`SettingId`], its flag, its variable, the
 //! value name and help text `--help` shows, its built-in default (for the

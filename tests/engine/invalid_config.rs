@@ -313,7 +313,9 @@ fn every_invalid_configuration_exits_2_names_its_source_and_touches_nothing() {
 fn a_flag_hides_a_bad_variable_and_a_blank_variable_is_unset() {
     let ws = Workspace::new();
     let state = ws.path("state.json").display().to_string();
-    let cases: [(&[&str], &[(&str, &str)]); 3] = [
+    /// Arguments and variables of a valid invocation.
+    type Valid<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)]);
+    let cases: [Valid; 3] = [
         (
             &["validate", "--interval", "200"],
             &[("CHAOS_INTERVAL", "often")],
