@@ -1,16 +1,21 @@
 //! The command line: flag definitions (clap) and dispatch to [`crate::commands`].
 //!
-//! Raw flags stay here; turning them into validated settings is
-//! [`crate::config`]'s job. Exit codes: 0 success, 2 bad usage or bad
+//! The settings' flags are not written out here: [`SettingArgs`] builds
+//! them from the table in [`crate::config::setting`] (one row per setting)
+//! and hands their raw text, with origins, to [`crate::config`], which
+//! validates it. Exit codes: 0 success, 2 bad usage or bad
 //! configuration, 1 any other failure.
 
+use std::marker::PhantomData;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::builder::StringValueParser;
+use clap::parser::ValueSource;
+use clap::{Arg, ArgAction, ArgMatches, Args, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::commands;
-use crate::config::FlagValues;
+use crate::config::{SettingId, SettingValues, Source};
 
 /// Exit code for bad usage or bad configuration.
 pub const EXIT_USAGE: u8 = 2;
@@ -77,82 +82,129 @@ pub enum Command {
     Healthcheck(HealthcheckArgs),
 }
 
-/// Settings every configuration-reading command takes.
-#[derive(Debug, Clone, Default, Args)]
-pub struct ConfigArgs {
-    /// Targets file (YAML). Without one: a single target, target-app. [env: CHAOS_TARGETS_FILE]
-    #[arg(long, value_name = "FILE")]
-    pub targets: Option<PathBuf>,
-    /// State file of the single target; with --targets, inject and clear use
-    /// it to choose a target. [default: /tmp/failure_state.json] [env: FAILURE_STATE_FILE]
-    #[arg(long, value_name = "PATH")]
-    pub state_file: Option<PathBuf>,
-    /// Time between injections, start to start: 180, 0.5, 250ms, 3m, 1h 30m. [default: 180s] [env: CHAOS_INTERVAL]
-    #[arg(long, value_name = "DURATION")]
-    pub interval: Option<String>,
-    /// How long a failure lasts before it is cleared; shorter than the interval. [default: 30s] [env: CHAOS_RECOVERY_PERIOD]
-    #[arg(long, value_name = "DURATION")]
-    pub recovery: Option<String>,
-    /// Wait before the first injection. [default: 60s] [env: CHAOS_STARTUP_WAIT]
-    #[arg(long, value_name = "DURATION")]
-    pub startup_wait: Option<String>,
-    /// Safety floor: an interval below it is an error; 0 turns it off. [default: 60s] [env: CHAOS_MIN_INTERVAL]
-    #[arg(long, value_name = "DURATION")]
-    pub min_interval: Option<String>,
-    /// true/false, 1/0, yes/no. False writes targets healthy and never injects. [default: true] [env: CHAOS_ENABLED]
-    #[arg(long, value_name = "BOOL")]
-    pub enabled: Option<String>,
-    /// Seed for reproducible picks (u64); random and logged when absent. [env: CHAOS_SEED]
-    #[arg(long, value_name = "SEED")]
-    pub seed: Option<String>,
-    /// Log what would be injected; write nothing but healthy. [env: CHAOS_DRY_RUN]
-    #[arg(long)]
-    pub dry_run: bool,
-    /// `text` or `json` (one JSON object per line). [default: text] [env: CHAOS_LOG_FORMAT]
-    #[arg(long, value_name = "FORMAT")]
-    pub log_format: Option<String>,
-    /// Serve the HTTP control API on this address, e.g. 127.0.0.1:9797 (off
-    /// when absent). POSTs need `Authorization: Bearer $CHAOS_API_TOKEN` when
-    /// that variable is set, and are refused on a non-loopback address
-    /// without it. [env: CHAOS_HTTP_ADDR]
-    #[arg(long, value_name = "ADDR")]
-    pub http: Option<String>,
-    /// Append one JSON line per event (injected, cleared, paused, ...) to
-    /// this file. [env: CHAOS_JOURNAL]
-    #[arg(long, value_name = "PATH")]
-    pub journal: Option<PathBuf>,
-    /// At most this many failures active at once across all targets; a
-    /// target whose turn comes at the cap skips (or waits, with
-    /// `policy.when_capped: wait` in the targets file).
-    /// [env: CHAOS_MAX_CONCURRENT_FAILURES]
-    #[arg(long, value_name = "N")]
-    pub max_concurrent_failures: Option<String>,
-    /// Lengthen each interval by a random fraction from 0 to this (0 to 1,
-    /// e.g. 0.2; drawn from the seed). [env: CHAOS_JITTER]
-    #[arg(long, value_name = "FRACTION")]
-    pub jitter: Option<String>,
+/// The flags (and environment variables) of a set of settings, built from
+/// their rows in [`crate::config::setting`]: clap reads each variable itself
+/// (`Arg::env`, which also prints the `[env: ...]` hint) and
+/// `ArgMatches::value_source` tells a flag from a variable. Values are kept
+/// as text: parsing them is [`crate::config`]'s job, so an invalid value
+/// gets the project's own message naming its flag or variable (exit 2), not
+/// clap's.
+pub struct SettingArgs<S> {
+    values: SettingValues,
+    set: PhantomData<S>,
 }
 
-impl ConfigArgs {
-    /// The raw values for [`crate::config::load`]. Environment variables are
-    /// read there, not by clap, so an error can name the variable.
-    pub fn flag_values(&self) -> FlagValues {
-        FlagValues {
-            targets: self.targets.clone(),
-            state_file: self.state_file.clone(),
-            interval: self.interval.clone(),
-            recovery: self.recovery.clone(),
-            startup_wait: self.startup_wait.clone(),
-            min_interval: self.min_interval.clone(),
-            enabled: self.enabled.clone(),
-            seed: self.seed.clone(),
-            dry_run: self.dry_run,
-            log_format: self.log_format.clone(),
-            http: self.http.clone(),
-            journal: self.journal.clone(),
-            max_concurrent_failures: self.max_concurrent_failures.clone(),
-            jitter: self.jitter.clone(),
+/// Which settings a command takes, and how its `--help` words them.
+pub trait SettingSet {
+    /// The settings, in `--help` order.
+    const IDS: &'static [SettingId];
+
+    /// Adjusts the argument built from a setting's row (e.g. a help text
+    /// worded for this command); by default, none.
+    fn adjust(_id: SettingId, arg: Arg) -> Arg {
+        arg
+    }
+}
+
+/// Every setting: what `run`, `validate` and the one-shot commands take.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AllSettings;
+
+impl SettingSet for AllSettings {
+    const IDS: &'static [SettingId] = SettingId::ALL;
+}
+
+/// Settings every configuration-reading command takes.
+pub type ConfigArgs = SettingArgs<AllSettings>;
+
+impl<S> SettingArgs<S> {
+    /// The values given, with their origins.
+    pub fn values(&self) -> &SettingValues {
+        &self.values
+    }
+}
+
+impl<S> std::fmt::Debug for SettingArgs<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.values.fmt(f)
+    }
+}
+
+impl<S> Clone for SettingArgs<S> {
+    fn clone(&self) -> Self {
+        SettingArgs {
+            values: self.values.clone(),
+            set: PhantomData,
         }
+    }
+}
+
+impl<S> Default for SettingArgs<S> {
+    fn default() -> Self {
+        SettingArgs {
+            values: SettingValues::default(),
+            set: PhantomData,
+        }
+    }
+}
+
+/// The clap argument for `id`, from its row alone.
+pub fn setting_arg(id: SettingId) -> Arg {
+    let def = id.def();
+    let help = match def.default.text() {
+        Some(default) => format!("{} [default: {default}]", def.help),
+        None => def.help.to_owned(),
+    };
+    let arg = Arg::new(def.long())
+        .long(def.long())
+        .env(def.env)
+        .hide_env_values(true)
+        .help(help)
+        .value_parser(StringValueParser::new());
+    match def.value_name {
+        Some(name) => arg.value_name(name).action(ArgAction::Set),
+        // A switch: on the command line it stands for `true`; from the
+        // variable, the text is kept (and parsed as a boolean later).
+        None => arg.action(ArgAction::SetTrue),
+    }
+}
+
+impl<S: SettingSet> Args for SettingArgs<S> {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        S::IDS
+            .iter()
+            .fold(cmd, |cmd, &id| cmd.arg(S::adjust(id, setting_arg(id))))
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
+}
+
+impl<S: SettingSet> FromArgMatches for SettingArgs<S> {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        let mut values = SettingValues::default();
+        for &id in S::IDS {
+            let key = id.def().long();
+            let source = match matches.value_source(key) {
+                Some(ValueSource::CommandLine) => Source::Flag,
+                Some(ValueSource::EnvVariable) => Source::Env,
+                // Only a switch has a clap default (`false`): not given.
+                _ => continue,
+            };
+            if let Some(value) = matches.get_one::<String>(key) {
+                values.set(id, source, value.clone());
+            }
+        }
+        Ok(SettingArgs {
+            values,
+            set: PhantomData,
+        })
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
     }
 }
 
@@ -221,10 +273,9 @@ pub struct PreviewArgs {
 #[derive(Debug, Args)]
 #[command(after_help = REPORT_AFTER_HELP)]
 pub struct ReportArgs {
-    /// The audit journal to read (JSON lines, as written by `run --journal`).
-    /// Malformed lines are skipped with a warning naming FILE:LINE. [env: CHAOS_JOURNAL]
-    #[arg(long, value_name = "FILE")]
-    pub journal: Option<PathBuf>,
+    /// `--journal FILE` / `CHAOS_JOURNAL`: the audit journal to read.
+    #[command(flatten)]
+    pub journal: SettingArgs<ReportJournal>,
     /// What to produce.
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
@@ -247,6 +298,21 @@ Examples:
   chaos-engine report --journal journal.jsonl --format json | jq .totals
   chaos-engine report --journal journal.jsonl --format html --out report.html";
 
+/// `report`'s one setting, `--journal`, worded for reading.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReportJournal;
+
+impl SettingSet for ReportJournal {
+    const IDS: &'static [SettingId] = &[SettingId::Journal];
+
+    fn adjust(_id: SettingId, arg: Arg) -> Arg {
+        arg.value_name("FILE").help(
+            "The audit journal to read (JSON lines, as written by `run --journal`). \
+             Malformed lines are skipped with a warning naming FILE:LINE.",
+        )
+    }
+}
+
 /// The output formats of `report`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReportFormat {
@@ -263,12 +329,24 @@ pub enum ReportFormat {
 /// `healthcheck [--http ADDR] [--timeout SECS]`
 #[derive(Debug, Args)]
 pub struct HealthcheckArgs {
-    /// The API address (a wildcard such as 0.0.0.0 is probed on loopback). [env: CHAOS_HTTP_ADDR]
-    #[arg(long, value_name = "ADDR")]
-    pub http: Option<String>,
+    /// `--http ADDR` / `CHAOS_HTTP_ADDR`: the API to probe.
+    #[command(flatten)]
+    pub http: SettingArgs<HealthcheckHttp>,
     /// Give up after this many seconds.
     #[arg(long, value_name = "SECS", default_value_t = 3)]
     pub timeout: u64,
+}
+
+/// `healthcheck`'s setting, `--http`, worded for probing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HealthcheckHttp;
+
+impl SettingSet for HealthcheckHttp {
+    const IDS: &'static [SettingId] = &[SettingId::Http];
+
+    fn adjust(_id: SettingId, arg: Arg) -> Arg {
+        arg.help("The API address (a wildcard such as 0.0.0.0 is probed on loopback).")
+    }
 }
 
 /// Parses the process arguments and runs the command; returns the exit code.
@@ -284,5 +362,235 @@ pub fn main() -> ExitCode {
         Some(Command::Preview(args)) => commands::preview::execute(&args),
         Some(Command::Report(args)) => commands::report::execute(&args),
         Some(Command::Healthcheck(args)) => commands::healthcheck::execute(&args),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The command line's side of origin tracking, through clap itself:
+    //! these tests set the settings' variables in the process environment,
+    //! one test at a time (see [`with_env`]).
+
+    use std::sync::Mutex;
+
+    use clap::CommandFactory;
+
+    use super::*;
+    use crate::config::{self, ConfigInputs, Origin, Sourced};
+
+    /// Serialises the tests that change the process environment.
+    static ENV: Mutex<()> = Mutex::new(());
+
+    /// Runs `f` with exactly `vars` set among the settings' variables (the
+    /// others removed, whatever the shell running the tests has), then
+    /// restores them.
+    fn with_env<T>(vars: &[(SettingId, &str)], f: impl FnOnce() -> T) -> T {
+        let _guard = ENV.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let saved: Vec<_> = SettingId::ALL
+            .iter()
+            .map(|id| (id.def().env, std::env::var_os(id.def().env)))
+            .collect();
+        for (name, _) in &saved {
+            std::env::remove_var(name);
+        }
+        for (id, value) in vars {
+            std::env::set_var(id.def().env, value);
+        }
+        let result = f();
+        for (name, value) in saved {
+            match value {
+                Some(value) => std::env::set_var(name, value),
+                None => std::env::remove_var(name),
+            }
+        }
+        result
+    }
+
+    /// The settings `chaos-engine ARGS` hands to the configuration.
+    fn parse(args: &[&str], vars: &[(SettingId, &str)]) -> SettingValues {
+        with_env(vars, || {
+            let cli =
+                Cli::try_parse_from(std::iter::once("chaos-engine").chain(args.iter().copied()))
+                    .unwrap();
+            match cli.command {
+                None => cli.run.values().clone(),
+                Some(Command::Run(a) | Command::Validate(a)) => a.values().clone(),
+                Some(Command::Inject(a)) => a.config.values().clone(),
+                Some(Command::Clear(a)) => a.config.values().clone(),
+                Some(Command::Status(a)) => a.config.values().clone(),
+                Some(Command::Preview(a)) => a.config.values().clone(),
+                Some(Command::Report(a)) => a.journal.values().clone(),
+                Some(Command::Healthcheck(a)) => a.http.values().clone(),
+            }
+        })
+    }
+
+    fn sourced(value: &str, origin: Origin) -> Option<Sourced<String>> {
+        Some(Sourced {
+            value: value.to_owned(),
+            origin,
+        })
+    }
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn flag_beats_variable_beats_nothing() {
+        let env = [(SettingId::Interval, "50"), (SettingId::Recovery, "5")];
+        let values = parse(&["validate", "--recovery", "2"], &env);
+        assert_eq!(
+            values.get(SettingId::Recovery),
+            sourced("2", Origin::Flag("--recovery")),
+            "flag beats variable"
+        );
+        assert_eq!(
+            values.get(SettingId::Interval),
+            sourced("50", Origin::Env("CHAOS_INTERVAL")),
+            "variable when no flag"
+        );
+        assert_eq!(
+            values.get(SettingId::StartupWait),
+            None,
+            "neither: the targets file or the built-in default decides"
+        );
+    }
+
+    #[test]
+    fn every_setting_reaches_the_configuration_from_its_flag_and_its_variable() {
+        // What the old string match on flag names got wrong silently (a
+        // misspelt name returned nothing): now each setting's flag and
+        // variable come from its one row, for every command that takes it.
+        for &id in SettingId::ALL {
+            let def = id.def();
+            let mut args = vec!["status", def.flag];
+            let expected = match def.value_name {
+                Some(_) => {
+                    args.push("some value");
+                    "some value"
+                }
+                None => "true",
+            };
+            assert_eq!(
+                parse(&args, &[]).raw(id),
+                sourced(expected, Origin::Flag(def.flag)),
+                "{id:?}"
+            );
+            assert_eq!(
+                parse(&["status"], &[(id, "from env")]).raw(id),
+                sourced("from env", Origin::Env(def.env)),
+                "{id:?}"
+            );
+            assert_eq!(parse(&["status"], &[]).raw(id), None, "{id:?}");
+        }
+    }
+
+    #[test]
+    fn without_a_command_the_settings_are_run_s() {
+        let values = parse(&["--seed", "7"], &[(SettingId::Jitter, "0.1")]);
+        assert_eq!(
+            values.get(SettingId::Seed),
+            sourced("7", Origin::Flag("--seed"))
+        );
+        assert_eq!(
+            values.get(SettingId::Jitter),
+            sourced("0.1", Origin::Env("CHAOS_JITTER"))
+        );
+        // A variable of a top-level setting does not stop a command.
+        let values = parse(&["preview", "--count", "2"], &[(SettingId::Seed, "9")]);
+        assert_eq!(
+            values.get(SettingId::Seed),
+            sourced("9", Origin::Env("CHAOS_SEED"))
+        );
+    }
+
+    #[test]
+    fn the_dry_run_switch_and_its_variable() {
+        let values = parse(&["run", "--dry-run"], &[(SettingId::DryRun, "maybe")]);
+        assert_eq!(
+            values.get(SettingId::DryRun),
+            sourced("true", Origin::Flag("--dry-run"))
+        );
+        // clap keeps the variable's text: the configuration judges it.
+        let values = parse(&["run"], &[(SettingId::DryRun, "maybe")]);
+        assert_eq!(
+            values.get(SettingId::DryRun),
+            sourced("maybe", Origin::Env("CHAOS_DRY_RUN"))
+        );
+        assert!(clap_rejects(&["run", "--dry-run=true"]));
+    }
+
+    fn clap_rejects(args: &[&str]) -> bool {
+        with_env(&[], || {
+            Cli::try_parse_from(std::iter::once("chaos-engine").chain(args.iter().copied()))
+                .is_err()
+        })
+    }
+
+    #[test]
+    fn blank_variables_reach_the_configuration_as_given() {
+        let values = parse(
+            &["validate"],
+            &[(SettingId::Enabled, ""), (SettingId::Interval, "  ")],
+        );
+        assert_eq!(
+            values.raw(SettingId::Enabled),
+            sourced("", Origin::Env("CHAOS_ENABLED"))
+        );
+        assert_eq!(values.get(SettingId::Interval), None, "blank is unset");
+    }
+
+    #[test]
+    fn invalid_variables_get_the_project_s_message_not_clap_s() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("s.json");
+        let state = state.to_str().unwrap();
+        for (id, value, expected) in [
+            (
+                SettingId::Interval,
+                "often",
+                "CHAOS_INTERVAL: invalid duration `often`",
+            ),
+            (SettingId::Enabled, "", "CHAOS_ENABLED: expected true/false"),
+            (
+                SettingId::DryRun,
+                "maybe",
+                "CHAOS_DRY_RUN: expected true/false",
+            ),
+            (
+                SettingId::Seed,
+                "-1",
+                "CHAOS_SEED: seed must be a whole number",
+            ),
+            (
+                SettingId::Jitter,
+                "lots",
+                "CHAOS_JITTER: expected a fraction",
+            ),
+        ] {
+            let values = parse(&["validate"], &[(id, value), (SettingId::StateFile, state)]);
+            let err = config::load(&ConfigInputs {
+                flags: values.into(),
+                ..ConfigInputs::default()
+            })
+            .unwrap_err()
+            .to_string();
+            assert!(err.starts_with(expected), "{id:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn help_shows_each_variable_from_clap_without_its_value() {
+        let help = with_env(&[(SettingId::Interval, "secret-ish")], || {
+            Cli::command().render_help().to_string()
+        });
+        for id in SettingId::ALL {
+            assert!(help.contains(id.def().flag), "{id:?}");
+        }
+        assert!(help.contains("[env: CHAOS_INTERVAL]"), "{help}");
+        assert!(help.contains("[default: 180s]"), "{help}");
+        assert!(!help.contains("secret-ish"), "{help}");
     }
 }

@@ -7,13 +7,11 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::cli::{HealthcheckArgs, EXIT_FAILURE};
+use crate::config::SettingId;
 
 /// Probes the API named by `--http` / `CHAOS_HTTP_ADDR`.
 pub fn execute(args: &HealthcheckArgs) -> ExitCode {
-    let configured = args
-        .http
-        .clone()
-        .or_else(|| std::env::var("CHAOS_HTTP_ADDR").ok());
+    let configured = args.http.values().raw(SettingId::Http).map(|v| v.value);
     let Some(text) = configured.filter(|t| !t.trim().is_empty()) else {
         return super::usage_error(&"no API to probe: give --http ADDR or set CHAOS_HTTP_ADDR");
     };

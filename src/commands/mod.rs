@@ -41,7 +41,8 @@ pub fn emit(line: std::fmt::Arguments<'_>) -> bool {
 
 /// Loads and validates the configuration, or prints why not.
 pub fn load_settings(args: &ConfigArgs) -> Result<Settings, ExitCode> {
-    config::load(&ConfigInputs::from_process(args.flag_values())).map_err(|err| usage_error(&err))
+    config::load(&ConfigInputs::from_process(args.values().clone()))
+        .map_err(|err| usage_error(&err))
 }
 
 /// What a command does with the state files, which decides how strictly
@@ -60,7 +61,7 @@ pub fn load_settings_without_selector(
     args: &ConfigArgs,
     access: Access,
 ) -> Result<Settings, ExitCode> {
-    let mut inputs = ConfigInputs::from_process(args.flag_values());
+    let mut inputs = ConfigInputs::from_process(args.values().clone());
     inputs.read_only = access == Access::ReadsOnly;
     let settings = config::load(&inputs).map_err(|err| usage_error(&err))?;
     if let Some(path) = &settings.state_file_selector {

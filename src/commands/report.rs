@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::cli::{ReportArgs, ReportFormat, EXIT_FAILURE};
+use crate::config::{Origin, SettingId};
 use crate::report::{self, stats::Table};
 
 /// At most this many malformed-line warnings are printed one by one.
@@ -16,12 +17,15 @@ const MAX_WARNINGS: usize = 20;
 /// Prints or writes the report; exit 2 when the journal cannot be read,
 /// 1 when the output cannot be written.
 pub fn execute(args: &ReportArgs) -> ExitCode {
-    let from_env = || {
-        std::env::var_os("CHAOS_JOURNAL")
-            .filter(|value| !value.is_empty())
-            .map(PathBuf::from)
-    };
-    let Some(journal) = args.journal.clone().or_else(from_env) else {
+    // An empty CHAOS_JOURNAL is unset; an empty --journal is a path (that
+    // cannot be read).
+    let journal = args
+        .journal
+        .values()
+        .raw(SettingId::Journal)
+        .filter(|v| !(matches!(v.origin, Origin::Env(_)) && v.value.is_empty()))
+        .map(|v| PathBuf::from(v.value));
+    let Some(journal) = journal else {
         return super::usage_error(&"no journal given: pass --journal FILE (or set CHAOS_JOURNAL)");
     };
     let summary = match report::load(&journal) {

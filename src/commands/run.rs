@@ -49,7 +49,7 @@ pub fn execute(args: &ConfigArgs) -> ExitCode {
             return ExitCode::from(EXIT_FAILURE);
         }
     };
-    let inputs = ConfigInputs::from_process(args.flag_values());
+    let inputs = ConfigInputs::from_process(args.values().clone());
     let settings = match super::load_settings_without_selector(args, super::Access::Writes) {
         Ok(settings) => settings,
         Err(code) => return code,

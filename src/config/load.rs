@@ -9,6 +9,7 @@ use super::duration::{format_duration, parse_duration};
 use super::error::{ConfigError, Origin};
 use super::file::{read_targets_file, FileScenario, ParsedFile};
 use super::paths::{check_journal, check_state_file, comparable_path};
+use super::setting::{SettingId, SettingValues, Sourced};
 use super::{
     ConfigInputs, LogFormat, Settings, TargetSettings, DEFAULT_INTERVAL, DEFAULT_MIN_INTERVAL,
     DEFAULT_RECOVERY, DEFAULT_STARTUP_WAIT, DEFAULT_STATE_FILE, DEFAULT_TARGET_NAME,
@@ -19,32 +20,23 @@ use crate::scenario::{Catalogue, DelayRange, Scenario, DEFAULT_SLOW_DELAY};
 
 mod coordination;
 
-/// A value and where it came from.
-#[derive(Debug, Clone)]
-struct Sourced<T> {
-    value: T,
-    origin: Origin,
-}
-
 /// Builds validated [`Settings`] from `inputs` (see the module docs of
 /// [`super`] for precedence). Reads the targets file and checks the state
 /// files' directories; writes nothing.
 pub fn load(inputs: &ConfigInputs) -> Result<Settings, ConfigError> {
-    let raw = RawValues::new(inputs);
+    let values = inputs.flags.merged();
+    let raw = &values;
 
-    let enabled = match raw.get_strict("--enabled", "CHAOS_ENABLED") {
+    let enabled = match raw.get(SettingId::Enabled) {
         Some(v) => parse_bool(&v.value).map_err(|m| ConfigError::new(v.origin, m))?,
         None => true,
     };
-    let dry_run = if inputs.flags.dry_run {
-        true
-    } else {
-        match raw.get_strict("--dry-run", "CHAOS_DRY_RUN") {
-            Some(v) => parse_bool(&v.value).map_err(|m| ConfigError::new(v.origin, m))?,
-            None => false,
-        }
+    // `--dry-run` is a switch: given, its value is `true`.
+    let dry_run = match raw.get(SettingId::DryRun) {
+        Some(v) => parse_bool(&v.value).map_err(|m| ConfigError::new(v.origin, m))?,
+        None => false,
     };
-    let seed = match raw.get("--seed", "CHAOS_SEED") {
+    let seed = match raw.get(SettingId::Seed) {
         Some(v) => Some(v.value.trim().parse::<u64>().map_err(|_| {
             ConfigError::new(
                 v.origin,
@@ -56,7 +48,7 @@ pub fn load(inputs: &ConfigInputs) -> Result<Settings, ConfigError> {
         })?),
         None => None,
     };
-    let log_format = match raw.get("--log-format", "CHAOS_LOG_FORMAT") {
+    let log_format = match raw.get(SettingId::LogFormat) {
         Some(v) => match v.value.trim().to_ascii_lowercase().as_str() {
             "text" => LogFormat::Text,
             "json" => LogFormat::Json,
@@ -70,7 +62,7 @@ pub fn load(inputs: &ConfigInputs) -> Result<Settings, ConfigError> {
         None => LogFormat::Text,
     };
 
-    let http = match raw.get("--http", "CHAOS_HTTP_ADDR") {
+    let http = match raw.get(SettingId::Http) {
         Some(v) => Some(
             v.value
                 .trim()
@@ -87,12 +79,8 @@ pub fn load(inputs: &ConfigInputs) -> Result<Settings, ConfigError> {
         ),
         None => None,
     };
-    let api_token = inputs
-        .env
-        .get("CHAOS_API_TOKEN")
-        .filter(|token| !token.is_empty())
-        .cloned();
-    let journal = match raw.get("--journal", "CHAOS_JOURNAL") {
+    let api_token = inputs.api_token.clone();
+    let journal = match raw.get(SettingId::Journal) {
         Some(v) => {
             let path = PathBuf::from(&v.value);
             check_journal(&path).map_err(|m| ConfigError::new(v.origin, m))?;
@@ -101,7 +89,7 @@ pub fn load(inputs: &ConfigInputs) -> Result<Settings, ConfigError> {
         None => None,
     };
 
-    let targets_path = raw.get("--targets", "CHAOS_TARGETS_FILE");
+    let targets_path = raw.get(SettingId::Targets);
     let file = match &targets_path {
         Some(path) => Some(read_targets_file(
             Path::new(&path.value),
@@ -110,10 +98,10 @@ pub fn load(inputs: &ConfigInputs) -> Result<Settings, ConfigError> {
         None => None,
     };
 
-    let interval = raw.duration("--interval", "CHAOS_INTERVAL")?;
-    let recovery = raw.duration("--recovery", "CHAOS_RECOVERY_PERIOD")?;
-    let startup_wait = raw.duration("--startup-wait", "CHAOS_STARTUP_WAIT")?;
-    let min_interval = raw.duration("--min-interval", "CHAOS_MIN_INTERVAL")?;
+    let interval = duration(raw, SettingId::Interval)?;
+    let recovery = duration(raw, SettingId::Recovery)?;
+    let startup_wait = duration(raw, SettingId::StartupWait)?;
+    let min_interval = duration(raw, SettingId::MinInterval)?;
 
     let file_value = |value: Option<Duration>, key: &str| {
         value.zip(file.as_ref()).map(|(value, file)| Sourced {
@@ -168,19 +156,22 @@ pub fn load(inputs: &ConfigInputs) -> Result<Settings, ConfigError> {
             origin: Origin::BuiltIn("min_interval"),
         });
 
-    let policy = Arc::new(coordination::load_policy(&raw, file.as_ref())?);
+    let policy = Arc::new(coordination::load_policy(raw, file.as_ref())?);
 
-    let state_file_flag = raw.get("--state-file", "FAILURE_STATE_FILE");
+    let state_file_given = raw.get(SettingId::StateFile);
     let (targets, state_file_selector) = match &file {
         Some(file) => {
             // With a targets file, FAILURE_STATE_FILE from the environment is
             // ignored (the file names every state file); the flag is kept as a
             // target selector for `inject` and `clear`.
-            let selector = inputs.flags.state_file.clone();
+            let selector = raw
+                .raw(SettingId::StateFile)
+                .filter(|v| matches!(v.origin, Origin::Flag(_)))
+                .map(|v| PathBuf::from(v.value));
             (targets_from_file(file, &defaults)?, selector)
         }
         None => {
-            let state_file = state_file_flag.unwrap_or(Sourced {
+            let state_file = state_file_given.unwrap_or(Sourced {
                 value: DEFAULT_STATE_FILE.to_owned(),
                 origin: Origin::BuiltIn("state_file"),
             });
@@ -218,75 +209,18 @@ pub fn load(inputs: &ConfigInputs) -> Result<Settings, ConfigError> {
     })
 }
 
-/// Flag and environment values, flag first.
-struct RawValues<'a> {
-    inputs: &'a ConfigInputs,
-}
-
-impl<'a> RawValues<'a> {
-    fn new(inputs: &'a ConfigInputs) -> Self {
-        RawValues { inputs }
-    }
-
-    fn flag(&self, flag: &str) -> Option<String> {
-        let f = &self.inputs.flags;
-        let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.to_string_lossy().into_owned());
-        match flag {
-            "--targets" => path(&f.targets),
-            "--state-file" => path(&f.state_file),
-            "--interval" => f.interval.clone(),
-            "--recovery" => f.recovery.clone(),
-            "--startup-wait" => f.startup_wait.clone(),
-            "--min-interval" => f.min_interval.clone(),
-            "--enabled" => f.enabled.clone(),
-            "--seed" => f.seed.clone(),
-            "--log-format" => f.log_format.clone(),
-            "--http" => f.http.clone(),
-            "--journal" => path(&f.journal),
-            "--max-concurrent-failures" => f.max_concurrent_failures.clone(),
-            "--jitter" => f.jitter.clone(),
-            _ => None,
-        }
-    }
-
-    /// The flag's value, else the variable's; an empty variable is unset.
-    fn get(&self, flag: &'static str, env: &'static str) -> Option<Sourced<String>> {
-        self.get_strict(flag, env)
-            .filter(|v| !matches!(v.origin, Origin::Env(_)) || !v.value.trim().is_empty())
-    }
-
-    /// Like [`RawValues::get`], but an empty variable is a value (and so an
-    /// error for a boolean): an unset `${CHAOS_ENABLED}` in a compose file
-    /// must not silently mean "on".
-    fn get_strict(&self, flag: &'static str, env: &'static str) -> Option<Sourced<String>> {
-        if let Some(value) = self.flag(flag) {
-            return Some(Sourced {
-                value,
-                origin: Origin::Flag(flag),
-            });
-        }
-        self.inputs.env.get(env).map(|value| Sourced {
-            value: value.clone(),
-            origin: Origin::Env(env),
-        })
-    }
-
-    fn duration(
-        &self,
-        flag: &'static str,
-        env: &'static str,
-    ) -> Result<Option<Sourced<Duration>>, ConfigError> {
-        match self.get(flag, env) {
-            Some(v) => parse_duration(&v.value)
-                .map(|value| {
-                    Some(Sourced {
-                        value,
-                        origin: v.origin.clone(),
-                    })
+/// The duration given for `id` by a flag or variable, if any.
+fn duration(raw: &SettingValues, id: SettingId) -> Result<Option<Sourced<Duration>>, ConfigError> {
+    match raw.get(id) {
+        Some(v) => parse_duration(&v.value)
+            .map(|value| {
+                Some(Sourced {
+                    value,
+                    origin: v.origin.clone(),
                 })
-                .map_err(|m| ConfigError::new(v.origin, m)),
-            None => Ok(None),
-        }
+            })
+            .map_err(|m| ConfigError::new(v.origin, m)),
+        None => Ok(None),
     }
 }
 

@@ -14,8 +14,8 @@ pub mod file;
 mod load;
 pub mod locate;
 pub mod paths;
+pub mod setting;
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,6 +27,7 @@ use crate::scenario::Catalogue;
 pub use error::{ConfigError, Origin};
 pub use load::load;
 pub use paths::comparable_path;
+pub use setting::{SettingId, SettingValues, Source, Sourced};
 
 /// The state file of the single target when nothing else is configured.
 pub const DEFAULT_STATE_FILE: &str = "/tmp/failure_state.json";
@@ -41,58 +42,59 @@ pub const DEFAULT_STARTUP_WAIT: Duration = Duration::from_secs(60);
 /// Built-in safety floor under every interval.
 pub const DEFAULT_MIN_INTERVAL: Duration = Duration::from_secs(60);
 
-/// Raw command-line values; `None` (or `false`) when the flag was not given.
-#[derive(Debug, Default, Clone)]
-pub struct FlagValues {
-    /// `--targets`
-    pub targets: Option<PathBuf>,
-    /// `--state-file`
-    pub state_file: Option<PathBuf>,
-    /// `--interval`
-    pub interval: Option<String>,
-    /// `--recovery`
-    pub recovery: Option<String>,
-    /// `--startup-wait`
-    pub startup_wait: Option<String>,
-    /// `--min-interval`
-    pub min_interval: Option<String>,
-    /// `--enabled`
-    pub enabled: Option<String>,
-    /// `--seed`
-    pub seed: Option<String>,
-    /// `--dry-run`
-    pub dry_run: bool,
-    /// `--log-format`
-    pub log_format: Option<String>,
-    /// `--http`
-    pub http: Option<String>,
-    /// `--journal`
-    pub journal: Option<PathBuf>,
-    /// `--max-concurrent-failures`
-    pub max_concurrent_failures: Option<String>,
-    /// `--jitter`
-    pub jitter: Option<String>,
-}
-
 /// Everything configuration is computed from, so tests need no process env.
 #[derive(Debug, Default, Clone)]
 pub struct ConfigInputs {
-    /// Command-line values.
+    /// What the command line gave: flags and their environment variables.
     pub flags: FlagValues,
-    /// Environment variables; empty values count as unset, except for the
-    /// booleans `CHAOS_ENABLED` and `CHAOS_DRY_RUN`, where empty is an error.
-    pub env: HashMap<String, String>,
+    /// `CHAOS_API_TOKEN` (no flag: a token on the command line would show
+    /// in `ps`); empty counts as unset.
+    pub api_token: Option<String>,
     /// The command only reads state files (`status`, `preview`): skip the
     /// check that their directories are writable.
     pub read_only: bool,
 }
 
+/// The settings given by a flag or an environment variable.
+#[derive(Debug, Default, Clone)]
+pub struct FlagValues {
+    /// Each with its origin (the command line reads flags and variables
+    /// alike: see [`setting`]).
+    pub settings: SettingValues,
+    /// As `--targets`, for callers that build inputs in code rather than
+    /// parse a command line (tests/engine/coordination.rs); beats
+    /// [`FlagValues::settings`].
+    pub targets: Option<PathBuf>,
+}
+
+impl FlagValues {
+    /// The settings with [`FlagValues::targets`] applied.
+    fn merged(&self) -> SettingValues {
+        let mut values = self.settings.clone();
+        if let Some(targets) = &self.targets {
+            values.set(SettingId::Targets, Source::Flag, targets.to_string_lossy());
+        }
+        values
+    }
+}
+
+impl From<SettingValues> for FlagValues {
+    fn from(settings: SettingValues) -> Self {
+        FlagValues {
+            settings,
+            targets: None,
+        }
+    }
+}
+
 impl ConfigInputs {
-    /// `flags` plus the process environment.
-    pub fn from_process(flags: FlagValues) -> Self {
+    /// `flags` plus `CHAOS_API_TOKEN` from the process environment.
+    pub fn from_process(flags: impl Into<FlagValues>) -> Self {
         ConfigInputs {
-            flags,
-            env: std::env::vars().collect(),
+            flags: flags.into(),
+            api_token: std::env::var("CHAOS_API_TOKEN")
+                .ok()
+                .filter(|token| !token.is_empty()),
             read_only: false,
         }
     }

@@ -202,6 +202,34 @@ fn cases(dir: &Path) -> Vec<Case> {
             expected: "CHAOS_ENABLED: expected true/false, 1/0 or yes/no, got `maybe`",
         },
         Case {
+            name: "empty boolean in the environment",
+            yaml: None,
+            env: vec![("CHAOS_ENABLED", String::new()), ("FAILURE_STATE_FILE", state.clone())],
+            args: vec![],
+            expected: "CHAOS_ENABLED: expected true/false, 1/0 or yes/no, got ``",
+        },
+        Case {
+            name: "bad dry-run variable (the flag is a switch)",
+            yaml: None,
+            env: vec![("CHAOS_DRY_RUN", "perhaps".into()), ("FAILURE_STATE_FILE", state.clone())],
+            args: vec![],
+            expected: "CHAOS_DRY_RUN: expected true/false, 1/0 or yes/no, got `perhaps`",
+        },
+        Case {
+            name: "bad duration in the environment",
+            yaml: None,
+            env: vec![("CHAOS_STARTUP_WAIT", "later".into()), ("FAILURE_STATE_FILE", state.clone())],
+            args: vec![],
+            expected: "CHAOS_STARTUP_WAIT: invalid duration `later`",
+        },
+        Case {
+            name: "bad seed flag beats a good variable",
+            yaml: None,
+            env: vec![("CHAOS_SEED", "7".into()), ("FAILURE_STATE_FILE", state.clone())],
+            args: vec!["--seed".into(), "x".into()],
+            expected: "--seed: seed must be a whole number from 0 to 2^64-1, got `x`",
+        },
+        Case {
             name: "bad duration flag",
             yaml: None,
             env: vec![("FAILURE_STATE_FILE", state.clone())],
@@ -279,6 +307,36 @@ fn every_invalid_configuration_exits_2_names_its_source_and_touches_nothing() {
         }
     }
     assert!(count >= 2 * 12);
+}
+
+#[test]
+fn a_flag_hides_a_bad_variable_and_a_blank_variable_is_unset() {
+    let ws = Workspace::new();
+    let state = ws.path("state.json").display().to_string();
+    /// Arguments and variables of a valid invocation.
+    type Valid<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)]);
+    let cases: [Valid; 3] = [
+        (
+            &["validate", "--interval", "200"],
+            &[("CHAOS_INTERVAL", "often")],
+        ),
+        (
+            &["validate"],
+            &[("CHAOS_INTERVAL", " "), ("CHAOS_SEED", "")],
+        ),
+        (&["validate", "--dry-run"], &[("CHAOS_DRY_RUN", "perhaps")]),
+    ];
+    for (args, env) in cases {
+        let mut env = env.to_vec();
+        env.push(("FAILURE_STATE_FILE", &state));
+        let output = run_once(args, &env);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{args:?} {env:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
 }
 
 fn listing(dir: &Path) -> Vec<String> {

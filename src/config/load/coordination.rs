@@ -5,9 +5,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{RawValues, Sourced};
 use crate::config::error::{ConfigError, Origin};
 use crate::config::file::{FileProbe, ParsedFile};
+use crate::config::setting::{SettingId, SettingValues, Sourced};
 use crate::policy::{Backoff, Policy, WhenCapped};
 use crate::probe::{
     check_url, ProbeSettings, DEFAULT_EXPECT_STATUS, DEFAULT_PROBE_PERIOD, DEFAULT_PROBE_TIMEOUT,
@@ -19,7 +19,7 @@ const DEFAULT_BACKOFF_FACTOR: f64 = 2.0;
 
 /// The policy from flags, variables and the targets file (in that order).
 pub(super) fn load_policy(
-    raw: &RawValues<'_>,
+    raw: &SettingValues,
     file: Option<&ParsedFile>,
 ) -> Result<Policy, ConfigError> {
     let from_file = file.map(|f| &f.content.policy);
@@ -28,7 +28,7 @@ pub(super) fn load_policy(
         None => Origin::BuiltIn("policy"),
     };
 
-    let max = match raw.get("--max-concurrent-failures", "CHAOS_MAX_CONCURRENT_FAILURES") {
+    let max = match raw.get(SettingId::MaxConcurrentFailures) {
         Some(v) => Some(Sourced {
             value: v.value.trim().parse::<u32>().map_err(|_| {
                 ConfigError::new(
@@ -67,7 +67,7 @@ pub(super) fn load_policy(
         None => WhenCapped::default(),
     };
 
-    let jitter = match raw.get("--jitter", "CHAOS_JITTER") {
+    let jitter = match raw.get(SettingId::Jitter) {
         Some(v) => Sourced {
             value: v.value.trim().parse::<f64>().map_err(|_| {
                 ConfigError::new(

@@ -2,7 +2,7 @@
 //! Compiled only under `#[cfg(test)]` (see `mod tests` in `load.rs`).
 
 use super::*;
-use crate::config::FlagValues;
+use crate::config::setting::{SettingId as Id, SettingValues};
 
 struct Fixture {
     dir: tempfile::TempDir,
@@ -27,14 +27,12 @@ impl Fixture {
         path
     }
 
-    fn inputs(&self, flags: FlagValues, env: &[(&str, &str)]) -> ConfigInputs {
+    /// Inputs as the command line hands them over (a flag beats the
+    /// variable of the same setting).
+    fn inputs(&self, flags: &[(Id, &str)], env: &[(Id, &str)]) -> ConfigInputs {
         ConfigInputs {
-            flags,
-            env: env
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-            read_only: false,
+            flags: SettingValues::from_pairs(flags, env).into(),
+            ..ConfigInputs::default()
         }
     }
 }
@@ -47,8 +45,8 @@ fn error(inputs: &ConfigInputs) -> String {
 fn no_configuration_gives_one_target_with_contract_defaults() {
     let fx = Fixture::new();
     let state = fx.path("state.json");
-    let env = [("FAILURE_STATE_FILE", state.to_str().unwrap())];
-    let settings = load(&fx.inputs(FlagValues::default(), &env)).unwrap();
+    let env = [(Id::StateFile, state.to_str().unwrap())];
+    let settings = load(&fx.inputs(&[], &env)).unwrap();
     assert!(settings.enabled);
     assert!(!settings.dry_run);
     assert_eq!(settings.seed, None);
@@ -69,13 +67,10 @@ fn flag_beats_env_beats_file_defaults_but_target_value_wins() {
     let targets = fx.targets(
         "defaults:\n  interval: 100s\n  recovery: 10s\npolicy:\n  min_interval: 0\ntargets:\n  - name: a\n    state_file: {dir}/a.json\n  - name: b\n    state_file: {dir}/b.json\n    interval: 7s\n",
     );
-    let flags = FlagValues {
-        targets: Some(targets.clone()),
-        recovery: Some("2".into()),
-        ..FlagValues::default()
-    };
-    let env = [("CHAOS_INTERVAL", "50"), ("CHAOS_RECOVERY_PERIOD", "5")];
-    let settings = load(&fx.inputs(flags, &env)).unwrap();
+    let targets_text = targets.to_str().unwrap();
+    let flags = [(Id::Targets, targets_text), (Id::Recovery, "2")];
+    let env = [(Id::Interval, "50"), (Id::Recovery, "5")];
+    let settings = load(&fx.inputs(&flags, &env)).unwrap();
     let a = settings.target("a").unwrap();
     let b = settings.target("b").unwrap();
     assert_eq!(
@@ -101,21 +96,16 @@ fn booleans_seed_and_log_format() {
         ("YES", true),
         ("1", true),
     ] {
-        let env = [("CHAOS_ENABLED", text), ("FAILURE_STATE_FILE", state)];
-        assert_eq!(
-            load(&fx.inputs(FlagValues::default(), &env))
-                .unwrap()
-                .enabled,
-            expected
-        );
+        let env = [(Id::Enabled, text), (Id::StateFile, state)];
+        assert_eq!(load(&fx.inputs(&[], &env)).unwrap().enabled, expected);
     }
     let env = [
-        ("CHAOS_SEED", "42"),
-        ("CHAOS_LOG_FORMAT", "json"),
-        ("CHAOS_DRY_RUN", "true"),
-        ("FAILURE_STATE_FILE", state),
+        (Id::Seed, "42"),
+        (Id::LogFormat, "json"),
+        (Id::DryRun, "true"),
+        (Id::StateFile, state),
     ];
-    let settings = load(&fx.inputs(FlagValues::default(), &env)).unwrap();
+    let settings = load(&fx.inputs(&[], &env)).unwrap();
     assert_eq!(settings.seed, Some(42));
     assert_eq!(settings.log_format, LogFormat::Json);
     assert!(settings.dry_run);
@@ -125,11 +115,8 @@ fn booleans_seed_and_log_format() {
 fn relative_state_files_resolve_against_the_targets_file() {
     let fx = Fixture::new();
     let targets = fx.targets("targets:\n  - name: a\n    state_file: a.json\n");
-    let flags = FlagValues {
-        targets: Some(targets),
-        ..FlagValues::default()
-    };
-    let settings = load(&fx.inputs(flags, &[])).unwrap();
+    let flags = [(Id::Targets, targets.to_str().unwrap())];
+    let settings = load(&fx.inputs(&flags, &[])).unwrap();
     assert_eq!(settings.targets[0].state_file, fx.path("a.json"));
 }
 
@@ -139,11 +126,8 @@ fn slow_scenarios_without_delay_get_the_default_range() {
     let targets = fx.targets(
         "targets:\n  - name: a\n    state_file: {dir}/a.json\n    scenarios:\n      - { name: S, mode: slow, weight: 1 }\n      - { name: P, mode: partition, weight: 1 }\n",
     );
-    let flags = FlagValues {
-        targets: Some(targets),
-        ..FlagValues::default()
-    };
-    let settings = load(&fx.inputs(flags, &[])).unwrap();
+    let flags = [(Id::Targets, targets.to_str().unwrap())];
+    let settings = load(&fx.inputs(&flags, &[])).unwrap();
     let scenarios = settings.targets[0].catalogue.scenarios();
     assert_eq!(scenarios[0].delay, Some(DEFAULT_SLOW_DELAY));
     assert_eq!(scenarios[1].delay, None);
@@ -151,25 +135,21 @@ fn slow_scenarios_without_delay_get_the_default_range() {
 
 /// One invalid case: targets.yaml text (or None for single-target), extra
 /// env, and the fragment the error must contain.
-type InvalidCase = (
-    Option<String>,
-    Vec<(&'static str, &'static str)>,
-    &'static str,
-);
+type InvalidCase = (Option<String>, Vec<(Id, &'static str)>, &'static str);
 
 #[test]
 fn invalid_configurations_name_their_source() {
     let fx = Fixture::new();
     let ok_target = "targets:\n  - name: a\n    state_file: {dir}/a.json\n";
     let cases: Vec<InvalidCase> = vec![
-        (None, vec![("CHAOS_INTERVAL", "soon")], "CHAOS_INTERVAL: invalid duration `soon`"),
-        (None, vec![("CHAOS_ENABLED", "maybe")], "CHAOS_ENABLED: expected true/false"),
-        (None, vec![("CHAOS_SEED", "-1")], "CHAOS_SEED: seed must be a whole number"),
-        (None, vec![("CHAOS_LOG_FORMAT", "xml")], "CHAOS_LOG_FORMAT: log format must be"),
-        (None, vec![("CHAOS_INTERVAL", "45")], "CHAOS_INTERVAL: interval 45s of target target-app is below the safety floor min_interval 60s"),
-        (None, vec![("CHAOS_RECOVERY_PERIOD", "200")], "CHAOS_RECOVERY_PERIOD: recovery 200s must be shorter than the interval 180s"),
-        (None, vec![("CHAOS_RECOVERY_PERIOD", "0")], "CHAOS_RECOVERY_PERIOD: recovery must be greater than 0"),
-        (None, vec![("FAILURE_STATE_FILE", "/nonexistent-dir/x.json")], "FAILURE_STATE_FILE: directory /nonexistent-dir does not exist"),
+        (None, vec![(Id::Interval, "soon")], "CHAOS_INTERVAL: invalid duration `soon`"),
+        (None, vec![(Id::Enabled, "maybe")], "CHAOS_ENABLED: expected true/false"),
+        (None, vec![(Id::Seed, "-1")], "CHAOS_SEED: seed must be a whole number"),
+        (None, vec![(Id::LogFormat, "xml")], "CHAOS_LOG_FORMAT: log format must be"),
+        (None, vec![(Id::Interval, "45")], "CHAOS_INTERVAL: interval 45s of target target-app is below the safety floor min_interval 60s"),
+        (None, vec![(Id::Recovery, "200")], "CHAOS_RECOVERY_PERIOD: recovery 200s must be shorter than the interval 180s"),
+        (None, vec![(Id::Recovery, "0")], "CHAOS_RECOVERY_PERIOD: recovery must be greater than 0"),
+        (None, vec![(Id::StateFile, "/nonexistent-dir/x.json")], "FAILURE_STATE_FILE: directory /nonexistent-dir does not exist"),
         (Some("targets: []\n".into()), vec![], "targets.yaml:1:1: targets: no targets"),
         (Some(format!("{ok_target}  - name: a\n    state_file: {{dir}}/b.json\n")), vec![], "targets.yaml:4:5: targets[1].name: duplicate target name a"),
         (Some(format!("{ok_target}  - name: b\n    state_file: {{dir}}/./a.json\n")), vec![], "targets.yaml:5:5: targets[1].state_file: same file as targets[0]"),
@@ -177,21 +157,20 @@ fn invalid_configurations_name_their_source() {
         (Some(format!("defaults:\n  scenarios:\n    - {{ name: X, mode: crash, weight: 0 }}\n{ok_target}")), vec![], "defaults.scenarios: all weights are zero"),
         (Some(format!("defaults:\n  scenarios:\n    - {{ name: X, mode: crash, weight: .inf }}\n{ok_target}")), vec![], "targets.yaml:3:31: defaults.scenarios[0].weight: weight must be a finite number"),
         (Some(format!("defaults:\n  scenarios:\n    - {{ name: X, mode: slow, weight: 1, delay: {{ min: 9, max: 3 }} }}\n{ok_target}")), vec![], "defaults.scenarios[0].delay: delay.min 9 is greater than delay.max 3"),
-        (Some(format!("{ok_target}    interval: 10s\n    recovery: 10s\n")), vec![("CHAOS_MIN_INTERVAL", "0")], "targets[0].recovery: recovery 10s must be shorter than the interval 10s of target a (interval set by targets[0].interval"),
+        (Some(format!("{ok_target}    interval: 10s\n    recovery: 10s\n")), vec![(Id::MinInterval, "0")], "targets[0].recovery: recovery 10s must be shorter than the interval 10s of target a (interval set by targets[0].interval"),
         (Some("targets:\n  - name: a\n    state_file: {dir}\n".into()), vec![], "targets[0].state_file:"),
     ];
     for (yaml, env, expected) in cases {
-        let mut flags = FlagValues::default();
-        if let Some(yaml) = &yaml {
-            flags.targets = Some(fx.targets(yaml));
-        }
+        let targets = yaml.as_deref().map(|yaml| fx.targets(yaml));
+        let targets = targets.as_ref().map(|t| t.to_str().unwrap());
+        let flags: Vec<(Id, &str)> = targets.map(|t| (Id::Targets, t)).into_iter().collect();
         let mut env = env.clone();
         let default_state = fx.path("default.json");
         let default_state = default_state.to_str().unwrap().to_owned();
-        if !env.iter().any(|(k, _)| *k == "FAILURE_STATE_FILE") {
-            env.push(("FAILURE_STATE_FILE", &default_state));
+        if !env.iter().any(|(k, _)| *k == Id::StateFile) {
+            env.push((Id::StateFile, &default_state));
         }
-        let message = error(&fx.inputs(flags, &env));
+        let message = error(&fx.inputs(&flags, &env));
         let message = message.replace(&fx.dir.path().display().to_string(), "");
         let message = message.trim_start_matches('/').to_owned();
         assert!(
@@ -206,15 +185,11 @@ fn empty_booleans_are_errors_but_other_empty_variables_are_unset() {
     let fx = Fixture::new();
     let state = fx.path("s.json");
     let state = state.to_str().unwrap();
-    let env = [("CHAOS_ENABLED", ""), ("FAILURE_STATE_FILE", state)];
-    assert!(error(&fx.inputs(FlagValues::default(), &env))
-        .starts_with("CHAOS_ENABLED: expected true/false"));
-    let env = [("CHAOS_INTERVAL", " "), ("FAILURE_STATE_FILE", state)];
+    let env = [(Id::Enabled, ""), (Id::StateFile, state)];
+    assert!(error(&fx.inputs(&[], &env)).starts_with("CHAOS_ENABLED: expected true/false"));
+    let env = [(Id::Interval, " "), (Id::StateFile, state)];
     assert_eq!(
-        load(&fx.inputs(FlagValues::default(), &env))
-            .unwrap()
-            .targets[0]
-            .interval,
+        load(&fx.inputs(&[], &env)).unwrap().targets[0].interval,
         DEFAULT_INTERVAL
     );
 }
@@ -222,10 +197,7 @@ fn empty_booleans_are_errors_but_other_empty_variables_are_unset() {
 #[test]
 fn read_only_commands_skip_the_writability_probe_but_not_the_directory_check() {
     let fx = Fixture::new();
-    let mut inputs = fx.inputs(
-        FlagValues::default(),
-        &[("FAILURE_STATE_FILE", "/proc/chaos-state.json")],
-    );
+    let mut inputs = fx.inputs(&[], &[(Id::StateFile, "/proc/chaos-state.json")]);
     assert!(
         error(&inputs).contains("directory /proc is not writable"),
         "{}",
@@ -233,10 +205,7 @@ fn read_only_commands_skip_the_writability_probe_but_not_the_directory_check() {
     );
     inputs.read_only = true;
     assert!(load(&inputs).is_ok());
-    let mut inputs = fx.inputs(
-        FlagValues::default(),
-        &[("FAILURE_STATE_FILE", "/nonexistent-dir/s.json")],
-    );
+    let mut inputs = fx.inputs(&[], &[(Id::StateFile, "/nonexistent-dir/s.json")]);
     inputs.read_only = true;
     assert!(error(&inputs).contains("does not exist"));
 }
@@ -246,21 +215,16 @@ fn durations_and_delays_are_capped() {
     let fx = Fixture::new();
     let state = fx.path("s.json");
     let env = [
-        ("CHAOS_STARTUP_WAIT", "1e19"),
-        ("FAILURE_STATE_FILE", state.to_str().unwrap()),
+        (Id::StartupWait, "1e19"),
+        (Id::StateFile, state.to_str().unwrap()),
     ];
-    assert!(error(&fx.inputs(FlagValues::default(), &env))
-        .contains("longer than the limit of ten years"));
+    assert!(error(&fx.inputs(&[], &env)).contains("longer than the limit of ten years"));
     let targets = fx.targets(
         "targets:\n  - name: a\n    state_file: {dir}/a.json\n    scenarios:\n      - { name: S, mode: slow, weight: 1, delay: { min: 1, max: 18446744073709551615 } }\n",
     );
-    let flags = FlagValues {
-        targets: Some(targets),
-        ..FlagValues::default()
-    };
-    assert!(
-        error(&fx.inputs(flags, &[])).contains("delay.max 18446744073709551615 is above the limit")
-    );
+    let flags = [(Id::Targets, targets.to_str().unwrap())];
+    assert!(error(&fx.inputs(&flags, &[]))
+        .contains("delay.max 18446744073709551615 is above the limit"));
 }
 
 #[test]
