@@ -226,6 +226,7 @@ pub struct InjectArgs {
     /// honour it; others keep failing until `clear`.
     #[arg(long = "for", value_name = "DURATION")]
     pub duration: Option<String>,
+    /// Where the configuration comes from.
     #[command(flatten)]
     pub config: ConfigArgs,
 }
@@ -239,6 +240,7 @@ pub struct ClearArgs {
     /// Clear every configured target.
     #[arg(long)]
     pub all: bool,
+    /// Where the configuration comes from.
     #[command(flatten)]
     pub config: ConfigArgs,
 }
@@ -249,6 +251,7 @@ pub struct StatusArgs {
     /// One JSON object per target, one per line.
     #[arg(long)]
     pub json: bool,
+    /// Where the configuration comes from.
     #[command(flatten)]
     pub config: ConfigArgs,
 }
@@ -265,6 +268,7 @@ pub struct PreviewArgs {
     /// One JSON object per pick, one per line.
     #[arg(long)]
     pub json: bool,
+    /// Where the configuration comes from.
     #[command(flatten)]
     pub config: ConfigArgs,
 }

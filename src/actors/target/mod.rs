@@ -1,7 +1,7 @@
 //! The TargetActor: owns exactly one target's failures and schedule.
 //!
 //! The decisions (when to clear, inject, look, retry; pause, reload,
-//! drain) are made by its [`TargetCore`](core::TargetCore), a state machine
+//! drain) are made by its [`core::TargetCore`], a state machine
 //! without effects. The actor feeds it the time and every event (a timer
 //! fired, a write worked or failed, a probe answered, a control message
 //! came) and carries out the [`Command`]s it answers: through its
@@ -19,9 +19,9 @@
 //! never affects other targets.
 //!
 //! The cycle's checks (windows, probe, cap, pick, next start) live in
-//! [`schedule`]; the watch over an active failure in [`watch`]; applying
-//! and clearing in [`effects`]; the runtime-control messages in
-//! [`control_messages`].
+//! `schedule.rs`; the watch over an active failure in `watch.rs`; applying
+//! and clearing in `effects.rs`; the runtime-control messages in
+//! `control_messages.rs`.
 //!
 //! [`Telemetry`]: crate::telemetry::Telemetry
 
