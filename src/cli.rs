@@ -1,4 +1,5 @@
-//! The command line: flag definitions (clap) and dispatch to [`crate::commands`].
+//! The command line: flag definitions (clap) and exit codes.
+//! [`crate::commands::main`] parses them and dispatches.
 //!
 //! The settings' flags are not written out here: [`SettingArgs`] builds
 //! them from the table in [`crate::config::setting`] (one row per setting)
@@ -8,13 +9,11 @@
 
 use std::marker::PhantomData;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use clap::builder::StringValueParser;
 use clap::parser::ValueSource;
 use clap::{Arg, ArgAction, ArgMatches, Args, FromArgMatches, Parser, Subcommand, ValueEnum};
 
-use crate::commands;
 use crate::config::{SettingId, SettingValues, Source};
 
 /// Exit code for bad usage or bad configuration.
@@ -350,22 +349,6 @@ impl SettingSet for HealthcheckHttp {
 
     fn adjust(_id: SettingId, arg: Arg) -> Arg {
         arg.help("The API address (a wildcard such as 0.0.0.0 is probed on loopback).")
-    }
-}
-
-/// Parses the process arguments and runs the command; returns the exit code.
-pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match cli.command {
-        None => commands::run::execute(&cli.run),
-        Some(Command::Run(args)) => commands::run::execute(&args),
-        Some(Command::Inject(args)) => commands::inject::execute(&args),
-        Some(Command::Clear(args)) => commands::clear::execute(&args),
-        Some(Command::Status(args)) => commands::status::execute(&args),
-        Some(Command::Validate(args)) => commands::validate::execute(&args),
-        Some(Command::Preview(args)) => commands::preview::execute(&args),
-        Some(Command::Report(args)) => commands::report::execute(&args),
-        Some(Command::Healthcheck(args)) => commands::healthcheck::execute(&args),
     }
 }
 

@@ -1,5 +1,5 @@
 //! The `chaos-engine` binary; everything lives in the library.
 
 fn main() -> std::process::ExitCode {
-    chaos_engine::cli::main()
+    chaos_engine::commands::main()
 }

@@ -27,10 +27,28 @@ use std::process::ExitCode;
 
 use chaos_state::{write_atomic, ClearReason, StateRecord};
 
-use crate::cli::{ConfigArgs, EXIT_USAGE};
+use clap::Parser as _;
+
+use crate::cli::{Cli, Command, ConfigArgs, EXIT_USAGE};
 use crate::clock::{round_millis, Clock, SystemClock};
 use crate::config::{self, ConfigInputs, Settings, TargetSettings};
 use crate::journal::{Entry, Journal};
+
+/// Parses the process arguments and runs the command; returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        None => run::execute(&cli.run),
+        Some(Command::Run(args)) => run::execute(&args),
+        Some(Command::Inject(args)) => inject::execute(&args),
+        Some(Command::Clear(args)) => clear::execute(&args),
+        Some(Command::Status(args)) => status::execute(&args),
+        Some(Command::Validate(args)) => validate::execute(&args),
+        Some(Command::Preview(args)) => preview::execute(&args),
+        Some(Command::Report(args)) => report::execute(&args),
+        Some(Command::Healthcheck(args)) => healthcheck::execute(&args),
+    }
+}
 
 /// Writes one line to standard output; `false` when it could not (e.g. the
 /// reading end of a pipe was closed).
