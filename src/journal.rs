@@ -16,88 +16,43 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
-use serde::Serialize;
 use tracing::{error, warn};
 
-/// One event. Fields that do not apply are left out of the line.
-#[derive(Debug, Default, Clone, Serialize)]
+pub mod schema;
+
+pub use schema::{JournalEvent, JournalLine, Note};
+
+/// An engine-wide event by name, for [`crate::telemetry::Telemetry::journal`]
+/// (kept for its callers in `src/actors/`). It is not a second schema: it
+/// becomes a [`JournalEvent`] ([`Entry::into_event`]) before it is written.
+#[derive(Debug, Default, Clone)]
 pub struct Entry<'a> {
-    /// Seconds since the Unix epoch; filled in by [`Journal::record`].
-    pub timestamp: f64,
-    /// What happened, e.g. `injected`.
+    /// When it happened (Unix time); `None`, the default, stamps it when
+    /// it is journalled.
+    pub timestamp: Option<f64>,
+    /// `engine_started`, `engine_stopped`, `reloaded` or `reload_rejected`.
     pub event: &'a str,
-    /// The injection's id.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<&'a str>,
-    /// The target's name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub target: Option<&'a str>,
-    /// The scenario's name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub scenario: Option<&'a str>,
-    /// The mode written.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub mode: Option<&'a str>,
-    /// The delay written.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub delay: Option<u64>,
-    /// Why a failure ended (`recovery`, `manual`, ...).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<&'a str>,
-    /// When an injected failure expires.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub expires_at: Option<f64>,
-    /// How late a scheduled injection started, milliseconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub lateness_ms: Option<f64>,
-    /// How long the atomic state-file write took (fsyncs included), ms.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub write_ms: Option<f64>,
-    /// `manual` for injections through the API or a person, else absent.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub source: Option<&'a str>,
-    /// Free text: an error, what a probe saw, or what a reload changed.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Free text: the seed, the signal, what a reload changed, or why it
+    /// was rejected.
     pub detail: Option<&'a str>,
-    /// Failures active or about to start when a target planned its next
-    /// cycle (`injected`, `skipped`): what the cap and backoff went by.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub active: Option<usize>,
-    /// `ended`: `repair`, `recovery`, `manual` or `shutdown`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ended_by: Option<&'a str>,
-    /// `ended` by a repair: who (the `cleared_by` that replaced ours, or
-    /// `probe`, or `state file removed`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub repaired_by: Option<&'a str>,
-    /// `manifested`, `ended`: when the failure was written.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub injected_at: Option<f64>,
-    /// When a probe first saw the failure.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub manifested_at: Option<f64>,
-    /// `ended` by a repair: when it was noticed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub repaired_at: Option<f64>,
-    /// `ended` at the deadline: when the engine cleared it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub expired_at: Option<f64>,
-    /// `ended`: when, whatever the cause.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ended_at: Option<f64>,
-    /// `manifested_at - injected_at`, ms.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub time_to_manifest_ms: Option<f64>,
-    /// `repaired_at - injected_at`, ms.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub time_to_repair_ms: Option<f64>,
-    /// `healthy_again`: when the probe first answered healthy after the
-    /// engine cleared an expired failure.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub healthy_at: Option<f64>,
-    /// `healthy_at - expired_at`, ms.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub time_to_healthy_ms: Option<f64>,
+}
+
+impl Entry<'_> {
+    /// The journal event this names; `None` for a name that is not an
+    /// engine-wide event (events about a target have methods of their own
+    /// on [`crate::telemetry::Telemetry`]).
+    pub fn into_event(self) -> Option<JournalEvent> {
+        let note = Note {
+            detail: self.detail.map(str::to_owned),
+        };
+        match self.event {
+            "engine_started" => Some(JournalEvent::EngineStarted(note)),
+            "engine_stopped" => Some(JournalEvent::EngineStopped(note)),
+            "reloaded" => Some(JournalEvent::Reloaded(note)),
+            "reload_rejected" => Some(JournalEvent::ReloadRejected(note)),
+            _ => None,
+        }
+    }
 }
 
 /// An append-only JSON-lines file, or nothing.
@@ -138,14 +93,19 @@ impl Journal {
         journal
     }
 
-    /// Appends `entry`, stamped with `timestamp`.
-    pub fn record(&self, timestamp: f64, mut entry: Entry<'_>) {
+    /// Appends `event`, stamped with `timestamp`, as one line.
+    pub fn record(&self, timestamp: f64, event: JournalEvent) {
         let mut file = self.file.lock().unwrap_or_else(PoisonError::into_inner);
         let Some(handle) = file.as_mut() else {
             return;
         };
-        entry.timestamp = timestamp;
-        let mut line = serde_json::to_vec(&entry).unwrap_or_default();
+        let line = JournalLine {
+            timestamp: Some(timestamp),
+            event,
+        };
+        // Plain strings and numbers into a Vec: serialising cannot fail
+        // (a non-finite f64 is written as null, not an error).
+        let mut line = serde_json::to_vec(&line).unwrap_or_default();
         line.push(b'\n');
         // Where the last whole line ends, to cut a torn one back to.
         let whole = handle.metadata().map(|meta| meta.len());
@@ -193,37 +153,22 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("journal.jsonl");
         let journal = Journal::open(&path);
-        journal.record(
-            1.5,
-            Entry {
-                event: "engine_started",
-                ..Entry::default()
-            },
-        );
+        journal.record(1.5, JournalEvent::EngineStarted(Note::default()));
         journal.record(
             2.5,
-            Entry {
-                event: "injected",
-                target: Some("app"),
-                delay: Some(3),
-                ..Entry::default()
-            },
+            JournalEvent::Paused(schema::TargetOnly {
+                target: "app".into(),
+            }),
         );
         let text = std::fs::read_to_string(&path).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], r#"{"timestamp":1.5,"event":"engine_started"}"#);
         assert_eq!(
             lines[1],
-            r#"{"timestamp":2.5,"event":"injected","target":"app","delay":3}"#
+            r#"{"timestamp":2.5,"event":"paused","target":"app"}"#
         );
         // Reopening appends.
-        Journal::open(&path).record(
-            3.0,
-            Entry {
-                event: "engine_stopped",
-                ..Entry::default()
-            },
-        );
+        Journal::open(&path).record(3.0, JournalEvent::EngineStopped(Note::default()));
         assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 3);
     }
 
@@ -270,14 +215,12 @@ mod tests {
         };
         let path = tmpfs.dir.path().join("journal.jsonl");
         let journal = Journal::open(&path);
-        fn event<'a>(name: &'a str, detail: &'a str) -> Entry<'a> {
-            Entry {
-                event: name,
-                detail: Some(detail),
-                ..Entry::default()
+        fn note(detail: &str) -> Note {
+            Note {
+                detail: Some(detail.to_owned()),
             }
         }
-        journal.record(1.0, event("engine_started", "before"));
+        journal.record(1.0, JournalEvent::EngineStarted(note("before")));
         // Fill the file system: what is left is the rest of the journal's
         // last page, smaller than the next event.
         let filler_path = tmpfs.dir.path().join("filler");
@@ -285,10 +228,10 @@ mod tests {
         while filler.write_all(&[b'x'; 4096]).is_ok() {}
         drop(filler);
         let long = "y".repeat(8000);
-        journal.record(2.0, event("injected", &long));
+        journal.record(2.0, JournalEvent::Reloaded(note(&long)));
         assert_eq!(journal.lost(), 1);
         std::fs::remove_file(&filler_path).unwrap();
-        journal.record(3.0, event("engine_stopped", "after"));
+        journal.record(3.0, JournalEvent::EngineStopped(note("after")));
         assert_eq!(
             journal.lost(),
             0,
@@ -310,13 +253,7 @@ mod tests {
     #[test]
     fn an_unopenable_journal_records_nothing_and_does_not_panic() {
         let journal = Journal::open(Path::new("/nonexistent-dir/journal.jsonl"));
-        journal.record(
-            1.0,
-            Entry {
-                event: "x",
-                ..Entry::default()
-            },
-        );
+        journal.record(1.0, JournalEvent::EngineStopped(Note::default()));
         assert!(journal.failed.load(Ordering::Relaxed));
     }
 }

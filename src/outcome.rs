@@ -8,14 +8,14 @@
 //! ended by a person or by shutdown. [`FailureOutcome`] is that record, as
 //! the journal's `ended` event and `GET /status` show it.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::clock::millis_between;
 
 use crate::telemetry::InjectedFailure;
 
 /// Who or what ended a failure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EndedBy {
     /// Something other than the engine, before the deadline.
@@ -120,7 +120,8 @@ impl FailureOutcome {
 }
 
 /// Why a scheduled cycle injected nothing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum SkipReason {
     /// The probe said the target was already unhealthy.
     Unhealthy,

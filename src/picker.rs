@@ -5,10 +5,41 @@
 //! other targets or the order in which they ask. `preview` and `run` both
 //! draw from [`PickStream`]; the [`crate::actors::picker::WeightedPicker`]
 //! actor owns the streams of a running engine.
+//!
+//! # The sequence is specified, not borrowed from a library
+//!
+//! A seeded sequence depends only on the ChaCha20 block function and on the
+//! code in this module, never on how `rand` happens to implement `StdRng`
+//! or its distributions (both are documented as free to change between
+//! releases). `tests` below pins the first picks of seed 42, so any change
+//! to the sequence fails the suite.
+//!
+//! 1. **Stream seed.** `h = FNV-1a-64(target name bytes)`, then
+//!    `stream_seed = splitmix64(seed ^ splitmix64(h))` ([`stream_seed`]).
+//!    The jitter stream of the same target uses
+//!    `stream_seed(seed ^ 0x6a69_7474_6572_0001, target)` instead, so it is
+//!    independent of the pick stream and turning jitter on never changes
+//!    which scenarios a seed picks.
+//! 2. **Key.** The 32-byte ChaCha key is the first four outputs of the
+//!    SplitMix64 generator started at `stream_seed` (that is,
+//!    `splitmix64(stream_seed + k * 0x9e37_79b9_7f4a_7c15)` for k = 0..4),
+//!    each little-endian. Nonce (stream id) 0, block counter from 0.
+//! 3. **Words.** ChaCha20 (20 rounds, D. J. Bernstein's original layout,
+//!    as `chacha20::ChaCha20Rng` implements it) gives 32-bit words in
+//!    keystream order. A 64-bit draw is two consecutive words, the first
+//!    one low: `w0 | w1 << 32`.
+//! 4. **Scenario.** A [`WeightTable`] turns the weights into 64-bit
+//!    cumulative bounds once; a pick draws one 64-bit `x` and takes the
+//!    first scenario whose bound is above `x`.
+//! 5. **Delay.** When the chosen scenario has a delay range `min..=max`,
+//!    the following 64-bit draw(s) give it by rejection:
+//!    `span = max - min + 1`, draws below `2^64 mod span` are discarded, and
+//!    the first other `x` gives `min + x mod span` (exactly uniform).
+//! 6. **Jitter.** One 64-bit draw per cycle: `(x >> 11) * 2^-53`, a
+//!    fraction in `[0, 1)`.
 
-use rand::distr::Distribution;
-use rand::rngs::StdRng;
-use rand::{RngExt, SeedableRng};
+use chacha20::ChaCha20Rng;
+use rand::{Rng, RngExt, SeedableRng};
 
 use chaos_state::modes;
 
@@ -27,10 +58,122 @@ pub struct Pick {
     pub delay: u64,
 }
 
+/// The ChaCha20 word stream every seeded draw is defined on (steps 2 and 3
+/// of the module documentation).
+#[derive(Debug)]
+struct WordStream(ChaCha20Rng);
+
+impl WordStream {
+    /// The stream keyed from `stream_seed`.
+    fn new(stream_seed: u64) -> Self {
+        WordStream(ChaCha20Rng::from_seed(chacha_key(stream_seed)))
+    }
+
+    /// Two consecutive 32-bit words, the first one low.
+    fn next_u64(&mut self) -> u64 {
+        let low = self.0.next_u32();
+        let high = self.0.next_u32();
+        u64::from(low) | (u64::from(high) << 32)
+    }
+
+    /// Uniform in `min..=max` by rejection (step 5); `min <= max`, as a
+    /// [`DelayRange`] guarantees.
+    fn uniform_inclusive(&mut self, min: u64, max: u64) -> u64 {
+        let Some(span) = max.saturating_sub(min).checked_add(1) else {
+            // The whole u64 range: every draw is already uniform.
+            return self.next_u64();
+        };
+        // 2^64 mod span: draws below it would make small results likelier.
+        let reject_below = span.wrapping_neg() % span;
+        loop {
+            let x = self.next_u64();
+            if x >= reject_below {
+                return min + x % span;
+            }
+        }
+    }
+
+    /// A fraction in `[0, 1)` from the top 53 bits of one draw (step 6).
+    fn fraction(&mut self) -> f64 {
+        const TWO_TO_MINUS_53: f64 = 1.0 / (1u64 << 53) as f64;
+        (self.next_u64() >> 11) as f64 * TWO_TO_MINUS_53
+    }
+}
+
+/// The ChaCha key of a stream: four SplitMix64 outputs from `stream_seed`,
+/// little-endian (step 2).
+fn chacha_key(stream_seed: u64) -> [u8; 32] {
+    let mut key = [0u8; 32];
+    for (k, chunk) in (0u64..).zip(key.chunks_exact_mut(8)) {
+        let word = splitmix64(stream_seed.wrapping_add(k.wrapping_mul(SPLITMIX_GAMMA)));
+        chunk.copy_from_slice(&word.to_le_bytes());
+    }
+    key
+}
+
+/// Cumulative 64-bit bounds over a list of weights (step 4): the sampling
+/// table of a [`Catalogue`], built once from its validated weights.
+///
+/// With `c_i` the left-to-right `f64` sum of weights `0..=i` and `total`
+/// the sum of all, bound `i` is `2^64` once `c_i == total`, and
+/// `trunc(c_i / total * 2^64)` before that. A draw `x` (uniform over
+/// `0..2^64`) picks the first `i` with `x < bound_i`. Every operation is a
+/// correctly rounded IEEE-754 one, so the bounds are the same on every
+/// platform. A zero weight gives an empty range (never picked); a weight
+/// below about `2^-53` of the total may too, which changes a probability
+/// by less than that.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WeightTable {
+    /// Non-decreasing; the last is `2^64`.
+    bounds: Vec<u128>,
+}
+
+impl WeightTable {
+    /// The table for `weights`: finite, at least 0, with a positive finite sum.
+    pub fn new(weights: &[f64]) -> Result<Self, String> {
+        if let Some(bad) = weights.iter().find(|w| !w.is_finite() || **w < 0.0) {
+            return Err(format!("weight {bad} is not a finite number >= 0"));
+        }
+        let total: f64 = weights.iter().sum();
+        if !total.is_finite() {
+            return Err("the weights add up to more than the largest number".to_owned());
+        }
+        if total <= 0.0 {
+            return Err("all weights are zero".to_owned());
+        }
+        const TWO_TO_64: f64 = 18_446_744_073_709_551_616.0;
+        let full = 1u128 << 64;
+        let mut cumulative = 0.0;
+        let bounds = weights
+            .iter()
+            .map(|weight| {
+                cumulative += weight;
+                if cumulative >= total {
+                    full
+                } else {
+                    // In [0, 2^64]: the cast truncates and cannot wrap.
+                    ((cumulative / total * TWO_TO_64) as u128).min(full)
+                }
+            })
+            .collect();
+        Ok(WeightTable { bounds })
+    }
+
+    /// The position picked by the draw `x`.
+    pub fn position(&self, x: u64) -> usize {
+        let x = u128::from(x);
+        // The last bound is 2^64 > x, so a position is always found; the
+        // `min` only keeps an impossible result in bounds.
+        self.bounds
+            .partition_point(|bound| *bound <= x)
+            .min(self.bounds.len().saturating_sub(1))
+    }
+}
+
 /// The random stream of one target.
 #[derive(Debug)]
 pub struct PickStream {
-    rng: StdRng,
+    words: WordStream,
     /// Shared with the target's settings, not copied.
     catalogue: Arc<Catalogue>,
 }
@@ -39,19 +182,22 @@ impl PickStream {
     /// The stream for `target` under `seed`.
     pub fn new(seed: u64, target: &str, catalogue: &Arc<Catalogue>) -> Self {
         PickStream {
-            rng: StdRng::seed_from_u64(stream_seed(seed, target)),
+            words: WordStream::new(stream_seed(seed, target)),
             catalogue: Arc::clone(catalogue),
         }
     }
 
     /// Draws the next scenario and, when it has a delay range, its delay.
     pub fn next_pick(&mut self) -> Pick {
-        let position = self.catalogue.weighted_index().sample(&mut self.rng);
-        // The index was built from exactly these scenarios, so every
+        let position = self
+            .catalogue
+            .weight_table()
+            .position(self.words.next_u64());
+        // The table was built from exactly these scenarios, so every
         // position it returns is in bounds.
         let scenario = &self.catalogue.scenarios()[position];
         let delay = match scenario.delay {
-            Some(range) => self.rng.random_range(range.min..=range.max),
+            Some(range) => self.words.uniform_inclusive(range.min, range.max),
             None => 0,
         };
         Pick {
@@ -67,7 +213,7 @@ impl PickStream {
 /// jitter on never changes which scenarios a seed picks.
 #[derive(Debug)]
 pub struct JitterStream {
-    rng: StdRng,
+    words: WordStream,
 }
 
 /// Mixed into the seed of jitter streams so they differ from pick streams.
@@ -77,13 +223,13 @@ impl JitterStream {
     /// The jitter stream for `target` under `seed`.
     pub fn new(seed: u64, target: &str) -> Self {
         JitterStream {
-            rng: StdRng::seed_from_u64(stream_seed(seed ^ JITTER_SALT, target)),
+            words: WordStream::new(stream_seed(seed ^ JITTER_SALT, target)),
         }
     }
 
     /// The next fraction, uniform in `[0, 1)`.
     pub fn next_fraction(&mut self) -> f64 {
-        self.rng.random::<f64>()
+        self.words.fraction()
     }
 }
 
@@ -99,8 +245,12 @@ pub fn stream_seed(seed: u64, target: &str) -> u64 {
     splitmix64(seed ^ splitmix64(hash))
 }
 
+/// SplitMix64's increment (the golden ratio in 64-bit fixed point).
+const SPLITMIX_GAMMA: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// One SplitMix64 step from state `z`: add the increment, then mix.
 fn splitmix64(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = z.wrapping_add(SPLITMIX_GAMMA);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
@@ -147,6 +297,149 @@ pub fn random_seed() -> u64 {
 mod tests {
     use super::*;
     use crate::scenario::Scenario;
+
+    /// The catalogue of `target-db` in the shipped `targets.yaml`.
+    fn db_catalogue() -> Arc<Catalogue> {
+        Arc::new(
+            Catalogue::new(vec![
+                Scenario {
+                    name: "NETWORK_PARTITION".into(),
+                    mode: "network_partition".into(),
+                    weight: 2.0,
+                    delay: None,
+                },
+                Scenario {
+                    name: "CRASH".into(),
+                    mode: "crash".into(),
+                    weight: 1.0,
+                    delay: None,
+                },
+                Scenario {
+                    name: "SLOWDOWN".into(),
+                    mode: "slow".into(),
+                    weight: 1.0,
+                    delay: Some(DelayRange { min: 5, max: 15 }),
+                },
+            ])
+            .unwrap(),
+        )
+    }
+
+    fn first_picks(seed: u64, target: &str, catalogue: &Arc<Catalogue>) -> Vec<String> {
+        let mut stream = PickStream::new(seed, target, catalogue);
+        (0..10)
+            .map(|_| {
+                let pick = stream.next_pick();
+                format!("{} {}", pick.scenario, pick.delay)
+            })
+            .collect()
+    }
+
+    /// The generator is ChaCha20 itself: with the all-zero key and nonce,
+    /// its first keystream bytes are the published test vector
+    /// `76 b8 e0 ad a0 f1 3d 90 40 5d 6a e5 53 86 bd 28` (e.g.
+    /// draft-agl-tls-chacha20poly1305-04, section 7, test vector 1).
+    #[test]
+    fn the_word_stream_is_chacha20() {
+        let mut zero = WordStream(ChaCha20Rng::from_seed([0; 32]));
+        assert_eq!(zero.next_u64(), 0x903d_f1a0_ade0_b876);
+        assert_eq!(zero.next_u64(), 0x28bd_8653_e56a_5d40);
+    }
+
+    /// Golden values: any change to the sequence a seed gives (generator,
+    /// key derivation, sampling) fails here. If it is on purpose, `preview`
+    /// output in the README and `tests/engine/seeds.rs` must change too.
+    #[test]
+    fn seed_42_gives_these_picks() {
+        assert_eq!(stream_seed(42, "target-app"), 0xe4c0_2ddd_2034_b376);
+        let default = Arc::new(Catalogue::default_catalogue());
+        assert_eq!(
+            first_picks(42, "target-app", &default),
+            [
+                "SLOWDOWN 30",
+                "CRASH 0",
+                "SLOWDOWN 15",
+                "SLOWDOWN 29",
+                "CRASH 0",
+                "CRASH 0",
+                "SLOWDOWN 30",
+                "CONFIG_ERROR 0",
+                "CRASH 0",
+                "CRASH 0",
+            ]
+        );
+        assert_eq!(
+            first_picks(42, "target-db", &db_catalogue()),
+            [
+                "NETWORK_PARTITION 0",
+                "SLOWDOWN 11",
+                "NETWORK_PARTITION 0",
+                "NETWORK_PARTITION 0",
+                "NETWORK_PARTITION 0",
+                "CRASH 0",
+                "CRASH 0",
+                "NETWORK_PARTITION 0",
+                "SLOWDOWN 15",
+                "SLOWDOWN 7",
+            ]
+        );
+    }
+
+    #[test]
+    fn seed_42_gives_this_jitter() {
+        let bits = |target| {
+            let mut stream = JitterStream::new(42, target);
+            [(); 3].map(|()| stream.next_fraction().to_bits())
+        };
+        // 0.3150257973483088, 0.726702504485019, 0.3870416154618651
+        assert_eq!(
+            bits("target-app"),
+            [
+                0x3fd4_2961_f640_77c4,
+                0x3fe7_4125_9c55_e704,
+                0x3fd8_c54a_3226_61ca
+            ]
+        );
+        // 0.9555547174827758, 0.999958328818288, 0.9245032938163847
+        assert_eq!(
+            bits("target-db"),
+            [
+                0x3fee_93e7_7ca4_10b9,
+                0x3fef_ffa8_9bf4_6543,
+                0x3fed_9587_ee7f_8a75
+            ]
+        );
+    }
+
+    #[test]
+    fn weight_table_bounds_follow_the_documented_rule() {
+        let table = WeightTable::new(&[0.0, 1.0, 0.0, 3.0, 0.0]).unwrap();
+        let quarter = 1u128 << 62;
+        assert_eq!(
+            table.bounds,
+            [0, quarter, quarter, 1 << 64, 1 << 64],
+            "zero weights are empty ranges; the last bound is 2^64"
+        );
+        assert_eq!(table.position(0), 1);
+        assert_eq!(table.position((1 << 62) - 1), 1);
+        assert_eq!(table.position(1 << 62), 3);
+        assert_eq!(table.position(u64::MAX), 3);
+        assert!(WeightTable::new(&[0.0, 0.0]).is_err());
+        assert!(WeightTable::new(&[f64::MAX, f64::MAX]).is_err());
+        assert!(WeightTable::new(&[1.0, -1.0]).is_err());
+        assert!(WeightTable::new(&[f64::NAN]).is_err());
+    }
+
+    #[test]
+    fn uniform_draws_reject_the_biased_low_zone() {
+        // span 3: 2^64 mod 3 = 1, so only the draw 0 is rejected.
+        let mut words = WordStream::new(1);
+        for _ in 0..1000 {
+            assert!((5..=7).contains(&words.uniform_inclusive(5, 7)));
+        }
+        assert_eq!(words.uniform_inclusive(9, 9), 9);
+        let _whole_range = words.uniform_inclusive(0, u64::MAX);
+    }
 
     #[test]
     fn jitter_streams_are_reproducible_per_target_and_in_range() {

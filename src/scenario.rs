@@ -6,7 +6,8 @@
 //! [`crate::picker`], not here.
 
 use chaos_state::modes;
-use rand::distr::weighted::WeightedIndex;
+
+use crate::picker::WeightTable;
 
 /// An inclusive range of whole seconds a delay is drawn from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,7 +44,7 @@ pub struct Scenario {
 pub struct Catalogue {
     scenarios: Vec<Scenario>,
     /// Built once from the validated weights; the picker samples it.
-    index: WeightedIndex<f64>,
+    table: WeightTable,
 }
 
 /// Why a list of scenarios is not a valid catalogue. `index` is the
@@ -175,19 +176,20 @@ impl Catalogue {
                 "all weights are zero: at least one scenario needs a weight > 0".to_owned(),
             ));
         }
-        let index = WeightedIndex::new(scenarios.iter().map(|s| s.weight)).map_err(|err| {
+        let weights: Vec<f64> = scenarios.iter().map(|s| s.weight).collect();
+        let table = WeightTable::new(&weights).map_err(|err| {
             fail(
                 None,
                 Some("weight"),
                 format!("weights cannot be used: {err}"),
             )
         })?;
-        Ok(Catalogue { scenarios, index })
+        Ok(Catalogue { scenarios, table })
     }
 
     /// The sampling table over [`Catalogue::scenarios`], positions aligned.
-    pub fn weighted_index(&self) -> &WeightedIndex<f64> {
-        &self.index
+    pub fn weight_table(&self) -> &WeightTable {
+        &self.table
     }
 
     /// The name a manual injection of `mode` is logged under: the first

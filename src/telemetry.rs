@@ -13,6 +13,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 use serde::Serialize;
 
 use crate::clock::{millis_between, SharedClock};
+use crate::journal::schema::{self, JournalEvent, OrUnknown, TargetOnly};
 use crate::journal::{Entry, Journal};
 use crate::metrics::{EndedByLabels, Metrics, ReasonLabels, ScenarioLabels, TargetLabels};
 use crate::outcome::{EndedBy, FailureOutcome, SkipReason};
@@ -177,9 +178,26 @@ impl Telemetry {
         self.shutting_down.load(std::sync::atomic::Ordering::SeqCst)
     }
 
-    /// Appends an engine-wide or custom entry to the journal.
+    /// Appends an engine-wide entry (`engine_started`, `engine_stopped`,
+    /// `reloaded`, `reload_rejected`) to the journal. Any other name is not
+    /// a journal event: it is logged as a warning and not written.
     pub fn journal(&self, entry: Entry<'_>) {
-        self.journal.record(self.clock.unix_now(), entry);
+        let name = entry.event;
+        let at = entry.timestamp;
+        match entry.into_event() {
+            Some(event) => self
+                .journal
+                .record(at.unwrap_or_else(|| self.clock.unix_now()), event),
+            None => tracing::warn!(
+                event = name,
+                "not an engine-wide journal event; not journalled"
+            ),
+        }
+    }
+
+    /// Appends `event` to the journal, stamped now.
+    pub fn record(&self, event: JournalEvent) {
+        self.journal.record(self.clock.unix_now(), event);
     }
 
     /// A target joined (at start or on reload). Its injection, recovery
@@ -241,20 +259,18 @@ impl Telemetry {
             status.failure = Some(failure.clone());
             status.injections += 1;
         });
-        self.journal(Entry {
-            event: "injected",
-            id: Some(&failure.id),
-            target: Some(target),
-            scenario: Some(&failure.scenario),
-            mode: Some(&failure.mode),
+        self.record(JournalEvent::Injected(schema::Injected {
+            id: failure.id.clone(),
+            target: target.to_owned(),
+            scenario: failure.scenario.clone(),
+            mode: Some(failure.mode.clone()),
             delay: Some(failure.delay),
-            expires_at: Some(failure.expires_at),
+            expires_at: failure.expires_at,
             lateness_ms,
             write_ms: Some(write_ms),
-            source,
+            source: source.map(str::to_owned),
             active: in_use,
-            ..Entry::default()
-        });
+        }));
     }
 
     /// A state file was written healthy for `reason` (the write took
@@ -286,17 +302,16 @@ impl Telemetry {
                 status.recoveries += 1;
             }
         });
-        self.journal(Entry {
-            event: "cleared",
-            id: ended.map(|f| f.id.as_str()),
-            target: Some(target),
-            scenario: ended.map(|f| f.scenario.as_str()),
-            mode: ended.map(|f| f.mode.as_str()),
+        self.record(JournalEvent::Cleared(schema::Cleared {
+            id: ended.map(|f| f.id.clone()),
+            target: target.to_owned(),
+            scenario: ended.map(|f| f.scenario.clone()),
+            mode: ended.map(|f| f.mode.clone()),
             delay: ended.map(|f| f.delay),
-            reason: Some(reason),
+            reason: reason.to_owned(),
             write_ms,
-            ..Entry::default()
-        });
+            source: None,
+        }));
         if let Some(ending) = ending.filter(|e| !e.outcome_recorded) {
             let outcome = FailureOutcome::new(
                 ending.failure,
@@ -337,24 +352,22 @@ impl Telemetry {
                 .get_or_create(&TargetLabels::of(target))
                 .observe(ms / 1000.0);
         }
-        self.journal(Entry {
-            event: "ended",
-            id: Some(&outcome.id),
-            target: Some(target),
-            scenario: Some(&outcome.scenario),
-            mode: Some(&outcome.mode),
+        self.record(JournalEvent::Ended(schema::Ended {
+            id: outcome.id.clone(),
+            target: target.to_owned(),
+            scenario: outcome.scenario.clone(),
+            mode: Some(outcome.mode.clone()),
             delay: Some(outcome.delay),
-            ended_by: Some(outcome.ended_by.as_str()),
-            repaired_by: outcome.repaired_by.as_deref(),
-            injected_at: Some(outcome.injected_at),
+            ended_by: OrUnknown::Known(outcome.ended_by),
+            repaired_by: outcome.repaired_by.clone(),
+            injected_at: outcome.injected_at,
             manifested_at: outcome.manifested_at,
             repaired_at: outcome.repaired_at,
             expired_at: outcome.expired_at,
-            ended_at: Some(outcome.ended_at),
+            ended_at: outcome.ended_at,
             time_to_manifest_ms: outcome.time_to_manifest_ms,
             time_to_repair_ms: outcome.time_to_repair_ms,
-            ..Entry::default()
-        });
+        }));
         self.board.update(target, |status| {
             match outcome.ended_by {
                 EndedBy::Repair => status.repairs += 1,
@@ -378,18 +391,16 @@ impl Telemetry {
                 }
             }
         });
-        self.journal(Entry {
-            event: "manifested",
-            id: Some(&failure.id),
-            target: Some(target),
-            scenario: Some(&failure.scenario),
-            mode: Some(&failure.mode),
-            injected_at: Some(failure.injected_at),
-            manifested_at: Some(at),
-            time_to_manifest_ms: Some(millis_between(failure.injected_at, at)),
-            detail: Some(detail),
-            ..Entry::default()
-        });
+        self.record(JournalEvent::Manifested(schema::Manifested {
+            id: failure.id.clone(),
+            target: target.to_owned(),
+            scenario: failure.scenario.clone(),
+            mode: failure.mode.clone(),
+            detail: detail.to_owned(),
+            injected_at: failure.injected_at,
+            manifested_at: at,
+            time_to_manifest_ms: millis_between(failure.injected_at, at),
+        }));
     }
 
     /// The target of `failure`, which expired and was cleared at
@@ -408,17 +419,15 @@ impl Telemetry {
                 }
             }
         });
-        self.journal(Entry {
-            event: "healthy_again",
-            id: Some(&failure.id),
-            target: Some(target),
-            scenario: Some(&failure.scenario),
-            mode: Some(&failure.mode),
-            expired_at: Some(expired_at),
-            healthy_at: Some(healthy_at),
-            time_to_healthy_ms: Some(millis_between(expired_at, healthy_at)),
-            ..Entry::default()
-        });
+        self.record(JournalEvent::HealthyAgain(schema::HealthyAgain {
+            id: failure.id.clone(),
+            target: target.to_owned(),
+            scenario: failure.scenario.clone(),
+            mode: failure.mode.clone(),
+            expired_at,
+            healthy_at,
+            time_to_healthy_ms: millis_between(expired_at, healthy_at),
+        }));
     }
 
     /// A scheduled cycle injected nothing, for `reason`.
@@ -439,14 +448,12 @@ impl Telemetry {
                 detail: detail.to_owned(),
             });
         });
-        self.journal(Entry {
-            event: "skipped",
-            target: Some(target),
-            reason: Some(reason.as_str()),
-            detail: Some(detail),
+        self.record(JournalEvent::Skipped(schema::Skipped {
+            target: target.to_owned(),
+            reason: OrUnknown::Known(reason),
+            detail: Some(detail.to_owned()),
             active: Some(in_use),
-            ..Entry::default()
-        });
+        }));
     }
 
     /// A state-file write failed; `failure` is the failure being written
@@ -457,16 +464,14 @@ impl Telemetry {
             .get_or_create(&TargetLabels::of(target))
             .inc();
         self.board.update(target, |status| status.write_errors += 1);
-        self.journal(Entry {
-            event: "write_error",
-            id: failure.map(|f| f.id.as_str()),
-            target: Some(target),
-            scenario: failure.map(|f| f.scenario.as_str()),
-            mode: failure.map(|f| f.mode.as_str()),
+        self.record(JournalEvent::WriteError(schema::WriteError {
+            id: failure.map(|f| f.id.clone()),
+            target: target.to_owned(),
+            scenario: failure.map(|f| f.scenario.clone()),
+            mode: failure.map(|f| f.mode.clone()),
             delay: failure.map(|f| f.delay),
-            detail: Some(error),
-            ..Entry::default()
-        });
+            detail: error.to_owned(),
+        }));
     }
 
     /// The next scheduled injection moved (`None`: none planned).
@@ -486,10 +491,13 @@ impl Telemetry {
             .get_or_create(&TargetLabels::of(target))
             .set(i64::from(paused));
         self.board.update(target, |status| status.paused = paused);
-        self.journal(Entry {
-            event: if paused { "paused" } else { "resumed" },
-            target: Some(target),
-            ..Entry::default()
+        let target = TargetOnly {
+            target: target.to_owned(),
+        };
+        self.record(if paused {
+            JournalEvent::Paused(target)
+        } else {
+            JournalEvent::Resumed(target)
         });
     }
 }

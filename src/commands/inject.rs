@@ -12,7 +12,8 @@ use tokio::signal::unix::{signal, Signal, SignalKind};
 use crate::cli::{InjectArgs, EXIT_FAILURE};
 use crate::clock::{round_millis, Clock, SystemClock};
 use crate::config::duration::{format_duration, parse_duration};
-use crate::journal::Entry;
+use crate::journal::schema::Injected;
+use crate::journal::JournalEvent;
 use crate::picker::manual_delay;
 use crate::scenario::check_mode;
 
@@ -91,17 +92,18 @@ pub fn execute(args: &InjectArgs) -> ExitCode {
     let journal = super::journal_for(&settings);
     journal.record(
         timestamp,
-        Entry {
-            event: "injected",
-            id: Some(&id),
-            target: Some(&target.name),
-            scenario: Some(&scenario),
-            mode: Some(&args.mode),
+        JournalEvent::Injected(Injected {
+            id: id.clone(),
+            target: target.name.clone(),
+            scenario: scenario.clone(),
+            mode: Some(args.mode.clone()),
             delay: Some(delay),
-            expires_at: Some(spec.expires_at),
-            source: Some("cli"),
-            ..Entry::default()
-        },
+            expires_at: spec.expires_at,
+            lateness_ms: None,
+            write_ms: None,
+            source: Some("cli".to_owned()),
+            active: None,
+        }),
     );
     let delay_note = if delay > 0 {
         format!(", delay {delay}s")

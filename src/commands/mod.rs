@@ -32,7 +32,8 @@ use clap::Parser as _;
 use crate::cli::{Cli, Command, ConfigArgs, EXIT_USAGE};
 use crate::clock::{round_millis, Clock, SystemClock};
 use crate::config::{self, ConfigInputs, Settings, TargetSettings};
-use crate::journal::{Entry, Journal};
+use crate::journal::schema::Cleared;
+use crate::journal::{Journal, JournalEvent};
 
 /// Parses the process arguments and runs the command; returns the exit code.
 pub fn main() -> ExitCode {
@@ -169,13 +170,16 @@ pub fn clear_by_hand(target: &TargetSettings, journal: &Journal) -> bool {
             );
             journal.record(
                 now,
-                Entry {
-                    event: "cleared",
-                    target: Some(&target.name),
-                    reason: Some(ClearReason::Manual.as_str()),
-                    source: Some("cli"),
-                    ..Entry::default()
-                },
+                JournalEvent::Cleared(Cleared {
+                    id: None,
+                    target: target.name.clone(),
+                    scenario: None,
+                    mode: None,
+                    delay: None,
+                    reason: ClearReason::Manual.as_str().to_owned(),
+                    write_ms: None,
+                    source: Some("cli".to_owned()),
+                }),
             );
             true
         }

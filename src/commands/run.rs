@@ -27,7 +27,7 @@ use crate::cli::{ConfigArgs, EXIT_FAILURE};
 use crate::clock::system_clock;
 use crate::config::duration::format_duration;
 use crate::config::{ConfigInputs, Settings};
-use crate::journal::{Entry, Journal};
+use crate::journal::{Journal, JournalEvent, Note};
 use crate::logging;
 use crate::picker::random_seed;
 use crate::telemetry::Telemetry;
@@ -192,14 +192,9 @@ async fn run_until_signal(
         None => None,
     };
     remove_stale_temporaries(&settings);
-    telemetry.journal(Entry {
-        event: "engine_started",
-        detail: Some(&format!(
-            "seed {seed}, {} target(s)",
-            settings.targets.len()
-        )),
-        ..Entry::default()
-    });
+    telemetry.record(JournalEvent::EngineStarted(Note {
+        detail: Some(format!("seed {seed}, {} target(s)", settings.targets.len())),
+    }));
     context.run(Supervisor::new(
         settings,
         Some(inputs),
@@ -243,11 +238,9 @@ async fn run_until_signal(
     if let Some(server) = server {
         let _ = tokio::time::timeout(Duration::from_secs(1), server.stop(false)).await;
     }
-    telemetry.journal(Entry {
-        event: "engine_stopped",
-        detail: Some(received),
-        ..Entry::default()
-    });
+    telemetry.record(JournalEvent::EngineStopped(Note {
+        detail: Some(received.to_owned()),
+    }));
     System::current().stop();
     match report {
         Ok(Ok(report)) if report.failed.is_empty() => {

@@ -2,8 +2,10 @@
 //! injection (matched by `id` across `injected`, `manifested` and `ended`
 //! lines) and one [`Skip`] per `skipped` line.
 //!
-//! Unknown events and unknown fields are ignored, so journals written by a
-//! newer engine still load. A line that is not JSON, or a known event that
+//! Lines are parsed into the one journal schema,
+//! [`crate::journal::schema`], the engine writes with. Unknown events and
+//! unknown fields are ignored, so journals written by a newer engine still
+//! load; so are known events the report has no use for. A line that is not JSON, or a known event that
 //! lacks a field the report needs, becomes a [`LineWarning`] and is left
 //! out; only a file that cannot be read at all is an error.
 //!
@@ -20,59 +22,11 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use serde::de::DeserializeOwned;
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::{Failure, JournalSummary, LineWarning, Outcome, ReportError, Skip};
-
-#[derive(Debug, Deserialize)]
-struct Injected {
-    timestamp: f64,
-    id: String,
-    target: String,
-    scenario: String,
-    mode: Option<String>,
-    delay: Option<u64>,
-    expires_at: f64,
-    source: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Manifested {
-    id: String,
-    time_to_manifest_ms: f64,
-}
-
-#[derive(Debug, Deserialize)]
-struct Ended {
-    id: String,
-    target: String,
-    scenario: String,
-    mode: Option<String>,
-    delay: Option<u64>,
-    ended_by: String,
-    repaired_by: Option<String>,
-    injected_at: f64,
-    repaired_at: Option<f64>,
-    expired_at: Option<f64>,
-    ended_at: f64,
-    time_to_manifest_ms: Option<f64>,
-    time_to_repair_ms: Option<f64>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Skipped {
-    timestamp: f64,
-    target: String,
-    reason: String,
-    detail: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Stamped {
-    timestamp: f64,
-}
+use crate::journal::schema::{Ended, Injected, JournalEvent, JournalLine, OrUnknown};
+use crate::outcome::EndedBy;
 
 /// Reads and parses the journal at `path`.
 pub fn load(path: &Path) -> Result<JournalSummary, ReportError> {
@@ -95,8 +49,8 @@ pub fn parse(bytes: &[u8]) -> JournalSummary {
 /// The lines read so far, before injections are matched to their ends.
 #[derive(Default)]
 struct Lines {
-    /// `injected` lines by id, in journal order.
-    injected: Vec<Injected>,
+    /// `injected` lines (with their timestamps), in journal order.
+    injected: Vec<(f64, Injected)>,
     injected_line: HashMap<String, usize>,
     ended: HashMap<String, Ended>,
     ended_line: HashMap<String, usize>,
@@ -132,21 +86,42 @@ impl Lines {
             return Err("no \"event\" field (a string) in this object".to_owned());
         };
         let event = event.as_str();
+        if !matches!(
+            event,
+            "injected" | "ended" | "manifested" | "skipped" | "engine_started" | "engine_stopped"
+        ) {
+            return Ok(());
+        }
+        let JournalLine { timestamp, event } = fields(event, value)?;
+        let name = event.name();
+        let needs_timestamp = matches!(
+            event,
+            JournalEvent::Injected(_)
+                | JournalEvent::Skipped(_)
+                | JournalEvent::EngineStarted(_)
+                | JournalEvent::EngineStopped(_)
+        );
+        // `at` is only read by the events that need it, checked here.
+        let at = match timestamp {
+            Some(at) => at,
+            None if needs_timestamp => {
+                return Err(format!("{name} event: missing field `timestamp`"))
+            }
+            None => f64::NAN,
+        };
         match event {
-            "injected" => {
-                let injected: Injected = fields(event, value)?;
+            JournalEvent::Injected(injected) => {
                 if let Some(first) = self.injected_line.get(&injected.id) {
                     return Err(format!(
                         "injected event: id {} was already injected on line {first}; ignored",
                         injected.id
                     ));
                 }
-                self.instants.push(injected.timestamp);
+                self.instants.push(at);
                 self.injected_line.insert(injected.id.clone(), line);
-                self.injected.push(injected);
+                self.injected.push((at, injected));
             }
-            "ended" => {
-                let ended: Ended = fields(event, value)?;
+            JournalEvent::Ended(ended) => {
                 if let Some(first) = self.ended_line.get(&ended.id) {
                     return Err(format!(
                         "ended event: id {} already ended on line {first}; ignored",
@@ -156,29 +131,26 @@ impl Lines {
                 self.ended_line.insert(ended.id.clone(), line);
                 self.ended.insert(ended.id.clone(), ended);
             }
-            "manifested" => {
-                let manifested: Manifested = fields(event, value)?;
+            JournalEvent::Manifested(manifested) => {
                 self.manifest_ms
                     .entry(manifested.id)
                     .or_insert(manifested.time_to_manifest_ms);
             }
-            "skipped" => {
-                let skipped: Skipped = fields(event, value)?;
-                self.instants.push(skipped.timestamp);
+            JournalEvent::Skipped(skipped) => {
+                self.instants.push(at);
                 self.skips.push(Skip {
                     target: skipped.target,
-                    at: skipped.timestamp,
-                    reason: skipped.reason,
+                    at,
+                    reason: skipped.reason.as_str().to_owned(),
                     detail: skipped.detail,
                 });
             }
-            "engine_started" | "engine_stopped" => {
-                let stamped: Stamped = fields(event, value)?;
-                self.instants.push(stamped.timestamp);
-                if event == "engine_started" {
-                    self.runs += 1;
-                }
+            JournalEvent::EngineStarted(_) => {
+                self.instants.push(at);
+                self.runs += 1;
             }
+            JournalEvent::EngineStopped(_) => self.instants.push(at),
+            // Not read: filtered out by name above.
             _ => {}
         }
         Ok(())
@@ -186,10 +158,10 @@ impl Lines {
 
     fn finish(mut self) -> JournalSummary {
         let mut failures = Vec::with_capacity(self.injected.len() + self.ended.len());
-        for injected in std::mem::take(&mut self.injected) {
+        for (at, injected) in std::mem::take(&mut self.injected) {
             let failure = match self.ended.remove(&injected.id) {
                 Some(ended) => self.ended_failure(ended, Some(&injected)),
-                None => self.open_failure(injected),
+                None => self.open_failure(at, injected),
             };
             failures.push(failure);
         }
@@ -227,10 +199,10 @@ impl Lines {
     }
 
     fn ended_failure(&self, ended: Ended, injected: Option<&Injected>) -> Failure {
-        let outcome = match ended.ended_by.as_str() {
-            "repair" => Outcome::Repaired,
-            "recovery" => Outcome::Expired,
-            other => Outcome::Cleared(other.to_owned()),
+        let outcome = match &ended.ended_by {
+            OrUnknown::Known(EndedBy::Repair) => Outcome::Repaired,
+            OrUnknown::Known(EndedBy::Recovery) => Outcome::Expired,
+            other => Outcome::Cleared(other.as_str().to_owned()),
         };
         let ended_at = match outcome {
             Outcome::Repaired => ended.repaired_at.unwrap_or(ended.ended_at),
@@ -260,7 +232,7 @@ impl Lines {
         }
     }
 
-    fn open_failure(&self, injected: Injected) -> Failure {
+    fn open_failure(&self, injected_at: f64, injected: Injected) -> Failure {
         Failure {
             time_to_manifest_ms: self.manifest_ms.get(&injected.id).copied(),
             id: injected.id,
@@ -268,7 +240,7 @@ impl Lines {
             scenario: injected.scenario,
             mode: injected.mode,
             delay: injected.delay,
-            injected_at: injected.timestamp,
+            injected_at,
             ended_at: injected.expires_at,
             outcome: Outcome::Open,
             repaired_by: None,
@@ -290,7 +262,7 @@ fn not_json(err: &serde_json::Error) -> String {
 
 /// The fields of a known event, or a message naming the event and what is
 /// missing or of the wrong type.
-fn fields<T: DeserializeOwned>(event: &str, value: Value) -> Result<T, String> {
+fn fields(event: &str, value: Value) -> Result<JournalLine, String> {
     serde_json::from_value(value).map_err(|err| format!("{event} event: {err}"))
 }
 

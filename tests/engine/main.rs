@@ -17,4 +17,5 @@ mod reader_race;
 mod repair;
 mod report;
 mod report_browser;
+mod seeds;
 mod target_service;

@@ -1,0 +1,527 @@
+//! The journal's schema, defined once: one [`JournalLine`] per line, a
+//! `timestamp` and a [`JournalEvent`] tagged by its `event` name, each
+//! variant with exactly the fields that event has. The engine writes these
+//! ([`crate::journal::Journal::record`]) and `chaos-engine report` reads
+//! them back ([`crate::report`]); nothing else defines a journal line.
+//!
+//! Compatibility rules, for whoever adds to it:
+//! - Event and field names never change and fields are never removed; a
+//!   new field is an `Option` left out when absent, so older readers
+//!   (which ignore unknown fields and events) and newer ones both read
+//!   every journal.
+//! - Fields come out in the order they are declared here, which is the
+//!   order the engine has always written them in (`timestamp`, `event`,
+//!   `id`, `target`, `scenario`, `mode`, `delay`, `reason`, ...).
+//! - Reading is lenient where the report always was: on `injected`,
+//!   `manifested`, `ended`, `skipped` and `engine_*` lines, a field the
+//!   report does not need may be missing (`#[serde(default)]` or an
+//!   `Option`), and a value of `ended_by` or of a skip `reason` this
+//!   version does not know is kept by name ([`OrUnknown`]).
+//!
+//! This module holds no I/O: writing (one unbuffered write per line) is
+//! [`crate::journal`], reading and matching lines is [`crate::report`].
+
+use serde::{Deserialize, Serialize};
+
+use crate::outcome::{EndedBy, SkipReason};
+
+/// One line of the journal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JournalLine {
+    /// Seconds since the Unix epoch. The engine always writes it; a reader
+    /// needs it on `injected`, `skipped` and `engine_*` lines only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<f64>,
+    /// What happened, with its fields.
+    #[serde(flatten)]
+    pub event: JournalEvent,
+}
+
+/// Every event the engine journals, by its `event` name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum JournalEvent {
+    /// The daemon started (`detail`: seed and number of targets).
+    EngineStarted(Note),
+    /// A failure was written to a state file.
+    Injected(Injected),
+    /// A probe saw an injected failure show.
+    Manifested(Manifested),
+    /// A state file was written healthy, or a failure ended without a
+    /// write of ours (`reason`: `repaired`, `replaced`).
+    Cleared(Cleared),
+    /// The record of a failure that ended: how, and how long it took.
+    Ended(Ended),
+    /// After an expiry, the probe saw the target healthy again.
+    HealthyAgain(HealthyAgain),
+    /// A scheduled cycle injected nothing.
+    Skipped(Skipped),
+    /// A target's schedule was paused.
+    Paused(TargetOnly),
+    /// A target's schedule was resumed.
+    Resumed(TargetOnly),
+    /// The configuration was reloaded (`detail`: what changed).
+    Reloaded(Note),
+    /// A reload was rejected (`detail`: the configuration error).
+    ReloadRejected(Note),
+    /// A state-file write failed.
+    WriteError(WriteError),
+    /// The daemon stopped (`detail`: the signal).
+    EngineStopped(Note),
+}
+
+impl JournalEvent {
+    /// The `event` name this variant is written under.
+    pub fn name(&self) -> &'static str {
+        match self {
+            JournalEvent::EngineStarted(_) => "engine_started",
+            JournalEvent::Injected(_) => "injected",
+            JournalEvent::Manifested(_) => "manifested",
+            JournalEvent::Cleared(_) => "cleared",
+            JournalEvent::Ended(_) => "ended",
+            JournalEvent::HealthyAgain(_) => "healthy_again",
+            JournalEvent::Skipped(_) => "skipped",
+            JournalEvent::Paused(_) => "paused",
+            JournalEvent::Resumed(_) => "resumed",
+            JournalEvent::Reloaded(_) => "reloaded",
+            JournalEvent::ReloadRejected(_) => "reload_rejected",
+            JournalEvent::WriteError(_) => "write_error",
+            JournalEvent::EngineStopped(_) => "engine_stopped",
+        }
+    }
+}
+
+/// A known value, or one this version does not know, kept by name (a
+/// journal written by a newer engine). Serialises as the bare string.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum OrUnknown<T> {
+    /// A value this version knows.
+    Known(T),
+    /// Any other string.
+    Unknown(String),
+}
+
+impl<T> From<T> for OrUnknown<T> {
+    fn from(known: T) -> Self {
+        OrUnknown::Known(known)
+    }
+}
+
+impl OrUnknown<EndedBy> {
+    /// The name as written, e.g. `repair`.
+    pub fn as_str(&self) -> &str {
+        match self {
+            OrUnknown::Known(known) => known.as_str(),
+            OrUnknown::Unknown(name) => name,
+        }
+    }
+}
+
+impl OrUnknown<SkipReason> {
+    /// The name as written, e.g. `cap`.
+    pub fn as_str(&self) -> &str {
+        match self {
+            OrUnknown::Known(known) => known.as_str(),
+            OrUnknown::Unknown(name) => name,
+        }
+    }
+}
+
+/// An engine-wide event with an optional free-text `detail`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Note {
+    /// What the event is about (seed, signal, reload summary or error).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// An event about one target and nothing else.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TargetOnly {
+    /// The target's name.
+    pub target: String,
+}
+
+/// `injected`: a failure was written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Injected {
+    /// The injection's id (as in the state file).
+    pub id: String,
+    /// The target's name.
+    pub target: String,
+    /// The scenario's name.
+    pub scenario: String,
+    /// The mode written (always written; optional for the report).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    /// The delay written, seconds (always written; optional for the report).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay: Option<u64>,
+    /// When it expires (Unix time).
+    pub expires_at: f64,
+    /// Scheduled injections: how late the injection started, ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lateness_ms: Option<f64>,
+    /// How long the atomic state-file write took (fsyncs included), ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub write_ms: Option<f64>,
+    /// `manual` (API) or `cli`; absent for scheduled injections.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// Failures active or about to start when the target planned its next
+    /// cycle: what the cap and backoff went by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<usize>,
+}
+
+/// `manifested`: a probe saw the failure show.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifested {
+    /// The injection's id.
+    pub id: String,
+    /// The target's name.
+    #[serde(default)]
+    pub target: String,
+    /// The scenario's name.
+    #[serde(default)]
+    pub scenario: String,
+    /// The mode written.
+    #[serde(default)]
+    pub mode: String,
+    /// What the probe saw, e.g. `probe: HTTP 500`.
+    #[serde(default)]
+    pub detail: String,
+    /// When the failure was written (Unix time; 0 if absent).
+    #[serde(default)]
+    pub injected_at: f64,
+    /// When the probe first saw it (Unix time; 0 if absent).
+    #[serde(default)]
+    pub manifested_at: f64,
+    /// `manifested_at - injected_at`, ms.
+    pub time_to_manifest_ms: f64,
+}
+
+/// `cleared`: a state file written healthy, or a failure gone without a
+/// write of ours.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cleared {
+    /// The failure this ended, if one was active.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The target's name.
+    pub target: String,
+    /// The ended failure's scenario.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<String>,
+    /// The ended failure's mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    /// The ended failure's delay.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay: Option<u64>,
+    /// `startup`, `recovery`, `shutdown`, `manual`, `reload`, `disabled`,
+    /// or (no write of ours) `repaired`, `replaced`.
+    pub reason: String,
+    /// How long the write took, ms; absent when nothing was written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub write_ms: Option<f64>,
+    /// `cli` for `chaos-engine clear`; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+/// `ended`: the record of one failure, from injection to end.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ended {
+    /// The injection's id.
+    pub id: String,
+    /// The target's name.
+    pub target: String,
+    /// The scenario's name.
+    pub scenario: String,
+    /// The mode written (always written; optional for the report).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    /// The delay written (always written; optional for the report).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay: Option<u64>,
+    /// `repair`, `recovery`, `manual` or `shutdown`.
+    pub ended_by: OrUnknown<EndedBy>,
+    /// `ended_by: repair`: who (the `cleared_by` that replaced ours,
+    /// `probe`, or `state file removed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repaired_by: Option<String>,
+    /// When it was written (Unix time).
+    pub injected_at: f64,
+    /// When a probe first saw it, if one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifested_at: Option<f64>,
+    /// `ended_by: repair`: when the repair was noticed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repaired_at: Option<f64>,
+    /// `ended_by: recovery`: when the engine cleared it at its deadline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expired_at: Option<f64>,
+    /// When it ended, whatever the cause.
+    pub ended_at: f64,
+    /// `manifested_at - injected_at`, ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_to_manifest_ms: Option<f64>,
+    /// `repaired_at - injected_at`, ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_to_repair_ms: Option<f64>,
+}
+
+/// `healthy_again`: after an expiry, the probe answered healthy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HealthyAgain {
+    /// The injection's id.
+    pub id: String,
+    /// The target's name.
+    pub target: String,
+    /// The scenario's name.
+    pub scenario: String,
+    /// The mode written.
+    pub mode: String,
+    /// When the engine cleared the expired failure.
+    pub expired_at: f64,
+    /// When the probe first answered healthy.
+    pub healthy_at: f64,
+    /// `healthy_at - expired_at`, ms.
+    pub time_to_healthy_ms: f64,
+}
+
+/// `skipped`: a scheduled cycle injected nothing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Skipped {
+    /// The target's name.
+    pub target: String,
+    /// `unhealthy`, `cap`, `window` or `blackout`.
+    pub reason: OrUnknown<SkipReason>,
+    /// What was seen, e.g. the probe's answer (always written).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// Failures active or about to start as the target planned the cycle.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<usize>,
+}
+
+/// `write_error`: a state-file write failed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WriteError {
+    /// The failure being written or ended, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The target's name.
+    pub target: String,
+    /// That failure's scenario.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<String>,
+    /// That failure's mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    /// That failure's delay.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay: Option<u64>,
+    /// The OS error.
+    pub detail: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One of every variant, every optional field set somewhere.
+    fn one_of_each() -> Vec<JournalLine> {
+        let id = || "0b9c6f3e-1b2a-4c5d-8e9f-0a1b2c3d4e5f".to_owned();
+        let events = vec![
+            JournalEvent::EngineStarted(Note {
+                detail: Some("seed 42, 2 target(s)".into()),
+            }),
+            JournalEvent::Injected(Injected {
+                id: id(),
+                target: "app".into(),
+                scenario: "SLOWDOWN".into(),
+                mode: Some("slow".into()),
+                delay: Some(17),
+                expires_at: 1_704_617_310.5,
+                lateness_ms: Some(1.25),
+                write_ms: Some(0.5),
+                source: Some("manual".into()),
+                active: Some(1),
+            }),
+            JournalEvent::Manifested(Manifested {
+                id: id(),
+                target: "app".into(),
+                scenario: "SLOWDOWN".into(),
+                mode: "slow".into(),
+                detail: "probe: HTTP 500".into(),
+                injected_at: 1_704_617_280.5,
+                manifested_at: 1_704_617_281.0,
+                time_to_manifest_ms: 500.0,
+            }),
+            JournalEvent::Cleared(Cleared {
+                id: Some(id()),
+                target: "app".into(),
+                scenario: Some("SLOWDOWN".into()),
+                mode: Some("slow".into()),
+                delay: Some(17),
+                reason: "recovery".into(),
+                write_ms: Some(0.25),
+                source: Some("cli".into()),
+            }),
+            JournalEvent::Ended(Ended {
+                id: id(),
+                target: "app".into(),
+                scenario: "SLOWDOWN".into(),
+                mode: Some("slow".into()),
+                delay: Some(17),
+                ended_by: EndedBy::Repair.into(),
+                repaired_by: Some("probe".into()),
+                injected_at: 1_704_617_280.5,
+                manifested_at: Some(1_704_617_281.0),
+                repaired_at: Some(1_704_617_290.0),
+                expired_at: Some(1_704_617_310.5),
+                ended_at: 1_704_617_290.0,
+                time_to_manifest_ms: Some(500.0),
+                time_to_repair_ms: Some(9500.0),
+            }),
+            JournalEvent::Ended(Ended {
+                id: id(),
+                target: "db".into(),
+                scenario: "CRASH".into(),
+                mode: None,
+                delay: None,
+                ended_by: OrUnknown::Unknown("from_the_future".into()),
+                repaired_by: None,
+                injected_at: 1.0,
+                manifested_at: None,
+                repaired_at: None,
+                expired_at: None,
+                ended_at: 2.0,
+                time_to_manifest_ms: None,
+                time_to_repair_ms: None,
+            }),
+            JournalEvent::HealthyAgain(HealthyAgain {
+                id: id(),
+                target: "app".into(),
+                scenario: "CRASH".into(),
+                mode: "crash".into(),
+                expired_at: 10.0,
+                healthy_at: 12.5,
+                time_to_healthy_ms: 2500.0,
+            }),
+            JournalEvent::Skipped(Skipped {
+                target: "db".into(),
+                reason: SkipReason::Cap.into(),
+                detail: Some("1 failure(s) active".into()),
+                active: Some(1),
+            }),
+            JournalEvent::Skipped(Skipped {
+                target: "db".into(),
+                reason: OrUnknown::Unknown("maintenance".into()),
+                detail: None,
+                active: None,
+            }),
+            JournalEvent::Paused(TargetOnly {
+                target: "app".into(),
+            }),
+            JournalEvent::Resumed(TargetOnly {
+                target: "app".into(),
+            }),
+            JournalEvent::Reloaded(Note {
+                detail: Some("changed: app".into()),
+            }),
+            JournalEvent::ReloadRejected(Note {
+                detail: Some("targets.yaml:2:16: bad".into()),
+            }),
+            JournalEvent::WriteError(WriteError {
+                id: None,
+                target: "app".into(),
+                scenario: None,
+                mode: None,
+                delay: None,
+                detail: "No space left on device (os error 28)".into(),
+            }),
+            JournalEvent::EngineStopped(Note { detail: None }),
+        ];
+        events
+            .into_iter()
+            .map(|event| JournalLine {
+                timestamp: Some(1_704_617_280.125),
+                event,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_variant_round_trips() {
+        let lines = one_of_each();
+        let names: std::collections::BTreeSet<_> = lines.iter().map(|l| l.event.name()).collect();
+        assert_eq!(names.len(), 13, "one of each of the 13 events: {names:?}");
+        for line in lines {
+            let text = serde_json::to_string(&line).unwrap();
+            let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(value["event"], line.event.name(), "{text}");
+            let back: JournalLine = serde_json::from_str(&text).unwrap();
+            assert_eq!(back, line, "{text}");
+        }
+    }
+
+    /// Every line the engine wrote before this schema existed (every kind
+    /// of event, from a real run of commit 8e48004) reads, and writing it
+    /// back gives the very same bytes: names, order and number formats.
+    #[test]
+    fn lines_written_by_the_old_engine_read_and_write_back_byte_for_byte() {
+        let text = include_str!("../../tests/fixtures/journal-written-by-8e48004.jsonl");
+        let mut names = std::collections::BTreeSet::new();
+        for (n, raw) in text.lines().enumerate() {
+            let line: JournalLine = serde_json::from_str(raw)
+                .unwrap_or_else(|err| panic!("line {}: {err}: {raw}", n + 1));
+            names.insert(line.event.name());
+            assert_eq!(serde_json::to_string(&line).unwrap(), raw, "line {}", n + 1);
+        }
+        assert_eq!(names.len(), 13, "the fixture has every event: {names:?}");
+    }
+
+    #[test]
+    fn the_timestamp_comes_first_and_absent_options_are_left_out() {
+        let line = JournalLine {
+            timestamp: Some(2.5),
+            event: JournalEvent::Cleared(Cleared {
+                id: None,
+                target: "app".into(),
+                scenario: None,
+                mode: None,
+                delay: None,
+                reason: "startup".into(),
+                write_ms: Some(1.0),
+                source: None,
+            }),
+        };
+        assert_eq!(
+            serde_json::to_string(&line).unwrap(),
+            r#"{"timestamp":2.5,"event":"cleared","target":"app","reason":"startup","write_ms":1.0}"#
+        );
+    }
+
+    #[test]
+    fn unknown_fields_are_ignored_and_unknown_values_kept_by_name() {
+        let line: JournalLine = serde_json::from_str(
+            r#"{"timestamp":1,"event":"skipped","target":"a","reason":"tide","new_field":[1]}"#,
+        )
+        .unwrap();
+        let JournalEvent::Skipped(skipped) = line.event else {
+            panic!("a skip: {line:?}");
+        };
+        assert_eq!(skipped.reason, OrUnknown::Unknown("tide".into()));
+        assert_eq!(skipped.reason.as_str(), "tide");
+        let unknown =
+            serde_json::from_str::<JournalLine>(r#"{"timestamp":1,"event":"from_the_future"}"#);
+        assert!(
+            unknown.is_err(),
+            "the report skips unknown events by name before parsing"
+        );
+    }
+}
