@@ -6,7 +6,7 @@
 //! which time-compressed schedules shrink instead of faking.
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// A source of "now" as seconds since the Unix epoch.
 pub trait Clock: Send + Sync + std::fmt::Debug {
@@ -60,4 +60,19 @@ pub fn millis_between(from: f64, to: f64) -> f64 {
 /// `duration` in milliseconds, to the microsecond.
 pub fn duration_ms(duration: std::time::Duration) -> f64 {
     (duration.as_secs_f64() * 1e6).round() / 1e3
+}
+
+/// Shows a duration the way users write one, in seconds: `180s`, `0.25s`,
+/// `0.0015s` (down to the microsecond, so distinct values look distinct).
+pub fn format_duration(duration: Duration) -> String {
+    if duration.subsec_nanos() == 0 {
+        return format!("{}s", duration.as_secs());
+    }
+    let text = format!("{:.6}", duration.as_secs_f64());
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text == "0" {
+        format!("{}ns", duration.as_nanos())
+    } else {
+        format!("{text}s")
+    }
 }

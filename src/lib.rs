@@ -44,6 +44,7 @@ pub mod probe;
 pub mod report;
 pub mod scenario;
 pub mod telemetry;
+pub mod weight_table;
 pub mod windows;
 
 pub use chaos_state as state;

@@ -12,7 +12,24 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::millis_between;
 
-use crate::telemetry::InjectedFailure;
+/// One failure written to a target's state file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InjectedFailure {
+    /// Unique id, as in the state file.
+    pub id: String,
+    /// Scenario name.
+    pub scenario: String,
+    /// Mode written.
+    pub mode: String,
+    /// Delay written, seconds.
+    pub delay: u64,
+    /// When it was written (Unix time).
+    pub injected_at: f64,
+    /// When it expires (Unix time).
+    pub expires_at: f64,
+    /// When a probe first saw the target fail, if one has.
+    pub manifested_at: Option<f64>,
+}
 
 /// Who or what ended a failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -86,7 +86,7 @@ pub async fn probe(client: &awc::Client, settings: &ProbeSettings) -> ProbeOutco
         Ok(response) => ProbeOutcome::Unhealthy(format!("HTTP {}", response.status().as_u16())),
         Err(awc::error::SendRequestError::Timeout) => ProbeOutcome::Unhealthy(format!(
             "timed out after {}",
-            crate::config::duration::format_duration(settings.timeout)
+            crate::clock::format_duration(settings.timeout)
         )),
         Err(err) => ProbeOutcome::Unhealthy(err.to_string()),
     }

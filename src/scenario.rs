@@ -7,7 +7,7 @@
 
 use chaos_state::modes;
 
-use crate::picker::WeightTable;
+use crate::weight_table::WeightTable;
 
 /// An inclusive range of whole seconds a delay is drawn from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

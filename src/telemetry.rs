@@ -16,26 +16,7 @@ use crate::clock::{millis_between, SharedClock};
 use crate::journal::schema::{self, JournalEvent, OrUnknown, TargetOnly};
 use crate::journal::{Entry, Journal};
 use crate::metrics::{EndedByLabels, Metrics, ReasonLabels, ScenarioLabels, TargetLabels};
-use crate::outcome::{EndedBy, FailureOutcome, SkipReason};
-
-/// One failure written to a target's state file.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct InjectedFailure {
-    /// Unique id, as in the state file.
-    pub id: String,
-    /// Scenario name.
-    pub scenario: String,
-    /// Mode written.
-    pub mode: String,
-    /// Delay written, seconds.
-    pub delay: u64,
-    /// When it was written (Unix time).
-    pub injected_at: f64,
-    /// When it expires (Unix time).
-    pub expires_at: f64,
-    /// When a probe first saw the target fail, if one has.
-    pub manifested_at: Option<f64>,
-}
+use crate::outcome::{EndedBy, FailureOutcome, InjectedFailure, SkipReason};
 
 /// How a failure ended, for [`Telemetry::cleared`].
 #[derive(Debug, Clone)]

@@ -24,7 +24,8 @@ use super::target::{
 };
 use crate::config::{self, ConfigError, ConfigInputs, Settings, TargetSettings};
 use crate::journal::Entry;
-use crate::telemetry::{InjectedFailure, SharedTelemetry};
+use crate::outcome::InjectedFailure;
+use crate::telemetry::SharedTelemetry;
 
 /// A running target: its settings and its actor.
 struct RunningTarget {

@@ -10,8 +10,9 @@ use chaos_state::{modes, write_atomic, FailureSpec, StateRecord};
 use tokio::signal::unix::{signal, Signal, SignalKind};
 
 use crate::cli::{InjectArgs, EXIT_FAILURE};
+use crate::clock::format_duration;
 use crate::clock::{round_millis, Clock, SystemClock};
-use crate::config::duration::{format_duration, parse_duration};
+use crate::config::duration::parse_duration;
 use crate::journal::schema::Injected;
 use crate::journal::JournalEvent;
 use crate::picker::manual_delay;

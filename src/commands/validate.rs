@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use crate::cli::ConfigArgs;
-use crate::config::duration::format_duration;
+use crate::clock::format_duration;
 use crate::scenario::DelayRange;
 
 /// Prints the effective configuration; exit 2 when it is invalid.

@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use serde::de::{self, Deserializer, Visitor};
 
+use crate::clock::format_duration;
+
 /// The longest duration accepted anywhere: ten years. Longer values are
 /// typos, and capping them keeps every `Instant + Duration` in range.
 pub const MAX_DURATION: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
@@ -57,21 +59,6 @@ pub fn seconds_to_duration(seconds: f64) -> Result<Duration, String> {
     Duration::try_from_secs_f64(seconds)
         .map_err(|err| format!("duration {seconds}: {err}"))
         .and_then(check_cap)
-}
-
-/// Shows a duration the way users write one, in seconds: `180s`, `0.25s`,
-/// `0.0015s` (down to the microsecond, so distinct values look distinct).
-pub fn format_duration(duration: Duration) -> String {
-    if duration.subsec_nanos() == 0 {
-        return format!("{}s", duration.as_secs());
-    }
-    let text = format!("{:.6}", duration.as_secs_f64());
-    let text = text.trim_end_matches('0').trim_end_matches('.');
-    if text == "0" {
-        format!("{}ns", duration.as_nanos())
-    } else {
-        format!("{text}s")
-    }
 }
 
 /// `deserialize_with` helper: a YAML number of seconds or a duration string.

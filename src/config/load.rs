@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::duration::{format_duration, parse_duration};
+use super::duration::parse_duration;
 use super::error::{ConfigError, Origin};
 use super::file::{read_targets_file, FileScenario, ParsedFile};
 use super::paths::{check_journal, check_state_file, comparable_path};
@@ -14,6 +14,7 @@ use super::{
     ConfigInputs, LogFormat, Settings, TargetSettings, DEFAULT_INTERVAL, DEFAULT_MIN_INTERVAL,
     DEFAULT_RECOVERY, DEFAULT_STARTUP_WAIT, DEFAULT_STATE_FILE, DEFAULT_TARGET_NAME,
 };
+use crate::clock::format_duration;
 use crate::policy::Policy;
 use crate::probe::ProbeSettings;
 use crate::scenario::{Catalogue, DelayRange, Scenario, DEFAULT_SLOW_DELAY};

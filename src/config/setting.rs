@@ -13,12 +13,12 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::duration::format_duration;
 use super::error::Origin;
 use super::{
     DEFAULT_INTERVAL, DEFAULT_MIN_INTERVAL, DEFAULT_RECOVERY, DEFAULT_STARTUP_WAIT,
     DEFAULT_STATE_FILE,
 };
+use crate::clock::format_duration;
 
 /// What an environment variable set to blank text (empty or spaces) means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

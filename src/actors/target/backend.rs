@@ -17,7 +17,7 @@ use chaos_state::{
 
 use super::core::{EndedElsewhere, Observation};
 use crate::outcome::EndedBy;
-use crate::telemetry::InjectedFailure;
+use crate::outcome::InjectedFailure;
 
 /// Why a backend could not carry out an effect.
 #[derive(Debug, thiserror::Error)]

@@ -14,10 +14,10 @@ use super::effects::TargetError;
 use super::{timing, TargetActor, MAX_AD_HOC_MODES};
 use crate::actors::control::{ControlError, ManualInjection};
 use crate::config::TargetSettings;
+use crate::outcome::InjectedFailure;
 use crate::picker::{draw_delay, manual_delay, Pick};
 use crate::policy::Policy;
 use crate::scenario::check_mode;
-use crate::telemetry::InjectedFailure;
 
 /// Pause the schedule: clear the active failure (`reason: manual`) and plan
 /// nothing until [`Resume`]. Answers whether the target was running.

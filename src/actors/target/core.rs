@@ -33,7 +33,7 @@ use chaos_state::ClearReason;
 use tokio::time::Instant;
 
 use crate::outcome::EndedBy;
-use crate::telemetry::InjectedFailure;
+use crate::outcome::InjectedFailure;
 
 #[cfg(test)]
 mod tests;

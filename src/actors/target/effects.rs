@@ -12,8 +12,9 @@ use super::TargetActor;
 use crate::actors::recovery::{FailureEnded, Injected, Slot};
 use crate::clock::{duration_ms, round_millis};
 use crate::outcome::EndedBy;
+use crate::outcome::InjectedFailure;
 use crate::picker::Pick;
-use crate::telemetry::{Ending, InjectedFailure};
+use crate::telemetry::Ending;
 
 /// A target's write that failed, naming the target.
 #[derive(Debug, thiserror::Error)]

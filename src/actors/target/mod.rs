@@ -33,7 +33,7 @@ use tracing::info;
 
 use super::picker::WeightedPicker;
 use super::recovery::{InUse, RecoveryActor};
-use crate::config::duration::format_duration;
+use crate::clock::format_duration;
 use crate::config::TargetSettings;
 use crate::telemetry::SharedTelemetry;
 

@@ -28,7 +28,7 @@ use tracing::{error, info, warn};
 use super::TargetActor;
 use crate::actors::picker::{NextJitter, NextPick};
 use crate::actors::recovery::{RecoveryActor, RequestSlot, Slot, SlotAnswer};
-use crate::config::duration::format_duration;
+use crate::clock::format_duration;
 use crate::outcome::SkipReason;
 use crate::probe::{probe, ProbeOutcome};
 use crate::windows::WindowCheck;

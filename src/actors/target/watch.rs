@@ -29,8 +29,8 @@ use tracing::{info, warn};
 
 use super::core::{ProbeAnswer, ProbePurpose};
 use super::TargetActor;
+use crate::outcome::InjectedFailure;
 use crate::probe::{probe, ProbeOutcome};
-use crate::telemetry::InjectedFailure;
 
 impl TargetActor {
     /// Sends the probe and hands its answer to the core.
