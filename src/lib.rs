@@ -1,50 +1,56 @@
 //! chaos-engine: injects weighted, scheduled failures into target services
 //! through small JSON state files, then recovers them.
 //!
-//! Map of the crate:
+//! Map of the crate (modules in `code` are internal to it):
 //!
 //! - [`config`]: flags, environment, `targets.yaml` and defaults merged into
 //!   validated [`config::Settings`]; every bad value becomes a
 //!   [`config::ConfigError`] naming where it came from.
-//! - [`scenario`]: scenarios and the weighted [`scenario::Catalogue`].
+//! - [`scenario`]: scenarios and the weighted [`scenario::Catalogue`];
+//!   `weight_table`: how a draw picks among weights.
 //! - [`picker`]: reproducible per-target random streams ([`picker::PickStream`]).
-//! - [`policy`]: coordination across targets (cap, jitter, backoff).
-//! - [`outcome`]: how each failure ended (repaired, expired, ...) and why
-//!   a cycle was skipped.
-//! - [`windows`]: when chaos is allowed (weekday/hour windows in a time
+//! - `policy`: coordination across targets (cap, jitter, backoff).
+//! - `outcome`: each injected failure, how it ended (repaired, expired,
+//!   ...) and why a cycle was skipped.
+//! - `windows`: when chaos is allowed (weekday/hour windows in a time
 //!   zone, blackouts).
-//! - [`probe`]: steady-state HTTP probes that tell a failure from a repair.
+//! - `probe`: steady-state HTTP probes that tell a failure from a repair.
 //! - [`actors`]: the running engine: Supervisor, TargetActor, WeightedPicker,
 //!   RecoveryActor, talking by typed messages.
-//! - [`clock`]: wall-clock time for state-file timestamps.
-//! - [`telemetry`]: what each event updates outside the actors: [`metrics`]
+//! - [`clock`]: wall-clock time for state-file timestamps, and durations
+//!   shown as users write them.
+//! - [`telemetry`]: what each event updates outside the actors: `metrics`
 //!   (Prometheus), the audit [`journal`] and the status board.
 //! - [`api`]: the optional HTTP control API (actix-web).
-//! - [`logging`]: text or JSON log output.
-//! - [`report`]: reads the audit journal back and reports how failures were
+//! - `logging`: text or JSON log output.
+//! - `report`: reads the audit journal back and reports how failures were
 //!   repaired (text, JSON, SVG timeline, HTML).
-//! - [`cli`] and [`commands`]: the command line and one module per command.
+//! - `cli` and [`commands`]: the command line and one module per command
+//!   ([`commands::main`] is the binary's entry point).
+//!
+//! The public modules are those the binary and the integration tests
+//! need; everything else is `pub(crate)`.
 //!
 //! The state-file protocol itself (record types, atomic writer, reader) is
 //! the `chaos-state` crate, re-exported as [`state`].
 
 pub mod actors;
 pub mod api;
-pub mod cli;
+pub(crate) mod cli;
 pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod journal;
-pub mod logging;
-pub mod metrics;
-pub mod outcome;
+pub(crate) mod logging;
+pub(crate) mod metrics;
+pub(crate) mod outcome;
 pub mod picker;
-pub mod policy;
-pub mod probe;
-pub mod report;
+pub(crate) mod policy;
+pub(crate) mod probe;
+pub(crate) mod report;
 pub mod scenario;
 pub mod telemetry;
-pub mod weight_table;
-pub mod windows;
+pub(crate) mod weight_table;
+pub(crate) mod windows;
 
 pub use chaos_state as state;

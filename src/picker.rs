@@ -28,7 +28,7 @@
 //!    as `chacha20::ChaCha20Rng` implements it) gives 32-bit words in
 //!    keystream order. A 64-bit draw is two consecutive words, the first
 //!    one low: `w0 | w1 << 32`.
-//! 4. **Scenario.** A [`WeightTable`](crate::weight_table::WeightTable) turns the weights into 64-bit
+//! 4. **Scenario.** A `WeightTable` (`crate::weight_table`) turns the weights into 64-bit
 //!    cumulative bounds once; a pick draws one 64-bit `x` and takes the
 //!    first scenario whose bound is above `x`.
 //! 5. **Delay.** When the chosen scenario has a delay range `min..=max`,

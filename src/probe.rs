@@ -41,13 +41,6 @@ pub enum ProbeOutcome {
     Unhealthy(String),
 }
 
-impl ProbeOutcome {
-    /// True for [`ProbeOutcome::Healthy`].
-    pub fn is_healthy(&self) -> bool {
-        matches!(self, ProbeOutcome::Healthy)
-    }
-}
-
 /// Checks that `url` is something a probe can ask: `http://host[:port]/path`.
 pub fn check_url(url: &str) -> Result<(), String> {
     let uri: Uri = url
@@ -169,6 +162,6 @@ mod tests {
             listener.local_addr().unwrap()
         };
         let got = probe(&client, &settings(format!("http://{gone}/"))).await;
-        assert!(!got.is_healthy(), "{got:?}");
+        assert!(matches!(got, ProbeOutcome::Unhealthy(_)), "{got:?}");
     }
 }

@@ -1,5 +1,5 @@
 //! What the engine tells the outside world about each event, in one place:
-//! Prometheus [`Metrics`], the audit [`Journal`] and the [`StatusBoard`]
+//! Prometheus `Metrics`, the audit [`Journal`] and the [`StatusBoard`]
 //! behind `GET /status`. Actors report events here (`injected`, `cleared`,
 //! ...) and this module keeps the three consistent.
 //!
@@ -25,7 +25,7 @@ pub struct Ending<'a> {
     pub failure: &'a InjectedFailure,
     /// Why.
     pub ended_by: EndedBy,
-    /// Who repaired it, for [`EndedBy::Repair`].
+    /// Who repaired it, for `EndedBy::Repair`.
     pub repaired_by: Option<String>,
     /// Its outcome was recorded already ([`Telemetry::repaired_in_place`]):
     /// this is only the clear that follows.

@@ -1,6 +1,6 @@
 //! `chaos-engine report`: reads an audit journal and prints how the injected
 //! failures were repaired, as a text table, a JSON document, an SVG timeline
-//! or an HTML page (see [`crate::report`]). Reads only the journal; writes
+//! or an HTML page (see `crate::report`). Reads only the journal; writes
 //! only standard output or `--out`.
 
 use std::io::Write as _;

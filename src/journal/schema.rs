@@ -2,7 +2,7 @@
 //! `timestamp` and a [`JournalEvent`] tagged by its `event` name, each
 //! variant with exactly the fields that event has. The engine writes these
 //! ([`crate::journal::Journal::record`]) and `chaos-engine report` reads
-//! them back ([`crate::report`]); nothing else defines a journal line.
+//! them back (`crate::report`); nothing else defines a journal line.
 //!
 //! Compatibility rules, for whoever adds to it:
 //! - Event and field names never change and fields are never removed; a
@@ -19,7 +19,7 @@
 //!   version does not know is kept by name ([`OrUnknown`]).
 //!
 //! This module holds no I/O: writing (one unbuffered write per line) is
-//! [`crate::journal`], reading and matching lines is [`crate::report`].
+//! [`crate::journal`], reading and matching lines is `crate::report`.
 
 use serde::{Deserialize, Serialize};
 

@@ -25,7 +25,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
-pub use load::{load, parse};
+pub use load::load;
+#[cfg(test)]
+pub use load::parse;
 
 /// How an injected failure ended.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
