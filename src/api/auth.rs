@@ -110,11 +110,13 @@ fn authorize(req: &HttpRequest) -> Result<Authorized, ApiError> {
 
 #[cfg(test)]
 mod tests {
+    use actix_web::http::StatusCode;
+
     use super::*;
 
-    fn status(result: Result<(), ApiError>) -> u16 {
+    fn status(result: Result<(), ApiError>) -> StatusCode {
         use actix_web::ResponseError as _;
-        result.map_or_else(|err| err.status_code().as_u16(), |()| 200)
+        result.map_or_else(|err| err.status_code(), |()| StatusCode::OK)
     }
 
     #[test]
@@ -124,10 +126,13 @@ mod tests {
         let public: SocketAddr = "0.0.0.0:9797".parse().unwrap();
         assert_eq!(ControlAccess::decide(loopback, None), ControlAccess::Open);
         assert_eq!(ControlAccess::decide(v6, None), ControlAccess::Open);
-        assert_eq!(status(ControlAccess::decide(public, None).check(None)), 403);
+        assert_eq!(
+            status(ControlAccess::decide(public, None).check(None)),
+            StatusCode::FORBIDDEN
+        );
         assert_eq!(
             status(ControlAccess::decide(public, None).check(Some(b"Bearer x"))),
-            403
+            StatusCode::FORBIDDEN
         );
     }
 

@@ -130,39 +130,54 @@ mod tests {
     #[test]
     fn each_kind_of_error_has_its_status() {
         let cases = [
-            (ApiError::MissingToken, 401),
-            (ApiError::WrongToken, 401),
-            (ApiError::ControlDisabled(([0, 0, 0, 0], 1).into()), 403),
-            (ApiError::BadRequest("x".into()), 400),
-            (ApiError::UnreadableBody("x".into()), 400),
-            (ApiError::ReloadRejected("x".into()), 400),
-            (ApiError::NotFound("x".into()), 404),
+            (ApiError::MissingToken, StatusCode::UNAUTHORIZED),
+            (ApiError::WrongToken, StatusCode::UNAUTHORIZED),
+            (
+                ApiError::ControlDisabled(([0, 0, 0, 0], 1).into()),
+                StatusCode::FORBIDDEN,
+            ),
+            (ApiError::BadRequest("x".into()), StatusCode::BAD_REQUEST),
+            (
+                ApiError::UnreadableBody("x".into()),
+                StatusCode::BAD_REQUEST,
+            ),
+            (
+                ApiError::ReloadRejected("x".into()),
+                StatusCode::BAD_REQUEST,
+            ),
+            (ApiError::NotFound("x".into()), StatusCode::NOT_FOUND),
             (
                 ApiError::NoEndpoint {
                     method: Method::GET,
                     path: "/x".into(),
                 },
-                404,
+                StatusCode::NOT_FOUND,
             ),
             (
                 ApiError::MethodNotAllowed {
                     method: Method::GET,
                     path: "/x".into(),
                 },
-                405,
+                StatusCode::METHOD_NOT_ALLOWED,
             ),
-            (ApiError::Conflict("x".into()), 409),
-            (ApiError::BodyTooLarge { limit: 1 }, 413),
-            (ApiError::Internal("x".into()), 500),
+            (ApiError::Conflict("x".into()), StatusCode::CONFLICT),
+            (
+                ApiError::BodyTooLarge { limit: 1 },
+                StatusCode::PAYLOAD_TOO_LARGE,
+            ),
+            (
+                ApiError::Internal("x".into()),
+                StatusCode::INTERNAL_SERVER_ERROR,
+            ),
             (
                 ApiError::EngineUnreachable(actix::MailboxError::Closed),
-                503,
+                StatusCode::SERVICE_UNAVAILABLE,
             ),
-            (ApiError::NotAnswering, 503),
+            (ApiError::NotAnswering, StatusCode::SERVICE_UNAVAILABLE),
         ];
         for (error, status) in cases {
-            assert_eq!(error.status_code().as_u16(), status, "{error:?}");
-            assert_eq!(error.error_response().status().as_u16(), status);
+            assert_eq!(error.status_code(), status, "{error:?}");
+            assert_eq!(error.error_response().status(), status);
         }
     }
 

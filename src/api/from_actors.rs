@@ -43,6 +43,7 @@ pub(super) fn fan_out_failures(failed: Vec<(String, ControlError)>) -> Vec<(Stri
 
 #[cfg(test)]
 mod tests {
+    use actix_web::http::StatusCode;
     use actix_web::ResponseError;
 
     use super::*;
@@ -50,18 +51,27 @@ mod tests {
     #[test]
     fn control_errors_keep_their_message_and_get_their_status() {
         let cases = [
-            (ControlError::BadRequest("bad".into()), 400),
-            (ControlError::NotFound("no target x".into()), 404),
+            (
+                ControlError::BadRequest("bad".into()),
+                StatusCode::BAD_REQUEST,
+            ),
+            (
+                ControlError::NotFound("no target x".into()),
+                StatusCode::NOT_FOUND,
+            ),
             (
                 ControlError::Conflict("the engine is shutting down".into()),
-                409,
+                StatusCode::CONFLICT,
             ),
-            (ControlError::Failed("disk full".into()), 500),
+            (
+                ControlError::Failed("disk full".into()),
+                StatusCode::INTERNAL_SERVER_ERROR,
+            ),
         ];
         for (err, status) in cases {
             let message = err.to_string();
             let api = ApiError::from(err);
-            assert_eq!(api.status_code().as_u16(), status);
+            assert_eq!(api.status_code(), status);
             assert_eq!(api.to_string(), message);
         }
     }
@@ -69,12 +79,12 @@ mod tests {
     #[test]
     fn a_closed_mailbox_is_503_and_a_rejected_reload_400() {
         let closed = ApiError::from(MailboxError::Closed);
-        assert_eq!(closed.status_code().as_u16(), 503);
+        assert_eq!(closed.status_code(), StatusCode::SERVICE_UNAVAILABLE);
         assert!(closed
             .to_string()
             .starts_with("the engine did not answer: "));
         let rejected = reload_rejected("targets.yaml:1:1: nope".into());
-        assert_eq!(rejected.status_code().as_u16(), 400);
+        assert_eq!(rejected.status_code(), StatusCode::BAD_REQUEST);
         assert_eq!(
             rejected.to_string(),
             "reload rejected, running configuration kept: targets.yaml:1:1: nope"

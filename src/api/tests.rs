@@ -6,7 +6,7 @@
 use actix::{AsyncContext as _, Context};
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
-use actix_web::http::{header, Method};
+use actix_web::http::{header, Method, StatusCode};
 use actix_web::{test, web, App, HttpResponse};
 
 use super::auth::Authorized;
@@ -42,7 +42,7 @@ fn token_access() -> ControlAccess {
 
 /// Status, `WWW-Authenticate` and body of one request.
 struct Answer {
-    status: u16,
+    status: StatusCode,
     challenge: Option<String>,
     body: String,
 }
@@ -56,7 +56,7 @@ async fn call(
 }
 
 async fn answer<B: MessageBody>(response: ServiceResponse<B>) -> Answer {
-    let status = response.status().as_u16();
+    let status = response.status();
     let challenge = response
         .headers()
         .get(header::WWW_AUTHENTICATE)
@@ -94,7 +94,7 @@ async fn every_control_route_refuses_without_a_token_and_with_a_wrong_one() {
         let path = endpoint.path;
         let body = valid_body(path);
         let missing = call(&app, post(path, None).set_payload(body)).await;
-        assert_eq!(missing.status, 401, "{path}");
+        assert_eq!(missing.status, StatusCode::UNAUTHORIZED, "{path}");
         assert_eq!(missing.challenge.as_deref(), Some("Bearer"), "{path}");
         assert_eq!(
             missing.body,
@@ -102,23 +102,36 @@ async fn every_control_route_refuses_without_a_token_and_with_a_wrong_one() {
         );
         for wrong in ["wrong", "s3cre", "s3cret2", ""] {
             let refused = call(&app, post(path, Some(wrong)).set_payload(body)).await;
-            assert_eq!(refused.status, 401, "{path} with {wrong:?}");
+            assert_eq!(
+                refused.status,
+                StatusCode::UNAUTHORIZED,
+                "{path} with {wrong:?}"
+            );
             assert_eq!(refused.body, r#"{"error":"wrong bearer token"}"#);
         }
         let basic = post(path, None)
             .insert_header((header::AUTHORIZATION, format!("Basic {TOKEN}")))
             .set_payload(body);
-        assert_eq!(call(&app, basic).await.status, 401, "{path} with Basic");
+        assert_eq!(
+            call(&app, basic).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{path} with Basic"
+        );
         // The token is checked before the body is read.
         let huge = post(path, None).set_payload(vec![b'x'; BODY_LIMIT * 2]);
         assert_eq!(
             call(&app, huge).await.status,
-            401,
+            StatusCode::UNAUTHORIZED,
             "{path} with a huge body"
         );
         // The right token gets past the gate, to the (closed) supervisor.
         let through = call(&app, post(path, Some(TOKEN)).set_payload(body)).await;
-        assert_eq!(through.status, 503, "{path}: {}", through.body);
+        assert_eq!(
+            through.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{path}: {}",
+            through.body
+        );
         assert!(
             through.body.contains("the engine did not answer"),
             "{}",
@@ -129,9 +142,9 @@ async fn every_control_route_refuses_without_a_token_and_with_a_wrong_one() {
     for endpoint in open_endpoints() {
         let path = endpoint.path;
         let posted = call(&app, post(path, None)).await;
-        assert_eq!(posted.status, 405, "POST {path}");
+        assert_eq!(posted.status, StatusCode::METHOD_NOT_ALLOWED, "POST {path}");
         let read = call(&app, test::TestRequest::get().uri(path)).await;
-        assert_ne!(read.status, 401, "GET {path}");
+        assert_ne!(read.status, StatusCode::UNAUTHORIZED, "GET {path}");
         assert!(
             control.iter().all(|c| c.path != path),
             "{path} is listed once"
@@ -146,7 +159,7 @@ async fn off_loopback_without_a_token_every_control_route_answers_403() {
         let path = endpoint.path;
         for token in [None, Some("anything")] {
             let refused = call(&app, post(path, token).set_payload(valid_body(path))).await;
-            assert_eq!(refused.status, 403, "{path}");
+            assert_eq!(refused.status, StatusCode::FORBIDDEN, "{path}");
             assert_eq!(refused.challenge, None);
             assert_eq!(
                 refused.body,
@@ -157,7 +170,7 @@ async fn off_loopback_without_a_token_every_control_route_answers_403() {
         }
     }
     let status = call(&app, test::TestRequest::get().uri("/status")).await;
-    assert_eq!(status.status, 200, "GETs stay open");
+    assert_eq!(status.status, StatusCode::OK, "GETs stay open");
 }
 
 #[actix_rt::test]
@@ -170,7 +183,12 @@ async fn on_loopback_without_a_token_control_is_open() {
     for endpoint in control_endpoints() {
         let path = endpoint.path;
         let through = call(&app, post(path, None).set_payload(valid_body(path))).await;
-        assert_eq!(through.status, 503, "{path}: {}", through.body);
+        assert_eq!(
+            through.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{path}: {}",
+            through.body
+        );
     }
 }
 
@@ -183,7 +201,7 @@ async fn bodies_over_the_limit_get_413_with_or_without_a_length() {
         let known = call(&app, post(path, Some(TOKEN)).set_payload(blank.clone())).await;
         assert_eq!(
             (known.status, known.body.as_str()),
-            (413, TOO_LARGE),
+            (StatusCode::PAYLOAD_TOO_LARGE, TOO_LARGE),
             "{path}"
         );
 
@@ -193,13 +211,16 @@ async fn bodies_over_the_limit_get_413_with_or_without_a_length() {
         let streamed = answer(test::call_service(&app, unknown).await).await;
         assert_eq!(
             (streamed.status, streamed.body.as_str()),
-            (413, TOO_LARGE),
+            (StatusCode::PAYLOAD_TOO_LARGE, TOO_LARGE),
             "{path} streamed"
         );
     }
     // Exactly at the limit is accepted (a blank body: every target).
     let at_limit = post("/clear", Some(TOKEN)).set_payload(vec![b' '; BODY_LIMIT]);
-    assert_eq!(call(&app, at_limit).await.status, 503);
+    assert_eq!(
+        call(&app, at_limit).await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
 }
 
 #[actix_rt::test]
@@ -248,7 +269,7 @@ async fn malformed_bodies_and_queries_get_400_with_what_was_expected() {
         let answer = call(&app, post(path, None).set_payload(body)).await;
         assert_eq!(
             (answer.status, answer.body.as_str()),
-            (400, expected.as_str()),
+            (StatusCode::BAD_REQUEST, expected.as_str()),
             "{path} {body}"
         );
     }
@@ -256,7 +277,11 @@ async fn malformed_bodies_and_queries_get_400_with_what_was_expected() {
     let form = post("/inject", None)
         .insert_header((header::CONTENT_TYPE, "application/x-www-form-urlencoded"))
         .set_payload(r#"{"target": "a", "mode": "crash"}"#);
-    assert_eq!(call(&app, form).await.status, 503, "parsed, then sent");
+    assert_eq!(
+        call(&app, form).await.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "parsed, then sent"
+    );
 }
 
 #[actix_rt::test]
@@ -265,12 +290,18 @@ async fn unknown_paths_and_methods_get_json_404_and_405() {
     let nowhere = call(&app, post("/nowhere", None)).await;
     assert_eq!(
         (nowhere.status, nowhere.body.as_str()),
-        (404, r#"{"error":"no endpoint POST /nowhere"}"#)
+        (
+            StatusCode::NOT_FOUND,
+            r#"{"error":"no endpoint POST /nowhere"}"#
+        )
     );
     let get = call(&app, test::TestRequest::get().uri("/pause")).await;
     assert_eq!(
         (get.status, get.body.as_str()),
-        (405, r#"{"error":"GET is not allowed on /pause"}"#)
+        (
+            StatusCode::METHOD_NOT_ALLOWED,
+            r#"{"error":"GET is not allowed on /pause"}"#
+        )
     );
     let put = call(
         &app,
@@ -281,12 +312,18 @@ async fn unknown_paths_and_methods_get_json_404_and_405() {
     .await;
     assert_eq!(
         (put.status, put.body.as_str()),
-        (405, r#"{"error":"PUT is not allowed on /status"}"#)
+        (
+            StatusCode::METHOD_NOT_ALLOWED,
+            r#"{"error":"PUT is not allowed on /status"}"#
+        )
     );
     let health = call(&app, test::TestRequest::get().uri("/healthz")).await;
     assert_eq!(
         (health.status, health.body.as_str()),
-        (503, r#"{"error":"the actor system does not answer"}"#)
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            r#"{"error":"the actor system does not answer"}"#
+        )
     );
 }
 
@@ -297,5 +334,10 @@ async fn a_handler_on_an_app_without_the_gate_fails_closed() {
     }
     let app = test::init_service(App::new().route("/x", web::post().to(sneaky))).await;
     let answer = call(&app, post("/x", Some(TOKEN))).await;
-    assert_eq!(answer.status, 500, "{}", answer.body);
+    assert_eq!(
+        answer.status,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "{}",
+        answer.body
+    );
 }
