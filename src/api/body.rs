@@ -12,7 +12,7 @@ use actix_web::web;
 use super::error::ApiError;
 
 /// The body limit of every endpoint, bytes.
-pub const BODY_LIMIT: usize = 64 * 1024;
+pub(super) const BODY_LIMIT: usize = 64 * 1024;
 
 /// The limit for `web::Bytes` bodies, registered app-wide. Its errors reach
 /// [`ApiError`] through [`unreadable`].

@@ -10,6 +10,7 @@ use actix_web::http::{header, Method, StatusCode};
 use actix_web::{test, web, App, HttpResponse};
 
 use super::auth::Authorized;
+use super::body::BODY_LIMIT;
 use super::routes::{control_endpoints, open_endpoints};
 use super::*;
 use crate::actors::Supervisor;
