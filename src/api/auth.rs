@@ -1,16 +1,31 @@
-//! Who may use the control (POST) endpoints.
+//! Who may use the control endpoints, and the [`Authorized`] extractor that
+//! enforces it.
+//!
+//! [`Authorized`] is the only way a handler can get at the supervisor's
+//! address: `bind` registers the address inside a [`ControlGate`] whose
+//! fields are private to this module, so a control handler that does not
+//! take an `Authorized` parameter has nothing to send its message to.
 
+use std::future::{ready, Ready};
 use std::net::SocketAddr;
 
-/// The rule for POST requests, decided once at start.
+use actix::Addr;
+use actix_web::http::header;
+use actix_web::{dev, web, FromRequest, HttpRequest};
+use subtle::ConstantTimeEq as _;
+
+use super::error::ApiError;
+use crate::actors::Supervisor;
+
+/// The rule for control requests, decided once at start.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ControlAccess {
     /// No token, loopback address: anyone who can connect may control.
     Open,
-    /// Every POST needs `Authorization: Bearer <token>`.
+    /// Every control request needs `Authorization: Bearer <token>`.
     Token(String),
-    /// No token on a non-loopback address: every POST is refused. The
-    /// string is the address, for the message.
+    /// No token on a non-loopback address: every control request is
+    /// refused. The address is for the message.
     Refused(SocketAddr),
 }
 
@@ -24,46 +39,85 @@ impl ControlAccess {
         }
     }
 
-    /// `Ok` when a request with this `Authorization` header may control;
-    /// otherwise the HTTP status and message to answer.
-    pub fn check(&self, authorization: Option<&[u8]>) -> Result<(), (u16, String)> {
+    /// `Ok` when a request with this `Authorization` header value may
+    /// control; otherwise the error to answer (401 or 403).
+    pub fn check(&self, authorization: Option<&[u8]>) -> Result<(), ApiError> {
         match self {
             ControlAccess::Open => Ok(()),
-            ControlAccess::Refused(addr) => Err((
-                403,
-                format!(
-                    "control endpoints are disabled: the API listens on the non-loopback address {addr} \
-                     and CHAOS_API_TOKEN is not set. Set CHAOS_API_TOKEN and send \
-                     `Authorization: Bearer <token>`, or listen on 127.0.0.1"
-                ),
-            )),
+            ControlAccess::Refused(addr) => Err(ApiError::ControlDisabled(*addr)),
             ControlAccess::Token(token) => {
-                let presented = authorization.and_then(|value| value.strip_prefix(b"Bearer "));
-                match presented {
-                    Some(presented) if constant_time_eq(presented, token.as_bytes()) => Ok(()),
-                    Some(_) => Err((401, "wrong bearer token".to_owned())),
-                    None => Err((
-                        401,
-                        "this endpoint needs `Authorization: Bearer <CHAOS_API_TOKEN>`".to_owned(),
-                    )),
+                match authorization.and_then(|value| value.strip_prefix(b"Bearer ")) {
+                    // `ct_eq` on slices returns early only on a length
+                    // mismatch; the contents are compared in constant time.
+                    Some(presented) if bool::from(presented.ct_eq(token.as_bytes())) => Ok(()),
+                    Some(_) => Err(ApiError::WrongToken),
+                    None => Err(ApiError::MissingToken),
                 }
             }
         }
     }
 }
 
-/// Compares two byte strings in time that depends only on their lengths,
-/// not on where they differ.
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
+/// What [`Authorized`] needs, registered once as app data.
+pub(super) struct ControlGate {
+    access: ControlAccess,
+    supervisor: Addr<Supervisor>,
+}
+
+impl ControlGate {
+    pub(super) fn new(access: ControlAccess, supervisor: Addr<Supervisor>) -> Self {
+        ControlGate { access, supervisor }
     }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Proof that the request passed [`ControlAccess::check`]; it carries the
+/// supervisor's address, which handlers reach no other way.
+pub(super) struct Authorized {
+    supervisor: Addr<Supervisor>,
+}
+
+impl Authorized {
+    /// Where control messages go.
+    pub(super) fn supervisor(&self) -> &Addr<Supervisor> {
+        &self.supervisor
+    }
+}
+
+impl FromRequest for Authorized {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut dev::Payload) -> Self::Future {
+        ready(authorize(req))
+    }
+}
+
+fn authorize(req: &HttpRequest) -> Result<Authorized, ApiError> {
+    let Some(gate) = req.app_data::<web::Data<ControlGate>>() else {
+        return Err(ApiError::Internal(
+            "the control endpoints are not configured".to_owned(),
+        ));
+    };
+    let authorization = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(header::HeaderValue::as_bytes);
+    gate.access.check(authorization)?;
+    Ok(Authorized {
+        supervisor: gate.supervisor.clone(),
+    })
 }
 
 #[cfg(test)]
 mod tests {
+    use actix_web::http::StatusCode;
+
     use super::*;
+
+    fn status(result: Result<(), ApiError>) -> StatusCode {
+        use actix_web::ResponseError as _;
+        result.map_or_else(|err| err.status_code(), |()| StatusCode::OK)
+    }
 
     #[test]
     fn loopback_without_token_is_open_elsewhere_refused() {
@@ -73,29 +127,39 @@ mod tests {
         assert_eq!(ControlAccess::decide(loopback, None), ControlAccess::Open);
         assert_eq!(ControlAccess::decide(v6, None), ControlAccess::Open);
         assert_eq!(
-            ControlAccess::decide(public, None)
-                .check(None)
-                .unwrap_err()
-                .0,
-            403
+            status(ControlAccess::decide(public, None).check(None)),
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            status(ControlAccess::decide(public, None).check(Some(b"Bearer x"))),
+            StatusCode::FORBIDDEN
         );
     }
 
     #[test]
     fn a_token_is_required_and_compared_exactly() {
         let access = ControlAccess::decide("0.0.0.0:1".parse().unwrap(), Some("s3cret"));
-        assert_eq!(access.check(None).unwrap_err().0, 401);
-        assert_eq!(access.check(Some(b"Bearer wrong!")).unwrap_err().0, 401);
-        assert_eq!(access.check(Some(b"Bearer s3cre")).unwrap_err().0, 401);
-        assert_eq!(access.check(Some(b"Basic s3cret")).unwrap_err().0, 401);
+        assert!(matches!(access.check(None), Err(ApiError::MissingToken)));
+        assert!(matches!(
+            access.check(Some(b"Basic s3cret")),
+            Err(ApiError::MissingToken)
+        ));
+        assert!(matches!(
+            access.check(Some(b"bearer s3cret")),
+            Err(ApiError::MissingToken)
+        ));
+        for wrong in [
+            &b"Bearer wrong!"[..],
+            b"Bearer s3cre",
+            b"Bearer s3cret ",
+            b"Bearer ",
+        ] {
+            assert!(
+                matches!(access.check(Some(wrong)), Err(ApiError::WrongToken)),
+                "{}",
+                String::from_utf8_lossy(wrong)
+            );
+        }
         assert!(access.check(Some(b"Bearer s3cret")).is_ok());
-    }
-
-    #[test]
-    fn constant_time_eq_is_equality() {
-        assert!(constant_time_eq(b"abc", b"abc"));
-        assert!(!constant_time_eq(b"abc", b"abd"));
-        assert!(!constant_time_eq(b"abc", b"ab"));
-        assert!(constant_time_eq(b"", b""));
     }
 }

@@ -6,12 +6,25 @@
 //! `Authorization: Bearer <token>` (compared in constant time, 401 without
 //! it); on a non-loopback address without a token every POST answers 403.
 //! `/status` and `/metrics` read [`Telemetry`] directly, so load on them
-//! never queues work on the actor thread.
+//! never queues work on the actor thread. Every error is an [`ApiError`],
+//! answered as `{"error": "..."}`.
+//!
+//! Files: `routes` (the route lists), `read` and `control` (the handlers),
+//! `auth` (the token check), `requests` and `body` (what a request carries),
+//! `error` (the error answers), `from_actors` (actor answers as errors).
 //!
 //! [`Telemetry`]: crate::telemetry::Telemetry
 
 mod auth;
-mod handlers;
+mod body;
+mod control;
+mod error;
+mod from_actors;
+mod read;
+mod requests;
+mod routes;
+#[cfg(test)]
+mod tests;
 
 use std::net::SocketAddr;
 
@@ -19,12 +32,13 @@ use actix::Addr;
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
 
-pub use auth::{constant_time_eq, ControlAccess};
+pub use auth::ControlAccess;
+pub use error::ApiError;
 
 use crate::actors::Supervisor;
 use crate::telemetry::SharedTelemetry;
 
-/// What every handler needs.
+/// What the API serves from.
 #[derive(Clone)]
 pub struct ApiState {
     /// Where control requests go.
@@ -42,18 +56,38 @@ pub struct ApiState {
 /// Binds `addr` and returns the server (to spawn on the actix system) and
 /// the address it actually listens on (port 0 picks a free port).
 pub fn bind(addr: SocketAddr, state: ApiState) -> std::io::Result<(Server, SocketAddr)> {
-    let data = web::Data::new(state);
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(data.clone())
-            .configure(handlers::configure)
-    })
-    // One worker thread is plenty for a control API; the engine's own
-    // signal handling stays in charge of shutdown.
-    .workers(1)
-    .disable_signals()
-    .shutdown_timeout(1)
-    .bind(addr)?;
+    let service = service(state);
+    let server = HttpServer::new(move || App::new().configure(service.clone()))
+        // One worker thread is plenty for a control API; the engine's own
+        // signal handling stays in charge of shutdown.
+        .workers(1)
+        .disable_signals()
+        .shutdown_timeout(1)
+        .bind(addr)?;
     let bound = server.addrs().first().copied().unwrap_or(addr);
     Ok((server.run(), bound))
+}
+
+/// The whole API as an app configuration: its shared data, the body
+/// limits and every route.
+///
+/// The supervisor's address is split here: the control endpoints get it
+/// only through the token check, the open ones only as a health ping.
+fn service(state: ApiState) -> impl Fn(&mut web::ServiceConfig) + Clone + Send + 'static {
+    let gate = web::Data::new(auth::ControlGate::new(
+        state.access,
+        state.supervisor.clone(),
+    ));
+    let view = web::Data::new(read::EngineView {
+        telemetry: state.telemetry,
+        enabled: state.enabled,
+        dry_run: state.dry_run,
+        health: state.supervisor.recipient(),
+    });
+    move |cfg: &mut web::ServiceConfig| {
+        cfg.app_data(gate.clone())
+            .app_data(view.clone())
+            .app_data(body::payload_config());
+        routes::configure(cfg);
+    }
 }

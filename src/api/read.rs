@@ -1,0 +1,55 @@
+//! The open endpoints: `GET /healthz`, `/status` and `/metrics`. They need
+//! no token, so they see only [`EngineView`]: shared telemetry and a health
+//! ping, never the supervisor's control messages.
+
+use std::time::Duration;
+
+use actix::Recipient;
+use actix_web::{web, HttpResponse};
+use serde_json::json;
+
+use super::error::ApiError;
+use crate::actors::Ping;
+use crate::telemetry::SharedTelemetry;
+
+/// How long `/healthz` waits for the actor system.
+const HEALTH_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// What the open endpoints may see, registered once as app data.
+pub(super) struct EngineView {
+    /// Status and metrics, read without queueing work on the actor thread.
+    pub(super) telemetry: SharedTelemetry,
+    /// Chaos enabled by configuration.
+    pub(super) enabled: bool,
+    /// Dry run by configuration.
+    pub(super) dry_run: bool,
+    /// The supervisor, for health pings only.
+    pub(super) health: Recipient<Ping>,
+}
+
+/// `GET /healthz`: 200 while the actor system answers within a second.
+pub(super) async fn healthz(view: web::Data<EngineView>) -> Result<HttpResponse, ApiError> {
+    match tokio::time::timeout(HEALTH_TIMEOUT, view.health.send(Ping)).await {
+        Ok(Ok(())) => Ok(HttpResponse::Ok().json(json!({ "status": "ok" }))),
+        _ => Err(ApiError::NotAnswering),
+    }
+}
+
+/// `GET /status`: the configuration flags and every target's board entry.
+pub(super) async fn status(view: web::Data<EngineView>) -> HttpResponse {
+    let targets = view.telemetry.board.snapshot();
+    let paused = !targets.is_empty() && targets.iter().all(|t| t.paused);
+    HttpResponse::Ok().json(json!({
+        "enabled": view.enabled,
+        "dry_run": view.dry_run,
+        "paused": paused,
+        "targets": targets,
+    }))
+}
+
+/// `GET /metrics`: OpenMetrics text.
+pub(super) async fn metrics(view: web::Data<EngineView>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
+        .body(view.telemetry.metrics.encode())
+}

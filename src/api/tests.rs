@@ -1,0 +1,344 @@
+//! In-process tests of the whole API app (`test::init_service`): the token
+//! check on every control route, the body limit, malformed bodies and the
+//! JSON error answers. The supervisor is an address whose mailbox is closed,
+//! so a request that gets past the checks answers 503 and nothing runs.
+
+use actix::{AsyncContext as _, Context};
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::{header, Method, StatusCode};
+use actix_web::{test, web, App, HttpResponse};
+
+use super::auth::Authorized;
+use super::body::BODY_LIMIT;
+use super::routes::{control_endpoints, open_endpoints};
+use super::*;
+use crate::actors::Supervisor;
+use crate::clock::system_clock;
+use crate::journal::Journal;
+use crate::telemetry::Telemetry;
+
+const TOKEN: &str = "s3cret";
+
+/// The API app with `access`, on a supervisor that never answers.
+async fn app(
+    access: ControlAccess,
+) -> impl Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error> {
+    let context = Context::<Supervisor>::new();
+    let supervisor = context.address();
+    drop(context); // Closes the mailbox: every message fails at once.
+    let state = ApiState {
+        supervisor,
+        telemetry: std::sync::Arc::new(Telemetry::new(system_clock(), Journal::disabled())),
+        enabled: true,
+        dry_run: false,
+        access,
+    };
+    test::init_service(App::new().configure(service(state))).await
+}
+
+fn token_access() -> ControlAccess {
+    ControlAccess::decide("0.0.0.0:9797".parse().unwrap(), Some(TOKEN))
+}
+
+/// Status, `WWW-Authenticate` and body of one request.
+struct Answer {
+    status: StatusCode,
+    challenge: Option<String>,
+    body: String,
+}
+
+async fn call(
+    app: &impl Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
+    req: test::TestRequest,
+) -> Answer {
+    let response = test::call_service(app, req.to_request()).await;
+    answer(response).await
+}
+
+async fn answer<B: MessageBody>(response: ServiceResponse<B>) -> Answer {
+    let status = response.status();
+    let challenge = response
+        .headers()
+        .get(header::WWW_AUTHENTICATE)
+        .map(|v| v.to_str().unwrap().to_owned());
+    let body = test::read_body(response).await;
+    Answer {
+        status,
+        challenge,
+        body: String::from_utf8(body.to_vec()).unwrap(),
+    }
+}
+
+fn post(path: &str, token: Option<&str>) -> test::TestRequest {
+    let req = test::TestRequest::post().uri(path);
+    match token {
+        Some(token) => req.insert_header((header::AUTHORIZATION, format!("Bearer {token}"))),
+        None => req,
+    }
+}
+
+/// A body each control route would accept, so only the token decides.
+fn valid_body(path: &str) -> &'static str {
+    match path {
+        "/inject" => r#"{"target": "target-app", "mode": "crash"}"#,
+        _ => "",
+    }
+}
+
+#[actix_rt::test]
+async fn every_control_route_refuses_without_a_token_and_with_a_wrong_one() {
+    let app = app(token_access()).await;
+    let control = control_endpoints();
+    assert!(control.len() >= 5, "the control routes are listed");
+    for endpoint in &control {
+        let path = endpoint.path;
+        let body = valid_body(path);
+        let missing = call(&app, post(path, None).set_payload(body)).await;
+        assert_eq!(missing.status, StatusCode::UNAUTHORIZED, "{path}");
+        assert_eq!(missing.challenge.as_deref(), Some("Bearer"), "{path}");
+        assert_eq!(
+            missing.body,
+            r#"{"error":"this endpoint needs `Authorization: Bearer <CHAOS_API_TOKEN>`"}"#
+        );
+        for wrong in ["wrong", "s3cre", "s3cret2", ""] {
+            let refused = call(&app, post(path, Some(wrong)).set_payload(body)).await;
+            assert_eq!(
+                refused.status,
+                StatusCode::UNAUTHORIZED,
+                "{path} with {wrong:?}"
+            );
+            assert_eq!(refused.body, r#"{"error":"wrong bearer token"}"#);
+        }
+        let basic = post(path, None)
+            .insert_header((header::AUTHORIZATION, format!("Basic {TOKEN}")))
+            .set_payload(body);
+        assert_eq!(
+            call(&app, basic).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{path} with Basic"
+        );
+        // The token is checked before the body is read.
+        let huge = post(path, None).set_payload(vec![b'x'; BODY_LIMIT * 2]);
+        assert_eq!(
+            call(&app, huge).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{path} with a huge body"
+        );
+        // The right token gets past the gate, to the (closed) supervisor.
+        let through = call(&app, post(path, Some(TOKEN)).set_payload(body)).await;
+        assert_eq!(
+            through.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{path}: {}",
+            through.body
+        );
+        assert!(
+            through.body.contains("the engine did not answer"),
+            "{}",
+            through.body
+        );
+    }
+    // The open routes are GET only: no token needed, and no POST to slip through.
+    for endpoint in open_endpoints() {
+        let path = endpoint.path;
+        let posted = call(&app, post(path, None)).await;
+        assert_eq!(posted.status, StatusCode::METHOD_NOT_ALLOWED, "POST {path}");
+        let read = call(&app, test::TestRequest::get().uri(path)).await;
+        assert_ne!(read.status, StatusCode::UNAUTHORIZED, "GET {path}");
+        assert!(
+            control.iter().all(|c| c.path != path),
+            "{path} is listed once"
+        );
+    }
+}
+
+#[actix_rt::test]
+async fn off_loopback_without_a_token_every_control_route_answers_403() {
+    let app = app(ControlAccess::decide("0.0.0.0:9797".parse().unwrap(), None)).await;
+    for endpoint in control_endpoints() {
+        let path = endpoint.path;
+        for token in [None, Some("anything")] {
+            let refused = call(&app, post(path, token).set_payload(valid_body(path))).await;
+            assert_eq!(refused.status, StatusCode::FORBIDDEN, "{path}");
+            assert_eq!(refused.challenge, None);
+            assert_eq!(
+                refused.body,
+                "{\"error\":\"control endpoints are disabled: the API listens on the non-loopback \
+                 address 0.0.0.0:9797 and CHAOS_API_TOKEN is not set. Set CHAOS_API_TOKEN and send \
+                 `Authorization: Bearer <token>`, or listen on 127.0.0.1\"}"
+            );
+        }
+    }
+    let status = call(&app, test::TestRequest::get().uri("/status")).await;
+    assert_eq!(status.status, StatusCode::OK, "GETs stay open");
+}
+
+#[actix_rt::test]
+async fn on_loopback_without_a_token_control_is_open() {
+    let app = app(ControlAccess::decide(
+        "127.0.0.1:9797".parse().unwrap(),
+        None,
+    ))
+    .await;
+    for endpoint in control_endpoints() {
+        let path = endpoint.path;
+        let through = call(&app, post(path, None).set_payload(valid_body(path))).await;
+        assert_eq!(
+            through.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{path}: {}",
+            through.body
+        );
+    }
+}
+
+#[actix_rt::test]
+async fn bodies_over_the_limit_get_413_with_or_without_a_length() {
+    let app = app(token_access()).await;
+    const TOO_LARGE: &str = r#"{"error":"body larger than 65536 bytes"}"#;
+    for path in ["/pause", "/resume", "/inject", "/clear"] {
+        let blank = vec![b' '; BODY_LIMIT + 1];
+        let known = call(&app, post(path, Some(TOKEN)).set_payload(blank.clone())).await;
+        assert_eq!(
+            (known.status, known.body.as_str()),
+            (StatusCode::PAYLOAD_TOO_LARGE, TOO_LARGE),
+            "{path}"
+        );
+
+        // Chunked: no Content-Length, so the limit applies while reading.
+        let mut unknown = post(path, Some(TOKEN)).set_payload(blank).to_request();
+        unknown.headers_mut().remove(header::CONTENT_LENGTH);
+        let streamed = answer(test::call_service(&app, unknown).await).await;
+        assert_eq!(
+            (streamed.status, streamed.body.as_str()),
+            (StatusCode::PAYLOAD_TOO_LARGE, TOO_LARGE),
+            "{path} streamed"
+        );
+    }
+    // Exactly at the limit is accepted (a blank body: every target).
+    let at_limit = post("/clear", Some(TOKEN)).set_payload(vec![b' '; BODY_LIMIT]);
+    assert_eq!(
+        call(&app, at_limit).await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+}
+
+#[actix_rt::test]
+async fn malformed_bodies_and_queries_get_400_with_what_was_expected() {
+    let app = app(ControlAccess::Open).await;
+    let inject_shape = r#"body must be {\"target\": ..., \"scenario\": ...} or {\"target\": ..., \"mode\": ..., \"delay\": N}"#;
+    for (path, body, expected) in [
+        (
+            "/inject",
+            "{bad",
+            format!(r#"{{"error":"{inject_shape}: key must be a string at line 1 column 2"}}"#),
+        ),
+        (
+            "/inject",
+            "",
+            format!(r#"{{"error":"{inject_shape}: EOF while parsing a value at line 1 column 0"}}"#),
+        ),
+        (
+            "/inject",
+            r#"{"target":"a","mode":"crash","x":1}"#,
+            format!(
+                r#"{{"error":"{inject_shape}: unknown field `x`, expected one of `target`, `scenario`, `mode`, `delay` at line 1 column 32"}}"#
+            ),
+        ),
+        (
+            "/inject",
+            r#"{"target":"a","mode":"crash","scenario":"CRASH"}"#,
+            r#"{"error":"give `scenario` or `mode`, not both"}"#.to_owned(),
+        ),
+        (
+            "/clear",
+            "[1]",
+            r#"{"error":"body must be {\"target\": \"NAME\"} or empty: invalid type: integer `1`, expected a string at line 1 column 2"}"#.to_owned(),
+        ),
+        (
+            "/pause?bogus=1",
+            "",
+            r#"{"error":"bad query string: Query deserialize error: unknown field `bogus`, expected `target`"}"#.to_owned(),
+        ),
+        (
+            "/resume?target=a",
+            r#"{"target": "a"}"#,
+            r#"{"error":"give the target in the query string or the body, not both"}"#.to_owned(),
+        ),
+    ] {
+        let answer = call(&app, post(path, None).set_payload(body)).await;
+        assert_eq!(
+            (answer.status, answer.body.as_str()),
+            (StatusCode::BAD_REQUEST, expected.as_str()),
+            "{path} {body}"
+        );
+    }
+    // Any content type is read as JSON (`curl -d` sends a form type).
+    let form = post("/inject", None)
+        .insert_header((header::CONTENT_TYPE, "application/x-www-form-urlencoded"))
+        .set_payload(r#"{"target": "a", "mode": "crash"}"#);
+    assert_eq!(
+        call(&app, form).await.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "parsed, then sent"
+    );
+}
+
+#[actix_rt::test]
+async fn unknown_paths_and_methods_get_json_404_and_405() {
+    let app = app(ControlAccess::Open).await;
+    let nowhere = call(&app, post("/nowhere", None)).await;
+    assert_eq!(
+        (nowhere.status, nowhere.body.as_str()),
+        (
+            StatusCode::NOT_FOUND,
+            r#"{"error":"no endpoint POST /nowhere"}"#
+        )
+    );
+    let get = call(&app, test::TestRequest::get().uri("/pause")).await;
+    assert_eq!(
+        (get.status, get.body.as_str()),
+        (
+            StatusCode::METHOD_NOT_ALLOWED,
+            r#"{"error":"GET is not allowed on /pause"}"#
+        )
+    );
+    let put = call(
+        &app,
+        test::TestRequest::default()
+            .method(Method::PUT)
+            .uri("/status"),
+    )
+    .await;
+    assert_eq!(
+        (put.status, put.body.as_str()),
+        (
+            StatusCode::METHOD_NOT_ALLOWED,
+            r#"{"error":"PUT is not allowed on /status"}"#
+        )
+    );
+    let health = call(&app, test::TestRequest::get().uri("/healthz")).await;
+    assert_eq!(
+        (health.status, health.body.as_str()),
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            r#"{"error":"the actor system does not answer"}"#
+        )
+    );
+}
+
+#[actix_rt::test]
+async fn a_handler_on_an_app_without_the_gate_fails_closed() {
+    async fn sneaky(_: Authorized) -> HttpResponse {
+        HttpResponse::Ok().finish()
+    }
+    let app = test::init_service(App::new().route("/x", web::post().to(sneaky))).await;
+    let answer = call(&app, post("/x", Some(TOKEN))).await;
+    assert_eq!(
+        answer.status,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "{}",
+        answer.body
+    );
+}
