@@ -21,7 +21,7 @@
 //!   shown as users write them.
 //! - [`telemetry`]: what each event updates outside the actors: `metrics`
 //!   (Prometheus), the audit [`journal`] and the status board.
-//! - [`api`]: the optional HTTP control API (actix-web).
+//! - `api`: the optional HTTP control API (actix-web).
 //! - `logging`: text or JSON log output.
 //! - `report`: reads the audit journal back and reports how failures were
 //!   repaired (text, JSON, SVG timeline, HTML).
@@ -35,7 +35,7 @@
 //! the `chaos-state` crate, re-exported as [`state`].
 
 pub mod actors;
-pub mod api;
+pub(crate) mod api;
 pub(crate) mod cli;
 pub mod clock;
 pub mod commands;

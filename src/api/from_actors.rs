@@ -1,7 +1,7 @@
 //! The one place where the actor layer's answers become [`ApiError`]s.
 //!
 //! The actors answer control messages with [`ControlError`] (whose variants
-//! carry a message), a reload with a plain `String`, and a closed or full
+//! carry a message), a reload with a [`ReloadError`], and a closed or full
 //! mailbox with [`MailboxError`]. When the actors' error types change, this
 //! file is what changes with them: handlers only use `?` on actor answers and
 //! never look inside an actor error.
@@ -9,7 +9,7 @@
 use actix::MailboxError;
 
 use super::error::ApiError;
-use crate::actors::ControlError;
+use crate::actors::{ControlError, ReloadError};
 
 impl From<ControlError> for ApiError {
     fn from(err: ControlError) -> Self {
@@ -28,9 +28,10 @@ impl From<MailboxError> for ApiError {
     }
 }
 
-/// A reload the supervisor refused; `reason` names the file, line and key.
-pub(super) fn reload_rejected(reason: String) -> ApiError {
-    ApiError::ReloadRejected(reason)
+/// A reload the supervisor refused; an invalid file's error names the
+/// file, line and key.
+pub(super) fn reload_rejected(reason: ReloadError) -> ApiError {
+    ApiError::ReloadRejected(reason.to_string())
 }
 
 /// The targets a fan-out (pause, resume, clear) could not act on, and why.
@@ -83,11 +84,12 @@ mod tests {
         assert!(closed
             .to_string()
             .starts_with("the engine did not answer: "));
-        let rejected = reload_rejected("targets.yaml:1:1: nope".into());
+        let rejected = reload_rejected(ReloadError::NotReloadable);
         assert_eq!(rejected.status_code(), StatusCode::BAD_REQUEST);
         assert_eq!(
             rejected.to_string(),
-            "reload rejected, running configuration kept: targets.yaml:1:1: nope"
+            "reload rejected, running configuration kept: \
+             this engine was not started from a configuration that can be re-read"
         );
     }
 }

@@ -33,7 +33,6 @@ use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
 
 pub use auth::ControlAccess;
-pub use error::ApiError;
 
 use crate::actors::Supervisor;
 use crate::telemetry::SharedTelemetry;
