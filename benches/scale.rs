@@ -15,7 +15,15 @@
 //! cargo bench --bench scale -- --targets 1,100   # some sizes only
 //! cargo bench --bench scale -- --interval 10 --recovery 2 --measure 20 --out scale.json
 //! cargo bench --bench scale -- --targets 1000 --dir /var/tmp   # a real disk instead of tmpfs
+//! cargo bench --bench scale -- --api-load 3      # only the API-load section, for 3 s
 //! ```
+//!
+//! The API-load section (`--api-load SECONDS`, alone) runs one target every
+//! 100 ms with the HTTP API while four threads request `/status` and
+//! `/metrics` in a loop, and reports requests per second, injections per
+//! second and schedule lateness p50/p99/max: the figures the test suite
+//! used to assert (at least 20 injections in 3 s, p50 under 50 ms), which
+//! depend on the machine and its load.
 //!
 //! Lateness and write latency come from the engine's own journal
 //! (`lateness_ms`, `write_ms`); memory and CPU from /proc. Targets' first
@@ -35,6 +43,8 @@ struct Options {
     idle: f64,
     measure: f64,
     out: PathBuf,
+    /// `--api-load SECONDS`: run only the API-load section for that long.
+    api_load: Option<f64>,
     /// Where the state files go; default /dev/shm (tmpfs) when it exists.
     dir: Option<PathBuf>,
 }
@@ -47,6 +57,7 @@ fn options() -> Options {
         idle: 4.0,
         measure: 20.0,
         out: PathBuf::from("target/chaos-scale.json"),
+        api_load: None,
         dir: None,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -66,6 +77,7 @@ fn options() -> Options {
             "--measure" => options.measure = value.parse().unwrap_or(options.measure),
             "--out" => options.out = PathBuf::from(value),
             "--dir" => options.dir = Some(PathBuf::from(value)),
+            "--api-load" => options.api_load = value.parse().ok(),
             // `cargo bench` passes `--bench`; ignore it and anything unknown.
             _ => {
                 i += 1;
@@ -363,8 +375,121 @@ fn machine() -> String {
     format!("{cores} cores, {memory}, Linux {}", kernel.trim())
 }
 
+/// One `GET path` on loopback; whether it answered 200.
+fn get_ok(port: u16, path: &str) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let request = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    if stream.write_all(request.as_bytes()).is_err() {
+        return false;
+    }
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    answer.starts_with(b"HTTP/1.1 200")
+}
+
+/// The schedule while the HTTP API is under load (see the module's docs).
+fn api_load(seconds: f64, root: Option<&Path>) -> Value {
+    use std::io::{BufRead, BufReader};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    let dir = scratch(root, "api");
+    let journal = dir.path().join("journal.jsonl");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chaos-engine"))
+        .env_clear()
+        .env("RUST_LOG", "info")
+        .env("FAILURE_STATE_FILE", dir.path().join("s.json"))
+        .args(["run", "--log-format", "json", "--http", "127.0.0.1:0"])
+        .args(["--interval", "0.1", "--recovery", "0.05"])
+        .args(["--startup-wait", "0", "--min-interval", "0"])
+        .arg("--journal")
+        .arg(&journal)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn chaos-engine");
+    let mut lines = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
+    let port: u16 = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|line| {
+            let event: Value = serde_json::from_str(&line).ok()?;
+            event["message"]
+                .as_str()?
+                .contains("HTTP API listening on")
+                .then(|| event["addr"].as_str()?.rsplit(':').next()?.parse().ok())?
+        })
+        .expect("the HTTP API's address in the log");
+    // Keep draining the log so the engine never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let load: Vec<_> = (0..4)
+        .map(|i| {
+            let stop = Arc::clone(&stop);
+            std::thread::spawn(move || {
+                let path = if i % 2 == 0 { "/status" } else { "/metrics" };
+                let mut requests = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    requests += u64::from(get_ok(port, path));
+                }
+                requests
+            })
+        })
+        .collect();
+    let started = Instant::now();
+    std::thread::sleep(Duration::from_secs_f64(seconds));
+    stop.store(true, Ordering::Relaxed);
+    let requests: u64 = load.into_iter().map(|t| t.join().unwrap_or(0)).sum();
+    let elapsed = started.elapsed().as_secs_f64();
+    sigterm_and_wait(&mut child);
+
+    let lateness = sorted(
+        std::fs::read_to_string(&journal)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|e| e["event"] == "injected")
+            .filter_map(|e| e["lateness_ms"].as_f64())
+            .collect(),
+    );
+    json!({
+        "seconds": elapsed,
+        "requests": requests,
+        "requests_per_s": requests as f64 / elapsed,
+        "injections": lateness.len(),
+        "injections_per_s": lateness.len() as f64 / elapsed,
+        "lateness_ms": {
+            "p50": percentile(&lateness, 0.5),
+            "p99": percentile(&lateness, 0.99),
+            "max": percentile(&lateness, 1.0),
+        },
+    })
+}
+
 fn main() {
     let o = options();
+    if let Some(seconds) = o.api_load {
+        let r = api_load(seconds, o.dir.as_deref());
+        let f = |v: &Value| v.as_f64().unwrap_or(f64::NAN);
+        println!(
+            "API load, {:.1} s: {} requests ({:.0}/s) to /status and /metrics; {} injections ({:.1}/s, nominal 10/s), lateness p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            f(&r["seconds"]),
+            r["requests"],
+            f(&r["requests_per_s"]),
+            r["injections"],
+            f(&r["injections_per_s"]),
+            f(&r["lateness_ms"]["p50"]),
+            f(&r["lateness_ms"]["p99"]),
+            f(&r["lateness_ms"]["max"]),
+        );
+        println!("{r}");
+        return;
+    }
     let binary = env!("CARGO_BIN_EXE_chaos-engine");
     let binary_bytes = std::fs::metadata(binary).map(|m| m.len()).unwrap_or(0);
     let on_tmpfs = scratch(o.dir.as_deref(), "probe")

@@ -89,7 +89,16 @@ fn inject_for_a_duration_clears_afterwards() {
     let output = run_once(&["inject", "config_error", "--for", "300ms"], &env);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(started.elapsed() >= Duration::from_millis(300));
-    std::thread::sleep(Duration::from_millis(20));
+    crate::helpers::wait_until(
+        Duration::from_secs(10),
+        "the watcher to see the clear",
+        || {
+            watcher
+                .seen()
+                .last()
+                .is_some_and(|v| v["mode"] == "healthy")
+        },
+    );
     let seen = watcher.seen();
     let modes: Vec<_> = seen
         .iter()

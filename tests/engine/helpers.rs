@@ -317,3 +317,75 @@ pub fn make_fifo(path: &Path) {
     )
     .unwrap();
 }
+
+/// Unix time that follows tokio's clock from `base`: paused, it moves only
+/// when every actor is idle, and then exactly to the next timer's deadline.
+#[derive(Debug)]
+pub struct RuntimeClock {
+    base: f64,
+    start: tokio::time::Instant,
+}
+
+impl RuntimeClock {
+    pub fn new(base: f64) -> Self {
+        RuntimeClock {
+            base,
+            start: tokio::time::Instant::now(),
+        }
+    }
+}
+
+impl chaos_engine::clock::Clock for RuntimeClock {
+    fn unix_now(&self) -> f64 {
+        self.base + self.start.elapsed().as_secs_f64()
+    }
+}
+
+/// Which clock stamps the journal of [`journal_on_paused_clock`].
+pub enum Stamps {
+    /// A clock stopped at this Unix time (windows are checked against it).
+    Fixed(f64),
+    /// Unix time that advances with the paused runtime clock from this base.
+    Runtime(f64),
+}
+
+/// Runs the real actors (no HTTP API) in this process on the targets file
+/// `yaml` (`{dir}` is a fresh workspace) for `run_for` of tokio's *paused*
+/// clock, then drains and returns the journal. Time only moves when every
+/// actor waits, so the run is the same on a loaded machine as on an idle one.
+pub fn journal_on_paused_clock(
+    yaml: &str,
+    seed: u64,
+    stamps: Stamps,
+    run_for: Duration,
+) -> Vec<Value> {
+    use chaos_engine::actors::{Drain, Supervisor};
+    use chaos_engine::config::{self, ConfigInputs, FlagValues};
+    use chaos_engine::journal::Journal;
+    use chaos_engine::telemetry::Telemetry;
+
+    let ws = Workspace::new();
+    let journal_path = ws.path("journal.jsonl");
+    let inputs = ConfigInputs {
+        flags: FlagValues {
+            targets: Some(ws.targets(yaml)),
+            ..FlagValues::default()
+        },
+        ..ConfigInputs::default()
+    };
+    let settings = config::load(&inputs).unwrap();
+    let system = actix::System::new();
+    system.block_on(async move {
+        use actix::Actor;
+        tokio::time::pause();
+        let clock: chaos_engine::clock::SharedClock = match stamps {
+            Stamps::Fixed(now) => Arc::new(chaos_engine::clock::FixedClock(now)),
+            Stamps::Runtime(base) => Arc::new(RuntimeClock::new(base)),
+        };
+        let telemetry = Arc::new(Telemetry::new(clock, Journal::open(&journal_path)));
+        let supervisor = Supervisor::new(settings, None, seed, telemetry).start();
+        tokio::time::sleep(run_for).await;
+        supervisor.send(Drain).await.unwrap();
+    });
+    journal(&ws.path("journal.jsonl"))
+}

@@ -112,22 +112,47 @@ fn two_targets_are_injected_and_cleared_independently() {
             );
         }
     }
-    // Each target keeps its own start-to-start interval: the schedule is
-    // anchored, so first-to-last spans whole intervals whatever the jitter.
-    for (name, interval) in [("app", 0.3), ("db", 0.4)] {
-        let starts: Vec<f64> = engine
-            .events_matching("Injecting", Some(name))
+    // Every failure lasts exactly the recovery as written in the file (the
+    // start-to-start intervals are checked on the paused clock below).
+    for name in ["app", "db"] {
+        for event in engine.events_matching("Injecting", Some(name)) {
+            let expires_at = event["expires_at"].as_f64().unwrap();
+            let written = [&app, &db]
+                .iter()
+                .flat_map(|w| w.seen())
+                .find(|v| v["id"] == event["id"]);
+            if let Some(written) = written {
+                assert_eq!(written["expires_at"].as_f64(), Some(expires_at));
+                let lasts = expires_at - written["timestamp"].as_f64().unwrap();
+                assert!((lasts - 0.1).abs() < 0.002, "{name}: {written}");
+            }
+        }
+    }
+}
+
+#[test]
+fn on_the_paused_clock_each_target_keeps_its_own_anchored_interval() {
+    let entries = crate::helpers::journal_on_paused_clock(
+        TWO_TARGETS,
+        7,
+        crate::helpers::Stamps::Runtime(0.0),
+        Duration::from_millis(2500),
+    );
+    for (name, interval, count) in [("app", 0.3, 8), ("db", 0.4, 6)] {
+        let starts: Vec<f64> = entries
             .iter()
-            .map(|e| e["expires_at"].as_f64().unwrap() - 0.1)
+            .filter(|e| e["event"] == "injected" && e["target"] == name)
+            .map(|e| e["timestamp"].as_f64().unwrap())
             .collect();
-        assert!(starts.len() >= 2, "{name}: {starts:?}");
-        let span = starts[starts.len() - 1] - starts[0];
-        let expected = (starts.len() - 1) as f64 * interval;
-        assert!(
-            (span - expected).abs() < 0.15,
-            "{name}: {} injections spanned {span:.3}s, expected {expected:.3}s",
-            starts.len()
-        );
+        // From the 0.1 s startup wait on, one start per interval.
+        assert_eq!(starts.len(), count, "{name}: {starts:?}");
+        for (k, start) in starts.iter().enumerate() {
+            let expected = 0.1 + k as f64 * interval;
+            assert!(
+                (start - expected).abs() < 0.0025,
+                "{name}: injection {k} at {start:.3}s, expected {expected:.3}s"
+            );
+        }
     }
 }
 
@@ -153,7 +178,9 @@ fn sigterm_in_the_middle_of_a_failure_clears_and_exits_zero() {
     );
     let (status, took) = engine.terminate();
     assert_eq!(status.code(), Some(0));
-    assert!(took < Duration::from_secs(1), "exit took {took:?}");
+    // Far less than the 30 s recovery it would otherwise wait out (a bound
+    // a loaded machine cannot reach; exits typically take milliseconds).
+    assert!(took < Duration::from_secs(10), "exit took {took:?}");
     let last = read_state(&state).unwrap();
     assert_eq!(last["mode"], "healthy");
     assert_eq!(last["reason"], "shutdown");
@@ -172,7 +199,7 @@ fn sigint_in_the_middle_of_a_long_wait_clears_and_exits_zero() {
     let (status, took) = engine.signal_and_wait(rustix::process::Signal::INT);
     assert_eq!(status.code(), Some(0));
     assert!(
-        took < Duration::from_secs(1),
+        took < Duration::from_secs(10),
         "exit took {took:?} (the wait is 60 s)"
     );
     assert_eq!(read_state(&state).unwrap()["reason"], "shutdown");
