@@ -110,10 +110,12 @@ mod tests {
         assert!(check_url("http:// bad").unwrap_err().contains("not a URL"));
     }
 
+    /// Probe settings with a timeout far beyond what a loaded machine
+    /// takes to answer on loopback.
     fn settings(url: String) -> ProbeSettings {
         ProbeSettings {
             url,
-            timeout: Duration::from_millis(300),
+            timeout: Duration::from_secs(10),
             expect_status: 200,
             period: DEFAULT_PROBE_PERIOD,
         }
@@ -150,8 +152,13 @@ mod tests {
         let got = probe(&client, &settings(format!("http://{broken}/"))).await;
         assert_eq!(got, ProbeOutcome::Unhealthy("HTTP 500".to_owned()));
 
+        // A server that never answers: the timeout is what is tested.
         let silent = serve_once(None);
-        let got = probe(&client, &settings(format!("http://{silent}/"))).await;
+        let quick = ProbeSettings {
+            timeout: Duration::from_millis(300),
+            ..settings(format!("http://{silent}/"))
+        };
+        let got = probe(&client, &quick).await;
         assert_eq!(
             got,
             ProbeOutcome::Unhealthy("timed out after 0.3s".to_owned())

@@ -390,7 +390,15 @@ mod tests {
             .expect("a slot");
         assert_eq!(in_use.load(Ordering::Relaxed), 1, "b's slot only");
         drop(granted);
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        assert_eq!(in_use.load(Ordering::Relaxed), 0, "every slot is back");
+        // The dropped slot is given back by a message: wait for it.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while in_use.load(Ordering::Relaxed) != 0 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "every slot comes back"
+            );
+            tokio::task::yield_now().await;
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
     }
 }

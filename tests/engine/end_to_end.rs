@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chaos_engine::picker::PickStream;
 use chaos_engine::scenario::{Catalogue, DelayRange, Scenario};
@@ -25,7 +25,7 @@ defaults:
   startup_wait: 500ms
   scenarios:
     - { name: CRASH, mode: crash, weight: 1 }
-    - { name: SLOWDOWN, mode: slow, weight: 1, delay: { min: 1, max: 1 } }
+    - { name: SLOWDOWN, mode: slow, weight: 1, delay: { min: 5, max: 5 } }
     - { name: CONFIG_ERROR, mode: config_error, weight: 1 }
 policy:
   min_interval: 0
@@ -41,7 +41,7 @@ fn seed_covering_every_scenario() -> u64 {
         Catalogue::new(
             [
                 ("CRASH", "crash", None),
-                ("SLOWDOWN", "slow", Some(DelayRange { min: 1, max: 1 })),
+                ("SLOWDOWN", "slow", Some(DelayRange { min: 5, max: 5 })),
                 ("CONFIG_ERROR", "config_error", None),
             ]
             .into_iter()
@@ -157,23 +157,32 @@ fn follow_target(name: &str, state_file: &Path, service: &TargetService) -> BTre
                 );
             }
             "slow" => {
-                let delay = failure["delay"].as_u64().unwrap();
-                let started = Instant::now();
+                // The delay (5 s) outlasts the failure (2 s): a slow request
+                // hangs until the failure ends, at its `expires_at`.
+                let delay = failure["delay"].as_f64().unwrap();
+                let expires_at = failure["expires_at"].as_f64().unwrap();
+                assert!(delay > 2.0, "{failure}");
+                // /health first, while the failure is on: it is never
+                // slowed, so it answers before the failure ends.
+                let sent = now();
+                let health = http::get(service.port, "/health", TIMEOUT).unwrap();
+                let answered = now();
+                assert_eq!(health.status, 200);
+                // Sent with a second or more of the failure left, a slowed
+                // /health would hang until the failure ended.
+                assert!(
+                    sent > expires_at - 1.0 || answered < expires_at,
+                    "{name}: /health sent at {sent:.3} answered only when the failure ended at {expires_at:.3}"
+                );
+                let started = now();
                 let response = http::get(service.port, "/orders", TIMEOUT).unwrap();
-                let took = started.elapsed();
+                let ended = now();
                 assert_eq!(response.status, 200, "{name}: slow still serves");
+                // Hung until the end of the failure (to the reader's 10 ms
+                // look-again window), whenever the request started.
                 assert!(
-                    took >= Duration::from_secs(delay),
-                    "{name}: slow request took {took:?}, delay {delay}s"
-                );
-                let health = Instant::now();
-                assert_eq!(
-                    http::get(service.port, "/health", TIMEOUT).unwrap().status,
-                    200
-                );
-                assert!(
-                    health.elapsed() < Duration::from_millis(900),
-                    "/health is never slowed"
+                    ended >= expires_at.min(started + delay) - 0.05,
+                    "{name}: slow request answered at {ended:.3}, the failure ended at {expires_at:.3}"
                 );
             }
             "config_error" => {
