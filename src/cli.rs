@@ -559,7 +559,7 @@ mod tests {
         ] {
             let values = parse(&["validate"], &[(id, value), (SettingId::StateFile, state)]);
             let err = config::load(&ConfigInputs {
-                flags: values.into(),
+                flags: values,
                 ..ConfigInputs::default()
             })
             .unwrap_err()

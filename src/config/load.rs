@@ -25,7 +25,7 @@ mod coordination;
 /// [`super`] for precedence). Reads the targets file and checks the state
 /// files' directories; writes nothing.
 pub fn load(inputs: &ConfigInputs) -> Result<Settings, ConfigError> {
-    let values = inputs.flags.merged();
+    let values = &inputs.flags;
     let raw = &values;
 
     let enabled = match raw.get(SettingId::Enabled) {

@@ -45,8 +45,9 @@ pub const DEFAULT_MIN_INTERVAL: Duration = Duration::from_secs(60);
 /// Everything configuration is computed from, so tests need no process env.
 #[derive(Debug, Default, Clone)]
 pub struct ConfigInputs {
-    /// What the command line gave: flags and their environment variables.
-    pub flags: FlagValues,
+    /// What the command line gave: flags and their environment variables,
+    /// each with its origin (see [`setting`]).
+    pub flags: SettingValues,
     /// `CHAOS_API_TOKEN` (no flag: a token on the command line would show
     /// in `ps`); empty counts as unset.
     pub api_token: Option<String>,
@@ -55,43 +56,11 @@ pub struct ConfigInputs {
     pub read_only: bool,
 }
 
-/// The settings given by a flag or an environment variable.
-#[derive(Debug, Default, Clone)]
-pub struct FlagValues {
-    /// Each with its origin (the command line reads flags and variables
-    /// alike: see [`setting`]).
-    pub settings: SettingValues,
-    /// As `--targets`, for callers that build inputs in code rather than
-    /// parse a command line (tests/engine/coordination.rs); beats
-    /// [`FlagValues::settings`].
-    pub targets: Option<PathBuf>,
-}
-
-impl FlagValues {
-    /// The settings with [`FlagValues::targets`] applied.
-    fn merged(&self) -> SettingValues {
-        let mut values = self.settings.clone();
-        if let Some(targets) = &self.targets {
-            values.set(SettingId::Targets, Source::Flag, targets.to_string_lossy());
-        }
-        values
-    }
-}
-
-impl From<SettingValues> for FlagValues {
-    fn from(settings: SettingValues) -> Self {
-        FlagValues {
-            settings,
-            targets: None,
-        }
-    }
-}
-
 impl ConfigInputs {
     /// `flags` plus `CHAOS_API_TOKEN` from the process environment.
-    pub fn from_process(flags: impl Into<FlagValues>) -> Self {
+    pub fn from_process(flags: SettingValues) -> Self {
         ConfigInputs {
-            flags: flags.into(),
+            flags,
             api_token: std::env::var("CHAOS_API_TOKEN")
                 .ok()
                 .filter(|token| !token.is_empty()),

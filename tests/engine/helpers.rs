@@ -360,17 +360,20 @@ pub fn journal_on_paused_clock(
     run_for: Duration,
 ) -> Vec<Value> {
     use chaos_engine::actors::{Drain, Supervisor};
-    use chaos_engine::config::{self, ConfigInputs, FlagValues};
+    use chaos_engine::config::{self, ConfigInputs, SettingId, SettingValues, Source};
     use chaos_engine::journal::Journal;
     use chaos_engine::telemetry::Telemetry;
 
     let ws = Workspace::new();
     let journal_path = ws.path("journal.jsonl");
+    let mut flags = SettingValues::default();
+    flags.set(
+        SettingId::Targets,
+        Source::Flag,
+        ws.targets(yaml).to_string_lossy(),
+    );
     let inputs = ConfigInputs {
-        flags: FlagValues {
-            targets: Some(ws.targets(yaml)),
-            ..FlagValues::default()
-        },
+        flags,
         ..ConfigInputs::default()
     };
     let settings = config::load(&inputs).unwrap();

@@ -31,7 +31,7 @@ impl Fixture {
     /// variable of the same setting).
     fn inputs(&self, flags: &[(Id, &str)], env: &[(Id, &str)]) -> ConfigInputs {
         ConfigInputs {
-            flags: SettingValues::from_pairs(flags, env).into(),
+            flags: SettingValues::from_pairs(flags, env),
             ..ConfigInputs::default()
         }
     }
