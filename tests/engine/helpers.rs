@@ -89,6 +89,8 @@ impl Workspace {
 pub struct Engine {
     pub child: Child,
     lines: Arc<Mutex<Vec<String>>>,
+    /// Collects `lines` until the engine's standard output closes.
+    reader: Option<thread::JoinHandle<()>>,
 }
 
 impl Engine {
@@ -105,12 +107,16 @@ impl Engine {
         let stdout = child.stdout.take().expect("piped stdout");
         let lines = Arc::new(Mutex::new(Vec::new()));
         let sink = Arc::clone(&lines);
-        thread::spawn(move || {
+        let reader = thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 sink.lock().unwrap().push(line);
             }
         });
-        Engine { child, lines }
+        Engine {
+            child,
+            lines,
+            reader: Some(reader),
+        }
     }
 
     /// Every log event so far, parsed.
@@ -144,7 +150,13 @@ impl Engine {
         let deadline = sent + Duration::from_secs(10);
         loop {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
-                return (status, sent.elapsed());
+                let took = sent.elapsed();
+                // The engine is gone, so its output ends: wait until every
+                // last line (the goodbye) has been collected.
+                if let Some(reader) = self.reader.take() {
+                    reader.join().expect("the output reader");
+                }
+                return (status, took);
             }
             if Instant::now() > deadline {
                 self.child.kill().ok();
