@@ -20,7 +20,7 @@ use tracing::{error, warn};
 
 pub mod schema;
 
-pub use schema::{JournalEvent, JournalLine, Note};
+pub use schema::{JournalEvent, JournalLine, Note, Started};
 
 /// An engine-wide event by name, for [`crate::telemetry::Telemetry::journal`]
 /// (kept for its callers in `src/actors/`). It is not a second schema: it
@@ -46,7 +46,10 @@ impl Entry<'_> {
             detail: self.detail.map(str::to_owned),
         };
         match self.event {
-            "engine_started" => Some(JournalEvent::EngineStarted(note)),
+            "engine_started" => Some(JournalEvent::EngineStarted(schema::Started {
+                detail: note.detail,
+                seed: None,
+            })),
             "engine_stopped" => Some(JournalEvent::EngineStopped(note)),
             "reloaded" => Some(JournalEvent::Reloaded(note)),
             "reload_rejected" => Some(JournalEvent::ReloadRejected(note)),
@@ -153,7 +156,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("journal.jsonl");
         let journal = Journal::open(&path);
-        journal.record(1.5, JournalEvent::EngineStarted(Note::default()));
+        journal.record(1.5, JournalEvent::EngineStarted(schema::Started::default()));
         journal.record(
             2.5,
             JournalEvent::Paused(schema::TargetOnly {
@@ -220,7 +223,13 @@ mod tests {
                 detail: Some(detail.to_owned()),
             }
         }
-        journal.record(1.0, JournalEvent::EngineStarted(note("before")));
+        journal.record(
+            1.0,
+            JournalEvent::EngineStarted(schema::Started {
+                detail: note("before").detail,
+                seed: None,
+            }),
+        );
         // Fill the file system: what is left is the rest of the journal's
         // last page, smaller than the next event.
         let filler_path = tmpfs.dir.path().join("filler");

@@ -48,6 +48,8 @@ pub struct ApiState {
     pub enabled: bool,
     /// Dry run by configuration.
     pub dry_run: bool,
+    /// The run's seed, shown by `/status`.
+    pub seed: u64,
     /// Who may POST.
     pub access: ControlAccess,
 }
@@ -81,6 +83,7 @@ fn service(state: ApiState) -> impl Fn(&mut web::ServiceConfig) + Clone + Send +
         telemetry: state.telemetry,
         enabled: state.enabled,
         dry_run: state.dry_run,
+        seed: state.seed,
         health: state.supervisor.recipient(),
     });
     move |cfg: &mut web::ServiceConfig| {

@@ -23,6 +23,8 @@ pub(super) struct EngineView {
     pub(super) enabled: bool,
     /// Dry run by configuration.
     pub(super) dry_run: bool,
+    /// The run's seed (`preview --seed` shows its picks).
+    pub(super) seed: u64,
     /// The supervisor, for health pings only.
     pub(super) health: Recipient<Ping>,
 }
@@ -42,6 +44,7 @@ pub(super) async fn status(view: web::Data<EngineView>) -> HttpResponse {
     HttpResponse::Ok().json(json!({
         "enabled": view.enabled,
         "dry_run": view.dry_run,
+        "seed": view.seed,
         "paused": paused,
         "targets": targets,
     }))

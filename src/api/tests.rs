@@ -32,6 +32,7 @@ async fn app(
         telemetry: std::sync::Arc::new(Telemetry::new(system_clock(), Journal::disabled())),
         enabled: true,
         dry_run: false,
+        seed: 42,
         access,
     };
     test::init_service(App::new().configure(service(state))).await

@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use actix::{AsyncContext, Context, System};
 use tokio::signal::unix::{signal, Signal, SignalKind};
-use tracing::{error, info, warn};
+use tracing::{error, info, warn, Level};
 
 use crate::actors::{Drain, Reload, Supervisor};
 use crate::api::{self, ApiState, ControlAccess};
@@ -27,7 +27,7 @@ use crate::cli::{ConfigArgs, EXIT_FAILURE};
 use crate::clock::format_duration;
 use crate::clock::system_clock;
 use crate::config::{ConfigInputs, Settings};
-use crate::journal::{Journal, JournalEvent, Note};
+use crate::journal::{Journal, JournalEvent, Note, Started};
 use crate::logging;
 use crate::picker::random_seed;
 use crate::telemetry::Telemetry;
@@ -169,6 +169,7 @@ async fn run_until_signal(
                 telemetry: telemetry.clone(),
                 enabled: settings.enabled,
                 dry_run: settings.dry_run,
+                seed,
                 access: ControlAccess::decide(*addr, settings.api_token.as_deref()),
             };
             match api::bind(*addr, state) {
@@ -192,8 +193,9 @@ async fn run_until_signal(
         None => None,
     };
     remove_stale_temporaries(&settings);
-    telemetry.record(JournalEvent::EngineStarted(Note {
+    telemetry.record(JournalEvent::EngineStarted(Started {
         detail: Some(format!("seed {seed}, {} target(s)", settings.targets.len())),
+        seed: Some(seed),
     }));
     context.run(Supervisor::new(
         settings,
@@ -282,7 +284,15 @@ fn print_banner(settings: &Settings, seed: u64) {
     } else {
         " (random; pass --seed to replay)"
     };
-    info!(seed, "Seed: {seed}{seed_note}");
+    // The seed is what replays a run: it is printed at any log level that
+    // shows anything at all (with `RUST_LOG=warn` the banner is hidden).
+    if tracing::enabled!(Level::INFO) {
+        info!(seed, "Seed: {seed}{seed_note}");
+    } else if tracing::enabled!(Level::WARN) {
+        warn!(seed, "Seed: {seed}{seed_note}");
+    } else {
+        error!(seed, "Seed: {seed}{seed_note}");
+    }
     info!(
         "Safety floor (min_interval): {}",
         format_duration(settings.min_interval)

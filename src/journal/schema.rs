@@ -42,7 +42,7 @@ pub struct JournalLine {
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum JournalEvent {
     /// The daemon started (`detail`: seed and number of targets).
-    EngineStarted(Note),
+    EngineStarted(Started),
     /// A failure was written to a state file.
     Injected(Injected),
     /// A probe saw an injected failure show.
@@ -126,6 +126,18 @@ impl OrUnknown<SkipReason> {
             OrUnknown::Unknown(name) => name,
         }
     }
+}
+
+/// `engine_started`: the run record.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Started {
+    /// The seed and the number of targets, as text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// The seed every pick of the run follows (`preview --seed` shows the
+    /// run again); absent in journals written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
 }
 
 /// An engine-wide event with an optional free-text `detail`.
@@ -336,8 +348,9 @@ mod tests {
     fn one_of_each() -> Vec<JournalLine> {
         let id = || "0b9c6f3e-1b2a-4c5d-8e9f-0a1b2c3d4e5f".to_owned();
         let events = vec![
-            JournalEvent::EngineStarted(Note {
+            JournalEvent::EngineStarted(Started {
                 detail: Some("seed 42, 2 target(s)".into()),
+                seed: Some(42),
             }),
             JournalEvent::Injected(Injected {
                 id: id(),

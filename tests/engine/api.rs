@@ -56,6 +56,11 @@ fn control_status_metrics_and_journal_follow_a_scripted_sequence() {
         (status["enabled"].as_bool(), status["paused"].as_bool()),
         (Some(true), Some(false))
     );
+    // The random seed of this run, the same in /status and in the journal's
+    // run record.
+    let started = journal_events(&journal_path, "engine_started");
+    assert_eq!(status["seed"].as_u64(), started[0]["seed"].as_u64());
+    assert!(status["seed"].is_u64(), "{status}");
     let target = &status["targets"][0];
     assert_eq!(
         (target["name"].as_str(), target["mode"].as_str()),
@@ -727,4 +732,34 @@ fn injected_modes_are_bounded_in_length_and_in_number() {
     let metrics = http::get(port, "/metrics", TIMEOUT).unwrap().body;
     assert!(!metrics.contains("CUSTOM_16"));
     assert!(engine.terminate().0.success());
+}
+
+#[test]
+fn the_seed_is_logged_even_when_only_warnings_are_shown() {
+    let ws = Workspace::new();
+    let (state, journal_path) = (ws.path("state.json"), ws.path("journal.jsonl"));
+    let mut engine = Engine::start(
+        &["--journal", journal_path.to_str().unwrap()],
+        &[
+            ("FAILURE_STATE_FILE", state.to_str().unwrap()),
+            ("RUST_LOG", "warn"),
+        ],
+    );
+    wait_until(TIMEOUT, "the run record in the journal", || {
+        !journal_events(&journal_path, "engine_started").is_empty()
+    });
+    let (status, _) = engine.terminate();
+    assert_eq!(status.code(), Some(0));
+    let events = engine.events();
+    assert!(
+        events.iter().all(|e| e["level"] != "INFO"),
+        "RUST_LOG=warn hides the banner"
+    );
+    let seed = journal_events(&journal_path, "engine_started")[0]["seed"]
+        .as_u64()
+        .expect("the run record names its seed");
+    let logged = engine.events_matching("Seed: ", None);
+    assert_eq!(logged.len(), 1, "{events:?}");
+    assert_eq!(logged[0]["level"], "WARN");
+    assert_eq!(logged[0]["seed"].as_u64(), Some(seed), "{logged:?}");
 }
