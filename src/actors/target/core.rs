@@ -138,6 +138,18 @@ impl ClearJob {
             ClearJob::Retire => ClearReason::Reload,
         }
     }
+
+    /// How the failure this clear ends is recorded: at its deadline, at
+    /// shutdown, otherwise by hand (pause, clear, reload).
+    pub fn ended_by(&self) -> EndedBy {
+        match self {
+            ClearJob::Recovery { .. } => EndedBy::Recovery,
+            ClearJob::Drain => EndedBy::Shutdown,
+            ClearJob::Initial(_) | ClearJob::Pause { .. } | ClearJob::Manual | ClearJob::Retire => {
+                EndedBy::Manual
+            }
+        }
+    }
 }
 
 /// What the backend says about the failure being watched.
@@ -623,7 +635,7 @@ impl TargetCore {
     /// failure's comeback).
     pub fn cleared(&mut self, job: &ClearJob, now: Now) -> (Option<Ended>, Vec<Command>) {
         let ended = self.active.take().map(|active| Ended {
-            ended_by: EndedBy::for_clear_reason(job.reason().as_str()),
+            ended_by: job.ended_by(),
             repaired_by: None,
             outcome_recorded: active.repaired_in_place,
             failure: active.failure,

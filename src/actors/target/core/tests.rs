@@ -608,6 +608,20 @@ fn clear_jobs_write_the_contracts_reasons() {
     assert_eq!(ClearJob::Manual.reason(), ClearReason::Manual);
     assert_eq!(ClearJob::Drain.reason(), ClearReason::Shutdown);
     assert_eq!(ClearJob::Retire.reason(), ClearReason::Reload);
+    // Each job ends its failure as the reason it writes says.
+    for job in [
+        ClearJob::Initial(ClearReason::Startup),
+        ClearJob::Recovery { id: "a".into() },
+        ClearJob::Pause { id: "a".into() },
+        ClearJob::Manual,
+        ClearJob::Drain,
+        ClearJob::Retire,
+    ] {
+        assert_eq!(
+            job.ended_by(),
+            EndedBy::for_clear_reason(job.reason().as_str())
+        );
+    }
 }
 
 #[test]
