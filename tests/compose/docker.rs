@@ -189,10 +189,16 @@ impl ComposeProject {
     }
 
     /// The 127.0.0.1 port published for `service`'s `container_port`.
+    /// Compose answers nothing while the container is being (re)started,
+    /// as a target that crashed early is: ask until it answers (60 s).
     pub fn port(&self, service: &str, container_port: u16) -> u16 {
-        let text = run_ok(&mut self.compose(&["port", service, &container_port.to_string()]));
-        parse_published_port(&text)
-            .unwrap_or_else(|| panic!("no published port for {service}:{container_port}: {text:?}"))
+        let ask = || run_ok(&mut self.compose(&["port", service, &container_port.to_string()]));
+        wait_for(
+            Duration::from_secs(60),
+            &format!("the published port of {service}:{container_port}"),
+            || parse_published_port(&ask()),
+            || format!("docker-compose port answers {:?}", ask()),
+        )
     }
 
     /// `docker-compose exec -T SERVICE ARGS...`, which must succeed.
