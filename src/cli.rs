@@ -285,21 +285,34 @@ pub struct ReportArgs {
     /// Write the report to this file (replaced whole) instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Text: every column at full width, one per figure (the default
+    /// table fits 100 columns).
+    #[arg(long)]
+    pub wide: bool,
+    /// Clock times of the text, SVG and HTML reports in this zone: an IANA
+    /// name (Europe/Paris), `local` or `UTC`. JSON keeps Unix times (UTC).
+    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    pub tz: String,
 }
 
 const REPORT_AFTER_HELP: &str =
-    "Columns: injections = repaired + expired + cleared + open. repaired: the target
-repaired it; expired: the recovery deadline ended it unrepaired; cleared: ended by
-hand or by shutdown; open: no end in the journal (engine killed). repair rate =
-repaired / (repaired + expired): cleared and open failures are left out, they had
-no fair chance. ttr = time to repair, ttm = time to manifest; p50/p95 are
-nearest-rank percentiles. Skipped cycles have no scenario: they are counted on
-the per-target and overall rows.
+    "The table counts, per target and scenario, the failures injected and how they
+ended: repaired by the target, expired unrepaired at the recovery deadline,
+cleared by hand or at shutdown, or open (the journal never says they ended, as
+when the engine is killed). The repair rate is the share repaired of those
+repaired or expired: cleared and open failures had no fair chance and are left
+out. Times to repair (ttr) and to manifest (ttm) are nearest-rank percentiles:
+p50, p95 and max are recorded values, never averages. Skipped cycles belong to
+no scenario: only total lines count them.
+
+The text table fits 100 columns; --wide spells out every column. Times are
+shown in UTC unless --tz names a zone; JSON always has Unix times.
 
 Examples:
   chaos-engine report --journal /var/log/chaos/journal.jsonl
   chaos-engine report --journal journal.jsonl --format json | jq .totals
-  chaos-engine report --journal journal.jsonl --format html --out report.html";
+  chaos-engine report --journal journal.jsonl --format html --out report.html
+  chaos-engine report --journal journal.jsonl --wide --tz Europe/Paris";
 
 /// `report`'s one setting, `--journal`, worded for reading.
 #[derive(Debug, Clone, Copy, Default)]

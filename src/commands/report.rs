@@ -9,13 +9,13 @@ use std::process::ExitCode;
 
 use crate::cli::{ReportArgs, ReportFormat, EXIT_FAILURE};
 use crate::config::{Origin, SettingId};
-use crate::report::{self, stats::Table};
+use crate::report::{self, stats::Table, zone::ReportZone};
 
 /// At most this many malformed-line warnings are printed one by one.
 const MAX_WARNINGS: usize = 20;
 
-/// Prints or writes the report; exit 2 when the journal cannot be read,
-/// 1 when the output cannot be written.
+/// Prints or writes the report; exit 2 when the journal cannot be read or
+/// `--tz` names no known zone, 1 when the output cannot be written.
 pub fn execute(args: &ReportArgs) -> ExitCode {
     // An empty CHAOS_JOURNAL is unset; an empty --journal is a path (that
     // cannot be read).
@@ -27,6 +27,10 @@ pub fn execute(args: &ReportArgs) -> ExitCode {
         .map(|v| PathBuf::from(v.value));
     let Some(journal) = journal else {
         return super::usage_error(&"no journal given: pass --journal FILE (or set CHAOS_JOURNAL)");
+    };
+    let zone = match ReportZone::parse(&args.tz) {
+        Ok(zone) => zone,
+        Err(err) => return super::usage_error(&err),
     };
     let summary = match report::load(&journal) {
         Ok(summary) => summary,
@@ -48,14 +52,14 @@ pub fn execute(args: &ReportArgs) -> ExitCode {
 
     let table = Table::from_summary(&summary);
     let output = match args.format {
-        ReportFormat::Text => report::text::render(&name, &summary, &table),
+        ReportFormat::Text => report::text::render(&name, &summary, &table, &zone, args.wide),
         ReportFormat::Json => {
             let mut json = report::json::render(&name, &summary, &table);
             json.push('\n');
             json
         }
-        ReportFormat::Svg => report::svg::render(&name, &summary),
-        ReportFormat::Html => report::html::render(&name, &summary, &table),
+        ReportFormat::Svg => report::svg::render(&name, &summary, &zone),
+        ReportFormat::Html => report::html::render(&name, &summary, &table, &zone),
     };
 
     match &args.out {

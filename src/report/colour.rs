@@ -1,84 +1,69 @@
-//! A stable colour per scenario name: a fixed palette for the built-in
-//! scenarios and a colour derived from the name for any other, so the same
-//! scenario has the same colour in every report.
+//! A stable colour per scenario name, from the Okabe-Ito palette (chosen to
+//! stay distinct under the common forms of colour blindness): fixed colours
+//! for the built-in scenarios, and for any other scenario one of the
+//! remaining palette colours picked by a hash of its name, so the same
+//! scenario has the same colour in every report and a custom scenario never
+//! takes a built-in's colour.
 
-/// CRASH: red.
-pub const CRASH: &str = "#d62728";
-/// SLOWDOWN: orange.
-pub const SLOWDOWN: &str = "#ff7f0e";
-/// CONFIG_ERROR: purple.
-pub const CONFIG_ERROR: &str = "#9467bd";
+/// CRASH: vermillion.
+pub const CRASH: &str = "#d55e00";
+/// SLOWDOWN: blue.
+pub const SLOWDOWN: &str = "#0072b2";
+/// CONFIG_ERROR: reddish purple.
+pub const CONFIG_ERROR: &str = "#cc79a7";
+
+/// The rest of the palette, for other scenarios: orange, sky blue, bluish
+/// green and yellow (the palette's black is left for outlines and text).
+pub const DERIVED: [&str; 4] = ["#e69f00", "#56b4e9", "#009e73", "#f0e442"];
 
 /// The fill colour of `scenario`, as `#rrggbb`.
-pub fn scenario_colour(scenario: &str) -> String {
+pub fn scenario_colour(scenario: &str) -> &'static str {
     match scenario {
-        "CRASH" => CRASH.to_owned(),
-        "SLOWDOWN" => SLOWDOWN.to_owned(),
-        "CONFIG_ERROR" => CONFIG_ERROR.to_owned(),
+        "CRASH" => CRASH,
+        "SLOWDOWN" => SLOWDOWN,
+        "CONFIG_ERROR" => CONFIG_ERROR,
         other => derived(other),
     }
 }
 
-/// A mid-tone colour whose hue comes from a hash of the name (FNV-1a, so it
-/// does not change between Rust versions or runs). Saturation 55 %,
-/// lightness 45 %: readable on white and behind black text.
-fn derived(name: &str) -> String {
+/// One of [`DERIVED`], by a hash of the name (FNV-1a, so it does not change
+/// between Rust versions or runs).
+fn derived(name: &str) -> &'static str {
     let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
         (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
     });
-    // hash % 360 < 360, exact in f64.
-    let hue = (hash % 360) as f64;
-    hsl_to_hex(hue, 0.55, 0.45)
-}
-
-/// `#rrggbb` of a hue (degrees), saturation and lightness (0 to 1).
-fn hsl_to_hex(hue: f64, saturation: f64, lightness: f64) -> String {
-    let chroma = (1.0 - (2.0 * lightness - 1.0).abs()) * saturation;
-    let sector = hue / 60.0;
-    let x = chroma * (1.0 - (sector % 2.0 - 1.0).abs());
-    let (r, g, b) = match sector as u32 {
-        0 => (chroma, x, 0.0),
-        1 => (x, chroma, 0.0),
-        2 => (0.0, chroma, x),
-        3 => (0.0, x, chroma),
-        4 => (x, 0.0, chroma),
-        _ => (chroma, 0.0, x),
-    };
-    let m = lightness - chroma / 2.0;
-    // Each channel is within 0..=1, so the rounded value fits in a u8.
-    let byte = |c: f64| ((c + m) * 255.0).round().clamp(0.0, 255.0) as u8;
-    format!("#{:02x}{:02x}{:02x}", byte(r), byte(g), byte(b))
+    // The remainder is below DERIVED.len(), so it fits in usize.
+    let index = usize::try_from(hash % DERIVED.len() as u64).unwrap_or(0);
+    DERIVED[index]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const BUILT_IN: [&str; 3] = [CRASH, SLOWDOWN, CONFIG_ERROR];
+
     #[test]
-    fn built_in_scenarios_have_fixed_colours() {
-        assert_eq!(scenario_colour("CRASH"), "#d62728");
-        assert_eq!(scenario_colour("SLOWDOWN"), "#ff7f0e");
-        assert_eq!(scenario_colour("CONFIG_ERROR"), "#9467bd");
+    fn built_in_scenarios_have_fixed_distinct_colours() {
+        assert_eq!(scenario_colour("CRASH"), "#d55e00");
+        assert_eq!(scenario_colour("SLOWDOWN"), "#0072b2");
+        assert_eq!(scenario_colour("CONFIG_ERROR"), "#cc79a7");
+        let all: std::collections::BTreeSet<&str> =
+            BUILT_IN.iter().chain(&DERIVED).copied().collect();
+        assert_eq!(all.len(), BUILT_IN.len() + DERIVED.len(), "no colour twice");
     }
 
     #[test]
-    fn custom_scenarios_get_a_stable_distinct_colour() {
+    fn custom_scenarios_get_a_stable_palette_colour_never_a_built_ins() {
         let partition = scenario_colour("NETWORK_PARTITION");
         assert_eq!(partition, scenario_colour("NETWORK_PARTITION"));
-        assert_eq!(partition.len(), 7);
-        assert!(partition.starts_with('#'));
-        assert!(partition[1..].chars().all(|c| c.is_ascii_hexdigit()));
-        assert_ne!(partition, scenario_colour("DISK_FULL"));
-        for builtin in [CRASH, SLOWDOWN, CONFIG_ERROR] {
-            assert_ne!(partition, builtin);
+        let mut used = std::collections::BTreeSet::new();
+        for i in 0..200 {
+            let colour = scenario_colour(&format!("CUSTOM_{i}"));
+            assert!(DERIVED.contains(&colour), "{colour}");
+            assert!(!BUILT_IN.contains(&colour), "{colour}");
+            used.insert(colour);
         }
-    }
-
-    #[test]
-    fn hsl_conversion_hits_the_primaries() {
-        assert_eq!(hsl_to_hex(0.0, 1.0, 0.5), "#ff0000");
-        assert_eq!(hsl_to_hex(120.0, 1.0, 0.5), "#00ff00");
-        assert_eq!(hsl_to_hex(240.0, 1.0, 0.5), "#0000ff");
-        assert_eq!(hsl_to_hex(0.0, 0.0, 1.0), "#ffffff");
+        assert_eq!(used.len(), DERIVED.len(), "the hash uses the whole palette");
     }
 }

@@ -1,13 +1,15 @@
 //! The report as one self-contained HTML page: a heading, the table as an
-//! HTML `<table>`, its notes, and the SVG timeline inline. No scripts, fonts
-//! or links: it opens offline, from a file or an e-mail attachment.
+//! HTML `<table>`, the SVG timeline inline at the page's full width, and
+//! short paragraphs explaining both. No scripts, fonts or links: it opens
+//! offline, from a file or an e-mail attachment.
 
 use std::fmt::Write as _;
 
 use super::escape::escape;
+use super::notes::html_paragraphs;
 use super::stats::{Row, Table, COLUMNS};
-use super::text::{cells, NOTES};
-use super::time_axis::format_utc;
+use super::text::{cells, heading};
+use super::zone::ReportZone;
 use super::{svg, JournalSummary};
 
 const STYLE: &str = "
@@ -21,33 +23,25 @@ table.report td { text-align: right; font-variant-numeric: tabular-nums; }
 table.report th.name, table.report td.name { text-align: left; }
 table.report tr.target-total td { font-weight: bold; background: #fafafa; }
 table.report tr.overall td { font-weight: bold; background: #eef3fb; border-top: 2px solid #999; }
-pre.notes { font-size: 12px; color: #555; margin: 0 0 16px; }
-figure { margin: 0; }
+div.notes { font-size: 13px; color: #444; max-width: 60em; }
+div.notes h2 { font-size: 15px; color: #222; margin: 0 0 6px; }
+div.notes p { margin: 0 0 6px; }
+figure { margin: 8px 0 12px; }
+figure.timeline svg { display: block; width: 100%; max-width: 2600px; height: auto; }
 ";
 
-/// The whole page.
-pub fn render(journal: &str, summary: &JournalSummary, table: &Table) -> String {
+/// The whole page, with clock times in `zone`.
+pub fn render(journal: &str, summary: &JournalSummary, table: &Table, zone: &ReportZone) -> String {
     let name = escape(journal);
     let mut page = format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>chaos-engine report: {name}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>chaos-engine report: {name}</h1>\n"
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>chaos-engine report: {name}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>chaos-engine report: {name}</h1>\n"
     );
-    let span = match summary.span {
-        Some((from, to)) => format!(
-            "{} to {} · {} engine run(s) · {} failure(s)",
-            format_utc(from),
-            format_utc(to),
-            summary.runs,
-            summary.failures.len()
-        ),
-        None => "no failures recorded".to_owned(),
-    };
-    let _ = writeln!(page, "<p class=\"span\">{}</p>", escape(&span));
-    page.push_str(&render_table(table));
     let _ = writeln!(
         page,
-        "<pre class=\"notes\">{}</pre>",
-        escape(NOTES.trim_end())
+        "<p class=\"span\">{}</p>",
+        escape(&heading(summary, zone))
     );
+    page.push_str(&render_table(table));
     if !summary.warnings.is_empty() {
         let _ = writeln!(
             page,
@@ -56,8 +50,12 @@ pub fn render(journal: &str, summary: &JournalSummary, table: &Table) -> String 
         );
     }
     page.push_str("<figure class=\"timeline\">\n");
-    page.push_str(&svg::render(journal, summary));
-    page.push_str("</figure>\n</body>\n</html>\n");
+    page.push_str(&svg::render(journal, summary, zone));
+    page.push_str("</figure>\n<div class=\"notes\">\n<h2>How to read this report</h2>\n");
+    for paragraph in html_paragraphs() {
+        let _ = writeln!(page, "<p>{}</p>", escape(paragraph));
+    }
+    page.push_str("</div>\n</body>\n</html>\n");
     page
 }
 
@@ -102,7 +100,12 @@ mod tests {
         let summary = parse(
             br#"{"event":"ended","id":"1","target":"<app>","scenario":"CRASH","ended_by":"repair","injected_at":10,"repaired_at":12,"ended_at":12,"time_to_repair_ms":2000}"#,
         );
-        let page = render("j<1>.jsonl", &summary, &Table::from_summary(&summary));
+        let page = render(
+            "j<1>.jsonl",
+            &summary,
+            &Table::from_summary(&summary),
+            &ReportZone::utc(),
+        );
         assert!(page.starts_with("<!DOCTYPE html>"));
         assert!(page.contains("<title>chaos-engine report: j&lt;1&gt;.jsonl</title>"));
         assert_eq!(page.matches("<table class=\"report\">").count(), 1);
@@ -110,6 +113,10 @@ mod tests {
         assert!(page.contains("<td class=\"name\">&lt;app&gt;</td>"));
         assert!(page.contains("<tr class=\"overall\">"));
         assert!(page.contains("100.0%"));
+        assert!(page.contains(
+            "<div class=\"notes\">\n<h2>How to read this report</h2>\n<p>Each target has one line"
+        ));
+        assert!(page.contains("figure.timeline svg { display: block; width: 100%;"));
         for external in [
             "<script", "<link", "<img", "https://", "@import", "url(http",
         ] {

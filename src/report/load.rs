@@ -18,8 +18,10 @@
 //!   `expired_at`, `time_to_manifest_ms`, `time_to_repair_ms`.
 //! - `skipped`: `timestamp`, `target`, `reason`; optional `detail`.
 //! - `engine_started`, `engine_stopped`: `timestamp` (runs and time span).
+//! - `healthy_again`: `target` only, read leniently (a sign the target has
+//!   a probe, like `manifested` lines and `unhealthy` skips).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
 use serde_json::Value;
@@ -54,7 +56,11 @@ struct Lines {
     injected_line: HashMap<String, usize>,
     ended: HashMap<String, Ended>,
     ended_line: HashMap<String, usize>,
-    manifest_ms: HashMap<String, f64>,
+    /// Per id: the first `manifested` line's time to manifest (ms) and
+    /// instant (Unix seconds, when written).
+    manifest: HashMap<String, (f64, Option<f64>)>,
+    /// Targets the journal shows a probe for.
+    probed: BTreeSet<String>,
     skips: Vec<Skip>,
     runs: usize,
     instants: Vec<f64>,
@@ -86,6 +92,13 @@ impl Lines {
             return Err("no \"event\" field (a string) in this object".to_owned());
         };
         let event = event.as_str();
+        if event == "healthy_again" {
+            // Only its target is of use: proof that the target has a probe.
+            if let Some(target) = value.get("target").and_then(Value::as_str) {
+                self.probed.insert(target.to_owned());
+            }
+            return Ok(());
+        }
         if !matches!(
             event,
             "injected" | "ended" | "manifested" | "skipped" | "engine_started" | "engine_stopped"
@@ -132,12 +145,21 @@ impl Lines {
                 self.ended.insert(ended.id.clone(), ended);
             }
             JournalEvent::Manifested(manifested) => {
-                self.manifest_ms
+                if !manifested.target.is_empty() {
+                    self.probed.insert(manifested.target);
+                }
+                // 0 stands for "not written" in this event's schema.
+                let at = (manifested.manifested_at > 0.0).then_some(manifested.manifested_at);
+                self.manifest
                     .entry(manifested.id)
-                    .or_insert(manifested.time_to_manifest_ms);
+                    .or_insert((manifested.time_to_manifest_ms, at));
             }
             JournalEvent::Skipped(skipped) => {
                 self.instants.push(at);
+                if skipped.reason.as_str() == "unhealthy" {
+                    // Only a probe finds a target unhealthy.
+                    self.probed.insert(skipped.target.clone());
+                }
                 self.skips.push(Skip {
                     target: skipped.target,
                     at,
@@ -189,7 +211,13 @@ impl Lines {
                 Some((from, to)) => Some((from.min(t), to.max(t))),
             });
         self.warnings.sort_by_key(|w| w.line);
+        for failure in &failures {
+            if failure.manifested_at.is_some() {
+                self.probed.insert(failure.target.clone());
+            }
+        }
         JournalSummary {
+            probed: self.probed,
             failures,
             skips: self.skips,
             runs: self.runs,
@@ -214,10 +242,17 @@ impl Lines {
                 .time_to_repair_ms
                 .unwrap_or((ended_at - ended.injected_at) * 1000.0)
         });
+        let seen = self.manifest.get(&ended.id);
+        let time_to_manifest_ms = ended
+            .time_to_manifest_ms
+            .or_else(|| seen.map(|(ms, _)| *ms));
+        let manifested_at = ended
+            .manifested_at
+            .or_else(|| seen.and_then(|(_, at)| *at))
+            .or_else(|| time_to_manifest_ms.map(|ms| ended.injected_at + ms / 1000.0));
         Failure {
-            time_to_manifest_ms: ended
-                .time_to_manifest_ms
-                .or_else(|| self.manifest_ms.get(&ended.id).copied()),
+            time_to_manifest_ms,
+            manifested_at,
             mode: ended.mode.or_else(|| injected.and_then(|i| i.mode.clone())),
             delay: ended.delay.or_else(|| injected.and_then(|i| i.delay)),
             source: injected.and_then(|i| i.source.clone()),
@@ -233,8 +268,10 @@ impl Lines {
     }
 
     fn open_failure(&self, injected_at: f64, injected: Injected) -> Failure {
+        let seen = self.manifest.get(&injected.id);
         Failure {
-            time_to_manifest_ms: self.manifest_ms.get(&injected.id).copied(),
+            time_to_manifest_ms: seen.map(|(ms, _)| *ms),
+            manifested_at: seen.map(|(ms, at)| at.unwrap_or(injected_at + ms / 1000.0)),
             id: injected.id,
             target: injected.target,
             scenario: injected.scenario,
@@ -413,6 +450,39 @@ mod tests {
             Some((7.0, 7.0)),
             "only known events set the span"
         );
+    }
+
+    #[test]
+    fn sightings_come_from_the_probes_lines() {
+        use crate::report::Sighting;
+        let text = [
+            injected(10.0, "seen", "app", "CRASH"),
+            r#"{"timestamp":11.5,"event":"manifested","id":"seen","target":"app","scenario":"CRASH","mode":"crash","injected_at":10,"manifested_at":11.5,"time_to_manifest_ms":1500}"#.to_owned(),
+            // Its end repeats neither instant: the manifested line's is kept.
+            r#"{"event":"ended","id":"seen","target":"app","scenario":"CRASH","ended_by":"repair","injected_at":10,"repaired_at":14,"ended_at":14}"#.to_owned(),
+            r#"{"event":"ended","id":"by-ms","target":"app","scenario":"CRASH","ended_by":"repair","injected_at":20,"repaired_at":24,"ended_at":24,"time_to_manifest_ms":500}"#.to_owned(),
+            r#"{"event":"ended","id":"unseen","target":"app","scenario":"CRASH","ended_by":"recovery","injected_at":30,"expired_at":60,"ended_at":60}"#.to_owned(),
+            r#"{"timestamp":61,"event":"skipped","target":"db","reason":"unhealthy"}"#.to_owned(),
+            r#"{"event":"ended","id":"db-unseen","target":"db","scenario":"CRASH","ended_by":"recovery","injected_at":70,"expired_at":80,"ended_at":80}"#.to_owned(),
+            r#"{"timestamp":90,"event":"healthy_again","target":"cache"}"#.to_owned(),
+            r#"{"event":"ended","id":"cache-unseen","target":"cache","scenario":"CRASH","ended_by":"recovery","injected_at":70,"expired_at":80,"ended_at":80}"#.to_owned(),
+            r#"{"event":"ended","id":"bare","target":"web","scenario":"CRASH","ended_by":"recovery","injected_at":70,"expired_at":80,"ended_at":80}"#.to_owned(),
+        ]
+        .join("\n");
+        let summary = parse(text.as_bytes());
+        assert!(summary.warnings.is_empty(), "{:?}", summary.warnings);
+        let sighting = |id: &str| {
+            let failure = summary.failures.iter().find(|f| f.id == id).unwrap();
+            summary.sighting(failure)
+        };
+        assert_eq!(sighting("seen"), Sighting::Seen(11.5));
+        assert_eq!(sighting("by-ms"), Sighting::Seen(20.5));
+        assert_eq!(sighting("unseen"), Sighting::Unseen);
+        assert_eq!(sighting("db-unseen"), Sighting::Unseen, "an unhealthy skip");
+        assert_eq!(sighting("cache-unseen"), Sighting::Unseen, "healthy_again");
+        assert_eq!(sighting("bare"), Sighting::NoProbe);
+        let probed: Vec<&str> = summary.probed.iter().map(String::as_str).collect();
+        assert_eq!(probed, ["app", "cache", "db"]);
     }
 
     #[test]

@@ -16,12 +16,14 @@ pub mod escape;
 pub mod html;
 pub mod json;
 pub mod load;
+pub mod notes;
 pub mod stats;
 pub mod svg;
 pub mod text;
 pub mod time_axis;
+pub mod zone;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::PathBuf;
 
@@ -93,6 +95,9 @@ pub struct Failure {
     pub time_to_repair_ms: Option<f64>,
     /// Injection to the failure becoming visible to a probe, milliseconds.
     pub time_to_manifest_ms: Option<f64>,
+    /// When a probe first saw it, Unix seconds (from the journal's
+    /// `manifested_at`, or the injection plus the time to manifest).
+    pub manifested_at: Option<f64>,
     /// `source` of the injection (`manual` for API or hand injections).
     pub source: Option<String>,
 }
@@ -132,9 +137,32 @@ pub struct JournalSummary {
     pub span: Option<(f64, f64)>,
     /// Lines that were skipped.
     pub warnings: Vec<LineWarning>,
+    /// Targets the journal shows a probe for: a failure seen manifesting,
+    /// a cycle skipped as `unhealthy`, or a `healthy_again` line.
+    pub probed: BTreeSet<String>,
+}
+
+/// What the probes saw of one failure.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Sighting {
+    /// A probe saw it at this instant (Unix seconds).
+    Seen(f64),
+    /// The target has a probe, and it never saw this failure.
+    Unseen,
+    /// Nothing in the journal says the target has a probe.
+    NoProbe,
 }
 
 impl JournalSummary {
+    /// What the probes saw of `failure`.
+    pub fn sighting(&self, failure: &Failure) -> Sighting {
+        match failure.manifested_at {
+            Some(at) => Sighting::Seen(at),
+            None if self.probed.contains(&failure.target) => Sighting::Unseen,
+            None => Sighting::NoProbe,
+        }
+    }
+
     /// Skipped cycles per target, then per reason.
     pub fn skips_by_target(&self) -> BTreeMap<&str, BTreeMap<&str, u64>> {
         let mut counts: BTreeMap<&str, BTreeMap<&str, u64>> = BTreeMap::new();

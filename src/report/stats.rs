@@ -230,6 +230,7 @@ mod tests {
             repaired_by: None,
             time_to_repair_ms: ttr,
             time_to_manifest_ms: None,
+            manifested_at: None,
             source: None,
         }
     }

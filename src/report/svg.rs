@@ -1,45 +1,67 @@
 //! The failures timeline as a self-contained SVG (no fonts, scripts or
 //! links): one lane per target, one bar per failure from its injection to
-//! its end, coloured by scenario, with a UTC time axis and a legend.
+//! its end, coloured by scenario, with a time axis in the report's zone and
+//! a legend explaining every mark.
+//!
+//! The drawing has a `viewBox`, so it scales to whatever width it is given
+//! (the HTML page gives it the page's width); alone it is [`WIDTH`] wide.
+//! Each lane holds, top to bottom: the markers where failures manifested,
+//! the bars, and the skipped cycles' triangles, all inside the lane.
 //!
 //! Elements carry class names and `data-` attributes so tests and styles can
 //! find them: `rect.failure.repaired` (or `expired`, `cleared`, `open`) with
-//! `data-target`, `data-scenario`, `data-id`; `g.lane[data-target]`;
+//! `data-target`, `data-scenario`, `data-id`, `data-sighting` (`seen`,
+//! `unseen`, `no-probe`); `rect.lane-band[data-target]`;
+//! `g.lane[data-target]`; `path.manifested[data-id]`;
 //! `path.skip[data-reason]`; `text.tick-label`; `g.legend-entry` with
-//! `data-scenario` or `data-outcome`. Every text from the journal is escaped.
+//! `data-scenario`, `data-outcome` or `data-sighting`. Every text from the
+//! journal is escaped.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use super::colour::scenario_colour;
 use super::escape::escape;
-use super::text::format_ms;
-use super::time_axis::{format_utc, ticks};
-use super::{Failure, JournalSummary, Outcome, Skip};
+use super::text::{format_ms, plural};
+use super::time_axis::ticks;
+use super::zone::ReportZone;
+use super::{Failure, JournalSummary, Outcome, Sighting, Skip};
 
-const WIDTH: f64 = 1100.0;
+/// The drawing's width in its own units (pixels when shown alone).
+pub const WIDTH: f64 = 1300.0;
+/// The font size, in the drawing's units.
+const FONT_SIZE: f64 = 13.0;
 /// Room for the lane labels on the left.
-const LABEL_WIDTH: f64 = 170.0;
+const LABEL_WIDTH: f64 = 180.0;
 const RIGHT_MARGIN: f64 = 30.0;
 const TOP: f64 = 62.0;
-const LANE_HEIGHT: f64 = 34.0;
-const BAR_TOP: f64 = 5.0;
+/// A lane: manifest markers and bars, then a row for skipped cycles.
+pub const LANE_HEIGHT: f64 = 50.0;
+const BAR_TOP: f64 = 12.0;
 const BAR_HEIGHT: f64 = 20.0;
+/// Half the width (and height) of a manifest marker's diamond.
+const DIAMOND: f64 = 6.0;
+/// The skipped cycles' row: triangles from here to `SKIP_TOP + SKIP_SIZE`.
+const SKIP_TOP: f64 = 36.0;
+const SKIP_SIZE: f64 = 8.0;
 /// Bars shorter than this are widened so they stay visible.
 const MIN_BAR_WIDTH: f64 = 2.0;
-const AXIS_HEIGHT: f64 = 46.0;
-const LEGEND_ROW: f64 = 22.0;
+const AXIS_HEIGHT: f64 = 48.0;
+const LEGEND_ROW: f64 = 24.0;
 /// Lane labels longer than this are shortened (they must fit LABEL_WIDTH).
 const MAX_LABEL_CHARS: usize = 22;
 
 const REPAIRED_MARK: &str = "#1a7f37";
 const EXPIRED_MARK: &str = "#111111";
 const CLEARED_MARK: &str = "#8c8c8c";
+const MANIFEST_MARK: &str = "#000000";
 const SKIP_COLOUR: &str = "#555555";
 const SAMPLE_COLOUR: &str = "#7f7f7f";
+/// The inside of a bar the probe never saw.
+const HOLLOW_FILL: &str = "#ffffff";
 const HATCH_ID: &str = "chaos-hatch";
 
-/// Maps Unix seconds to x pixels.
+/// Maps Unix seconds to x positions.
 struct TimeScale {
     from: f64,
     to: f64,
@@ -63,8 +85,16 @@ impl TimeScale {
     }
 }
 
-/// The timeline of `summary`, headed with `journal` (the file's name).
-pub fn render(journal: &str, summary: &JournalSummary) -> String {
+/// What the drawing is made from.
+struct Drawing<'a> {
+    summary: &'a JournalSummary,
+    scale: TimeScale,
+    zone: &'a ReportZone,
+}
+
+/// The timeline of `summary`, headed with `journal` (the file's name),
+/// with clock times in `zone`.
+pub fn render(journal: &str, summary: &JournalSummary, zone: &ReportZone) -> String {
     let lanes: Vec<&str> = summary
         .failures
         .iter()
@@ -73,7 +103,11 @@ pub fn render(journal: &str, summary: &JournalSummary) -> String {
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let scale = TimeScale::new(summary.span);
+    let drawing = Drawing {
+        summary,
+        scale: TimeScale::new(summary.span),
+        zone,
+    };
     let lanes_height = LANE_HEIGHT * lanes.len().max(1) as f64;
     let axis_top = TOP + lanes_height;
     let legend = legend_entries(summary);
@@ -83,7 +117,7 @@ pub fn render(journal: &str, summary: &JournalSummary) -> String {
     let mut svg = String::new();
     let _ = write!(
         svg,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" class="chaos-timeline" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" font-family="sans-serif" font-size="12" role="img">"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="chaos-timeline" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" preserveAspectRatio="xMinYMin meet" font-family="sans-serif" font-size="{FONT_SIZE}" role="img">"#
     );
     let _ = write!(
         svg,
@@ -92,7 +126,7 @@ pub fn render(journal: &str, summary: &JournalSummary) -> String {
     );
     let _ = write!(
         svg,
-        r##"<defs><pattern id="{HATCH_ID}" patternUnits="userSpaceOnUse" width="8" height="8" patternTransform="rotate(45)"><rect width="4" height="8" fill="#ffffff" fill-opacity="0.6"/></pattern></defs>"##
+        r##"<defs><pattern id="{HATCH_ID}" patternUnits="userSpaceOnUse" width="8" height="8" patternTransform="rotate(45)"><rect width="3" height="8" fill="#000000" fill-opacity="0.4"/></pattern></defs>"##
     );
     let _ = write!(
         svg,
@@ -100,39 +134,39 @@ pub fn render(journal: &str, summary: &JournalSummary) -> String {
     );
     let _ = write!(
         svg,
-        r##"<text class="heading" x="12" y="24" font-size="16" font-weight="bold" fill="#222222">Failures by target: {}</text>"##,
+        r##"<text class="heading" x="12" y="24" font-size="17" font-weight="bold" fill="#222222">Failures by target: {}</text>"##,
         escape(journal)
     );
     let subheading = match summary.span {
         Some((from, to)) => format!(
-            "{} to {} · {} failure(s) · {} skipped cycle(s)",
-            format_utc(from),
-            format_utc(to),
-            summary.failures.len(),
-            summary.skips.len()
+            "{} · {} · {}",
+            zone.format_span(from, to),
+            plural(summary.failures.len(), "failure"),
+            plural(summary.skips.len(), "skipped cycle")
         ),
         None => "empty journal".to_owned(),
     };
     let _ = write!(
         svg,
-        r##"<text class="subheading" x="12" y="44" fill="#555555">{}</text>"##,
+        r##"<text class="subheading" x="12" y="46" fill="#555555">{}</text>"##,
         escape(&subheading)
     );
 
     // Bands first, then the grid over them, then the bars over the grid.
     svg.push_str(r#"<g class="lane-bands">"#);
-    for index in 0..lanes.len() {
-        let band = if index % 2 == 0 { "#f5f5f5" } else { "#ebebeb" };
+    for (index, target) in lanes.iter().enumerate() {
+        let band = if index % 2 == 0 { "#f4f4f4" } else { "#e9e9e9" };
         let _ = write!(
             svg,
-            r#"<rect x="{LABEL_WIDTH}" y="{}" width="{}" height="{LANE_HEIGHT}" fill="{band}"/>"#,
+            r#"<rect class="lane-band" data-target="{}" x="{LABEL_WIDTH}" y="{}" width="{}" height="{LANE_HEIGHT}" fill="{band}"/>"#,
+            escape(target),
             TOP + LANE_HEIGHT * index as f64,
             WIDTH - LABEL_WIDTH - RIGHT_MARGIN
         );
     }
     svg.push_str("</g>");
     // An empty journal has no time to show: no ticks around 1970.
-    svg.push_str(&axis(&scale, axis_top, summary.span.is_some()));
+    svg.push_str(&drawing.axis(axis_top, summary.span.is_some()));
     // Each target's failures and skips, grouped in one pass (not one scan
     // of the whole journal per lane: thousands of targets stay linear).
     let mut by_target: BTreeMap<&str, (Vec<&Failure>, Vec<&Skip>)> = BTreeMap::new();
@@ -149,12 +183,12 @@ pub fn render(journal: &str, summary: &JournalSummary) -> String {
     for (index, target) in lanes.iter().enumerate() {
         let top = TOP + LANE_HEIGHT * index as f64;
         let (failures, skips) = by_target.remove(target).unwrap_or_default();
-        svg.push_str(&lane(target, top, &scale, &failures, &skips));
+        svg.push_str(&drawing.lane(target, top, &failures, &skips));
     }
     if summary.failures.is_empty() {
         let _ = write!(
             svg,
-            r##"<text class="empty" x="{}" y="{}" text-anchor="middle" font-size="14" fill="#555555">no failures recorded</text>"##,
+            r##"<text class="empty" x="{}" y="{}" text-anchor="middle" font-size="15" fill="#555555">no failures recorded</text>"##,
             (LABEL_WIDTH + WIDTH - RIGHT_MARGIN) / 2.0,
             TOP + lanes_height / 2.0 + 5.0
         );
@@ -164,192 +198,234 @@ pub fn render(journal: &str, summary: &JournalSummary) -> String {
     svg
 }
 
-/// One target's lane: its label, its failures and its skipped cycles.
-fn lane(
-    target: &str,
-    top: f64,
-    scale: &TimeScale,
-    failures: &[&Failure],
-    skips: &[&Skip],
-) -> String {
-    let name = escape(target);
-    let mut out = format!(r#"<g class="lane" data-target="{name}">"#);
-    // A long name is shortened on the label; its title holds it whole.
-    let label: String = if target.chars().count() > MAX_LABEL_CHARS {
-        let mut short: String = target.chars().take(MAX_LABEL_CHARS - 1).collect();
-        short.push('…');
-        short
-    } else {
-        target.to_owned()
-    };
-    let _ = write!(
-        out,
-        r##"<text class="lane-label" x="{}" y="{}" text-anchor="end" fill="#222222"><title>{name}</title>{}</text>"##,
-        LABEL_WIDTH - 8.0,
-        top + LANE_HEIGHT / 2.0 + 4.0,
-        escape(&label)
-    );
-    for failure in failures {
-        out.push_str(&bar(failure, top, scale));
-    }
-    for skip in skips {
-        out.push_str(&skip_mark(skip, top, scale));
-    }
-    out.push_str("</g>");
-    out
-}
-
-/// A failure's bar, with its hatching (expired) and end marker.
-fn bar(failure: &Failure, lane_top: f64, scale: &TimeScale) -> String {
-    let colour = scenario_colour(&failure.scenario);
-    let x = scale.x(failure.injected_at);
-    let width = (scale.x(failure.ended_at) - x).max(MIN_BAR_WIDTH);
-    let y = lane_top + BAR_TOP;
-    let class = failure.outcome.class();
-    let style = match failure.outcome {
-        Outcome::Repaired | Outcome::Expired => String::new(),
-        Outcome::Cleared(_) => r#" fill-opacity="0.5""#.to_owned(),
-        Outcome::Open => format!(
-            r#" fill-opacity="0.25" stroke="{colour}" stroke-width="1.5" stroke-dasharray="4 3""#
-        ),
-    };
-    let mut out = format!(
-        r#"<rect class="failure {class}" data-target="{}" data-scenario="{}" data-id="{}" data-outcome="{class}" x="{x:.1}" y="{y}" width="{width:.1}" height="{BAR_HEIGHT}" fill="{colour}"{style}><title>{}</title></rect>"#,
-        escape(&failure.target),
-        escape(&failure.scenario),
-        escape(&failure.id),
-        escape(&tooltip(failure)),
-    );
-    if failure.outcome == Outcome::Expired {
+impl Drawing<'_> {
+    /// One target's lane: its label, its failures and its skipped cycles.
+    fn lane(&self, target: &str, top: f64, failures: &[&Failure], skips: &[&Skip]) -> String {
+        let name = escape(target);
+        let mut out = format!(r#"<g class="lane" data-target="{name}">"#);
+        // A long name is shortened on the label; its title holds it whole.
+        let label: String = if target.chars().count() > MAX_LABEL_CHARS {
+            let mut short: String = target.chars().take(MAX_LABEL_CHARS - 1).collect();
+            short.push('…');
+            short
+        } else {
+            target.to_owned()
+        };
         let _ = write!(
             out,
-            r#"<rect class="hatch" x="{x:.1}" y="{y}" width="{width:.1}" height="{BAR_HEIGHT}" fill="url(#{HATCH_ID})" pointer-events="none"/>"#
+            r##"<text class="lane-label" x="{}" y="{}" text-anchor="end" fill="#222222"><title>{name}</title>{}</text>"##,
+            LABEL_WIDTH - 8.0,
+            top + BAR_TOP + BAR_HEIGHT / 2.0 + 4.5,
+            escape(&label)
         );
+        for failure in failures {
+            out.push_str(&self.bar(failure, top));
+        }
+        // Manifest markers over every bar of the lane, so none is hidden.
+        for failure in failures {
+            if let Sighting::Seen(at) = self.summary.sighting(failure) {
+                out.push_str(&self.manifest_mark(failure, at, top));
+            }
+        }
+        for skip in skips {
+            out.push_str(&self.skip_mark(skip, top));
+        }
+        out.push_str("</g>");
+        out
     }
-    let mark = match failure.outcome {
-        Outcome::Repaired => Some(REPAIRED_MARK),
-        Outcome::Expired => Some(EXPIRED_MARK),
-        Outcome::Cleared(_) => Some(CLEARED_MARK),
-        Outcome::Open => None,
-    };
-    if let Some(stroke) = mark {
-        let end = x + width;
-        let _ = write!(
-            out,
-            r#"<line class="end-marker {class}" x1="{end:.1}" y1="{}" x2="{end:.1}" y2="{}" stroke="{stroke}" stroke-width="3" pointer-events="none"/>"#,
-            y - 3.0,
-            y + BAR_HEIGHT + 3.0
-        );
-    }
-    out
-}
 
-/// The hover text of a failure's bar.
-fn tooltip(failure: &Failure) -> String {
-    let mut text = format!("{} · {}", failure.target, failure.scenario);
-    match (&failure.mode, failure.delay) {
-        (Some(mode), Some(delay)) if delay > 0 => {
-            let _ = write!(text, " ({mode}, delay {delay}s)");
+    /// A failure's bar, with its hatching (expired) and end marker.
+    fn bar(&self, failure: &Failure, lane_top: f64) -> String {
+        let colour = scenario_colour(&failure.scenario);
+        let x = self.scale.x(failure.injected_at);
+        let width = (self.scale.x(failure.ended_at) - x).max(MIN_BAR_WIDTH);
+        let y = lane_top + BAR_TOP;
+        let class = failure.outcome.class();
+        let sighting = self.summary.sighting(failure);
+        // A failure the probe never saw is hollow: outlined in its colour.
+        let (fill, mut style) = match sighting {
+            Sighting::Unseen => (
+                HOLLOW_FILL,
+                format!(r#" stroke="{colour}" stroke-width="3""#),
+            ),
+            Sighting::Seen(_) | Sighting::NoProbe => (colour, String::new()),
+        };
+        match failure.outcome {
+            Outcome::Repaired | Outcome::Expired => {}
+            Outcome::Cleared(_) => style.push_str(r#" fill-opacity="0.5""#),
+            Outcome::Open => {
+                style = format!(
+                    r#" fill-opacity="0.25" stroke="{colour}" stroke-width="2" stroke-dasharray="4 3""#
+                );
+            }
         }
-        (Some(mode), _) => {
-            let _ = write!(text, " ({mode})");
-        }
-        _ => {}
-    }
-    let _ = write!(text, "\nid {}", failure.id);
-    let lasted = format_ms((failure.ended_at - failure.injected_at) * 1000.0);
-    match &failure.outcome {
-        Outcome::Repaired => {
-            let by = failure
-                .repaired_by
-                .as_deref()
-                .map(|by| format!(" by {by}"))
-                .unwrap_or_default();
-            let after = failure.time_to_repair_ms.map_or(lasted, format_ms);
-            let _ = write!(text, "\nrepaired{by} after {after}");
-        }
-        Outcome::Expired => {
-            let _ = write!(text, "\nexpired unrepaired after {lasted}");
-        }
-        Outcome::Cleared(by) => {
-            let _ = write!(text, "\ncleared ({by}) after {lasted}, not repaired");
-        }
-        Outcome::Open => {
+        let sighting_word = match sighting {
+            Sighting::Seen(_) => "seen",
+            Sighting::Unseen => "unseen",
+            Sighting::NoProbe => "no-probe",
+        };
+        let mut out = format!(
+            r#"<rect class="failure {class}" data-target="{}" data-scenario="{}" data-id="{}" data-outcome="{class}" data-sighting="{sighting_word}" x="{x:.1}" y="{y}" width="{width:.1}" height="{BAR_HEIGHT}" fill="{fill}"{style}><title>{}</title></rect>"#,
+            escape(&failure.target),
+            escape(&failure.scenario),
+            escape(&failure.id),
+            escape(&self.tooltip(failure)),
+        );
+        if failure.outcome == Outcome::Expired {
             let _ = write!(
-                text,
-                "\nopen: no end in the journal (engine killed?); expires {}",
-                format_utc(failure.ended_at)
+                out,
+                r#"<rect class="hatch" x="{x:.1}" y="{y}" width="{width:.1}" height="{BAR_HEIGHT}" fill="url(#{HATCH_ID})" pointer-events="none"/>"#
             );
         }
+        let mark = match failure.outcome {
+            Outcome::Repaired => Some(REPAIRED_MARK),
+            Outcome::Expired => Some(EXPIRED_MARK),
+            Outcome::Cleared(_) => Some(CLEARED_MARK),
+            Outcome::Open => None,
+        };
+        if let Some(stroke) = mark {
+            let end = x + width;
+            let _ = write!(
+                out,
+                r#"<line class="end-marker {class}" x1="{end:.1}" y1="{}" x2="{end:.1}" y2="{}" stroke="{stroke}" stroke-width="3" pointer-events="none"/>"#,
+                y - 3.0,
+                y + BAR_HEIGHT + 3.0
+            );
+        }
+        out
     }
-    if let Some(ms) = failure.time_to_manifest_ms {
-        let _ = write!(text, "\nmanifested after {}", format_ms(ms));
-    }
-    let _ = write!(text, "\ninjected {}", format_utc(failure.injected_at));
-    if failure.source.as_deref() == Some("manual") {
-        text.push_str(" (by hand)");
-    }
-    text
-}
 
-/// A small triangle under the bars where a cycle was skipped.
-fn skip_mark(skip: &Skip, lane_top: f64, scale: &TimeScale) -> String {
-    let x = scale.x(skip.at);
-    let base = lane_top + LANE_HEIGHT - 1.0;
-    let mut title = format!(
-        "{}: cycle skipped ({}) at {}",
-        skip.target,
-        skip.reason,
-        format_utc(skip.at)
-    );
-    if let Some(detail) = &skip.detail {
-        let _ = write!(title, "\n{detail}");
+    /// A diamond on the bar's top edge where a probe first saw the failure.
+    fn manifest_mark(&self, failure: &Failure, at: f64, lane_top: f64) -> String {
+        let x = self.scale.x(at);
+        let y = lane_top + BAR_TOP - DIAMOND;
+        format!(
+            r##"<path class="manifested" data-id="{}" d="M{x:.1},{y:.1} l{DIAMOND},{DIAMOND} l-{DIAMOND},{DIAMOND} l-{DIAMOND},-{DIAMOND} z" fill="{MANIFEST_MARK}" stroke="#ffffff" stroke-width="1"><title>{}</title></path>"##,
+            escape(&failure.id),
+            escape(&format!(
+                "{} · {}: first seen by the probe at {}",
+                failure.target,
+                failure.scenario,
+                self.zone.format(at)
+            ))
+        )
     }
-    format!(
-        r#"<path class="skip" data-target="{}" data-reason="{}" d="M{x:.1},{:.1} l-4,7 h8 z" fill="{SKIP_COLOUR}"><title>{}</title></path>"#,
-        escape(&skip.target),
-        escape(&skip.reason),
-        base - 7.0,
-        escape(&title)
-    )
-}
 
-/// Grid lines, tick labels and the caption of the time axis.
-fn axis(scale: &TimeScale, axis_top: f64, with_ticks: bool) -> String {
-    let mut out = String::from(r#"<g class="axis">"#);
-    let _ = write!(
-        out,
-        r##"<line class="axis-line" x1="{LABEL_WIDTH}" y1="{axis_top}" x2="{}" y2="{axis_top}" stroke="#444444"/>"##,
-        WIDTH - RIGHT_MARGIN
-    );
-    let ticks = if with_ticks {
-        ticks(scale.from, scale.to)
-    } else {
-        Vec::new()
-    };
-    for tick in ticks {
-        let x = scale.x(tick.at);
+    /// The hover text of a failure's bar.
+    fn tooltip(&self, failure: &Failure) -> String {
+        let mut text = format!("{} · {}", failure.target, failure.scenario);
+        match (&failure.mode, failure.delay) {
+            (Some(mode), Some(delay)) if delay > 0 => {
+                let _ = write!(text, " ({mode}, delay {delay}s)");
+            }
+            (Some(mode), _) => {
+                let _ = write!(text, " ({mode})");
+            }
+            _ => {}
+        }
+        let _ = write!(text, "\nid {}", failure.id);
+        let lasted = format_ms((failure.ended_at - failure.injected_at) * 1000.0);
+        match &failure.outcome {
+            Outcome::Repaired => {
+                let by = failure
+                    .repaired_by
+                    .as_deref()
+                    .map(|by| format!(" by {by}"))
+                    .unwrap_or_default();
+                let after = failure.time_to_repair_ms.map_or(lasted, format_ms);
+                let _ = write!(text, "\nrepaired{by} after {after}");
+            }
+            Outcome::Expired => {
+                let _ = write!(text, "\nexpired unrepaired after {lasted}");
+            }
+            Outcome::Cleared(by) => {
+                let _ = write!(text, "\ncleared ({by}) after {lasted}, not repaired");
+            }
+            Outcome::Open => {
+                let _ = write!(
+                    text,
+                    "\nopen: no end in the journal (engine killed?); expires {}",
+                    self.zone.format(failure.ended_at)
+                );
+            }
+        }
+        match (self.summary.sighting(failure), failure.time_to_manifest_ms) {
+            (Sighting::Seen(_), Some(ms)) => {
+                let _ = write!(text, "\nmanifested after {}", format_ms(ms));
+            }
+            (Sighting::Seen(at), None) => {
+                let _ = write!(text, "\nmanifested at {}", self.zone.format(at));
+            }
+            (Sighting::Unseen, _) => text.push_str("\nnever seen by the target's probe"),
+            (Sighting::NoProbe, _) => text.push_str("\nno probe data for this target"),
+        }
+        let _ = write!(text, "\ninjected {}", self.zone.format(failure.injected_at));
+        if failure.source.as_deref() == Some("manual") {
+            text.push_str(" (by hand)");
+        }
+        text
+    }
+
+    /// A small triangle in the lane's bottom row where a cycle was skipped.
+    fn skip_mark(&self, skip: &Skip, lane_top: f64) -> String {
+        let x = self.scale.x(skip.at);
+        let top = lane_top + SKIP_TOP;
+        let half = SKIP_SIZE / 2.0;
+        let mut title = format!(
+            "{}: cycle skipped ({}) at {}",
+            skip.target,
+            skip.reason,
+            self.zone.format(skip.at)
+        );
+        if let Some(detail) = &skip.detail {
+            let _ = write!(title, "\n{detail}");
+        }
+        format!(
+            r#"<path class="skip" data-target="{}" data-reason="{}" d="M{x:.1},{top:.1} l-{half},{SKIP_SIZE} h{SKIP_SIZE} z" fill="{SKIP_COLOUR}"><title>{}</title></path>"#,
+            escape(&skip.target),
+            escape(&skip.reason),
+            escape(&title)
+        )
+    }
+
+    /// Grid lines, tick labels and the caption of the time axis.
+    fn axis(&self, axis_top: f64, with_ticks: bool) -> String {
+        let mut out = String::from(r#"<g class="axis">"#);
         let _ = write!(
             out,
-            r##"<line class="grid" x1="{x:.1}" y1="{TOP}" x2="{x:.1}" y2="{}" stroke="#cccccc" stroke-width="1"/>"##,
-            axis_top + 4.0
+            r##"<line class="axis-line" x1="{LABEL_WIDTH}" y1="{axis_top}" x2="{}" y2="{axis_top}" stroke="#444444"/>"##,
+            WIDTH - RIGHT_MARGIN
         );
+        let ticks = if with_ticks {
+            ticks(self.scale.from, self.scale.to, self.zone)
+        } else {
+            Vec::new()
+        };
+        for tick in ticks {
+            let x = self.scale.x(tick.at);
+            let _ = write!(
+                out,
+                r##"<line class="grid" x1="{x:.1}" y1="{TOP}" x2="{x:.1}" y2="{}" stroke="#cccccc" stroke-width="1"/>"##,
+                axis_top + 4.0
+            );
+            let _ = write!(
+                out,
+                r##"<text class="tick-label" data-at="{}" x="{x:.1}" y="{}" text-anchor="middle" fill="#333333">{}</text>"##,
+                tick.at,
+                axis_top + 18.0,
+                escape(&tick.label)
+            );
+        }
         let _ = write!(
             out,
-            r##"<text class="tick-label" data-at="{}" x="{x:.1}" y="{}" text-anchor="middle" fill="#333333">{}</text>"##,
-            tick.at,
-            axis_top + 17.0,
-            escape(&tick.label)
+            r##"<text class="axis-caption" x="{}" y="{}" text-anchor="middle" fill="#555555">time ({})</text>"##,
+            (LABEL_WIDTH + WIDTH - RIGHT_MARGIN) / 2.0,
+            axis_top + 37.0,
+            escape(self.zone.name())
         );
+        out.push_str("</g>");
+        out
     }
-    let _ = write!(
-        out,
-        r##"<text class="axis-caption" x="{}" y="{}" text-anchor="middle" fill="#555555">time (UTC)</text>"##,
-        (LABEL_WIDTH + WIDTH - RIGHT_MARGIN) / 2.0,
-        axis_top + 35.0
-    );
-    out.push_str("</g>");
-    out
 }
 
 /// One legend entry: its width and its SVG, drawn at the origin.
@@ -361,25 +437,37 @@ struct LegendEntry {
 impl LegendEntry {
     fn new(attribute: &str, label: &str, swatch: String) -> LegendEntry {
         let svg = format!(
-            r##"<g class="legend-entry" {attribute}>{swatch}<text x="24" y="12" fill="#222222">{}</text></g>"##,
+            r##"<g class="legend-entry" {attribute}>{swatch}<text x="26" y="13" fill="#222222">{}</text></g>"##,
             escape(label)
         );
         LegendEntry {
-            width: 24.0 + text_width(label) + 24.0,
+            width: 26.0 + text_width(label) + 26.0,
             svg,
         }
     }
 }
 
-/// A generous estimate of the width of `text` in the 12 px sans-serif font
+/// A generous estimate of the width of `text` in the sans-serif font
 /// (capitals are wider), for laying out the legend without measuring.
 fn text_width(text: &str) -> f64 {
     text.chars()
-        .map(|c| if c.is_uppercase() { 8.7 } else { 7.0 })
-        .sum()
+        .map(|c| if c.is_uppercase() { 0.72 } else { 0.58 })
+        .sum::<f64>()
+        * FONT_SIZE
 }
 
-/// Scenario colours (those in the journal), then what each outcome looks like.
+/// A grey sample bar for the legend, with `extra` attributes.
+fn sample_bar(fill: &str, extra: &str) -> String {
+    format!(r#"<rect x="0" y="1" width="20" height="14" fill="{fill}"{extra}/>"#)
+}
+
+/// An end marker at the right of a sample bar.
+fn sample_end(stroke: &str) -> String {
+    format!(r#"<line x1="20" y1="-1" x2="20" y2="17" stroke="{stroke}" stroke-width="3"/>"#)
+}
+
+/// Scenario colours (those in the journal), what each outcome looks like,
+/// what the probes saw, and the skipped cycles.
 fn legend_entries(summary: &JournalSummary) -> Vec<LegendEntry> {
     let scenarios: BTreeSet<&str> = summary
         .failures
@@ -396,52 +484,59 @@ fn legend_entries(summary: &JournalSummary) -> Vec<LegendEntry> {
                     escape(scenario)
                 ),
                 scenario,
-                format!(r#"<rect x="0" y="1" width="18" height="14" fill="{colour}"/>"#),
+                sample_bar(colour, ""),
             )
         })
         .collect();
-    let sample = |extra: &str, mark: Option<&str>| {
-        let mut swatch =
-            format!(r#"<rect x="0" y="1" width="18" height="14" fill="{SAMPLE_COLOUR}"{extra}/>"#);
-        if extra.is_empty() && mark == Some(EXPIRED_MARK) {
-            swatch.push_str(&format!(
-                r#"<rect x="0" y="1" width="18" height="14" fill="url(#{HATCH_ID})"/>"#
-            ));
-        }
-        if let Some(stroke) = mark {
-            swatch.push_str(&format!(
-                r#"<line x1="18" y1="-1" x2="18" y2="17" stroke="{stroke}" stroke-width="3"/>"#
-            ));
-        }
-        swatch
-    };
+    let hatch = format!(r#"<rect x="0" y="1" width="20" height="14" fill="url(#{HATCH_ID})"/>"#);
     entries.push(LegendEntry::new(
         r#"data-outcome="repaired""#,
-        "repaired (solid, green end)",
-        sample("", Some(REPAIRED_MARK)),
+        "repaired (green end)",
+        sample_bar(SAMPLE_COLOUR, "") + &sample_end(REPAIRED_MARK),
     ));
     entries.push(LegendEntry::new(
         r#"data-outcome="expired""#,
-        "expired unrepaired (hatched, black end)",
-        sample("", Some(EXPIRED_MARK)),
+        "expired unrepaired (striped, black end)",
+        sample_bar(SAMPLE_COLOUR, "") + &hatch + &sample_end(EXPIRED_MARK),
     ));
     entries.push(LegendEntry::new(
         r#"data-outcome="cleared""#,
-        "cleared by hand or shutdown (faded)",
-        sample(r#" fill-opacity="0.5""#, Some(CLEARED_MARK)),
+        "cleared by hand or at shutdown (faded)",
+        sample_bar(SAMPLE_COLOUR, r#" fill-opacity="0.5""#) + &sample_end(CLEARED_MARK),
     ));
     entries.push(LegendEntry::new(
         r#"data-outcome="open""#,
-        "open: no end recorded (dashed, to expires_at)",
-        sample(
+        "open: no end recorded (dashed, to its expiry)",
+        sample_bar(
+            SAMPLE_COLOUR,
             &format!(r#" fill-opacity="0.25" stroke="{SAMPLE_COLOUR}" stroke-dasharray="4 3""#),
-            None,
         ),
+    ));
+    entries.push(LegendEntry::new(
+        r#"data-sighting="seen""#,
+        "first seen by the probe",
+        sample_bar(SAMPLE_COLOUR, "")
+            + &format!(
+                r##"<path d="M10,-3 l{DIAMOND},{DIAMOND} l-{DIAMOND},{DIAMOND} l-{DIAMOND},-{DIAMOND} z" fill="{MANIFEST_MARK}" stroke="#ffffff"/>"##
+            ),
+    ));
+    entries.push(LegendEntry::new(
+        r#"data-sighting="unseen""#,
+        "never seen by the probe (hollow)",
+        sample_bar(
+            HOLLOW_FILL,
+            &format!(r#" stroke="{SAMPLE_COLOUR}" stroke-width="3""#),
+        ),
+    ));
+    entries.push(LegendEntry::new(
+        r#"data-sighting="no-probe""#,
+        "no probe data (plain)",
+        sample_bar(SAMPLE_COLOUR, ""),
     ));
     entries.push(LegendEntry::new(
         r#"data-outcome="skipped""#,
         "skipped cycle",
-        format!(r#"<path d="M9,2 l-6,12 h12 z" fill="{SKIP_COLOUR}"/>"#),
+        format!(r#"<path d="M10,3 l-5,10 h10 z" fill="{SKIP_COLOUR}"/>"#),
     ));
     entries
 }
@@ -469,10 +564,15 @@ fn lay_out_legend(entries: &[LegendEntry], top: f64) -> (String, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::colour::CRASH;
     use crate::report::parse;
 
     fn render_journal(lines: &[&str]) -> String {
-        render("journal.jsonl", &parse(lines.join("\n").as_bytes()))
+        render(
+            "journal.jsonl",
+            &parse(lines.join("\n").as_bytes()),
+            &ReportZone::utc(),
+        )
     }
 
     #[test]
@@ -489,7 +589,7 @@ mod tests {
             svg.contains(r#"class="failure expired" data-target="db" data-scenario="SLOWDOWN""#)
         );
         assert!(svg.contains(r#"class="failure open" data-target="db" data-scenario="DISK_FULL""#));
-        assert!(svg.contains(r##"fill="#d62728""##), "CRASH's colour");
+        assert!(svg.contains(r##"fill="#d55e00""##), "CRASH's colour");
         assert_eq!(
             svg.matches(r#"class="hatch""#).count(),
             1,
@@ -544,5 +644,161 @@ mod tests {
         assert_eq!(scale.x(1e12), WIDTH - RIGHT_MARGIN);
         let single = TimeScale::new(Some((5.0, 5.0)));
         assert!(single.to > single.from);
+    }
+
+    /// The numbers in a path's `d` attribute, in order.
+    fn path_numbers(d: &str) -> Vec<f64> {
+        d.split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
+            .filter(|t| !t.is_empty())
+            .map(|t| t.parse().unwrap())
+            .collect()
+    }
+
+    fn lane_band<'a, 'i>(doc: &'a roxmltree::Document<'i>, target: &str) -> (f64, f64) {
+        let band = doc
+            .descendants()
+            .find(|n| {
+                n.attribute("class") == Some("lane-band")
+                    && n.attribute("data-target") == Some(target)
+            })
+            .unwrap();
+        let y: f64 = band.attribute("y").unwrap().parse().unwrap();
+        let height: f64 = band.attribute("height").unwrap().parse().unwrap();
+        (y, y + height)
+    }
+
+    #[test]
+    fn skip_markers_sit_inside_their_own_lane() {
+        let svg = render_journal(&[
+            r#"{"timestamp":1,"event":"skipped","target":"a","reason":"cap"}"#,
+            r#"{"timestamp":2,"event":"skipped","target":"b","reason":"window"}"#,
+            r#"{"timestamp":3,"event":"skipped","target":"c","reason":"blackout"}"#,
+            r#"{"event":"ended","id":"1","target":"b","scenario":"CRASH","ended_by":"repair","injected_at":1,"repaired_at":2,"ended_at":2}"#,
+        ]);
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let skips: Vec<_> = doc
+            .descendants()
+            .filter(|n| n.attribute("class") == Some("skip"))
+            .collect();
+        assert_eq!(skips.len(), 3);
+        for skip in skips {
+            let target = skip.attribute("data-target").unwrap();
+            let (top, bottom) = lane_band(&doc, target);
+            // M x,y l-h,size h size z: the apex, then the base `size` lower.
+            let numbers = path_numbers(skip.attribute("d").unwrap());
+            let (apex, base) = (numbers[1], numbers[1] + numbers[3]);
+            assert!(
+                apex >= top + 2.0 && base <= bottom - 2.0,
+                "{target}: skip from {apex} to {base}, lane {top}..{bottom}"
+            );
+            // And under the bars, not over them.
+            assert!(apex >= top + BAR_TOP + BAR_HEIGHT, "{target}: {apex}");
+        }
+    }
+
+    #[test]
+    fn manifested_unseen_and_unprobed_failures_look_different() {
+        let svg = render_journal(&[
+            r#"{"event":"ended","id":"seen","target":"app","scenario":"CRASH","ended_by":"repair","injected_at":10,"manifested_at":12,"repaired_at":20,"ended_at":20,"time_to_manifest_ms":2000}"#,
+            r#"{"event":"ended","id":"unseen","target":"app","scenario":"CRASH","ended_by":"recovery","injected_at":30,"expired_at":60,"ended_at":60}"#,
+            r#"{"event":"ended","id":"bare","target":"web","scenario":"CRASH","ended_by":"recovery","injected_at":30,"expired_at":60,"ended_at":60}"#,
+        ]);
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let bar = |id: &str| {
+            doc.descendants()
+                .find(|n| n.attribute("data-id") == Some(id) && n.has_tag_name("rect"))
+                .unwrap()
+        };
+        let markers: Vec<_> = doc
+            .descendants()
+            .filter(|n| n.attribute("class") == Some("manifested"))
+            .collect();
+        assert_eq!(markers.len(), 1, "one marker, for the failure seen");
+        assert_eq!(markers[0].attribute("data-id"), Some("seen"));
+        // The diamond is centred where the failure manifested: 2 s after
+        // its injection, a fifth of the way along its 10 s bar.
+        let numbers = path_numbers(markers[0].attribute("d").unwrap());
+        let seen = bar("seen");
+        let x: f64 = seen.attribute("x").unwrap().parse().unwrap();
+        let width: f64 = seen.attribute("width").unwrap().parse().unwrap();
+        assert!(
+            (numbers[0] - (x + width / 5.0)).abs() < 0.2,
+            "{numbers:?} {x} {width}"
+        );
+        let (top, bottom) = lane_band(&doc, "app");
+        assert!(numbers[1] >= top && numbers[1] + 2.0 * DIAMOND <= bottom);
+
+        assert_eq!(seen.attribute("data-sighting"), Some("seen"));
+        assert_eq!(seen.attribute("fill"), Some(CRASH));
+        let unseen = bar("unseen");
+        assert_eq!(unseen.attribute("data-sighting"), Some("unseen"));
+        assert_eq!(unseen.attribute("fill"), Some(HOLLOW_FILL), "hollow");
+        assert_eq!(
+            unseen.attribute("stroke"),
+            Some(CRASH),
+            "outlined in its colour"
+        );
+        let bare = bar("bare");
+        assert_eq!(bare.attribute("data-sighting"), Some("no-probe"));
+        assert_eq!(bare.attribute("fill"), Some(CRASH));
+        assert_eq!(bare.attribute("stroke"), None);
+        for (part, id) in [
+            ("manifested after 2.0s", "seen"),
+            ("never seen by the target's probe", "unseen"),
+            ("no probe data for this target", "bare"),
+        ] {
+            let title = bar(id)
+                .children()
+                .find(|c| c.has_tag_name("title"))
+                .unwrap();
+            assert!(title.text().unwrap().contains(part), "{id}: {part}");
+        }
+        let sightings: Vec<&str> = doc
+            .descendants()
+            .filter(|n| n.attribute("class") == Some("legend-entry"))
+            .filter_map(|n| n.attribute("data-sighting"))
+            .collect();
+        for word in ["seen", "unseen", "no-probe"] {
+            assert!(sightings.contains(&word), "{word} in the legend");
+        }
+    }
+
+    #[test]
+    fn scenario_colours_in_one_drawing_are_distinct_from_the_built_ins() {
+        let svg = render_journal(&[
+            r#"{"event":"ended","id":"1","target":"app","scenario":"CRASH","ended_by":"repair","injected_at":1,"repaired_at":2,"ended_at":2}"#,
+            r#"{"event":"ended","id":"2","target":"app","scenario":"SLOWDOWN","ended_by":"repair","injected_at":3,"repaired_at":4,"ended_at":4}"#,
+            r#"{"event":"ended","id":"3","target":"app","scenario":"CONFIG_ERROR","ended_by":"repair","injected_at":5,"repaired_at":6,"ended_at":6}"#,
+            r#"{"event":"ended","id":"4","target":"app","scenario":"NETWORK_PARTITION","ended_by":"repair","injected_at":7,"repaired_at":8,"ended_at":8}"#,
+        ]);
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let legend: BTreeMap<&str, &str> = doc
+            .descendants()
+            .filter_map(|n| Some((n.attribute("data-scenario")?, n.attribute("data-colour")?)))
+            .collect();
+        assert_eq!(legend.len(), 4);
+        let colours: BTreeSet<&str> = legend.values().copied().collect();
+        assert_eq!(colours.len(), 4, "{legend:?}");
+    }
+
+    #[test]
+    fn the_drawing_scales_to_its_container() {
+        let svg = render_journal(&[]);
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let root = doc.root_element();
+        assert!(root.attribute("viewBox").unwrap().starts_with("0 0 1300 "));
+        assert_eq!(root.attribute("preserveAspectRatio"), Some("xMinYMin meet"));
+    }
+
+    #[test]
+    fn times_follow_the_chosen_zone() {
+        let summary = parse(
+            br#"{"timestamp":1704617280,"event":"injected","id":"x","target":"app","scenario":"CRASH","expires_at":1704617310}"#,
+        );
+        let paris = ReportZone::parse("Europe/Paris").unwrap();
+        let svg = render("j", &summary, &paris);
+        assert!(svg.contains("time (Europe/Paris)"), "{svg}");
+        assert!(svg.contains("injected 2024-01-07 09:48:00 CET"), "{svg}");
+        assert!(svg.contains(">09:48:00<"), "a tick at 09:48:00 CET");
     }
 }

@@ -1,73 +1,183 @@
 //! The report as a plain-text table with aligned columns, for a terminal.
+//!
+//! By default the table fits [`MAX_WIDTH`] columns: one name column (each
+//! target's total line, then its scenarios indented under it) and short
+//! column headings explained in the notes; names too long for the width
+//! are shortened with `…`. `--wide` keeps the full layout: target and
+//! scenario columns and spelled-out headings, whatever the width.
 
 use std::fmt::Write as _;
 
+use super::notes::{text_paragraphs, wrap};
 use super::stats::{Row, Table, COLUMNS};
-use super::time_axis::format_utc;
+use super::zone::ReportZone;
 use super::JournalSummary;
 
-/// The whole text report: a heading, the table and the notes that explain it.
-pub fn render(journal: &str, summary: &JournalSummary, table: &Table) -> String {
+/// The default report's widest line, in characters.
+pub const MAX_WIDTH: usize = 100;
+/// Notes are wrapped to this many characters.
+const NOTE_WIDTH: usize = 88;
+/// A name column is never shortened below this many characters.
+const MIN_NAME_WIDTH: usize = 12;
+/// The compact table's headings: one name column, then the figures of
+/// [`COLUMNS`] from `injections` on, abbreviated.
+const COMPACT_COLUMNS: [&str; 12] = [
+    "target / scenario",
+    "inj",
+    "rep",
+    "exp",
+    "clr",
+    "open",
+    "skip",
+    "ttr p50",
+    "ttr p95",
+    "ttr max",
+    "rate",
+    "ttm p50",
+];
+
+/// The whole text report: a heading, the table and the notes that explain
+/// it. Clock times are in `zone`; `wide` keeps every column at full width.
+pub fn render(
+    journal: &str,
+    summary: &JournalSummary,
+    table: &Table,
+    zone: &ReportZone,
+    wide: bool,
+) -> String {
     let mut out = format!("chaos-engine report: {journal}\n");
-    out.push_str(&heading(summary));
+    for line in wrap(&heading(summary, zone), MAX_WIDTH) {
+        out.push_str(&line);
+        out.push('\n');
+    }
     out.push('\n');
-    out.push_str(&render_table(table));
-    out.push('\n');
-    out.push_str(NOTES);
-    if !summary.warnings.is_empty() {
-        let _ = writeln!(
-            out,
-            "{} malformed journal line(s) skipped (listed on standard error).",
-            summary.warnings.len()
+    let (rendered, shortened) = if wide {
+        (render_wide_table(table), false)
+    } else {
+        render_compact_table(table)
+    };
+    out.push_str(&rendered);
+    let mut paragraphs: Vec<String> = text_paragraphs(wide)
+        .iter()
+        .map(|p| (*p).to_owned())
+        .collect();
+    if shortened {
+        paragraphs.push(
+            "Names longer than the table has room for are shortened with …; \
+             `--wide` shows them whole."
+                .to_owned(),
         );
+    }
+    if !summary.warnings.is_empty() {
+        paragraphs.push(format!(
+            "{} skipped: each is listed on standard error.",
+            plural(summary.warnings.len(), "malformed journal line")
+        ));
+    }
+    for paragraph in paragraphs {
+        out.push('\n');
+        for line in wrap(&paragraph, NOTE_WIDTH) {
+            out.push_str(&line);
+            out.push('\n');
+        }
     }
     out
 }
 
-/// What the table explains, printed under it.
-pub const NOTES: &str = "\
-repair rate = repaired / (repaired + expired). Cleared failures (ended by hand or by
-  shutdown) and open ones (never ended: the engine was killed) are left out of it:
-  they had no fair chance to be repaired or to expire.
-ttr = time to repair (injection to repair, repaired failures only); ttm = time to
-  manifest (injection until a probe saw it). p50/p95 are nearest-rank percentiles:
-  the smallest recorded value with at least 50%/95% of the values at or below it.
-skipped cycles have no scenario; they are counted on the target and overall rows.
-";
-
-/// `from … to … (duration), N engine runs, M failures`, or why there is nothing.
-fn heading(summary: &JournalSummary) -> String {
-    let failures = summary.failures.len();
-    match summary.span {
-        None => "no failures recorded\n".to_owned(),
-        Some((from, to)) => {
-            let what = if failures == 0 {
-                "no failures recorded".to_owned()
-            } else {
-                format!("{failures} failure(s)")
-            };
-            format!(
-                "{} to {} ({}), {} engine run(s), {what}\n",
-                format_utc(from),
-                format_utc(to),
-                format_ms((to - from) * 1000.0),
-                summary.runs
-            )
-        }
+/// `1 engine run`, `2 engine runs`.
+pub fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
     }
 }
 
-/// The table alone: header, one line per target and scenario, a total line
-/// per target, and the overall total.
-pub fn render_table(table: &Table) -> String {
-    let mut lines: Vec<Option<Vec<String>>> = Vec::new();
-    lines.push(Some(
-        COLUMNS
-            .iter()
-            .map(|(short, _)| (*short).to_owned())
-            .collect(),
-    ));
+/// `From … to … (duration): N engine runs, M failures.`, or why there is
+/// nothing to tell.
+pub fn heading(summary: &JournalSummary, zone: &ReportZone) -> String {
+    let failures = summary.failures.len();
+    let what = if failures == 0 {
+        "no failures recorded".to_owned()
+    } else {
+        plural(failures, "failure")
+    };
+    match summary.span {
+        None => "The journal holds no events: no failures recorded.".to_owned(),
+        Some((from, to)) => format!(
+            "From {} ({}): {}, {what}.",
+            zone.format_span(from, to),
+            format_ms((to - from) * 1000.0),
+            plural(summary.runs, "engine run"),
+        ),
+    }
+}
+
+/// One table line: its cells, or `None` for a rule.
+type Line = Option<Vec<String>>;
+
+/// The compact table, at most [`MAX_WIDTH`] wide unless its figures alone
+/// are wider; and whether a name had to be shortened.
+pub fn render_compact_table(table: &Table) -> (String, bool) {
+    let mut lines: Vec<Line> = vec![
+        Some(COMPACT_COLUMNS.iter().map(|c| (*c).to_owned()).collect()),
+        None,
+    ];
+    let compact = |name: String, row: &Row| {
+        let mut line = vec![name];
+        line.extend(cells(row).into_iter().skip(2));
+        Some(line)
+    };
+    for total in &table.targets {
+        let name = total.target.clone().unwrap_or_default();
+        for_target(&mut lines, compact(name.clone(), total), |lines| {
+            for row in table.rows_of(&name) {
+                let scenario = row.scenario.clone().unwrap_or_default();
+                lines.push(compact(format!("  {scenario}"), row));
+            }
+        });
+    }
+    lines.push(compact("all targets".to_owned(), &table.totals));
+
+    let figures = column_widths(&lines)
+        .iter()
+        .skip(1)
+        .map(|w| w + 2)
+        .sum::<usize>();
+    let room = MAX_WIDTH.saturating_sub(figures).max(MIN_NAME_WIDTH);
+    let mut shortened = false;
+    for line in lines.iter_mut().flatten() {
+        if let Some(name) = line.first_mut() {
+            if name.chars().count() > room {
+                let mut short: String = name.chars().take(room - 1).collect();
+                short.push('…');
+                *name = short;
+                shortened = true;
+            }
+        }
+    }
+    (lay_out(&lines, 1), shortened)
+}
+
+/// Pushes a target's lines, then a rule.
+fn for_target(lines: &mut Vec<Line>, total: Line, scenarios: impl FnOnce(&mut Vec<Line>)) {
+    lines.push(total);
+    scenarios(lines);
     lines.push(None);
+}
+
+/// The wide table: header, one line per target and scenario, a total line
+/// per target, and the overall total; every column spelled out.
+pub fn render_wide_table(table: &Table) -> String {
+    let mut lines: Vec<Line> = vec![
+        Some(
+            COLUMNS
+                .iter()
+                .map(|(short, _)| (*short).to_owned())
+                .collect(),
+        ),
+        None,
+    ];
     for total in &table.targets {
         let name = total.target.as_deref().unwrap_or_default();
         for row in table.rows_of(name) {
@@ -77,26 +187,40 @@ pub fn render_table(table: &Table) -> String {
         lines.push(None);
     }
     lines.push(Some(cells(&table.totals)));
+    lay_out(&lines, 2)
+}
 
-    let mut widths = [0usize; COLUMNS.len()];
+/// The widest cell of each column, in characters.
+fn column_widths(lines: &[Line]) -> Vec<usize> {
+    let mut widths: Vec<usize> = Vec::new();
     for line in lines.iter().flatten() {
+        if widths.len() < line.len() {
+            widths.resize(line.len(), 0);
+        }
         for (width, cell) in widths.iter_mut().zip(line) {
             *width = (*width).max(cell.chars().count());
         }
     }
-    let rule_width = widths.iter().sum::<usize>() + 2 * (widths.len() - 1);
+    widths
+}
+
+/// Aligned columns two spaces apart: the first `names` columns to the
+/// left, the figures to the right; rules as wide as the table.
+fn lay_out(lines: &[Line], names: usize) -> String {
+    let widths = column_widths(lines);
+    let rule_width = widths.iter().sum::<usize>() + 2 * widths.len().saturating_sub(1);
     let mut out = String::new();
-    for line in &lines {
+    for line in lines {
         match line {
             None => out.push_str(&"-".repeat(rule_width)),
             Some(cells) => {
                 let mut text = String::new();
-                for (i, (cell, width)) in cells.iter().zip(widths).enumerate() {
+                for (i, (cell, width)) in cells.iter().zip(&widths).enumerate() {
                     if i > 0 {
                         text.push_str("  ");
                     }
-                    // The first two columns are names: left-aligned.
-                    if i < 2 {
+                    // `{:<width$}` pads by characters, so `…` counts as one.
+                    if i < names {
                         let _ = write!(text, "{cell:<width$}");
                     } else {
                         let _ = write!(text, "{cell:>width$}");
@@ -179,8 +303,12 @@ mod tests {
         assert_eq!(format_ms(f64::NAN), "-");
     }
 
-    #[test]
-    fn the_table_aligns_columns_and_shows_totals() {
+    fn render_utc(summary: &JournalSummary, wide: bool) -> String {
+        let table = Table::from_summary(summary);
+        render("j.jsonl", summary, &table, &ReportZone::utc(), wide)
+    }
+
+    fn two_targets() -> JournalSummary {
         let journal = [
             r#"{"timestamp":0,"event":"engine_started"}"#,
             r#"{"event":"ended","id":"1","target":"app","scenario":"CRASH","ended_by":"repair","injected_at":10,"repaired_at":12,"ended_at":12,"time_to_repair_ms":2000}"#,
@@ -188,11 +316,18 @@ mod tests {
             r#"{"timestamp":60,"event":"skipped","target":"a-much-longer-target","reason":"cap"}"#,
         ]
         .join("\n");
-        let summary = parse(journal.as_bytes());
-        let text = render("j.jsonl", &summary, &Table::from_summary(&summary));
+        parse(journal.as_bytes())
+    }
+
+    #[test]
+    fn the_wide_table_aligns_columns_and_shows_totals() {
+        let text = render_utc(&two_targets(), true);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "chaos-engine report: j.jsonl");
-        assert!(lines[1].starts_with("1970-01-01 00:00:00 UTC to 1970-01-01 00:01:00 UTC (1m00s), 1 engine run(s), 2 failure(s)"), "{}", lines[1]);
+        assert_eq!(
+            lines[1],
+            "From 1970-01-01 00:00:00 to 00:01:00 UTC (1m00s): 1 engine run, 2 failures."
+        );
         let header = lines.iter().position(|l| l.starts_with("target")).unwrap();
         // Every table line ends its "injections" column at the same place.
         let end = lines[header].find("injections").unwrap() + "injections".len();
@@ -215,13 +350,88 @@ mod tests {
             ]
         );
         assert!(text.contains("nearest-rank"));
+        assert!(text.contains("Time to repair runs from injection to repair"));
+    }
+
+    #[test]
+    fn the_compact_table_nests_scenarios_under_their_target_total() {
+        let text = render_utc(&two_targets(), false);
+        let lines: Vec<&str> = text.lines().collect();
+        let header = lines
+            .iter()
+            .position(|l| l.starts_with("target / scenario"))
+            .unwrap();
+        let words = |line: &str| line.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert_eq!(
+            words(lines[header]),
+            "target / scenario inj rep exp clr open skip ttr p50 ttr p95 ttr max rate ttm p50"
+        );
+        assert!(lines[header + 1].chars().all(|c| c == '-'));
+        assert_eq!(
+            words(lines[header + 2]),
+            "a-much-longer-target 0 0 0 0 0 1 - - - - -"
+        );
+        assert!(lines[header + 3].chars().all(|c| c == '-'));
+        assert_eq!(
+            words(lines[header + 4]),
+            "app 2 1 1 0 0 0 2.0s 2.0s 2.0s 50.0% -"
+        );
+        assert!(lines[header + 5].starts_with("  CRASH "), "{text}");
+        assert_eq!(
+            words(lines[header + 5]),
+            "CRASH 2 1 1 0 0 - 2.0s 2.0s 2.0s 50.0% -"
+        );
+        // The "inj" column ends at the same place on every line.
+        let end = lines[header].find("inj").unwrap() + "inj".len();
+        assert_eq!(&lines[header + 5][end - 1..end], "2");
+        assert!(lines.iter().any(|l| l.starts_with("all targets")));
+        assert!(text.contains("`--wide`"));
+        assert!(
+            text.lines().all(|l| l.chars().count() <= MAX_WIDTH),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn names_too_long_for_100_columns_are_shortened_and_kept_whole_with_wide() {
+        let long = "a-target-whose-name-goes-on-and-on-for-far-longer-than-a-terminal-allows";
+        let summary = parse(
+            format!(
+                r#"{{"event":"ended","id":"1","target":"{long}","scenario":"A_CUSTOM_SCENARIO_WITH_A_LONG_NAME","ended_by":"repair","injected_at":10,"repaired_at":12,"ended_at":12}}"#
+            )
+            .as_bytes(),
+        );
+        let text = render_utc(&summary, false);
+        let widest = text.lines().map(|l| l.chars().count()).max().unwrap();
+        assert!(widest <= MAX_WIDTH, "{widest}:\n{text}");
+        assert!(text.contains("a-target-whose-name-goe…"), "{text}");
+        assert!(text.contains('…'), "{text}");
+        assert!(text.contains("shortened"), "{text}");
+        let wide = render_utc(&summary, true);
+        assert!(wide.contains(long));
+        assert!(!wide.contains('…'));
     }
 
     #[test]
     fn an_empty_journal_says_so() {
         let summary = parse(b"");
-        let text = render("e.jsonl", &summary, &Table::from_summary(&summary));
-        assert!(text.contains("no failures recorded"), "{text}");
-        assert!(text.contains("all targets"));
+        for wide in [false, true] {
+            let text = render_utc(&summary, wide);
+            assert!(text.contains("no failures recorded"), "{text}");
+            assert!(text.contains("all targets"));
+        }
+    }
+
+    #[test]
+    fn the_heading_names_the_chosen_zone() {
+        let summary = parse(
+            br#"{"timestamp":1704617280,"event":"engine_started"}
+{"timestamp":1704618550,"event":"engine_stopped"}"#,
+        );
+        let paris = ReportZone::parse("Europe/Paris").unwrap();
+        assert_eq!(
+            heading(&summary, &paris),
+            "From 2024-01-07 09:48:00 to 10:09:10 CET (21m10s): 1 engine run, no failures recorded."
+        );
     }
 }

@@ -1,91 +1,7 @@
-//! Time for people: UTC clock labels and the ticks of the timeline's axis.
-//!
-//! Journal times are Unix seconds; labels are UTC (no time-zone database,
-//! no locale), so a report reads the same wherever it is made.
+//! The ticks of the timeline's axis: round clock steps in the report's
+//! zone ([`ReportZone`]), labelled for their scale.
 
-/// A broken-down UTC instant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Utc {
-    /// Proleptic Gregorian year.
-    pub year: i64,
-    /// 1..=12.
-    pub month: u32,
-    /// 1..=31.
-    pub day: u32,
-    /// 0..=23.
-    pub hour: u32,
-    /// 0..=59.
-    pub minute: u32,
-    /// 0..=59.
-    pub second: u32,
-}
-
-impl Utc {
-    /// The UTC calendar date and clock time of `unix` seconds (rounded down
-    /// to the second; non-finite values read as the epoch).
-    pub fn of(unix: f64) -> Utc {
-        let seconds = if unix.is_finite() {
-            // Saturating cast: the journal's times are far inside i64.
-            unix.floor() as i64
-        } else {
-            0
-        };
-        let days = seconds.div_euclid(86_400);
-        let of_day = seconds.rem_euclid(86_400);
-        let (year, month, day) = civil_from_days(days);
-        // rem_euclid keeps these within 0..86400, so they fit in u32.
-        let of_day = u32::try_from(of_day).unwrap_or(0);
-        Utc {
-            year,
-            month,
-            day,
-            hour: of_day / 3600,
-            minute: of_day / 60 % 60,
-            second: of_day % 60,
-        }
-    }
-
-    /// `2024-01-07`
-    pub fn date(&self) -> String {
-        format!("{:04}-{:02}-{:02}", self.year, self.month, self.day)
-    }
-
-    /// `08:48:00`
-    pub fn clock(&self) -> String {
-        format!("{:02}:{:02}:{:02}", self.hour, self.minute, self.second)
-    }
-
-    /// `08:48`
-    pub fn clock_minutes(&self) -> String {
-        format!("{:02}:{:02}", self.hour, self.minute)
-    }
-}
-
-/// `2024-01-07 08:48:00 UTC`
-pub fn format_utc(unix: f64) -> String {
-    let utc = Utc::of(unix);
-    format!("{} {} UTC", utc.date(), utc.clock())
-}
-
-/// (year, month, day) of a count of days since 1970-01-01, proleptic
-/// Gregorian (H. Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    // day is 1..=31 and month 1..=12 by construction.
-    (
-        year,
-        u32::try_from(month).unwrap_or(1),
-        u32::try_from(day).unwrap_or(1),
-    )
-}
+use super::zone::ReportZone;
 
 /// Tick spacings to choose from, seconds: round clock steps from one second
 /// to a month.
@@ -141,47 +57,56 @@ pub fn tick_step(span: f64) -> f64 {
         })
 }
 
-/// Ticks at whole multiples of the step (UTC-aligned: minutes on the
-/// minute, days at midnight) between `from` and `to`.
-pub fn ticks(from: f64, to: f64) -> Vec<Tick> {
+/// Ticks at whole multiples of the step on the zone's clock (minutes on
+/// the minute, days at local midnight) between `from` and `to`.
+pub fn ticks(from: f64, to: f64, zone: &ReportZone) -> Vec<Tick> {
     if !(from.is_finite() && to.is_finite()) || to < from {
         return Vec::new();
     }
     let step = tick_step(to - from);
-    let mut at = (from / step).ceil() * step;
+    // Offsets are whole seconds, far inside f64's exact integers.
+    let offset = |at: f64| zone.offset_seconds(at) as f64;
+    let first_offset = offset(from);
+    // Round in local time, then back to Unix time with the offset in force
+    // at that instant (a daylight-saving change between the ends shifts it).
+    let mut local = ((from + first_offset) / step).ceil() * step;
     let mut ticks = Vec::new();
-    while at <= to && ticks.len() <= MAX_TICKS as usize + 1 {
-        let utc = Utc::of(at);
-        let label = if step < 60.0 {
-            utc.clock()
-        } else if step < 21_600.0 {
-            utc.clock_minutes()
-        } else if step < 86_400.0 {
-            format!("{:02}-{:02} {}", utc.month, utc.day, utc.clock_minutes())
-        } else {
-            utc.date()
-        };
-        ticks.push(Tick { at, label });
-        at += step;
+    while ticks.len() <= MAX_TICKS as usize + 1 {
+        let guess = local - first_offset;
+        let at = local - offset(guess);
+        if at > to {
+            break;
+        }
+        let after_last = ticks.last().is_none_or(|last: &Tick| at > last.at);
+        if at >= from && after_last {
+            ticks.push(Tick {
+                at,
+                label: label(at, step, zone),
+            });
+        }
+        local += step;
     }
     ticks
+}
+
+/// A tick's label: `08:48:30`, `08:48`, `01-07 12:00` or `2024-01-07`.
+fn label(at: f64, step: f64, zone: &ReportZone) -> String {
+    let civil = zone.civil(at);
+    let format = if step < 60.0 {
+        "%H:%M:%S"
+    } else if step < 21_600.0 {
+        "%H:%M"
+    } else if step < 86_400.0 {
+        "%m-%d %H:%M"
+    } else {
+        "%Y-%m-%d"
+    };
+    civil.strftime(format).to_string()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn utc_dates_and_clock_times() {
-        assert_eq!(format_utc(0.0), "1970-01-01 00:00:00 UTC");
-        assert_eq!(format_utc(1_704_617_280.5), "2024-01-07 08:48:00 UTC");
-        // A leap day and the day after.
-        assert_eq!(Utc::of(1_709_164_800.0).date(), "2024-02-29");
-        assert_eq!(Utc::of(1_709_251_200.0).date(), "2024-03-01");
-        assert_eq!(Utc::of(-1.0).date(), "1969-12-31");
-        assert_eq!(Utc::of(-1.0).clock(), "23:59:59");
-        assert_eq!(Utc::of(f64::NAN).date(), "1970-01-01");
-    }
 
     #[test]
     fn the_step_grows_with_the_span() {
@@ -198,7 +123,8 @@ mod tests {
     #[test]
     fn ticks_sit_on_round_utc_times_with_labels_for_their_scale() {
         let base = 1_704_617_280.0; // 2024-01-07 08:48:00 UTC
-        let ticks = ticks(base - 25.0, base + 1295.0);
+        let utc = ReportZone::utc();
+        let ticks = ticks(base - 25.0, base + 1295.0, &utc);
         let labels: Vec<&str> = ticks.iter().map(|t| t.label.as_str()).collect();
         assert_eq!(
             labels,
@@ -207,13 +133,35 @@ mod tests {
                 "09:06", "09:08"
             ]
         );
-        let seconds = super::ticks(base + 1.5, base + 20.0);
+        let seconds = super::ticks(base + 1.5, base + 20.0, &utc);
         assert_eq!(seconds[0].label, "08:48:02");
         assert_eq!(seconds[0].at, base + 2.0);
-        let half_days = super::ticks(base, base + 5.0 * 86_400.0);
+        let half_days = super::ticks(base, base + 5.0 * 86_400.0, &utc);
         assert_eq!(half_days[0].label, "01-07 12:00");
-        let days = super::ticks(base, base + 10.0 * 86_400.0);
+        let days = super::ticks(base, base + 10.0 * 86_400.0, &utc);
         assert_eq!(days[0].label, "2024-01-08");
-        assert!(super::ticks(5.0, 1.0).is_empty());
+        assert!(super::ticks(5.0, 1.0, &utc).is_empty());
+    }
+
+    #[test]
+    fn ticks_follow_the_chosen_zone() {
+        let base = 1_704_617_280.0; // 2024-01-07 08:48:00 UTC
+        let paris = ReportZone::parse("Europe/Paris").unwrap();
+        let hours = ticks(base, base + 6.0 * 3600.0, &paris);
+        assert_eq!(hours[0].label, "10:00", "09:48 CET rounds up to 10:00");
+        assert_eq!(hours[0].at, base + 720.0);
+        // India is 5h30 ahead: hour ticks fall on the half hour in UTC.
+        let kolkata = ReportZone::parse("Asia/Kolkata").unwrap();
+        let local = ticks(base, base + 6.0 * 3600.0, &kolkata);
+        assert_eq!(local[0].label, "14:30");
+        assert_eq!(local[0].at, base + 720.0);
+        // Daylight saving starts 2024-03-31 01:00 UTC in Paris: the
+        // midnight-to-noon ticks keep reading as round local hours.
+        let spring = ticks(1_711_839_600.0, 1_711_839_600.0 + 12.0 * 3600.0, &paris);
+        assert!(
+            spring.iter().all(|t| t.label.ends_with(":00")),
+            "{spring:?}"
+        );
+        assert!(spring.windows(2).all(|w| w[0].at < w[1].at));
     }
 }

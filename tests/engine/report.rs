@@ -71,74 +71,101 @@ fn table_line<'a>(text: &'a str, start: &str) -> Vec<&'a str> {
     matching[0].split_whitespace().collect()
 }
 
+/// The fixture's table, hand-computed: (name, figures) per line, figures
+/// being injections, repaired, expired, cleared, open, skipped, ttr p50,
+/// ttr p95, ttr max, repair rate, ttm p50.
+const FIXTURE_TABLE: [(&str, &str, [&str; 11]); 7] = [
+    (
+        "app",
+        "CRASH",
+        [
+            "3", "2", "1", "0", "0", "-", "6.0s", "12.0s", "12.0s", "66.7%", "500ms",
+        ],
+    ),
+    (
+        "app",
+        "SLOWDOWN",
+        [
+            "4", "2", "0", "1", "1", "-", "4.0s", "10.0s", "10.0s", "100.0%", "800ms",
+        ],
+    ),
+    (
+        "app",
+        "total",
+        [
+            "7", "4", "1", "1", "1", "2", "6.0s", "12.0s", "12.0s", "80.0%", "800ms",
+        ],
+    ),
+    (
+        "db",
+        "CRASH",
+        [
+            "1", "1", "0", "0", "0", "-", "8.0s", "8.0s", "8.0s", "100.0%", "2.0s",
+        ],
+    ),
+    (
+        "db",
+        "NETWORK_PARTITION",
+        [
+            "3", "1", "1", "1", "0", "-", "15.0s", "15.0s", "15.0s", "50.0%", "-",
+        ],
+    ),
+    (
+        "db",
+        "total",
+        [
+            "4", "2", "1", "1", "0", "2", "8.0s", "15.0s", "15.0s", "66.7%", "2.0s",
+        ],
+    ),
+    (
+        "all targets",
+        "total",
+        [
+            "11", "6", "2", "2", "1", "4", "8.0s", "15.0s", "15.0s", "75.0%", "1.0s",
+        ],
+    ),
+];
+
 #[test]
 fn text_report_shows_the_hand_computed_table() {
     let output = report(&[]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let text = stdout(&output);
-    // target scenario injections repaired expired cleared open skipped
-    // ttr-p50 ttr-p95 ttr-max repair-rate ttm-p50
+    // The default table: each target's total line, then its scenarios
+    // indented under it.
+    for (target, scenario, figures) in FIXTURE_TABLE {
+        let name = if scenario == "total" {
+            target
+        } else {
+            scenario
+        };
+        let start = format!("{name} {}", figures[..2].join(" "));
+        let line = table_line(&text, &start);
+        assert_eq!(line[line.len() - 11..], figures, "{target} {scenario}");
+        let raw = text
+            .lines()
+            .find(|l| l.split_whitespace().collect::<Vec<_>>() == line)
+            .unwrap();
+        assert_eq!(
+            raw.starts_with("  "),
+            scenario != "total",
+            "scenarios are indented under their target: {raw:?}"
+        );
+    }
+    let header = table_line(&text, "target / scenario");
     assert_eq!(
-        table_line(&text, "app CRASH"),
-        [
-            "app", "CRASH", "3", "2", "1", "0", "0", "-", "6.0s", "12.0s", "12.0s", "66.7%",
-            "500ms"
-        ]
-    );
-    assert_eq!(
-        table_line(&text, "app SLOWDOWN"),
-        [
-            "app", "SLOWDOWN", "4", "2", "0", "1", "1", "-", "4.0s", "10.0s", "10.0s", "100.0%",
-            "800ms"
-        ]
-    );
-    assert_eq!(
-        table_line(&text, "app total"),
-        [
-            "app", "total", "7", "4", "1", "1", "1", "2", "6.0s", "12.0s", "12.0s", "80.0%",
-            "800ms"
-        ]
-    );
-    assert_eq!(
-        table_line(&text, "db CRASH"),
-        ["db", "CRASH", "1", "1", "0", "0", "0", "-", "8.0s", "8.0s", "8.0s", "100.0%", "2.0s"]
-    );
-    assert_eq!(
-        table_line(&text, "db NETWORK_PARTITION"),
-        [
-            "db",
-            "NETWORK_PARTITION",
-            "3",
-            "1",
-            "1",
-            "1",
-            "0",
-            "-",
-            "15.0s",
-            "15.0s",
-            "15.0s",
-            "50.0%",
-            "-"
-        ]
-    );
-    assert_eq!(
-        table_line(&text, "db total"),
-        ["db", "total", "4", "2", "1", "1", "0", "2", "8.0s", "15.0s", "15.0s", "66.7%", "2.0s"]
-    );
-    assert_eq!(
-        table_line(&text, "all targets total"),
-        [
-            "all", "targets", "total", "11", "6", "2", "2", "1", "4", "8.0s", "15.0s", "15.0s",
-            "75.0%", "1.0s"
-        ]
+        header.join(" "),
+        "target / scenario inj rep exp clr open skip ttr p50 ttr p95 ttr max rate ttm p50"
     );
     assert!(
-        text.contains("2024-01-07 08:48:00 UTC to 2024-01-07 09:09:10 UTC (21m10s), 2 engine run(s), 11 failure(s)"),
+        text.contains(
+            "From 2024-01-07 08:48:00 to 09:09:10 UTC (21m10s): 2 engine runs, 11 failures."
+        ),
         "{text}"
     );
-    assert!(text.contains("repair rate = repaired / (repaired + expired)"));
+    assert!(text.contains("The repair rate counts only the failures that could go either way"));
     assert!(text.contains("nearest-rank"));
-    assert!(text.contains("2 malformed journal line(s) skipped"));
+    assert!(text.contains("2 malformed journal lines skipped"));
 
     let warnings = stderr(&output);
     let name = fixture().display().to_string();
@@ -155,6 +182,123 @@ fn text_report_shows_the_hand_computed_table() {
         "{warnings}"
     );
     assert_eq!(warnings.lines().count(), 2, "{warnings}");
+}
+
+#[test]
+fn wide_text_report_keeps_every_column_spelled_out() {
+    let output = report(&["--wide"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    let header = table_line(&text, "target scenario");
+    assert_eq!(
+        header.join(" "),
+        "target scenario injections repaired expired cleared open skipped ttr p50 ttr p95 \
+         ttr max repair rate ttm p50"
+    );
+    for (target, scenario, figures) in FIXTURE_TABLE {
+        let mut expected: Vec<&str> = target.split(' ').collect();
+        expected.push(scenario);
+        expected.extend(figures);
+        assert_eq!(table_line(&text, &format!("{target} {scenario}")), expected);
+    }
+    assert!(text.contains("Time to repair runs from injection to repair"));
+}
+
+/// The widest line of `text`, in characters (not bytes: `…` is one).
+fn widest(text: &str) -> usize {
+    text.lines().map(|l| l.chars().count()).max().unwrap_or(0)
+}
+
+#[test]
+fn the_default_text_report_fits_100_columns() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let ws = Workspace::new();
+    // A target and a scenario with names far too long for the table.
+    let long = ws.path("long-names.jsonl");
+    let long_target = "payments-gateway-eu-west-1-blue-green-canary-deployment-primary";
+    std::fs::write(
+        &long,
+        format!(
+            r#"{{"event":"ended","id":"1","target":"{long_target}","scenario":"A_CUSTOM_SCENARIO_WITH_A_VERY_LONG_NAME","ended_by":"repair","injected_at":10,"repaired_at":12,"ended_at":12}}"#
+        ),
+    )
+    .unwrap();
+    for journal in [
+        fixture(),
+        dir.join("journal-written-by-8e48004.jsonl"),
+        long.clone(),
+    ] {
+        let journal = journal.to_str().unwrap();
+        for tz in ["UTC", "Europe/Paris", "America/St_Johns"] {
+            let output = run_once(&["report", "--journal", journal, "--tz", tz], &[]);
+            assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+            let text = stdout(&output);
+            assert!(
+                widest(&text) <= 100,
+                "{journal} --tz {tz}: {}\n{text}",
+                widest(&text)
+            );
+        }
+        let wide = stdout(&run_once(&["report", "--journal", journal, "--wide"], &[]));
+        assert!(wide.contains("injections") && wide.contains("repair rate"));
+    }
+    let wide = stdout(&run_once(
+        &["report", "--journal", long.to_str().unwrap(), "--wide"],
+        &[],
+    ));
+    assert!(wide.contains(long_target), "--wide shows names whole");
+    assert!(widest(&wide) > 100, "and may be as wide as they need");
+}
+
+#[test]
+fn tz_shows_times_in_the_chosen_zone_and_json_stays_unix() {
+    let text = stdout(&report(&["--tz", "Europe/Paris"]));
+    assert!(
+        text.contains("From 2024-01-07 09:48:00 to 10:09:10 CET (21m10s)"),
+        "{text}"
+    );
+    let svg = stdout(&report(&["--format", "svg", "--tz", "Asia/Kolkata"]));
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let ticks: Vec<&str> = with_class(&doc, "tick-label")
+        .iter()
+        .filter_map(|n| n.text())
+        .collect();
+    // 08:48 UTC is 14:18 in India (UTC+05:30).
+    assert_eq!(ticks.first(), Some(&"14:18"), "{ticks:?}");
+    assert_eq!(
+        with_class(&doc, "axis-caption")[0].text(),
+        Some("time (Asia/Kolkata)")
+    );
+    let html = stdout(&report(&["--format", "html", "--tz", "Europe/Paris"]));
+    assert!(html.contains("From 2024-01-07 09:48:00 to 10:09:10 CET"));
+    let json = stdout(&report(&["--format", "json", "--tz", "Europe/Paris"]));
+    let doc: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(doc["from"], 1_704_617_280.0, "JSON keeps Unix time");
+}
+
+#[test]
+fn an_unknown_zone_is_refused_before_anything_is_written() {
+    let ws = Workspace::new();
+    let out = ws.path("report.html");
+    for bad in ["Mars/Olympus_Mons", "", "+01:00"] {
+        let output = report(&[
+            "--format",
+            "html",
+            "--tz",
+            bad,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(output.status.code(), Some(2), "--tz {bad:?}");
+        let message = stderr(&output);
+        assert!(
+            message.starts_with(&format!("error: --tz {bad:?}: ")),
+            "{message}"
+        );
+        assert!(message.contains("Europe/Paris"), "{message}");
+        assert!(!out.exists(), "no report written for --tz {bad:?}");
+        assert!(stdout(&output).is_empty());
+    }
 }
 
 fn json_report() -> Value {
@@ -443,23 +587,29 @@ fn svg_timeline_draws_one_classed_rect_per_failure_in_its_lane() {
         .find(|n| n.attribute("data-id") == Some("a7"))
         .unwrap();
     assert!(open.has_attribute("stroke-dasharray"));
-    // Scenario colours: the built-in palette.
-    let colour_of = |scenario: &str| {
+    // Scenario colours (Okabe-Ito): CRASH vermillion, SLOWDOWN blue; the
+    // bars the probe never saw are hollow (white inside, outlined).
+    let fills = |scenario: &str| {
         failures
             .iter()
             .filter(|n| n.attribute("data-scenario") == Some(scenario))
+            .filter(|n| n.attribute("data-sighting") != Some("unseen"))
             .map(|n| n.attribute("fill").unwrap())
             .collect::<std::collections::BTreeSet<_>>()
     };
+    assert_eq!(fills("CRASH").into_iter().collect::<Vec<_>>(), ["#d55e00"]);
     assert_eq!(
-        colour_of("CRASH").into_iter().collect::<Vec<_>>(),
-        ["#d62728"]
+        fills("SLOWDOWN").into_iter().collect::<Vec<_>>(),
+        ["#0072b2"]
     );
-    assert_eq!(
-        colour_of("SLOWDOWN").into_iter().collect::<Vec<_>>(),
-        ["#ff7f0e"]
-    );
-    assert_eq!(colour_of("NETWORK_PARTITION").len(), 1);
+    let partition: Vec<&str> = failures
+        .iter()
+        .filter(|n| n.attribute("data-scenario") == Some("NETWORK_PARTITION"))
+        .map(|n| n.attribute("stroke").unwrap())
+        .collect();
+    assert_eq!(partition.len(), 3, "d1, d3, d4: never seen, outlined");
+    assert!(partition.iter().all(|c| *c == partition[0]));
+    assert!(!["#d55e00", "#0072b2", "#cc79a7"].contains(&partition[0]));
     // Tooltips name the target, scenario, id and outcome.
     let a1_title = failures
         .iter()
@@ -482,8 +632,9 @@ fn svg_timeline_draws_one_classed_rect_per_failure_in_its_lane() {
         .filter_map(|n| Some((n.attribute("data-scenario")?, n.attribute("data-colour")?)))
         .collect();
     assert_eq!(legend.len(), 3);
-    assert!(legend.contains(&("CRASH", "#d62728")));
-    assert!(legend.contains(&("SLOWDOWN", "#ff7f0e")));
+    assert!(legend.contains(&("CRASH", "#d55e00")));
+    assert!(legend.contains(&("SLOWDOWN", "#0072b2")));
+    assert!(legend.contains(&("NETWORK_PARTITION", partition[0])));
     let outcomes: Vec<&str> = with_class(&doc, "legend-entry")
         .iter()
         .filter_map(|n| n.attribute("data-outcome"))
@@ -528,6 +679,84 @@ fn svg_timeline_draws_one_classed_rect_per_failure_in_its_lane() {
         ]
     );
     assert!(with_class(&doc, "empty").is_empty());
+
+    // Skipped cycles sit inside their own lane, below the bars.
+    for skip in with_class(&doc, "skip") {
+        let target = skip.attribute("data-target").unwrap();
+        let band = with_class(&doc, "lane-band")
+            .into_iter()
+            .find(|n| n.attribute("data-target") == Some(target))
+            .unwrap();
+        let top: f64 = band.attribute("y").unwrap().parse().unwrap();
+        let bottom = top + band.attribute("height").unwrap().parse::<f64>().unwrap();
+        let (apex, base) = path_y_extent(skip.attribute("d").unwrap());
+        assert!(
+            apex > top && base < bottom,
+            "{target}: skip {apex}..{base} outside its lane {top}..{bottom}"
+        );
+        let lowest_bar = failures
+            .iter()
+            .filter(|n| n.attribute("data-target") == Some(target))
+            .map(|n| {
+                n.attribute("y").unwrap().parse::<f64>().unwrap()
+                    + n.attribute("height").unwrap().parse::<f64>().unwrap()
+            })
+            .fold(top, f64::max);
+        assert!(apex >= lowest_bar, "{target}: the skip overlaps a bar");
+    }
+    // A marker where each failure a probe saw manifested (a1, a2, a6, a7 on
+    // app; d2 on db); the others are drawn hollow: both targets have probes.
+    let mut manifested: Vec<&str> = with_class(&doc, "manifested")
+        .iter()
+        .map(|n| n.attribute("data-id").unwrap())
+        .collect();
+    manifested.sort_unstable();
+    assert_eq!(manifested, ["a1", "a2", "a6", "a7", "d2"]);
+    let mut unseen: Vec<&str> = failures
+        .iter()
+        .filter(|n| n.attribute("data-sighting") == Some("unseen"))
+        .map(|n| n.attribute("data-id").unwrap())
+        .collect();
+    unseen.sort_unstable();
+    assert_eq!(unseen, ["a3", "a4", "a5", "d1", "d3", "d4"]);
+    let sightings: Vec<&str> = with_class(&doc, "legend-entry")
+        .iter()
+        .filter_map(|n| n.attribute("data-sighting"))
+        .collect();
+    assert_eq!(sightings, ["seen", "unseen", "no-probe"]);
+}
+
+/// The lowest and highest y of a path made of `M x,y`, `l dx,dy` and `h dx`
+/// commands.
+fn path_y_extent(d: &str) -> (f64, f64) {
+    let mut y = 0.0_f64;
+    let (mut low, mut high) = (f64::INFINITY, f64::NEG_INFINITY);
+    let mut chars = d.chars().peekable();
+    while let Some(c) = chars.next() {
+        if !matches!(c, 'M' | 'l' | 'h') {
+            continue;
+        }
+        let mut operand = String::new();
+        while let Some(&next) = chars.peek() {
+            if next.is_ascii_alphabetic() {
+                break;
+            }
+            operand.push(next);
+            chars.next();
+        }
+        let numbers: Vec<f64> = operand
+            .split(',')
+            .map(|n| n.trim().parse().unwrap())
+            .collect();
+        match c {
+            'M' => y = numbers[1],
+            'l' => y += numbers[1],
+            _ => {}
+        }
+        low = low.min(y);
+        high = high.max(y);
+    }
+    (low, high)
 }
 
 #[test]
@@ -582,8 +811,8 @@ fn an_empty_journal_renders_a_valid_svg_saying_no_failures() {
     assert_eq!(text.status.code(), Some(0));
     assert!(stdout(&text).contains("no failures recorded"));
     assert_eq!(
-        table_line(&stdout(&text), "all targets total"),
-        ["all", "targets", "total", "0", "0", "0", "0", "0", "0", "-", "-", "-", "-", "-"]
+        table_line(&stdout(&text), "all targets"),
+        ["all", "targets", "0", "0", "0", "0", "0", "0", "-", "-", "-", "-", "-"]
     );
 }
 
@@ -679,6 +908,10 @@ fn help_documents_the_command() {
         "repair rate",
         "nearest-rank",
         "CHAOS_JOURNAL",
+        "--wide",
+        "--tz <ZONE>",
+        "Europe/Paris",
+        "JSON always has Unix times",
     ] {
         assert!(help.contains(part), "{part} in:\n{help}");
     }
