@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use super::escape::escape;
 use super::notes::html_paragraphs;
 use super::stats::{Row, Table, COLUMNS};
-use super::text::{cells, heading};
+use super::text::{cells, heading, plural};
 use super::zone::ReportZone;
 use super::{svg, JournalSummary};
 
@@ -45,8 +45,8 @@ pub fn render(journal: &str, summary: &JournalSummary, table: &Table, zone: &Rep
     if !summary.warnings.is_empty() {
         let _ = writeln!(
             page,
-            "<p class=\"warnings\">{} malformed journal line(s) skipped.</p>",
-            summary.warnings.len()
+            "<p class=\"warnings\">{} skipped.</p>",
+            plural(summary.warnings.len(), "malformed journal line")
         );
     }
     page.push_str("<figure class=\"timeline\">\n");

@@ -1,6 +1,7 @@
 //! The HTML report as a browser draws it: headless Chromium screenshots the
 //! page of the fixture journal, and the PNG must show the timeline (many
-//! colours, the scenario colours among them), not a blank or broken page.
+//! colours, the scenario colours among them), not a blank or broken page,
+//! and the timeline must stretch across a wide window.
 //!
 //! Without a `chromium` binary the test prints a notice and passes, unless
 //! `CHAOS_REQUIRE_CHROMIUM=1` (set by `.ci/run`), where it fails.
@@ -43,9 +44,16 @@ fn chromium() -> Option<PathBuf> {
     None
 }
 
-/// Screenshots `page` at 1200×800 into `png`; panics when the browser fails
-/// or hangs (it is killed after [`BROWSER_TIMEOUT`]).
-fn screenshot(browser: &Path, page: &Path, png: &Path, scratch: &Path) -> Duration {
+/// Screenshots `page` in a window of `size` (width, height) into `png`;
+/// panics when the browser fails or hangs (it is killed after
+/// [`BROWSER_TIMEOUT`]).
+fn screenshot(
+    browser: &Path,
+    page: &Path,
+    png: &Path,
+    scratch: &Path,
+    size: (u32, u32),
+) -> Duration {
     let started = Instant::now();
     let log = std::fs::File::create(scratch.join("chromium.log")).unwrap();
     let mut child = Command::new(browser)
@@ -59,10 +67,10 @@ fn screenshot(browser: &Path, page: &Path, png: &Path, scratch: &Path) -> Durati
         ])
         .arg(format!(
             "--user-data-dir={}",
-            scratch.join("profile").display()
+            scratch.join(format!("profile-{}", size.0)).display()
         ))
         .arg(format!("--screenshot={}", png.display()))
-        .arg("--window-size=1200,800")
+        .arg(format!("--window-size={},{}", size.0, size.1))
         .arg(format!("file://{}", page.display()))
         .env("HOME", scratch)
         .stdin(Stdio::null())
@@ -125,13 +133,8 @@ fn count_near(pixels: &[[u8; 3]], colour: [u8; 3]) -> usize {
         .count()
 }
 
-#[test]
-fn chromium_draws_the_html_report_with_the_scenario_colours() {
-    let Some(browser) = chromium() else {
-        return;
-    };
-    let ws = Workspace::new();
-    let page = ws.path("report.html");
+/// Writes the fixture's HTML report to `page`; returns the page's text.
+fn write_report(page: &Path) -> String {
     let journal = fixture();
     let output = run_once(
         &[
@@ -146,17 +149,28 @@ fn chromium_draws_the_html_report_with_the_scenario_colours() {
         &[],
     );
     assert_eq!(output.status.code(), Some(0));
-    let html = std::fs::read_to_string(&page).unwrap();
-    // The custom scenario's colour, as the legend declares it.
-    let partition = html
-        .split("data-scenario=\"NETWORK_PARTITION\" data-colour=\"")
+    std::fs::read_to_string(page).unwrap()
+}
+
+/// A scenario's colour, as the page's legend declares it.
+fn legend_colour(html: &str, scenario: &str) -> String {
+    html.split(&format!("data-scenario=\"{scenario}\" data-colour=\""))
         .nth(1)
         .and_then(|rest| rest.get(..7))
-        .expect("NETWORK_PARTITION in the legend")
-        .to_owned();
+        .unwrap_or_else(|| panic!("{scenario} in the legend"))
+        .to_owned()
+}
 
+#[test]
+fn chromium_draws_the_html_report_with_the_scenario_colours() {
+    let Some(browser) = chromium() else {
+        return;
+    };
+    let ws = Workspace::new();
+    let page = ws.path("report.html");
+    let html = write_report(&page);
     let png = ws.path("report.png");
-    let took = screenshot(&browser, &page, &png, ws.dir.path());
+    let took = screenshot(&browser, &page, &png, ws.dir.path(), (1200, 800));
     let decoding = Instant::now();
     let (width, height, pixels) = decode(&png);
     eprintln!(
@@ -176,16 +190,57 @@ fn chromium_draws_the_html_report_with_the_scenario_colours() {
         "only {} distinct colours: text, table and timeline should give many",
         distinct.len()
     );
-    for (scenario, colour) in [
-        ("CRASH", "#d62728"),
-        ("SLOWDOWN", "#ff7f0e"),
-        ("NETWORK_PARTITION", partition.as_str()),
-    ] {
-        let found = count_near(&pixels, hex(colour));
+    for scenario in ["CRASH", "SLOWDOWN", "NETWORK_PARTITION"] {
+        let colour = legend_colour(&html, scenario);
+        let found = count_near(&pixels, hex(&colour));
         // Legend swatch (18×14) plus bars: well over 200 pixels each.
         assert!(
             found > 200,
             "{scenario} ({colour}): only {found} pixels of its colour in the screenshot"
         );
     }
+}
+
+#[test]
+fn chromium_stretches_the_timeline_across_a_wide_window() {
+    let Some(browser) = chromium() else {
+        return;
+    };
+    let ws = Workspace::new();
+    let page = ws.path("report.html");
+    let html = write_report(&page);
+    // The lane bands' two greys, as the page declares them.
+    let bands: Vec<[u8; 3]> = ["#f4f4f4", "#e9e9e9"]
+        .iter()
+        .inspect(|grey| assert!(html.contains(&format!("fill=\"{grey}\"")), "{grey}"))
+        .map(|grey| hex(grey))
+        .collect();
+    let png = ws.path("wide.png");
+    let width = 1600;
+    screenshot(&browser, &page, &png, ws.dir.path(), (width, 1000));
+    let (shot_width, _, pixels) = decode(&png);
+    assert_eq!(shot_width, width);
+    let row_width = usize::try_from(width).unwrap();
+    // The widest horizontal run of lane-band pixels, from its first to its
+    // last pixel on any one row (bars and grid lines interrupt it).
+    let span = pixels
+        .chunks_exact(row_width)
+        .filter_map(|row| {
+            let is_band = |p: &[u8; 3]| {
+                bands
+                    .iter()
+                    .any(|b| p.iter().zip(b).all(|(a, b)| a.abs_diff(*b) <= 2))
+            };
+            let first = row.iter().position(is_band)?;
+            let last = row.iter().rposition(is_band)?;
+            let count = row.iter().filter(|p| is_band(p)).count();
+            // A row through the lanes, not a stray pixel of the same grey.
+            (count > row_width / 4).then_some(last - first + 1)
+        })
+        .max()
+        .expect("lane bands in the screenshot");
+    assert!(
+        span * 100 >= row_width * 75,
+        "the lanes span {span} of {width} pixels: the timeline should use most of the window"
+    );
 }
