@@ -518,8 +518,7 @@ impl Telemetry {
         } else {
             TimelineKind::Resumed
         };
-        self.timeline
-            .record(self.clock.unix_now(), target, kind);
+        self.timeline.record(self.clock.unix_now(), target, kind);
         let target = TargetOnly {
             target: target.to_owned(),
         };

@@ -371,14 +371,23 @@ async fn the_dashboard_is_one_html_page_that_loads_nothing_from_elsewhere() {
     assert!(policy.contains("connect-src 'self'"), "{policy}");
     let page = String::from_utf8(test::read_body(response).await.to_vec()).unwrap();
     assert!(page.starts_with("<!doctype html>") && page.ends_with("</html>\n"));
-    for external in ["http://", "https://", "//cdn", " src=", " href=", "@import", "url("] {
+    for external in [
+        "http://", "https://", "//cdn", " src=", " href=", "@import", "url(",
+    ] {
         assert!(
             !page.to_lowercase().contains(external),
             "the page refers to something elsewhere ({external:?})"
         );
     }
     // What it reads and what its buttons send.
-    for path in ["\"/status\"", "\"/timeline\"", "\"/pause\"", "\"/resume\"", "\"/clear\"", "\"/inject\""] {
+    for path in [
+        "\"/status\"",
+        "\"/timeline\"",
+        "\"/pause\"",
+        "\"/resume\"",
+        "\"/clear\"",
+        "\"/inject\"",
+    ] {
         assert!(page.contains(path), "the page uses {path}");
     }
     assert!(page.contains(r#"aria-live="polite""#));
@@ -408,6 +417,9 @@ async fn the_timeline_lists_the_recent_events_with_the_engine_clock() {
     assert_eq!(kinds, [("db", "paused", 1), ("db", "resumed", 2)]);
     assert_eq!(json["capacity"], 500);
     assert_eq!(json["dropped"], 0);
-    let (started, now) = (json["started_at"].as_f64().unwrap(), json["now"].as_f64().unwrap());
+    let (started, now) = (
+        json["started_at"].as_f64().unwrap(),
+        json["now"].as_f64().unwrap(),
+    );
     assert!(started > 1e9 && now >= started, "{started} {now}");
 }

@@ -219,7 +219,7 @@ function renderTimeline(timeline, targets) {
     svg += `<text class="axis" x="${x(timeline.started_at + s)}" y="${axisY}" text-anchor="middle">${sinceStart(s)}</text>`;
   }
   $("timeline").innerHTML = svg + "</svg>";
-  const legend = [...seen.colours].map(([name, c]) => `<span style="--swatch:${c}">${esc(name)}</span>`);
+  const legend = [...seen.colours].map(([name, c]) => `<span class="swatch" style="--swatch:${c}">${esc(name)}</span>`);
   $("legend").innerHTML = legend.join("") + "<span>▼ manifested · ▮ ended · ▏ skipped cycle · grey: paused · dashed: active</span>";
   const dropped = timeline.dropped ? `; ${timeline.dropped} older events no longer kept` : "";
   $("timeline-note").textContent = `${timeline.events.length} events, ${clock(t0)} to ${clock(now)} (time since start)${dropped}`;
