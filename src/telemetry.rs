@@ -529,3 +529,64 @@ impl Telemetry {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::FixedClock;
+
+    #[test]
+    fn each_event_of_a_failure_reaches_the_timeline_in_order() {
+        let telemetry = Telemetry::new(Arc::new(FixedClock(1000.0)), Journal::disabled());
+        let mut failure = InjectedFailure {
+            id: "f1".into(),
+            scenario: "SLOWDOWN".into(),
+            mode: "slow".into(),
+            delay: 3,
+            injected_at: 1000.0,
+            expires_at: 1030.0,
+            manifested_at: None,
+        };
+        telemetry.injected("web", &failure, Some("manual"), None, 0.1, Some(1));
+        failure.manifested_at = Some(1000.5);
+        telemetry.manifested("web", &failure, "HTTP 200 after 3 s");
+        telemetry.skipped("db", SkipReason::Cap, "1 of 1 in use", 1);
+        telemetry.cleared(
+            "web",
+            Some(Ending {
+                failure: &failure,
+                ended_by: EndedBy::Manual,
+                repaired_by: None,
+                outcome_recorded: false,
+            }),
+            "manual",
+            Some(0.1),
+        );
+        let events = telemetry.timeline.snapshot().events;
+        let kinds: Vec<(&str, String)> = events
+            .iter()
+            .map(|e| {
+                let json = serde_json::to_value(e).unwrap();
+                (e.target.as_str(), json["kind"].as_str().unwrap().to_owned())
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("web", "injected".to_owned()),
+                ("web", "manifested".to_owned()),
+                ("db", "skipped".to_owned()),
+                ("web", "ended".to_owned()),
+            ]
+        );
+        assert_eq!(events[1].at, 1000.5, "stamped when it manifested");
+        assert_eq!(
+            events[3].kind,
+            TimelineKind::Ended {
+                id: "f1".into(),
+                scenario: "SLOWDOWN".into(),
+                ended_by: "manual"
+            }
+        );
+    }
+}

@@ -6,7 +6,7 @@
 //! subject to [`ControlAccess`]: with `CHAOS_API_TOKEN` set it needs
 //! `Authorization: Bearer <token>` (compared in constant time, 401 without
 //! it); on a non-loopback address without a token every POST answers 403.
-//! `/status` and `/metrics` read [`Telemetry`] directly, so load on them
+//! `/status`, `/timeline` and `/metrics` read [`Telemetry`] directly, so load on them
 //! never queues work on the actor thread. Every error is an [`ApiError`],
 //! answered as `{"error": "..."}`.
 //!
