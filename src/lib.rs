@@ -20,7 +20,8 @@
 //! - [`clock`]: wall-clock time for state-file timestamps, and durations
 //!   shown as users write them.
 //! - [`telemetry`]: what each event updates outside the actors: `metrics`
-//!   (Prometheus), the audit [`journal`] and the status board.
+//!   (Prometheus), the audit [`journal`], the status board and the
+//!   [`timeline`] of recent events.
 //! - `api`: the optional HTTP control API (actix-web).
 //! - `logging`: text or JSON log output.
 //! - `report`: reads the audit journal back and reports how failures were
@@ -50,6 +51,7 @@ pub(crate) mod probe;
 pub(crate) mod report;
 pub mod scenario;
 pub mod telemetry;
+pub mod timeline;
 pub(crate) mod weight_table;
 pub(crate) mod windows;
 

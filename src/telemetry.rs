@@ -1,7 +1,8 @@
 //! What the engine tells the outside world about each event, in one place:
-//! Prometheus `Metrics`, the audit [`Journal`] and the [`StatusBoard`]
-//! behind `GET /status`. Actors report events here (`injected`, `cleared`,
-//! ...) and this module keeps the three consistent.
+//! Prometheus `Metrics`, the audit [`Journal`], the [`StatusBoard`]
+//! behind `GET /status` and the [`Timeline`] behind `GET /timeline`. Actors
+//! report events here (`injected`, `cleared`, ...) and this module keeps the
+//! four consistent.
 //!
 //! Everything here is thread-safe and cheap, so the HTTP workers read it
 //! without sending a message to the actor thread: load on `/status` or
@@ -17,6 +18,7 @@ use crate::journal::schema::{self, JournalEvent, OrUnknown, TargetOnly};
 use crate::journal::{Entry, Journal};
 use crate::metrics::{EndedByLabels, Metrics, ReasonLabels, ScenarioLabels, TargetLabels};
 use crate::outcome::{EndedBy, FailureOutcome, InjectedFailure, SkipReason};
+use crate::timeline::{Timeline, TimelineKind};
 
 /// How a failure ended, for [`Telemetry::cleared`].
 #[derive(Debug, Clone)]
@@ -127,6 +129,8 @@ pub struct Telemetry {
     pub journal: Journal,
     /// What `GET /status` shows.
     pub board: StatusBoard,
+    /// The recent history `GET /timeline` shows.
+    pub timeline: Timeline,
     /// Set the moment a shutdown signal arrives, before the drain reaches
     /// the targets (whose mailboxes may be backlogged): from then on no
     /// new failure is written.
@@ -139,11 +143,13 @@ pub type SharedTelemetry = Arc<Telemetry>;
 impl Telemetry {
     /// Telemetry writing to `journal`.
     pub fn new(clock: SharedClock, journal: Journal) -> Self {
+        let started_at = crate::clock::round_millis(clock.unix_now());
         Telemetry {
             clock,
             metrics: Metrics::new(),
             journal,
             board: StatusBoard::default(),
+            timeline: Timeline::new(started_at),
             shutting_down: std::sync::atomic::AtomicBool::new(false),
         }
     }
@@ -240,6 +246,17 @@ impl Telemetry {
             status.failure = Some(failure.clone());
             status.injections += 1;
         });
+        self.timeline.record(
+            failure.injected_at,
+            target,
+            TimelineKind::Injected {
+                id: failure.id.clone(),
+                scenario: failure.scenario.clone(),
+                mode: failure.mode.clone(),
+                expires_at: failure.expires_at,
+                source: source.map(str::to_owned),
+            },
+        );
         self.record(JournalEvent::Injected(schema::Injected {
             id: failure.id.clone(),
             target: target.to_owned(),
@@ -349,6 +366,15 @@ impl Telemetry {
             time_to_manifest_ms: outcome.time_to_manifest_ms,
             time_to_repair_ms: outcome.time_to_repair_ms,
         }));
+        self.timeline.record(
+            outcome.ended_at,
+            target,
+            TimelineKind::Ended {
+                id: outcome.id.clone(),
+                scenario: outcome.scenario.clone(),
+                ended_by: outcome.ended_by.as_str(),
+            },
+        );
         self.board.update(target, |status| {
             match outcome.ended_by {
                 EndedBy::Repair => status.repairs += 1,
@@ -372,6 +398,13 @@ impl Telemetry {
                 }
             }
         });
+        self.timeline.record(
+            at,
+            target,
+            TimelineKind::Manifested {
+                id: failure.id.clone(),
+            },
+        );
         self.record(JournalEvent::Manifested(schema::Manifested {
             id: failure.id.clone(),
             target: target.to_owned(),
@@ -429,6 +462,14 @@ impl Telemetry {
                 detail: detail.to_owned(),
             });
         });
+        self.timeline.record(
+            at,
+            target,
+            TimelineKind::Skipped {
+                reason: reason.as_str(),
+                detail: detail.to_owned(),
+            },
+        );
         self.record(JournalEvent::Skipped(schema::Skipped {
             target: target.to_owned(),
             reason: OrUnknown::Known(reason),
@@ -472,6 +513,12 @@ impl Telemetry {
             .get_or_create(&TargetLabels::of(target))
             .set(i64::from(paused));
         self.board.update(target, |status| status.paused = paused);
+        let kind = if paused {
+            TimelineKind::Paused
+        } else {
+            TimelineKind::Resumed
+        };
+        self.timeline.record(self.clock.unix_now(), target, kind);
         let target = TargetOnly {
             target: target.to_owned(),
         };
@@ -480,5 +527,66 @@ impl Telemetry {
         } else {
             JournalEvent::Resumed(target)
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::FixedClock;
+
+    #[test]
+    fn each_event_of_a_failure_reaches_the_timeline_in_order() {
+        let telemetry = Telemetry::new(Arc::new(FixedClock(1000.0)), Journal::disabled());
+        let mut failure = InjectedFailure {
+            id: "f1".into(),
+            scenario: "SLOWDOWN".into(),
+            mode: "slow".into(),
+            delay: 3,
+            injected_at: 1000.0,
+            expires_at: 1030.0,
+            manifested_at: None,
+        };
+        telemetry.injected("web", &failure, Some("manual"), None, 0.1, Some(1));
+        failure.manifested_at = Some(1000.5);
+        telemetry.manifested("web", &failure, "HTTP 200 after 3 s");
+        telemetry.skipped("db", SkipReason::Cap, "1 of 1 in use", 1);
+        telemetry.cleared(
+            "web",
+            Some(Ending {
+                failure: &failure,
+                ended_by: EndedBy::Manual,
+                repaired_by: None,
+                outcome_recorded: false,
+            }),
+            "manual",
+            Some(0.1),
+        );
+        let events = telemetry.timeline.snapshot().events;
+        let kinds: Vec<(&str, String)> = events
+            .iter()
+            .map(|e| {
+                let json = serde_json::to_value(e).unwrap();
+                (e.target.as_str(), json["kind"].as_str().unwrap().to_owned())
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("web", "injected".to_owned()),
+                ("web", "manifested".to_owned()),
+                ("db", "skipped".to_owned()),
+                ("web", "ended".to_owned()),
+            ]
+        );
+        assert_eq!(events[1].at, 1000.5, "stamped when it manifested");
+        assert_eq!(
+            events[3].kind,
+            TimelineKind::Ended {
+                id: "f1".into(),
+                scenario: "SLOWDOWN".into(),
+                ended_by: "manual"
+            }
+        );
     }
 }

@@ -1,15 +1,17 @@
 //! The HTTP control API (actix-web, on the engine's own actix system).
 //!
 //! Off unless `--http ADDR` / `CHAOS_HTTP_ADDR` is given. GET endpoints
-//! (`/healthz`, `/status`, `/metrics`) are always open; every POST is
+//! (the dashboard page at `/`, `/healthz`, `/status`, `/timeline`,
+//! `/metrics`) are always open; every POST is
 //! subject to [`ControlAccess`]: with `CHAOS_API_TOKEN` set it needs
 //! `Authorization: Bearer <token>` (compared in constant time, 401 without
 //! it); on a non-loopback address without a token every POST answers 403.
-//! `/status` and `/metrics` read [`Telemetry`] directly, so load on them
+//! `/status`, `/timeline` and `/metrics` read [`Telemetry`] directly, so load on them
 //! never queues work on the actor thread. Every error is an [`ApiError`],
 //! answered as `{"error": "..."}`.
 //!
 //! Files: `routes` (the route lists), `read` and `control` (the handlers),
+//! `dashboard` (the live page, its HTML, CSS and JS in `dashboard/`),
 //! `auth` (the token check), `requests` and `body` (what a request carries),
 //! `error` (the error answers), `from_actors` (actor answers as errors).
 //!
@@ -18,6 +20,7 @@
 mod auth;
 mod body;
 mod control;
+mod dashboard;
 mod error;
 mod from_actors;
 mod read;

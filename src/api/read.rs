@@ -1,6 +1,7 @@
-//! The open endpoints: `GET /healthz`, `/status` and `/metrics`. They need
-//! no token, so they see only [`EngineView`]: shared telemetry and a health
-//! ping, never the supervisor's control messages.
+//! The open endpoints: `GET /healthz`, `/status`, `/timeline` and
+//! `/metrics` (the dashboard page is `dashboard.rs`). They need no token, so
+//! they see only [`EngineView`]: shared telemetry and a health ping, never
+//! the supervisor's control messages.
 
 use std::time::Duration;
 
@@ -47,6 +48,19 @@ pub(super) async fn status(view: web::Data<EngineView>) -> HttpResponse {
         "seed": view.seed,
         "paused": paused,
         "targets": targets,
+    }))
+}
+
+/// `GET /timeline`: the run's recent events, oldest first, and the
+/// engine's clock (`now`) so a page can count down without trusting its own.
+pub(super) async fn timeline(view: web::Data<EngineView>) -> HttpResponse {
+    let snapshot = view.telemetry.timeline.snapshot();
+    HttpResponse::Ok().json(json!({
+        "now": crate::clock::round_millis(view.telemetry.clock.unix_now()),
+        "started_at": snapshot.started_at,
+        "capacity": snapshot.capacity,
+        "dropped": snapshot.dropped,
+        "events": snapshot.events,
     }))
 }
 

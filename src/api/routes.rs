@@ -8,7 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse, Resource, Route};
 use super::body::json_config;
 use super::error::ApiError;
 use super::requests::INJECT_SHAPE;
-use super::{control, read};
+use super::{control, dashboard, read};
 
 /// One path and how it is served.
 pub(super) struct Endpoint {
@@ -50,8 +50,10 @@ impl Endpoint {
 /// The endpoints anyone may read.
 pub(super) fn open_endpoints() -> Vec<Endpoint> {
     vec![
+        Endpoint::new("/", web::get().to(dashboard::page)),
         Endpoint::new("/healthz", web::get().to(read::healthz)),
         Endpoint::new("/status", web::get().to(read::status)),
+        Endpoint::new("/timeline", web::get().to(read::timeline)),
         Endpoint::new("/metrics", web::get().to(read::metrics)),
     ]
 }

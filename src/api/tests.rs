@@ -24,12 +24,21 @@ const TOKEN: &str = "s3cret";
 async fn app(
     access: ControlAccess,
 ) -> impl Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error> {
+    let telemetry = std::sync::Arc::new(Telemetry::new(system_clock(), Journal::disabled()));
+    app_on(access, telemetry).await
+}
+
+/// The API app with `access` showing `telemetry`, on a supervisor that never answers.
+async fn app_on(
+    access: ControlAccess,
+    telemetry: crate::telemetry::SharedTelemetry,
+) -> impl Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error> {
     let context = Context::<Supervisor>::new();
     let supervisor = context.address();
     drop(context); // Closes the mailbox: every message fails at once.
     let state = ApiState {
         supervisor,
-        telemetry: std::sync::Arc::new(Telemetry::new(system_clock(), Journal::disabled())),
+        telemetry,
         enabled: true,
         dry_run: false,
         seed: 42,
@@ -342,4 +351,75 @@ async fn a_handler_on_an_app_without_the_gate_fails_closed() {
         "{}",
         answer.body
     );
+}
+
+#[actix_rt::test]
+async fn the_dashboard_is_one_html_page_that_loads_nothing_from_elsewhere() {
+    let app = app(ControlAccess::Open).await;
+    let response = test::call_service(&app, test::TestRequest::get().uri("/").to_request()).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let header = |name| {
+        response
+            .headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    assert_eq!(header(header::CONTENT_TYPE), "text/html; charset=utf-8");
+    let policy = header(header::CONTENT_SECURITY_POLICY);
+    assert!(policy.starts_with("default-src 'none';"), "{policy}");
+    assert!(policy.contains("connect-src 'self'"), "{policy}");
+    let page = String::from_utf8(test::read_body(response).await.to_vec()).unwrap();
+    assert!(page.starts_with("<!doctype html>") && page.ends_with("</html>\n"));
+    for external in [
+        "http://", "https://", "//cdn", " src=", " href=", "@import", "url(",
+    ] {
+        assert!(
+            !page.to_lowercase().contains(external),
+            "the page refers to something elsewhere ({external:?})"
+        );
+    }
+    // What it reads and what its buttons send.
+    for path in [
+        "\"/status\"",
+        "\"/timeline\"",
+        "\"/pause\"",
+        "\"/resume\"",
+        "\"/clear\"",
+        "\"/inject\"",
+    ] {
+        assert!(page.contains(path), "the page uses {path}");
+    }
+    assert!(page.contains(r#"aria-live="polite""#));
+}
+
+#[actix_rt::test]
+async fn the_timeline_lists_the_recent_events_with_the_engine_clock() {
+    let telemetry = std::sync::Arc::new(Telemetry::new(system_clock(), Journal::disabled()));
+    telemetry.paused("db", true);
+    telemetry.paused("db", false);
+    let app = app_on(ControlAccess::Open, telemetry.clone()).await;
+    let answer = call(&app, test::TestRequest::get().uri("/timeline")).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let json: serde_json::Value = serde_json::from_str(&answer.body).unwrap();
+    let kinds: Vec<(&str, &str, u64)> = json["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["target"].as_str().unwrap(),
+                e["kind"].as_str().unwrap(),
+                e["seq"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(kinds, [("db", "paused", 1), ("db", "resumed", 2)]);
+    assert_eq!(json["capacity"], 500);
+    assert_eq!(json["dropped"], 0);
+    let (started, now) = (
+        json["started_at"].as_f64().unwrap(),
+        json["now"].as_f64().unwrap(),
+    );
+    assert!(started > 1e9 && now >= started, "{started} {now}");
 }

@@ -2,6 +2,7 @@
 //! with time-compressed schedules (sub-second intervals, safety floor off).
 //! Shared helpers are in `helpers.rs`.
 
+mod devtools;
 mod helpers;
 mod http;
 mod target_harness;
@@ -9,6 +10,7 @@ mod target_harness;
 mod api;
 mod commands;
 mod coordination;
+mod dashboard_browser;
 mod end_to_end;
 mod hostile_files;
 mod invalid_config;

@@ -26,8 +26,8 @@ fn find_on_path(names: &[&str]) -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
-/// The browser, or `None` after printing why the test does not run.
-fn chromium() -> Option<PathBuf> {
+/// The browser, or `None` after printing that `untested` is not tested.
+pub fn chromium(untested: &str) -> Option<PathBuf> {
     if let Some(found) = find_on_path(&["chromium", "chromium-browser"]) {
         return Some(found);
     }
@@ -38,7 +38,7 @@ fn chromium() -> Option<PathBuf> {
         );
     }
     eprintln!(
-        "notice: no chromium on PATH: the HTML report's browser rendering is not tested \
+        "notice: no chromium on PATH: {untested} is not tested \
          (set CHAOS_REQUIRE_CHROMIUM=1 to make this a failure)"
     );
     None
@@ -163,7 +163,7 @@ fn legend_colour(html: &str, scenario: &str) -> String {
 
 #[test]
 fn chromium_draws_the_html_report_with_the_scenario_colours() {
-    let Some(browser) = chromium() else {
+    let Some(browser) = chromium("the HTML report's browser rendering") else {
         return;
     };
     let ws = Workspace::new();
@@ -203,7 +203,7 @@ fn chromium_draws_the_html_report_with_the_scenario_colours() {
 
 #[test]
 fn chromium_stretches_the_timeline_across_a_wide_window() {
-    let Some(browser) = chromium() else {
+    let Some(browser) = chromium("the report timeline's width in a browser") else {
         return;
     };
     let ws = Workspace::new();
