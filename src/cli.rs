@@ -366,6 +366,9 @@ impl SettingSet for HealthcheckHttp {
 }
 
 #[cfg(test)]
+mod documented_commands;
+
+#[cfg(test)]
 mod tests {
     //! The command line's side of origin tracking, through clap itself:
     //! these tests set the settings' variables in the process environment,

@@ -289,7 +289,7 @@ mod tests {
 
     /// Golden values: any change to the sequence a seed gives (generator,
     /// key derivation, sampling) fails here. If it is on purpose, `preview`
-    /// output in the README and `tests/engine/seeds.rs` must change too.
+    /// output in docs/commands.md and `tests/engine/seeds.rs` must change too.
     #[test]
     fn seed_42_gives_these_picks() {
         assert_eq!(stream_seed(42, "target-app"), 0xe4c0_2ddd_2034_b376);

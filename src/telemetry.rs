@@ -192,7 +192,7 @@ impl Telemetry {
     /// `rate()` and alerts work from the first scrape. The skip, outcome
     /// and time-to-repair series appear with their first event: creating
     /// six more series per target up front cost about 1 KiB per target
-    /// (20 MiB at 10,000 targets; see Benchmarks in the README).
+    /// (20 MiB at 10,000 targets).
     pub fn target_added<'a>(
         &self,
         target: &str,

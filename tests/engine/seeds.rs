@@ -1,8 +1,8 @@
 //! Golden output of `preview`: what a seed picks is pinned here, through the
 //! real binary, so a change to the random sequence (generator, key
 //! derivation or sampling; see `src/picker.rs`) fails the suite instead of
-//! silently making old seeds replay differently. The README's `preview`
-//! examples are the same runs.
+//! silently making old seeds replay differently. The `preview`
+//! examples of docs/commands.md are the same runs.
 
 use crate::helpers::{command, run_once, Workspace};
 
@@ -78,7 +78,7 @@ fn preview_json_of_seed_7_is_pinned() {
 
 #[test]
 fn a_thousand_picks_of_seed_42_have_the_documented_counts() {
-    // The README's troubleshooting section quotes these counts.
+    // docs/troubleshooting.md quotes these counts.
     // More than a pipe holds: read while it runs (`output`), not after.
     let ws = Workspace::new();
     let targets = ws.targets(TARGETS);

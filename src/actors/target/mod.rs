@@ -261,7 +261,7 @@ impl Handler<DrainTarget> for TargetActor {
         // Written here, one target after another: measured faster than
         // overlapping the writes on the blocking pool (10,000 targets on
         // tmpfs: 0.63 s against 1.6 s; on ext4 the overlap saved only a
-        // fifth). See "Benchmarks" in the README.
+        // fifth).
         let commands = self.core.drain(ClearJob::Drain);
         let result = self.run(commands, ctx);
         ctx.stop();
