@@ -18,6 +18,7 @@ use crate::journal::schema::{self, JournalEvent, OrUnknown, TargetOnly};
 use crate::journal::{Entry, Journal};
 use crate::metrics::{EndedByLabels, Metrics, ReasonLabels, ScenarioLabels, TargetLabels};
 use crate::outcome::{EndedBy, FailureOutcome, InjectedFailure, SkipReason};
+use crate::report::colour::scenario_colour;
 use crate::timeline::{Timeline, TimelineKind};
 
 /// How a failure ended, for [`Telemetry::cleared`].
@@ -252,6 +253,7 @@ impl Telemetry {
             TimelineKind::Injected {
                 id: failure.id.clone(),
                 scenario: failure.scenario.clone(),
+                colour: scenario_colour(&failure.scenario),
                 mode: failure.mode.clone(),
                 expires_at: failure.expires_at,
                 source: source.map(str::to_owned),
@@ -372,6 +374,7 @@ impl Telemetry {
             TimelineKind::Ended {
                 id: outcome.id.clone(),
                 scenario: outcome.scenario.clone(),
+                colour: scenario_colour(&outcome.scenario),
                 ended_by: outcome.ended_by.as_str(),
             },
         );
@@ -585,6 +588,7 @@ mod tests {
             TimelineKind::Ended {
                 id: "f1".into(),
                 scenario: "SLOWDOWN".into(),
+                colour: "#0072b2",
                 ended_by: "manual"
             }
         );

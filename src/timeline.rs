@@ -21,6 +21,8 @@ pub enum TimelineKind {
         id: String,
         /// Its scenario.
         scenario: String,
+        /// The scenario's colour, the same as in the report's timeline.
+        colour: &'static str,
         /// Its mode.
         mode: String,
         /// When it is due to be cleared (Unix time).
@@ -39,6 +41,8 @@ pub enum TimelineKind {
         id: String,
         /// Its scenario.
         scenario: String,
+        /// The scenario's colour, the same as in the report's timeline.
+        colour: &'static str,
         /// `repair`, `recovery`, `manual` or `shutdown`.
         ended_by: &'static str,
     },
@@ -165,6 +169,7 @@ mod tests {
             TimelineKind::Ended {
                 id: "x".into(),
                 scenario: "CRASH".into(),
+                colour: "#d55e00",
                 ended_by: "repair",
             },
         );
@@ -173,7 +178,7 @@ mod tests {
             json["events"][0],
             serde_json::json!({
                 "seq": 1, "at": 5.0, "target": "db", "kind": "ended",
-                "id": "x", "scenario": "CRASH", "ended_by": "repair"
+                "id": "x", "scenario": "CRASH", "colour": "#d55e00", "ended_by": "repair"
             })
         );
         assert_eq!(json["capacity"], 500);

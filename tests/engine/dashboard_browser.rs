@@ -155,6 +155,24 @@ fn the_dashboard_follows_the_engine_and_its_buttons_need_the_token() {
         "document.querySelectorAll('.lane[data-target=web] rect.failure').length === 1",
         "document.getElementById('timeline').innerHTML",
     );
+    // The bar has the colour the report gives its scenario, which the
+    // timeline's event carries.
+    let timeline = http::get(port, "/timeline", TIMEOUT).unwrap().json();
+    let event = timeline["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "injected" && e["target"] == "web")
+        .cloned()
+        .unwrap_or_else(|| panic!("web's injection in {timeline}"));
+    let colour = event["colour"].as_str().unwrap().to_owned();
+    assert!(colour.starts_with('#') && colour.len() == 7, "{event}");
+    assert_eq!(
+        page.evaluate(
+            "document.querySelector('.lane[data-target=web] rect.failure').getAttribute('fill')"
+        ),
+        colour.as_str()
+    );
 
     // Without the token, pause is refused and nothing is paused.
     assert_eq!(page.evaluate("document.getElementById('token').value"), "");

@@ -5,8 +5,6 @@
 
 const POLL_MS = 1000;
 const TOKEN_KEY = "chaos-engine.token";
-// Okabe-Ito: colours that stay distinct with colour-blindness.
-const PALETTE = ["#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00", "#F0E442", "#000000"];
 const $ = (id) => document.getElementById(id);
 const seen = { status: null, timeline: null, skew: 0, colours: new Map() };
 
@@ -24,9 +22,10 @@ function sinceStart(s) {
   const h = Math.floor(s / 3600);
   return (h ? h + ":" + pad((s % 3600) / 60) : Math.floor(s / 60)) + ":" + pad(s % 60);
 }
+// Each event carries its scenario's colour (the report's colour-blind-safe
+// palette), so a scenario looks the same here and in the report.
 function colour(scenario) {
-  if (!seen.colours.has(scenario)) seen.colours.set(scenario, PALETTE[seen.colours.size % PALETTE.length]);
-  return seen.colours.get(scenario);
+  return seen.colours.get(scenario) || "#888888";
 }
 const esc = (text) => String(text).replace(/[&<>"']/g, (c) => "&#" + c.charCodeAt(0) + ";");
 const round = (n) => Math.round(n * 10) / 10;
@@ -147,6 +146,7 @@ function lanes(events) {
   };
   for (const e of events) {
     const l = lane(e.target);
+    if (e.colour) seen.colours.set(e.scenario, e.colour);
     if (e.kind === "injected") {
       const failure = { id: e.id, scenario: e.scenario, mode: e.mode, start: e.at, manifested: null, end: null, endedBy: null };
       l.failures.push(failure);
