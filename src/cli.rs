@@ -16,6 +16,10 @@ use clap::{Arg, ArgAction, ArgMatches, Args, FromArgMatches, Parser, Subcommand,
 
 use crate::config::{SettingId, SettingValues, Source};
 
+mod command_settings;
+
+pub use command_settings::{ClearSettings, InjectSettings, PreviewSettings, StatusSettings};
+
 /// Exit code for bad usage or bad configuration.
 pub const EXIT_USAGE: u8 = 2;
 /// Exit code for any other failure.
@@ -105,7 +109,8 @@ pub trait SettingSet {
     }
 }
 
-/// Every setting: what `run`, `validate` and the one-shot commands take.
+/// Every setting: what `run` and `validate` take (the other commands take
+/// only the settings they use: see [`command_settings`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AllSettings;
 
@@ -113,7 +118,7 @@ impl SettingSet for AllSettings {
     const IDS: &'static [SettingId] = SettingId::ALL;
 }
 
-/// Settings every configuration-reading command takes.
+/// The settings of `run` and `validate`: all of them.
 pub type ConfigArgs = SettingArgs<AllSettings>;
 
 impl<S> SettingArgs<S> {
@@ -216,32 +221,35 @@ pub struct InjectArgs {
     /// Target to break (needed when several are configured).
     #[arg(long, value_name = "NAME")]
     pub target: Option<String>,
-    /// Whole seconds of delay (at most 86400). For slow, drawn from the scenario's range when absent.
+    /// Whole seconds of delay (at most 86400). slow: drawn from the target's
+    /// slow range when absent; a custom mode: written as given (0 when
+    /// absent); crash and config_error: refused (they always write 0).
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(0..=86_400))]
     pub delay: Option<u64>,
-    /// Keep the failure this long, then clear it (reason `manual`). Without
-    /// it the command returns at once and nothing clears the file later: its
-    /// `expires_at` (the recovery period ahead) ends it for readers that
-    /// honour it; others keep failing until `clear`.
+    /// Keep the failure this long, then clear it (reason `manual`); its
+    /// `expires_at` is this far ahead and --recovery is ignored. Without it
+    /// the command returns at once and nothing clears the file later: its
+    /// `expires_at` (--recovery ahead) ends it for readers that honour it;
+    /// others keep failing until `clear`.
     #[arg(long = "for", value_name = "DURATION")]
     pub duration: Option<String>,
-    /// Where the configuration comes from.
+    /// The settings `inject` uses.
     #[command(flatten)]
-    pub config: ConfigArgs,
+    pub config: SettingArgs<InjectSettings>,
 }
 
 /// `clear [--target NAME | --all | --state-file PATH]`
 #[derive(Debug, Args)]
 pub struct ClearArgs {
-    /// Target to clear.
+    /// Target to clear (not with --all).
     #[arg(long, value_name = "NAME", conflicts_with = "all")]
     pub target: Option<String>,
-    /// Clear every configured target.
+    /// Clear every configured target (not with --target).
     #[arg(long)]
     pub all: bool,
-    /// Where the configuration comes from.
+    /// The settings `clear` uses.
     #[command(flatten)]
-    pub config: ConfigArgs,
+    pub config: SettingArgs<ClearSettings>,
 }
 
 /// `status [--json]`
@@ -250,9 +258,9 @@ pub struct StatusArgs {
     /// One JSON object per target, one per line.
     #[arg(long)]
     pub json: bool,
-    /// Where the configuration comes from.
+    /// The settings `status` uses.
     #[command(flatten)]
-    pub config: ConfigArgs,
+    pub config: SettingArgs<StatusSettings>,
 }
 
 /// `preview --count N [--seed S] [--target NAME] [--json]`
@@ -267,9 +275,9 @@ pub struct PreviewArgs {
     /// One JSON object per pick, one per line.
     #[arg(long)]
     pub json: bool,
-    /// Where the configuration comes from.
+    /// The settings `preview` uses.
     #[command(flatten)]
-    pub config: ConfigArgs,
+    pub config: SettingArgs<PreviewSettings>,
 }
 
 /// `report [--journal FILE] [--format text|json|svg|html] [--out FILE]`
@@ -468,7 +476,7 @@ mod tests {
         // variable come from its one row, for every command that takes it.
         for &id in SettingId::ALL {
             let def = id.def();
-            let mut args = vec!["status", def.flag];
+            let mut args = vec!["validate", def.flag];
             let expected = match def.value_name {
                 Some(_) => {
                     args.push("some value");
@@ -482,11 +490,50 @@ mod tests {
                 "{id:?}"
             );
             assert_eq!(
-                parse(&["status"], &[(id, "from env")]).raw(id),
+                parse(&["validate"], &[(id, "from env")]).raw(id),
                 sourced("from env", Origin::Env(def.env)),
                 "{id:?}"
             );
-            assert_eq!(parse(&["status"], &[]).raw(id), None, "{id:?}");
+            assert_eq!(parse(&["validate"], &[]).raw(id), None, "{id:?}");
+        }
+    }
+
+    /// Each command's arguments before any setting, and the settings it takes.
+    const COMMANDS: &[(&[&str], &[SettingId])] = &[
+        (&["run"], SettingId::ALL),
+        (&["validate"], SettingId::ALL),
+        (&["inject", "crash"], InjectSettings::IDS),
+        (&["clear"], ClearSettings::IDS),
+        (&["status"], StatusSettings::IDS),
+        (&["preview"], PreviewSettings::IDS),
+        (&["report"], ReportJournal::IDS),
+        (&["healthcheck"], HealthcheckHttp::IDS),
+    ];
+
+    #[test]
+    fn a_command_reads_its_settings_and_refuses_or_ignores_the_others() {
+        for &(command, taken) in COMMANDS {
+            for &id in SettingId::ALL {
+                let def = id.def();
+                let mut args = command.to_vec();
+                args.push(def.flag);
+                if def.value_name.is_some() {
+                    args.push("1");
+                }
+                let from_env = [(id, "not read")];
+                if taken.contains(&id) {
+                    assert!(parse(&args, &[]).raw(id).is_some(), "{command:?} {id:?}");
+                    assert!(
+                        parse(command, &from_env).raw(id).is_some(),
+                        "{command:?} {id:?}"
+                    );
+                } else {
+                    // An unknown flag is a usage error; the variable of a
+                    // setting the command does not take is not read at all.
+                    assert!(clap_rejects(&args), "{command:?} accepts {}", def.flag);
+                    assert_eq!(parse(command, &from_env), SettingValues::default());
+                }
+            }
         }
     }
 

@@ -29,7 +29,7 @@ use chaos_state::{write_atomic, ClearReason, StateRecord};
 
 use clap::Parser as _;
 
-use crate::cli::{Cli, Command, ConfigArgs, EXIT_USAGE};
+use crate::cli::{Cli, Command, SettingArgs, EXIT_USAGE};
 use crate::clock::{round_millis, Clock, SystemClock};
 use crate::config::{self, ConfigInputs, Settings, TargetSettings};
 use crate::journal::schema::Cleared;
@@ -58,31 +58,40 @@ pub fn emit(line: std::fmt::Arguments<'_>) -> bool {
     writeln!(std::io::stdout(), "{line}").is_ok()
 }
 
-/// Loads and validates the configuration, or prints why not.
-pub fn load_settings(args: &ConfigArgs) -> Result<Settings, ExitCode> {
-    config::load(&ConfigInputs::from_process(args.values().clone()))
-        .map_err(|err| usage_error(&err))
+/// Loads and validates the configuration of `inject` or `clear` (which
+/// write once and keep no schedule), or prints why not.
+pub fn load_settings<S>(args: &SettingArgs<S>) -> Result<Settings, ExitCode> {
+    config::load(&inputs(args, Access::WritesOnce)).map_err(|err| usage_error(&err))
 }
 
 /// What a command does with the state files, which decides how strictly
-/// their directories are checked.
+/// their directories, and the schedule, are checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
-    /// `run`, `validate`: the directories must be writable.
+    /// `run`, `validate`: the directories must be writable, and the
+    /// schedule (interval, recovery, floor) is checked.
     Writes,
-    /// `status`, `preview`: reading is enough.
+    /// `inject`, `clear`: the directories must be writable; no schedule.
+    WritesOnce,
+    /// `status`, `preview`: reading is enough; no schedule.
     ReadsOnly,
+}
+
+/// The inputs of [`config::load`] for a command's settings and `access`.
+fn inputs<S>(args: &SettingArgs<S>, access: Access) -> ConfigInputs {
+    let mut inputs = ConfigInputs::from_process(args.values().clone());
+    inputs.read_only = access == Access::ReadsOnly;
+    inputs.one_shot = access != Access::Writes;
+    inputs
 }
 
 /// Like [`load_settings`], for commands where `--state-file` cannot also
 /// select a target: giving it with `--targets` is an error.
-pub fn load_settings_without_selector(
-    args: &ConfigArgs,
+pub fn load_settings_without_selector<S>(
+    args: &SettingArgs<S>,
     access: Access,
 ) -> Result<Settings, ExitCode> {
-    let mut inputs = ConfigInputs::from_process(args.values().clone());
-    inputs.read_only = access == Access::ReadsOnly;
-    let settings = config::load(&inputs).map_err(|err| usage_error(&err))?;
+    let settings = config::load(&inputs(args, access)).map_err(|err| usage_error(&err))?;
     if let Some(path) = &settings.state_file_selector {
         return Err(usage_error(&format!(
             "--state-file {}: cannot be combined with --targets (the targets file names every state file)",

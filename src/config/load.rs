@@ -193,7 +193,7 @@ pub fn load(inputs: &ConfigInputs) -> Result<Settings, ConfigError> {
         }
     };
 
-    let targets = validate_targets(targets, &min_interval, &policy, !inputs.read_only)?;
+    let targets = validate_targets(targets, &min_interval, &policy, inputs)?;
     Ok(Settings {
         enabled,
         dry_run,
@@ -352,7 +352,7 @@ fn validate_targets(
     raw: Vec<RawTarget>,
     min_interval: &Sourced<Duration>,
     policy: &Arc<Policy>,
-    check_writable: bool,
+    inputs: &ConfigInputs,
 ) -> Result<Vec<TargetSettings>, ConfigError> {
     let mut names: HashMap<&str, usize> = HashMap::new();
     let mut files: HashMap<PathBuf, usize> = HashMap::new();
@@ -372,8 +372,8 @@ fn validate_targets(
                 ),
             ));
         }
-        check_timing(target, min_interval)?;
-        check_state_file(&target.state_file.value, check_writable)
+        check_timing(target, min_interval, !inputs.one_shot)?;
+        check_state_file(&target.state_file.value, !inputs.read_only)
             .map_err(|message| ConfigError::new(target.state_file.origin.clone(), message))?;
         if let Some(first) = files.insert(comparable_path(&target.state_file.value), index) {
             return Err(ConfigError::new(
@@ -400,9 +400,16 @@ fn validate_targets(
         .collect())
 }
 
-fn check_timing(target: &RawTarget, min_interval: &Sourced<Duration>) -> Result<(), ConfigError> {
+/// The recovery must be above 0; with `schedule` (the commands that keep a
+/// schedule: `run`, `validate`), the interval too, not below the safety
+/// floor and longer than the recovery.
+fn check_timing(
+    target: &RawTarget,
+    min_interval: &Sourced<Duration>,
+    schedule: bool,
+) -> Result<(), ConfigError> {
     let (interval, recovery) = (&target.interval, &target.recovery);
-    if interval.value.is_zero() {
+    if schedule && interval.value.is_zero() {
         return Err(ConfigError::new(
             interval.origin.clone(),
             "interval must be greater than 0",
@@ -413,6 +420,9 @@ fn check_timing(target: &RawTarget, min_interval: &Sourced<Duration>) -> Result<
             recovery.origin.clone(),
             "recovery must be greater than 0",
         ));
+    }
+    if !schedule {
+        return Ok(());
     }
     if interval.value < min_interval.value {
         return Err(ConfigError::new(

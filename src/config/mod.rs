@@ -54,6 +54,12 @@ pub struct ConfigInputs {
     /// The command only reads state files (`status`, `preview`): skip the
     /// check that their directories are writable.
     pub read_only: bool,
+    /// The command acts once and keeps no schedule (`inject`, `clear`,
+    /// `status`, `preview`): it takes none of the flags that set the
+    /// interval, so the schedule's checks (an interval above 0, not below
+    /// `min_interval`, longer than the recovery) are left to `run` and
+    /// `validate`. The recovery must still be above 0.
+    pub one_shot: bool,
 }
 
 impl ConfigInputs {
@@ -65,6 +71,7 @@ impl ConfigInputs {
                 .ok()
                 .filter(|token| !token.is_empty()),
             read_only: false,
+            one_shot: false,
         }
     }
 }

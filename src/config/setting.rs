@@ -135,7 +135,8 @@ settings! {
         flag: "--state-file",
         env: "FAILURE_STATE_FILE",
         value_name: Some("PATH"),
-        help: "State file of the single target; with --targets, inject and clear use it to choose a target.",
+        help: "State file of the single target, when no targets file is given. Not with --targets, \
+               whose file names every state file (FAILURE_STATE_FILE is then ignored).",
         default: ShownDefault::Text(DEFAULT_STATE_FILE),
         blank: Blank::Unset,
     },

@@ -335,11 +335,8 @@ fn validate_prints_effective_settings_and_normalised_probabilities() {
 #[test]
 fn preview_json_has_the_documented_shape_and_is_reproducible() {
     let ws = Workspace::new();
-    let env = [(
-        "FAILURE_STATE_FILE",
-        ws.path("s.json").to_str().unwrap().to_owned(),
-    )];
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let targets = ws.targets("targets:\n  - { name: app, state_file: '{dir}/s.json' }\n");
+    let env = [("CHAOS_TARGETS_FILE", targets.to_str().unwrap())];
     let first = run_once(
         &["preview", "--count", "200", "--seed", "9", "--json"],
         &env,
@@ -395,4 +392,92 @@ fn help_explains_every_command() {
     }
     let bad = run_once(&["--no-such-flag"], &[]);
     assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn each_command_takes_only_the_settings_it_uses() {
+    let ws = Workspace::new();
+    let state = ws.path("state.json");
+    std::fs::write(&state, "original").unwrap();
+    let state = state.to_str().unwrap();
+    let env = [("FAILURE_STATE_FILE", state)];
+
+    // A setting flag the command does not use is a usage error (exit 2),
+    // and nothing is written.
+    for args in [
+        &["status", "--interval", "10s"][..],
+        &["clear", "--seed", "1"],
+        &["clear", "--dry-run"],
+        &["inject", "crash", "--interval", "10s"],
+        &["inject", "crash", "--http", "127.0.0.1:0"],
+        &["preview", "--state-file", state],
+    ] {
+        let output = run_once(args, &env);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let flag = args.iter().find(|a| a.starts_with("--")).unwrap();
+        assert!(
+            stderr(&output).contains(&format!("unexpected argument '{flag}'")),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert_eq!(
+            std::fs::read_to_string(ws.path("state.json")).unwrap(),
+            "original"
+        );
+    }
+
+    // The variables of settings no one-shot command uses, all invalid:
+    // `validate` reads them and refuses; the one-shot commands never read them.
+    let unread = [
+        ("CHAOS_INTERVAL", "often"),
+        ("CHAOS_MIN_INTERVAL", "never"),
+        ("CHAOS_STARTUP_WAIT", "later"),
+        ("CHAOS_LOG_FORMAT", "xml"),
+        ("CHAOS_HTTP_ADDR", "nowhere"),
+        ("CHAOS_MAX_CONCURRENT_FAILURES", "many"),
+        ("CHAOS_JITTER", "lots"),
+    ];
+    for variable in unread {
+        let validate = run_once(&["validate"], &[env[0], variable]);
+        assert_eq!(validate.status.code(), Some(2), "{variable:?}");
+        assert!(
+            stderr(&validate).starts_with(&format!("error: {}: ", variable.0)),
+            "{variable:?}: {}",
+            stderr(&validate)
+        );
+    }
+    let env: Vec<(&str, &str)> = [&env[..], &unread[..]].concat();
+    for args in [
+        &["status"][..],
+        &["preview", "--count", "1"],
+        &["clear"],
+        &["inject", "crash", "--for", "50ms"],
+    ] {
+        let output = run_once(args, &env);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+    assert_eq!(
+        read_state(&ws.path("state.json")).unwrap()["reason"],
+        "manual"
+    );
+
+    // inject takes --recovery but keeps no schedule: a recovery longer than
+    // the (default 180 s) interval is how long this one failure lasts.
+    let output = run_once(&["inject", "crash", "--recovery", "5m"], &env);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let failure = read_state(&ws.path("state.json")).unwrap();
+    let lasts = failure["expires_at"].as_f64().unwrap() - failure["timestamp"].as_f64().unwrap();
+    assert!((lasts - 300.0).abs() < 0.01, "{failure}");
+    // validate checks the schedule that `run` would keep.
+    let validate = run_once(
+        &["validate", "--recovery", "5m"],
+        &[("FAILURE_STATE_FILE", state)],
+    );
+    assert_eq!(validate.status.code(), Some(2));
+    assert!(stderr(&validate).contains("must be shorter than the interval"));
 }

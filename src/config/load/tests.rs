@@ -211,6 +211,33 @@ fn read_only_commands_skip_the_writability_probe_but_not_the_directory_check() {
 }
 
 #[test]
+fn one_shot_commands_leave_the_schedule_checks_to_run_and_validate() {
+    let fx = Fixture::new();
+    let targets = fx.targets(
+        "defaults: { interval: 10s, recovery: 20s }\ntargets:\n  - { name: app, state_file: '{dir}/app.json' }\n",
+    );
+    let targets = targets.to_str().unwrap();
+    // A long recovery for one injection, on a file whose interval is under
+    // the floor: the schedule is wrong, but no schedule is kept.
+    let mut inputs = fx.inputs(&[(Id::Targets, targets), (Id::Recovery, "5m")], &[]);
+    assert!(
+        error(&inputs).contains("below the safety floor"),
+        "{}",
+        error(&inputs)
+    );
+    inputs.one_shot = true;
+    let settings = load(&inputs).unwrap();
+    assert_eq!(settings.targets[0].recovery, Duration::from_secs(300));
+    // A zero recovery is still refused: an injection would expire at once.
+    inputs.flags = SettingValues::from_pairs(&[(Id::Targets, targets), (Id::Recovery, "0")], &[]);
+    assert!(
+        error(&inputs).starts_with("--recovery: recovery must be greater than 0"),
+        "{}",
+        error(&inputs)
+    );
+}
+
+#[test]
 fn durations_and_delays_are_capped() {
     let fx = Fixture::new();
     let state = fx.path("s.json");
