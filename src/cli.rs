@@ -79,6 +79,12 @@ pub enum Command {
     /// Probe the running engine's HTTP API (GET /healthz) for container
     /// health checks: exit 0 healthy, 1 not answering, 2 no address given.
     Healthcheck(HealthcheckArgs),
+    /// Watch chaos happen: two local target services, the engine on a
+    /// compressed clock, steady traffic, a live view, an HTML report.
+    Demo(DemoArgs),
+    /// Serve one demo target (the reference target service); `demo` runs it.
+    #[command(hide = true)]
+    DemoTarget(chaos_target::settings::ServeArgs),
 }
 
 /// The flags (and environment variables) of a set of settings, built from
@@ -244,12 +250,17 @@ pub struct ClearArgs {
     pub config: ConfigArgs,
 }
 
-/// `status [--json]`
+/// `status [--json] [--watch [--http ADDR]]`
 #[derive(Debug, Args)]
 pub struct StatusArgs {
     /// One JSON object per target, one per line.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "watch")]
     pub json: bool,
+    /// Keep watching, refreshed every second until Ctrl-C: the running
+    /// engine's `GET /status` when --http (or CHAOS_HTTP_ADDR) names its API,
+    /// the state files otherwise.
+    #[arg(long)]
+    pub watch: bool,
     /// Where the configuration comes from.
     #[command(flatten)]
     pub config: ConfigArgs,
@@ -327,6 +338,30 @@ pub enum ReportFormat {
     Svg,
     /// One self-contained page with the table and the timeline.
     Html,
+}
+
+/// `demo [--duration D] [--report FILE] [--seed N]`
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// How long the demo runs before it stops by itself (Ctrl-C stops it sooner).
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = demo_duration)]
+    pub duration: std::time::Duration,
+    /// Where the HTML report of the run is written (replaced whole).
+    #[arg(long, value_name = "FILE", default_value = "chaos-demo-report.html")]
+    pub report: PathBuf,
+    /// Seeds the engine's picks; the default shows every failure mode on
+    /// both targets within about 20 seconds.
+    #[arg(long, value_name = "N", default_value_t = crate::demo::DEFAULT_SEED)]
+    pub seed: u64,
+}
+
+/// `--duration`: a duration as everywhere else, at least one second.
+fn demo_duration(text: &str) -> Result<std::time::Duration, String> {
+    let duration = crate::config::duration::parse_duration(text)?;
+    if duration < std::time::Duration::from_secs(1) {
+        return Err(format!("`{text}` is too short: the demo needs at least 1s"));
+    }
+    Ok(duration)
 }
 
 /// `healthcheck [--http ADDR] [--timeout SECS]`
@@ -408,6 +443,7 @@ mod tests {
                 Some(Command::Preview(a)) => a.config.values().clone(),
                 Some(Command::Report(a)) => a.journal.values().clone(),
                 Some(Command::Healthcheck(a)) => a.http.values().clone(),
+                Some(Command::Demo(_) | Command::DemoTarget(_)) => SettingValues::default(),
             }
         })
     }

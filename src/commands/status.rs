@@ -1,5 +1,6 @@
 //! `chaos-engine status`: what each target's state file says now: mode,
-//! scenario, age and time until it expires. Reads only.
+//! scenario, age and time until it expires. Reads only. With `--watch`,
+//! see [`super::status_watch`].
 
 use std::process::ExitCode;
 
@@ -12,6 +13,9 @@ use crate::config::TargetSettings;
 
 /// Prints one line (or JSON object) per target.
 pub fn execute(args: &StatusArgs) -> ExitCode {
+    if args.watch {
+        return super::status_watch::execute(args);
+    }
     let settings =
         match super::load_settings_without_selector(&args.config, super::Access::ReadsOnly) {
             Ok(settings) => settings,
@@ -61,7 +65,8 @@ fn status_json(target: &TargetSettings, outcome: &ReadOutcome, now: f64) -> serd
     value
 }
 
-fn status_line(target: &TargetSettings, outcome: &ReadOutcome, now: f64) -> String {
+/// `NAME: MODE (SCENARIO), ... [FILE]`: what one state file says at `now`.
+pub fn status_line(target: &TargetSettings, outcome: &ReadOutcome, now: f64) -> String {
     let file = target.state_file.display();
     match outcome {
         ReadOutcome::Missing => format!("{}: healthy (no state file at {file})", target.name),

@@ -4,11 +4,13 @@
 
 mod helpers;
 mod http;
+mod live_output;
 mod target_harness;
 
 mod api;
 mod commands;
 mod coordination;
+mod demo;
 mod end_to_end;
 mod hostile_files;
 mod invalid_config;
@@ -18,4 +20,5 @@ mod repair;
 mod report;
 mod report_browser;
 mod seeds;
+mod status_watch;
 mod target_service;
