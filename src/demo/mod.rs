@@ -180,7 +180,7 @@ async fn run_in(args: &DemoArgs, executable: &PathBuf, dir: &Path) -> Result<Pat
         view.update(latest.as_ref(), &mut targets);
     };
     running.set(false);
-    view.finish(stopped_by);
+    view.finish(stopped_by, &targets);
 
     match engine.stop(STOP_GRACE) {
         Some(status) => view.events.say(

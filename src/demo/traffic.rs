@@ -100,18 +100,33 @@ pub struct TrafficLog {
     /// Requests with no connection or a broken one.
     pub total_down: u64,
     reported: Option<Condition>,
+    /// When the newest request whose answer was looked at was sent: an
+    /// answer to an older request (a slow one released late) says nothing
+    /// new about what requests get now.
+    newest_sent: Option<Instant>,
 }
 
 impl TrafficLog {
     /// Records an answer; returns the new condition (and the one before)
-    /// when it differs from the one last reported.
+    /// when it differs from the one last reported. Answers are judged in
+    /// the order their requests were sent.
     pub fn record(
         &mut self,
         answer: Answer,
         latency: Duration,
     ) -> Option<(Condition, Option<Condition>)> {
+        self.record_at(answer, latency, Instant::now())
+    }
+
+    /// [`TrafficLog::record`] for an answer that came at `at`.
+    fn record_at(
+        &mut self,
+        answer: Answer,
+        latency: Duration,
+        at: Instant,
+    ) -> Option<(Condition, Option<Condition>)> {
         let sample = Sample {
-            at: Instant::now(),
+            at,
             answer,
             latency,
         };
@@ -124,6 +139,11 @@ impl TrafficLog {
         }
         self.recent.push_back(sample);
         self.forget_old();
+        let sent = sample.at.checked_sub(latency).unwrap_or(sample.at);
+        if self.newest_sent.is_some_and(|newest| sent < newest) {
+            return None;
+        }
+        self.newest_sent = Some(sent);
         let mut condition = sample.condition();
         if condition == Condition::Fine
             && self.reported == Some(Condition::Slow)
@@ -213,30 +233,86 @@ pub async fn request(client: &awc::Client, url: &str) -> (Answer, Duration) {
 mod tests {
     use super::*;
 
+    /// Answers in the order their requests were sent, 1 s apart.
+    struct InOrder {
+        log: TrafficLog,
+        next_sent: Instant,
+    }
+
+    impl InOrder {
+        fn new() -> Self {
+            InOrder {
+                log: TrafficLog::default(),
+                next_sent: Instant::now(),
+            }
+        }
+
+        fn record(
+            &mut self,
+            answer: Answer,
+            latency: Duration,
+        ) -> Option<(Condition, Option<Condition>)> {
+            self.next_sent += Duration::from_secs(1);
+            self.log
+                .record_at(answer, latency, self.next_sent + latency)
+        }
+    }
+
+    #[test]
+    fn a_late_answer_to_an_older_request_changes_nothing() {
+        let mut log = TrafficLog::default();
+        let sent = Instant::now();
+        let slow = Duration::from_secs(2);
+        assert!(log
+            .record_at(Answer::Status(200), slow, sent + slow)
+            .is_some());
+        // Sent after it and answered at once: the slowdown is over.
+        let quick_sent = sent + Duration::from_millis(2100);
+        assert!(log
+            .record_at(Answer::Status(200), Duration::ZERO, quick_sent)
+            .is_some());
+        // Sent before the quick one, released late.
+        let late = Duration::from_millis(1500);
+        assert_eq!(
+            log.record_at(
+                Answer::Status(200),
+                late,
+                quick_sent + Duration::from_millis(100)
+            ),
+            None
+        );
+        assert_eq!((log.sent, log.total_slow), (3, 2), "still counted");
+    }
+
     #[test]
     fn changes_of_condition_are_reported_once() {
-        let mut log = TrafficLog::default();
+        let mut in_order = InOrder::new();
         let quick = Duration::from_millis(5);
         assert_eq!(
-            log.record(Answer::Status(200), quick),
+            in_order.record(Answer::Status(200), quick),
             Some((Condition::Fine, None))
         );
-        assert_eq!(log.record(Answer::Status(200), quick), None);
-        assert!(log.record(Answer::Status(500), quick).is_some());
-        assert_eq!(log.record(Answer::Status(500), quick), None);
+        assert_eq!(in_order.record(Answer::Status(200), quick), None);
+        assert!(in_order.record(Answer::Status(500), quick).is_some());
+        assert_eq!(in_order.record(Answer::Status(500), quick), None);
         let slow = Duration::from_secs(2);
         assert_eq!(
-            log.record(Answer::Status(200), slow),
+            in_order.record(Answer::Status(200), slow),
             Some((Condition::Slow, Some(Condition::Http(500))))
         );
         let ended_early = Duration::from_millis(400);
         assert_eq!(
-            log.record(Answer::Status(200), ended_early),
+            in_order.record(Answer::Status(200), ended_early),
             None,
             "an answer released when the slowdown ended is still slow"
         );
-        assert!(log.record(Answer::Refused, quick).is_some());
-        assert_eq!(log.record(Answer::Broken, quick), None, "both are down");
+        assert!(in_order.record(Answer::Refused, quick).is_some());
+        assert_eq!(
+            in_order.record(Answer::Broken, quick),
+            None,
+            "both are down"
+        );
+        let log = &mut in_order.log;
         assert_eq!((log.total_500, log.total_slow, log.total_down), (2, 1, 2));
         assert_eq!(log.summary(), "200×4 500×2 down×2 · p50 5 ms, max 2.0 s");
         assert_eq!(

@@ -88,7 +88,7 @@ impl View {
             "chaos-engine demo: two target services, the engine on a compressed clock \
              (seed {}), steady traffic; stops after {} or on Ctrl-C",
             args.seed,
-            short_seconds(args.duration.as_secs_f64())
+            humantime::format_duration(args.duration)
         ));
         events.plain(&format!(
             "working directory {} (removed at the end)",
@@ -187,8 +187,13 @@ impl View {
         lines
     }
 
-    /// Leaves the live block on screen and says why the demo stops.
-    pub fn finish(&mut self, stopped_by: &str) {
+    /// Leaves the live block, drawn once more, on screen and says why the
+    /// demo stops.
+    pub fn finish(&mut self, stopped_by: &str, targets: &[DemoTarget]) {
+        if self.events.is_terminal() {
+            let block = self.block(targets);
+            self.events.redraw(&block);
+        }
         self.events.finish();
         self.events.plain(&format!("stopping ({stopped_by})"));
     }

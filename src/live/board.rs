@@ -109,7 +109,7 @@ fn describe_outcome(outcome: &Value) -> String {
             Some(by) => format!("repaired by {by}"),
             None => "repaired".to_owned(),
         },
-        Some("recovery") => "expired (cleared at its deadline)".to_owned(),
+        Some("recovery") => "expired (not repaired)".to_owned(),
         Some("manual") => "cleared by hand".to_owned(),
         Some("shutdown") => "cleared at shutdown".to_owned(),
         Some(other) => other.to_owned(),

@@ -48,8 +48,11 @@ impl Screen {
             out.push_str("\x1b[?25l");
         }
         out.push_str("\x1b[J");
+        // A line wider than the terminal would wrap, and the next redraw
+        // would move back over too few lines.
+        let width = terminal_width().saturating_sub(1);
         for line in lines {
-            out.push_str(line);
+            out.extend(line.chars().take(width));
             out.push('\n');
         }
         self.drawn = lines.len();
@@ -80,6 +83,15 @@ impl Drop for Screen {
     fn drop(&mut self) {
         self.finish();
     }
+}
+
+/// Columns of the terminal on standard output (80 when it cannot tell).
+fn terminal_width() -> usize {
+    rustix::termios::tcgetwinsize(std::io::stdout())
+        .ok()
+        .map(|size| usize::from(size.ws_col))
+        .filter(|columns| *columns > 0)
+        .unwrap_or(80)
 }
 
 /// Writes and flushes; a closed standard output is not an error here (the
