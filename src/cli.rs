@@ -33,12 +33,15 @@ With no configuration it runs one target, target-app, on /tmp/failure_state.json
 Give --targets targets.yaml for several targets.";
 
 const AFTER_HELP: &str = "Examples:
+  chaos-engine demo                              watch every failure mode on two local services
   chaos-engine                                   run with the built-in defaults
   chaos-engine run --targets targets.yaml        run several targets
   chaos-engine preview --count 5 --seed 42       the next 5 picks per target
   chaos-engine inject slow --delay 5 --for 30s   one slowdown now, cleared after 30s
   chaos-engine clear --all                       every target healthy now
   chaos-engine status                            what each target is acting out
+  chaos-engine status --watch --http 127.0.0.1:9797
+                                                 the running engine's targets, live
   chaos-engine run --http 127.0.0.1:9797         with the HTTP API (status, metrics, pause, inject)
   chaos-engine report --journal j.jsonl --format html --out report.html
                                                  how failures were repaired: table and timeline
@@ -67,7 +70,8 @@ pub enum Command {
     Inject(InjectArgs),
     /// Write a target (or all) healthy now, with reason `manual`.
     Clear(ClearArgs),
-    /// Show what each target's state file says now.
+    /// Show what each target's state file says now; with --watch, live
+    /// (from the state files, or from the running engine's API with --http).
     Status(StatusArgs),
     /// Check the configuration and print the effective settings.
     Validate(ConfigArgs),
