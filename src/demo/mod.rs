@@ -43,6 +43,10 @@ const REQUEST_EVERY: Duration = Duration::from_millis(300);
 /// Time between two looks at the engine's `/status` and the processes.
 const TICK: Duration = Duration::from_millis(250);
 
+/// How long a target that exited stays down before the demo starts it
+/// again.
+const RESTART_AFTER: Duration = Duration::from_secs(1);
+
 /// How long the engine and the targets get to exit after SIGTERM.
 const STOP_GRACE: Duration = Duration::from_secs(10);
 
@@ -58,6 +62,8 @@ pub struct DemoTarget {
     pub process: ChildProcess,
     /// How many times the demo started it again.
     pub restarts: u32,
+    /// Since when it is down (exited, not yet started again).
+    pub down_since: Option<Instant>,
     /// What its requests got.
     pub traffic: Rc<RefCell<TrafficLog>>,
 }
@@ -121,6 +127,7 @@ async fn run_in(args: &DemoArgs, executable: &PathBuf, dir: &Path) -> Result<Pat
             port,
             process,
             restarts: 0,
+            down_since: None,
             traffic: Rc::default(),
         });
     }
@@ -199,28 +206,45 @@ async fn run_in(args: &DemoArgs, executable: &PathBuf, dir: &Path) -> Result<Pat
 }
 
 /// The demo as the targets' restart policy: a target that exited (a
-/// crash) starts again on its port.
+/// crash) starts again on its port [`RESTART_AFTER`] later, so its traffic
+/// sees it down, as it would under a real supervisor.
 fn restart_if_exited(executable: &PathBuf, dir: &Path, target: &mut DemoTarget, events: &Events) {
-    let Some(status) = target.process.exited() else {
-        return;
-    };
-    match setup::start_target(executable, dir, target.name, target.port) {
-        Ok(process) => {
-            target.restarts += 1;
-            events.say(
-                target.name,
-                &format!(
-                    "exited ({status}); restarted (pid {}, restart {})",
-                    process.pid(),
-                    target.restarts
-                ),
-            );
-            target.process = process;
+    match target.down_since {
+        None => {
+            if let Some(status) = target.process.exited() {
+                target.down_since = Some(Instant::now());
+                events.say(
+                    target.name,
+                    &format!(
+                        "exited ({status}); restarting in {}s",
+                        RESTART_AFTER.as_secs()
+                    ),
+                );
+            }
         }
-        Err(err) => events.say(
-            target.name,
-            &format!("exited ({status}); could not restart it: {err}"),
-        ),
+        Some(since) if since.elapsed() >= RESTART_AFTER => {
+            match setup::start_target(executable, dir, target.name, target.port) {
+                Ok(process) => {
+                    target.restarts += 1;
+                    target.down_since = None;
+                    events.say(
+                        target.name,
+                        &format!(
+                            "restarted (pid {}, restart {})",
+                            process.pid(),
+                            target.restarts
+                        ),
+                    );
+                    target.process = process;
+                }
+                Err(err) => {
+                    // Tried again after another RESTART_AFTER.
+                    target.down_since = Some(Instant::now());
+                    events.say(target.name, &format!("could not restart it: {err}"));
+                }
+            }
+        }
+        Some(_) => {}
     }
 }
 

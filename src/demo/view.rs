@@ -175,12 +175,15 @@ impl View {
                 None => format!("{:<NAME_WIDTH$}  waiting for the engine", target.name),
             };
             lines.push(engine_says);
+            let process = match target.down_since {
+                Some(_) => "down, restarting".to_owned(),
+                None => format!("pid {}", target.process.pid()),
+            };
             lines.push(format!(
-                "{:<NAME_WIDTH$}  requests, last 5s: {} · restarts: {} · pid {} · port {}",
+                "{:<NAME_WIDTH$}  requests, last 5s: {} · restarts: {} · {process} · port {}",
                 "",
                 target.traffic.borrow_mut().summary(),
                 target.restarts,
-                target.process.pid(),
                 target.port
             ));
         }

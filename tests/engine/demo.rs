@@ -103,6 +103,7 @@ fn the_demo_shows_every_failure_mode_and_leaves_nothing_behind() {
     for seen in [
         "requests get HTTP 500",
         "requests fail: connection refused (target down)",
+        "exited (exit status: 1); restarting in 1s",
         "restarted (pid",
         "requests slow: ",
     ] {
