@@ -37,12 +37,15 @@ With no configuration it runs one target, target-app, on /tmp/failure_state.json
 Give --targets targets.yaml for several targets.";
 
 const AFTER_HELP: &str = "Examples:
+  chaos-engine demo                              watch every failure mode on two local services
   chaos-engine                                   run with the built-in defaults
   chaos-engine run --targets targets.yaml        run several targets
   chaos-engine preview --count 5 --seed 42       the next 5 picks per target
   chaos-engine inject slow --delay 5 --for 30s   one slowdown now, cleared after 30s
   chaos-engine clear --all                       every target healthy now
   chaos-engine status                            what each target is acting out
+  chaos-engine status --watch --http 127.0.0.1:9797
+                                                 the running engine's targets, live
   chaos-engine run --http 127.0.0.1:9797         with the HTTP API (status, metrics, pause, inject)
   chaos-engine report --journal j.jsonl --format html --out report.html
                                                  how failures were repaired: table and timeline
@@ -71,7 +74,8 @@ pub enum Command {
     Inject(InjectArgs),
     /// Write a target (or all) healthy now, with reason `manual`.
     Clear(ClearArgs),
-    /// Show what each target's state file says now.
+    /// Show what each target's state file says now; with --watch, live
+    /// (from the state files, or from the running engine's API with --http).
     Status(StatusArgs),
     /// Check the configuration and print the effective settings.
     Validate(ConfigArgs),
@@ -83,6 +87,12 @@ pub enum Command {
     /// Probe the running engine's HTTP API (GET /healthz) for container
     /// health checks: exit 0 healthy, 1 not answering, 2 no address given.
     Healthcheck(HealthcheckArgs),
+    /// Watch chaos happen: two local target services, the engine on a
+    /// compressed clock, steady traffic, a live view, an HTML report.
+    Demo(DemoArgs),
+    /// Serve one demo target (the reference target service); `demo` runs it.
+    #[command(hide = true)]
+    DemoTarget(chaos_target::settings::ServeArgs),
 }
 
 /// The flags (and environment variables) of a set of settings, built from
@@ -125,6 +135,17 @@ impl<S> SettingArgs<S> {
     /// The values given, with their origins.
     pub fn values(&self) -> &SettingValues {
         &self.values
+    }
+
+    /// The same values without `id`: for a command that reads one of its
+    /// settings itself and loads the configuration from the others.
+    pub fn without(&self, id: SettingId) -> Self {
+        let mut values = self.values.clone();
+        values.remove(id);
+        SettingArgs {
+            values,
+            set: PhantomData,
+        }
     }
 }
 
@@ -252,12 +273,17 @@ pub struct ClearArgs {
     pub config: SettingArgs<ClearSettings>,
 }
 
-/// `status [--json]`
+/// `status [--json] [--watch [--http ADDR]]`
 #[derive(Debug, Args)]
 pub struct StatusArgs {
     /// One JSON object per target, one per line.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "watch")]
     pub json: bool,
+    /// Keep watching, refreshed every second until Ctrl-C: the running
+    /// engine's `GET /status` when --http (or CHAOS_HTTP_ADDR) names its API,
+    /// the state files otherwise.
+    #[arg(long)]
+    pub watch: bool,
     /// The settings `status` uses.
     #[command(flatten)]
     pub config: SettingArgs<StatusSettings>,
@@ -350,6 +376,30 @@ pub enum ReportFormat {
     Html,
 }
 
+/// `demo [--duration D] [--report FILE] [--seed N]`
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// How long the demo runs before it stops by itself (Ctrl-C stops it sooner).
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = demo_duration)]
+    pub duration: std::time::Duration,
+    /// Where the HTML report of the run is written (replaced whole).
+    #[arg(long, value_name = "FILE", default_value = "chaos-demo-report.html")]
+    pub report: PathBuf,
+    /// Seeds the engine's picks; the default shows every failure mode on
+    /// both targets within about 20 seconds.
+    #[arg(long, value_name = "N", default_value_t = crate::demo::DEFAULT_SEED)]
+    pub seed: u64,
+}
+
+/// `--duration`: a duration as everywhere else, at least one second.
+fn demo_duration(text: &str) -> Result<std::time::Duration, String> {
+    let duration = crate::config::duration::parse_duration(text)?;
+    if duration < std::time::Duration::from_secs(1) {
+        return Err(format!("`{text}` is too short: the demo needs at least 1s"));
+    }
+    Ok(duration)
+}
+
 /// `healthcheck [--http ADDR] [--timeout SECS]`
 #[derive(Debug, Args)]
 pub struct HealthcheckArgs {
@@ -432,6 +482,7 @@ mod tests {
                 Some(Command::Preview(a)) => a.config.values().clone(),
                 Some(Command::Report(a)) => a.journal.values().clone(),
                 Some(Command::Healthcheck(a)) => a.http.values().clone(),
+                Some(Command::Demo(_) | Command::DemoTarget(_)) => SettingValues::default(),
             }
         })
     }

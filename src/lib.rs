@@ -24,6 +24,9 @@
 //!   [`timeline`] of recent events.
 //! - `api`: the optional HTTP control API (actix-web).
 //! - `logging`: text or JSON log output.
+//! - `live`: the live terminal view shared by `demo` and `status --watch`.
+//! - `demo`: `chaos-engine demo`, the engine on two local targets under
+//!   steady traffic, with its processes, traffic and live view.
 //! - `report`: reads the audit journal back and reports how failures were
 //!   repaired (text, JSON, SVG timeline, HTML).
 //! - `cli` and [`commands`]: the command line and one module per command
@@ -41,7 +44,9 @@ pub(crate) mod cli;
 pub mod clock;
 pub mod commands;
 pub mod config;
+pub(crate) mod demo;
 pub mod journal;
+pub(crate) mod live;
 pub(crate) mod logging;
 pub(crate) mod metrics;
 pub(crate) mod outcome;

@@ -5,7 +5,7 @@
 //!
 //! | command   | settings                                                          |
 //! |-----------|-------------------------------------------------------------------|
-//! | `status`  | `--targets`, `--state-file`                                       |
+//! | `status`  | `--targets`, `--state-file`, `--http` (for `--watch`)               |
 //! | `preview` | `--targets`, `--seed`                                             |
 //! | `clear`   | `--targets`, `--state-file`, `--journal`                          |
 //! | `inject`  | `--targets`, `--state-file`, `--recovery`, `--enabled`, `--dry-run`, `--journal` |
@@ -41,7 +41,18 @@ fn state_file_selecting(arg: Arg, others: &str) -> Arg {
 pub struct StatusSettings;
 
 impl SettingSet for StatusSettings {
-    const IDS: &'static [SettingId] = &[SettingId::Targets, SettingId::StateFile];
+    const IDS: &'static [SettingId] = &[SettingId::Targets, SettingId::StateFile, SettingId::Http];
+
+    fn adjust(id: SettingId, arg: Arg) -> Arg {
+        match id {
+            SettingId::Http => arg.help(
+                "With --watch: the running engine's API (HOST:PORT), read once a second for its \
+                 view of every target. Without it, --watch reads the state files. Ignored \
+                 without --watch.",
+            ),
+            _ => arg,
+        }
+    }
 }
 
 /// `preview`: the targets (their scenarios) and the seed.
@@ -178,8 +189,8 @@ mod tests {
             ),
             (
                 &["status"],
-                &["--targets", "--state-file"],
-                &["--json", "--help"],
+                &["--targets", "--state-file", "--http"],
+                &["--json", "--watch", "--help"],
             ),
             (
                 &["preview"],

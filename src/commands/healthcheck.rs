@@ -29,7 +29,7 @@ pub fn execute(args: &HealthcheckArgs) -> ExitCode {
 }
 
 /// A wildcard listen address (0.0.0.0, ::) is probed on loopback.
-fn reachable(addr: SocketAddr) -> SocketAddr {
+pub(crate) fn reachable(addr: SocketAddr) -> SocketAddr {
     match addr.ip() {
         IpAddr::V4(ip) if ip.is_unspecified() => {
             SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), addr.port())

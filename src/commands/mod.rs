@@ -15,12 +15,15 @@ macro_rules! say {
 }
 
 pub mod clear;
+pub mod demo;
+pub mod demo_target;
 pub mod healthcheck;
 pub mod inject;
 pub mod preview;
 pub mod report;
 pub mod run;
 pub mod status;
+pub mod status_watch;
 pub mod validate;
 
 use std::process::ExitCode;
@@ -48,6 +51,8 @@ pub fn main() -> ExitCode {
         Some(Command::Preview(args)) => preview::execute(&args),
         Some(Command::Report(args)) => report::execute(&args),
         Some(Command::Healthcheck(args)) => healthcheck::execute(&args),
+        Some(Command::Demo(args)) => demo::execute(&args),
+        Some(Command::DemoTarget(args)) => demo_target::execute(args),
     }
 }
 

@@ -90,7 +90,7 @@ pub fn execute(args: &ReportArgs) -> ExitCode {
 /// Writes `bytes` to a temporary file beside `path`, then renames it over
 /// `path`: a failed write leaves no half report behind. The file gets the
 /// usual permissions (umask applies), unlike a `tempfile` one.
-fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),

@@ -1,5 +1,6 @@
 //! `chaos-engine status`: what each target's state file says now: mode,
-//! scenario, age and time until it expires. Reads only.
+//! scenario, age and time until it expires. Reads only. With `--watch`,
+//! see [`super::status_watch`].
 
 use std::process::ExitCode;
 
@@ -8,15 +9,19 @@ use serde_json::json;
 
 use crate::cli::StatusArgs;
 use crate::clock::{Clock, SystemClock};
-use crate::config::TargetSettings;
+use crate::config::{SettingId, TargetSettings};
 
 /// Prints one line (or JSON object) per target.
 pub fn execute(args: &StatusArgs) -> ExitCode {
-    let settings =
-        match super::load_settings_without_selector(&args.config, super::Access::ReadsOnly) {
-            Ok(settings) => settings,
-            Err(code) => return code,
-        };
+    if args.watch {
+        return super::status_watch::execute(args);
+    }
+    // `--http` serves only `--watch`: without it, the address is not read.
+    let config = args.config.without(SettingId::Http);
+    let settings = match super::load_settings_without_selector(&config, super::Access::ReadsOnly) {
+        Ok(settings) => settings,
+        Err(code) => return code,
+    };
     let now = SystemClock.unix_now();
     for target in &settings.targets {
         let outcome = read_state(&target.state_file);
@@ -61,7 +66,8 @@ fn status_json(target: &TargetSettings, outcome: &ReadOutcome, now: f64) -> serd
     value
 }
 
-fn status_line(target: &TargetSettings, outcome: &ReadOutcome, now: f64) -> String {
+/// `NAME: MODE (SCENARIO), ... [FILE]`: what one state file says at `now`.
+pub fn status_line(target: &TargetSettings, outcome: &ReadOutcome, now: f64) -> String {
     let file = target.state_file.display();
     match outcome {
         ReadOutcome::Missing => format!("{}: healthy (no state file at {file})", target.name),

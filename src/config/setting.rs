@@ -289,6 +289,11 @@ impl SettingValues {
         self.given.insert(id, (source, value.into()));
     }
 
+    /// Forgets `id`, as if it had not been given.
+    pub fn remove(&mut self, id: SettingId) {
+        self.given.remove(&id);
+    }
+
     /// The value as given, blank or not, with its origin.
     pub fn raw(&self, id: SettingId) -> Option<Sourced<String>> {
         self.given.get(&id).map(|(source, value)| Sourced {

@@ -5,12 +5,14 @@
 mod devtools;
 mod helpers;
 mod http;
+mod live_output;
 mod target_harness;
 
 mod api;
 mod commands;
 mod coordination;
 mod dashboard_browser;
+mod demo;
 mod end_to_end;
 mod hostile_files;
 mod invalid_config;
@@ -20,4 +22,5 @@ mod repair;
 mod report;
 mod report_browser;
 mod seeds;
+mod status_watch;
 mod target_service;

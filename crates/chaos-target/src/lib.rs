@@ -50,7 +50,9 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn init_logging() {
+/// Logs to standard output at `RUST_LOG` (default `info`), without colours:
+/// the `listening on http://...` line is how a parent learns the port.
+pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
