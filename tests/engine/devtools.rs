@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use tungstenite::{Message, WebSocket};
 
+use crate::report_browser::HEADLESS;
+
 /// Chromium can take a while to start, and to answer, on a small busy machine.
 pub const BROWSER_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -30,16 +32,8 @@ impl Browser {
         let profile = tempfile::tempdir().expect("a profile directory");
         let log = std::fs::File::create(profile.path().join("chromium.log")).unwrap();
         let child = Command::new(binary)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--no-first-run",
-                "--hide-scrollbars",
-                "--remote-debugging-port=0",
-                "--window-size=1280,800",
-            ])
+            .args(HEADLESS)
+            .args(["--remote-debugging-port=0", "--window-size=1280,800"])
             .arg(format!("--user-data-dir={}", profile.path().display()))
             .arg("about:blank")
             .env("HOME", profile.path())

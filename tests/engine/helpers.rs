@@ -93,6 +93,21 @@ pub struct Engine {
     reader: Option<thread::JoinHandle<()>>,
 }
 
+/// Reads `child`'s piped standard output on a thread, line by line, into
+/// the shared list returned with the thread (joined once the child exits,
+/// so no line is missed).
+pub fn collect_lines(child: &mut Child) -> (Arc<Mutex<Vec<String>>>, thread::JoinHandle<()>) {
+    let stdout = child.stdout.take().expect("piped stdout");
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&lines);
+    let reader = thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            sink.lock().unwrap().push(line);
+        }
+    });
+    (lines, reader)
+}
+
 impl Engine {
     /// Starts `chaos-engine run` with `args` and JSON logs.
     pub fn start(args: &[&str], env: &[(&str, &str)]) -> Self {
@@ -104,14 +119,7 @@ impl Engine {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("spawn chaos-engine run");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        let sink = Arc::clone(&lines);
-        let reader = thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                sink.lock().unwrap().push(line);
-            }
-        });
+        let (lines, reader) = collect_lines(&mut child);
         Engine {
             child,
             lines,

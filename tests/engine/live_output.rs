@@ -2,13 +2,12 @@
 //! terminal: a pipe) is collected line by line, for the `demo` and
 //! `status --watch` tests.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Child, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::helpers::{command, wait_until};
+use crate::helpers::{collect_lines, command, wait_until};
 
 /// The running command and its output so far.
 pub struct LiveOutput {
@@ -27,14 +26,7 @@ impl LiveOutput {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("spawn chaos-engine");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        let sink = Arc::clone(&lines);
-        let reader = thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                sink.lock().unwrap().push(line);
-            }
-        });
+        let (lines, reader) = collect_lines(&mut child);
         LiveOutput {
             child,
             lines,

@@ -18,6 +18,16 @@ use crate::report::fixture;
 /// Chromium can take a while to start on a small, busy machine.
 const BROWSER_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// How every test runs Chromium: headless, offline, no first-run dialogs.
+pub const HEADLESS: [&str; 6] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--no-first-run",
+    "--hide-scrollbars",
+];
+
 /// The first of `names` found on PATH.
 fn find_on_path(names: &[&str]) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
@@ -57,14 +67,7 @@ fn screenshot(
     let started = Instant::now();
     let log = std::fs::File::create(scratch.join("chromium.log")).unwrap();
     let mut child = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--no-first-run",
-            "--hide-scrollbars",
-        ])
+        .args(HEADLESS)
         .arg(format!(
             "--user-data-dir={}",
             scratch.join(format!("profile-{}", size.0)).display()
