@@ -46,7 +46,7 @@ const AFTER_HELP: &str = "Examples:
   chaos-engine status                            what each target is acting out
   chaos-engine status --watch --http 127.0.0.1:9797
                                                  the running engine's targets, live
-  chaos-engine run --http 127.0.0.1:9797         with the HTTP API (status, metrics, pause, inject)
+  chaos-engine run --http 127.0.0.1:9797         with the HTTP API and its live dashboard at /
   chaos-engine report --journal j.jsonl --format html --out report.html
                                                  how failures were repaired: table and timeline
 
