@@ -1,11 +1,13 @@
 //! `chaos-engine status --watch` against a real engine's API (port 0) and
-//! against state files, with its output a pipe (plain lines on change).
+//! against state files, with its output a pipe (plain lines on change), and
+//! on a pseudo-terminal (redrawn in place).
 
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use rustix::process::Signal;
 
-use crate::helpers::{run_once, start_with_api, Workspace};
+use crate::helpers::{binary, collect_lines, run_once, start_with_api, wait_until, Workspace};
 use crate::live_output::LiveOutput;
 
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -109,4 +111,48 @@ fn a_bad_api_address_is_a_usage_error() {
         assert_eq!(output.status.code(), Some(2), "{stderr}");
         assert!(stderr.contains(expected), "{stderr}");
     }
+}
+
+#[test]
+fn on_a_terminal_the_view_is_redrawn_in_place() {
+    // `script` (util-linux) runs the command on a pseudo-terminal and
+    // copies what it draws to its own standard output, a pipe here.
+    let ws = Workspace::new();
+    let state = ws.path("state.json");
+    let state = state.to_str().unwrap();
+    let watch = format!("{} status --watch --state-file {state}", binary());
+    let mut script = Command::new("script")
+        .args(["-qfec", &watch, "/dev/null"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("`script` (Debian: bsdutils, always installed) runs a command on a terminal");
+    let (lines, reader) = collect_lines(&mut script);
+    let drawn = || lines.lock().unwrap().join("\n");
+    let hide_cursor = "\x1b[?25l";
+    // Back to the start of the 3-line block (heading, blank, target), then
+    // erase below: a redraw, not a new line.
+    let redraw = "\x1b[3F\x1b[J";
+    wait_until(TIMEOUT, "the first redraw", || drawn().contains(redraw));
+    let text = drawn();
+    assert!(text.starts_with(hide_cursor), "{text:?}");
+    assert!(
+        text.contains("target-app: healthy (no state file"),
+        "{text:?}"
+    );
+    let injected = run_once(
+        &["inject", "slow", "--delay", "7", "--state-file", state],
+        &[],
+    );
+    assert!(injected.status.success(), "{injected:?}");
+    wait_until(TIMEOUT, "the failure drawn over the old line", || {
+        let text = drawn();
+        text.rfind(redraw) < text.rfind("target-app: slow")
+            && text.rfind("target-app: slow") > text.rfind("target-app: healthy")
+    });
+    // Closing the terminal ends the watch (SIGHUP) and `script` with it.
+    rustix::process::kill_process(rustix::process::Pid::from_child(&script), Signal::TERM).unwrap();
+    script.wait().unwrap();
+    reader.join().unwrap();
 }
