@@ -213,8 +213,9 @@ impl View {
             self.events.say(
                 target.name,
                 &format!(
-                    "in all: {injections} failures injected; {} requests: {} got HTTP 500, \
+                    "in all: {injections} failure{} injected; {} requests: {} got HTTP 500, \
                      {} were slow, {} found it down; restarts: {}",
+                    if injections == 1 { "" } else { "s" },
                     traffic.sent,
                     traffic.total_500,
                     traffic.total_slow,
