@@ -17,7 +17,7 @@ use tokio::signal::unix::{signal, SignalKind};
 use super::status::status_line;
 use crate::cli::{StatusArgs, EXIT_FAILURE};
 use crate::clock::{Clock as _, SystemClock};
-use crate::config::{Origin, SettingId, Settings};
+use crate::config::{SettingId, Settings};
 use crate::live::board::lines_from_status;
 use crate::live::Screen;
 
@@ -50,7 +50,7 @@ type Look = Result<Vec<Row>, String>;
 
 /// Watches until Ctrl-C or SIGTERM (exit 0).
 pub fn execute(args: &StatusArgs) -> ExitCode {
-    let watched = match api_address(args) {
+    let watched = match super::healthcheck::api_address(args.config.values()) {
         Ok(Some(addr)) => Watched::Api(addr),
         Ok(None) => {
             let config = args.config.without(SettingId::Http);
@@ -62,30 +62,6 @@ pub fn execute(args: &StatusArgs) -> ExitCode {
         Err(message) => return super::usage_error(&message),
     };
     actix_rt::System::new().block_on(watch(watched))
-}
-
-/// `--http` / `CHAOS_HTTP_ADDR`, if given (an empty variable is unset).
-fn api_address(args: &StatusArgs) -> Result<Option<SocketAddr>, String> {
-    let Some(given) = args.config.values().raw(SettingId::Http) else {
-        return Ok(None);
-    };
-    let name = match given.origin {
-        Origin::Env(name) => name,
-        _ => "--http",
-    };
-    if given.value.trim().is_empty() {
-        return match given.origin {
-            Origin::Env(_) => Ok(None),
-            _ => Err("--http: empty address; give HOST:PORT".to_owned()),
-        };
-    }
-    match given.value.trim().parse::<SocketAddr>() {
-        Ok(addr) => Ok(Some(super::healthcheck::reachable(addr))),
-        Err(_) => Err(format!(
-            "{name}: `{}` is not an address and port (e.g. 127.0.0.1:9797)",
-            given.value
-        )),
-    }
 }
 
 async fn watch(watched: Watched) -> ExitCode {
