@@ -45,6 +45,7 @@ pub mod clock;
 pub mod commands;
 pub mod config;
 pub(crate) mod demo;
+pub mod docker;
 pub mod journal;
 pub(crate) mod live;
 pub(crate) mod logging;

@@ -29,6 +29,10 @@ pub struct InjectedFailure {
     pub expires_at: f64,
     /// When a probe first saw the target fail, if one has.
     pub manifested_at: Option<f64>,
+    /// The containers a Docker target's fault was applied to (empty for a
+    /// state file).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub containers: Vec<crate::docker::ContainerRef>,
 }
 
 /// Who or what ended a failure.
@@ -175,6 +179,7 @@ mod tests {
             injected_at: 100.0,
             expires_at: 130.0,
             manifested_at,
+            containers: Vec::new(),
         }
     }
 

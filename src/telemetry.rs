@@ -224,6 +224,21 @@ impl Telemetry {
         self.metrics.forget_target(target);
     }
 
+    /// A Docker fault is about to be applied: the write-ahead record that
+    /// lets a later engine undo it (see `crate::docker::recover`).
+    pub fn fault_applying(&self, record: &crate::docker::FaultRecord) {
+        self.record(JournalEvent::FaultApplying(record.clone()));
+    }
+
+    /// A fault left behind by an earlier engine was undone.
+    pub fn fault_recovered(&self, target: &str, id: Option<&str>, detail: &str) {
+        self.record(JournalEvent::FaultRecovered(schema::Recovered {
+            id: id.map(str::to_owned),
+            target: target.to_owned(),
+            detail: detail.to_owned(),
+        }));
+    }
+
     /// A failure was written (the write took `write_ms`). `source` is
     /// `Some("manual")` for injections asked for through the API;
     /// `lateness_ms` is set for scheduled ones.
@@ -270,6 +285,7 @@ impl Telemetry {
             write_ms: Some(write_ms),
             source: source.map(str::to_owned),
             active: in_use,
+            containers: failure.containers.clone(),
         }));
     }
 
@@ -549,6 +565,7 @@ mod tests {
             injected_at: 1000.0,
             expires_at: 1030.0,
             manifested_at: None,
+            containers: Vec::new(),
         };
         telemetry.injected("web", &failure, Some("manual"), None, 0.1, Some(1));
         failure.manifested_at = Some(1000.5);

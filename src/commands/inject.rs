@@ -104,6 +104,7 @@ pub fn execute(args: &InjectArgs) -> ExitCode {
             write_ms: None,
             source: Some("cli".to_owned()),
             active: None,
+            containers: Vec::new(),
         }),
     );
     let delay_note = if delay > 0 {

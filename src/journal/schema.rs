@@ -68,6 +68,25 @@ pub enum JournalEvent {
     WriteError(WriteError),
     /// The daemon stopped (`detail`: the signal).
     EngineStopped(Note),
+    /// A Docker fault is about to be applied (written before the first
+    /// Engine call that changes anything): what `recover` undoes if the
+    /// engine dies before it clears the fault.
+    FaultApplying(crate::docker::FaultRecord),
+    /// A Docker fault left behind by an engine that stopped without
+    /// clearing it was undone (`detail`: what was done).
+    FaultRecovered(Recovered),
+}
+
+/// `fault_recovered`: a fault left behind was undone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recovered {
+    /// The failure's id, when the fault was found by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The target's name.
+    pub target: String,
+    /// What was undone (`unpaused web-1`, `removed helper ...`).
+    pub detail: String,
 }
 
 impl JournalEvent {
@@ -87,6 +106,8 @@ impl JournalEvent {
             JournalEvent::ReloadRejected(_) => "reload_rejected",
             JournalEvent::WriteError(_) => "write_error",
             JournalEvent::EngineStopped(_) => "engine_stopped",
+            JournalEvent::FaultApplying(_) => "fault_applying",
+            JournalEvent::FaultRecovered(_) => "fault_recovered",
         }
     }
 }
@@ -185,6 +206,9 @@ pub struct Injected {
     /// cycle: what the cap and backoff went by.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<usize>,
+    /// A Docker target's fault: the containers it was applied to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub containers: Vec<crate::docker::ContainerRef>,
 }
 
 /// `manifested`: a probe saw the failure show.
@@ -363,6 +387,7 @@ mod tests {
                 write_ms: Some(0.5),
                 source: Some("manual".into()),
                 active: Some(1),
+                containers: Vec::new(),
             }),
             JournalEvent::Manifested(Manifested {
                 id: id(),

@@ -10,12 +10,15 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use futures_util::future::LocalBoxFuture;
+
 use chaos_state::{
     modes, read_state, write_atomic, ClearReason, FailureSpec, ReadOutcome, StateRecord,
     WriteError, CLEARED_BY, INJECTED_BY,
 };
 
 use super::core::{EndedElsewhere, Observation};
+use crate::docker::ContainerRef;
 use crate::outcome::EndedBy;
 use crate::outcome::InjectedFailure;
 
@@ -25,28 +28,41 @@ pub enum BackendError {
     /// The state file could not be written.
     #[error(transparent)]
     StateFile(#[from] WriteError),
+    /// The Docker Engine refused, or could not be reached.
+    #[error(transparent)]
+    Docker(#[from] crate::docker::DockerError),
+}
+
+/// An effect under way: a future that runs on the actor's thread. A state
+/// file's effects are ready at once; a container engine's wait for its
+/// API.
+pub type Effect<T> = LocalBoxFuture<'static, Result<T, BackendError>>;
+
+/// A failure that took effect.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Applied {
+    /// How long applying it took.
+    pub took: Duration,
+    /// The containers it was applied to (empty for a state file).
+    pub containers: Vec<ContainerRef>,
 }
 
 /// Applies, clears and observes one target's failures.
 ///
-/// The state file answers at once (an atomic write of a few hundred bytes,
-/// measured in microseconds), so the actor calls it inline. A backend that
-/// must wait (a container engine's API) leaves the core unchanged, since
-/// the core already takes every outcome as an event of its own
-/// (`injected`, `cleared`, `clear_failed`, `observed`); the actor then
-/// spawns the effect and reports the outcome when it comes.
+/// The core decides; the actor hands each effect to the backend and feeds
+/// the answer back to the core as an event (`injected`, `cleared`,
+/// `clear_failed`, `observed`). An effect that is ready at once (a state
+/// file: an atomic write of a few hundred bytes) is carried on inline; one
+/// that must wait (the Docker Engine's API) holds the actor's mailbox until
+/// it is done (`ctx.wait`), so that no other message of this target sees
+/// it half-done, while every other target carries on.
 pub trait FaultBackend: Unpin + 'static {
-    /// Makes `failure` take effect on `target`; answers how long it took.
-    fn apply(&mut self, target: &str, failure: &InjectedFailure) -> Result<Duration, BackendError>;
+    /// Makes `failure` take effect on `target`.
+    fn apply(&mut self, target: &str, failure: &InjectedFailure) -> Effect<Applied>;
 
     /// Ends whatever failure is in effect: `target` is healthy again for
     /// `reason` (at Unix time `now`); answers how long it took.
-    fn clear(
-        &mut self,
-        target: &str,
-        reason: ClearReason,
-        now: f64,
-    ) -> Result<Duration, BackendError>;
+    fn clear(&mut self, target: &str, reason: ClearReason, now: f64) -> Effect<Duration>;
 
     /// Whether the failure `id` is still in effect, or something other
     /// than the engine ended it.
@@ -76,10 +92,9 @@ impl StateFileBackend {
         write_atomic(&self.path, record)?;
         Ok(started.elapsed())
     }
-}
 
-impl FaultBackend for StateFileBackend {
-    fn apply(&mut self, target: &str, failure: &InjectedFailure) -> Result<Duration, BackendError> {
+    /// Writes the failure record of `failure` now.
+    pub fn write_failure(&self, target: &str, failure: &InjectedFailure) -> Result<Duration, BackendError> {
         let spec = FailureSpec {
             target,
             scenario: &failure.scenario,
@@ -91,14 +106,20 @@ impl FaultBackend for StateFileBackend {
         };
         self.write(&StateRecord::failure(&spec))
     }
+}
 
-    fn clear(
-        &mut self,
-        target: &str,
-        reason: ClearReason,
-        now: f64,
-    ) -> Result<Duration, BackendError> {
-        self.write(&StateRecord::healthy(target, reason, now))
+impl FaultBackend for StateFileBackend {
+    fn apply(&mut self, target: &str, failure: &InjectedFailure) -> Effect<Applied> {
+        let written = self.write_failure(target, failure).map(|took| Applied {
+            took,
+            containers: Vec::new(),
+        });
+        Box::pin(std::future::ready(written))
+    }
+
+    fn clear(&mut self, target: &str, reason: ClearReason, now: f64) -> Effect<Duration> {
+        let written = self.write(&StateRecord::healthy(target, reason, now));
+        Box::pin(std::future::ready(written))
     }
 
     fn observe(&self, id: &str) -> Observation {
@@ -223,22 +244,25 @@ mod tests {
             injected_at: 100.0,
             expires_at: 130.0,
             manifested_at: None,
+            containers: Vec::new(),
         };
-        backend.apply("app", &failure).unwrap();
+        backend.write_failure("app", &failure).unwrap();
         let ReadOutcome::Record(written) = read_state(&path) else {
             panic!("no record written");
         };
         assert_eq!(written.mode, "slow");
         assert_eq!(written.expires_at, Some(130.0));
         assert_eq!(backend.observe("f1"), Observation::InPlace);
-        backend.clear("app", ClearReason::Recovery, 130.0).unwrap();
+        futures_util::FutureExt::now_or_never(backend.clear("app", ClearReason::Recovery, 130.0))
+            .expect("a state file is written at once")
+            .unwrap();
         let Observation::EndedElsewhere(ended) = backend.observe("f1") else {
             panic!("a healthy file still reads as the failure");
         };
         // Seen from a watch, the engine's own healthy record reads as a
         // write by `chaos-engine` (the watch stops before the engine clears).
         assert_eq!(ended.ended_by, EndedBy::Manual);
-        backend.apply("app", &failure).unwrap();
+        backend.write_failure("app", &failure).unwrap();
         std::fs::remove_file(&path).unwrap();
         let Observation::EndedElsewhere(removed) = backend.observe("f1") else {
             panic!("a removed file still reads as the failure");

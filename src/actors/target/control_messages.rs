@@ -6,7 +6,8 @@
 
 use std::sync::Arc;
 
-use actix::{ActorContext, Context, Handler, Message};
+use actix::fut::ActorFutureExt;
+use actix::{ActorContext, Context, Handler, Message, ResponseActFuture};
 use tracing::info;
 
 use super::core::{ClearJob, Lifecycle};
@@ -26,10 +27,13 @@ use crate::scenario::check_mode;
 pub struct Pause;
 
 impl Handler<Pause> for TargetActor {
-    type Result = Result<bool, ControlError>;
+    type Result = ResponseActFuture<Self, Result<bool, ControlError>>;
 
     fn handle(&mut self, _msg: Pause, ctx: &mut Context<Self>) -> Self::Result {
-        let (newly_paused, commands) = self.core.pause().map_err(conflict)?;
+        let (newly_paused, commands) = match self.core.pause() {
+            Ok(paused) => paused,
+            Err(reason) => return answer_now(Err(conflict(reason))),
+        };
         if newly_paused {
             self.telemetry.paused(self.name(), true);
             info!(target = %self.settings.name, "Paused");
@@ -37,10 +41,17 @@ impl Handler<Pause> for TargetActor {
         // Also when already paused: a failure injected by hand since then
         // is cleared too. If the write fails the target stays paused and the
         // clear is retried every second.
-        self.run(commands, ctx)
-            .map_err(|err| ControlError::Failed(err.source.to_string()))?;
-        Ok(newly_paused)
+        self.answer_after_effects(commands, ctx, move |cleared, _actor, _ctx| {
+            cleared
+                .map(|()| newly_paused)
+                .map_err(|err| ControlError::Failed(err.source.to_string()))
+        })
     }
+}
+
+/// An answer known before any effect starts.
+fn answer_now<T: 'static>(answer: T) -> ResponseActFuture<TargetActor, T> {
+    Box::pin(actix::fut::ready(answer))
 }
 
 /// A refusal of the core, as the API reports it.
@@ -79,9 +90,30 @@ impl Handler<Resume> for TargetActor {
 pub struct InjectNow(pub ManualInjection);
 
 impl Handler<InjectNow> for TargetActor {
-    type Result = Result<InjectedFailure, ControlError>;
+    type Result = ResponseActFuture<Self, Result<InjectedFailure, ControlError>>;
 
     fn handle(&mut self, msg: InjectNow, ctx: &mut Context<Self>) -> Self::Result {
+        let pick = match self.manual_pick(msg) {
+            Ok(pick) => pick,
+            Err(refused) => return answer_now(Err(refused)),
+        };
+        self.injection_outcome = None;
+        self.inject(pick, Some("manual"), None, None, ctx);
+        // After the effect, if it had to wait (the answer runs after it).
+        Box::pin(actix::fut::ready(()).map(|(), actor: &mut Self, _ctx| {
+            match actor.injection_outcome.take() {
+                Some(outcome) => outcome.map_err(|err| ControlError::Failed(err.to_string())),
+                None => Err(ControlError::Failed(
+                    "the injection was interrupted before it finished".to_owned(),
+                )),
+            }
+        }))
+    }
+}
+
+impl TargetActor {
+    /// What a manual injection asks for, or why it is refused.
+    fn manual_pick(&mut self, msg: InjectNow) -> Result<Pick, ControlError> {
         match self.core.lifecycle() {
             Lifecycle::Disabled => {
                 return Err(conflict(
@@ -149,8 +181,7 @@ impl Handler<InjectNow> for TargetActor {
                 "the engine runs with --dry-run: nothing is injected",
             ));
         }
-        self.inject(pick, Some("manual"), None, None, ctx)
-            .map_err(|err| ControlError::Failed(err.to_string()))
+        Ok(pick)
     }
 }
 
@@ -160,13 +191,18 @@ impl Handler<InjectNow> for TargetActor {
 pub struct ClearNow;
 
 impl Handler<ClearNow> for TargetActor {
-    type Result = Result<bool, ControlError>;
+    type Result = ResponseActFuture<Self, Result<bool, ControlError>>;
 
     fn handle(&mut self, _msg: ClearNow, ctx: &mut Context<Self>) -> Self::Result {
-        let commands = self.core.clear_now().map_err(conflict)?;
-        self.run(commands, ctx)
-            .map(|()| true)
-            .map_err(|err| ControlError::Failed(err.source.to_string()))
+        let commands = match self.core.clear_now() {
+            Ok(commands) => commands,
+            Err(reason) => return answer_now(Err(conflict(reason))),
+        };
+        self.answer_after_effects(commands, ctx, |cleared, _actor, _ctx| {
+            cleared
+                .map(|()| true)
+                .map_err(|err| ControlError::Failed(err.source.to_string()))
+        })
     }
 }
 
@@ -208,14 +244,15 @@ impl Handler<UpdatePolicy> for TargetActor {
 pub struct Retire;
 
 impl Handler<Retire> for TargetActor {
-    type Result = Result<(), TargetError>;
+    type Result = ResponseActFuture<Self, Result<(), TargetError>>;
 
     fn handle(&mut self, _msg: Retire, ctx: &mut Context<Self>) -> Self::Result {
         // A failed clear abandons the failure left in the file (its
         // `expires_at` still ends it for readers); the actor stops anyway.
         let commands = self.core.drain(ClearJob::Retire);
-        let result = self.run(commands, ctx);
-        ctx.stop();
-        result
+        self.answer_after_effects(commands, ctx, |result, _actor, ctx| {
+            ctx.stop();
+            result
+        })
     }
 }

@@ -6,7 +6,12 @@ use std::sync::atomic::Ordering;
 use actix::{AsyncContext, Context};
 use tracing::{error, info, warn};
 
-use super::backend::BackendError;
+use std::time::Duration;
+
+use actix::fut::ActorFutureExt;
+use actix::WrapFuture;
+
+use super::backend::{Applied, BackendError, Effect};
 use super::core::{ClearJob, Ended};
 use super::TargetActor;
 use crate::actors::recovery::{FailureEnded, Injected, Slot};
@@ -25,6 +30,19 @@ pub struct TargetError {
     /// What went wrong.
     #[source]
     pub source: BackendError,
+}
+
+/// True for a Docker target's error (logged as a fault, not a state file).
+fn applied_to_containers(err: &BackendError) -> bool {
+    matches!(err, BackendError::Docker(_))
+}
+
+/// An injection whose effect is under way.
+struct Applying {
+    failure: InjectedFailure,
+    source: Option<&'static str>,
+    lateness_ms: Option<f64>,
+    slot: Option<Slot>,
 }
 
 /// Why a failure was not applied.
@@ -53,9 +71,21 @@ impl Ended {
     }
 }
 
+/// An effect's outcome if it is ready at once (a state file), or the
+/// effect itself if it must wait (the Docker Engine).
+fn ready_now<T>(mut effect: Effect<T>) -> Result<Result<T, BackendError>, Effect<T>> {
+    match futures_util::FutureExt::now_or_never(&mut effect) {
+        Some(outcome) => Ok(outcome),
+        None => Err(effect),
+    }
+}
+
 impl TargetActor {
-    /// Writes the target healthy for `job` and reports the outcome to the
-    /// core (which plans a retry of a failed write where one is due).
+    /// Makes the target healthy for `job` and reports the outcome to the
+    /// core (which plans a retry of a failed clear where one is due). An
+    /// effect that must wait holds this actor's mailbox until it is done;
+    /// its error, if any, is kept in `deferred_error` for the handler that
+    /// asked (answered after the wait).
     pub(super) fn clear(
         &mut self,
         job: ClearJob,
@@ -63,9 +93,31 @@ impl TargetActor {
     ) -> Result<(), TargetError> {
         let reason = job.reason();
         let name = self.settings.name.clone();
-        let written =
+        let effect =
             self.backend
                 .clear(&name, reason, round_millis(self.telemetry.clock.unix_now()));
+        match ready_now(effect) {
+            Ok(written) => self.finish_clear(job, written, ctx),
+            Err(pending) => {
+                let finished = pending.into_actor(self).map(move |written, actor, ctx| {
+                    if let Err(err) = actor.finish_clear(job, written, ctx) {
+                        actor.deferred_error = Some(err);
+                    }
+                });
+                ctx.wait(finished);
+                Ok(())
+            }
+        }
+    }
+
+    fn finish_clear(
+        &mut self,
+        job: ClearJob,
+        written: Result<Duration, BackendError>,
+        ctx: &mut Context<Self>,
+    ) -> Result<(), TargetError> {
+        let reason = job.reason();
+        let name = self.settings.name.clone();
         match written {
             Ok(took) => {
                 let (ended, follow_up) = self.core.cleared(&job, self.now());
@@ -121,20 +173,23 @@ impl TargetActor {
 
     /// Applies `pick` and hands its deadline (and its `slot`, for scheduled
     /// ones) to the RecoveryActor; the core then watches it. `source` is
-    /// `Some("manual")` for injections asked for through the API.
+    /// `Some("manual")` for injections asked for through the API. The
+    /// outcome is kept in `injection_outcome` (at once for a state file,
+    /// after the wait for an effect that must wait).
     pub(super) fn inject(
         &mut self,
         pick: Pick,
-        source: Option<&str>,
+        source: Option<&'static str>,
         lateness_ms: Option<f64>,
         slot: Option<Slot>,
         ctx: &mut Context<Self>,
-    ) -> Result<InjectedFailure, InjectError> {
+    ) {
         // The core learns of a drain with the drain message, which may wait
         // behind a backlog; the shared flag is set the moment the signal
         // arrives.
         if self.core.may_inject().is_err() || self.telemetry.is_shutting_down() {
-            return Err(InjectError::ShuttingDown);
+            self.injection_outcome = Some(Err(InjectError::ShuttingDown));
+            return;
         }
         let id = uuid::Uuid::new_v4().to_string();
         let name = self.settings.name.clone();
@@ -143,7 +198,8 @@ impl TargetActor {
                 target = %name, scenario = %pick.scenario, mode = %pick.mode, delay = pick.delay, id = %id,
                 "[dry run] would inject {} failure into {name}", pick.scenario
             );
-            return Err(InjectError::DryRun);
+            self.injection_outcome = Some(Err(InjectError::DryRun));
+            return;
         }
         let timestamp = round_millis(self.telemetry.clock.unix_now());
         let failure = InjectedFailure {
@@ -154,25 +210,83 @@ impl TargetActor {
             injected_at: timestamp,
             expires_at: round_millis(timestamp + self.settings.recovery.as_secs_f64()),
             manifested_at: None,
+            containers: Vec::new(),
         };
-        let took = match self.backend.apply(&name, &failure) {
-            Ok(took) => took,
+        let effect = self.backend.apply(&name, &failure);
+        let applied = Applying {
+            failure,
+            source,
+            lateness_ms,
+            slot,
+        };
+        match ready_now(effect) {
+            Ok(outcome) => {
+                self.injection_outcome = Some(self.finish_inject(applied, outcome, ctx));
+            }
+            Err(pending) => {
+                let finished = pending.into_actor(self).map(move |outcome, actor, ctx| {
+                    actor.injection_outcome = Some(actor.finish_inject(applied, outcome, ctx));
+                });
+                ctx.wait(finished);
+            }
+        }
+    }
+
+    fn finish_inject(
+        &mut self,
+        applying: Applying,
+        outcome: Result<Applied, BackendError>,
+        ctx: &mut Context<Self>,
+    ) -> Result<InjectedFailure, InjectError> {
+        let Applying {
+            mut failure,
+            source,
+            lateness_ms,
+            slot,
+        } = applying;
+        let name = self.settings.name.clone();
+        let applied = match outcome {
+            Ok(applied) => applied,
             Err(err) => {
                 let message = err.to_string();
                 self.telemetry.write_error(&name, &message, Some(&failure));
-                error!(
-                    target = %name, scenario = %failure.scenario, mode = %failure.mode, delay = failure.delay,
-                    id = %failure.id, error = %message,
-                    "could not write the failure state; retrying at the next tick"
-                );
+                if applied_to_containers(&err) {
+                    error!(
+                        target = %name, scenario = %failure.scenario, mode = %failure.mode, delay = failure.delay,
+                        id = %failure.id, error = %message,
+                        "could not apply the fault; retrying at the next tick"
+                    );
+                } else {
+                    error!(
+                        target = %name, scenario = %failure.scenario, mode = %failure.mode, delay = failure.delay,
+                        id = %failure.id, error = %message,
+                        "could not write the failure state; retrying at the next tick"
+                    );
+                }
                 return Err(err.into());
             }
         };
-        warn!(
-            target = %name, scenario = %failure.scenario, mode = %failure.mode, delay = failure.delay,
-            id = %failure.id, expires_at = failure.expires_at, source = source.unwrap_or("schedule"),
-            "💥 Injecting {} failure into {name}", failure.scenario
-        );
+        if applied.containers.is_empty() {
+            warn!(
+                target = %name, scenario = %failure.scenario, mode = %failure.mode, delay = failure.delay,
+                id = %failure.id, expires_at = failure.expires_at, source = source.unwrap_or("schedule"),
+                "💥 Injecting {} failure into {name}", failure.scenario
+            );
+        } else {
+            let containers = applied
+                .containers
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            warn!(
+                target = %name, scenario = %failure.scenario, mode = %failure.mode, delay = failure.delay,
+                id = %failure.id, expires_at = failure.expires_at, source = source.unwrap_or("schedule"),
+                containers = %containers,
+                "💥 Injecting {} failure into {name}: {containers}", failure.scenario
+            );
+        }
+        failure.containers = applied.containers;
         // First what it replaced (a manual injection on top), then the
         // watch over the new one.
         let follow_up = self.core.injected(failure.clone(), self.now());
@@ -184,7 +298,7 @@ impl TargetActor {
             &failure,
             source,
             lateness_ms,
-            duration_ms(took),
+            duration_ms(applied.took),
             Some(in_use),
         );
         self.recovery.do_send(Injected {

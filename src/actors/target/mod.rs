@@ -27,7 +27,11 @@
 
 use std::collections::BTreeSet;
 
-use actix::{Actor, ActorContext, Addr, AsyncContext, Context, Handler, Message, SpawnHandle};
+use actix::fut::ActorFutureExt;
+use actix::{
+    Actor, ActorContext, Addr, AsyncContext, Context, Handler, Message, ResponseActFuture,
+    SpawnHandle,
+};
 use tokio::time::Instant;
 use tracing::info;
 
@@ -81,6 +85,12 @@ pub struct TargetActor {
     /// Modes outside the catalogue injected by hand (API, CLI) in this run,
     /// at most [`MAX_AD_HOC_MODES`]: each becomes a metric series.
     ad_hoc_modes: BTreeSet<String>,
+    /// The error of a clear whose effect had to wait, for the handler that
+    /// asked for it (read after the wait).
+    deferred_error: Option<TargetError>,
+    /// The outcome of the latest injection, for the handler that asked for
+    /// it (read after the wait, if its effect had to wait).
+    injection_outcome: Option<Result<crate::outcome::InjectedFailure, InjectError>>,
 }
 
 /// The durations of `settings` the core decides with.
@@ -122,6 +132,8 @@ impl TargetActor {
             probe_client: None,
             timer: None,
             ad_hoc_modes: BTreeSet::new(),
+            deferred_error: None,
+            injection_outcome: None,
         }
     }
 
@@ -255,7 +267,7 @@ impl Handler<Recover> for TargetActor {
 pub struct DrainTarget;
 
 impl Handler<DrainTarget> for TargetActor {
-    type Result = Result<(), TargetError>;
+    type Result = ResponseActFuture<Self, Result<(), TargetError>>;
 
     fn handle(&mut self, _msg: DrainTarget, ctx: &mut Context<Self>) -> Self::Result {
         // Written here, one target after another: measured faster than
@@ -263,8 +275,32 @@ impl Handler<DrainTarget> for TargetActor {
         // tmpfs: 0.63 s against 1.6 s; on ext4 the overlap saved only a
         // fifth).
         let commands = self.core.drain(ClearJob::Drain);
-        let result = self.run(commands, ctx);
-        ctx.stop();
-        result
+        self.answer_after_effects(commands, ctx, |result, _actor, ctx| {
+            ctx.stop();
+            result
+        })
+    }
+}
+
+impl TargetActor {
+    /// Carries out `commands` and answers, once every effect they started
+    /// is done (an effect that must wait holds the mailbox, and the answer
+    /// runs after it), what `answer` makes of their outcome: the first
+    /// error of a clear, if one failed.
+    fn answer_after_effects<R: 'static>(
+        &mut self,
+        commands: Vec<self::core::Command>,
+        ctx: &mut Context<Self>,
+        answer: impl FnOnce(Result<(), TargetError>, &mut Self, &mut Context<Self>) -> R + 'static,
+    ) -> ResponseActFuture<Self, R> {
+        self.deferred_error = None;
+        let at_once = self.run(commands, ctx);
+        Box::pin(actix::fut::ready(()).map(move |(), actor: &mut Self, ctx| {
+            let outcome = match (at_once, actor.deferred_error.take()) {
+                (Err(err), _) | (Ok(()), Some(err)) => Err(err),
+                (Ok(()), None) => Ok(()),
+            };
+            answer(outcome, actor, ctx)
+        }))
     }
 }

@@ -197,7 +197,7 @@ impl TargetActor {
                 // Errors are logged and journalled by `inject`; the slot
                 // goes back when it is dropped.
                 Ok(Some(pick)) => {
-                    let _ = actor.inject(pick, None, Some(lateness_ms), Some(slot), ctx);
+                    actor.inject(pick, None, Some(lateness_ms), Some(slot), ctx);
                 }
                 Ok(None) => {
                     error!(target = %actor.settings.name, "the picker has no stream for this target")

@@ -52,6 +52,7 @@ fn failure(id: &str, injected_at: f64, recovery: f64) -> InjectedFailure {
         injected_at,
         expires_at: injected_at + recovery,
         manifested_at: None,
+        containers: Vec::new(),
     }
 }
 

@@ -1,0 +1,52 @@
+//! Why a Docker fault could not be applied, undone or looked at. Every
+//! message names what the engine tried and what the Engine answered.
+
+/// A Docker operation that failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DockerError {
+    /// No connection to the Docker Engine.
+    #[error("cannot reach the Docker Engine at {host}: {detail}")]
+    Unreachable {
+        /// The address tried.
+        host: String,
+        /// What the connection attempt said.
+        detail: String,
+    },
+    /// The selector matches no running container.
+    #[error("no running container matches {selector}")]
+    NoMatch {
+        /// The selector, as `validate` shows it.
+        selector: String,
+    },
+    /// An Engine call failed.
+    #[error("{action} {container}: {detail}")]
+    Api {
+        /// What the engine tried (`kill`, `unpause`, `create helper for`...).
+        action: &'static str,
+        /// The container it tried it on.
+        container: String,
+        /// The Engine's answer.
+        detail: String,
+    },
+    /// The Docker host's kernel has no netem qdisc.
+    #[error(
+        "the Docker host's kernel has no netem qdisc (sch_netem), which {what} needs \
+         (tc: \"Specified qdisc kind is unknown\"); load it on the host with `modprobe sch_netem`, \
+         or use only loss, rate and partition, which need no netem"
+    )]
+    NoNetem {
+        /// The parameters that need netem (`delay 200ms, jitter 20ms`).
+        what: String,
+    },
+    /// The network helper ran but could not apply or remove its rules.
+    #[error("the network helper in {container} failed: {detail}")]
+    Helper {
+        /// The container whose network the helper works on.
+        container: String,
+        /// What the helper printed.
+        detail: String,
+    },
+    /// A manual injection of a mode the target cannot apply as asked.
+    #[error("{0}")]
+    Unsupported(String),
+}

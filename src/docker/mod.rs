@@ -1,0 +1,15 @@
+//! Docker targets: faults applied to containers through the Docker Engine
+//! API (kill, stop, pause, network degradation, partition) instead of a
+//! state file.
+//!
+//! - `spec`: the validated description of a Docker target and its faults;
+//! - `record`: the write-ahead record journalled before a fault is applied;
+//! - `error`: why a Docker operation failed.
+
+pub mod error;
+pub mod record;
+pub mod spec;
+
+pub use error::DockerError;
+pub use record::{ContainerRef, FaultRecord};
+pub use spec::{BlastRadius, DockerFault, DockerPolicy, DockerTarget, NetworkFault, Selector};

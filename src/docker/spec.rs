@@ -1,0 +1,348 @@
+//! What a Docker target is, once validated: which containers it selects
+//! ([`Selector`], [`BlastRadius`]), where the Docker Engine is, and the
+//! faults its scenarios apply ([`DockerFault`]).
+//!
+//! These types are built only by `config` from a checked `docker:`
+//! section and checked scenario keys, so the backend never meets an
+//! invalid value (a loss above 100 %, a rate of 0, an empty selector).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// The modes a Docker target's scenarios may use.
+pub const DOCKER_MODES: [&str; 5] = ["kill", "stop", "pause", "network", "partition"];
+
+/// The label every container the engine creates carries, with the value
+/// `chaos-engine`; [`LABEL_TARGET`], [`LABEL_FAILURE`] and friends name
+/// what it was made for.
+pub const LABEL_ENGINE: &str = "io.chaos-engine.engine";
+/// The target a created container belongs to.
+pub const LABEL_TARGET: &str = "io.chaos-engine.target";
+/// The failure id a created container belongs to.
+pub const LABEL_FAILURE: &str = "io.chaos-engine.failure";
+/// The fault's mode (`network`, `partition`).
+pub const LABEL_MODE: &str = "io.chaos-engine.mode";
+/// The Unix time at which the helper ends the fault by itself.
+pub const LABEL_EXPIRES_AT: &str = "io.chaos-engine.expires-at";
+/// The id of the container the helper works on.
+pub const LABEL_SUBJECT: &str = "io.chaos-engine.subject";
+/// The value of [`LABEL_ENGINE`].
+pub const ENGINE_LABEL_VALUE: &str = "chaos-engine";
+
+/// The Compose labels a [`Selector::Service`] matches.
+pub const COMPOSE_SERVICE_LABEL: &str = "com.docker.compose.service";
+/// See [`COMPOSE_SERVICE_LABEL`].
+pub const COMPOSE_PROJECT_LABEL: &str = "com.docker.compose.project";
+
+/// The default image of the network helper: a public image with `tc`
+/// (iproute2) and `iptables`, the one Pumba documents.
+pub const DEFAULT_NET_IMAGE: &str = "ghcr.io/alexei-led/pumba-debian-nettools:latest";
+
+/// A Docker target: the containers it selects and how many of them each
+/// fault hits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DockerTarget {
+    /// Which containers belong to the target (looked up afresh at every
+    /// injection).
+    pub selector: Selector,
+    /// The Docker Engine's address (`unix:///…`, `tcp://…`, `http://…`);
+    /// `None`: `DOCKER_HOST`, then the local socket.
+    pub host: Option<String>,
+    /// How many of the matching containers a fault hits.
+    pub pick: BlastRadius,
+}
+
+/// Which running containers a Docker target is made of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selector {
+    /// The containers of a Compose service (label
+    /// `com.docker.compose.service`), in one project if given
+    /// (`com.docker.compose.project`).
+    Service {
+        /// The service name.
+        service: String,
+        /// The Compose project, if the target names one.
+        project: Option<String>,
+    },
+    /// One container, by name or id.
+    Container(String),
+    /// Every container carrying all these labels.
+    Labels(BTreeMap<String, String>),
+}
+
+impl Selector {
+    /// The label filters (`key=value`) of a look-up, for the Engine's
+    /// `filters` parameter; a [`Selector::Container`] has none.
+    pub fn label_filters(&self) -> Vec<String> {
+        match self {
+            Selector::Service { service, project } => {
+                let mut filters = vec![format!("{COMPOSE_SERVICE_LABEL}={service}")];
+                if let Some(project) = project {
+                    filters.push(format!("{COMPOSE_PROJECT_LABEL}={project}"));
+                }
+                filters
+            }
+            Selector::Container(_) => Vec::new(),
+            Selector::Labels(labels) => labels.iter().map(|(k, v)| format!("{k}={v}")).collect(),
+        }
+    }
+}
+
+impl std::fmt::Display for Selector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Selector::Service {
+                service,
+                project: Some(project),
+            } => write!(f, "service {service} of project {project}"),
+            Selector::Service {
+                service,
+                project: None,
+            } => write!(f, "service {service}"),
+            Selector::Container(name) => write!(f, "container {name}"),
+            Selector::Labels(labels) => {
+                let labels: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                write!(f, "containers labelled {}", labels.join(", "))
+            }
+        }
+    }
+}
+
+/// How many of the matching containers one fault hits.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum BlastRadius {
+    /// One, chosen at random (the default).
+    One,
+    /// Every matching container.
+    All,
+    /// At most this many (>= 1).
+    Count(u32),
+    /// This share of them, rounded up, at least one (0 < p <= 100).
+    Percent(f64),
+}
+
+impl BlastRadius {
+    /// How many of `matching` containers are hit (0 only when none match).
+    pub fn how_many(self, matching: usize) -> usize {
+        let wanted = match self {
+            BlastRadius::One => 1,
+            BlastRadius::All => matching,
+            BlastRadius::Count(n) => n as usize,
+            BlastRadius::Percent(p) => ((matching as f64) * p / 100.0).ceil() as usize,
+        };
+        wanted.max(1).min(matching)
+    }
+}
+
+impl std::fmt::Display for BlastRadius {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BlastRadius::One => f.write_str("one"),
+            BlastRadius::All => f.write_str("all"),
+            BlastRadius::Count(n) => write!(f, "{n}"),
+            BlastRadius::Percent(p) => write!(f, "{p}%"),
+        }
+    }
+}
+
+/// What a Docker scenario does to each container it hits, and how the
+/// recovery undoes it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DockerFault {
+    /// Send `signal` (default `SIGKILL`); at recovery the container is
+    /// started again unless it already runs (restart policy, a person).
+    Kill {
+        /// The signal's name, e.g. `SIGKILL`, `SIGTERM`.
+        signal: String,
+    },
+    /// Stop the container (SIGTERM, then SIGKILL after `grace`); started
+    /// again at recovery unless it already runs.
+    Stop {
+        /// How long the container has to exit before SIGKILL.
+        grace: Duration,
+    },
+    /// Freeze every process of the container (cgroup freezer); unpaused
+    /// at recovery.
+    Pause,
+    /// Degrade its network: a helper container in its network namespace
+    /// runs `iptables`/`tc`; removed at recovery.
+    Network(NetworkFault),
+    /// Drop its traffic (all of it, or only to and from `peers`); the
+    /// rules are removed at recovery.
+    Partition {
+        /// Container names, Compose services of the same project, IP
+        /// addresses or CIDR blocks; empty: all traffic but loopback.
+        peers: Vec<String>,
+    },
+}
+
+impl DockerFault {
+    /// The mode this fault is configured under.
+    pub fn mode(&self) -> &'static str {
+        match self {
+            DockerFault::Kill { .. } => "kill",
+            DockerFault::Stop { .. } => "stop",
+            DockerFault::Pause => "pause",
+            DockerFault::Network(_) => "network",
+            DockerFault::Partition { .. } => "partition",
+        }
+    }
+
+    /// The fault a manual injection of `mode` applies when no scenario of
+    /// the target has that mode; `None` for `network`, which needs
+    /// parameters.
+    pub fn default_for_mode(mode: &str) -> Option<DockerFault> {
+        match mode {
+            "kill" => Some(DockerFault::Kill {
+                signal: "SIGKILL".to_owned(),
+            }),
+            "stop" => Some(DockerFault::Stop {
+                grace: DEFAULT_STOP_GRACE,
+            }),
+            "pause" => Some(DockerFault::Pause),
+            "partition" => Some(DockerFault::Partition { peers: Vec::new() }),
+            _ => None,
+        }
+    }
+
+    /// True when the fault needs the network helper container.
+    pub fn needs_helper(&self) -> bool {
+        matches!(
+            self,
+            DockerFault::Network(_) | DockerFault::Partition { .. }
+        )
+    }
+}
+
+/// The grace a `stop` gives the container before SIGKILL, unless the
+/// scenario sets `grace`.
+pub const DEFAULT_STOP_GRACE: Duration = Duration::from_secs(10);
+
+/// A network degradation; at least one field is set.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NetworkFault {
+    /// Share of packets dropped, percent (0 < x <= 100): `iptables`
+    /// `statistic` match on the way in.
+    pub loss: Option<f64>,
+    /// Bandwidth cap, bits per second (> 0): `tbf` qdisc (or netem's
+    /// `rate` when netem is used anyway).
+    pub rate: Option<u64>,
+    /// Added latency: netem.
+    pub delay: Option<Duration>,
+    /// Latency variation (needs `delay`): netem.
+    pub jitter: Option<Duration>,
+    /// Share of packets corrupted, percent: netem.
+    pub corrupt: Option<f64>,
+    /// Share of packets duplicated, percent: netem.
+    pub duplicate: Option<f64>,
+}
+
+impl NetworkFault {
+    /// True when the fault needs the netem qdisc (delay, jitter, corrupt,
+    /// duplicate), which some kernels lack.
+    pub fn needs_netem(&self) -> bool {
+        self.delay.is_some()
+            || self.jitter.is_some()
+            || self.corrupt.is_some()
+            || self.duplicate.is_some()
+    }
+
+    /// `loss 30%, rate 1mbit` for logs and `validate`.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(loss) = self.loss {
+            parts.push(format!("loss {loss}%"));
+        }
+        if let Some(rate) = self.rate {
+            parts.push(format!("rate {}", describe_rate(rate)));
+        }
+        if let Some(delay) = self.delay {
+            parts.push(format!("delay {}ms", delay.as_millis()));
+        }
+        if let Some(jitter) = self.jitter {
+            parts.push(format!("jitter {}ms", jitter.as_millis()));
+        }
+        if let Some(corrupt) = self.corrupt {
+            parts.push(format!("corrupt {corrupt}%"));
+        }
+        if let Some(duplicate) = self.duplicate {
+            parts.push(format!("duplicate {duplicate}%"));
+        }
+        parts.join(", ")
+    }
+}
+
+/// `1mbit`, `512kbit`, `1500bit`: a rate in `tc`'s own units.
+pub fn describe_rate(bits_per_second: u64) -> String {
+    if bits_per_second % 1_000_000 == 0 {
+        format!("{}mbit", bits_per_second / 1_000_000)
+    } else if bits_per_second % 1_000 == 0 {
+        format!("{}kbit", bits_per_second / 1_000)
+    } else {
+        format!("{bits_per_second}bit")
+    }
+}
+
+/// Engine-wide Docker settings (`policy.docker`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DockerPolicy {
+    /// The image of the network helper container.
+    pub net_image: String,
+}
+
+impl Default for DockerPolicy {
+    fn default() -> Self {
+        DockerPolicy {
+            net_image: DEFAULT_NET_IMAGE.to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blast_radius_counts() {
+        assert_eq!(BlastRadius::One.how_many(5), 1);
+        assert_eq!(BlastRadius::All.how_many(5), 5);
+        assert_eq!(BlastRadius::Count(3).how_many(2), 2);
+        assert_eq!(BlastRadius::Percent(50.0).how_many(5), 3);
+        assert_eq!(BlastRadius::Percent(1.0).how_many(5), 1);
+        assert_eq!(BlastRadius::All.how_many(0), 0);
+    }
+
+    #[test]
+    fn selectors_filter_by_label() {
+        let service = Selector::Service {
+            service: "cache".into(),
+            project: Some("demo".into()),
+        };
+        assert_eq!(
+            service.label_filters(),
+            [
+                "com.docker.compose.service=cache",
+                "com.docker.compose.project=demo"
+            ]
+        );
+        assert_eq!(service.to_string(), "service cache of project demo");
+        let labels = Selector::Labels([("app".to_owned(), "cache".to_owned())].into());
+        assert_eq!(labels.label_filters(), ["app=cache"]);
+    }
+
+    #[test]
+    fn network_faults_say_what_needs_netem() {
+        let loss = NetworkFault {
+            loss: Some(30.0),
+            rate: Some(1_000_000),
+            ..NetworkFault::default()
+        };
+        assert!(!loss.needs_netem());
+        assert_eq!(loss.describe(), "loss 30%, rate 1mbit");
+        let delay = NetworkFault {
+            delay: Some(Duration::from_millis(200)),
+            ..NetworkFault::default()
+        };
+        assert!(delay.needs_netem());
+    }
+}
