@@ -21,7 +21,14 @@
 # which it makes again. Debian's packages come from the mirror this machine's
 # apt is configured with.
 #
+# 3. Makes the network helper image the Docker fault tests use,
+#    chaos-engine-nethelper:local, from docker/nethelper/Dockerfile (FROM
+#    debian:bookworm-slim, Debian's iproute2 and iptables installed by apt
+#    inside `docker build`), when it is missing or was built from another
+#    version of that Dockerfile (label io.chaos-engine.nethelper-dockerfile).
+#
 #   bash .ci/docker-bases.sh          # idempotent; about 1 min when both are missing
+#   bash .ci/docker-bases.sh nethelper   # only step 3 (the tests' fixture runs this)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -200,7 +207,39 @@ make_rust_image() {
     say "made $RUST_IMAGE"
 }
 
+NETHELPER_IMAGE=chaos-engine-nethelper:local
+NETHELPER_LABEL=io.chaos-engine.nethelper-dockerfile
+
+# The network helper image, made again when its Dockerfile changed.
+ensure_nethelper_image() {
+    local dockerfile=docker/nethelper/Dockerfile
+    local hash
+    hash=$(sha256sum "$dockerfile" | cut -c1-16)
+    local built
+    built=$(docker image inspect --format "{{ index .Config.Labels \"$NETHELPER_LABEL\" }}" \
+        "$NETHELPER_IMAGE" 2>/dev/null || true)
+    if [ "$built" = "$hash" ]; then
+        say "$NETHELPER_IMAGE is present"
+        return
+    fi
+    say "building $NETHELPER_IMAGE (apt-get in docker build, about 30 s)"
+    local log
+    log=$(mktemp /var/tmp/chaos-nethelper-build.XXXXXX)
+    if ! docker build --label "$NETHELPER_LABEL=$hash" -t "$NETHELPER_IMAGE" \
+        docker/nethelper >"$log" 2>&1; then
+        tail -n 20 "$log" >&2
+        rm -f "$log"
+        exit 1
+    fi
+    rm -f "$log"
+    say "made $NETHELPER_IMAGE"
+}
+
 main() {
+    if [ "${1:-}" = nethelper ]; then
+        ensure_nethelper_image
+        return
+    fi
     ensure_docker_engine
     ensure_compose
 
@@ -220,12 +259,12 @@ main() {
     fi
     if [ -z "$need_debian$need_rust" ]; then
         say "$DEBIAN_IMAGE and $RUST_IMAGE are present"
-        return
+    else
+        workdir=$(mktemp -d /var/tmp/chaos-docker-bases.XXXXXX)
+        [ -n "$need_debian" ] && make_debian_image
+        [ -n "$need_rust" ] && make_rust_image "$lock_hash"
     fi
-    workdir=$(mktemp -d /var/tmp/chaos-docker-bases.XXXXXX)
-    [ -n "$need_debian" ] && make_debian_image
-    [ -n "$need_rust" ] && make_rust_image "$lock_hash"
-    return 0
+    ensure_nethelper_image
 }
 
 main "$@"

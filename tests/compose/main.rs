@@ -7,6 +7,8 @@
 //!   `docker inspect` and the engine's `/status`.
 //! - `shipped_targets.rs`: the demo's targets file is valid and staggered
 //!   (always runs).
+//! - `fault_fixtures.rs`: a target container that knows nothing of
+//!   chaos-engine, and the network helper image, for the Docker fault tests.
 //! - `tmp_layout.rs`: the image's defaults (root, `/tmp`), as target apps
 //!   of the original service share it.
 //!
@@ -21,5 +23,6 @@ mod http;
 
 mod demo;
 mod dockerfile;
+mod fault_fixtures;
 mod shipped_targets;
 mod tmp_layout;
