@@ -4,9 +4,13 @@
 //!
 //! - `spec`: the validated description of a Docker target and its faults;
 //! - `record`: the write-ahead record journalled before a fault is applied;
-//! - `error`: why a Docker operation failed.
+//! - `error`: why a Docker operation failed;
+//! - `netfault`: the network helper's shell script (iptables, tc);
+//! - `helper`: the network helper container, through the Engine API.
 
 pub mod error;
+pub mod helper;
+pub mod netfault;
 pub mod record;
 pub mod spec;
 
