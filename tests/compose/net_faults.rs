@@ -12,7 +12,7 @@ use chaos_engine::docker::helper::{find_helpers, start_helper, stop_helper, Help
 use chaos_engine::docker::spec::{DockerFault, NetworkFault, LABEL_SUBJECT};
 use chaos_engine::docker::{ContainerRef, DockerError};
 
-use super::docker::{docker, inspect, run, run_ok, wait_for};
+use super::docker::{docker, docker as docker_cli, inspect, run, run_ok, wait_for};
 use super::fault_fixtures::{net_helper_image, TargetContainer};
 
 /// Removes every container made for `subject` by the engine (helpers), also
@@ -110,6 +110,7 @@ fn net_partition_cuts_requests_off_until_stopped() {
     let rt = runtime();
     let docker = engine();
     let fault = DockerFault::Partition { peers: vec![] };
+    let started = std::time::Instant::now();
     let helper = rt
         .block_on(start_helper(
             &docker,
@@ -121,6 +122,8 @@ fn net_partition_cuts_requests_off_until_stopped() {
             now() + 600.0,
         ))
         .expect("partition applied");
+    // Measured, never asserted (see the benchmark suite for numbers).
+    eprintln!("partition applied in {:?}", started.elapsed());
     let listed = rules(&target);
     assert!(
         listed.contains(
@@ -142,7 +145,9 @@ fn net_partition_cuts_requests_off_until_stopped() {
     assert_eq!(found.failure.as_deref(), Some("f-partition"));
     assert_eq!(found.subject.as_deref(), Some(target.id()));
 
+    let stopping = std::time::Instant::now();
     let end = rt.block_on(stop_helper(&docker, &helper, &subject(&target)));
+    eprintln!("partition reverted in {:?}", stopping.elapsed());
     assert_eq!(end.expect("reverted"), HelperEnd::Reverted);
     wait_answers(&target);
     assert_no_rules(&target);
@@ -323,4 +328,56 @@ fn net_missing_helper_image_is_a_clear_error() {
     );
     assert!(guard.left().is_empty());
     assert_eq!(target.get("/health", Duration::from_secs(10)), Ok(200));
+}
+
+#[test]
+#[ignore = "needs a Docker Engine and the local images (see .ci/docker-bases.sh)"]
+fn net_partition_from_a_peer_and_leftovers_of_a_killed_helper() {
+    let target = TargetContainer::start("peers", &[]);
+    let guard = HelperGuard(target.id().to_owned());
+    let peer = TargetContainer::start("peer", &[]);
+    let peer_ip = inspect(
+        peer.id(),
+        "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
+    )
+    .expect("the peer's address");
+    let rt = runtime();
+    let docker = engine();
+    let fault = DockerFault::Partition {
+        peers: vec![peer.name().to_owned(), "10.99.0.0/16".to_owned()],
+    };
+    let helper = rt
+        .block_on(start_helper(
+            &docker,
+            net_helper_image(),
+            &subject(&target),
+            "web",
+            "f-peers",
+            &fault,
+            now() + 600.0,
+        ))
+        .expect("partition from the peer applied");
+    let listed = rules(&target);
+    assert!(
+        listed.contains(&format!("-A CHAOS_ENGINE_IN -s {peer_ip}/32"))
+            && listed.contains(&format!("-A CHAOS_ENGINE_OUT -d {peer_ip}/32"))
+            && listed.contains("-A CHAOS_ENGINE_OUT -d 10.99.0.0/16"),
+        "{listed}"
+    );
+    // The host is no peer: its requests still get through.
+    assert_eq!(target.get("/health", Duration::from_secs(10)), Ok(200));
+
+    // A helper killed without its trap leaves the rules: the revert-only
+    // helper removes them.
+    run_ok(&mut docker_cli(&["kill", &helper]));
+    assert!(rules(&target).contains("CHAOS_ENGINE_IN"));
+    rt.block_on(chaos_engine::docker::helper::revert_leftovers(
+        &docker,
+        net_helper_image(),
+        &subject(&target),
+    ))
+    .expect("leftovers reverted");
+    assert_no_rules(&target);
+    run_ok(&mut docker_cli(&["rm", "-f", &helper]));
+    assert!(guard.left().is_empty(), "{:?}", guard.left());
 }
