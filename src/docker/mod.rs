@@ -4,11 +4,19 @@
 //!
 //! - `spec`: the validated description of a Docker target and its faults;
 //! - `record`: the write-ahead record journalled before a fault is applied;
-//! - `error`: why a Docker operation failed.
+//! - `error`: why a Docker operation failed;
+//! - `client`: the connection to the Engine and the bound on every call;
+//! - `select`: the containers a fault hits;
+//! - `container_ops`: kill, stop, pause and their reverts;
+//! - `watch`: repair detection from the Engine's events.
 
+pub mod client;
+pub mod container_ops;
 pub mod error;
 pub mod record;
+pub mod select;
 pub mod spec;
+pub mod watch;
 
 pub use error::DockerError;
 pub use record::{ContainerRef, FaultRecord};
