@@ -8,11 +8,15 @@
 //! - `client`: the connection to the Engine and the bound on every call;
 //! - `select`: the containers a fault hits;
 //! - `container_ops`: kill, stop, pause and their reverts;
-//! - `watch`: repair detection from the Engine's events.
+//! - `watch`: repair detection from the Engine's events;
+//! - `netfault`: the network helper's shell script (iptables, tc);
+//! - `helper`: the network helper container, through the Engine API.
 
 pub mod client;
 pub mod container_ops;
 pub mod error;
+pub mod helper;
+pub mod netfault;
 pub mod record;
 pub mod select;
 pub mod spec;

@@ -9,6 +9,8 @@
 //!   (always runs).
 //! - `fault_fixtures.rs`: a target container that knows nothing of
 //!   chaos-engine, and the network helper image, for the Docker fault tests.
+//! - `net_faults.rs`: network faults (partition, loss, rate, the netem error,
+//!   the dead-man's switch) applied by the network helper to a real container.
 //! - `tmp_layout.rs`: the image's defaults (root, `/tmp`), as target apps
 //!   of the original service share it.
 //!
@@ -24,5 +26,6 @@ mod http;
 mod demo;
 mod dockerfile;
 mod fault_fixtures;
+mod net_faults;
 mod shipped_targets;
 mod tmp_layout;

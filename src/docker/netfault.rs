@@ -1,0 +1,543 @@
+//! The shell script the network helper container runs: pure text, no I/O.
+//!
+//! The helper joins the target container's network namespace
+//! (`network_mode: container:<id>`, `NET_ADMIN`) and runs `sh -c SCRIPT`.
+//! The script (POSIX `sh`, needs `iptables`, `tc` from iproute2, `ls`,
+//! `date`, `sleep`):
+//!
+//! 1. refuses to start (exit [`EXIT_BUSY`]) when rules of another fault are
+//!    in the namespace (a chain `CHAOS_ENGINE_IN`/`_OUT`, or a root `tbf` /
+//!    `netem` qdisc), and refuses (exit [`EXIT_EXPIRED`]) when `expires_at`
+//!    is already past;
+//! 2. applies the fault on every interface of the namespace except `lo`
+//!    (found in `/sys/class/net` when it runs);
+//! 3. prints [`APPLIED_LINE`] on standard output, then waits;
+//! 4. on SIGTERM or SIGINT reverts and exits 0; at `expires_at` (the
+//!    dead-man's switch for an engine that died) reverts, prints
+//!    [`EXPIRED_LINE`] and exits 0.
+//!
+//! When a step fails the script reverts what it did and exits non-zero
+//! with `tc`/`iptables`' own message on standard error; a kernel without
+//! the netem qdisc gives exit [`EXIT_NO_NETEM`].
+//!
+//! Rules live in two dedicated chains, `CHAOS_ENGINE_IN` hooked from
+//! `INPUT` and `CHAOS_ENGINE_OUT` hooked from `OUTPUT` (one chain per
+//! direction, because a rule cannot tell from which hook it was reached),
+//! so the revert is: unhook, flush, delete. Every rule, hooks included,
+//! carries `-m comment --comment "chaos-engine <target> <failure-id>"`.
+//!
+//! - partition, no peers: DROP everything but loopback, both ways;
+//! - partition with peers (IPs or CIDRs, resolved by the caller): DROP
+//!   `-s PEER` on the way in and `-d PEER` on the way out;
+//! - loss: `statistic` random DROP on the way **in only** (ingress, not
+//!   loopback): a request is lost when it or the ACK of a reply is lost;
+//! - rate alone: a `tbf` qdisc (see [`tbf_burst_bytes`]);
+//! - delay, jitter, corrupt, duplicate: a `netem` qdisc, which also takes
+//!   the rate when one is set.
+//!
+//! The revert ([`revert_commands`]) needs nothing from the apply: it
+//! removes the chains under both iptables backends (`iptables-nft` and
+//! `iptables-legacy`, so rules an image of the other backend made go too)
+//! and a root `tbf` or `netem` qdisc on every interface; every error is
+//! ignored, so it can run any number of times.
+
+use crate::docker::spec::{describe_rate, DockerFault, NetworkFault};
+use crate::docker::DockerError;
+
+/// The line the helper prints once the fault is in effect.
+pub const APPLIED_LINE: &str = "chaos-engine: applied";
+/// The line the helper prints after the dead-man's switch reverted.
+pub const EXPIRED_LINE: &str = "chaos-engine: expired, reverted";
+/// The line the revert-only helper prints when done.
+pub const REVERTED_LINE: &str = "chaos-engine: reverted";
+/// Exit code: the kernel has no netem qdisc.
+pub const EXIT_NO_NETEM: i64 = 3;
+/// Exit code: rules of another fault are present in the namespace.
+pub const EXIT_BUSY: i64 = 4;
+/// Exit code: `expires_at` was already past when the helper started.
+pub const EXIT_EXPIRED: i64 = 5;
+/// The chain hooked from `INPUT`.
+pub const CHAIN_IN: &str = "CHAOS_ENGINE_IN";
+/// The chain hooked from `OUTPUT`.
+pub const CHAIN_OUT: &str = "CHAOS_ENGINE_OUT";
+
+/// The `tbf` latency: how long a packet may wait in the bucket before it
+/// is dropped.
+const TBF_LATENCY: &str = "400ms";
+/// The smallest `tbf` burst, bytes: above one 1500-byte frame with room
+/// (a burst below the MTU lets no full-size packet through).
+const TBF_MIN_BURST_BYTES: u64 = 4096;
+
+/// The commands a fault runs, as shell text; `$IF` stands for each
+/// interface (the script loops over them).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Plan {
+    /// `iptables` commands, in order (empty: iptables is not touched).
+    pub iptables: Vec<String>,
+    /// `tc` commands run for each interface `$IF`.
+    pub tc: Vec<String>,
+    /// The parameters needing netem (`delay 200ms, jitter 20ms`), for the
+    /// error when the kernel lacks it; `None` when no netem is used.
+    pub netem: Option<String>,
+}
+
+/// The `tbf` burst for a rate, bytes: 10 ms worth of traffic
+/// (`rate / 8 / 100`), at least [`TBF_MIN_BURST_BYTES`]. The bucket must
+/// hold at least a full frame, and at least what the rate lets through in
+/// one timer tick (4 ms at HZ=250); 10 ms covers HZ >= 100.
+pub fn tbf_burst_bytes(bits_per_second: u64) -> u64 {
+    (bits_per_second / 8 / 100).max(TBF_MIN_BURST_BYTES)
+}
+
+/// The rule comment: `chaos-engine <target> <failure-id>`, with anything
+/// but `[A-Za-z0-9._:/-]` replaced by `_` (no shell or iptables quoting
+/// surprises) and cut to iptables' 256 characters.
+pub fn rule_comment(target: &str, failure_id: &str) -> String {
+    let clean = |text: &str| -> String {
+        text.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "._:/-".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect()
+    };
+    let mut comment = format!("chaos-engine {} {}", clean(target), clean(failure_id));
+    comment.truncate(255);
+    comment
+}
+
+/// A share in percent as iptables' probability: `30` → `0.3`, `12.5` →
+/// `0.125`, `100` → `1`.
+fn probability(percent: f64) -> String {
+    let text = format!("{:.6}", (percent / 100.0).clamp(0.0, 1.0));
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    text.to_owned()
+}
+
+/// A percentage for netem: `1`, `0.5`.
+fn percent(value: f64) -> String {
+    let text = format!("{value:.4}");
+    format!("{}%", text.trim_end_matches('0').trim_end_matches('.'))
+}
+
+/// The commands of `fault` on a target named `target`, failure
+/// `failure_id`; `peers` are the IPs/CIDRs of a partition's peers
+/// (resolved by the caller; empty: partition from everything, unless the
+/// fault names peers: then [`DockerError::NoMatch`], never a full
+/// partition). Kill, stop and pause need no helper:
+/// [`DockerError::Unsupported`].
+pub fn plan(
+    target: &str,
+    failure_id: &str,
+    fault: &DockerFault,
+    peers: &[String],
+) -> Result<Plan, DockerError> {
+    let comment = format!(
+        "-m comment --comment \"{}\"",
+        rule_comment(target, failure_id)
+    );
+    let mut plan = Plan::default();
+    let mut rules_in: Vec<String> = Vec::new();
+    let mut rules_out: Vec<String> = Vec::new();
+    match fault {
+        DockerFault::Partition { peers: named } if !named.is_empty() && peers.is_empty() => {
+            return Err(DockerError::NoMatch {
+                selector: format!("partition peers {}", named.join(", ")),
+            })
+        }
+        DockerFault::Partition { .. } if peers.is_empty() => {
+            rules_in.push("! -i lo".to_owned());
+            rules_out.push("! -o lo".to_owned());
+        }
+        DockerFault::Partition { .. } => {
+            for peer in peers {
+                if peer.is_empty()
+                    || !peer
+                        .chars()
+                        .all(|c| c.is_ascii_hexdigit() || ".:/".contains(c))
+                {
+                    return Err(DockerError::Unsupported(format!(
+                        "partition peer {peer:?} is not an IP address or CIDR block"
+                    )));
+                }
+                rules_in.push(format!("-s {peer}"));
+                rules_out.push(format!("-d {peer}"));
+            }
+        }
+        DockerFault::Network(network) => {
+            if let Some(loss) = network.loss {
+                rules_in.push(format!(
+                    "! -i lo -m statistic --mode random --probability {}",
+                    probability(loss)
+                ));
+            }
+            plan.tc = tc_commands(network);
+            if network.needs_netem() {
+                plan.netem = Some(netem_parameters(network));
+            }
+        }
+        other => {
+            return Err(DockerError::Unsupported(format!(
+                "a {} fault needs no network helper",
+                other.mode()
+            )))
+        }
+    }
+    for (chain, hook, rules) in [
+        (CHAIN_IN, "INPUT", &rules_in),
+        (CHAIN_OUT, "OUTPUT", &rules_out),
+    ] {
+        if rules.is_empty() {
+            continue;
+        }
+        plan.iptables.push(format!("iptables -w -N {chain}"));
+        for rule in rules {
+            plan.iptables
+                .push(format!("iptables -w -A {chain} {rule} {comment} -j DROP"));
+        }
+        plan.iptables
+            .push(format!("iptables -w -I {hook} {comment} -j {chain}"));
+    }
+    Ok(plan)
+}
+
+/// What of `network` netem does, for [`DockerError::NoNetem`].
+fn netem_parameters(network: &NetworkFault) -> String {
+    NetworkFault {
+        loss: None,
+        rate: None,
+        ..network.clone()
+    }
+    .describe()
+}
+
+/// The qdisc of a network fault, for each `$IF`: netem when it needs it
+/// (with the rate as netem's `rate`), else tbf for a rate, else none.
+fn tc_commands(network: &NetworkFault) -> Vec<String> {
+    if network.needs_netem() {
+        let mut args = Vec::new();
+        if network.delay.is_some() || network.jitter.is_some() {
+            let delay = network.delay.map_or(0, |d| d.as_millis());
+            args.push(format!("delay {delay}ms"));
+            if let Some(jitter) = network.jitter {
+                args.push(format!("{}ms", jitter.as_millis()));
+            }
+        }
+        if let Some(corrupt) = network.corrupt {
+            args.push(format!("corrupt {}", percent(corrupt)));
+        }
+        if let Some(duplicate) = network.duplicate {
+            args.push(format!("duplicate {}", percent(duplicate)));
+        }
+        if let Some(rate) = network.rate {
+            args.push(format!("rate {}", describe_rate(rate)));
+        }
+        vec![format!(
+            "tc qdisc add dev \"$IF\" root netem {}",
+            args.join(" ")
+        )]
+    } else if let Some(rate) = network.rate {
+        vec![format!(
+            "tc qdisc add dev \"$IF\" root tbf rate {} burst {} latency {TBF_LATENCY}",
+            describe_rate(rate),
+            tbf_burst_bytes(rate)
+        )]
+    } else {
+        Vec::new()
+    }
+}
+
+/// The revert, as shell commands: unhook, flush and delete both chains
+/// under every iptables backend present, then delete a root `tbf`/`netem`
+/// qdisc on every interface but `lo`. Errors are ignored.
+pub fn revert_commands() -> Vec<String> {
+    let mut commands = vec![
+        "for IPT in iptables iptables-nft iptables-legacy; do".to_owned(),
+        "  command -v \"$IPT\" >/dev/null 2>&1 || continue".to_owned(),
+    ];
+    for (chain, hook) in [(CHAIN_IN, "INPUT"), (CHAIN_OUT, "OUTPUT")] {
+        commands.push(format!(
+            "  for N in $(\"$IPT\" -w -n -L {hook} --line-numbers 2>/dev/null \
+             | awk '$2 == \"{chain}\" {{ print $1 }}' | sort -rn); do \
+             \"$IPT\" -w -D {hook} \"$N\" 2>/dev/null; done"
+        ));
+        commands.push(format!("  \"$IPT\" -w -F {chain} 2>/dev/null"));
+        commands.push(format!("  \"$IPT\" -w -X {chain} 2>/dev/null"));
+    }
+    commands.push("done".to_owned());
+    commands.push("for IF in $(interfaces); do".to_owned());
+    commands.push(
+        "  if tc qdisc show dev \"$IF\" root 2>/dev/null | grep -Eq '^qdisc (tbf|netem) '; then \
+         tc qdisc del dev \"$IF\" root 2>/dev/null; fi"
+            .to_owned(),
+    );
+    commands.push("done".to_owned());
+    commands
+}
+
+/// The shell functions both scripts share: `interfaces` and `revert`.
+fn prelude() -> String {
+    let mut text = String::from(
+        "interfaces() { for I in $(ls /sys/class/net); do [ \"$I\" = lo ] || echo \"$I\"; done; }\n\
+         revert() {\n",
+    );
+    for line in revert_commands() {
+        text.push_str("  ");
+        text.push_str(&line);
+        text.push('\n');
+    }
+    text.push_str("  return 0\n}\n");
+    text
+}
+
+/// The script that applies `plan`, waits, and reverts on SIGTERM/SIGINT
+/// or by itself at `expires_at` (Unix seconds, rounded up).
+pub fn apply_script(plan: &Plan, expires_at: f64) -> String {
+    let expires = expires_at.ceil().max(0.0) as u64;
+    let mut s = prelude();
+    s.push_str(&format!(
+        "fail() {{ echo \"chaos-engine: $1\" >&2; revert; exit \"$2\"; }}\n\
+         EXPIRES={expires}\n\
+         trap 'revert; exit 0' TERM INT\n\
+         if [ \"$(date +%s)\" -ge \"$EXPIRES\" ]; then \
+         echo \"chaos-engine: the fault's end ($EXPIRES) is already past\" >&2; exit {EXIT_EXPIRED}; fi\n\
+         for IPT in iptables iptables-nft iptables-legacy; do \
+         command -v \"$IPT\" >/dev/null 2>&1 || continue; \
+         for C in {CHAIN_IN} {CHAIN_OUT}; do \
+         if \"$IPT\" -w -n -L \"$C\" >/dev/null 2>&1; then \
+         echo \"chaos-engine: chain $C of another fault is present ($IPT); run chaos-engine recover\" >&2; \
+         exit {EXIT_BUSY}; fi; done; done\n\
+         for IF in $(interfaces); do \
+         if tc qdisc show dev \"$IF\" root 2>/dev/null | grep -Eq '^qdisc (tbf|netem) '; then \
+         echo \"chaos-engine: $IF has the qdisc of another fault; run chaos-engine recover\" >&2; \
+         exit {EXIT_BUSY}; fi; done\n\
+         [ -n \"$(interfaces)\" ] || fail \"no network interface but lo\" 1\n"
+    ));
+    for command in &plan.iptables {
+        s.push_str(&format!(
+            "OUT=$({command} 2>&1) || fail \"{} failed: $OUT\" 1\n",
+            command.split(" -m comment").next().unwrap_or(command)
+        ));
+    }
+    if !plan.tc.is_empty() {
+        s.push_str("for IF in $(interfaces); do\n");
+        for command in &plan.tc {
+            s.push_str(&format!("  OUT=$({command} 2>&1) || {{\n"));
+            if plan.netem.is_some() {
+                s.push_str(&format!(
+                    "    case \"$OUT\" in *\"kind is unknown\"*|*\"nknown qdisc\"*) \
+                     fail \"no netem qdisc in this kernel: $OUT\" {EXIT_NO_NETEM};; esac\n"
+                ));
+            }
+            s.push_str(&format!(
+                "    fail \"{} failed on $IF: $OUT\" 1\n  }}\n",
+                command.replace('"', "")
+            ));
+        }
+        s.push_str("done\n");
+    }
+    s.push_str(&format!(
+        "echo \"{APPLIED_LINE}\"\n\
+         LEFT=$((EXPIRES - $(date +%s)))\n\
+         if [ \"$LEFT\" -gt 0 ]; then sleep \"$LEFT\" & wait $!; fi\n\
+         revert\n\
+         echo \"{EXPIRED_LINE}\"\n\
+         exit 0\n"
+    ));
+    s
+}
+
+/// The script of a revert-only helper (`recover`: rules a helper that was
+/// SIGKILLed left behind): reverts, prints [`REVERTED_LINE`], exits 0.
+pub fn revert_script() -> String {
+    let mut s = prelude();
+    s.push_str(&format!("revert\necho \"{REVERTED_LINE}\"\nexit 0\n"));
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    const C: &str = "-m comment --comment \"chaos-engine cache f-1\"";
+
+    fn network(fault: NetworkFault) -> Plan {
+        plan("cache", "f-1", &DockerFault::Network(fault), &[]).unwrap()
+    }
+
+    #[test]
+    fn partition_all_drops_everything_but_loopback_both_ways() {
+        let plan = plan(
+            "cache",
+            "f-1",
+            &DockerFault::Partition { peers: vec![] },
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            plan.iptables,
+            [
+                "iptables -w -N CHAOS_ENGINE_IN".to_owned(),
+                format!("iptables -w -A CHAOS_ENGINE_IN ! -i lo {C} -j DROP"),
+                format!("iptables -w -I INPUT {C} -j CHAOS_ENGINE_IN"),
+                "iptables -w -N CHAOS_ENGINE_OUT".to_owned(),
+                format!("iptables -w -A CHAOS_ENGINE_OUT ! -o lo {C} -j DROP"),
+                format!("iptables -w -I OUTPUT {C} -j CHAOS_ENGINE_OUT"),
+            ]
+        );
+        assert!(plan.tc.is_empty());
+        assert_eq!(plan.netem, None);
+    }
+
+    #[test]
+    fn partition_from_peers_drops_their_addresses_only() {
+        let peers = vec!["172.18.0.5".to_owned(), "10.1.0.0/16".to_owned()];
+        let plan = plan(
+            "cache",
+            "f-1",
+            &DockerFault::Partition {
+                peers: vec!["db".into()],
+            },
+            &peers,
+        )
+        .unwrap();
+        assert_eq!(
+            plan.iptables,
+            [
+                "iptables -w -N CHAOS_ENGINE_IN".to_owned(),
+                format!("iptables -w -A CHAOS_ENGINE_IN -s 172.18.0.5 {C} -j DROP"),
+                format!("iptables -w -A CHAOS_ENGINE_IN -s 10.1.0.0/16 {C} -j DROP"),
+                format!("iptables -w -I INPUT {C} -j CHAOS_ENGINE_IN"),
+                "iptables -w -N CHAOS_ENGINE_OUT".to_owned(),
+                format!("iptables -w -A CHAOS_ENGINE_OUT -d 172.18.0.5 {C} -j DROP"),
+                format!("iptables -w -A CHAOS_ENGINE_OUT -d 10.1.0.0/16 {C} -j DROP"),
+                format!("iptables -w -I OUTPUT {C} -j CHAOS_ENGINE_OUT"),
+            ]
+        );
+    }
+
+    #[test]
+    fn loss_is_a_random_drop_on_the_way_in_only() {
+        let plan = network(NetworkFault {
+            loss: Some(30.0),
+            ..NetworkFault::default()
+        });
+        assert_eq!(
+            plan.iptables,
+            [
+                "iptables -w -N CHAOS_ENGINE_IN".to_owned(),
+                format!(
+                    "iptables -w -A CHAOS_ENGINE_IN ! -i lo -m statistic --mode random \
+                     --probability 0.3 {C} -j DROP"
+                ),
+                format!("iptables -w -I INPUT {C} -j CHAOS_ENGINE_IN"),
+            ]
+        );
+        assert!(plan.tc.is_empty());
+        assert_eq!(probability(12.5), "0.125");
+        assert_eq!(probability(100.0), "1");
+    }
+
+    #[test]
+    fn rate_alone_is_a_token_bucket() {
+        let plan = network(NetworkFault {
+            rate: Some(1_000_000),
+            ..NetworkFault::default()
+        });
+        assert!(plan.iptables.is_empty());
+        assert_eq!(
+            plan.tc,
+            ["tc qdisc add dev \"$IF\" root tbf rate 1mbit burst 4096 latency 400ms"]
+        );
+        assert_eq!(plan.netem, None);
+        assert_eq!(tbf_burst_bytes(1_000_000_000), 1_250_000);
+    }
+
+    #[test]
+    fn delay_and_jitter_are_netem() {
+        let plan = network(NetworkFault {
+            delay: Some(Duration::from_millis(200)),
+            jitter: Some(Duration::from_millis(20)),
+            ..NetworkFault::default()
+        });
+        assert_eq!(
+            plan.tc,
+            ["tc qdisc add dev \"$IF\" root netem delay 200ms 20ms"]
+        );
+        assert_eq!(plan.netem.as_deref(), Some("delay 200ms, jitter 20ms"));
+    }
+
+    #[test]
+    fn corrupt_duplicate_and_rate_are_one_netem_qdisc() {
+        let plan = network(NetworkFault {
+            corrupt: Some(1.0),
+            duplicate: Some(0.5),
+            rate: Some(512_000),
+            loss: Some(10.0),
+            ..NetworkFault::default()
+        });
+        assert_eq!(
+            plan.tc,
+            ["tc qdisc add dev \"$IF\" root netem corrupt 1% duplicate 0.5% rate 512kbit"]
+        );
+        assert_eq!(plan.netem.as_deref(), Some("corrupt 1%, duplicate 0.5%"));
+        assert_eq!(plan.iptables.len(), 3, "loss stays with iptables");
+    }
+
+    #[test]
+    fn the_revert_unhooks_flushes_and_deletes_under_every_backend() {
+        let revert = revert_commands().join("\n");
+        let expected = [
+            "for IPT in iptables iptables-nft iptables-legacy; do",
+            "for N in $(\"$IPT\" -w -n -L INPUT --line-numbers 2>/dev/null | awk '$2 == \"CHAOS_ENGINE_IN\" { print $1 }' | sort -rn); do \"$IPT\" -w -D INPUT \"$N\" 2>/dev/null; done",
+            "\"$IPT\" -w -F CHAOS_ENGINE_IN 2>/dev/null",
+            "\"$IPT\" -w -X CHAOS_ENGINE_IN 2>/dev/null",
+            "for N in $(\"$IPT\" -w -n -L OUTPUT --line-numbers 2>/dev/null | awk '$2 == \"CHAOS_ENGINE_OUT\" { print $1 }' | sort -rn); do \"$IPT\" -w -D OUTPUT \"$N\" 2>/dev/null; done",
+            "\"$IPT\" -w -F CHAOS_ENGINE_OUT 2>/dev/null",
+            "\"$IPT\" -w -X CHAOS_ENGINE_OUT 2>/dev/null",
+            "if tc qdisc show dev \"$IF\" root 2>/dev/null | grep -Eq '^qdisc (tbf|netem) '; then tc qdisc del dev \"$IF\" root 2>/dev/null; fi",
+        ];
+        for line in expected {
+            assert!(revert.contains(line), "missing {line:?} in\n{revert}");
+        }
+        let script = revert_script();
+        assert!(script.contains(&format!("revert\necho \"{REVERTED_LINE}\"\nexit 0\n")));
+    }
+
+    #[test]
+    fn the_apply_script_says_applied_then_waits_for_a_signal_or_the_deadline() {
+        let plan = network(NetworkFault {
+            delay: Some(Duration::from_millis(200)),
+            ..NetworkFault::default()
+        });
+        let script = apply_script(&plan, 1_700_000_000.2);
+        assert!(script.contains("EXPIRES=1700000001\n"));
+        assert!(script.contains("trap 'revert; exit 0' TERM INT\n"));
+        assert!(script.contains("fail \"no netem qdisc in this kernel: $OUT\" 3"));
+        let applied = script.find(APPLIED_LINE).unwrap();
+        let waits = script.find("sleep \"$LEFT\" & wait $!").unwrap();
+        let tc = script.find("tc qdisc add").unwrap();
+        assert!(tc < applied && applied < waits);
+    }
+
+    #[test]
+    fn comments_are_safe_and_kill_needs_no_helper() {
+        assert_eq!(
+            rule_comment("my cache", "id;$(rm)"),
+            "chaos-engine my_cache id___rm_"
+        );
+        assert!(plan("t", "f", &DockerFault::Pause, &[]).is_err());
+        let to_db = DockerFault::Partition {
+            peers: vec!["db".into()],
+        };
+        assert!(
+            plan("t", "f", &to_db, &[]).is_err(),
+            "never a full partition"
+        );
+        assert!(plan("t", "f", &to_db, &["1.2.3.4; reboot".into()]).is_err());
+    }
+}

@@ -1,0 +1,326 @@
+//! Network faults on a real container, through the library's helper
+//! functions (`chaos_engine::docker::helper`), checked from outside: HTTP
+//! requests through the published port, and the rules listed by a second
+//! helper in the target's namespace (`iptables-save`, `tc qdisc show`).
+//!
+//! This kernel has no netem: delay is tested as the clear error it gives.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bollard::Docker;
+use chaos_engine::docker::helper::{find_helpers, start_helper, stop_helper, HelperEnd};
+use chaos_engine::docker::spec::{DockerFault, NetworkFault, LABEL_SUBJECT};
+use chaos_engine::docker::{ContainerRef, DockerError};
+
+use super::docker::{docker, inspect, run, run_ok, wait_for};
+use super::fault_fixtures::{net_helper_image, TargetContainer};
+
+/// Removes every container made for `subject` by the engine (helpers), also
+/// when the test panics; declared after the target so it drops first.
+struct HelperGuard(String);
+
+impl HelperGuard {
+    fn left(&self) -> Vec<String> {
+        let filter = format!("label={LABEL_SUBJECT}={}", self.0);
+        run_ok(&mut docker(&["ps", "-aq", "--filter", &filter]))
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+impl Drop for HelperGuard {
+    fn drop(&mut self) {
+        for id in self.left() {
+            run(&mut docker(&["rm", "-f", &id]));
+        }
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
+fn engine() -> Docker {
+    Docker::connect_with_local_defaults().expect("the local Docker Engine")
+}
+
+fn now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs_f64()
+}
+
+fn subject(target: &TargetContainer) -> ContainerRef {
+    ContainerRef {
+        id: target.id().to_owned(),
+        name: target.name().to_owned(),
+    }
+}
+
+/// `iptables-save` and `tc qdisc show` in the target's namespace, by a
+/// throw-away container of the helper image.
+fn rules(target: &TargetContainer) -> String {
+    let network = format!("container:{}", target.id());
+    let label = format!("chaos-engine.test={}", target.label_value());
+    run_ok(&mut docker(&[
+        "run",
+        "--rm",
+        "--label",
+        &label,
+        "--network",
+        &network,
+        "--cap-add",
+        "NET_ADMIN",
+        "--entrypoint",
+        "sh",
+        net_helper_image(),
+        "-c",
+        "iptables-save; tc qdisc show",
+    ]))
+}
+
+fn assert_no_rules(target: &TargetContainer) {
+    let rules = rules(target);
+    assert!(
+        !rules.contains("CHAOS_ENGINE") && !rules.contains("qdisc tbf") && !rules.contains("netem"),
+        "rules left behind:\n{rules}"
+    );
+}
+
+/// Waits (60 s) until the target answers `/health` with 200.
+fn wait_answers(target: &TargetContainer) {
+    wait_for(
+        Duration::from_secs(60),
+        "the target to answer again",
+        || (target.get("/health", Duration::from_secs(3)) == Ok(200)).then_some(()),
+        || target.describe(),
+    );
+}
+
+#[test]
+#[ignore = "needs a Docker Engine and the local images (see .ci/docker-bases.sh)"]
+fn net_partition_cuts_requests_off_until_stopped() {
+    let target = TargetContainer::start("partition", &[]);
+    let guard = HelperGuard(target.id().to_owned());
+    let rt = runtime();
+    let docker = engine();
+    let fault = DockerFault::Partition { peers: vec![] };
+    let helper = rt
+        .block_on(start_helper(
+            &docker,
+            net_helper_image(),
+            &subject(&target),
+            "web",
+            "f-partition",
+            &fault,
+            now() + 600.0,
+        ))
+        .expect("partition applied");
+    let listed = rules(&target);
+    assert!(
+        listed.contains(
+            "-A INPUT -m comment --comment \"chaos-engine web f-partition\" -j CHAOS_ENGINE_IN"
+        ),
+        "{listed}"
+    );
+    for _ in 0..3 {
+        let answer = target.get("/health", Duration::from_secs(2));
+        assert!(answer.is_err(), "a request got through: {answer:?}");
+    }
+    let helpers = rt.block_on(find_helpers(&docker)).expect("helpers listed");
+    let found = helpers
+        .iter()
+        .find(|h| h.id == helper)
+        .expect("the helper is listed");
+    assert!(found.running);
+    assert_eq!(found.target.as_deref(), Some("web"));
+    assert_eq!(found.failure.as_deref(), Some("f-partition"));
+    assert_eq!(found.subject.as_deref(), Some(target.id()));
+
+    let end = rt.block_on(stop_helper(&docker, &helper, &subject(&target)));
+    assert_eq!(end.expect("reverted"), HelperEnd::Reverted);
+    wait_answers(&target);
+    assert_no_rules(&target);
+    assert_eq!(guard.left(), Vec::<String>::new(), "the helper is removed");
+    let again = rt.block_on(stop_helper(&docker, &helper, &subject(&target)));
+    assert_eq!(again.expect("gone is fine"), HelperEnd::AlreadyGone);
+}
+
+#[test]
+#[ignore = "needs a Docker Engine and the local images (see .ci/docker-bases.sh)"]
+fn net_loss_fails_a_share_of_requests_and_none_after() {
+    let target = TargetContainer::start("loss", &[]);
+    let guard = HelperGuard(target.id().to_owned());
+    let rt = runtime();
+    let docker = engine();
+    let fault = DockerFault::Network(NetworkFault {
+        loss: Some(50.0),
+        ..NetworkFault::default()
+    });
+    let helper = rt
+        .block_on(start_helper(
+            &docker,
+            net_helper_image(),
+            &subject(&target),
+            "web",
+            "f-loss",
+            &fault,
+            now() + 600.0,
+        ))
+        .expect("loss applied");
+    let listed = rules(&target);
+    assert!(listed.contains("--probability 0.5"), "{listed}");
+    let answers: Vec<_> = (0..40)
+        .map(|_| target.get("/health", Duration::from_millis(1500)))
+        .collect();
+    let failed = answers.iter().filter(|a| a.is_err()).count();
+    assert!(
+        failed >= 1 && failed < answers.len(),
+        "{failed} of {} failed: {answers:?}",
+        answers.len()
+    );
+    let end = rt.block_on(stop_helper(&docker, &helper, &subject(&target)));
+    assert_eq!(end.expect("reverted"), HelperEnd::Reverted);
+    wait_answers(&target);
+    for _ in 0..20 {
+        assert_eq!(target.get("/health", Duration::from_secs(10)), Ok(200));
+    }
+    assert_no_rules(&target);
+    assert!(guard.left().is_empty());
+}
+
+#[test]
+#[ignore = "needs a Docker Engine and the local images (see .ci/docker-bases.sh)"]
+fn net_rate_installs_a_token_bucket_and_traffic_flows() {
+    let target = TargetContainer::start("rate", &[]);
+    let guard = HelperGuard(target.id().to_owned());
+    let rt = runtime();
+    let docker = engine();
+    let fault = DockerFault::Network(NetworkFault {
+        rate: Some(1_000_000),
+        ..NetworkFault::default()
+    });
+    let helper = rt
+        .block_on(start_helper(
+            &docker,
+            net_helper_image(),
+            &subject(&target),
+            "web",
+            "f-rate",
+            &fault,
+            now() + 600.0,
+        ))
+        .expect("rate applied");
+    let listed = rules(&target);
+    assert!(
+        listed.contains("qdisc tbf") && listed.contains("rate 1Mbit"),
+        "{listed}"
+    );
+    assert_eq!(target.get("/orders", Duration::from_secs(30)), Ok(200));
+    let end = rt.block_on(stop_helper(&docker, &helper, &subject(&target)));
+    assert_eq!(end.expect("reverted"), HelperEnd::Reverted);
+    assert_no_rules(&target);
+    assert!(guard.left().is_empty());
+}
+
+#[test]
+#[ignore = "needs a Docker Engine and the local images (see .ci/docker-bases.sh)"]
+fn net_delay_without_netem_is_a_clear_error_and_leaves_nothing() {
+    let target = TargetContainer::start("netem", &[]);
+    let guard = HelperGuard(target.id().to_owned());
+    let rt = runtime();
+    let docker = engine();
+    let fault = DockerFault::Network(NetworkFault {
+        delay: Some(Duration::from_millis(100)),
+        loss: Some(10.0),
+        ..NetworkFault::default()
+    });
+    let result = rt.block_on(start_helper(
+        &docker,
+        net_helper_image(),
+        &subject(&target),
+        "web",
+        "f-delay",
+        &fault,
+        now() + 600.0,
+    ));
+    match result {
+        Err(DockerError::NoNetem { what }) => assert_eq!(what, "delay 100ms"),
+        other => panic!("expected NoNetem on this kernel, got {other:?}"),
+    }
+    assert!(guard.left().is_empty(), "the helper is removed");
+    assert_no_rules(&target);
+    assert_eq!(target.get("/health", Duration::from_secs(10)), Ok(200));
+}
+
+#[test]
+#[ignore = "needs a Docker Engine and the local images (see .ci/docker-bases.sh)"]
+fn net_dead_mans_switch_reverts_without_the_engine() {
+    let target = TargetContainer::start("deadman", &[]);
+    let guard = HelperGuard(target.id().to_owned());
+    let rt = runtime();
+    let docker = engine();
+    let fault = DockerFault::Partition { peers: vec![] };
+    let helper = rt
+        .block_on(start_helper(
+            &docker,
+            net_helper_image(),
+            &subject(&target),
+            "web",
+            "f-deadman",
+            &fault,
+            now() + 3.0,
+        ))
+        .expect("partition applied");
+    // Nobody stops it: it ends by itself.
+    let code = wait_for(
+        Duration::from_secs(60),
+        "the helper to exit by itself",
+        || {
+            inspect(&helper, "{{.State.Running}} {{.State.ExitCode}}")
+                .filter(|state| state.starts_with("false"))
+        },
+        || format!("{:?}", inspect(&helper, "{{.State.Status}}")),
+    );
+    assert_eq!(code, "false 0");
+    wait_answers(&target);
+    assert_no_rules(&target);
+    let end = rt.block_on(stop_helper(&docker, &helper, &subject(&target)));
+    assert_eq!(end.expect("it had reverted"), HelperEnd::Expired);
+    assert!(guard.left().is_empty());
+}
+
+#[test]
+#[ignore = "needs a Docker Engine and the local images (see .ci/docker-bases.sh)"]
+fn net_missing_helper_image_is_a_clear_error() {
+    let target = TargetContainer::start("noimage", &[]);
+    let guard = HelperGuard(target.id().to_owned());
+    let rt = runtime();
+    let docker = engine();
+    let result = rt.block_on(start_helper(
+        &docker,
+        "chaos-engine-no-such-helper:never",
+        &subject(&target),
+        "web",
+        "f-noimage",
+        &DockerFault::Partition { peers: vec![] },
+        now() + 600.0,
+    ));
+    let message = match result {
+        Err(err @ DockerError::Helper { .. }) => err.to_string(),
+        other => panic!("expected a missing image error, got {other:?}"),
+    };
+    assert!(
+        message.contains("chaos-engine-no-such-helper:never is not on the Docker host")
+            && message.contains("policy.docker.net_image")
+            && message.contains("never pulls"),
+        "{message}"
+    );
+    assert!(guard.left().is_empty());
+    assert_eq!(target.get("/health", Duration::from_secs(10)), Ok(200));
+}
