@@ -5,15 +5,29 @@
 //! - `spec`: the validated description of a Docker target and its faults;
 //! - `record`: the write-ahead record journalled before a fault is applied;
 //! - `error`: why a Docker operation failed;
+//! - `client`: the connection to the Engine and the bound on every call;
+//! - `select`: the containers a fault hits;
+//! - `container_ops`: kill, stop, pause and their reverts;
+//! - `watch`: repair detection from the Engine's events;
 //! - `netfault`: the network helper's shell script (iptables, tc);
-//! - `helper`: the network helper container, through the Engine API.
+//! - `helper`: the network helper container, through the Engine API;
+//! - `backend`: the `FaultBackend` of a Docker target;
+//! - `recover`: undoing the faults a killed engine left behind.
 
+pub mod backend;
+pub mod client;
+pub mod container_ops;
 pub mod error;
 pub mod helper;
 pub mod netfault;
 pub mod record;
+pub mod recover;
+pub mod select;
 pub mod spec;
+pub mod watch;
 
+pub use backend::DockerBackend;
 pub use error::DockerError;
 pub use record::{ContainerRef, FaultRecord};
+pub use recover::{recover, RecoverReport};
 pub use spec::{BlastRadius, DockerFault, DockerPolicy, DockerTarget, NetworkFault, Selector};

@@ -1,0 +1,483 @@
+//! [`DockerBackend`]: a Docker target's [`FaultBackend`]. Applying a
+//! failure connects to the Engine, selects the matching containers afresh,
+//! chooses the hit ones, journals the write-ahead record
+//! (`fault_applying`) and only then changes anything; it keeps what it
+//! applied so that clearing undoes exactly that, and watches the Engine's
+//! events for a repair ([`super::watch`]) that `observe` reports.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bollard::Docker;
+use chaos_state::ClearReason;
+
+use super::client::connect;
+use super::container_ops::{self, Reverted};
+use super::helper::{self, HelperEnd};
+use super::select::{choose, draw_for, matching};
+use super::watch::{Watch, WatchKind, Watched};
+use super::{ContainerRef, DockerError, DockerFault, DockerPolicy, DockerTarget, FaultRecord};
+use crate::actors::target::backend::{Applied, BackendError, Effect, FaultBackend};
+use crate::actors::target::core::Observation;
+use crate::outcome::InjectedFailure;
+use crate::telemetry::SharedTelemetry;
+
+/// The faults of a Docker target and where they are applied.
+pub struct DockerBackend {
+    target: String,
+    docker_target: Arc<DockerTarget>,
+    faults: Vec<(String, DockerFault)>,
+    policy: DockerPolicy,
+    telemetry: SharedTelemetry,
+    dry_run: bool,
+    active: Rc<RefCell<Option<Active>>>,
+}
+
+impl std::fmt::Debug for DockerBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DockerBackend")
+            .field("target", &self.target)
+            .field("docker_target", &self.docker_target)
+            .field("dry_run", &self.dry_run)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The fault in effect: what to undo at clear.
+struct Active {
+    id: String,
+    docker: Docker,
+    fault: DockerFault,
+    applied: Vec<AppliedTo>,
+    watch: Option<Watch>,
+}
+
+/// One container a fault was applied to (and its network helper).
+#[derive(Debug, Clone)]
+struct AppliedTo {
+    container: ContainerRef,
+    helper: Option<String>,
+}
+
+impl DockerBackend {
+    /// The backend of the Docker target `target`: `faults` maps each
+    /// scenario name to what it does; `dry_run` logs the Engine calls it
+    /// would make and makes none.
+    pub fn new(
+        target: &str,
+        docker_target: Arc<DockerTarget>,
+        faults: Vec<(String, DockerFault)>,
+        policy: DockerPolicy,
+        telemetry: SharedTelemetry,
+        dry_run: bool,
+    ) -> DockerBackend {
+        DockerBackend {
+            target: target.to_owned(),
+            docker_target,
+            faults,
+            policy,
+            telemetry,
+            dry_run,
+            active: Rc::new(RefCell::new(None)),
+        }
+    }
+
+    /// The fault `failure` applies: its scenario's, else the first
+    /// scenario of its mode, else the mode's default (a manual injection);
+    /// a network fault needs a scenario.
+    pub fn fault_for(&self, failure: &InjectedFailure) -> Result<DockerFault, DockerError> {
+        fault_for(&self.target, &self.faults, &failure.scenario, &failure.mode)
+    }
+
+    /// The ids of the containers the fault in effect was applied to.
+    pub fn active_containers(&self) -> Vec<ContainerRef> {
+        self.active
+            .borrow()
+            .as_ref()
+            .map(|active| active.applied.iter().map(|a| a.container.clone()).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// See [`DockerBackend::fault_for`].
+pub fn fault_for(
+    target: &str,
+    faults: &[(String, DockerFault)],
+    scenario: &str,
+    mode: &str,
+) -> Result<DockerFault, DockerError> {
+    if let Some((_, fault)) = faults.iter().find(|(name, _)| name == scenario) {
+        return Ok(fault.clone());
+    }
+    if let Some((_, fault)) = faults.iter().find(|(_, fault)| fault.mode() == mode) {
+        return Ok(fault.clone());
+    }
+    DockerFault::default_for_mode(mode).ok_or_else(|| {
+        DockerError::Unsupported(format!(
+            "target {target} has no scenario with mode {mode}, and a {mode} fault needs its \
+             parameters: add a scenario such as `{{ name: LOSSY, mode: network, weight: 1, \
+             network: {{ loss: 30% }} }}` to the target and inject that scenario"
+        ))
+    })
+}
+
+fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+impl FaultBackend for DockerBackend {
+    fn apply(&mut self, target: &str, failure: &InjectedFailure) -> Effect<Applied> {
+        let fault = match self.fault_for(failure) {
+            Ok(fault) => fault,
+            Err(err) => return Box::pin(std::future::ready(Err(err.into()))),
+        };
+        if self.dry_run {
+            tracing::info!(
+                target,
+                selector = %self.docker_target.selector,
+                pick = %self.docker_target.pick,
+                host = self.docker_target.host.as_deref().unwrap_or("default"),
+                "dry run: would list the running containers matching the selector, choose {} of them, \
+                 journal fault_applying and {} each",
+                self.docker_target.pick,
+                describe_call(&fault)
+            );
+            return Box::pin(std::future::ready(Ok(Applied::default())));
+        }
+        let job = ApplyJob {
+            target: target.to_owned(),
+            docker_target: Arc::clone(&self.docker_target),
+            fault,
+            failure: failure.clone(),
+            image: self.policy.net_image.clone(),
+            telemetry: Arc::clone(&self.telemetry),
+        };
+        let active = Rc::clone(&self.active);
+        Box::pin(async move {
+            // Anything still in effect (a clear that failed) is undone first.
+            let leftover = active.borrow_mut().take();
+            if let Some(previous) = leftover {
+                if let Err(err) = revert(&previous, &job.image).await {
+                    *active.borrow_mut() = Some(previous);
+                    return Err(err.into());
+                }
+            }
+            let (applied, now_active) = job.run().await?;
+            *active.borrow_mut() = Some(now_active);
+            Ok(applied)
+        })
+    }
+
+    fn clear(&mut self, target: &str, reason: ClearReason, _now: f64) -> Effect<Duration> {
+        let taken = self.active.borrow_mut().take();
+        let Some(mut active) = taken else {
+            return Box::pin(std::future::ready(Ok(Duration::ZERO)));
+        };
+        // From here on, what happens to the containers is our own doing.
+        if let Some(watch) = active.watch.take() {
+            watch.stop();
+        }
+        if self.dry_run {
+            tracing::info!(
+                target,
+                "dry run: would revert {}",
+                describe_call(&active.fault)
+            );
+            return Box::pin(std::future::ready(Ok(Duration::ZERO)));
+        }
+        let image = self.policy.net_image.clone();
+        let target = target.to_owned();
+        let slot = Rc::clone(&self.active);
+        Box::pin(async move {
+            let started = Instant::now();
+            match revert(&active, &image).await {
+                Ok(done) => {
+                    tracing::info!(target, reason = ?reason, id = %active.id, "docker fault reverted: {done}");
+                    Ok(started.elapsed())
+                }
+                Err(err) => {
+                    // Kept, so that the next clear tries again.
+                    *slot.borrow_mut() = Some(active);
+                    Err(err.into())
+                }
+            }
+        })
+    }
+
+    fn observe(&self, id: &str) -> Observation {
+        let active = self.active.borrow();
+        let verdict = active
+            .as_ref()
+            .filter(|active| active.id == id)
+            .and_then(|active| active.watch.as_ref())
+            .and_then(Watch::verdict);
+        match verdict {
+            Some(ended) => Observation::EndedElsewhere(ended),
+            None => Observation::InPlace,
+        }
+    }
+}
+
+/// `kill (SIGKILL)`, `stop (grace 10s)`, `pause`, `start a network helper
+/// (loss 30%)`: the changing call a fault makes, for dry-run logs.
+fn describe_call(fault: &DockerFault) -> String {
+    match fault {
+        DockerFault::Kill { signal } => format!("kill ({signal})"),
+        DockerFault::Stop { grace } => format!("stop (grace {}s)", grace.as_secs()),
+        DockerFault::Pause => "pause".to_owned(),
+        DockerFault::Network(network) => format!("start a network helper ({})", network.describe()),
+        DockerFault::Partition { peers } if peers.is_empty() => {
+            "start a network helper (partition: all traffic)".to_owned()
+        }
+        DockerFault::Partition { peers } => {
+            format!(
+                "start a network helper (partition from {})",
+                peers.join(", ")
+            )
+        }
+    }
+}
+
+/// Everything one apply needs, owned by its future.
+struct ApplyJob {
+    target: String,
+    docker_target: Arc<DockerTarget>,
+    fault: DockerFault,
+    failure: InjectedFailure,
+    image: String,
+    telemetry: SharedTelemetry,
+}
+
+impl ApplyJob {
+    async fn run(self) -> Result<(Applied, Active), BackendError> {
+        let started = Instant::now();
+        let since = unix_now();
+        let docker = connect(self.docker_target.host.as_deref()).await?;
+        let found = matching(&docker, &self.docker_target.selector).await?;
+        let hit = choose(&found, self.docker_target.pick, draw_for(&self.failure.id));
+        let mut restart_counts = std::collections::HashMap::new();
+        for container in &hit {
+            if let Some(state) = container_ops::inspect(&docker, container).await? {
+                restart_counts.insert(container.id.clone(), state.restart_count);
+            }
+        }
+        self.telemetry.fault_applying(&FaultRecord {
+            target: self.target.clone(),
+            id: self.failure.id.clone(),
+            mode: self.fault.mode().to_owned(),
+            host: self.docker_target.host.clone(),
+            containers: hit.clone(),
+            expires_at: self.failure.expires_at,
+        });
+        let mut applied = Vec::with_capacity(hit.len());
+        for container in &hit {
+            match self.apply_one(&docker, container).await {
+                Ok(helper) => applied.push(AppliedTo {
+                    container: container.clone(),
+                    helper,
+                }),
+                Err(err) => {
+                    // The failing container too: its call may have taken
+                    // effect before the error; reverts look first.
+                    applied.push(AppliedTo {
+                        container: container.clone(),
+                        helper: None,
+                    });
+                    return Err(self.undo_partial(docker, applied, err).await.into());
+                }
+            }
+        }
+        let watched = Watched {
+            kind: WatchKind::of_mode(self.fault.mode()),
+            hit: hit.clone(),
+            helpers: applied.iter().filter_map(|a| a.helper.clone()).collect(),
+            selector: self.docker_target.selector.clone(),
+            restart_counts,
+            expires_at: self.failure.expires_at,
+        };
+        let watch = Watch::start(docker.clone(), watched, since);
+        let active = Active {
+            id: self.failure.id.clone(),
+            docker,
+            fault: self.fault.clone(),
+            applied,
+            watch: Some(watch),
+        };
+        Ok((
+            Applied {
+                took: started.elapsed(),
+                containers: hit,
+            },
+            active,
+        ))
+    }
+
+    async fn apply_one(
+        &self,
+        docker: &Docker,
+        container: &ContainerRef,
+    ) -> Result<Option<String>, DockerError> {
+        match &self.fault {
+            DockerFault::Kill { signal } => container_ops::kill(docker, container, signal)
+                .await
+                .map(|()| None),
+            DockerFault::Stop { grace } => container_ops::stop(docker, container, *grace)
+                .await
+                .map(|()| None),
+            DockerFault::Pause => container_ops::pause(docker, container).await.map(|()| None),
+            DockerFault::Network(_) | DockerFault::Partition { .. } => helper::start_helper(
+                docker,
+                &self.image,
+                container,
+                &self.target,
+                &self.failure.id,
+                &self.fault,
+                self.failure.expires_at,
+            )
+            .await
+            .map(Some),
+        }
+    }
+
+    /// Undoes a fault applied to some of its containers, journals that
+    /// nothing of it is left (so `recover` leaves it alone), and returns
+    /// the error that stopped it.
+    async fn undo_partial(
+        &self,
+        docker: Docker,
+        applied: Vec<AppliedTo>,
+        err: DockerError,
+    ) -> DockerError {
+        let partial = Active {
+            id: self.failure.id.clone(),
+            docker,
+            fault: self.fault.clone(),
+            applied,
+            watch: None,
+        };
+        let detail = match revert(&partial, &self.image).await {
+            Ok(done) => format!("not applied ({err}); undone: {done}"),
+            Err(revert_err) => {
+                tracing::error!(target = %self.target, "undoing a partly applied fault failed: {revert_err}");
+                return err;
+            }
+        };
+        tracing::warn!(target = %self.target, id = %self.failure.id, "{detail}");
+        self.telemetry
+            .fault_recovered(&self.target, Some(&self.failure.id), &detail);
+        err
+    }
+}
+
+/// Undoes `active` on every container it was applied to (each revert
+/// looks first, so this is idempotent); says what it did, or the first
+/// error after trying them all.
+async fn revert(active: &Active, image: &str) -> Result<String, DockerError> {
+    let mut done = Vec::new();
+    let mut first_error = None;
+    for applied in &active.applied {
+        match revert_one(&active.docker, &active.fault, applied, image).await {
+            Ok(what) => done.push(format!("{} {what}", applied.container)),
+            Err(err) => {
+                tracing::warn!(container = %applied.container, "revert failed: {err}");
+                first_error.get_or_insert(err);
+            }
+        }
+    }
+    match first_error {
+        Some(err) => Err(err),
+        None => Ok(done.join(", ")),
+    }
+}
+
+async fn revert_one(
+    docker: &Docker,
+    fault: &DockerFault,
+    applied: &AppliedTo,
+    image: &str,
+) -> Result<&'static str, DockerError> {
+    let container = &applied.container;
+    match fault {
+        DockerFault::Kill { .. } | DockerFault::Stop { .. } => {
+            container_ops::start_unless_running(docker, container)
+                .await
+                .map(Reverted::describe)
+        }
+        DockerFault::Pause => container_ops::unpause_if_paused(docker, container)
+            .await
+            .map(Reverted::describe),
+        DockerFault::Network(_) | DockerFault::Partition { .. } => {
+            let ended = match &applied.helper {
+                Some(helper_id) => helper::stop_helper(docker, helper_id, container).await?,
+                None => HelperEnd::AlreadyGone,
+            };
+            match ended {
+                HelperEnd::Reverted => Ok("network rules removed"),
+                HelperEnd::Expired => Ok("network rules had expired"),
+                HelperEnd::AlreadyGone => match container_ops::inspect(docker, container).await? {
+                    Some(state) if state.running => {
+                        helper::revert_leftovers(docker, image, container).await?;
+                        Ok("network rules removed by a revert-only helper")
+                    }
+                    _ => Ok("not running (its network namespace is gone)"),
+                },
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::docker::NetworkFault;
+
+    #[test]
+    fn a_failure_takes_its_scenarios_fault_else_its_modes() {
+        let lossy = DockerFault::Network(NetworkFault {
+            loss: Some(30.0),
+            ..NetworkFault::default()
+        });
+        let faults = vec![
+            ("LOSSY".to_owned(), lossy.clone()),
+            (
+                "GENTLE".to_owned(),
+                DockerFault::Stop {
+                    grace: Duration::from_secs(3),
+                },
+            ),
+        ];
+        assert_eq!(
+            fault_for("cache", &faults, "LOSSY", "network").unwrap(),
+            lossy
+        );
+        // A manual injection of a mode: the first scenario of that mode...
+        assert_eq!(
+            fault_for("cache", &faults, "stop", "stop").unwrap(),
+            DockerFault::Stop {
+                grace: Duration::from_secs(3)
+            }
+        );
+        // ...else the mode's default.
+        assert_eq!(
+            fault_for("cache", &faults, "pause", "pause").unwrap(),
+            DockerFault::Pause
+        );
+        assert!(matches!(
+            fault_for("cache", &faults, "kill", "kill").unwrap(),
+            DockerFault::Kill { signal } if signal == "SIGKILL"
+        ));
+        // A network fault without a scenario names the fix.
+        let err = fault_for("cache", &[], "network", "network").unwrap_err();
+        assert!(matches!(err, DockerError::Unsupported(_)));
+        assert!(
+            err.to_string()
+                .contains("target cache has no scenario with mode network"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,194 @@
+//! The Engine calls of the container faults: kill (a signal), stop (with a
+//! grace), pause; and their reverts, which look first and change only what
+//! is still broken: unpause a paused container, start one that is not
+//! running (one that runs again already, by its restart policy or by a
+//! person, is left alone and is not an error).
+
+use std::time::Duration;
+
+use bollard::query_parameters::{KillContainerOptions, StopContainerOptions};
+use bollard::Docker;
+
+use super::client::{api_error, bounded, is_not_found, CALL_TIMEOUT};
+use super::{ContainerRef, DockerError};
+
+/// What the Engine says about a container right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ContainerState {
+    /// Running (a paused container runs too).
+    pub running: bool,
+    /// Frozen by `pause`.
+    pub paused: bool,
+    /// Being restarted by its restart policy.
+    pub restarting: bool,
+    /// How many times its restart policy restarted it.
+    pub restart_count: i64,
+}
+
+/// What a revert found and did to one container.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reverted {
+    /// It was paused; it is unpaused.
+    Unpaused,
+    /// It was not running; it is started.
+    Started,
+    /// It was not paused any more (someone unpaused it).
+    NotPaused,
+    /// It runs already (its restart policy, or a person, started it).
+    AlreadyRunning,
+    /// It no longer exists.
+    Gone,
+}
+
+impl Reverted {
+    /// `unpaused`, `started`, `already running`...: for logs and reports.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Reverted::Unpaused => "unpaused",
+            Reverted::Started => "started",
+            Reverted::NotPaused => "not paused any more",
+            Reverted::AlreadyRunning => "already running",
+            Reverted::Gone => "gone",
+        }
+    }
+}
+
+/// The state of `container`; `None` when it no longer exists.
+pub async fn inspect(
+    docker: &Docker,
+    container: &ContainerRef,
+) -> Result<Option<ContainerState>, DockerError> {
+    let name = container.to_string();
+    let answer =
+        tokio::time::timeout(CALL_TIMEOUT, docker.inspect_container(&container.id, None)).await;
+    let details = match answer {
+        Err(_) => {
+            return Err(DockerError::Api {
+                action: "inspect",
+                container: name,
+                detail: super::client::no_answer(CALL_TIMEOUT),
+            })
+        }
+        Ok(Err(err)) if is_not_found(&err) => return Ok(None),
+        Ok(Err(err)) => return Err(api_error("inspect", &name, &err)),
+        Ok(Ok(details)) => details,
+    };
+    let state = details.state.unwrap_or_default();
+    Ok(Some(ContainerState {
+        running: state.running.unwrap_or(false),
+        paused: state.paused.unwrap_or(false),
+        restarting: state.restarting.unwrap_or(false),
+        restart_count: details.restart_count.unwrap_or(0),
+    }))
+}
+
+/// Sends `signal` (`SIGKILL`, `SIGTERM`...) to `container`.
+pub async fn kill(
+    docker: &Docker,
+    container: &ContainerRef,
+    signal: &str,
+) -> Result<(), DockerError> {
+    tracing::debug!(container = %container, signal, "docker kill");
+    let options = KillContainerOptions {
+        signal: signal.to_owned(),
+    };
+    bounded(
+        CALL_TIMEOUT,
+        "kill",
+        &container.to_string(),
+        docker.kill_container(&container.id, Some(options)),
+    )
+    .await
+}
+
+/// Stops `container`: SIGTERM, then SIGKILL after `grace`. Waits until it
+/// has stopped (at most `grace` plus the call bound).
+pub async fn stop(
+    docker: &Docker,
+    container: &ContainerRef,
+    grace: Duration,
+) -> Result<(), DockerError> {
+    tracing::debug!(container = %container, grace_s = grace.as_secs(), "docker stop");
+    let options = StopContainerOptions {
+        t: Some(i32::try_from(grace.as_secs()).unwrap_or(i32::MAX)),
+        signal: None,
+    };
+    bounded(
+        grace + CALL_TIMEOUT,
+        "stop",
+        &container.to_string(),
+        docker.stop_container(&container.id, Some(options)),
+    )
+    .await
+}
+
+/// Freezes every process of `container`.
+pub async fn pause(docker: &Docker, container: &ContainerRef) -> Result<(), DockerError> {
+    tracing::debug!(container = %container, "docker pause");
+    bounded(
+        CALL_TIMEOUT,
+        "pause",
+        &container.to_string(),
+        docker.pause_container(&container.id),
+    )
+    .await
+}
+
+/// Unpauses `container` if it is still paused.
+pub async fn unpause_if_paused(
+    docker: &Docker,
+    container: &ContainerRef,
+) -> Result<Reverted, DockerError> {
+    match inspect(docker, container).await? {
+        None => Ok(Reverted::Gone),
+        Some(state) if !state.paused => Ok(Reverted::NotPaused),
+        Some(_) => {
+            tracing::debug!(container = %container, "docker unpause");
+            let name = container.to_string();
+            match tokio::time::timeout(CALL_TIMEOUT, docker.unpause_container(&container.id)).await
+            {
+                Err(_) => Err(DockerError::Api {
+                    action: "unpause",
+                    container: name,
+                    detail: super::client::no_answer(CALL_TIMEOUT),
+                }),
+                Ok(Ok(())) => Ok(Reverted::Unpaused),
+                Ok(Err(err)) if is_not_found(&err) => Ok(Reverted::Gone),
+                // Unpaused by someone between the look and the call.
+                Ok(Err(bollard::errors::Error::DockerResponseServerError {
+                    status_code: 409,
+                    ..
+                })) => Ok(Reverted::NotPaused),
+                Ok(Err(err)) => Err(api_error("unpause", &name, &err)),
+            }
+        }
+    }
+}
+
+/// Starts `container` unless it runs already (or its restart policy is
+/// bringing it back).
+pub async fn start_unless_running(
+    docker: &Docker,
+    container: &ContainerRef,
+) -> Result<Reverted, DockerError> {
+    match inspect(docker, container).await? {
+        None => Ok(Reverted::Gone),
+        Some(state) if state.running || state.restarting => Ok(Reverted::AlreadyRunning),
+        Some(_) => {
+            tracing::debug!(container = %container, "docker start");
+            let name = container.to_string();
+            match tokio::time::timeout(CALL_TIMEOUT, docker.start_container(&container.id, None))
+                .await
+            {
+                Err(_) => Err(DockerError::Api {
+                    action: "start",
+                    container: name,
+                    detail: super::client::no_answer(CALL_TIMEOUT),
+                }),
+                Ok(Ok(())) => Ok(Reverted::Started),
+                Ok(Err(err)) if is_not_found(&err) => Ok(Reverted::Gone),
+                Ok(Err(err)) => Err(api_error("start", &name, &err)),
+            }
+        }
+    }
+}

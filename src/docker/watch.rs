@@ -1,0 +1,553 @@
+//! Repair detection for a Docker fault: the Engine's events stream, read
+//! from the moment the fault was applied, turned into a verdict that the
+//! synchronous `observe()` reads ([`Watch::verdict`]).
+//!
+//! What counts as a repair before the deadline ([`Judge`], pure, so it is
+//! tested on recorded event sequences):
+//! - kill, stop: the container started again: by its restart policy (its
+//!   `RestartCount` grew) or by a `docker start` / `docker restart` of a
+//!   person or an agent;
+//! - pause: the container was unpaused;
+//! - network, partition: the subject restarted (its network namespace, and
+//!   the rules in it, are new), or the network helper was stopped or
+//!   removed by someone;
+//! - any mode: a hit container destroyed and a new container matching the
+//!   selector started ("recreate").
+//!
+//! The engine's own revert never reads as a repair: the backend stops the
+//! watch before its first revert call ([`Watch::stop`]).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use bollard::query_parameters::EventsOptions;
+use bollard::Docker;
+use futures_util::StreamExt;
+
+use super::spec::{COMPOSE_PROJECT_LABEL, COMPOSE_SERVICE_LABEL, LABEL_ENGINE};
+use super::{ContainerRef, Selector};
+use crate::actors::target::core::EndedElsewhere;
+use crate::outcome::EndedBy;
+
+/// What the fault did, as far as its repair is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WatchKind {
+    /// Killed or stopped: a start is a repair.
+    Down,
+    /// Paused: an unpause is a repair.
+    Paused,
+    /// Network rules in its namespace: a restart of the subject, or the
+    /// helper's end, is a repair.
+    Network,
+}
+
+impl WatchKind {
+    /// The kind of the fault mode `mode` (`kill`, `stop`, `pause`,
+    /// `network`, `partition`).
+    pub fn of_mode(mode: &str) -> WatchKind {
+        match mode {
+            "pause" => WatchKind::Paused,
+            "network" | "partition" => WatchKind::Network,
+            _ => WatchKind::Down,
+        }
+    }
+}
+
+/// What one fault's watch looks at.
+#[derive(Debug, Clone)]
+pub struct Watched {
+    /// What the fault did.
+    pub kind: WatchKind,
+    /// The containers it hit.
+    pub hit: Vec<ContainerRef>,
+    /// The network helpers' container ids (network, partition).
+    pub helpers: Vec<String>,
+    /// The target's selector (a new container it matches replaces a
+    /// destroyed one).
+    pub selector: Selector,
+    /// Each hit container's `RestartCount` before the fault.
+    pub restart_counts: HashMap<String, i64>,
+    /// When the helpers end the fault by themselves (Unix seconds): their
+    /// exit from then on is the dead-man's switch, not a repair.
+    pub expires_at: f64,
+}
+
+/// A container event, as the watch reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeenEvent {
+    /// `start`, `die`, `unpause`, `destroy`...
+    pub action: String,
+    /// The container's id.
+    pub id: String,
+    /// Its name and labels (the Engine's `Actor.Attributes`).
+    pub attributes: HashMap<String, String>,
+    /// Unix seconds.
+    pub time: i64,
+}
+
+impl SeenEvent {
+    /// The event `message` is, if it is about a container.
+    pub fn from_message(message: &bollard::models::EventMessage) -> Option<SeenEvent> {
+        let actor = message.actor.as_ref()?;
+        Some(SeenEvent {
+            action: message.action.clone()?,
+            id: actor.id.clone()?,
+            attributes: actor.attributes.clone().unwrap_or_default(),
+            time: message.time.unwrap_or(0),
+        })
+    }
+}
+
+/// What the watch does next with an event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// Nothing to tell.
+    Nothing,
+    /// The fault is over: repaired.
+    Ended(EndedElsewhere),
+    /// A hit container started: look at its `RestartCount` and tell
+    /// [`Judge::after_start`].
+    AskRestartCount(String),
+}
+
+/// Turns a fault's events into a verdict.
+#[derive(Debug, Clone)]
+pub struct Judge {
+    watched: Watched,
+    destroyed: HashSet<String>,
+    /// New matching containers started before any hit one was destroyed.
+    newcomers: Vec<String>,
+}
+
+impl Judge {
+    /// A judge of `watched`.
+    pub fn new(watched: Watched) -> Judge {
+        Judge {
+            watched,
+            destroyed: HashSet::new(),
+            newcomers: Vec::new(),
+        }
+    }
+
+    /// What the containers a fault hit, and its helpers.
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        self.watched
+            .hit
+            .iter()
+            .map(|c| c.id.as_str())
+            .chain(self.watched.helpers.iter().map(String::as_str))
+    }
+
+    fn hit(&self, id: &str) -> Option<&ContainerRef> {
+        self.watched.hit.iter().find(|c| c.id == id)
+    }
+
+    /// What `event` means for the fault.
+    pub fn on_event(&mut self, event: &SeenEvent) -> Step {
+        let action = event.action.as_str();
+        if let Some(container) = self.hit(&event.id).cloned() {
+            return self.on_hit_event(&container, action);
+        }
+        if self.watched.helpers.contains(&event.id) {
+            return self.on_helper_event(event);
+        }
+        if action == "start" && self.is_replacement(event) {
+            let name = event
+                .attributes
+                .get("name")
+                .cloned()
+                .unwrap_or_else(|| event.id.clone());
+            if self.destroyed.is_empty() {
+                self.newcomers.push(name);
+                return Step::Nothing;
+            }
+            return Step::Ended(recreate(&name));
+        }
+        Step::Nothing
+    }
+
+    fn on_hit_event(&mut self, container: &ContainerRef, action: &str) -> Step {
+        if action == "destroy" {
+            self.destroyed.insert(container.id.clone());
+            return match self.newcomers.first() {
+                Some(name) => Step::Ended(recreate(name)),
+                None => Step::Nothing,
+            };
+        }
+        match (self.watched.kind, action) {
+            (WatchKind::Down | WatchKind::Network, "start") => {
+                Step::AskRestartCount(container.id.clone())
+            }
+            (_, "restart") => Step::Ended(repair(
+                "docker restart",
+                format!("{container} restarted by a docker restart"),
+            )),
+            (WatchKind::Paused, "unpause") => Step::Ended(repair(
+                "docker unpause",
+                format!("{container} unpaused by someone else (docker unpause)"),
+            )),
+            _ => Step::Nothing,
+        }
+    }
+
+    fn on_helper_event(&self, event: &SeenEvent) -> Step {
+        // From its deadline on, the helper ends the fault by itself.
+        if event.time as f64 >= self.watched.expires_at - 1.0 {
+            return Step::Nothing;
+        }
+        let subject = self
+            .watched
+            .hit
+            .first()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        match event.action.as_str() {
+            "die" => Step::Ended(repair(
+                "network helper removed",
+                format!("the network helper of {subject} was stopped by someone else: its rules are gone"),
+            )),
+            "destroy" => Step::Ended(repair(
+                "network helper removed",
+                format!("the network helper of {subject} was removed by someone else: its rules are gone"),
+            )),
+            _ => Step::Nothing,
+        }
+    }
+
+    /// The verdict on a start of the hit container `id`, whose
+    /// `RestartCount` is now `count` (`None`: could not be read).
+    pub fn after_start(&self, id: &str, count: Option<i64>) -> EndedElsewhere {
+        let name = self
+            .hit(id)
+            .map(ToString::to_string)
+            .unwrap_or_else(|| id.to_owned());
+        let before = self.watched.restart_counts.get(id).copied().unwrap_or(0);
+        let by_policy = count.is_some_and(|now| now > before);
+        let (by, started) = if by_policy {
+            (
+                "restart policy",
+                format!(
+                    "{name} started again by its restart policy (restart count {before} -> {})",
+                    count.unwrap_or(before)
+                ),
+            )
+        } else {
+            (
+                "docker start",
+                format!("{name} started again by a docker start"),
+            )
+        };
+        match self.watched.kind {
+            WatchKind::Network => repair(
+                by,
+                format!("{started}: its network namespace is new, the fault's rules are gone"),
+            ),
+            WatchKind::Down | WatchKind::Paused => repair(by, started),
+        }
+    }
+
+    /// True when `event`'s container is a new one the selector matches
+    /// (never one of the engine's own helpers).
+    fn is_replacement(&self, event: &SeenEvent) -> bool {
+        let attributes = &event.attributes;
+        if attributes.contains_key(LABEL_ENGINE) {
+            return false;
+        }
+        let has = |key: &str, value: &str| attributes.get(key).map(String::as_str) == Some(value);
+        match &self.watched.selector {
+            Selector::Service { service, project } => {
+                has(COMPOSE_SERVICE_LABEL, service)
+                    && project
+                        .as_deref()
+                        .is_none_or(|p| has(COMPOSE_PROJECT_LABEL, p))
+            }
+            Selector::Labels(labels) => labels.iter().all(|(k, v)| has(k, v)),
+            Selector::Container(name) => has("name", name.trim_start_matches('/')),
+        }
+    }
+}
+
+fn repair(by: &str, how: String) -> EndedElsewhere {
+    EndedElsewhere {
+        ended_by: EndedBy::Repair,
+        repaired_by: Some(by.to_owned()),
+        how,
+    }
+}
+
+fn recreate(new_name: &str) -> EndedElsewhere {
+    repair(
+        "recreate",
+        format!("the container was destroyed and {new_name} started in its place (recreated)"),
+    )
+}
+
+/// A running watch: a task reading the events stream until it finds a
+/// verdict or is stopped.
+#[derive(Debug)]
+pub struct Watch {
+    verdict: Arc<Mutex<Option<EndedElsewhere>>>,
+    stopped: Arc<AtomicBool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// How long the watch waits before it subscribes again when the stream
+/// broke (the Engine restarted).
+const RESUBSCRIBE_AFTER: Duration = Duration::from_secs(1);
+
+impl Watch {
+    /// Watches `watched` on `docker` from Unix time `since` (the moment
+    /// the fault was applied, so events during the apply are seen too).
+    /// Runs on the current tokio runtime.
+    pub fn start(docker: Docker, watched: Watched, since: f64) -> Watch {
+        let verdict = Arc::new(Mutex::new(None));
+        let stopped = Arc::new(AtomicBool::new(false));
+        let task = tokio::spawn(run(
+            docker,
+            Judge::new(watched),
+            since,
+            Arc::clone(&verdict),
+            Arc::clone(&stopped),
+        ));
+        Watch {
+            verdict,
+            stopped,
+            task,
+        }
+    }
+
+    /// The repair seen so far, if any (always `None` once stopped).
+    pub fn verdict(&self) -> Option<EndedElsewhere> {
+        if self.stopped.load(Ordering::SeqCst) {
+            return None;
+        }
+        self.verdict
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Stops watching: what happens from now on is the engine's own doing.
+    pub fn stop(&self) {
+        self.stopped.store(true, Ordering::SeqCst);
+        self.task.abort();
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn run(
+    docker: Docker,
+    mut judge: Judge,
+    since: f64,
+    verdict: Arc<Mutex<Option<EndedElsewhere>>>,
+    stopped: Arc<AtomicBool>,
+) {
+    let mut since = since;
+    while !stopped.load(Ordering::SeqCst) {
+        let options = EventsOptions {
+            since: Some(format!("{since:.6}")),
+            until: None,
+            filters: Some(HashMap::from([(
+                "type".to_owned(),
+                vec!["container".to_owned()],
+            )])),
+        };
+        let mut events = docker.events(Some(options));
+        while let Some(message) = events.next().await {
+            let Ok(message) = message else { break };
+            let Some(event) = SeenEvent::from_message(&message) else {
+                continue;
+            };
+            since = since.max(event.time as f64);
+            let ended = match judge.on_event(&event) {
+                Step::Nothing => None,
+                Step::Ended(ended) => Some(ended),
+                Step::AskRestartCount(id) => {
+                    let container = ContainerRef {
+                        id: id.clone(),
+                        name: id.clone(),
+                    };
+                    let count = super::container_ops::inspect(&docker, &container)
+                        .await
+                        .ok()
+                        .flatten()
+                        .map(|state| state.restart_count);
+                    Some(judge.after_start(&id, count))
+                }
+            };
+            if let Some(ended) = ended {
+                tracing::info!(how = %ended.how, "docker fault repaired");
+                *verdict.lock().unwrap_or_else(PoisonError::into_inner) = Some(ended);
+                return;
+            }
+        }
+        tokio::time::sleep(RESUBSCRIBE_AFTER).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn container(n: u8) -> ContainerRef {
+        ContainerRef {
+            id: format!("{n:064}"),
+            name: format!("cache-{n}"),
+        }
+    }
+
+    fn watched(kind: WatchKind) -> Watched {
+        Watched {
+            kind,
+            hit: vec![container(1)],
+            helpers: Vec::new(),
+            selector: Selector::Service {
+                service: "cache".into(),
+                project: Some("demo".into()),
+            },
+            restart_counts: HashMap::from([(container(1).id, 2)]),
+            expires_at: 1_000.0,
+        }
+    }
+
+    fn event(action: &str, id: &str, time: i64) -> SeenEvent {
+        SeenEvent {
+            action: action.into(),
+            id: id.into(),
+            attributes: HashMap::from([("name".to_owned(), "x".to_owned())]),
+            time,
+        }
+    }
+
+    fn labelled(action: &str, id: &str, service: &str) -> SeenEvent {
+        let mut seen = event(action, id, 10);
+        seen.attributes
+            .insert(COMPOSE_SERVICE_LABEL.into(), service.into());
+        seen.attributes
+            .insert(COMPOSE_PROJECT_LABEL.into(), "demo".into());
+        seen.attributes
+            .insert("name".into(), format!("{service}-new"));
+        seen
+    }
+
+    fn run_all(judge: &mut Judge, events: &[SeenEvent]) -> Step {
+        for seen in events {
+            let step = judge.on_event(seen);
+            if step != Step::Nothing {
+                return step;
+            }
+        }
+        Step::Nothing
+    }
+
+    #[test]
+    fn our_own_kill_is_no_repair_and_a_start_asks_who_did_it() {
+        let id = container(1).id;
+        let mut judge = Judge::new(watched(WatchKind::Down));
+        // The kill itself, as the stream replays it from the apply time.
+        let ours = [event("kill", &id, 1), event("die", &id, 1)];
+        assert_eq!(run_all(&mut judge, &ours), Step::Nothing);
+        assert_eq!(
+            judge.on_event(&event("start", &id, 2)),
+            Step::AskRestartCount(id.clone())
+        );
+        let by_policy = judge.after_start(&id, Some(3));
+        assert_eq!(by_policy.ended_by, EndedBy::Repair);
+        assert_eq!(by_policy.repaired_by.as_deref(), Some("restart policy"));
+        assert!(
+            by_policy.how.contains("restart count 2 -> 3"),
+            "{}",
+            by_policy.how
+        );
+        let by_hand = judge.after_start(&id, Some(2));
+        assert_eq!(by_hand.repaired_by.as_deref(), Some("docker start"));
+        assert_eq!(
+            judge.after_start(&id, None).repaired_by.as_deref(),
+            Some("docker start")
+        );
+    }
+
+    #[test]
+    fn a_pause_is_repaired_by_an_unpause_only() {
+        let id = container(1).id;
+        let mut judge = Judge::new(watched(WatchKind::Paused));
+        assert_eq!(judge.on_event(&event("pause", &id, 1)), Step::Nothing);
+        let Step::Ended(ended) = judge.on_event(&event("unpause", &id, 2)) else {
+            panic!("an unpause is a repair");
+        };
+        assert_eq!(ended.repaired_by.as_deref(), Some("docker unpause"));
+    }
+
+    #[test]
+    fn events_of_other_containers_are_ignored() {
+        let mut judge = Judge::new(watched(WatchKind::Paused));
+        let other = container(2).id;
+        assert_eq!(judge.on_event(&event("unpause", &other, 2)), Step::Nothing);
+        assert_eq!(
+            judge.on_event(&labelled("start", &other, "db")),
+            Step::Nothing
+        );
+    }
+
+    #[test]
+    fn destroyed_then_a_new_matching_container_is_a_recreate() {
+        let id = container(1).id;
+        let new = container(9).id;
+        for order in [["destroy", "start"], ["start", "destroy"]] {
+            let mut judge = Judge::new(watched(WatchKind::Down));
+            let events: Vec<SeenEvent> = order
+                .iter()
+                .map(|action| match *action {
+                    "destroy" => event("destroy", &id, 3),
+                    _ => labelled("start", &new, "cache"),
+                })
+                .collect();
+            let Step::Ended(ended) = run_all(&mut judge, &events) else {
+                panic!("{order:?} is a recreate");
+            };
+            assert_eq!(ended.repaired_by.as_deref(), Some("recreate"));
+            assert!(ended.how.contains("cache-new"), "{}", ended.how);
+        }
+        // A destroy alone is no repair; nor is a helper of ours starting.
+        let mut judge = Judge::new(watched(WatchKind::Down));
+        assert_eq!(judge.on_event(&event("destroy", &id, 3)), Step::Nothing);
+        let mut helper = labelled("start", &new, "cache");
+        helper
+            .attributes
+            .insert(LABEL_ENGINE.into(), "chaos-engine".into());
+        assert_eq!(judge.on_event(&helper), Step::Nothing);
+    }
+
+    #[test]
+    fn a_network_fault_ends_with_a_restart_or_the_helpers_end_before_its_deadline() {
+        let id = container(1).id;
+        let helper = container(7).id;
+        let mut with_helper = watched(WatchKind::Network);
+        with_helper.helpers = vec![helper.clone()];
+        let mut judge = Judge::new(with_helper.clone());
+        assert_eq!(
+            judge.on_event(&event("start", &id, 5)),
+            Step::AskRestartCount(id.clone())
+        );
+        assert!(judge
+            .after_start(&id, Some(2))
+            .how
+            .contains("rules are gone"));
+        let mut judge = Judge::new(with_helper.clone());
+        assert_eq!(judge.on_event(&event("start", &helper, 5)), Step::Nothing);
+        let Step::Ended(ended) = judge.on_event(&event("destroy", &helper, 5)) else {
+            panic!("a removed helper is a repair");
+        };
+        assert_eq!(ended.repaired_by.as_deref(), Some("network helper removed"));
+        // The dead-man's switch at the deadline is not a repair.
+        let mut judge = Judge::new(with_helper);
+        assert_eq!(judge.on_event(&event("die", &helper, 1_000)), Step::Nothing);
+    }
+}
