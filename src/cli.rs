@@ -18,7 +18,9 @@ use crate::config::{SettingId, SettingValues, Source};
 
 mod command_settings;
 
-pub use command_settings::{ClearSettings, InjectSettings, PreviewSettings, StatusSettings};
+pub use command_settings::{
+    ClearSettings, InjectSettings, PreviewSettings, RecoverSettings, StatusSettings,
+};
 
 /// Exit code for bad usage or bad configuration.
 pub const EXIT_USAGE: u8 = 2;
@@ -74,6 +76,10 @@ pub enum Command {
     Inject(InjectArgs),
     /// Write a target (or all) healthy now, with reason `manual`.
     Clear(ClearArgs),
+    /// Undo the Docker faults an engine that was killed left behind
+    /// (containers paused or stopped, network rules and helpers), found by
+    /// their labels and in the journal.
+    Recover(RecoverArgs),
     /// Show what each target's state file says now; with --watch, live
     /// (from the state files, or from the running engine's API with --http).
     Status(StatusArgs),
@@ -271,6 +277,14 @@ pub struct ClearArgs {
     /// The settings `clear` uses.
     #[command(flatten)]
     pub config: SettingArgs<ClearSettings>,
+}
+
+/// `recover [--targets FILE] [--journal FILE]`
+#[derive(Debug, Args)]
+pub struct RecoverArgs {
+    /// The settings `recover` uses.
+    #[command(flatten)]
+    pub config: SettingArgs<RecoverSettings>,
 }
 
 /// `status [--json] [--watch [--http ADDR]]`
@@ -478,6 +492,7 @@ mod tests {
                 Some(Command::Run(a) | Command::Validate(a)) => a.values().clone(),
                 Some(Command::Inject(a)) => a.config.values().clone(),
                 Some(Command::Clear(a)) => a.config.values().clone(),
+                Some(Command::Recover(a)) => a.config.values().clone(),
                 Some(Command::Status(a)) => a.config.values().clone(),
                 Some(Command::Preview(a)) => a.config.values().clone(),
                 Some(Command::Report(a)) => a.journal.values().clone(),
@@ -555,6 +570,7 @@ mod tests {
         (&["validate"], SettingId::ALL),
         (&["inject", "crash"], InjectSettings::IDS),
         (&["clear"], ClearSettings::IDS),
+        (&["recover"], RecoverSettings::IDS),
         (&["status"], StatusSettings::IDS),
         (&["preview"], PreviewSettings::IDS),
         (&["report"], ReportJournal::IDS),

@@ -96,6 +96,11 @@ impl Journal {
         journal
     }
 
+    /// The file written, if the journal is enabled.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
     /// Appends `event`, stamped with `timestamp`, as one line.
     pub fn record(&self, timestamp: f64, event: JournalEvent) {
         let mut file = self.file.lock().unwrap_or_else(PoisonError::into_inner);

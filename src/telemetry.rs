@@ -51,8 +51,12 @@ pub struct SkippedCycle {
 pub struct TargetStatus {
     /// The target's name.
     pub name: String,
-    /// Its state file.
+    /// Its state file (a state-file target).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub state_file: String,
+    /// The containers it is made of (a Docker target), e.g. `service cache`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub docker: Option<String>,
     /// True while its schedule is paused.
     pub paused: bool,
     /// `healthy`, or the mode of the active failure.
@@ -197,11 +201,14 @@ impl Telemetry {
     pub fn target_added<'a>(
         &self,
         target: &str,
-        state_file: &str,
+        state_file: Option<String>,
+        docker: Option<String>,
         scenarios: impl Iterator<Item = &'a str>,
     ) {
-        self.board
-            .update(target, |status| status.state_file = state_file.to_owned());
+        self.board.update(target, |status| {
+            status.state_file = state_file.unwrap_or_default();
+            status.docker = docker;
+        });
         let labels = TargetLabels::of(target);
         self.metrics.paused.get_or_create(&labels).set(0);
         // Creating a series is the point; the guard it returns is not needed.

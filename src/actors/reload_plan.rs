@@ -37,11 +37,12 @@ pub fn plan_reload<'a>(
         reloaded.iter().map(|t| (t.name.as_str(), t)).collect();
     let mut plan = ReloadPlan::default();
     // A different file is a different target as far as the file's readers
-    // are concerned: it leaves and joins under the same name.
+    // are concerned: it leaves and joins under the same name; so are other
+    // containers.
     let moved = |name: &str, current: &TargetSettings| {
         wanted
             .get(name)
-            .is_none_or(|t| t.state_file != current.state_file)
+            .is_none_or(|t| t.kind != current.kind)
     };
     for (name, current) in &running {
         if moved(name, current) {
@@ -72,13 +73,14 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+    use crate::config::TargetKind;
     use crate::policy::Policy;
     use crate::scenario::Catalogue;
 
     fn target(name: &str) -> TargetSettings {
         TargetSettings {
             name: name.to_owned(),
-            state_file: PathBuf::from(format!("/tmp/{name}.json")),
+            kind: TargetKind::StateFile(PathBuf::from(format!("/tmp/{name}.json"))),
             interval: Duration::from_secs(180),
             recovery: Duration::from_secs(30),
             startup_wait: Duration::from_secs(60),
@@ -124,7 +126,7 @@ mod tests {
     #[test]
     fn a_target_on_another_state_file_leaves_and_joins_under_its_name() {
         let mut moved = target("a");
-        moved.state_file = PathBuf::from("/tmp/elsewhere.json");
+        moved.kind = TargetKind::StateFile(PathBuf::from("/tmp/elsewhere.json"));
         let plan = plan_reload(running(&[target("a")]), &[moved]);
         assert_eq!(plan.leaving, ["a"]);
         assert_eq!(names(&plan.joining), ["a"]);

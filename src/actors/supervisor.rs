@@ -93,12 +93,13 @@ impl Supervisor {
         }
         self.telemetry.target_added(
             &target.name,
-            &target.state_file.display().to_string(),
+            target.state_file().map(|path| path.display().to_string()),
+            target.docker().map(|docker| docker.target.selector.to_string()),
             target.catalogue.scenarios().iter().map(|s| s.name.as_str()),
         );
         let actor = TargetActor::new(
             target.clone(),
-            backend::for_target(&target),
+            backend::for_target(&target, &self.telemetry, self.run_mode().dry_run),
             self.run_mode(),
             self.telemetry.clone(),
             picker,

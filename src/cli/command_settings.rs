@@ -9,6 +9,7 @@
 //! | `preview` | `--targets`, `--seed`                                             |
 //! | `clear`   | `--targets`, `--state-file`, `--journal`                          |
 //! | `inject`  | `--targets`, `--state-file`, `--recovery`, `--enabled`, `--dry-run`, `--journal` |
+//! | `recover` | `--targets`, `--journal`                                          |
 //!
 //! None of them keeps a schedule, so none takes `--interval` or
 //! `--min-interval`, and their configuration is loaded without the
@@ -87,6 +88,25 @@ impl SettingSet for ClearSettings {
             SettingId::Journal => {
                 arg.help("Append the clearing to this audit journal (one JSON line per target).")
             }
+            _ => arg,
+        }
+    }
+}
+
+/// `recover`: where the Docker targets are, and the journal whose
+/// write-ahead records name the faults to undo (undoing is journalled too).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RecoverSettings;
+
+impl SettingSet for RecoverSettings {
+    const IDS: &'static [SettingId] = &[SettingId::Targets, SettingId::Journal];
+
+    fn adjust(id: SettingId, arg: Arg) -> Arg {
+        match id {
+            SettingId::Journal => arg.help(
+                "The engine's audit journal: faults it recorded as applied and never cleared \
+                 are undone, and the undoing is appended to it.",
+            ),
             _ => arg,
         }
     }

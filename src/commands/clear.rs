@@ -19,7 +19,7 @@ pub fn execute(args: &ClearArgs) -> ExitCode {
     let journal = super::journal_for(&settings);
     let mut code = ExitCode::SUCCESS;
     for target in targets {
-        if !super::clear_by_hand(target, &journal) {
+        if !super::clear_by_hand(&settings, target, &journal) {
             code = ExitCode::from(EXIT_FAILURE);
         }
     }

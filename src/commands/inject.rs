@@ -13,6 +13,7 @@ use crate::cli::{InjectArgs, EXIT_FAILURE};
 use crate::clock::format_duration;
 use crate::clock::{round_millis, Clock, SystemClock};
 use crate::config::duration::parse_duration;
+use crate::config::TargetKind;
 use crate::journal::schema::Injected;
 use crate::journal::JournalEvent;
 use crate::picker::manual_delay;
@@ -27,6 +28,12 @@ pub fn execute(args: &InjectArgs) -> ExitCode {
     let target = match super::select_targets(&settings, args.target.as_deref(), false, false) {
         Ok(targets) => targets[0],
         Err(code) => return code,
+    };
+    let state_file = match &target.kind {
+        TargetKind::StateFile(path) => path,
+        TargetKind::Docker(docker) => {
+            return super::docker_target::inject(&settings, target, docker, args)
+        }
     };
     if args.mode == modes::HEALTHY {
         return super::usage_error(&"MODE healthy: use `chaos-engine clear` to clear a failure");
@@ -61,7 +68,7 @@ pub fn execute(args: &InjectArgs) -> ExitCode {
             "[dry run] would inject {scenario} ({}{delay_note}) into {} ({}); nothing written",
             args.mode,
             target.name,
-            target.state_file.display()
+            state_file.display()
         );
         return ExitCode::SUCCESS;
     }
@@ -86,7 +93,7 @@ pub fn execute(args: &InjectArgs) -> ExitCode {
         timestamp,
         expires_at: round_millis(timestamp + lasts.as_secs_f64()),
     };
-    if let Err(err) = write_atomic(&target.state_file, &StateRecord::failure(&spec)) {
+    if let Err(err) = write_atomic(state_file, &StateRecord::failure(&spec)) {
         eprintln!("error: {}: {err}", target.name);
         return ExitCode::from(EXIT_FAILURE);
     }
@@ -116,13 +123,13 @@ pub fn execute(args: &InjectArgs) -> ExitCode {
         "💥 Injected {scenario} ({}{delay_note}) into {} ({}), id {id}, expires in {}",
         args.mode,
         target.name,
-        target.state_file.display(),
+        state_file.display(),
         format_duration(lasts)
     );
     match (waiter, hold) {
-        (Some(waiter), Some(hold)) => {
+        (Some(mut waiter), Some(hold)) => {
             waiter.wait(hold);
-            if super::clear_by_hand(target, &journal) {
+            if super::clear_by_hand(&settings, target, &journal) {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(EXIT_FAILURE)
@@ -133,14 +140,14 @@ pub fn execute(args: &InjectArgs) -> ExitCode {
 }
 
 /// A timer runtime with SIGTERM and SIGINT handlers already installed.
-struct HoldWaiter {
+pub(super) struct HoldWaiter {
     runtime: tokio::runtime::Runtime,
     terminate: Signal,
     interrupt: Signal,
 }
 
 impl HoldWaiter {
-    fn install() -> std::io::Result<Self> {
+    pub(super) fn install() -> std::io::Result<Self> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
@@ -157,8 +164,13 @@ impl HoldWaiter {
         })
     }
 
+    /// Runs `work` to completion on this runtime.
+    pub(super) fn block_on<F: std::future::Future>(&self, work: F) -> F::Output {
+        self.runtime.block_on(work)
+    }
+
     /// Waits `hold`, or until SIGTERM or SIGINT.
-    fn wait(mut self, hold: Duration) {
+    pub(super) fn wait(&mut self, hold: Duration) {
         self.runtime.block_on(async {
             tokio::select! {
                 _ = tokio::time::sleep(hold) => {}

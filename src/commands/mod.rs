@@ -17,9 +17,11 @@ macro_rules! say {
 pub mod clear;
 pub mod demo;
 pub mod demo_target;
+mod docker_target;
 pub mod healthcheck;
 pub mod inject;
 pub mod preview;
+pub mod recover;
 pub mod report;
 pub mod run;
 pub mod status;
@@ -46,6 +48,7 @@ pub fn main() -> ExitCode {
         Some(Command::Run(args)) => run::execute(&args),
         Some(Command::Inject(args)) => inject::execute(&args),
         Some(Command::Clear(args)) => clear::execute(&args),
+        Some(Command::Recover(args)) => recover::execute(&args),
         Some(Command::Status(args)) => status::execute(&args),
         Some(Command::Validate(args)) => validate::execute(&args),
         Some(Command::Preview(args)) => preview::execute(&args),
@@ -138,7 +141,7 @@ pub fn select_targets<'a>(
         let found = settings
             .targets
             .iter()
-            .find(|t| config::comparable_path(&t.state_file) == wanted);
+            .find(|t| t.state_file().map(config::comparable_path) == Some(wanted.clone()));
         return match found {
             Some(found) => Ok(vec![found]),
             None => Err(usage_error(&format!(
@@ -172,16 +175,16 @@ pub fn journal_for(settings: &Settings) -> Journal {
 
 /// Writes `target` healthy now (`reason: manual`), prints and journals it;
 /// `false` (after printing why) when the file cannot be written.
-pub fn clear_by_hand(target: &TargetSettings, journal: &Journal) -> bool {
+pub fn clear_by_hand(settings: &Settings, target: &TargetSettings, journal: &Journal) -> bool {
+    let state_file = match &target.kind {
+        config::TargetKind::StateFile(path) => path,
+        config::TargetKind::Docker(_) => return docker_target::clear(settings, target),
+    };
     let now = round_millis(SystemClock.unix_now());
     let record = StateRecord::healthy(&target.name, ClearReason::Manual, now);
-    match write_atomic(&target.state_file, &record) {
+    match write_atomic(state_file, &record) {
         Ok(()) => {
-            say!(
-                "✓ {} cleared ({})",
-                target.name,
-                target.state_file.display()
-            );
+            say!("✓ {} cleared ({})", target.name, state_file.display());
             journal.record(
                 now,
                 JournalEvent::Cleared(Cleared {

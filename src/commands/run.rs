@@ -26,7 +26,7 @@ use crate::api::{self, ApiState, ControlAccess};
 use crate::cli::{ConfigArgs, EXIT_FAILURE};
 use crate::clock::format_duration;
 use crate::clock::system_clock;
-use crate::config::{ConfigInputs, Settings};
+use crate::config::{ConfigInputs, Settings, TargetKind};
 use crate::journal::{Journal, JournalEvent, Note, Started};
 use crate::logging;
 use crate::picker::random_seed;
@@ -118,13 +118,48 @@ impl ShutdownSignals {
     }
 }
 
+/// Undoes the Docker faults an engine that was killed left behind on the
+/// configured Docker targets (see `crate::docker::recover`), before their
+/// actors start; logs each thing done. A dry run only says it skipped this.
+async fn recover_docker_leftovers(settings: &Settings, telemetry: &Telemetry) {
+    let targets: Vec<(String, crate::docker::DockerTarget)> = settings
+        .targets
+        .iter()
+        .filter_map(|t| Some((t.name.clone(), t.docker()?.target.clone())))
+        .collect();
+    let Some(image) = settings
+        .targets
+        .iter()
+        .find_map(|t| t.docker())
+        .map(|docker| docker.policy.net_image.clone())
+    else {
+        return;
+    };
+    if settings.dry_run {
+        info!("[dry run] Docker faults left by an earlier engine are not looked for");
+        return;
+    }
+    let report = crate::docker::recover::recover(
+        &targets,
+        settings.journal.as_deref(),
+        &image,
+        telemetry,
+    )
+    .await;
+    for line in &report.lines {
+        info!("Recovered a fault left behind: {line}");
+    }
+    for error in &report.errors {
+        warn!(error = %error, "Could not undo a fault left behind: {error}");
+    }
+}
+
 /// Removes what writers killed mid-write (an engine, `inject`, `clear`)
 /// left beside the state files: one directory listing per directory,
 /// before the targets' startup clears.
 fn remove_stale_temporaries(settings: &Settings) {
     let mut by_dir: BTreeMap<&Path, HashSet<OsString>> = BTreeMap::new();
-    for target in &settings.targets {
-        let path = &target.state_file;
+    for path in settings.targets.iter().filter_map(|t| t.state_file()) {
         let dir = match path.parent() {
             Some(parent) if !parent.as_os_str().is_empty() => parent,
             _ => Path::new("."),
@@ -193,6 +228,7 @@ async fn run_until_signal(
         None => None,
     };
     remove_stale_temporaries(&settings);
+    recover_docker_leftovers(&settings, &telemetry).await;
     telemetry.record(JournalEvent::EngineStarted(Started {
         detail: Some(format!("seed {seed}, {} target(s)", settings.targets.len())),
         seed: Some(seed),
@@ -298,12 +334,17 @@ fn print_banner(settings: &Settings, seed: u64) {
         format_duration(settings.min_interval)
     );
     for target in &settings.targets {
+        let kind = target.describe_kind();
+        let (state_file, docker) = match &target.kind {
+            TargetKind::StateFile(path) => (Some(path.display().to_string()), None),
+            TargetKind::Docker(docker) => (None, Some(docker.target.selector.to_string())),
+        };
         info!(
             target = %target.name,
-            state_file = %target.state_file.display(),
-            "Target {}: state file {}, interval {}, recovery {}, startup wait {}; scenarios {}",
+            state_file,
+            docker,
+            "Target {}: {kind}, interval {}, recovery {}, startup wait {}; scenarios {}",
             target.name,
-            target.state_file.display(),
             format_duration(target.interval),
             format_duration(target.recovery),
             format_duration(target.startup_wait),

@@ -2,6 +2,7 @@
 //! scenario, age and time until it expires. Reads only. With `--watch`,
 //! see [`super::status_watch`].
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use chaos_state::{read_state, ReadOutcome};
@@ -9,7 +10,7 @@ use serde_json::json;
 
 use crate::cli::StatusArgs;
 use crate::clock::{Clock, SystemClock};
-use crate::config::{SettingId, TargetSettings};
+use crate::config::{SettingId, TargetKind, TargetSettings};
 
 /// Prints one line (or JSON object) per target.
 pub fn execute(args: &StatusArgs) -> ExitCode {
@@ -24,20 +25,37 @@ pub fn execute(args: &StatusArgs) -> ExitCode {
     };
     let now = SystemClock.unix_now();
     for target in &settings.targets {
-        let outcome = read_state(&target.state_file);
+        let state_file = match &target.kind {
+            TargetKind::StateFile(path) => path,
+            TargetKind::Docker(docker) => {
+                let look = super::docker_target::look(&target.name, docker);
+                if args.json {
+                    say!("{}", look.json(&target.name));
+                } else {
+                    say!("{}", look.line(&target.name));
+                }
+                continue;
+            }
+        };
+        let outcome = read_state(state_file);
         if args.json {
-            say!("{}", status_json(target, &outcome, now));
+            say!("{}", status_json(target, state_file, &outcome, now));
         } else {
-            say!("{}", status_line(target, &outcome, now));
+            say!("{}", status_line(target, state_file, &outcome, now));
         }
     }
     ExitCode::SUCCESS
 }
 
-fn status_json(target: &TargetSettings, outcome: &ReadOutcome, now: f64) -> serde_json::Value {
+fn status_json(
+    target: &TargetSettings,
+    state_file: &Path,
+    outcome: &ReadOutcome,
+    now: f64,
+) -> serde_json::Value {
     let mut value = json!({
         "target": target.name,
-        "state_file": target.state_file.display().to_string(),
+        "state_file": state_file.display().to_string(),
         "failing": outcome.is_failing_at(now),
     });
     match outcome {
@@ -67,8 +85,13 @@ fn status_json(target: &TargetSettings, outcome: &ReadOutcome, now: f64) -> serd
 }
 
 /// `NAME: MODE (SCENARIO), ... [FILE]`: what one state file says at `now`.
-pub fn status_line(target: &TargetSettings, outcome: &ReadOutcome, now: f64) -> String {
-    let file = target.state_file.display();
+pub fn status_line(
+    target: &TargetSettings,
+    state_file: &Path,
+    outcome: &ReadOutcome,
+    now: f64,
+) -> String {
+    let file = state_file.display();
     match outcome {
         ReadOutcome::Missing => format!("{}: healthy (no state file at {file})", target.name),
         ReadOutcome::Unreadable(err) => {

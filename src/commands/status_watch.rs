@@ -17,7 +17,7 @@ use tokio::signal::unix::{signal, SignalKind};
 use super::status::status_line;
 use crate::cli::{StatusArgs, EXIT_FAILURE};
 use crate::clock::{Clock as _, SystemClock};
-use crate::config::{SettingId, Settings};
+use crate::config::{SettingId, Settings, TargetKind};
 use crate::live::board::lines_from_status;
 use crate::live::Screen;
 
@@ -174,7 +174,18 @@ fn look_at_files(settings: &Settings) -> Vec<Row> {
         .targets
         .iter()
         .map(|target| {
-            let outcome = read_state(&target.state_file);
+            let state_file = match &target.kind {
+                TargetKind::StateFile(path) => path,
+                TargetKind::Docker(docker) => {
+                    let line = super::docker_target::look(&target.name, docker).line(&target.name);
+                    return Row {
+                        name: target.name.clone(),
+                        key: line.clone(),
+                        line,
+                    };
+                }
+            };
+            let outcome = read_state(state_file);
             let key = match &outcome {
                 ReadOutcome::Missing => "missing".to_owned(),
                 ReadOutcome::Unreadable(err) => format!("unreadable {err}"),
@@ -189,7 +200,7 @@ fn look_at_files(settings: &Settings) -> Vec<Row> {
             Row {
                 name: target.name.clone(),
                 key,
-                line: status_line(target, &outcome, now),
+                line: status_line(target, state_file, &outcome, now),
             }
         })
         .collect()

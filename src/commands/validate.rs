@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use crate::cli::ConfigArgs;
 use crate::clock::format_duration;
+use crate::config::TargetKind;
 use crate::scenario::DelayRange;
 
 /// Prints the effective configuration; exit 2 when it is invalid.
@@ -29,7 +30,10 @@ pub fn execute(args: &ConfigArgs) -> ExitCode {
     for target in &settings.targets {
         say!("");
         say!("target {}", target.name);
-        say!("  state_file:   {}", target.state_file.display());
+        match &target.kind {
+            TargetKind::StateFile(path) => say!("  state_file:   {}", path.display()),
+            TargetKind::Docker(docker) => super::docker_target::describe_for_validate(docker),
+        }
         say!("  interval:     {}", format_duration(target.interval));
         say!("  recovery:     {}", format_duration(target.recovery));
         say!("  startup_wait: {}", format_duration(target.startup_wait));

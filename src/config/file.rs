@@ -13,6 +13,10 @@ use super::duration::deserialize_optional;
 use super::error::{ConfigError, Origin};
 use super::locate::KeyLocations;
 
+pub mod docker;
+
+pub use docker::{FileDocker, FileDockerPolicy, FileNetwork, NumberOrText};
+
 /// The whole file.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -61,6 +65,8 @@ pub struct FilePolicy {
     pub backoff: Option<FileBackoff>,
     /// When chaos is allowed: weekday/hour windows and blackouts.
     pub windows: Option<crate::windows::FileWindows>,
+    /// Settings of Docker targets (the network helper's image).
+    pub docker: Option<FileDockerPolicy>,
 }
 
 /// `policy.backoff: { above: 2, factor: 2 }`.
@@ -96,8 +102,10 @@ pub struct FileTarget {
     /// Unique name, used in logs and state files.
     pub name: String,
     /// The state file this target's app reads. Relative paths are relative
-    /// to the targets file's directory.
-    pub state_file: PathBuf,
+    /// to the targets file's directory. A target has this or `docker`.
+    pub state_file: Option<PathBuf>,
+    /// The containers this target is made of (a Docker target).
+    pub docker: Option<FileDocker>,
     /// Overrides `defaults.interval`.
     #[serde(default, deserialize_with = "deserialize_optional")]
     pub interval: Option<Duration>,
@@ -125,6 +133,16 @@ pub struct FileScenario {
     pub weight: f64,
     /// Inclusive delay range in whole seconds; defaults to 10..=30 for `slow`.
     pub delay: Option<FileDelay>,
+    /// Docker `kill`: the signal sent (default `SIGKILL`).
+    pub signal: Option<String>,
+    /// Docker `stop`: the time to exit before SIGKILL (default 10 s).
+    #[serde(default, deserialize_with = "deserialize_optional")]
+    pub grace: Option<Duration>,
+    /// Docker `network`: what to degrade.
+    pub network: Option<FileNetwork>,
+    /// Docker `partition`: cut off only these (containers, Compose
+    /// services, IP addresses or CIDR blocks); absent: everything.
+    pub peers: Option<Vec<String>>,
 }
 
 /// `delay: { min: 10, max: 30 }`.
@@ -340,6 +358,7 @@ targets:
         assert_eq!(file.policy.min_interval, Some(Duration::from_secs(60)));
         assert_eq!(file.targets.len(), 2);
         assert_eq!(file.targets[1].interval, Some(Duration::from_secs(300)));
+        assert!(file.targets[0].docker.is_none());
         assert_eq!(
             file.defaults.scenarios.as_ref().unwrap()[1]
                 .delay

@@ -11,7 +11,7 @@ use super::file::{read_targets_file, FileScenario, ParsedFile};
 use super::paths::{check_journal, check_state_file, comparable_path};
 use super::setting::{SettingId, SettingValues, Sourced};
 use super::{
-    ConfigInputs, LogFormat, Settings, TargetSettings, DEFAULT_INTERVAL, DEFAULT_MIN_INTERVAL,
+    ConfigInputs, LogFormat, Settings, TargetKind, TargetSettings, DEFAULT_INTERVAL, DEFAULT_MIN_INTERVAL,
     DEFAULT_RECOVERY, DEFAULT_STARTUP_WAIT, DEFAULT_STATE_FILE, DEFAULT_TARGET_NAME,
 };
 use crate::clock::format_duration;
@@ -20,6 +20,7 @@ use crate::probe::ProbeSettings;
 use crate::scenario::{Catalogue, DelayRange, Scenario, DEFAULT_SLOW_DELAY};
 
 mod coordination;
+mod docker;
 
 /// Builds validated [`Settings`] from `inputs` (see the module docs of
 /// [`super`] for precedence). Reads the targets file and checks the state
@@ -169,7 +170,8 @@ pub fn load(inputs: &ConfigInputs) -> Result<Settings, ConfigError> {
                 .raw(SettingId::StateFile)
                 .filter(|v| matches!(v.origin, Origin::Flag(_)))
                 .map(|v| PathBuf::from(v.value));
-            (targets_from_file(file, &defaults)?, selector)
+            let docker_policy = docker::load_docker_policy(Some(file))?;
+            (targets_from_file(file, &defaults, &docker_policy)?, selector)
         }
         None => {
             let state_file = state_file_given.unwrap_or(Sourced {
@@ -179,10 +181,10 @@ pub fn load(inputs: &ConfigInputs) -> Result<Settings, ConfigError> {
             let target = RawTarget {
                 name: DEFAULT_TARGET_NAME.to_owned(),
                 name_origin: Origin::BuiltIn("target name"),
-                state_file: Sourced {
+                kind: RawKind::StateFile(Sourced {
                     value: PathBuf::from(&state_file.value),
                     origin: state_file.origin,
-                },
+                }),
                 interval: defaults.interval.clone(),
                 recovery: defaults.recovery.clone(),
                 startup_wait: defaults.startup_wait.clone(),
@@ -248,7 +250,7 @@ struct Defaults {
 struct RawTarget {
     name: String,
     name_origin: Origin,
-    state_file: Sourced<PathBuf>,
+    kind: RawKind,
     interval: Sourced<Duration>,
     recovery: Sourced<Duration>,
     startup_wait: Sourced<Duration>,
@@ -256,9 +258,16 @@ struct RawTarget {
     probe: Option<ProbeSettings>,
 }
 
+/// A state file (with where it was given) or Docker settings.
+enum RawKind {
+    StateFile(Sourced<PathBuf>),
+    Docker(Arc<super::DockerSettings>),
+}
+
 fn targets_from_file(
     file: &ParsedFile,
     defaults: &Defaults,
+    docker_policy: &crate::docker::DockerPolicy,
 ) -> Result<Vec<RawTarget>, ConfigError> {
     let content = &file.content;
     if content.targets.is_empty() {
@@ -286,24 +295,69 @@ fn targets_from_file(
             Some(scenarios) => Arc::new(catalogue_from_file(file, &key("scenarios"), scenarios)?),
             None => Arc::clone(&default_catalogue),
         };
-        if target.state_file.as_os_str().is_empty() {
-            return Err(ConfigError::new(
-                file.origin(&key("state_file")),
-                "empty path",
-            ));
-        }
-        let state_file = if target.state_file.is_relative() {
-            file.base_dir().join(&target.state_file)
-        } else {
-            target.state_file.clone()
+        let scenarios_given = match &target.scenarios {
+            Some(scenarios) => Some((key("scenarios"), scenarios.as_slice())),
+            None => content
+                .defaults
+                .scenarios
+                .as_deref()
+                .map(|scenarios| ("defaults.scenarios".to_owned(), scenarios)),
+        };
+        let kind = match (&target.state_file, &target.docker) {
+            (Some(_), Some(_)) => {
+                return Err(ConfigError::new(
+                    file.origin(&key("docker")),
+                    format!(
+                        "target {} has both `state_file` and `docker`: a target is a state file \
+                         or containers, not both",
+                        target.name
+                    ),
+                ))
+            }
+            (None, None) => {
+                return Err(ConfigError::new(
+                    file.origin(&format!("targets[{index}]")),
+                    format!(
+                        "target {} needs `state_file` (an app that reads it) or `docker` \
+                         (containers to break)",
+                        target.name
+                    ),
+                ))
+            }
+            (None, Some(docker_section)) => RawKind::Docker(docker::docker_target(
+                file,
+                index,
+                docker_section,
+                scenarios_given
+                    .as_ref()
+                    .map(|(key, scenarios)| (key.as_str(), *scenarios)),
+                docker_policy,
+            )?),
+            (Some(path), None) => {
+                if let Some((scenarios_key, scenarios)) = &scenarios_given {
+                    docker::no_fault_keys(file, scenarios_key, scenarios)?;
+                }
+                if path.as_os_str().is_empty() {
+                    return Err(ConfigError::new(
+                        file.origin(&key("state_file")),
+                        "empty path",
+                    ));
+                }
+                let state_file = if path.is_relative() {
+                    file.base_dir().join(path)
+                } else {
+                    path.clone()
+                };
+                RawKind::StateFile(Sourced {
+                    value: state_file,
+                    origin: file.origin(&key("state_file")),
+                })
+            }
         };
         targets.push(RawTarget {
             name: target.name.clone(),
             name_origin: file.origin(&key("name")),
-            state_file: Sourced {
-                value: state_file,
-                origin: file.origin(&key("state_file")),
-            },
+            kind,
             interval: sourced(target.interval, "interval", &defaults.interval),
             recovery: sourced(target.recovery, "recovery", &defaults.recovery),
             startup_wait: sourced(target.startup_wait, "startup_wait", &defaults.startup_wait),
@@ -355,7 +409,7 @@ fn validate_targets(
     inputs: &ConfigInputs,
 ) -> Result<Vec<TargetSettings>, ConfigError> {
     let mut names: HashMap<&str, usize> = HashMap::new();
-    let mut files: HashMap<PathBuf, usize> = HashMap::new();
+    let mut files: HashMap<PathBuf, (usize, PathBuf)> = HashMap::new();
     for (index, target) in raw.iter().enumerate() {
         if target.name.trim().is_empty() || target.name.chars().any(char::is_control) {
             return Err(ConfigError::new(
@@ -373,15 +427,18 @@ fn validate_targets(
             ));
         }
         check_timing(target, min_interval, !inputs.one_shot)?;
-        check_state_file(&target.state_file.value, !inputs.read_only)
-            .map_err(|message| ConfigError::new(target.state_file.origin.clone(), message))?;
-        if let Some(first) = files.insert(comparable_path(&target.state_file.value), index) {
+        let RawKind::StateFile(state_file) = &target.kind else {
+            continue;
+        };
+        check_state_file(&state_file.value, !inputs.read_only)
+            .map_err(|message| ConfigError::new(state_file.origin.clone(), message))?;
+        if let Some((first, first_path)) = files.insert(
+            comparable_path(&state_file.value),
+            (index, state_file.value.clone()),
+        ) {
             return Err(ConfigError::new(
-                target.state_file.origin.clone(),
-                format!(
-                    "same file as targets[{first}] ({})",
-                    raw[first].state_file.value.display()
-                ),
+                state_file.origin.clone(),
+                format!("same file as targets[{first}] ({})", first_path.display()),
             ));
         }
     }
@@ -389,7 +446,10 @@ fn validate_targets(
         .into_iter()
         .map(|t| TargetSettings {
             name: t.name,
-            state_file: t.state_file.value,
+            kind: match t.kind {
+                RawKind::StateFile(path) => TargetKind::StateFile(path.value),
+                RawKind::Docker(docker) => TargetKind::Docker(docker),
+            },
             interval: t.interval.value,
             recovery: t.recovery.value,
             startup_wait: t.startup_wait.value,

@@ -116,13 +116,35 @@ pub struct Settings {
     pub targets: Vec<TargetSettings>,
 }
 
+/// How a target's failures take effect.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TargetKind {
+    /// The target's app reads a state file the engine writes.
+    StateFile(PathBuf),
+    /// Faults are applied to the target's containers through the Docker
+    /// Engine API.
+    Docker(Arc<DockerSettings>),
+}
+
+/// A Docker target's settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DockerSettings {
+    /// Which containers, on which Engine, how many at a time.
+    pub target: crate::docker::DockerTarget,
+    /// The fault of each scenario: its name and what it does, in the
+    /// order of the scenarios.
+    pub faults: Vec<(String, crate::docker::DockerFault)>,
+    /// Engine-wide Docker settings (`policy.docker`).
+    pub policy: crate::docker::DockerPolicy,
+}
+
 /// One target's effective settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TargetSettings {
     /// Unique name.
     pub name: String,
-    /// The state file the engine writes for this target.
-    pub state_file: PathBuf,
+    /// A state file, or containers.
+    pub kind: TargetKind,
     /// Start-to-start time between injections; > recovery, >= min_interval.
     pub interval: Duration,
     /// Time a failure lasts; > 0 and < interval.
@@ -139,6 +161,30 @@ pub struct TargetSettings {
 }
 
 impl TargetSettings {
+    /// The state file the engine writes, for a state-file target.
+    pub fn state_file(&self) -> Option<&std::path::Path> {
+        match &self.kind {
+            TargetKind::StateFile(path) => Some(path),
+            TargetKind::Docker(_) => None,
+        }
+    }
+
+    /// The Docker settings, for a Docker target.
+    pub fn docker(&self) -> Option<&DockerSettings> {
+        match &self.kind {
+            TargetKind::StateFile(_) => None,
+            TargetKind::Docker(docker) => Some(docker),
+        }
+    }
+
+    /// `state file /tmp/x.json` or `Docker service cache` for messages.
+    pub fn describe_kind(&self) -> String {
+        match &self.kind {
+            TargetKind::StateFile(path) => format!("state file {}", path.display()),
+            TargetKind::Docker(docker) => format!("Docker {}", docker.target.selector),
+        }
+    }
+
     /// Equal apart from the engine-wide policy, which a reload hands to a
     /// running target without touching its schedule.
     pub fn same_except_policy(&self, other: &TargetSettings) -> bool {

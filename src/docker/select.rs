@@ -33,12 +33,27 @@ pub async fn running(
     docker: &Docker,
     selector: &Selector,
 ) -> Result<Vec<ContainerRef>, DockerError> {
-    let mut filters = HashMap::from([("status".to_owned(), vec!["running".to_owned()])]);
+    listed(docker, selector, false).await
+}
+
+/// The containers `selector` matches, sorted by name: the running ones,
+/// or with `include_stopped` every one (a killed or stopped container
+/// too, as `status` shows them).
+pub async fn listed(
+    docker: &Docker,
+    selector: &Selector,
+    include_stopped: bool,
+) -> Result<Vec<ContainerRef>, DockerError> {
+    let mut filters = HashMap::new();
+    if !include_stopped {
+        filters.insert("status".to_owned(), vec!["running".to_owned()]);
+    }
     let labels = selector.label_filters();
     if !labels.is_empty() {
         filters.insert("label".to_owned(), labels);
     }
     let options = ListContainersOptions {
+        all: include_stopped,
         filters: Some(filters),
         ..ListContainersOptions::default()
     };

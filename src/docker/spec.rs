@@ -205,6 +205,31 @@ impl DockerFault {
         }
     }
 
+    /// What the fault does and how it is undone, for `validate`:
+    /// `kill (SIGKILL); started again at recovery`.
+    pub fn describe(&self) -> String {
+        match self {
+            DockerFault::Kill { signal } => {
+                format!("kill ({signal}); started again at recovery unless it runs")
+            }
+            DockerFault::Stop { grace } => format!(
+                "stop (SIGKILL after {}s); started again at recovery unless it runs",
+                grace.as_secs()
+            ),
+            DockerFault::Pause => "pause; unpaused at recovery".to_owned(),
+            DockerFault::Network(network) => {
+                format!("network {}; rules removed at recovery", network.describe())
+            }
+            DockerFault::Partition { peers } if peers.is_empty() => {
+                "partition from all traffic; rules removed at recovery".to_owned()
+            }
+            DockerFault::Partition { peers } => format!(
+                "partition from {}; rules removed at recovery",
+                peers.join(", ")
+            ),
+        }
+    }
+
     /// True when the fault needs the network helper container.
     pub fn needs_helper(&self) -> bool {
         matches!(

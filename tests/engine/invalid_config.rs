@@ -11,6 +11,9 @@ const ORIGINAL: &[u8] = b"{\"mode\": \"slow\", \"delay\": 12}\n";
 /// A valid target list to build broken files around.
 const TARGETS: &str = "targets:\n  - name: app\n    state_file: {dir}/state.json\n";
 
+/// A Docker target to append scenarios to (its `scenarios:` is line 6).
+const DOCKER: &str = "  - name: cache\n    docker: { service: cache }\n    scenarios:\n";
+
 struct Case {
     name: &'static str,
     /// targets.yaml content, or `None` to run single-target.
@@ -250,6 +253,66 @@ fn cases(dir: &Path) -> Vec<Case> {
             args: vec![],
             expected: "CHAOS_TARGETS_FILE: cannot read {dir}/nope.yaml",
         },
+        file_case(
+            "a Docker target with a state-file mode",
+            format!("{TARGETS}{DOCKER}      - {{ name: C, mode: crash, weight: 1 }}\n"),
+            "targets.yaml:7:20: targets[1].scenarios[0].mode: target cache is a Docker target: scenario C has mode `crash`; the modes of a Docker target are kill, stop, pause, network, partition",
+        ),
+        file_case(
+            "a Docker target without scenarios",
+            format!("{TARGETS}  - name: cache\n    docker: {{ service: cache }}\n"),
+            "targets.yaml:4:5: targets[1]: target cache is a Docker target, which has no built-in scenarios",
+        ),
+        file_case(
+            "a target with a state file and containers",
+            format!("{TARGETS}    docker: {{ service: cache }}\n"),
+            "targets.yaml:4:5: targets[0].docker: target app has both `state_file` and `docker`",
+        ),
+        file_case(
+            "a target with neither a state file nor containers",
+            format!("{TARGETS}  - name: lost\n"),
+            "targets.yaml:4:5: targets[1]: target lost needs `state_file` (an app that reads it) or `docker`",
+        ),
+        file_case(
+            "a Docker target with two selectors",
+            format!("{TARGETS}  - name: cache\n    docker: {{ service: cache, container: c1 }}\n    scenarios: [{{ name: P, mode: pause, weight: 1 }}]\n"),
+            "targets.yaml:5:31: targets[1].docker.container: target cache: give one of `service`, `container` and `labels`, not service and container",
+        ),
+        file_case(
+            "a loss above 100%",
+            format!("{TARGETS}{DOCKER}      - {{ name: L, mode: network, weight: 1, network: {{ loss: 150% }} }}\n"),
+            "targets.yaml:7:57: targets[1].scenarios[0].network.loss: expected a percentage above 0 and at most 100, e.g. 30%, got `150%`",
+        ),
+        file_case(
+            "jitter without delay",
+            format!("{TARGETS}{DOCKER}      - {{ name: J, mode: network, weight: 1, network: {{ jitter: 5ms }} }}\n"),
+            "targets.yaml:7:57: targets[1].scenarios[0].network.jitter: `jitter` varies a `delay`; give `delay` too",
+        ),
+        file_case(
+            "a network scenario that degrades nothing",
+            format!("{TARGETS}{DOCKER}      - {{ name: N, mode: network, weight: 1 }}\n"),
+            "targets.yaml:7:9: targets[1].scenarios[0]: scenario N has mode network: say what to degrade with `network:`",
+        ),
+        file_case(
+            "a Docker Engine over TLS",
+            format!("{TARGETS}  - name: cache\n    docker: {{ service: cache, host: 'https://h:2376' }}\n    scenarios: [{{ name: P, mode: pause, weight: 1 }}]\n"),
+            "targets.yaml:5:31: targets[1].docker.host: `https://h:2376` is not a Docker Engine address",
+        ),
+        file_case(
+            "a bad blast radius",
+            format!("{TARGETS}  - name: cache\n    docker: {{ service: cache, pick: some }}\n    scenarios: [{{ name: P, mode: pause, weight: 1 }}]\n"),
+            "targets.yaml:5:31: targets[1].docker.pick: expected one, all, a count (2) or a percentage (\"50%\"), got `some`",
+        ),
+        file_case(
+            "a Docker fault key on a state-file target",
+            format!("{TARGETS}    scenarios: [{{ name: L, mode: lossy, weight: 1, network: {{ loss: 5% }} }}]\n"),
+            "targets.yaml:4:52: targets[0].scenarios[0].network: `network` is a Docker fault setting",
+        ),
+        file_case(
+            "a signal that is no signal",
+            format!("{TARGETS}{DOCKER}      - {{ name: K, mode: kill, weight: 1, signal: SIGNOPE }}\n"),
+            "targets.yaml:7:43: targets[1].scenarios[0].signal: `SIGNOPE` is not a signal",
+        ),
         Case {
             name: "state file flag with a targets file",
             yaml: Some(TARGETS.into()),

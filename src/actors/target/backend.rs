@@ -18,6 +18,7 @@ use chaos_state::{
 };
 
 use super::core::{EndedElsewhere, Observation};
+use crate::config::TargetKind;
 use crate::docker::ContainerRef;
 use crate::outcome::EndedBy;
 use crate::outcome::InjectedFailure;
@@ -69,9 +70,24 @@ pub trait FaultBackend: Unpin + 'static {
     fn observe(&self, id: &str) -> Observation;
 }
 
-/// The backend for `settings`: its state file (the only kind so far).
-pub fn for_target(settings: &crate::config::TargetSettings) -> Box<dyn FaultBackend> {
-    Box::new(StateFileBackend::new(settings.state_file.clone()))
+/// The backend of `settings`: its state file, or its containers (through
+/// the Docker Engine; with `dry_run`, only logging the calls it would make).
+pub fn for_target(
+    settings: &crate::config::TargetSettings,
+    telemetry: &crate::telemetry::SharedTelemetry,
+    dry_run: bool,
+) -> Box<dyn FaultBackend> {
+    match &settings.kind {
+        TargetKind::StateFile(path) => Box::new(StateFileBackend::new(path.clone())),
+        TargetKind::Docker(docker) => Box::new(crate::docker::backend::DockerBackend::new(
+            &settings.name,
+            std::sync::Arc::new(docker.target.clone()),
+            docker.faults.clone(),
+            docker.policy.clone(),
+            std::sync::Arc::clone(telemetry),
+            dry_run,
+        )),
+    }
 }
 
 /// A target that reads a state file: failures are records written to it

@@ -54,7 +54,7 @@ fn no_configuration_gives_one_target_with_contract_defaults() {
     assert_eq!(settings.targets.len(), 1);
     let target = &settings.targets[0];
     assert_eq!(target.name, "target-app");
-    assert_eq!(target.state_file, state);
+    assert_eq!(target.state_file(), Some(state.as_path()));
     assert_eq!(target.interval, Duration::from_secs(180));
     assert_eq!(target.recovery, Duration::from_secs(30));
     assert_eq!(target.startup_wait, Duration::from_secs(60));
@@ -117,7 +117,7 @@ fn relative_state_files_resolve_against_the_targets_file() {
     let targets = fx.targets("targets:\n  - name: a\n    state_file: a.json\n");
     let flags = [(Id::Targets, targets.to_str().unwrap())];
     let settings = load(&fx.inputs(&flags, &[])).unwrap();
-    assert_eq!(settings.targets[0].state_file, fx.path("a.json"));
+    assert_eq!(settings.targets[0].state_file(), Some(fx.path("a.json").as_path()));
 }
 
 #[test]

@@ -1,0 +1,359 @@
+//! The one-shot commands on a Docker target: `validate` shows its selector
+//! and what it matches now; `status` what its containers are doing and
+//! which network faults are in effect; `inject` applies a fault through the
+//! daemon's own [`DockerBackend`], holds it (`--for`, by default the
+//! target's recovery) and undoes it; `clear` undoes what an engine left
+//! behind on it (`recover`, for this target only).
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use serde_json::json;
+
+use super::inject::HoldWaiter;
+use crate::actors::target::FaultBackend;
+use crate::cli::{InjectArgs, EXIT_FAILURE};
+use crate::clock::{format_duration, round_millis, system_clock, Clock, SystemClock};
+use crate::config::duration::parse_duration;
+use crate::config::{DockerSettings, Settings, TargetSettings};
+use crate::docker::backend::DockerBackend;
+use crate::docker::client::{connect, resolve_host};
+use crate::docker::container_ops;
+use crate::docker::helper::find_helpers;
+use crate::docker::select::listed;
+use crate::docker::spec::{DOCKER_MODES, LABEL_MODE};
+use crate::outcome::InjectedFailure;
+use crate::telemetry::Telemetry;
+
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+}
+
+/// The `validate` lines of a Docker target.
+pub(super) fn describe_for_validate(docker: &DockerSettings) {
+    let target = &docker.target;
+    say!(
+        "  docker:       {} on {}, pick {}",
+        target.selector,
+        resolve_host(target.host.as_deref()),
+        target.pick
+    );
+    let now = match runtime() {
+        Ok(runtime) => runtime.block_on(async {
+            let engine = connect(target.host.as_deref()).await?;
+            listed(&engine, &target.selector, false).await
+        }),
+        Err(err) => {
+            say!("  matches now:  unknown (no runtime: {err})");
+            return;
+        }
+    };
+    match now {
+        Ok(found) if found.is_empty() => {
+            say!("  matches now:  no running container (faults are skipped until one runs)")
+        }
+        Ok(found) => say!(
+            "  matches now:  {} running: {}",
+            found.len(),
+            found
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Err(err) => say!("  matches now:  unknown ({err})"),
+    }
+    if docker
+        .faults
+        .iter()
+        .any(|(_, fault)| fault.needs_helper())
+    {
+        say!("  net image:    {}", docker.policy.net_image);
+    }
+    say!("  faults:");
+    for (scenario, fault) in &docker.faults {
+        say!("    {scenario:<20} {}", fault.describe());
+    }
+}
+
+/// What a Docker target's containers are doing now.
+pub(super) struct Look {
+    selector: String,
+    containers: Vec<(String, String)>,
+    faults: Vec<String>,
+    error: Option<String>,
+}
+
+/// Looks at the containers of `docker` (and the network helpers working
+/// on them) now.
+pub(super) fn look(name: &str, docker: &DockerSettings) -> Look {
+    let mut look = Look {
+        selector: docker.target.selector.to_string(),
+        containers: Vec::new(),
+        faults: Vec::new(),
+        error: None,
+    };
+    let runtime = match runtime() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            look.error = Some(err.to_string());
+            return look;
+        }
+    };
+    let seen = runtime.block_on(async {
+        let engine = connect(docker.target.host.as_deref()).await?;
+        let mut containers = Vec::new();
+        for container in listed(&engine, &docker.target.selector, true).await? {
+            let state = match container_ops::inspect(&engine, &container).await? {
+                Some(state) if state.paused => "paused",
+                Some(state) if state.restarting => "restarting",
+                Some(state) if state.running => "running",
+                Some(_) => "not running",
+                None => "gone",
+            };
+            containers.push((container.to_string(), state.to_owned()));
+        }
+        let faults = find_helpers(&engine)
+            .await?
+            .into_iter()
+            .filter(|helper| helper.running && helper.target.as_deref() == Some(name))
+            .map(|helper| {
+                let mode = helper
+                    .labels
+                    .get(LABEL_MODE)
+                    .cloned()
+                    .unwrap_or_else(|| "network".to_owned());
+                match helper.expires_at {
+                    Some(at) => format!(
+                        "{mode} in effect (helper {}, ends by itself in {:.0}s)",
+                        helper.name,
+                        (at - SystemClock.unix_now()).max(0.0)
+                    ),
+                    None => format!("{mode} in effect (helper {})", helper.name),
+                }
+            })
+            .collect();
+        Ok::<_, crate::docker::DockerError>((containers, faults))
+    });
+    match seen {
+        Ok((containers, faults)) => {
+            look.containers = containers;
+            look.faults = faults;
+        }
+        Err(err) => look.error = Some(err.to_string()),
+    }
+    look
+}
+
+impl Look {
+    /// `cache: running (cache-1 (3f2a…) running) [service cache]`.
+    pub(super) fn line(&self, name: &str) -> String {
+        if let Some(error) = &self.error {
+            return format!("{name}: unknown ({error}) [{}]", self.selector);
+        }
+        let overall = if !self.faults.is_empty() {
+            self.faults.join("; ")
+        } else if self.containers.is_empty() {
+            "no container".to_owned()
+        } else if self.containers.iter().all(|(_, state)| state == "running") {
+            "healthy".to_owned()
+        } else {
+            "degraded".to_owned()
+        };
+        let containers: Vec<String> = self
+            .containers
+            .iter()
+            .map(|(container, state)| format!("{container} {state}"))
+            .collect();
+        format!(
+            "{name}: {overall} ({}) [{}]",
+            if containers.is_empty() {
+                "none matching".to_owned()
+            } else {
+                containers.join(", ")
+            },
+            self.selector
+        )
+    }
+
+    /// The same as one JSON object.
+    pub(super) fn json(&self, name: &str) -> serde_json::Value {
+        json!({
+            "target": name,
+            "docker": self.selector,
+            "containers": self
+                .containers
+                .iter()
+                .map(|(container, state)| json!({ "container": container, "state": state }))
+                .collect::<Vec<_>>(),
+            "faults": self.faults,
+            "error": self.error,
+        })
+    }
+}
+
+/// `inject MODE --target NAME` on a Docker target: applies the fault now,
+/// holds it for `--for` (default: the target's recovery), undoes it.
+/// SIGTERM or SIGINT undoes it at once.
+pub(super) fn inject(
+    settings: &Settings,
+    target: &TargetSettings,
+    docker: &DockerSettings,
+    args: &InjectArgs,
+) -> ExitCode {
+    if !DOCKER_MODES.contains(&args.mode.as_str()) {
+        return super::usage_error(&format!(
+            "MODE {}: target {} is a Docker target; its modes are {}",
+            args.mode,
+            target.name,
+            DOCKER_MODES.join(", ")
+        ));
+    }
+    if args.delay.is_some() {
+        return super::usage_error(&format!(
+            "--delay: target {} is a Docker target; added latency is a `network` scenario's delay",
+            target.name
+        ));
+    }
+    let hold = match args.duration.as_deref().map(parse_duration) {
+        None => target.recovery,
+        Some(Ok(d)) if !d.is_zero() => d,
+        Some(Ok(_)) => return super::usage_error(&"--for: must be greater than 0"),
+        Some(Err(message)) => return super::usage_error(&format!("--for: {message}")),
+    };
+    let scenario = docker
+        .faults
+        .iter()
+        .find(|(_, fault)| fault.mode() == args.mode)
+        .map(|(name, _)| name.clone())
+        .unwrap_or_else(|| args.mode.to_ascii_uppercase());
+    if let Err(err) = crate::docker::backend::fault_for(&target.name, &docker.faults, &scenario, &args.mode) {
+        return super::usage_error(&format!("MODE {}: {err}", args.mode));
+    }
+    if !settings.enabled {
+        return super::usage_error(
+            &"chaos is disabled (CHAOS_ENABLED=false or --enabled false): nothing injected; pass --enabled true to inject anyway",
+        );
+    }
+    if settings.dry_run {
+        say!(
+            "[dry run] would inject {scenario} ({}) into {} ({}) for {}; no Docker call made",
+            args.mode,
+            target.name,
+            docker.target.selector,
+            format_duration(hold)
+        );
+        return ExitCode::SUCCESS;
+    }
+    let mut waiter = match HoldWaiter::install() {
+        Ok(waiter) => waiter,
+        Err(err) => {
+            eprintln!("error: cannot install signal handlers: {err}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    let telemetry = Arc::new(Telemetry::new(system_clock(), super::journal_for(settings)));
+    let mut backend = DockerBackend::new(
+        &target.name,
+        Arc::new(docker.target.clone()),
+        docker.faults.clone(),
+        docker.policy.clone(),
+        Arc::clone(&telemetry),
+        false,
+    );
+    let injected_at = round_millis(SystemClock.unix_now());
+    let mut failure = InjectedFailure {
+        id: uuid::Uuid::new_v4().to_string(),
+        scenario: scenario.clone(),
+        mode: args.mode.clone(),
+        delay: 0,
+        injected_at,
+        expires_at: round_millis(injected_at + hold.as_secs_f64()),
+        manifested_at: None,
+        containers: Vec::new(),
+    };
+    let applied = waiter.block_on(backend.apply(&target.name, &failure));
+    let applied = match applied {
+        Ok(applied) => applied,
+        Err(err) => {
+            eprintln!("error: {}: {err}", target.name);
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    failure.containers = applied.containers;
+    telemetry.injected(&target.name, &failure, Some("cli"), None, applied.took.as_secs_f64() * 1000.0, None);
+    say!(
+        "💥 Injected {scenario} ({}) into {}: {}, id {}; undone in {} (Ctrl-C undoes it now)",
+        args.mode,
+        target.name,
+        failure
+            .containers
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+        failure.id,
+        format_duration(hold)
+    );
+    waiter.wait(hold);
+    undo(&mut backend, &telemetry, target, &failure, &waiter)
+}
+
+fn undo(
+    backend: &mut DockerBackend,
+    telemetry: &Telemetry,
+    target: &TargetSettings,
+    failure: &InjectedFailure,
+    waiter: &HoldWaiter,
+) -> ExitCode {
+    let now = round_millis(SystemClock.unix_now());
+    match waiter.block_on(backend.clear(&target.name, chaos_state::ClearReason::Manual, now)) {
+        Ok(took) => {
+            say!("✓ {}: fault undone", target.name);
+            telemetry.cleared(
+                &target.name,
+                Some(crate::telemetry::Ending {
+                    failure,
+                    ended_by: crate::outcome::EndedBy::Manual,
+                    repaired_by: None,
+                    outcome_recorded: false,
+                }),
+                chaos_state::ClearReason::Manual.as_str(),
+                Some(took.as_secs_f64() * 1000.0),
+            );
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!(
+                "error: {}: could not undo the fault ({err}); `chaos-engine recover` tries again",
+                target.name
+            );
+            ExitCode::from(EXIT_FAILURE)
+        }
+    }
+}
+
+/// `clear --target NAME` on a Docker target: undoes what an engine left
+/// behind on it (its network helpers, and open faults in the journal);
+/// `false` (after printing why) when something could not be undone.
+pub(super) fn clear(settings: &Settings, target: &TargetSettings) -> bool {
+    let report = match super::recover::recover_targets(settings, &[target.name.as_str()]) {
+        Ok(report) => report,
+        Err(err) => {
+            eprintln!("error: {}: {err}", target.name);
+            return false;
+        }
+    };
+    for line in &report.lines {
+        say!("✓ {}: {line}", target.name);
+    }
+    for error in &report.errors {
+        eprintln!("error: {}: {error}", target.name);
+    }
+    if report.lines.is_empty() && report.ok() {
+        say!("✓ {} cleared (no fault in effect)", target.name);
+    }
+    report.ok()
+}

@@ -1,0 +1,77 @@
+//! The Docker parts of the targets file as written: a target's `docker:`
+//! section, the fault keys of its scenarios (`signal`, `grace`, `network`,
+//! `peers`) and `policy.docker`. Checked and turned into
+//! [`crate::docker`] types by `config::load::docker`.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::config::duration::deserialize_optional;
+
+/// `docker:` of one target: which containers it is made of.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileDocker {
+    /// A Compose service (label `com.docker.compose.service`).
+    pub service: Option<String>,
+    /// The Compose project (label `com.docker.compose.project`), with
+    /// `service` only.
+    pub project: Option<String>,
+    /// One container by name or id.
+    pub container: Option<String>,
+    /// Every container with all these labels.
+    pub labels: Option<BTreeMap<String, String>>,
+    /// The Docker Engine's address.
+    pub host: Option<String>,
+    /// `one`, `all`, a count or a percentage.
+    pub pick: Option<NumberOrText>,
+}
+
+/// A value written as a number or as text (`30%`, `1mbit`, `all`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum NumberOrText {
+    /// A bare number.
+    Number(f64),
+    /// Anything else.
+    Text(String),
+}
+
+impl std::fmt::Display for NumberOrText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NumberOrText::Number(n) => write!(f, "{n}"),
+            NumberOrText::Text(t) => f.write_str(t),
+        }
+    }
+}
+
+/// `network:` of a scenario with mode `network`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileNetwork {
+    /// Share of packets dropped (`30%` or `30`).
+    pub loss: Option<NumberOrText>,
+    /// Bandwidth cap (`1mbit`, `512kbit`).
+    pub rate: Option<NumberOrText>,
+    /// Added latency.
+    #[serde(default, deserialize_with = "deserialize_optional")]
+    pub delay: Option<Duration>,
+    /// Latency variation (with `delay`).
+    #[serde(default, deserialize_with = "deserialize_optional")]
+    pub jitter: Option<Duration>,
+    /// Share of packets corrupted.
+    pub corrupt: Option<NumberOrText>,
+    /// Share of packets duplicated.
+    pub duplicate: Option<NumberOrText>,
+}
+
+/// `policy.docker:`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileDockerPolicy {
+    /// The network helper's image.
+    pub net_image: Option<String>,
+}
