@@ -15,6 +15,7 @@ use chaos_state::ClearReason;
 
 use super::client::connect;
 use super::container_ops::{self, Reverted};
+use super::crash::{self, Crash};
 use super::helper::{self, HelperEnd};
 use super::select::{choose, draw_for, matching};
 use super::watch::{Watch, WatchKind, Watched};
@@ -89,6 +90,32 @@ impl DockerBackend {
     /// a network fault needs a scenario.
     pub fn fault_for(&self, failure: &InjectedFailure) -> Result<DockerFault, DockerError> {
         fault_for(&self.target, &self.faults, &failure.scenario, &failure.mode)
+    }
+
+    /// [`FaultBackend::apply`] of a failure given by its parts (the
+    /// one-shot commands and the tests, which hold no `InjectedFailure`):
+    /// failure `id` of `scenario` (or a manual injection of `mode`), in
+    /// effect until Unix time `expires_at`.
+    pub fn apply_parts(
+        &mut self,
+        target: &str,
+        id: &str,
+        scenario: &str,
+        mode: &str,
+        injected_at: f64,
+        expires_at: f64,
+    ) -> Effect<Applied> {
+        let failure = InjectedFailure {
+            id: id.to_owned(),
+            scenario: scenario.to_owned(),
+            mode: mode.to_owned(),
+            delay: 0,
+            injected_at,
+            expires_at,
+            manifested_at: None,
+            containers: Vec::new(),
+        };
+        self.apply(target, &failure)
     }
 
     /// The ids of the containers the fault in effect was applied to.
@@ -227,7 +254,9 @@ impl FaultBackend for DockerBackend {
 /// (loss 30%)`: the changing call a fault makes, for dry-run logs.
 fn describe_call(fault: &DockerFault) -> String {
     match fault {
-        DockerFault::Kill { signal } => format!("kill ({signal})"),
+        DockerFault::Kill { signal } => {
+            format!("kill ({signal}, from a helper in the host PID namespace)")
+        }
         DockerFault::Stop { grace } => format!("stop (grace {}s)", grace.as_secs()),
         DockerFault::Pause => "pause".to_owned(),
         DockerFault::Network(network) => format!("start a network helper ({})", network.describe()),
@@ -323,9 +352,15 @@ impl ApplyJob {
         container: &ContainerRef,
     ) -> Result<Option<String>, DockerError> {
         match &self.fault {
-            DockerFault::Kill { signal } => container_ops::kill(docker, container, signal)
-                .await
-                .map(|()| None),
+            DockerFault::Kill { signal } => {
+                let crash = Crash {
+                    image: &self.image,
+                    target: &self.target,
+                    failure_id: &self.failure.id,
+                    signal,
+                };
+                crash::crash(docker, container, crash).await.map(|()| None)
+            }
             DockerFault::Stop { grace } => container_ops::stop(docker, container, *grace)
                 .await
                 .map(|()| None),

@@ -8,6 +8,7 @@
 //! - `client`: the connection to the Engine and the bound on every call;
 //! - `select`: the containers a fault hits;
 //! - `container_ops`: kill, stop, pause and their reverts;
+//! - `crash`: the kill fault as a crash a restart policy repairs;
 //! - `watch`: repair detection from the Engine's events;
 //! - `netfault`: the network helper's shell script (iptables, tc);
 //! - `helper`: the network helper container, through the Engine API;
@@ -17,6 +18,7 @@
 pub mod backend;
 pub mod client;
 pub mod container_ops;
+pub mod crash;
 pub mod error;
 pub mod helper;
 pub mod netfault;

@@ -24,6 +24,7 @@ mod docker;
 mod http;
 
 mod demo;
+mod docker_faults;
 mod dockerfile;
 mod fault_fixtures;
 mod net_faults;

@@ -1,0 +1,185 @@
+//! The `kill` fault as a crash: the signal is sent to the container's
+//! main process from a short-lived helper container in the host's PID
+//! namespace, not through the Engine's `kill` endpoint.
+//!
+//! Why: the Engine marks a container it was asked to kill as stopped by
+//! hand, so its restart policy never brings it back (measured on Docker
+//! 20.10: `docker kill` of an `unless-stopped` container leaves it exited,
+//! `kill -9` of its process from outside has it restarted). A kill must
+//! look like a crash, so that a restart policy, or a person, repairs it.
+//!
+//! The helper runs the network helper's image (`policy.docker.net_image`,
+//! never pulled) and carries the engine's labels; when that image is not
+//! on the host, the Engine's `kill` is used instead, with a warning that a
+//! restart policy will not restart the container.
+
+use std::collections::HashMap;
+
+use bollard::models::{ContainerCreateBody, HostConfig};
+use bollard::query_parameters::{
+    CreateContainerOptions, RemoveContainerOptions, WaitContainerOptions,
+};
+use bollard::Docker;
+use futures_util::StreamExt;
+
+use super::client::{api_error, bounded, is_not_found, CALL_TIMEOUT};
+use super::spec::{
+    ENGINE_LABEL_VALUE, LABEL_ENGINE, LABEL_FAILURE, LABEL_MODE, LABEL_SUBJECT, LABEL_TARGET,
+};
+use super::{container_ops, ContainerRef, DockerError};
+
+/// What the crash helper is told: which process, which signal.
+#[derive(Debug, Clone, Copy)]
+pub struct Crash<'a> {
+    /// The helper image.
+    pub image: &'a str,
+    /// The target's name (a label of the helper).
+    pub target: &'a str,
+    /// The failure id (a label of the helper).
+    pub failure_id: &'a str,
+    /// `SIGKILL`, `SIGTERM`...
+    pub signal: &'a str,
+}
+
+/// The shell command that sends `signal` to host process `pid`.
+pub fn kill_command(signal: &str, pid: i64) -> String {
+    let name = signal.trim_start_matches("SIG");
+    format!("kill -s {name} {pid}")
+}
+
+/// Crashes `container`: sends the signal to its main process from a
+/// helper in the host's PID namespace, and waits until the helper is done.
+pub async fn crash(
+    docker: &Docker,
+    container: &ContainerRef,
+    crash: Crash<'_>,
+) -> Result<(), DockerError> {
+    let name = container.to_string();
+    let signal = crash.signal.trim_start_matches("SIG");
+    if signal.is_empty() || !signal.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(DockerError::Unsupported(format!(
+            "kill {name}: {:?} is not a signal name",
+            crash.signal
+        )));
+    }
+    let details = bounded(
+        CALL_TIMEOUT,
+        "inspect",
+        &name,
+        docker.inspect_container(&container.id, None),
+    )
+    .await?;
+    let pid = details.state.and_then(|state| state.pid).unwrap_or(0);
+    if pid <= 0 {
+        return Err(DockerError::Api {
+            action: "kill",
+            container: name,
+            detail: "it has no running process".to_owned(),
+        });
+    }
+    let labels = HashMap::from([
+        (LABEL_ENGINE.to_owned(), ENGINE_LABEL_VALUE.to_owned()),
+        (LABEL_TARGET.to_owned(), crash.target.to_owned()),
+        (LABEL_FAILURE.to_owned(), crash.failure_id.to_owned()),
+        (LABEL_MODE.to_owned(), "kill".to_owned()),
+        (LABEL_SUBJECT.to_owned(), container.id.clone()),
+    ]);
+    let body = ContainerCreateBody {
+        image: Some(crash.image.to_owned()),
+        entrypoint: Some(vec![
+            "sh".to_owned(),
+            "-c".to_owned(),
+            kill_command(crash.signal, pid),
+        ]),
+        cmd: Some(Vec::new()),
+        labels: Some(labels),
+        host_config: Some(HostConfig {
+            pid_mode: Some("host".to_owned()),
+            auto_remove: Some(false),
+            ..HostConfig::default()
+        }),
+        ..ContainerCreateBody::default()
+    };
+    let created = match tokio::time::timeout(
+        CALL_TIMEOUT,
+        docker.create_container(None::<CreateContainerOptions>, body),
+    )
+    .await
+    {
+        Ok(Ok(created)) => created,
+        Ok(Err(err)) if is_not_found(&err) => {
+            tracing::warn!(
+                container = %container,
+                image = crash.image,
+                "the helper image is not on the Docker host: killing through the Engine, \
+                 so a restart policy will not restart the container"
+            );
+            return container_ops::kill(docker, container, crash.signal).await;
+        }
+        Ok(Err(err)) => return Err(api_error("create the kill helper for", &name, &err)),
+        Err(_) => {
+            return Err(DockerError::Api {
+                action: "create the kill helper for",
+                container: name,
+                detail: super::client::no_answer(CALL_TIMEOUT),
+            })
+        }
+    };
+    let result = run_to_end(docker, &created.id, &name).await;
+    let options = RemoveContainerOptions {
+        force: true,
+        ..RemoveContainerOptions::default()
+    };
+    let _ = tokio::time::timeout(
+        CALL_TIMEOUT,
+        docker.remove_container(&created.id, Some(options)),
+    )
+    .await;
+    result
+}
+
+async fn run_to_end(docker: &Docker, helper: &str, name: &str) -> Result<(), DockerError> {
+    bounded(
+        CALL_TIMEOUT,
+        "start the kill helper for",
+        name,
+        docker.start_container(helper, None),
+    )
+    .await?;
+    let mut wait = docker.wait_container(helper, None::<WaitContainerOptions>);
+    let waited = tokio::time::timeout(CALL_TIMEOUT, wait.next()).await;
+    let code = match waited {
+        Ok(Some(Ok(answer))) => answer.status_code,
+        // bollard reports a non-zero exit as an error carrying the code.
+        Ok(Some(Err(bollard::errors::Error::DockerContainerWaitError { code, .. }))) => code,
+        Ok(Some(Err(err))) => return Err(api_error("wait for the kill helper of", name, &err)),
+        Ok(None) => -1,
+        Err(_) => {
+            return Err(DockerError::Api {
+                action: "wait for the kill helper of",
+                container: name.to_owned(),
+                detail: super::client::no_answer(CALL_TIMEOUT),
+            })
+        }
+    };
+    if code == 0 {
+        Ok(())
+    } else {
+        Err(DockerError::Api {
+            action: "kill",
+            container: name.to_owned(),
+            detail: format!("the kill helper exited {code}"),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_helper_sends_the_named_signal_to_the_host_pid() {
+        assert_eq!(kill_command("SIGKILL", 4242), "kill -s KILL 4242");
+        assert_eq!(kill_command("TERM", 7), "kill -s TERM 7");
+    }
+}

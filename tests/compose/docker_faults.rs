@@ -1,0 +1,432 @@
+//! The Docker fault backend against the real Docker Engine: kill, stop,
+//! pause and their reverts, repairs by a restart policy, by a person and
+//! by a recreate, a selector that matches nothing, an Engine that is not
+//! there, and `recover` after an engine died mid-fault. Each test drives
+//! `DockerBackend` (or `recover`) on a tokio current-thread runtime, and
+//! checks from outside: `docker inspect` and HTTP through the published
+//! port. Containers are removed by their fixtures' guards, also on panic.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chaos_engine::actors::target::backend::{Applied, BackendError, Effect, FaultBackend};
+use chaos_engine::actors::target::core::{EndedElsewhere, Observation};
+use chaos_engine::docker::spec::DEFAULT_STOP_GRACE;
+use chaos_engine::docker::{
+    recover, BlastRadius, DockerBackend, DockerError, DockerFault, DockerPolicy, DockerTarget,
+    Selector,
+};
+use chaos_engine::journal::Journal;
+use chaos_engine::telemetry::{SharedTelemetry, Telemetry};
+use chaos_state::ClearReason;
+
+use super::docker::{docker, inspect, parse_published_port, run, run_ok};
+use super::fault_fixtures::{net_helper_image, TargetContainer, TARGET_PORT};
+use super::http;
+
+const WAIT: Duration = Duration::from_secs(60);
+
+/// A label unique to one test, put on its target containers.
+const GROUP_LABEL: &str = "chaos-engine.test-group";
+
+fn group(what: &str) -> String {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    format!("{what}-{}-{n}", std::process::id())
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
+fn telemetry(journal: &Path) -> SharedTelemetry {
+    Arc::new(Telemetry::new(
+        chaos_engine::clock::system_clock(),
+        Journal::open(journal),
+    ))
+}
+
+fn by_group(group: &str) -> DockerTarget {
+    DockerTarget {
+        selector: Selector::Labels(BTreeMap::from([(GROUP_LABEL.to_owned(), group.to_owned())])),
+        host: None,
+        pick: BlastRadius::One,
+    }
+}
+
+fn backend(target: DockerTarget, fault: DockerFault, telemetry: &SharedTelemetry) -> DockerBackend {
+    DockerBackend::new(
+        "svc",
+        Arc::new(target),
+        vec![("FAULT".to_owned(), fault)],
+        DockerPolicy {
+            net_image: "chaos-engine-nethelper:local".to_owned(),
+        },
+        Arc::clone(telemetry),
+        false,
+    )
+}
+
+/// A failure of the target's one scenario (mode `mode`), five minutes
+/// long.
+struct Failure {
+    id: String,
+    mode: &'static str,
+}
+
+fn failure(mode: &'static str) -> Failure {
+    Failure {
+        id: format!("test-{}", group(mode)),
+        mode,
+    }
+}
+
+fn apply(backend: &mut DockerBackend, target: &str, failure: &Failure) -> Effect<Applied> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0);
+    backend.apply_parts(target, &failure.id, "FAULT", failure.mode, now, now + 300.0)
+}
+
+/// `repair`, `manual`...: `ended_by` as the journal writes it.
+fn ended_by(ended: &EndedElsewhere) -> String {
+    serde_json::to_value(ended.ended_by)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn start(what: &str, group: &str, extra: &[&str]) -> TargetContainer {
+    let label = format!("{GROUP_LABEL}={group}");
+    let mut args = vec!["--label", label.as_str()];
+    args.extend_from_slice(extra);
+    TargetContainer::start(what, &args)
+}
+
+fn state(target: &TargetContainer) -> String {
+    inspect(target.id(), "{{.State.Status}}").unwrap_or_else(|| "gone".to_owned())
+}
+
+/// `GET /health` through the port published now (a restart may publish
+/// another one).
+fn health(target: &TargetContainer, timeout: Duration) -> Result<u16, String> {
+    let text = run(&mut docker(&[
+        "port",
+        target.id(),
+        &TARGET_PORT.to_string(),
+    ]));
+    let port = parse_published_port(&String::from_utf8_lossy(&text.stdout))
+        .ok_or_else(|| "no published port".to_owned())?;
+    http::get(port, "/health", timeout)
+        .map(|response| response.status)
+        .map_err(|err| err.to_string())
+}
+
+fn wait_healthy(target: &TargetContainer) {
+    super::docker::wait_for(
+        WAIT,
+        &format!("{} to answer /health", target.name()),
+        || (health(target, Duration::from_secs(2)) == Ok(200)).then_some(()),
+        || target.describe(),
+    );
+}
+
+/// Polls `observe` (letting the watch run between looks) until it reports
+/// the failure ended elsewhere.
+async fn repaired(backend: &DockerBackend, id: &str) -> EndedElsewhere {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        if let Observation::EndedElsewhere(ended) = backend.observe(id) {
+            return ended;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no repair seen within {WAIT:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Lets the watch read the events stream for a moment.
+async fn settle() {
+    tokio::time::sleep(Duration::from_millis(500)).await;
+}
+
+fn block_on<F: Future>(rt: &tokio::runtime::Runtime, future: F) -> F::Output {
+    rt.block_on(future)
+}
+
+#[test]
+#[ignore = "needs a Docker Engine and debian:bookworm-slim (see .ci/docker-bases.sh)"]
+fn docker_faults_kill_is_repaired_by_the_restart_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let telemetry = telemetry(&dir.path().join("journal.jsonl"));
+    // The kill is sent from a helper of this image (see src/docker/crash.rs).
+    net_helper_image();
+    let group = group("kill");
+    let target = start("kill", &group, &["--restart", "unless-stopped"]);
+    let kill = DockerFault::Kill {
+        signal: "SIGKILL".into(),
+    };
+    let mut backend = backend(by_group(&group), kill, &telemetry);
+    let failure = failure("kill");
+    let rt = runtime();
+    let applied = block_on(&rt, apply(&mut backend, "svc", &failure)).expect("kill applied");
+    assert_eq!(applied.containers.len(), 1);
+    assert_eq!(applied.containers[0].id, target.id());
+    let ended = block_on(&rt, repaired(&backend, &failure.id));
+    assert_eq!(ended_by(&ended), "repair");
+    assert_eq!(
+        ended.repaired_by.as_deref(),
+        Some("restart policy"),
+        "{}",
+        ended.how
+    );
+    let restarts = inspect(target.id(), "{{.RestartCount}}").unwrap_or_default();
+    assert_ne!(restarts, "0", "the policy restarted it");
+    block_on(&rt, backend.clear("svc", ClearReason::Manual, 0.0)).expect("clear");
+    wait_healthy(&target);
+    // The journal has the write-ahead record, with the container.
+    let journal = std::fs::read_to_string(dir.path().join("journal.jsonl")).unwrap();
+    let applying = journal
+        .lines()
+        .find(|line| line.contains("\"fault_applying\""))
+        .expect("a fault_applying line");
+    assert!(applying.contains(target.id()), "{applying}");
+}
+
+#[test]
+#[ignore = "needs a Docker Engine and debian:bookworm-slim (see .ci/docker-bases.sh)"]
+fn docker_faults_stop_then_clear_starts_it_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let telemetry = telemetry(&dir.path().join("journal.jsonl"));
+    let group = group("stop");
+    let target = start("stop", &group, &[]);
+    let stop = DockerFault::Stop {
+        grace: Duration::from_secs(1),
+    };
+    let mut backend = backend(by_group(&group), stop, &telemetry);
+    let failure = failure("stop");
+    let rt = runtime();
+    block_on(&rt, apply(&mut backend, "svc", &failure)).expect("stop applied");
+    assert_eq!(state(&target), "exited");
+    assert!(health(&target, Duration::from_secs(2)).is_err());
+    block_on(&rt, settle());
+    assert_eq!(
+        backend.observe(&failure.id),
+        Observation::InPlace,
+        "our stop is no repair"
+    );
+    block_on(&rt, backend.clear("svc", ClearReason::Recovery, 0.0)).expect("clear");
+    wait_healthy(&target);
+    // Our own start is no repair either, and a second clear is a no-op.
+    assert_eq!(backend.observe(&failure.id), Observation::InPlace);
+    block_on(&rt, backend.clear("svc", ClearReason::Recovery, 0.0)).expect("clear again");
+}
+
+#[test]
+#[ignore = "needs a Docker Engine and debian:bookworm-slim (see .ci/docker-bases.sh)"]
+fn docker_faults_pause_stalls_requests_until_clear() {
+    let dir = tempfile::tempdir().unwrap();
+    let telemetry = telemetry(&dir.path().join("journal.jsonl"));
+    let group = group("pause");
+    let target = start("pause", &group, &[]);
+    let mut backend = backend(by_group(&group), DockerFault::Pause, &telemetry);
+    let failure = failure("pause");
+    let rt = runtime();
+    block_on(&rt, apply(&mut backend, "svc", &failure)).expect("pause applied");
+    assert_eq!(state(&target), "paused");
+    let stalled = target.get("/health", Duration::from_secs(2));
+    assert!(stalled.is_err(), "a paused container answered: {stalled:?}");
+    block_on(&rt, settle());
+    assert_eq!(backend.observe(&failure.id), Observation::InPlace);
+    block_on(&rt, backend.clear("svc", ClearReason::Recovery, 0.0)).expect("clear");
+    assert_eq!(state(&target), "running");
+    assert_eq!(target.get("/health", Duration::from_secs(10)), Ok(200));
+}
+
+#[test]
+#[ignore = "needs a Docker Engine and debian:bookworm-slim (see .ci/docker-bases.sh)"]
+fn docker_faults_someone_else_unpauses_or_starts_before_the_deadline() {
+    let dir = tempfile::tempdir().unwrap();
+    let telemetry = telemetry(&dir.path().join("journal.jsonl"));
+    let rt = runtime();
+
+    let group_p = group("unpause");
+    let paused = start("unpause", &group_p, &[]);
+    let mut pause = backend(by_group(&group_p), DockerFault::Pause, &telemetry);
+    let failure_p = failure("pause");
+    block_on(&rt, apply(&mut pause, "svc", &failure_p)).expect("pause applied");
+    run_ok(&mut docker(&["unpause", paused.id()]));
+    let ended = block_on(&rt, repaired(&pause, &failure_p.id));
+    assert_eq!(
+        ended.repaired_by.as_deref(),
+        Some("docker unpause"),
+        "{}",
+        ended.how
+    );
+    block_on(&rt, pause.clear("svc", ClearReason::Manual, 0.0)).expect("clear");
+    assert_eq!(state(&paused), "running");
+
+    let group_s = group("start");
+    let stopped = start("start", &group_s, &[]);
+    let stop = DockerFault::Stop {
+        grace: DEFAULT_STOP_GRACE,
+    };
+    let mut stop = backend(by_group(&group_s), stop, &telemetry);
+    let failure_s = failure("stop");
+    block_on(&rt, apply(&mut stop, "svc", &failure_s)).expect("stop applied");
+    run_ok(&mut docker(&["start", stopped.id()]));
+    let ended = block_on(&rt, repaired(&stop, &failure_s.id));
+    assert_eq!(ended_by(&ended), "repair");
+    assert_eq!(
+        ended.repaired_by.as_deref(),
+        Some("docker start"),
+        "{}",
+        ended.how
+    );
+    block_on(&rt, stop.clear("svc", ClearReason::Manual, 0.0)).expect("clear");
+    wait_healthy(&stopped);
+}
+
+#[test]
+#[ignore = "needs a Docker Engine and debian:bookworm-slim (see .ci/docker-bases.sh)"]
+fn docker_faults_a_recreated_container_is_a_repair_by_recreate() {
+    let dir = tempfile::tempdir().unwrap();
+    let telemetry = telemetry(&dir.path().join("journal.jsonl"));
+    let group = group("recreate");
+    let old = start("recreate-old", &group, &[]);
+    let stop = DockerFault::Stop {
+        grace: Duration::from_secs(1),
+    };
+    let mut backend = backend(by_group(&group), stop, &telemetry);
+    let failure = failure("stop");
+    let rt = runtime();
+    block_on(&rt, apply(&mut backend, "svc", &failure)).expect("stop applied");
+    run_ok(&mut docker(&["rm", "-f", old.id()]));
+    let new = start("recreate-new", &group, &[]);
+    let ended = block_on(&rt, repaired(&backend, &failure.id));
+    assert_eq!(
+        ended.repaired_by.as_deref(),
+        Some("recreate"),
+        "{}",
+        ended.how
+    );
+    assert!(ended.how.contains(new.name()), "{}", ended.how);
+    // The old container is gone: clearing has nothing to start.
+    block_on(&rt, backend.clear("svc", ClearReason::Manual, 0.0)).expect("clear");
+    assert_eq!(state(&new), "running");
+}
+
+#[test]
+#[ignore = "needs a Docker Engine and debian:bookworm-slim (see .ci/docker-bases.sh)"]
+fn docker_faults_a_selector_matching_nothing_and_an_unreachable_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    let telemetry = telemetry(&dir.path().join("journal.jsonl"));
+    let rt = runtime();
+    let mut nothing = backend(by_group(&group("nothing")), DockerFault::Pause, &telemetry);
+    let err = block_on(&rt, apply(&mut nothing, "svc", &failure("pause"))).unwrap_err();
+    assert!(
+        matches!(err, BackendError::Docker(DockerError::NoMatch { .. })),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("no running container matches"),
+        "{err}"
+    );
+    let mut away = by_group("x");
+    away.host = Some("unix:///nonexistent.sock".into());
+    let mut unreachable = backend(away, DockerFault::Pause, &telemetry);
+    let err = block_on(&rt, apply(&mut unreachable, "svc", &failure("pause"))).unwrap_err();
+    assert!(
+        matches!(err, BackendError::Docker(DockerError::Unreachable { .. })),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("unix:///nonexistent.sock"),
+        "{err}"
+    );
+    // Nothing was applied: clear is a no-op.
+    block_on(&rt, unreachable.clear("svc", ClearReason::Recovery, 0.0)).expect("clear");
+}
+
+#[test]
+#[ignore = "needs a Docker Engine and debian:bookworm-slim (see .ci/docker-bases.sh)"]
+fn docker_faults_recover_undoes_what_a_dead_engine_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let image = net_helper_image();
+    let group_p = group("dead-pause");
+    let group_s = group("dead-stop");
+    let group_n = group("dead-part");
+    let paused = start("dead-pause", &group_p, &[]);
+    let stopped = start("dead-stop", &group_s, &[]);
+    let parted = start("dead-part", &group_n, &[]);
+    let rt = runtime();
+    {
+        let telemetry = telemetry(&journal);
+        let mut pause = backend(by_group(&group_p), DockerFault::Pause, &telemetry);
+        let stop = DockerFault::Stop {
+            grace: Duration::from_secs(1),
+        };
+        let mut stop = backend(by_group(&group_s), stop, &telemetry);
+        let partition = DockerFault::Partition { peers: Vec::new() };
+        let mut part = DockerBackend::new(
+            "part",
+            Arc::new(by_group(&group_n)),
+            vec![("FAULT".to_owned(), partition)],
+            DockerPolicy {
+                net_image: image.to_owned(),
+            },
+            Arc::clone(&telemetry),
+            false,
+        );
+        block_on(&rt, apply(&mut pause, "svc", &failure("pause"))).expect("pause applied");
+        block_on(&rt, apply(&mut stop, "svc", &failure("stop"))).expect("stop applied");
+        block_on(&rt, apply(&mut part, "part", &failure("partition"))).expect("partition applied");
+        // The engine dies: no clear.
+    }
+    assert_eq!(state(&paused), "paused");
+    assert_eq!(state(&stopped), "exited");
+    assert!(
+        parted.get("/health", Duration::from_secs(2)).is_err(),
+        "partitioned"
+    );
+    let targets = vec![
+        ("svc".to_owned(), by_group(&group_p)),
+        ("part".to_owned(), by_group(&group_n)),
+    ];
+    let telemetry = telemetry(&journal);
+    let report = block_on(&rt, recover(&targets, Some(&journal), image, &telemetry));
+    assert!(report.ok(), "{report:?}");
+    assert_eq!(state(&paused), "running");
+    wait_healthy(&stopped);
+    assert_eq!(
+        parted.get("/health", Duration::from_secs(10)),
+        Ok(200),
+        "{report:?}"
+    );
+    assert!(report.lines.len() >= 3, "{report:?}");
+    let left = run_ok(&mut docker(&[
+        "ps",
+        "-aq",
+        "--filter",
+        "label=io.chaos-engine.target=part",
+        "--filter",
+        &format!("label=io.chaos-engine.subject={}", parted.id()),
+    ]));
+    assert!(left.trim().is_empty(), "helpers left: {left}");
+    let text = std::fs::read_to_string(&journal).unwrap();
+    assert!(text.contains("\"fault_recovered\""), "{text}");
+    // A second recovery finds nothing left.
+    let again = block_on(&rt, recover(&targets, Some(&journal), image, &telemetry));
+    assert!(again.ok() && again.lines.is_empty(), "{again:?}");
+}
