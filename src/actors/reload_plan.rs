@@ -40,9 +40,7 @@ pub fn plan_reload<'a>(
     // are concerned: it leaves and joins under the same name; so are other
     // containers.
     let moved = |name: &str, current: &TargetSettings| {
-        wanted
-            .get(name)
-            .is_none_or(|t| t.kind != current.kind)
+        wanted.get(name).is_none_or(|t| t.kind != current.kind)
     };
     for (name, current) in &running {
         if moved(name, current) {

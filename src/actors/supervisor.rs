@@ -94,7 +94,9 @@ impl Supervisor {
         self.telemetry.target_added(
             &target.name,
             target.state_file().map(|path| path.display().to_string()),
-            target.docker().map(|docker| docker.target.selector.to_string()),
+            target
+                .docker()
+                .map(|docker| docker.target.selector.to_string()),
             target.catalogue.scenarios().iter().map(|s| s.name.as_str()),
         );
         let actor = TargetActor::new(

@@ -65,11 +65,7 @@ pub(super) fn describe_for_validate(docker: &DockerSettings) {
         ),
         Err(err) => say!("  matches now:  unknown ({err})"),
     }
-    if docker
-        .faults
-        .iter()
-        .any(|(_, fault)| fault.needs_helper())
-    {
+    if docker.faults.iter().any(|(_, fault)| fault.needs_helper()) {
         say!("  net image:    {}", docker.policy.net_image);
     }
     say!("  faults:");
@@ -229,7 +225,9 @@ pub(super) fn inject(
         .find(|(_, fault)| fault.mode() == args.mode)
         .map(|(name, _)| name.clone())
         .unwrap_or_else(|| args.mode.to_ascii_uppercase());
-    if let Err(err) = crate::docker::backend::fault_for(&target.name, &docker.faults, &scenario, &args.mode) {
+    if let Err(err) =
+        crate::docker::backend::fault_for(&target.name, &docker.faults, &scenario, &args.mode)
+    {
         return super::usage_error(&format!("MODE {}: {err}", args.mode));
     }
     if !settings.enabled {
@@ -283,7 +281,14 @@ pub(super) fn inject(
         }
     };
     failure.containers = applied.containers;
-    telemetry.injected(&target.name, &failure, Some("cli"), None, applied.took.as_secs_f64() * 1000.0, None);
+    telemetry.injected(
+        &target.name,
+        &failure,
+        Some("cli"),
+        None,
+        applied.took.as_secs_f64() * 1000.0,
+        None,
+    );
     say!(
         "💥 Injected {scenario} ({}) into {}: {}, id {}; undone in {} (Ctrl-C undoes it now)",
         args.mode,

@@ -139,13 +139,9 @@ async fn recover_docker_leftovers(settings: &Settings, telemetry: &Telemetry) {
         info!("[dry run] Docker faults left by an earlier engine are not looked for");
         return;
     }
-    let report = crate::docker::recover::recover(
-        &targets,
-        settings.journal.as_deref(),
-        &image,
-        telemetry,
-    )
-    .await;
+    let report =
+        crate::docker::recover::recover(&targets, settings.journal.as_deref(), &image, telemetry)
+            .await;
     for line in &report.lines {
         info!("Recovered a fault left behind: {line}");
     }

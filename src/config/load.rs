@@ -11,8 +11,9 @@ use super::file::{read_targets_file, FileScenario, ParsedFile};
 use super::paths::{check_journal, check_state_file, comparable_path};
 use super::setting::{SettingId, SettingValues, Sourced};
 use super::{
-    ConfigInputs, LogFormat, Settings, TargetKind, TargetSettings, DEFAULT_INTERVAL, DEFAULT_MIN_INTERVAL,
-    DEFAULT_RECOVERY, DEFAULT_STARTUP_WAIT, DEFAULT_STATE_FILE, DEFAULT_TARGET_NAME,
+    ConfigInputs, LogFormat, Settings, TargetKind, TargetSettings, DEFAULT_INTERVAL,
+    DEFAULT_MIN_INTERVAL, DEFAULT_RECOVERY, DEFAULT_STARTUP_WAIT, DEFAULT_STATE_FILE,
+    DEFAULT_TARGET_NAME,
 };
 use crate::clock::format_duration;
 use crate::policy::Policy;
@@ -171,7 +172,10 @@ pub fn load(inputs: &ConfigInputs) -> Result<Settings, ConfigError> {
                 .filter(|v| matches!(v.origin, Origin::Flag(_)))
                 .map(|v| PathBuf::from(v.value));
             let docker_policy = docker::load_docker_policy(Some(file))?;
-            (targets_from_file(file, &defaults, &docker_policy)?, selector)
+            (
+                targets_from_file(file, &defaults, &docker_policy)?,
+                selector,
+            )
         }
         None => {
             let state_file = state_file_given.unwrap_or(Sourced {

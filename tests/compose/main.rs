@@ -20,12 +20,16 @@
 
 mod docker;
 #[allow(dead_code)]
+#[path = "../engine/helpers.rs"]
+mod engine_helpers;
+#[allow(dead_code)]
 #[path = "../engine/http.rs"]
 mod http;
 
 mod demo;
 mod docker_faults;
 mod dockerfile;
+mod engine_docker;
 mod fault_fixtures;
 mod net_faults;
 mod shipped_targets;

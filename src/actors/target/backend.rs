@@ -110,7 +110,11 @@ impl StateFileBackend {
     }
 
     /// Writes the failure record of `failure` now.
-    pub fn write_failure(&self, target: &str, failure: &InjectedFailure) -> Result<Duration, BackendError> {
+    pub fn write_failure(
+        &self,
+        target: &str,
+        failure: &InjectedFailure,
+    ) -> Result<Duration, BackendError> {
         let spec = FailureSpec {
             target,
             scenario: &failure.scenario,

@@ -47,7 +47,10 @@ pub(super) fn docker_target(
     let name = &file.content.targets[index].name;
     let text = |name: &str, value: &str| -> Result<String, ConfigError> {
         if value.trim().is_empty() || value.chars().any(char::is_control) {
-            return Err(at(name, format!("`{name}` must be non-empty printable text")));
+            return Err(at(
+                name,
+                format!("`{name}` must be non-empty printable text"),
+            ));
         }
         Ok(value.to_owned())
     };
@@ -69,10 +72,7 @@ pub(super) fn docker_target(
             },
         ) => Selector::Service {
             service: text("service", service)?,
-            project: project
-                .as_deref()
-                .map(|p| text("project", p))
-                .transpose()?,
+            project: project.as_deref().map(|p| text("project", p)).transpose()?,
         },
         (
             ["container"],
@@ -138,7 +138,12 @@ pub(super) fn docker_target(
     };
     let mut faults = Vec::with_capacity(scenarios.len());
     for (position, scenario) in scenarios.iter().enumerate() {
-        let fault = docker_fault(file, &format!("{scenarios_key}[{position}]"), name, scenario)?;
+        let fault = docker_fault(
+            file,
+            &format!("{scenarios_key}[{position}]"),
+            name,
+            scenario,
+        )?;
         faults.push((scenario.name.clone(), fault));
     }
     Ok(Arc::new(DockerSettings {
@@ -322,17 +327,21 @@ fn parse_percent(value: &NumberOrText) -> Result<f64, String> {
 /// `1mbit`, `512kbit`, `100000bit`, `1gbit` (bits per second, as `tc`
 /// writes them): at least 8 bit/s.
 fn parse_rate(value: &NumberOrText) -> Result<u64, String> {
-    let wrong = || {
-        format!("expected a rate in bit/s such as 1mbit, 512kbit or 100000bit, got `{value}`")
-    };
+    let wrong =
+        || format!("expected a rate in bit/s such as 1mbit, 512kbit or 100000bit, got `{value}`");
     let NumberOrText::Text(text) = value else {
         return Err(wrong());
     };
     let text = text.trim().to_ascii_lowercase();
-    let (digits, factor) = [("gbit", 1_000_000_000u64), ("mbit", 1_000_000), ("kbit", 1_000), ("bit", 1)]
-        .into_iter()
-        .find_map(|(unit, factor)| text.strip_suffix(unit).map(|d| (d.trim(), factor)))
-        .ok_or_else(wrong)?;
+    let (digits, factor) = [
+        ("gbit", 1_000_000_000u64),
+        ("mbit", 1_000_000),
+        ("kbit", 1_000),
+        ("bit", 1),
+    ]
+    .into_iter()
+    .find_map(|(unit, factor)| text.strip_suffix(unit).map(|d| (d.trim(), factor)))
+    .ok_or_else(wrong)?;
     let number: u64 = digits.parse().map_err(|_| wrong())?;
     match number.checked_mul(factor) {
         Some(rate) if rate >= 8 => Ok(rate),
@@ -342,7 +351,8 @@ fn parse_rate(value: &NumberOrText) -> Result<u64, String> {
 
 /// `one`, `all`, a count of at least 1, or a percentage (`50%`).
 fn parse_pick(value: &NumberOrText) -> Result<BlastRadius, String> {
-    let wrong = || format!("expected one, all, a count (2) or a percentage (\"50%\"), got `{value}`");
+    let wrong =
+        || format!("expected one, all, a count (2) or a percentage (\"50%\"), got `{value}`");
     match value {
         NumberOrText::Number(n) if n.fract() == 0.0 && *n >= 1.0 && *n <= f64::from(u32::MAX) => {
             Ok(BlastRadius::Count(*n as u32))
@@ -413,7 +423,10 @@ mod tests {
         assert!(parse_rate(&text("1mb")).is_err());
         assert!(parse_rate(&NumberOrText::Number(5.0)).is_err());
         assert_eq!(parse_pick(&text("all")), Ok(BlastRadius::All));
-        assert_eq!(parse_pick(&NumberOrText::Number(2.0)), Ok(BlastRadius::Count(2)));
+        assert_eq!(
+            parse_pick(&NumberOrText::Number(2.0)),
+            Ok(BlastRadius::Count(2))
+        );
         assert_eq!(parse_pick(&text("50%")), Ok(BlastRadius::Percent(50.0)));
         assert!(parse_pick(&NumberOrText::Number(0.0)).is_err());
         assert!(parse_pick(&text("some")).is_err());

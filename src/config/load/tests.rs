@@ -117,7 +117,10 @@ fn relative_state_files_resolve_against_the_targets_file() {
     let targets = fx.targets("targets:\n  - name: a\n    state_file: a.json\n");
     let flags = [(Id::Targets, targets.to_str().unwrap())];
     let settings = load(&fx.inputs(&flags, &[])).unwrap();
-    assert_eq!(settings.targets[0].state_file(), Some(fx.path("a.json").as_path()));
+    assert_eq!(
+        settings.targets[0].state_file(),
+        Some(fx.path("a.json").as_path())
+    );
 }
 
 #[test]

@@ -1,0 +1,459 @@
+//! The engine itself (the real binary) on Docker targets, checked from
+//! outside through `docker inspect`, HTTP on published ports and the
+//! journal: SIGTERM in the middle of a fault reverts it; `kill -9` in the
+//! middle of faults leaves nothing broken after `recover` or a restart; an
+//! Engine that cannot be reached, a kernel without netem and a selector
+//! that matches nothing fail their cycles while other targets carry on;
+//! the one-shot commands and `--dry-run` on a Docker target.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::docker::inspect;
+use super::engine_helpers::{journal_events, run_once, wait_until, Engine, Workspace};
+use super::fault_fixtures::{net_helper_image, TargetContainer};
+
+const WAIT: Duration = Duration::from_secs(60);
+
+/// A targets file's Docker target selecting `container` by name.
+fn docker_target(name: &str, container: &TargetContainer, scenarios: &str) -> String {
+    format!(
+        "  - name: {name}\n    docker: {{ container: {} }}\n    scenarios:\n{scenarios}",
+        container.name()
+    )
+}
+
+/// The targets file: a fast schedule (`recovery` long enough for the test
+/// to act mid-fault), the local helper image, and `targets`.
+fn targets_file(recovery: &str, startup_wait: &str, targets: &str) -> String {
+    format!(
+        "defaults: {{ interval: 2h, recovery: {recovery}, startup_wait: {startup_wait} }}\n\
+         policy:\n  min_interval: 0\n  docker: {{ net_image: {} }}\ntargets:\n{targets}",
+        net_helper_image()
+    )
+}
+
+fn paused(container: &TargetContainer) -> bool {
+    inspect(container.id(), "{{.State.Paused}}").as_deref() == Some("true")
+}
+
+fn running(container: &TargetContainer) -> bool {
+    inspect(container.id(), "{{.State.Running}}").as_deref() == Some("true")
+}
+
+/// Whether `container` answers `GET /health` on the port published now
+/// (a container started again gets a new ephemeral host port).
+fn answers(container: &TargetContainer) -> bool {
+    let published = super::docker::run(&mut super::docker::docker(&[
+        "port",
+        container.id(),
+        "8000",
+    ]));
+    let Some(port) =
+        super::docker::parse_published_port(&String::from_utf8_lossy(&published.stdout))
+    else {
+        return false;
+    };
+    super::http::get(port, "/health", Duration::from_secs(2)).is_ok_and(|r| r.status == 200)
+}
+
+/// The engine's helper containers still on the Engine (any state).
+fn helpers_of(container: &TargetContainer) -> Vec<String> {
+    let output = super::docker::run_ok(&mut super::docker::docker(&[
+        "ps",
+        "-aq",
+        "--filter",
+        &format!("label=io.chaos-engine.subject={}", container.id()),
+    ]));
+    output.lines().map(str::to_owned).collect()
+}
+
+fn start(ws: &Workspace, yaml: &str, extra: &[&str]) -> Engine {
+    let targets = ws.targets(yaml);
+    let journal = ws.path("journal.jsonl");
+    Engine::start(
+        &[
+            &[
+                "--targets",
+                targets.to_str().unwrap(),
+                "--journal",
+                journal.to_str().unwrap(),
+            ],
+            extra,
+        ]
+        .concat(),
+        &[],
+    )
+}
+
+fn injected(engine: &Engine, target: &str) -> usize {
+    engine.events_matching("💥 Injecting", Some(target)).len()
+}
+
+fn errors_of(journal: &Path, target: &str) -> Vec<Value> {
+    journal_events(journal, "write_error")
+        .into_iter()
+        .filter(|e| e["target"] == target)
+        .collect()
+}
+
+#[test]
+#[ignore = "needs a Docker Engine and the base images; .ci/run runs it after .ci/docker-bases.sh"]
+fn sigterm_in_the_middle_of_docker_faults_reverts_them_and_exits_zero() {
+    let frozen = TargetContainer::start("term-pause", &[]);
+    let cut = TargetContainer::start("term-cut", &[]);
+    let ws = Workspace::new();
+    let yaml = targets_file(
+        "5m",
+        "0",
+        &[
+            docker_target(
+                "frozen",
+                &frozen,
+                "      - { name: PAUSE, mode: pause, weight: 1 }\n",
+            ),
+            docker_target(
+                "cut",
+                &cut,
+                "      - { name: CUT, mode: partition, weight: 1 }\n",
+            ),
+        ]
+        .concat(),
+    );
+    let mut engine = start(&ws, &yaml, &["--seed", "1"]);
+    wait_until(WAIT, "both faults in effect", || {
+        injected(&engine, "frozen") == 1 && injected(&engine, "cut") == 1
+    });
+    assert!(paused(&frozen), "{}", frozen.describe());
+    assert!(!answers(&cut), "the partitioned container still answers");
+    assert_eq!(helpers_of(&cut).len(), 1);
+
+    let (status, _) = engine.terminate();
+    assert!(status.success(), "exit {status}");
+    assert!(
+        !paused(&frozen) && answers(&frozen),
+        "{}",
+        frozen.describe()
+    );
+    assert!(answers(&cut), "{}", cut.describe());
+    assert!(
+        helpers_of(&cut).is_empty(),
+        "helpers left: {:?}",
+        helpers_of(&cut)
+    );
+
+    // The journal: the write-ahead record came first, the injection names
+    // the container, the shutdown clear ended it.
+    let journal = ws.path("journal.jsonl");
+    let applying = journal_events(&journal, "fault_applying");
+    assert_eq!(applying.len(), 2, "{applying:?}");
+    let injections = journal_events(&journal, "injected");
+    let frozen_injection = injections.iter().find(|e| e["target"] == "frozen").unwrap();
+    assert_eq!(frozen_injection["containers"][0]["name"], frozen.name());
+    assert_eq!(frozen_injection["containers"][0]["id"], frozen.id());
+    let cleared = journal_events(&journal, "cleared");
+    assert!(
+        cleared
+            .iter()
+            .filter(|e| e["reason"] == "shutdown" && e["id"].is_string())
+            .count()
+            == 2,
+        "{cleared:?}"
+    );
+}
+
+#[test]
+#[ignore = "needs a Docker Engine and the base images; .ci/run runs it after .ci/docker-bases.sh"]
+fn faults_left_by_a_killed_engine_are_undone_by_recover_and_by_a_restart() {
+    let frozen = TargetContainer::start("kill9-pause", &[]);
+    let stopped = TargetContainer::start("kill9-stop", &[]);
+    let cut = TargetContainer::start("kill9-cut", &[]);
+    let ws = Workspace::new();
+    let scenarios = [
+        docker_target(
+            "frozen",
+            &frozen,
+            "      - { name: PAUSE, mode: pause, weight: 1 }\n",
+        ),
+        docker_target(
+            "stopped",
+            &stopped,
+            "      - { name: STOP, mode: stop, weight: 1, grace: 1s }\n",
+        ),
+        docker_target(
+            "cut",
+            &cut,
+            "      - { name: CUT, mode: partition, weight: 1 }\n",
+        ),
+    ]
+    .concat();
+    let broken = |what: &str| {
+        assert!(paused(&frozen), "{what}: {}", frozen.describe());
+        assert!(!running(&stopped), "{what}: {}", stopped.describe());
+        assert!(!answers(&cut), "{what}: the partitioned container answers");
+    };
+    let whole = |what: &str| {
+        assert!(
+            !paused(&frozen) && answers(&frozen),
+            "{what}: {}",
+            frozen.describe()
+        );
+        wait_until(WAIT, "the stopped container to answer again", || {
+            answers(&stopped)
+        });
+        assert!(answers(&cut), "{what}: {}", cut.describe());
+        assert!(helpers_of(&cut).is_empty(), "{what}: helpers left");
+    };
+    let kill_mid_fault = |extra: &[&str]| {
+        let mut engine = start(&ws, &targets_file("5m", "0", &scenarios), extra);
+        wait_until(WAIT, "three faults in effect", || {
+            ["frozen", "stopped", "cut"]
+                .iter()
+                .all(|t| injected(&engine, t) == 1)
+        });
+        engine.child.kill().expect("kill -9 the engine");
+        engine.child.wait().expect("reap the engine");
+    };
+
+    // `recover`, by hand.
+    kill_mid_fault(&["--seed", "1"]);
+    broken("after kill -9");
+    let targets = ws.path("targets.yaml");
+    let journal = ws.path("journal.jsonl");
+    let output = run_once(
+        &[
+            "recover",
+            "--targets",
+            targets.to_str().unwrap(),
+            "--journal",
+            journal.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    whole("after recover");
+    assert!(stdout.contains(frozen.name()), "{stdout}");
+    let again = run_once(
+        &[
+            "recover",
+            "--targets",
+            targets.to_str().unwrap(),
+            "--journal",
+            journal.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(
+        String::from_utf8_lossy(&again.stdout).contains("nothing to recover"),
+        "{}",
+        String::from_utf8_lossy(&again.stdout)
+    );
+
+    // A restarted engine recovers before anything else (its first
+    // injection is an hour away).
+    kill_mid_fault(&["--seed", "2"]);
+    broken("after the second kill -9");
+    let mut restarted = start(&ws, &targets_file("5m", "1h", &scenarios), &[]);
+    wait_until(WAIT, "the restarted engine to recover", || {
+        restarted
+            .events_matching("Recovered a fault left behind", None)
+            .len()
+            >= 3
+    });
+    whole("after the restart");
+    let (status, _) = restarted.terminate();
+    assert!(status.success(), "exit {status}");
+    let recovered = journal_events(&journal, "fault_recovered");
+    assert!(recovered.len() >= 6, "{recovered:?}");
+}
+
+#[test]
+#[ignore = "needs a Docker Engine and the base images; .ci/run runs it after .ci/docker-bases.sh"]
+fn docker_faults_that_cannot_be_applied_fail_their_cycle_and_others_carry_on() {
+    let laggy = TargetContainer::start("netem", &[]);
+    let ws = Workspace::new();
+    let yaml = format!(
+        "defaults: {{ interval: 1s, recovery: 300ms, startup_wait: 0 }}\n\
+         policy:\n  min_interval: 0\n  docker: {{ net_image: {} }}\ntargets:\n\
+         - name: gone\n    docker: {{ service: cache, host: 'unix:///nonexistent/docker.sock' }}\n\
+         \x20   scenarios: [{{ name: PAUSE, mode: pause, weight: 1 }}]\n\
+         \x20 - name: nobody\n    docker: {{ labels: {{ chaos-engine.test.none: '{}' }} }}\n\
+         \x20   scenarios: [{{ name: PAUSE, mode: pause, weight: 1 }}]\n\
+         {}\
+         \x20 - name: file\n    state_file: '{{dir}}/file.json'\n",
+        net_helper_image(),
+        std::process::id(),
+        docker_target(
+            "laggy",
+            &laggy,
+            "      - { name: LATENCY, mode: network, weight: 1, network: { delay: 100ms } }\n"
+        ),
+    )
+    .replace("\ntargets:\n- name: gone", "\ntargets:\n  - name: gone");
+    let mut engine = start(&ws, &yaml, &[]);
+    let journal = ws.path("journal.jsonl");
+    wait_until(
+        WAIT,
+        "two failed cycles of each Docker target, and the file target's injections",
+        || {
+            ["gone", "nobody", "laggy"]
+                .iter()
+                .all(|t| errors_of(&journal, t).len() >= 2)
+                && injected(&engine, "file") >= 2
+        },
+    );
+    let error = |target: &str| {
+        errors_of(&journal, target)[0]["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(
+        error("gone").contains("cannot reach the Docker Engine at unix:///nonexistent/docker.sock"),
+        "{}",
+        error("gone")
+    );
+    assert!(
+        error("nobody").contains("no running container matches containers labelled"),
+        "{}",
+        error("nobody")
+    );
+    assert!(
+        error("laggy").contains("no netem qdisc"),
+        "{}",
+        error("laggy")
+    );
+    let logged = engine.events_matching("could not apply the fault", Some("laggy"));
+    assert!(!logged.is_empty());
+    assert_eq!(logged[0]["level"], "ERROR");
+    assert!(helpers_of(&laggy).is_empty(), "a helper was left");
+    assert!(answers(&laggy));
+    // No failure ever started on a Docker target.
+    for target in ["gone", "nobody", "laggy"] {
+        assert_eq!(injected(&engine, target), 0, "{target}");
+    }
+    let (status, _) = engine.terminate();
+    assert!(status.success(), "exit {status}");
+}
+
+#[test]
+#[ignore = "needs a Docker Engine and the base images; .ci/run runs it after .ci/docker-bases.sh"]
+fn one_shot_commands_and_dry_run_on_a_docker_target() {
+    let cache = TargetContainer::start("oneshot", &[]);
+    let ws = Workspace::new();
+    let yaml = targets_file(
+        "2s",
+        "0",
+        &docker_target(
+            "cache",
+            &cache,
+            "      - { name: PAUSE, mode: pause, weight: 1 }\n",
+        ),
+    );
+    let targets = ws.targets(&yaml);
+    let targets = targets.to_str().unwrap();
+    let text = |output: &std::process::Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    };
+
+    let validate = run_once(&["validate", "--targets", targets], &[]);
+    let shown = text(&validate);
+    assert!(validate.status.success(), "{shown}");
+    assert!(
+        shown.contains(&format!("docker:       container {}", cache.name())),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(&format!("matches now:  1 running: {}", cache.name())),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("PAUSE                pause; unpaused at recovery"),
+        "{shown}"
+    );
+
+    let status = run_once(&["status", "--targets", targets], &[]);
+    let shown = text(&status);
+    assert!(shown.starts_with("cache: healthy ("), "{shown}");
+
+    let refused = run_once(
+        &["inject", "crash", "--target", "cache", "--targets", targets],
+        &[],
+    );
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    assert!(text(&refused).contains("its modes are kill, stop, pause, network, partition"));
+
+    // `inject` holds the fault for --for, then undoes it.
+    let journal = ws.path("journal.jsonl");
+    let held = run_once(
+        &[
+            "inject",
+            "pause",
+            "--target",
+            "cache",
+            "--for",
+            "1s",
+            "--targets",
+            targets,
+            "--journal",
+            journal.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let shown = text(&held);
+    assert!(held.status.success(), "{shown}");
+    assert!(
+        shown.contains(&format!(
+            "💥 Injected PAUSE (pause) into cache: {}",
+            cache.name()
+        )),
+        "{shown}"
+    );
+    assert!(shown.contains("✓ cache: fault undone"), "{shown}");
+    assert!(!paused(&cache) && answers(&cache));
+    assert_eq!(journal_events(&journal, "injected")[0]["source"], "cli");
+    assert_eq!(journal_events(&journal, "cleared")[0]["reason"], "manual");
+
+    let cleared = run_once(&["clear", "--target", "cache", "--targets", targets], &[]);
+    assert!(cleared.status.success(), "{}", text(&cleared));
+    assert!(
+        text(&cleared).contains("cache cleared (no fault in effect)"),
+        "{}",
+        text(&cleared)
+    );
+
+    // A dry run logs what it would do and never touches the container.
+    let mut engine = Engine::start(
+        &[
+            "--targets",
+            targets,
+            "--dry-run",
+            "--interval",
+            "1s",
+            "--recovery",
+            "500ms",
+        ],
+        &[],
+    );
+    wait_until(WAIT, "two dry-run picks", || {
+        engine
+            .events_matching("[dry run] would inject", Some("cache"))
+            .len()
+            >= 2
+    });
+    assert!(!paused(&cache));
+    let (status, _) = engine.terminate();
+    assert!(status.success());
+    assert!(!paused(&cache) && answers(&cache));
+}
