@@ -224,7 +224,7 @@ impl FaultBackend for DockerBackend {
             let started = Instant::now();
             match revert(&active, &image).await {
                 Ok(done) => {
-                    tracing::info!(target, reason = ?reason, id = %active.id, "docker fault reverted: {done}");
+                    tracing::info!(target = %target, reason = %reason.as_str(), id = %active.id, "Docker fault reverted: {done}");
                     Ok(started.elapsed())
                 }
                 Err(err) => {

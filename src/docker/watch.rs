@@ -383,7 +383,7 @@ async fn run(
                 }
             };
             if let Some(ended) = ended {
-                tracing::info!(how = %ended.how, "docker fault repaired");
+                tracing::debug!(how = %ended.how, "the events stream shows a repair");
                 *verdict.lock().unwrap_or_else(PoisonError::into_inner) = Some(ended);
                 return;
             }

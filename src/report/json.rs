@@ -57,6 +57,7 @@ pub fn document(journal: &str, summary: &JournalSummary, table: &Table) -> Value
                 "time_to_repair_ms": f.time_to_repair_ms,
                 "time_to_manifest_ms": f.time_to_manifest_ms,
                 "source": f.source,
+                "containers": f.containers,
             })
         })
         .collect();

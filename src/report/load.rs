@@ -256,6 +256,7 @@ impl Lines {
             mode: ended.mode.or_else(|| injected.and_then(|i| i.mode.clone())),
             delay: ended.delay.or_else(|| injected.and_then(|i| i.delay)),
             source: injected.and_then(|i| i.source.clone()),
+            containers: injected.map(|i| i.containers.clone()).unwrap_or_default(),
             id: ended.id,
             target: ended.target,
             scenario: ended.scenario,
@@ -283,6 +284,7 @@ impl Lines {
             repaired_by: None,
             time_to_repair_ms: None,
             source: injected.source,
+            containers: injected.containers,
         }
     }
 }

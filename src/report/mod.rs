@@ -100,6 +100,8 @@ pub struct Failure {
     pub manifested_at: Option<f64>,
     /// `source` of the injection (`manual` for API or hand injections).
     pub source: Option<String>,
+    /// The containers a Docker target's fault hit (empty for a state file).
+    pub containers: Vec<crate::docker::ContainerRef>,
 }
 
 /// One skipped cycle of a target.

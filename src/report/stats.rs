@@ -232,6 +232,7 @@ mod tests {
             time_to_manifest_ms: None,
             manifested_at: None,
             source: None,
+            containers: Vec::new(),
         }
     }
 

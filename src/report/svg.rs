@@ -324,6 +324,11 @@ impl Drawing<'_> {
             _ => {}
         }
         let _ = write!(text, "\nid {}", failure.id);
+        if !failure.containers.is_empty() {
+            let containers: Vec<String> =
+                failure.containers.iter().map(ToString::to_string).collect();
+            let _ = write!(text, "\ncontainers {}", containers.join(", "));
+        }
         let lasted = format_ms((failure.ended_at - failure.injected_at) * 1000.0);
         match &failure.outcome {
             Outcome::Repaired => {
