@@ -110,12 +110,12 @@ fn sigterm_in_the_middle_of_docker_faults_reverts_them_and_exits_zero() {
         "0",
         &[
             docker_target(
-                "frozen",
+                "term-frozen",
                 &frozen,
                 "      - { name: PAUSE, mode: pause, weight: 1 }\n",
             ),
             docker_target(
-                "cut",
+                "term-cut",
                 &cut,
                 "      - { name: CUT, mode: partition, weight: 1 }\n",
             ),
@@ -124,7 +124,7 @@ fn sigterm_in_the_middle_of_docker_faults_reverts_them_and_exits_zero() {
     );
     let mut engine = start(&ws, &yaml, &["--seed", "1"]);
     wait_until(WAIT, "both faults in effect", || {
-        injected(&engine, "frozen") == 1 && injected(&engine, "cut") == 1
+        injected(&engine, "term-frozen") == 1 && injected(&engine, "term-cut") == 1
     });
     assert!(paused(&frozen), "{}", frozen.describe());
     assert!(!answers(&cut), "the partitioned container still answers");
@@ -150,7 +150,10 @@ fn sigterm_in_the_middle_of_docker_faults_reverts_them_and_exits_zero() {
     let applying = journal_events(&journal, "fault_applying");
     assert_eq!(applying.len(), 2, "{applying:?}");
     let injections = journal_events(&journal, "injected");
-    let frozen_injection = injections.iter().find(|e| e["target"] == "frozen").unwrap();
+    let frozen_injection = injections
+        .iter()
+        .find(|e| e["target"] == "term-frozen")
+        .unwrap();
     assert_eq!(frozen_injection["containers"][0]["name"], frozen.name());
     assert_eq!(frozen_injection["containers"][0]["id"], frozen.id());
     let cleared = journal_events(&journal, "cleared");
