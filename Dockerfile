@@ -25,6 +25,7 @@ RUN for stub in \
         tests/engine/main.rs \
         tests/compose/main.rs \
         benches/scale.rs \
+        benches/docker_faults.rs \
         crates/chaos-state/src/lib.rs \
         crates/chaos-state/benches/reader.rs \
         crates/chaos-target/src/lib.rs \
