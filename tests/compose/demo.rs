@@ -34,8 +34,8 @@ use crate::http;
 /// off (100 ms, doubling while a container runs less than 10 s).
 ///
 /// inventory keeps to this test's Compose project (`{project}` is replaced),
-/// so that no other project's `inventory` is touched; its faults last 5 s,
-/// long enough to be seen from outside.
+/// so that no other project's `inventory` is touched; its faults last 5 s
+/// (the interval must be longer), long enough to be seen from outside.
 const COMPRESSED_TARGETS: &str = r#"
 defaults:
   interval: 4s
@@ -66,6 +66,7 @@ targets:
   - name: inventory
     docker: { service: inventory, project: "{project}" }
     startup_wait: 5s
+    interval: 8s
     recovery: 5s
     probe: { url: "http://inventory:8000/products", timeout: 1s, period: 250ms }
     scenarios:
