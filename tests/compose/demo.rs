@@ -1,7 +1,9 @@
 //! The Compose demo in real containers: the shipped `docker-compose.yml`
 //! with a time-compressed targets file mounted over the shipped one (the
-//! same two targets and probes, seconds instead of minutes), checked from
-//! outside the containers.
+//! same three targets and probes, seconds instead of minutes), checked from
+//! outside the containers: the two state-file targets, and `inventory`,
+//! which knows nothing of chaos-engine and is broken through the Docker
+//! socket (see `demo_inventory.rs`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::thread;
@@ -9,23 +11,31 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::demo_inventory::{answers, DockerObserved, Helpers, INVENTORY, REVERTIBLE};
 use crate::docker::{
-    assert_cleared_at_shutdown, build_image, inspect, run, run_ok, wait_for, ComposeProject,
+    assert_cleared_at_shutdown, build_image, inspect, repo_root, run, run_ok, wait_for,
+    ComposeProject,
 };
+use crate::fault_fixtures::net_helper_image;
 use crate::http;
 
 /// The shipped targets file's shape on a compressed clock. `when_capped:
-/// wait` keeps the two targets taking turns under the cap of 1; the
+/// wait` keeps the three targets taking turns under the cap of 1; the
 /// catalogues cover every mode the demo's targets act out.
 ///
-/// With [`SEED`], each target's first three picks are its three modes,
-/// crash last (`preview --seed 435` on this file shows them: target-app
-/// SLOWDOWN, CONFIG_ERROR, CRASH; target-db SLOWDOWN, NETWORK_PARTITION,
-/// CRASH), so the test is done in
-/// about 15 s of chaos. It does not rely on that order: it watches until
-/// every mode has shown, so a change of the random generator only makes it
-/// slower. Crashes close together would make Docker's restart policy back
+/// With [`SEED`], each state-file target's first three picks are its three
+/// modes, crash last, and inventory's first four are its four, then a
+/// partition for the SIGTERM (`preview --seed 438` on this file shows them:
+/// target-app CONFIG_ERROR, SLOWDOWN, CRASH; target-db SLOWDOWN,
+/// NETWORK_PARTITION, CRASH; inventory PARTITION, KILL, STOP, PAUSE,
+/// PARTITION), so the test is done in about a minute of chaos. It does not
+/// rely on that order: it watches until every mode has shown, so a change
+/// of the random generator only makes it slower. Crashes close together would make Docker's restart policy back
 /// off (100 ms, doubling while a container runs less than 10 s).
+///
+/// inventory keeps to this test's Compose project (`{project}` is replaced),
+/// so that no other project's `inventory` is touched; its faults last 5 s
+/// (the interval must be longer), long enough to be seen from outside.
 const COMPRESSED_TARGETS: &str = r#"
 defaults:
   interval: 4s
@@ -39,6 +49,8 @@ policy:
   min_interval: 0
   max_concurrent_failures: 1
   when_capped: wait
+  docker:
+    net_image: chaos-engine-nethelper:local
 targets:
   - name: target-app
     state_file: /var/lib/chaos/failure_state.json
@@ -51,17 +63,32 @@ targets:
       - { name: NETWORK_PARTITION, mode: network_partition, weight: 1 }
       - { name: CRASH, mode: crash, weight: 1 }
       - { name: SLOWDOWN, mode: slow, weight: 1, delay: { min: 2, max: 2 } }
+  - name: inventory
+    docker: { service: inventory, project: "{project}" }
+    startup_wait: 5s
+    interval: 8s
+    recovery: 5s
+    probe: { url: "http://inventory:8000/products", timeout: 1s, period: 250ms }
+    scenarios:
+      - { name: KILL, mode: kill, weight: 1 }
+      - { name: STOP, mode: stop, weight: 1, grace: 2s }
+      - { name: PAUSE, mode: pause, weight: 1 }
+      - { name: PARTITION, mode: partition, weight: 1 }
 "#;
 
-const SERVICES: [&str; 3] = ["target-app", "target-db", "chaos-engine"];
+const SERVICES: [&str; 4] = ["target-app", "target-db", INVENTORY, "chaos-engine"];
 const TARGETS: [&str; 2] = ["target-app", "target-db"];
 const MODES: [&str; 4] = ["crash", "slow", "config_error", "network_partition"];
 
-/// The engine's unprivileged user in the image.
+/// The engine's unprivileged user in the image. The Compose file runs the
+/// engine as root unless CHAOS_ENGINE_USER says otherwise; the test runs it
+/// as this user with the socket's group (DOCKER_GID), the setting with the
+/// fewest rights, so that both the socket and the state files are shown to
+/// work without root.
 const ENGINE_UID: &str = "10001";
 
 /// Seeds the picks: see [`COMPRESSED_TARGETS`].
-const SEED: &str = "435";
+const SEED: &str = "438";
 
 /// How long a request may take beyond the failure's delay. The test asks
 /// one thing at a time, so a hung request would hide other failures.
@@ -119,6 +146,10 @@ impl Observed {
     fn observe(&mut self, board: &Value, ports: &BTreeMap<&str, u16>) {
         for target in board["targets"].as_array().into_iter().flatten() {
             let name = target["name"].as_str().unwrap_or("").to_owned();
+            // The state-file targets only: inventory is DockerObserved's.
+            if !ports.contains_key(name.as_str()) {
+                continue;
+            }
             let failure = &target["failure"];
             let mode = failure["mode"].as_str().unwrap_or("");
             if !failure.is_null()
@@ -165,14 +196,51 @@ fn journal(project: &ComposeProject) -> Vec<Value> {
         .collect()
 }
 
+/// The group of the Docker socket on this machine, for DOCKER_GID.
+fn socket_gid() -> String {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/var/run/docker.sock")
+        .map(|meta| meta.gid().to_string())
+        .expect("the Docker socket /var/run/docker.sock")
+}
+
+/// The shipped Compose file, read by Compose with none of its variables
+/// set, runs the engine as root with the socket mounted: what a newcomer's
+/// `docker-compose up --build` does.
+fn assert_shipped_engine_settings() {
+    let mut command = std::process::Command::new("docker-compose");
+    command
+        .current_dir(repo_root())
+        .args(["-f", "docker-compose.yml", "config"]);
+    for variable in ["CHAOS_ENGINE_USER", "DOCKER_GID"] {
+        command.env_remove(variable);
+    }
+    let config: yaml_serde::Value =
+        yaml_serde::from_str(&run_ok(&mut command)).expect("docker-compose config is YAML");
+    let engine = &config["services"]["chaos-engine"];
+    assert_eq!(engine["user"].as_str(), Some("0:0"), "{engine:?}");
+    let volumes = yaml_serde::to_string(&engine["volumes"]).unwrap_or_default();
+    assert!(
+        volumes.contains("/var/run/docker.sock"),
+        "the socket is not mounted: {volumes}"
+    );
+    assert_eq!(
+        config["services"]["nethelper"]["image"].as_str(),
+        Some("chaos-engine-nethelper:local")
+    );
+}
+
 #[test]
 #[ignore = "needs a Docker Engine and the base images; .ci/run runs it after .ci/docker-bases.sh"]
-fn the_compose_demo_breaks_and_recovers_both_targets_in_real_containers() {
+fn the_compose_demo_breaks_and_recovers_every_target_in_real_containers() {
+    assert_shipped_engine_settings();
     build_image();
+    // The image the shipped file's `nethelper` service builds, made the
+    // way the other Docker tests make it (`up` does not build it again).
+    net_helper_image();
     let dir = tempfile::tempdir().unwrap();
     let targets_file = dir.path().join("targets.yaml");
-    std::fs::write(&targets_file, COMPRESSED_TARGETS).unwrap();
-    let project = ComposeProject::new(
+    let mut project = ComposeProject::new(
         "demo",
         dir.path(),
         &format!(
@@ -180,13 +248,22 @@ fn the_compose_demo_breaks_and_recovers_both_targets_in_real_containers() {
             targets_file.display()
         ),
     );
+    std::fs::write(
+        &targets_file,
+        COMPRESSED_TARGETS.replace("{project}", &project.name),
+    )
+    .unwrap();
+    project.env("CHAOS_ENGINE_USER", &format!("{ENGINE_UID}:{ENGINE_UID}"));
+    project.env("DOCKER_GID", &socket_gid());
     run_ok(&mut project.compose(&["up", "-d"]));
 
-    // Every service becomes healthy (the engine starts after both targets).
+    // Every service becomes healthy (the engine starts after the targets).
     let containers: BTreeMap<&str, String> = SERVICES
         .iter()
         .map(|service| (*service, project.container(service)))
         .collect();
+    // Dropped before the project: the engine's helpers are not Compose's.
+    let helpers = Helpers::of(&containers[INVENTORY]);
     for (service, container) in &containers {
         wait_for(
             Duration::from_secs(120),
@@ -198,30 +275,45 @@ fn the_compose_demo_breaks_and_recovers_both_targets_in_real_containers() {
     assert_eq!(
         inspect(&containers["chaos-engine"], "{{.Config.User}}").as_deref(),
         Some("10001:10001"),
-        "the demo runs the engine without root"
+        "the test runs the engine without root"
     );
     let api = project.port("chaos-engine", 9797);
     let ports: BTreeMap<&str, u16> = TARGETS
         .iter()
         .map(|target| (*target, project.port(target, 8000)))
         .collect();
+    let inventory_port = project.port(INVENTORY, 8000);
+    let inventory = &containers[INVENTORY];
 
-    // Watch /status; whenever a failure is active, ask its target over HTTP.
+    // Watch /status; whenever a failure is active, look from outside.
     let mut seen = Observed::default();
-    let deadline = Instant::now() + Duration::from_secs(240);
-    while !seen.done() {
+    let mut docker_seen = DockerObserved::default();
+    let deadline = Instant::now() + Duration::from_secs(480);
+    while !(seen.done() && docker_seen.done()) {
         assert!(
             Instant::now() < deadline,
-            "timed out waiting for every mode to show over HTTP, both targets to be injected and \
-             recover, and a crash repaired by a restart: {seen:?}\n{}",
+            "timed out waiting for every mode to show from outside, both state-file targets to \
+             be injected and recover, and a crash repaired by a restart: {seen:?} {docker_seen:?}\n{}",
             project.logs()
         );
         if let Ok(board) = http::get(api, "/status", HTTP_TIMEOUT) {
-            seen.observe(&board.json(), &ports);
+            let board = board.json();
+            seen.observe(&board, &ports);
+            for target in board["targets"].as_array().into_iter().flatten() {
+                if target["name"] == INVENTORY {
+                    docker_seen.observe(target, inventory, inventory_port);
+                }
+            }
         }
         thread::sleep(Duration::from_millis(100));
     }
     let crash_repairs = seen.crash_repairs;
+    let inventory_name = inspect(inventory, "{{.Name}}").unwrap_or_default();
+    assert_eq!(
+        docker_seen.hit,
+        BTreeSet::from([inventory_name.trim_start_matches('/').to_owned()]),
+        "/status names the container hit"
+    );
 
     // A crash exited the container and the restart policy brought it back.
     for target in &crash_repairs {
@@ -242,14 +334,49 @@ fn the_compose_demo_breaks_and_recovers_both_targets_in_real_containers() {
         );
     }
 
-    // `stop` sends SIGTERM: the engine clears both targets and exits 0
-    // within the grace period (a SIGKILL after it would be exit 137).
+    // SIGTERM while inventory is stopped, paused or partitioned.
+    let fault = wait_for(
+        Duration::from_secs(240),
+        "inventory to be stopped, paused or partitioned",
+        || {
+            let board = http::get(api, "/status", HTTP_TIMEOUT).ok()?.json();
+            let target = board["targets"]
+                .as_array()?
+                .iter()
+                .find(|target| target["name"] == INVENTORY)?
+                .clone();
+            let mode = target["failure"]["mode"].as_str()?.to_owned();
+            REVERTIBLE.contains(&mode.as_str()).then_some(mode)
+        },
+        || project.logs(),
+    );
+
+    // `stop` sends SIGTERM: the engine clears both state-file targets,
+    // reverts inventory's fault and exits 0 within the grace period (a
+    // SIGKILL after it would be exit 137).
     run_ok(&mut project.compose(&["stop", "chaos-engine"]));
     assert_eq!(
         inspect(&containers["chaos-engine"], "{{.State.ExitCode}}").as_deref(),
         Some("0"),
         "{}",
         project.logs()
+    );
+    // Nothing of the fault is left once the engine has exited.
+    assert_eq!(
+        inspect(inventory, "{{.State.Status}}").as_deref(),
+        Some("running"),
+        "inventory after a SIGTERM during {fault}"
+    );
+    assert_eq!(
+        helpers.left(),
+        Vec::<String>::new(),
+        "helper containers left after a SIGTERM during {fault}"
+    );
+    wait_for(
+        Duration::from_secs(60),
+        &format!("inventory to answer after a SIGTERM during {fault}"),
+        || answers(inventory_port).then_some(()),
+        || project.logs(),
     );
     for file in ["failure_state.json", "db_failure_state.json"] {
         let path = format!("/var/lib/chaos/{file}");
@@ -286,12 +413,28 @@ fn the_compose_demo_breaks_and_recovers_both_targets_in_real_containers() {
         injected, closed,
         "every injected failure ended exactly once"
     );
-    for target in TARGETS {
+    for target in TARGETS.iter().chain([&INVENTORY]) {
         assert!(
-            events(&lines, "injected").any(|e| e["target"] == target),
+            events(&lines, "injected").any(|e| e["target"] == *target),
             "{target} never injected"
         );
     }
+    // Each of inventory's faults names the container it hit.
+    for event in events(&lines, "injected").filter(|e| e["target"] == INVENTORY) {
+        assert_eq!(
+            event["containers"][0]["id"].as_str(),
+            Some(inventory.as_str()),
+            "{event}"
+        );
+    }
+    // A kill is repaired by the restart policy.
+    assert!(
+        events(&lines, "ended").any(|e| e["target"] == INVENTORY
+            && e["mode"] == "kill"
+            && e["ended_by"] == "repair"
+            && e["repaired_by"] == "restart policy"),
+        "no kill of inventory repaired by the restart policy in the journal"
+    );
 
     // `chaos-engine report` in the engine's image reads that journal.
     let report = run(&mut project.compose(&[
@@ -310,7 +453,7 @@ fn the_compose_demo_breaks_and_recovers_both_targets_in_real_containers() {
     );
     let report: Value = serde_json::from_slice(&report.stdout).expect("report --format json");
     let reported = report.to_string();
-    for target in TARGETS {
+    for target in TARGETS.iter().chain([&INVENTORY]) {
         assert!(
             reported.contains(target),
             "{target} missing from the report: {reported}"
@@ -323,7 +466,8 @@ fn the_compose_demo_breaks_and_recovers_both_targets_in_real_containers() {
         report["totals"]
     );
 
-    // `down -v` leaves nothing of the project behind.
+    // `down -v` leaves nothing of the project behind, nor any helper.
+    drop(helpers);
     let left = project.down();
     assert!(left.is_empty(), "left behind: {left:?}");
 }

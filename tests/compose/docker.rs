@@ -148,10 +148,12 @@ pub struct ComposeProject {
     pub name: String,
     /// The override file, beside the test's other files.
     override_file: PathBuf,
-    /// TARGET_APP_PORT, TARGET_DB_PORT and CHAOS_API_PORT. Chosen here, not
-    /// left to Docker: an ephemeral host port changes when the restart
-    /// policy restarts a crashed container.
-    ports: [(&'static str, String); 3],
+    /// TARGET_APP_PORT, TARGET_DB_PORT, INVENTORY_PORT and CHAOS_API_PORT.
+    /// Chosen here, not left to Docker: an ephemeral host port changes when
+    /// the restart policy restarts a crashed container.
+    ports: [(&'static str, String); 4],
+    /// Further variables for every Compose command (see [`Self::env`]).
+    env: Vec<(String, String)>,
 }
 
 impl ComposeProject {
@@ -163,9 +165,21 @@ impl ComposeProject {
         Self {
             name: format!("chaos-e2e-{what}-{}", std::process::id()),
             override_file,
-            ports: ["TARGET_APP_PORT", "TARGET_DB_PORT", "CHAOS_API_PORT"]
-                .map(|variable| (variable, free_port().to_string())),
+            ports: [
+                "TARGET_APP_PORT",
+                "TARGET_DB_PORT",
+                "INVENTORY_PORT",
+                "CHAOS_API_PORT",
+            ]
+            .map(|variable| (variable, free_port().to_string())),
+            env: Vec::new(),
         }
+    }
+
+    /// Sets `variable` for every later Compose command (the Compose file
+    /// reads some, e.g. CHAOS_ENGINE_USER).
+    pub fn env(&mut self, variable: &str, value: &str) {
+        self.env.push((variable.to_owned(), value.to_owned()));
     }
 
     /// `docker-compose -p NAME -f docker-compose.yml -f OVERRIDE ARGS...`.
@@ -174,6 +188,7 @@ impl ComposeProject {
         command
             .current_dir(repo_root())
             .envs(self.ports.iter().map(|(variable, port)| (*variable, port)))
+            .envs(self.env.iter().map(|(variable, value)| (variable, value)))
             .args(["-p", &self.name, "-f", "docker-compose.yml", "-f"])
             .arg(&self.override_file)
             .args(args);

@@ -4,7 +4,8 @@
 //!   cover every path the manifests name (always runs; no Docker needed).
 //! - `demo.rs`: the Compose demo in real containers, with a time-compressed
 //!   targets file, checked from outside through published ports,
-//!   `docker inspect` and the engine's `/status`.
+//!   `docker inspect` and the engine's `/status`; `demo_inventory.rs`: its
+//!   Docker target, a service that knows nothing of chaos-engine.
 //! - `shipped_targets.rs`: the demo's targets file is valid and staggered
 //!   (always runs).
 //! - `fault_fixtures.rs`: a target container that knows nothing of
@@ -27,6 +28,7 @@ mod engine_helpers;
 mod http;
 
 mod demo;
+mod demo_inventory;
 mod docker_faults;
 mod dockerfile;
 mod engine_docker;

@@ -1,6 +1,7 @@
-//! The demo's targets file is valid, and its schedule shows both services
+//! The demo's targets file is valid, and its schedule shows every service
 //! failing in the first minutes: target-db's first turn comes after
-//! target-app's first failure is over, so the cap of 1 does not skip it.
+//! target-app's first failure is over, and inventory's after target-db's,
+//! so the cap of 1 skips neither.
 
 use std::process::Command;
 
@@ -52,5 +53,16 @@ fn the_demo_targets_file_is_valid_and_staggers_the_first_failures() {
     assert!(
         db_first < setting("target-app", "interval"),
         "target-db should fail within target-app's first interval"
+    );
+    // inventory (the Docker target) comes after target-db's first failure.
+    let db_first_over = db_first + setting("target-db", "recovery");
+    let inventory_first = setting("inventory", "startup_wait");
+    assert!(
+        inventory_first > db_first_over,
+        "inventory's first turn ({inventory_first} s) would be skipped: target-db fails until {db_first_over} s"
+    );
+    assert!(
+        inventory_first < setting("target-app", "interval"),
+        "inventory should fail within target-app's first interval"
     );
 }
