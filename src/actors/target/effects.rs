@@ -121,15 +121,27 @@ impl TargetActor {
         match written {
             Ok(took) => {
                 let (ended, follow_up) = self.core.cleared(&job, self.now());
+                let docker = self.settings.docker().is_some();
                 match &ended {
                     Some(e) => {
                         let f = &e.failure;
                         self.recovery.do_send(FailureEnded { id: f.id.clone() });
-                        info!(
-                            target = %name, scenario = %f.scenario, mode = %f.mode, delay = f.delay,
-                            id = %f.id, reason = %reason,
-                            "✓ Failure state cleared ({reason})"
-                        );
+                        if docker {
+                            info!(
+                                target = %name, scenario = %f.scenario, mode = %f.mode, delay = f.delay,
+                                id = %f.id, reason = %reason,
+                                "✓ Fault cleared ({reason})"
+                            );
+                        } else {
+                            info!(
+                                target = %name, scenario = %f.scenario, mode = %f.mode, delay = f.delay,
+                                id = %f.id, reason = %reason,
+                                "✓ Failure state cleared ({reason})"
+                            );
+                        }
+                    }
+                    None if docker => {
+                        info!(target = %name, reason = %reason, "✓ No fault of ours in effect ({reason})")
                     }
                     None => {
                         info!(target = %name, reason = %reason, "✓ Failure state cleared ({reason})")
