@@ -50,6 +50,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
 
+mod common;
+
 const TARGET_IMAGE: &str = "chaos-engine-fault-target:local";
 const NET_IMAGE: &str = "chaos-engine-nethelper:local";
 const TARGET_PORT: u16 = 8000;
@@ -320,15 +322,8 @@ fn unix_now() -> f64 {
         .unwrap_or(0.0)
 }
 
-fn wait_for(timeout: Duration, mut done: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + timeout;
-    while Instant::now() < deadline {
-        if done() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    false
+fn wait_for(timeout: Duration, done: impl FnMut() -> bool) -> bool {
+    common::wait_for(timeout, Duration::from_millis(50), done)
 }
 
 /// One `GET /health` on 127.0.0.1:`port`: whether it answered 200 within
@@ -424,9 +419,7 @@ fn spawn_engine(targets: &Path, journal: &Path) -> Result<Child, String> {
 }
 
 fn sigterm_and_wait(child: &mut Child) -> Option<i32> {
-    let pid = rustix::process::Pid::from_child(child);
-    let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
-    let code = child.wait().ok().and_then(|status| status.code());
+    let (_, code) = common::sigterm_and_wait(child);
     live().engines.retain(|p| *p != child.id());
     code
 }
@@ -445,12 +438,12 @@ fn events<'a>(entries: &'a [Value], name: &str) -> Vec<&'a Value> {
 
 fn percentiles(mut values: Vec<f64>) -> Value {
     values.retain(|v| v.is_finite());
-    values.sort_by(f64::total_cmp);
+    let values = common::sorted(values);
     let at = |q: f64| {
         if values.is_empty() {
             Value::Null
         } else {
-            json!(values[((values.len() - 1) as f64 * q).round() as usize])
+            json!(common::percentile(&values, q))
         }
     };
     json!({ "n": values.len(), "p50": at(0.5), "p99": at(0.99), "max": at(1.0) })
@@ -645,15 +638,8 @@ fn ensure_images() -> Result<(), String> {
 }
 
 fn machine() -> String {
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(0);
-    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
     let engine = docker(&["version", "-f", "{{.Server.Version}}"]).unwrap_or_default();
-    format!(
-        "{cores} cores, Linux {}, Docker Engine {engine}",
-        kernel.trim()
-    )
+    format!("{}, Docker Engine {engine}", common::cores_and_kernel())
 }
 
 /// `p50 / p99 / max` of a percentiles object, in ms.

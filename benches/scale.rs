@@ -36,6 +36,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+mod common;
+
+use common::{percentile, sigterm_and_wait, sorted};
+
 struct Options {
     sizes: Vec<usize>,
     interval: f64,
@@ -166,15 +170,8 @@ fn status_kib(pid: u32, key: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
-fn wait_for(timeout: Duration, mut done: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + timeout;
-    while Instant::now() < deadline {
-        if done() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    false
+fn wait_for(timeout: Duration, done: impl FnMut() -> bool) -> bool {
+    common::wait_for(timeout, Duration::from_millis(1), done)
 }
 
 fn count_state_files(dir: &Path, n: usize) -> usize {
@@ -185,26 +182,6 @@ fn count_state_files(dir: &Path, n: usize) -> usize {
 
 fn read_json(path: &Path) -> Option<Value> {
     serde_json::from_slice(&std::fs::read(path).ok()?).ok()
-}
-
-fn sigterm_and_wait(child: &mut Child) -> (Duration, Option<i32>) {
-    let pid = rustix::process::Pid::from_child(child);
-    let sent = Instant::now();
-    let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
-    let status = child.wait().expect("wait for the engine");
-    (sent.elapsed(), status.code())
-}
-
-fn percentile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
-}
-
-fn sorted(mut values: Vec<f64>) -> Vec<f64> {
-    values.sort_by(f64::total_cmp);
-    values
 }
 
 /// The steady-state run: idle window, then `measure` seconds of injections.
@@ -358,10 +335,6 @@ fn single_target_default_idle(seconds: f64) -> Value {
 }
 
 fn machine() -> String {
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(0);
-    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
     let memory = std::fs::read_to_string("/proc/meminfo")
         .unwrap_or_default()
         .lines()
@@ -372,7 +345,11 @@ fn machine() -> String {
         .and_then(|kib| kib.parse::<f64>().ok())
         .map(|kib| format!("{:.0} GiB", kib / 1024.0 / 1024.0))
         .unwrap_or_default();
-    format!("{cores} cores, {memory}, Linux {}", kernel.trim())
+    let cores_and_kernel = common::cores_and_kernel();
+    match cores_and_kernel.split_once(", ") {
+        Some((cores, kernel)) => format!("{cores}, {memory}, {kernel}"),
+        None => cores_and_kernel,
+    }
 }
 
 /// One `GET path` on loopback; whether it answered 200.

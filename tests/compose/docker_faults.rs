@@ -164,11 +164,18 @@ fn block_on<F: Future>(rt: &tokio::runtime::Runtime, future: F) -> F::Output {
     rt.block_on(future)
 }
 
+/// A journal in a temporary directory (kept while the directory lives)
+/// and the telemetry writing it.
+fn journalled() -> (tempfile::TempDir, SharedTelemetry) {
+    let dir = tempfile::tempdir().unwrap();
+    let telemetry = telemetry(&dir.path().join("journal.jsonl"));
+    (dir, telemetry)
+}
+
 #[test]
 #[ignore = "needs a Docker Engine and debian:bookworm-slim (see .ci/docker-bases.sh)"]
 fn docker_faults_kill_is_repaired_by_the_restart_policy() {
-    let dir = tempfile::tempdir().unwrap();
-    let telemetry = telemetry(&dir.path().join("journal.jsonl"));
+    let (dir, telemetry) = journalled();
     // The kill is sent from a helper of this image (see src/docker/crash.rs).
     net_helper_image();
     let group = group("kill");
@@ -206,8 +213,7 @@ fn docker_faults_kill_is_repaired_by_the_restart_policy() {
 #[test]
 #[ignore = "needs a Docker Engine and debian:bookworm-slim (see .ci/docker-bases.sh)"]
 fn docker_faults_stop_then_clear_starts_it_again() {
-    let dir = tempfile::tempdir().unwrap();
-    let telemetry = telemetry(&dir.path().join("journal.jsonl"));
+    let (_dir, telemetry) = journalled();
     let group = group("stop");
     let target = start("stop", &group, &[]);
     let stop = DockerFault::Stop {
@@ -235,8 +241,7 @@ fn docker_faults_stop_then_clear_starts_it_again() {
 #[test]
 #[ignore = "needs a Docker Engine and debian:bookworm-slim (see .ci/docker-bases.sh)"]
 fn docker_faults_pause_stalls_requests_until_clear() {
-    let dir = tempfile::tempdir().unwrap();
-    let telemetry = telemetry(&dir.path().join("journal.jsonl"));
+    let (_dir, telemetry) = journalled();
     let group = group("pause");
     let target = start("pause", &group, &[]);
     let mut backend = backend(by_group(&group), DockerFault::Pause, &telemetry);
@@ -256,8 +261,7 @@ fn docker_faults_pause_stalls_requests_until_clear() {
 #[test]
 #[ignore = "needs a Docker Engine and debian:bookworm-slim (see .ci/docker-bases.sh)"]
 fn docker_faults_someone_else_unpauses_or_starts_before_the_deadline() {
-    let dir = tempfile::tempdir().unwrap();
-    let telemetry = telemetry(&dir.path().join("journal.jsonl"));
+    let (_dir, telemetry) = journalled();
     let rt = runtime();
 
     let group_p = group("unpause");
@@ -300,8 +304,7 @@ fn docker_faults_someone_else_unpauses_or_starts_before_the_deadline() {
 #[test]
 #[ignore = "needs a Docker Engine and debian:bookworm-slim (see .ci/docker-bases.sh)"]
 fn docker_faults_a_recreated_container_is_a_repair_by_recreate() {
-    let dir = tempfile::tempdir().unwrap();
-    let telemetry = telemetry(&dir.path().join("journal.jsonl"));
+    let (_dir, telemetry) = journalled();
     let group = group("recreate");
     let old = start("recreate-old", &group, &[]);
     let stop = DockerFault::Stop {
@@ -329,8 +332,7 @@ fn docker_faults_a_recreated_container_is_a_repair_by_recreate() {
 #[test]
 #[ignore = "needs a Docker Engine and debian:bookworm-slim (see .ci/docker-bases.sh)"]
 fn docker_faults_a_selector_matching_nothing_and_an_unreachable_engine() {
-    let dir = tempfile::tempdir().unwrap();
-    let telemetry = telemetry(&dir.path().join("journal.jsonl"));
+    let (_dir, telemetry) = journalled();
     let rt = runtime();
     let mut nothing = backend(by_group(&group("nothing")), DockerFault::Pause, &telemetry);
     let err = block_on(&rt, apply(&mut nothing, "svc", &failure("pause"))).unwrap_err();

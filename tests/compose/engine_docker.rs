@@ -223,18 +223,21 @@ fn faults_left_by_a_killed_engine_are_undone_by_recover_and_by_a_restart() {
     // `recover`, by hand.
     kill_mid_fault(&["--seed", "1"]);
     broken("after kill -9");
-    let targets = ws.path("targets.yaml");
     let journal = ws.path("journal.jsonl");
-    let output = run_once(
-        &[
-            "recover",
-            "--targets",
-            targets.to_str().unwrap(),
-            "--journal",
-            journal.to_str().unwrap(),
-        ],
-        &[],
-    );
+    let recover = || {
+        let targets = ws.path("targets.yaml");
+        run_once(
+            &[
+                "recover",
+                "--targets",
+                targets.to_str().unwrap(),
+                "--journal",
+                journal.to_str().unwrap(),
+            ],
+            &[],
+        )
+    };
+    let output = recover();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
@@ -243,16 +246,7 @@ fn faults_left_by_a_killed_engine_are_undone_by_recover_and_by_a_restart() {
     );
     whole("after recover");
     assert!(stdout.contains(frozen.name()), "{stdout}");
-    let again = run_once(
-        &[
-            "recover",
-            "--targets",
-            targets.to_str().unwrap(),
-            "--journal",
-            journal.to_str().unwrap(),
-        ],
-        &[],
-    );
+    let again = recover();
     assert!(
         String::from_utf8_lossy(&again.stdout).contains("nothing to recover"),
         "{}",

@@ -102,6 +102,27 @@ fn wait_answers(target: &TargetContainer) {
     );
 }
 
+/// Starts the network helper of `fault` on `target` (target `web`, failure
+/// `id`, ending by itself at `expires_at`), with the local helper image.
+fn apply(
+    rt: &tokio::runtime::Runtime,
+    docker: &bollard::Docker,
+    target: &TargetContainer,
+    id: &str,
+    fault: &DockerFault,
+    expires_at: f64,
+) -> Result<String, DockerError> {
+    rt.block_on(start_helper(
+        docker,
+        net_helper_image(),
+        &subject(target),
+        "web",
+        id,
+        fault,
+        expires_at,
+    ))
+}
+
 #[test]
 #[ignore = "needs a Docker Engine and the local images (see .ci/docker-bases.sh)"]
 fn net_partition_cuts_requests_off_until_stopped() {
@@ -111,16 +132,7 @@ fn net_partition_cuts_requests_off_until_stopped() {
     let docker = engine();
     let fault = DockerFault::Partition { peers: vec![] };
     let started = std::time::Instant::now();
-    let helper = rt
-        .block_on(start_helper(
-            &docker,
-            net_helper_image(),
-            &subject(&target),
-            "web",
-            "f-partition",
-            &fault,
-            now() + 600.0,
-        ))
+    let helper = apply(&rt, &docker, &target, "f-partition", &fault, now() + 600.0)
         .expect("partition applied");
     // Measured, never asserted (see the benchmark suite for numbers).
     eprintln!("partition applied in {:?}", started.elapsed());
@@ -167,17 +179,8 @@ fn net_loss_fails_a_share_of_requests_and_none_after() {
         loss: Some(50.0),
         ..NetworkFault::default()
     });
-    let helper = rt
-        .block_on(start_helper(
-            &docker,
-            net_helper_image(),
-            &subject(&target),
-            "web",
-            "f-loss",
-            &fault,
-            now() + 600.0,
-        ))
-        .expect("loss applied");
+    let helper =
+        apply(&rt, &docker, &target, "f-loss", &fault, now() + 600.0).expect("loss applied");
     let listed = rules(&target);
     assert!(listed.contains("--probability 0.5"), "{listed}");
     let answers: Vec<_> = (0..40)
@@ -210,17 +213,8 @@ fn net_rate_installs_a_token_bucket_and_traffic_flows() {
         rate: Some(1_000_000),
         ..NetworkFault::default()
     });
-    let helper = rt
-        .block_on(start_helper(
-            &docker,
-            net_helper_image(),
-            &subject(&target),
-            "web",
-            "f-rate",
-            &fault,
-            now() + 600.0,
-        ))
-        .expect("rate applied");
+    let helper =
+        apply(&rt, &docker, &target, "f-rate", &fault, now() + 600.0).expect("rate applied");
     let listed = rules(&target);
     assert!(
         listed.contains("qdisc tbf") && listed.contains("rate 1Mbit"),
@@ -245,15 +239,7 @@ fn net_delay_without_netem_is_a_clear_error_and_leaves_nothing() {
         loss: Some(10.0),
         ..NetworkFault::default()
     });
-    let result = rt.block_on(start_helper(
-        &docker,
-        net_helper_image(),
-        &subject(&target),
-        "web",
-        "f-delay",
-        &fault,
-        now() + 600.0,
-    ));
+    let result = apply(&rt, &docker, &target, "f-delay", &fault, now() + 600.0);
     match result {
         Err(DockerError::NoNetem { what }) => assert_eq!(what, "delay 100ms"),
         other => panic!("expected NoNetem on this kernel, got {other:?}"),
@@ -271,17 +257,8 @@ fn net_dead_mans_switch_reverts_without_the_engine() {
     let rt = runtime();
     let docker = engine();
     let fault = DockerFault::Partition { peers: vec![] };
-    let helper = rt
-        .block_on(start_helper(
-            &docker,
-            net_helper_image(),
-            &subject(&target),
-            "web",
-            "f-deadman",
-            &fault,
-            now() + 3.0,
-        ))
-        .expect("partition applied");
+    let helper =
+        apply(&rt, &docker, &target, "f-deadman", &fault, now() + 3.0).expect("partition applied");
     // Nobody stops it: it ends by itself.
     let code = wait_for(
         Duration::from_secs(60),
@@ -346,16 +323,7 @@ fn net_partition_from_a_peer_and_leftovers_of_a_killed_helper() {
     let fault = DockerFault::Partition {
         peers: vec![peer.name().to_owned(), "10.99.0.0/16".to_owned()],
     };
-    let helper = rt
-        .block_on(start_helper(
-            &docker,
-            net_helper_image(),
-            &subject(&target),
-            "web",
-            "f-peers",
-            &fault,
-            now() + 600.0,
-        ))
+    let helper = apply(&rt, &docker, &target, "f-peers", &fault, now() + 600.0)
         .expect("partition from the peer applied");
     let listed = rules(&target);
     assert!(

@@ -122,29 +122,26 @@ impl TargetActor {
             Ok(took) => {
                 let (ended, follow_up) = self.core.cleared(&job, self.now());
                 let docker = self.settings.docker().is_some();
+                let cleared = if docker {
+                    "Fault cleared"
+                } else {
+                    "Failure state cleared"
+                };
                 match &ended {
                     Some(e) => {
                         let f = &e.failure;
                         self.recovery.do_send(FailureEnded { id: f.id.clone() });
-                        if docker {
-                            info!(
-                                target = %name, scenario = %f.scenario, mode = %f.mode, delay = f.delay,
-                                id = %f.id, reason = %reason,
-                                "✓ Fault cleared ({reason})"
-                            );
-                        } else {
-                            info!(
-                                target = %name, scenario = %f.scenario, mode = %f.mode, delay = f.delay,
-                                id = %f.id, reason = %reason,
-                                "✓ Failure state cleared ({reason})"
-                            );
-                        }
+                        info!(
+                            target = %name, scenario = %f.scenario, mode = %f.mode, delay = f.delay,
+                            id = %f.id, reason = %reason,
+                            "✓ {cleared} ({reason})"
+                        );
                     }
                     None if docker => {
                         info!(target = %name, reason = %reason, "✓ No fault of ours in effect ({reason})")
                     }
                     None => {
-                        info!(target = %name, reason = %reason, "✓ Failure state cleared ({reason})")
+                        info!(target = %name, reason = %reason, "✓ {cleared} ({reason})")
                     }
                 }
                 self.telemetry.cleared(
@@ -262,19 +259,16 @@ impl TargetActor {
             Err(err) => {
                 let message = err.to_string();
                 self.telemetry.write_error(&name, &message, Some(&failure));
-                if applied_to_containers(&err) {
-                    error!(
-                        target = %name, scenario = %failure.scenario, mode = %failure.mode, delay = failure.delay,
-                        id = %failure.id, error = %message,
-                        "could not apply the fault; retrying at the next tick"
-                    );
+                let could_not = if applied_to_containers(&err) {
+                    "could not apply the fault"
                 } else {
-                    error!(
-                        target = %name, scenario = %failure.scenario, mode = %failure.mode, delay = failure.delay,
-                        id = %failure.id, error = %message,
-                        "could not write the failure state; retrying at the next tick"
-                    );
-                }
+                    "could not write the failure state"
+                };
+                error!(
+                    target = %name, scenario = %failure.scenario, mode = %failure.mode, delay = failure.delay,
+                    id = %failure.id, error = %message,
+                    "{could_not}; retrying at the next tick"
+                );
                 return Err(err.into());
             }
         };

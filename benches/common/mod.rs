@@ -1,0 +1,52 @@
+//! What the benchmarks share: waiting for a condition, percentiles over
+//! samples, SIGTERM to a child, and the machine's description.
+
+use std::process::Child;
+use std::time::{Duration, Instant};
+
+/// Polls `done` every `every` until it holds (true) or `timeout` passes
+/// (false).
+pub fn wait_for(timeout: Duration, every: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(every);
+    }
+    false
+}
+
+/// `values` in ascending order (non-finite ones sort last).
+pub fn sorted(mut values: Vec<f64>) -> Vec<f64> {
+    values.sort_by(f64::total_cmp);
+    values
+}
+
+/// The nearest-rank `q` quantile (0 to 1) of `sorted` samples; NaN when
+/// there are none.
+pub fn percentile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
+}
+
+/// Sends SIGTERM to `child` and waits for it: how long the exit took, and
+/// its exit code.
+pub fn sigterm_and_wait(child: &mut Child) -> (Duration, Option<i32>) {
+    let pid = rustix::process::Pid::from_child(child);
+    let sent = Instant::now();
+    let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+    let code = child.wait().ok().and_then(|status| status.code());
+    (sent.elapsed(), code)
+}
+
+/// `2 cores, Linux 6.1.0`: the cores and the kernel of this machine.
+pub fn cores_and_kernel() -> String {
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    format!("{cores} cores, Linux {}", kernel.trim())
+}
