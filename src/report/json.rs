@@ -38,7 +38,7 @@ pub fn document(journal: &str, summary: &JournalSummary, table: &Table) -> Value
         .failures
         .iter()
         .map(|f| {
-            json!({
+            let mut failure = json!({
                 "id": f.id,
                 "target": f.target,
                 "scenario": f.scenario,
@@ -57,8 +57,12 @@ pub fn document(journal: &str, summary: &JournalSummary, table: &Table) -> Value
                 "time_to_repair_ms": f.time_to_repair_ms,
                 "time_to_manifest_ms": f.time_to_manifest_ms,
                 "source": f.source,
-                "containers": f.containers,
-            })
+            });
+            // Only a Docker target's failures name containers.
+            if !f.containers.is_empty() {
+                failure["containers"] = json!(f.containers);
+            }
+            failure
         })
         .collect();
     let skipped_lines: Vec<Value> = summary
