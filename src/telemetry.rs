@@ -293,6 +293,8 @@ impl Telemetry {
             source: source.map(str::to_owned),
             active: in_use,
             containers: failure.containers.clone(),
+            category: None,
+            fix: Vec::new(),
         }));
     }
 

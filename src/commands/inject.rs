@@ -112,6 +112,8 @@ pub fn execute(args: &InjectArgs) -> ExitCode {
             source: Some("cli".to_owned()),
             active: None,
             containers: Vec::new(),
+            category: None,
+            fix: Vec::new(),
         }),
     );
     let delay_note = if delay > 0 {

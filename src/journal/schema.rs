@@ -75,6 +75,46 @@ pub enum JournalEvent {
     /// A Docker fault left behind by an engine that stopped without
     /// clearing it was undone (`detail`: what was done).
     FaultRecovered(Recovered),
+    /// A scheduled cycle that injects nothing on purpose (a control
+    /// episode, `policy.control_rate`): from the line's `timestamp` to
+    /// `ends_at`, a responder's detection on that target is a false alarm.
+    ControlWindow(ControlWindow),
+    /// A responder's finding, posted to `POST /findings` and stamped by
+    /// the engine.
+    Finding(Finding),
+}
+
+/// `control_window`: a cycle of `target` that injects nothing on purpose.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ControlWindow {
+    /// The window's id (a UUID, as failures have).
+    pub id: String,
+    /// The target's name.
+    pub target: String,
+    /// When the window ends (Unix time): as long as a failure would last.
+    pub ends_at: f64,
+}
+
+/// `finding`: what a responder says it saw or did, about one target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// The finding's id, given by the engine.
+    pub id: String,
+    /// Who posted it (a person's or an agent's name).
+    pub responder: String,
+    /// The target it names.
+    pub target: String,
+    /// `detected`, `diagnosed` or `mitigated`.
+    pub kind: String,
+    /// The category it blames (`availability`, `latency`, ...), if given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// The mode it blames (`crash`, `pause`, ...), if given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    /// Free text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// `fault_recovered`: a fault left behind was undone.
@@ -108,6 +148,8 @@ impl JournalEvent {
             JournalEvent::EngineStopped(_) => "engine_stopped",
             JournalEvent::FaultApplying(_) => "fault_applying",
             JournalEvent::FaultRecovered(_) => "fault_recovered",
+            JournalEvent::ControlWindow(_) => "control_window",
+            JournalEvent::Finding(_) => "finding",
         }
     }
 }
@@ -209,6 +251,12 @@ pub struct Injected {
     /// A Docker target's fault: the containers it was applied to.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub containers: Vec<crate::docker::ContainerRef>,
+    /// The scenario's `category` (e.g. `availability`), when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// The scenario's accepted remedies (`fix`, e.g. `restart`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fix: Vec<String>,
 }
 
 /// `manifested`: a probe saw the failure show.
@@ -388,6 +436,8 @@ mod tests {
                 source: Some("manual".into()),
                 active: Some(1),
                 containers: Vec::new(),
+                category: None,
+                fix: Vec::new(),
             }),
             JournalEvent::Manifested(Manifested {
                 id: id(),
