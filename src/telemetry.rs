@@ -112,6 +112,14 @@ impl StatusBoard {
             .remove(target);
     }
 
+    /// Whether a target called `target` is on the board (configured now).
+    pub fn contains(&self, target: &str) -> bool {
+        self.targets
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains_key(target)
+    }
+
     /// Every target, by name.
     pub fn snapshot(&self) -> Vec<TargetStatus> {
         self.targets
@@ -470,6 +478,14 @@ impl Telemetry {
             healthy_at,
             time_to_healthy_ms: millis_between(expired_at, healthy_at),
         }));
+    }
+
+    /// A responder's finding arrived: journalled as `finding`, stamped now
+    /// by the engine's clock (to the millisecond). Returns the stamp.
+    pub fn finding(&self, finding: schema::Finding) -> f64 {
+        let at = crate::clock::round_millis(self.clock.unix_now());
+        self.journal.record(at, JournalEvent::Finding(finding));
+        at
     }
 
     /// A scheduled cycle injected nothing, for `reason`.

@@ -23,8 +23,13 @@ pub(super) fn payload_config() -> web::PayloadConfig {
 /// The limit and errors for a `web::Json` body whose shape is `expected`
 /// (as the user should write it, for the 400 message).
 pub(super) fn json_config(expected: &'static str) -> web::JsonConfig {
+    json_config_limited(expected, BODY_LIMIT)
+}
+
+/// As [`json_config`], with a smaller `limit` (bytes).
+pub(super) fn json_config_limited(expected: &'static str, limit: usize) -> web::JsonConfig {
     web::JsonConfig::default()
-        .limit(BODY_LIMIT)
+        .limit(limit)
         .content_type_required(false)
         .error_handler(move |err, _req| json_error(err, expected).into())
 }

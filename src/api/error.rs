@@ -22,6 +22,20 @@ pub enum ApiError {
     /// A token is configured and the request carries another one.
     #[error("wrong bearer token")]
     WrongToken,
+    /// `POST`/`GET /findings` without a bearer token, an agent token being
+    /// configured.
+    #[error(
+        "this endpoint needs `Authorization: Bearer <CHAOS_AGENT_TOKEN>` (or the control token)"
+    )]
+    MissingResponderToken,
+    /// Blind mode: the agent token was presented to a read other than
+    /// `GET /findings`.
+    #[error("the agent token may only post and read findings (POST and GET /findings)")]
+    AgentMayNotRead,
+    /// Blind mode, and no control token configured: nothing may read what
+    /// would reveal the active failure.
+    #[error("blind mode: this endpoint needs the control token, and CHAOS_API_TOKEN is not set")]
+    BlindWithoutControlToken,
     /// No token is configured and the API listens on this non-loopback address.
     #[error(
         "control endpoints are disabled: the API listens on the non-loopback address {0} \
@@ -92,8 +106,12 @@ pub enum ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::MissingToken | ApiError::WrongToken => StatusCode::UNAUTHORIZED,
-            ApiError::ControlDisabled(_) => StatusCode::FORBIDDEN,
+            ApiError::MissingToken | ApiError::WrongToken | ApiError::MissingResponderToken => {
+                StatusCode::UNAUTHORIZED
+            }
+            ApiError::ControlDisabled(_)
+            | ApiError::AgentMayNotRead
+            | ApiError::BlindWithoutControlToken => StatusCode::FORBIDDEN,
             ApiError::BadRequest(_)
             | ApiError::BadQuery(_)
             | ApiError::MalformedBody { .. }
@@ -132,6 +150,9 @@ mod tests {
         let cases = [
             (ApiError::MissingToken, StatusCode::UNAUTHORIZED),
             (ApiError::WrongToken, StatusCode::UNAUTHORIZED),
+            (ApiError::MissingResponderToken, StatusCode::UNAUTHORIZED),
+            (ApiError::AgentMayNotRead, StatusCode::FORBIDDEN),
+            (ApiError::BlindWithoutControlToken, StatusCode::FORBIDDEN),
             (
                 ApiError::ControlDisabled(([0, 0, 0, 0], 1).into()),
                 StatusCode::FORBIDDEN,

@@ -2,15 +2,21 @@
 //!
 //! Off unless `--http ADDR` / `CHAOS_HTTP_ADDR` is given. GET endpoints
 //! (the dashboard page at `/`, `/healthz`, `/status`, `/timeline`,
-//! `/metrics`) are always open; every POST is
+//! `/metrics`) are open, except in blind mode, where `/status`,
+//! `/timeline` and `/metrics` need the control token (`blind.rs`); every
+//! control POST is
 //! subject to [`ControlAccess`]: with `CHAOS_API_TOKEN` set it needs
 //! `Authorization: Bearer <token>` (compared in constant time, 401 without
 //! it); on a non-loopback address without a token every POST answers 403.
+//! `POST`/`GET /findings` (responders' findings, `findings.rs`) take
+//! `CHAOS_AGENT_TOKEN` or whatever the control POSTs take.
 //! `/status`, `/timeline` and `/metrics` read [`Telemetry`] directly, so load on them
 //! never queues work on the actor thread. Every error is an [`ApiError`],
 //! answered as `{"error": "..."}`.
 //!
-//! Files: `routes` (the route lists), `read` and `control` (the handlers),
+//! Files: `routes` (the route lists), `read`, `control` and `findings`
+//! (the handlers; `finding_body` and `finding_log` what findings carry and
+//! where they are kept), `blind` (who may read what),
 //! `dashboard` (the live page, its HTML, CSS and JS in `dashboard/`),
 //! `auth` (the token check), `requests` and `body` (what a request carries),
 //! `error` (the error answers), `from_actors` (actor answers as errors).
@@ -18,10 +24,14 @@
 //! [`Telemetry`]: crate::telemetry::Telemetry
 
 mod auth;
+mod blind;
 mod body;
 mod control;
 mod dashboard;
 mod error;
+mod finding_body;
+mod finding_log;
+mod findings;
 mod from_actors;
 mod read;
 mod requests;
@@ -55,6 +65,10 @@ pub struct ApiState {
     pub seed: u64,
     /// Who may POST.
     pub access: ControlAccess,
+    /// `CHAOS_AGENT_TOKEN`: may post findings and read its own, nothing else.
+    pub agent_token: Option<String>,
+    /// Blind mode: `/status`, `/timeline` and `/metrics` need the control token.
+    pub blind: bool,
 }
 
 /// Binds `addr` and returns the server (to spawn on the actix system) and
@@ -78,10 +92,19 @@ pub fn bind(addr: SocketAddr, state: ApiState) -> std::io::Result<(Server, Socke
 /// The supervisor's address is split here: the control endpoints get it
 /// only through the token check, the open ones only as a health ping.
 fn service(state: ApiState) -> impl Fn(&mut web::ServiceConfig) + Clone + Send + 'static {
+    let reads = web::Data::new(blind::ReadGate::new(
+        state.access.clone(),
+        state.agent_token,
+        state.blind,
+    ));
     let gate = web::Data::new(auth::ControlGate::new(
         state.access,
         state.supervisor.clone(),
     ));
+    let desk = web::Data::new(findings::FindingDesk {
+        telemetry: state.telemetry.clone(),
+        log: finding_log::FindingLog::default(),
+    });
     let view = web::Data::new(read::EngineView {
         telemetry: state.telemetry,
         enabled: state.enabled,
@@ -91,6 +114,8 @@ fn service(state: ApiState) -> impl Fn(&mut web::ServiceConfig) + Clone + Send +
     });
     move |cfg: &mut web::ServiceConfig| {
         cfg.app_data(gate.clone())
+            .app_data(reads.clone())
+            .app_data(desk.clone())
             .app_data(view.clone())
             .app_data(body::payload_config());
         routes::configure(cfg);

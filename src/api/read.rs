@@ -1,7 +1,9 @@
 //! The open endpoints: `GET /healthz`, `/status`, `/timeline` and
-//! `/metrics` (the dashboard page is `dashboard.rs`). They need no token, so
-//! they see only [`EngineView`]: shared telemetry and a health ping, never
-//! the supervisor's control messages.
+//! `/metrics` (the dashboard page is `dashboard.rs`). They need no control
+//! rights, so they see only [`EngineView`]: shared telemetry and a health
+//! ping, never the supervisor's control messages. `/status`, `/timeline`
+//! and `/metrics` show the active failure, so they take a [`MayReveal`]:
+//! in blind mode only the control token reads them. `/healthz` stays open.
 
 use std::time::Duration;
 
@@ -9,6 +11,7 @@ use actix::Recipient;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
+use super::blind::MayReveal;
 use super::error::ApiError;
 use crate::actors::Ping;
 use crate::telemetry::SharedTelemetry;
@@ -39,7 +42,7 @@ pub(super) async fn healthz(view: web::Data<EngineView>) -> Result<HttpResponse,
 }
 
 /// `GET /status`: the configuration flags and every target's board entry.
-pub(super) async fn status(view: web::Data<EngineView>) -> HttpResponse {
+pub(super) async fn status(_: MayReveal, view: web::Data<EngineView>) -> HttpResponse {
     let targets = view.telemetry.board.snapshot();
     let paused = !targets.is_empty() && targets.iter().all(|t| t.paused);
     HttpResponse::Ok().json(json!({
@@ -53,7 +56,7 @@ pub(super) async fn status(view: web::Data<EngineView>) -> HttpResponse {
 
 /// `GET /timeline`: the run's recent events, oldest first, and the
 /// engine's clock (`now`) so a page can count down without trusting its own.
-pub(super) async fn timeline(view: web::Data<EngineView>) -> HttpResponse {
+pub(super) async fn timeline(_: MayReveal, view: web::Data<EngineView>) -> HttpResponse {
     let snapshot = view.telemetry.timeline.snapshot();
     HttpResponse::Ok().json(json!({
         "now": crate::clock::round_millis(view.telemetry.clock.unix_now()),
@@ -65,7 +68,7 @@ pub(super) async fn timeline(view: web::Data<EngineView>) -> HttpResponse {
 }
 
 /// `GET /metrics`: OpenMetrics text.
-pub(super) async fn metrics(view: web::Data<EngineView>) -> HttpResponse {
+pub(super) async fn metrics(_: MayReveal, view: web::Data<EngineView>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
         .body(view.telemetry.metrics.encode())

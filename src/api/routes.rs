@@ -1,20 +1,24 @@
-//! Every route, in two lists: the open endpoints (GET, no token) and the
-//! control endpoints (POST, behind [`Authorized`](super::auth::Authorized)).
+//! Every route, in three lists: the open endpoints (GET; in blind mode
+//! those that show the active failure need the control token, see
+//! `blind.rs`), the control endpoints (POST, behind
+//! [`Authorized`](super::auth::Authorized)) and the responder endpoints
+//! (`/findings`, behind [`Poster`](super::blind::Poster)).
 //! Each path answers 405 (JSON) to another method; any other path 404.
 //! Tests walk these same lists, so a new route is covered by them.
 
 use actix_web::{web, HttpRequest, HttpResponse, Resource, Route};
 
-use super::body::json_config;
+use super::body::{json_config, json_config_limited};
 use super::error::ApiError;
+use super::finding_body::{FINDING_BODY_LIMIT, FINDING_SHAPE};
 use super::requests::INJECT_SHAPE;
-use super::{control, dashboard, read};
+use super::{control, dashboard, findings, read};
 
 /// One path and how it is served.
 pub(super) struct Endpoint {
     /// The path, e.g. `/pause`.
     pub(super) path: &'static str,
-    route: Route,
+    routes: Vec<Route>,
     /// The JSON body limit and errors, for a route that takes `web::Json`.
     json: Option<web::JsonConfig>,
 }
@@ -23,9 +27,15 @@ impl Endpoint {
     fn new(path: &'static str, route: Route) -> Self {
         Endpoint {
             path,
-            route,
+            routes: vec![route],
             json: None,
         }
+    }
+
+    /// The same path served for another method too.
+    fn and(mut self, route: Route) -> Self {
+        self.routes.push(route);
+        self
     }
 
     fn with_json(self, config: web::JsonConfig) -> Self {
@@ -37,8 +47,10 @@ impl Endpoint {
 
     /// The resource, answering 405 to any method but its own.
     fn into_resource(self) -> Resource {
-        let resource = web::resource(self.path)
-            .route(self.route)
+        let resource = self
+            .routes
+            .into_iter()
+            .fold(web::resource(self.path), Resource::route)
             .default_service(web::to(wrong_method));
         match self.json {
             Some(config) => resource.app_data(config),
@@ -70,9 +82,21 @@ pub(super) fn control_endpoints() -> Vec<Endpoint> {
     ]
 }
 
+/// The endpoints responders use: `POST /findings` (201) and
+/// `GET /findings`, with the agent token or the control token.
+pub(super) fn responder_endpoints() -> Vec<Endpoint> {
+    vec![Endpoint::new("/findings", web::post().to(findings::post))
+        .and(web::get().to(findings::list))
+        .with_json(json_config_limited(FINDING_SHAPE, FINDING_BODY_LIMIT))]
+}
+
 /// Registers every route.
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    for endpoint in open_endpoints().into_iter().chain(control_endpoints()) {
+    for endpoint in open_endpoints()
+        .into_iter()
+        .chain(control_endpoints())
+        .chain(responder_endpoints())
+    {
         cfg.service(endpoint.into_resource());
     }
     cfg.default_service(web::to(not_found));

@@ -43,6 +43,8 @@ async fn app_on(
         dry_run: false,
         seed: 42,
         access,
+        agent_token: None,
+        blind: false,
     };
     test::init_service(App::new().configure(service(state))).await
 }

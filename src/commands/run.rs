@@ -202,6 +202,8 @@ async fn run_until_signal(
                 dry_run: settings.dry_run,
                 seed,
                 access: ControlAccess::decide(*addr, settings.api_token.as_deref()),
+                agent_token: settings.agent_token.clone(),
+                blind: settings.blind,
             };
             match api::bind(*addr, state) {
                 Ok((server, bound)) => {
@@ -210,6 +212,9 @@ async fn run_until_signal(
                         ControlAccess::decide(*addr, settings.api_token.as_deref())
                     {
                         warn!(addr = %bound, "No CHAOS_API_TOKEN on a non-loopback address: control endpoints (POST) answer 403");
+                    }
+                    if settings.blind {
+                        info!("Blind mode: /status, /timeline and /metrics need CHAOS_API_TOKEN; CHAOS_AGENT_TOKEN may only POST and GET /findings");
                     }
                     let handle = server.handle();
                     actix::spawn(server);

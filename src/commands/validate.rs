@@ -27,6 +27,22 @@ pub fn execute(args: &ConfigArgs) -> ExitCode {
     }
     say!("min_interval: {}", format_duration(settings.min_interval));
     say!("coordination: {}", settings.policy);
+    // The tokens themselves are never printed: only whether they are set.
+    let set = |token: &Option<String>| if token.is_some() { "set" } else { "not set" };
+    say!(
+        "tokens: CHAOS_API_TOKEN {}, CHAOS_AGENT_TOKEN {}",
+        set(&settings.api_token),
+        set(&settings.agent_token)
+    );
+    say!(
+        "blind mode: {}",
+        match (settings.blind, settings.agent_token.is_some()) {
+            (true, true) =>
+                "on (CHAOS_AGENT_TOKEN is set): only the control token reads the active failure",
+            (true, false) => "on (policy.blind): only the control token reads the active failure",
+            (false, _) => "off",
+        }
+    );
     for target in &settings.targets {
         say!("");
         say!("target {}", target.name);

@@ -67,6 +67,9 @@ pub struct FilePolicy {
     pub windows: Option<crate::windows::FileWindows>,
     /// Settings of Docker targets (the network helper's image).
     pub docker: Option<FileDockerPolicy>,
+    /// Blind mode: only the control token reads the active failure
+    /// (on by default when `CHAOS_AGENT_TOKEN` is set).
+    pub blind: Option<bool>,
 }
 
 /// `policy.backoff: { above: 2, factor: 2 }`.

@@ -22,6 +22,7 @@ use crate::scenario::{Catalogue, DelayRange, Scenario, DEFAULT_SLOW_DELAY};
 
 mod coordination;
 mod docker;
+mod responders;
 
 /// Builds validated [`Settings`] from `inputs` (see the module docs of
 /// [`super`] for precedence). Reads the targets file and checks the state
@@ -200,6 +201,7 @@ pub fn load(inputs: &ConfigInputs) -> Result<Settings, ConfigError> {
     };
 
     let targets = validate_targets(targets, &min_interval, &policy, inputs)?;
+    let responders = responders::load_responders(inputs, file.as_ref(), http)?;
     Ok(Settings {
         enabled,
         dry_run,
@@ -208,6 +210,8 @@ pub fn load(inputs: &ConfigInputs) -> Result<Settings, ConfigError> {
         log_format,
         http,
         api_token,
+        agent_token: responders.agent_token,
+        blind: responders.blind,
         journal,
         targets_file: targets_path.map(|p| PathBuf::from(p.value)),
         state_file_selector,

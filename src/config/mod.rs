@@ -51,6 +51,9 @@ pub struct ConfigInputs {
     /// `CHAOS_API_TOKEN` (no flag: a token on the command line would show
     /// in `ps`); empty counts as unset.
     pub api_token: Option<String>,
+    /// `CHAOS_AGENT_TOKEN` (environment only, like `api_token`): the token
+    /// responders use for `POST /findings`; empty counts as unset.
+    pub agent_token: Option<String>,
     /// The command only reads state files (`status`, `preview`): skip the
     /// check that their directories are writable.
     pub read_only: bool,
@@ -63,17 +66,22 @@ pub struct ConfigInputs {
 }
 
 impl ConfigInputs {
-    /// `flags` plus `CHAOS_API_TOKEN` from the process environment.
+    /// `flags` plus `CHAOS_API_TOKEN` and `CHAOS_AGENT_TOKEN` from the
+    /// process environment.
     pub fn from_process(flags: SettingValues) -> Self {
         ConfigInputs {
             flags,
-            api_token: std::env::var("CHAOS_API_TOKEN")
-                .ok()
-                .filter(|token| !token.is_empty()),
+            api_token: token_from_env("CHAOS_API_TOKEN"),
+            agent_token: token_from_env("CHAOS_AGENT_TOKEN"),
             read_only: false,
             one_shot: false,
         }
     }
+}
+
+/// The variable `name`, unless unset, empty or not UTF-8.
+fn token_from_env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|token| !token.is_empty())
 }
 
 /// How log lines are printed.
@@ -102,6 +110,12 @@ pub struct Settings {
     pub http: Option<std::net::SocketAddr>,
     /// `CHAOS_API_TOKEN`: the bearer token every POST must carry.
     pub api_token: Option<String>,
+    /// `CHAOS_AGENT_TOKEN`: the bearer token responders post findings with
+    /// (never printed; it differs from `api_token`).
+    pub agent_token: Option<String>,
+    /// Blind mode (`policy.blind`, or on because `agent_token` is set):
+    /// every read that reveals the active failure needs `api_token`.
+    pub blind: bool,
     /// The audit journal (JSON lines), if any.
     pub journal: Option<PathBuf>,
     /// The targets file, when the targets came from one.
