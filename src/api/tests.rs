@@ -11,7 +11,7 @@ use actix_web::{test, web, App, HttpResponse};
 
 use super::auth::Authorized;
 use super::body::BODY_LIMIT;
-use super::routes::{control_endpoints, open_endpoints};
+use super::routes::{control_endpoints, open_endpoints, responder_endpoints};
 use super::*;
 use crate::actors::Supervisor;
 use crate::clock::system_clock;
@@ -162,6 +162,48 @@ async fn every_control_route_refuses_without_a_token_and_with_a_wrong_one() {
             control.iter().all(|c| c.path != path),
             "{path} is listed once"
         );
+    }
+    // The responder routes (`/findings`, POST and GET) take a token too:
+    // without an agent token configured, the control token.
+    let responder = responder_endpoints();
+    assert_eq!(responder.len(), 1, "/findings is the only responder route");
+    for endpoint in &responder {
+        let path = endpoint.path;
+        assert!(
+            control
+                .iter()
+                .chain(&open_endpoints())
+                .all(|c| c.path != path),
+            "{path} is listed once"
+        );
+        let missing = call(&app, post(path, None).set_payload("{}")).await;
+        assert_eq!(missing.status, StatusCode::UNAUTHORIZED, "POST {path}");
+        let read = call(&app, test::TestRequest::get().uri(path)).await;
+        assert_eq!(read.status, StatusCode::UNAUTHORIZED, "GET {path}");
+        let wrong = call(&app, post(path, Some("wrong")).set_payload("{}")).await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "POST {path}");
+        // Checked before the body is read.
+        let huge = post(path, None).set_payload(vec![b'x'; BODY_LIMIT * 2]);
+        assert_eq!(call(&app, huge).await.status, StatusCode::UNAUTHORIZED);
+        let through = call(
+            &app,
+            test::TestRequest::get()
+                .uri(path)
+                .insert_header((header::AUTHORIZATION, format!("Bearer {TOKEN}"))),
+        )
+        .await;
+        assert_eq!(
+            through.status,
+            StatusCode::OK,
+            "GET {path}: {}",
+            through.body
+        );
+        let put = call(
+            &app,
+            test::TestRequest::default().method(Method::PUT).uri(path),
+        )
+        .await;
+        assert_eq!(put.status, StatusCode::METHOD_NOT_ALLOWED, "PUT {path}");
     }
 }
 

@@ -9,6 +9,8 @@ use std::time::Duration;
 #[derive(Debug)]
 pub struct Response {
     pub status: u16,
+    /// The status line and headers.
+    pub head: String,
     pub body: String,
 }
 
@@ -23,6 +25,23 @@ pub fn get(port: u16, path: &str, timeout: Duration) -> std::io::Result<Response
     request(
         port,
         &format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"),
+        timeout,
+    )
+}
+
+/// `GET path` with, if given, `Authorization: Bearer <token>`.
+pub fn get_with(
+    port: u16,
+    path: &str,
+    token: Option<&str>,
+    timeout: Duration,
+) -> std::io::Result<Response> {
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    request(
+        port,
+        &format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{auth}\r\n"),
         timeout,
     )
 }
@@ -84,6 +103,7 @@ fn request(port: u16, raw: &str, timeout: Duration) -> std::io::Result<Response>
         })?;
     Ok(Response {
         status,
+        head: head.to_owned(),
         body: body.to_owned(),
     })
 }

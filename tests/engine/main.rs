@@ -9,6 +9,7 @@ mod live_output;
 mod target_harness;
 
 mod api;
+mod blind;
 mod commands;
 mod coordination;
 mod dashboard_browser;

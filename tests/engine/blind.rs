@@ -1,0 +1,255 @@
+//! Blind mode and the responder API (`/findings`) against the real binary:
+//! with an active failure injected through the control token, no read
+//! reachable with the agent token or with none reveals it, and bad findings
+//! never reach the journal.
+
+use std::time::Duration;
+
+use crate::helpers::{journal_events, start_with_api, Workspace};
+use crate::http;
+
+const TIMEOUT: Duration = Duration::from_secs(10);
+const CONTROL: &str = "control-s3cret";
+const AGENT: &str = "agent-s3cret";
+
+fn get(port: u16, path: &str, token: Option<&str>) -> http::Response {
+    http::get_with(port, path, token, TIMEOUT).unwrap_or_else(|e| panic!("GET {path}: {e}"))
+}
+
+fn post(port: u16, path: &str, body: &str, token: Option<&str>) -> http::Response {
+    http::post_json_with(port, path, body, token, TIMEOUT)
+        .unwrap_or_else(|e| panic!("POST {path}: {e}"))
+}
+
+#[test]
+fn in_blind_mode_nothing_but_the_control_token_reveals_the_active_failure() {
+    let ws = Workspace::new();
+    let state = ws.path("s.json");
+    let journal = ws.path("journal.jsonl");
+    let env = [
+        ("FAILURE_STATE_FILE", state.to_str().unwrap()),
+        ("CHAOS_API_TOKEN", CONTROL),
+        ("CHAOS_AGENT_TOKEN", AGENT),
+    ];
+    let (mut engine, port) = start_with_api(
+        &[
+            "--startup-wait",
+            "600",
+            "--recovery",
+            "300s",
+            "--interval",
+            "600s",
+            "--journal",
+            journal.to_str().unwrap(),
+        ],
+        &env,
+    );
+    let page_before = get(port, "/", None);
+    assert_eq!(page_before.status, 200);
+
+    let injected = post(
+        port,
+        "/inject",
+        r#"{"target": "target-app", "mode": "corrupt"}"#,
+        Some(CONTROL),
+    );
+    assert_eq!(injected.status, 200, "{}", injected.body);
+    let id = injected.json()["injected"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The control token sees it.
+    let status = get(port, "/status", Some(CONTROL));
+    assert_eq!(status.status, 200);
+    assert!(status.body.contains(&id) && status.body.contains("corrupt"));
+    assert_eq!(get(port, "/metrics", Some(CONTROL)).status, 200);
+    assert_eq!(get(port, "/timeline", Some(CONTROL)).status, 200);
+
+    // Nothing else does: every read, every method, unknown paths.
+    let reveals = |response: &http::Response| {
+        let text = format!("{}\n{}", response.head, response.body);
+        text.contains(&id) || text.contains("corrupt")
+    };
+    for token in [None, Some(AGENT), Some("wrong")] {
+        for path in ["/status", "/timeline", "/metrics", "/status?x=1"] {
+            let answer = get(port, path, token);
+            assert!(
+                answer.status == 401 || answer.status == 403,
+                "GET {path} with {token:?}: {} {}",
+                answer.status,
+                answer.body
+            );
+            assert!(
+                !reveals(&answer),
+                "GET {path} with {token:?}: {}",
+                answer.body
+            );
+        }
+        for path in [
+            "/healthz",
+            "/",
+            "/findings",
+            "/nowhere",
+            "/pause",
+            "/inject",
+        ] {
+            let answer = get(port, path, token);
+            assert!(
+                !reveals(&answer),
+                "GET {path} with {token:?}: {}",
+                answer.body
+            );
+        }
+        for path in [
+            "/status",
+            "/timeline",
+            "/metrics",
+            "/healthz",
+            "/",
+            "/nowhere",
+        ] {
+            let answer = post(port, path, "{}", token);
+            assert!(
+                !reveals(&answer),
+                "POST {path} with {token:?}: {}",
+                answer.body
+            );
+        }
+        // Control endpoints refuse the agent token too; their answers name
+        // no target state.
+        for path in ["/pause", "/clear", "/reload", "/resume"] {
+            let answer = post(port, path, "", token);
+            assert_eq!(answer.status, 401, "POST {path} with {token:?}");
+            assert!(
+                !reveals(&answer),
+                "POST {path} with {token:?}: {}",
+                answer.body
+            );
+        }
+    }
+    assert_eq!(
+        get(port, "/healthz", None).status,
+        200,
+        "/healthz stays open"
+    );
+    let page = get(port, "/", None);
+    assert_eq!(page.body, page_before.body, "the page carries no state");
+    assert_eq!(get(port, "/metrics", Some(AGENT)).status, 403);
+    assert_eq!(get(port, "/status", None).status, 401);
+    engine.terminate();
+    assert!(
+        journal_events(&journal, "finding").is_empty(),
+        "nothing was posted"
+    );
+}
+
+#[test]
+fn findings_are_checked_whole_journalled_with_the_server_time_and_read_back() {
+    let ws = Workspace::new();
+    let state = ws.path("s.json");
+    let journal = ws.path("journal.jsonl");
+    let env = [
+        ("FAILURE_STATE_FILE", state.to_str().unwrap()),
+        ("CHAOS_API_TOKEN", CONTROL),
+        ("CHAOS_AGENT_TOKEN", AGENT),
+    ];
+    let (mut engine, port) = start_with_api(
+        &[
+            "--startup-wait",
+            "600",
+            "--journal",
+            journal.to_str().unwrap(),
+        ],
+        &env,
+    );
+    let good = r#"{"responder": "bot", "target": "target-app", "kind": "detected", "category": "availability", "note": "500s"}"#;
+    let oversize = format!(
+        r#"{{"responder": "bot", "target": "target-app", "kind": "detected", "note": "{}"}}"#,
+        "x".repeat(4096)
+    );
+    for (body, token, status, says) in [
+        (good.to_owned(), None, 401, "CHAOS_AGENT_TOKEN"),
+        (good.to_owned(), Some("wrong"), 401, "wrong bearer token"),
+        (
+            good.replace("target-app", "nope"),
+            Some(AGENT),
+            400,
+            "`target`: no target named `nope`",
+        ),
+        (
+            good.replace("detected", "noticed"),
+            Some(AGENT),
+            400,
+            "`kind` must be",
+        ),
+        (
+            good.replace(r#""responder": "bot", "#, ""),
+            Some(AGENT),
+            400,
+            "missing field `responder`",
+        ),
+        (
+            good.replace(r#""note""#, r#""severity""#),
+            Some(AGENT),
+            400,
+            "unknown field `severity`",
+        ),
+        (oversize, Some(AGENT), 413, "body larger than 4096 bytes"),
+        ("{bad".to_owned(), Some(AGENT), 400, "body must be"),
+    ] {
+        let answer = post(port, "/findings", &body, token);
+        assert_eq!(answer.status, status, "{}", answer.body);
+        let error = answer.json()["error"].as_str().unwrap().to_owned();
+        assert!(error.contains(says), "{error}");
+    }
+    assert!(journal_events(&journal, "finding").is_empty());
+
+    let before = now();
+    let created = post(port, "/findings", good, Some(AGENT));
+    let after = now();
+    assert_eq!(created.status, 201, "{}", created.body);
+    let created = created.json();
+    let id = created["id"].as_str().unwrap();
+    let stamp = created["timestamp"].as_f64().unwrap();
+    assert!(
+        before - 0.001 <= stamp && stamp <= after + 0.001,
+        "{before} {stamp} {after}"
+    );
+    let lead = post(
+        port,
+        "/findings",
+        r#"{"responder": "lead", "target": "target-app", "kind": "mitigated"}"#,
+        Some(CONTROL),
+    );
+    assert_eq!(lead.status, 201, "{}", lead.body);
+
+    let findings = journal_events(&journal, "finding");
+    assert_eq!(findings.len(), 2, "{findings:?}");
+    assert_eq!(findings[0]["id"], id);
+    assert_eq!(findings[0]["timestamp"].as_f64(), Some(stamp));
+    assert_eq!(findings[0]["responder"], "bot");
+    assert_eq!(findings[0]["category"], "availability");
+    assert_eq!(findings[0]["note"], "500s");
+
+    let responders = |token| {
+        let answer = get(port, "/findings", Some(token));
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        answer.json()["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["responder"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(responders(AGENT), ["bot"], "the agent reads only its own");
+    assert_eq!(responders(CONTROL), ["bot", "lead"]);
+    assert_eq!(get(port, "/findings", None).status, 401);
+    engine.terminate();
+}
+
+fn now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+}
