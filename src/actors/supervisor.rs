@@ -300,6 +300,10 @@ pub enum ReloadError {
     /// The configuration is invalid: the same error as at start-up.
     #[error(transparent)]
     Invalid(#[from] ConfigError),
+    /// The reloaded file turns blind mode on or off: the API decided who
+    /// reads what at start, so that takes a restart.
+    #[error("policy.blind cannot change on reload (it is {0} now): restart the engine to change it")]
+    BlindChanged(bool),
     /// The blocking task that reads the file died.
     #[error("the configuration loader stopped: {0}")]
     LoaderStopped(String),
@@ -340,7 +344,13 @@ impl Supervisor {
         if self.draining {
             return Box::pin(actix::fut::ready(Err(ReloadError::ShuttingDown)));
         }
-        let new_settings = match loaded {
+        let new_settings = match loaded.and_then(|settings| {
+            if settings.blind == self.settings.blind {
+                Ok(settings)
+            } else {
+                Err(ReloadError::BlindChanged(self.settings.blind))
+            }
+        }) {
             Ok(settings) => settings,
             Err(err) => {
                 warn!(error = %err, "Reload rejected: keeping the running configuration");

@@ -2,7 +2,9 @@
 //! script inline, no external asset) assembled at compile time from
 //! `dashboard/body.html`, `dashboard/style.css` and `dashboard/app.js`. The
 //! page polls `/status` and `/timeline` once a second and sends the control
-//! POSTs with the token typed into it.
+//! POSTs with the token typed into it. The page itself carries no state, so
+//! it is served to anyone; in blind mode its reads send the typed token too,
+//! and without the control token it says so instead of showing the run.
 
 use actix_web::http::header;
 use actix_web::HttpResponse;

@@ -227,7 +227,14 @@ function renderTimeline(timeline, targets) {
 
 // ---- polling ----
 async function getJson(path) {
-  const response = await fetch(path, { cache: "no-store" });
+  // In blind mode the reads need the control token: send it when typed.
+  const headers = {};
+  const token = $("token").value.trim();
+  if (token) headers.Authorization = "Bearer " + token;
+  const response = await fetch(path, { cache: "no-store", headers });
+  if (response.status === 401 || response.status === 403) {
+    throw new Error("blind mode: type the control token (CHAOS_API_TOKEN) above to see the run");
+  }
   if (!response.ok) throw new Error(`${path} answered HTTP ${response.status}`);
   const text = await response.text();
   return [JSON.parse(text), text];
@@ -248,7 +255,9 @@ async function refresh() {
     $("link").textContent = "updated " + new Date().toLocaleTimeString();
     $("link").classList.remove("down");
   } catch (err) {
-    $("link").textContent = "engine not answering: " + err.message;
+    $("link").textContent = err.message.startsWith("blind mode")
+      ? err.message
+      : "engine not answering: " + err.message;
     $("link").classList.add("down");
   }
 }
