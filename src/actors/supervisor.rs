@@ -302,7 +302,9 @@ pub enum ReloadError {
     Invalid(#[from] ConfigError),
     /// The reloaded file turns blind mode on or off: the API decided who
     /// reads what at start, so that takes a restart.
-    #[error("policy.blind cannot change on reload (it is {0} now): restart the engine to change it")]
+    #[error(
+        "policy.blind cannot change on reload (it is {0} now): restart the engine to change it"
+    )]
     BlindChanged(bool),
     /// The blocking task that reads the file died.
     #[error("the configuration loader stopped: {0}")]

@@ -264,3 +264,41 @@ fn parse_bool_accepts_only_the_documented_spellings() {
     assert!(parse_bool("on").is_err());
     assert!(parse_bool("").is_err());
 }
+
+#[test]
+fn policy_blind_is_read_and_checked_against_the_tokens() {
+    let fx = Fixture::new();
+    let file = |blind: &str| {
+        fx.targets(&format!(
+            "policy:\n  blind: {blind}\ntargets:\n  - {{ name: a, state_file: '{{dir}}/a.json' }}\n"
+        ))
+        .display()
+        .to_string()
+    };
+    let inputs = |path: &str, api: Option<&str>, agent: Option<&str>| ConfigInputs {
+        api_token: api.map(str::to_owned),
+        agent_token: agent.map(str::to_owned),
+        ..fx.inputs(&[(Id::Targets, path), (Id::Http, "127.0.0.1:0")], &[])
+    };
+    let on = file("true");
+    let settings = load(&inputs(&on, Some("c"), None)).unwrap();
+    assert!(settings.blind && settings.agent_token.is_none());
+    let err = error(&inputs(&on, None, None));
+    assert!(
+        err.contains("policy.blind") && err.contains("needs CHAOS_API_TOKEN"),
+        "{err}"
+    );
+
+    let off = file("false");
+    assert!(!load(&inputs(&off, None, None)).unwrap().blind);
+    let err = error(&inputs(&off, Some("c"), Some("a")));
+    assert!(
+        err.contains(": policy.blind: ") && err.contains("CHAOS_AGENT_TOKEN"),
+        "{err}"
+    );
+    let err = error(&inputs(&off, Some("same"), Some("same")));
+    assert!(
+        err.starts_with("CHAOS_AGENT_TOKEN: CHAOS_AGENT_TOKEN must differ from CHAOS_API_TOKEN"),
+        "{err}"
+    );
+}
