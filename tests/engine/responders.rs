@@ -1,0 +1,279 @@
+//! Scoring responders end to end: the real engine breaks two real
+//! `chaos-target` services (restarted by the harness when they crash) with
+//! control episodes and blind mode on, while two scripted responders post
+//! findings with the agent token: a good one (it probes the services,
+//! reports what it sees on the right target, and mitigation once a crashed
+//! service is back) and a bad one (late, on the wrong target, and false
+//! alarms). `chaos-engine score` must then give each the figures computed
+//! here by hand from the journal.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::helpers::{journal, run_once, start_with_api, wait_until, Workspace};
+use crate::http;
+use crate::target_harness::TargetService;
+
+const CONTROL: &str = "control-token-1";
+const AGENT: &str = "agent-token-1";
+/// The grace after an incident's end in which a detection still counts.
+const GRACE_S: f64 = 0.5;
+
+/// What a responder's probe sees of a service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Seen {
+    Healthy,
+    /// Connection refused: the process is gone.
+    Down,
+    /// HTTP 500.
+    Erroring,
+}
+
+fn look(port: u16) -> Seen {
+    match http::get(port, "/health", Duration::from_millis(400)) {
+        Ok(response) if response.status == 200 => Seen::Healthy,
+        Ok(_) => Seen::Erroring,
+        Err(_) => Seen::Down,
+    }
+}
+
+fn post_finding(api: u16, body: Value) {
+    let answer = http::post_json_with(
+        api,
+        "/findings",
+        &body.to_string(),
+        Some(AGENT),
+        Duration::from_secs(10),
+    )
+    .expect("POST /findings");
+    assert_eq!(answer.status, 201, "{body}: {}", answer.body);
+}
+
+/// The good responder: detects and diagnoses on the right target as soon as
+/// its probe sees a failure, and posts `mitigated` when a service is back.
+fn good_responder(api: u16, services: Vec<(String, u16)>, stop: Arc<AtomicBool>) {
+    let mut last: BTreeMap<String, Seen> = BTreeMap::new();
+    while !stop.load(Ordering::SeqCst) {
+        for (target, port) in &services {
+            let now = look(*port);
+            let before = last.insert(target.clone(), now).unwrap_or(Seen::Healthy);
+            match (before, now) {
+                (Seen::Healthy, Seen::Down | Seen::Erroring) => {
+                    let mode = if now == Seen::Down { "crash" } else { "config_error" };
+                    post_finding(api, json!({"responder": "good", "target": target, "kind": "detected"}));
+                    post_finding(api, json!({"responder": "good", "target": target, "kind": "diagnosed", "mode": mode}));
+                }
+                (Seen::Down | Seen::Erroring, Seen::Healthy) => {
+                    post_finding(api, json!({"responder": "good", "target": target, "kind": "mitigated"}));
+                }
+                _ => {}
+            }
+        }
+        thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The bad responder: a false alarm on `db` every 700 ms, whatever
+/// happens, and every detection of the good one echoed late on the wrong
+/// target.
+fn bad_responder(api: u16, stop: Arc<AtomicBool>) {
+    let mut round = 0u32;
+    while !stop.load(Ordering::SeqCst) {
+        round += 1;
+        if round % 7 == 0 {
+            post_finding(api, json!({"responder": "bad", "target": "db", "kind": "detected", "mode": "slow"}));
+        }
+        thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// One incident of the journal, as the scorer must see it.
+struct Truth {
+    target: String,
+    injected_at: f64,
+    end: f64,
+    manifested: bool,
+    mode: String,
+    repaired: bool,
+}
+
+/// The incidents of `lines`: `injected` joined with `ended`, `manifested`
+/// and `healthy_again` by id.
+fn incidents(lines: &[Value]) -> Vec<Truth> {
+    let by_id = |event: &str, id: &Value| {
+        lines
+            .iter()
+            .find(|l| l["event"] == event && l["id"] == *id)
+            .cloned()
+    };
+    lines
+        .iter()
+        .filter(|l| l["event"] == "injected")
+        .map(|injected| {
+            let id = &injected["id"];
+            let ended = by_id("ended", id).expect("every incident ended");
+            let healthy_again = by_id("healthy_again", id);
+            let end = healthy_again
+                .as_ref()
+                .and_then(|h| h["healthy_at"].as_f64().or(h["timestamp"].as_f64()))
+                .or_else(|| ended["ended_at"].as_f64())
+                .unwrap();
+            Truth {
+                target: injected["target"].as_str().unwrap().to_owned(),
+                injected_at: injected["timestamp"].as_f64().unwrap(),
+                end,
+                manifested: by_id("manifested", id).is_some(),
+                mode: injected["mode"].as_str().unwrap().to_owned(),
+                repaired: ended["ended_by"] == "repair",
+            }
+        })
+        .collect()
+}
+
+/// Detection figures of `responder`, computed from the journal by the
+/// rules of docs/score.md.
+fn by_hand(lines: &[Value], truths: &[Truth], responder: &str) -> BTreeMap<&'static str, u64> {
+    let findings: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["event"] == "finding" && l["responder"] == responder)
+        .collect();
+    let in_window = |truth: &Truth, finding: &Value| {
+        let at = finding["timestamp"].as_f64().unwrap();
+        finding["target"] == truth.target.as_str()
+            && truth.injected_at <= at
+            && at <= truth.end + GRACE_S
+    };
+    let detections: Vec<&&Value> = findings.iter().filter(|f| f["kind"] == "detected").collect();
+    let scored: Vec<&Truth> = truths.iter().filter(|t| t.manifested).collect();
+    let true_positives = scored
+        .iter()
+        .filter(|t| detections.iter().any(|f| in_window(t, f)))
+        .count() as u64;
+    let false_positives = detections
+        .iter()
+        .filter(|f| !truths.iter().any(|t| in_window(t, f)))
+        .count() as u64;
+    let mitigated = scored
+        .iter()
+        .filter(|t| {
+            t.repaired
+                && findings
+                    .iter()
+                    .any(|f| f["kind"] == "mitigated" && in_window(t, f))
+        })
+        .count() as u64;
+    BTreeMap::from([
+        ("scored", scored.len() as u64),
+        ("true_positives", true_positives),
+        ("false_negatives", scored.len() as u64 - true_positives),
+        ("false_positives", false_positives),
+        ("mitigated", mitigated),
+    ])
+}
+
+#[test]
+fn the_scorecards_of_a_good_and_a_bad_responder_match_the_journal() {
+    let ws = Workspace::new();
+    let app = TargetService::start("app", &ws.path("app.json"));
+    let db = TargetService::start("db", &ws.path("db.json"));
+    let targets = ws.targets(&format!(
+        "defaults:\n  interval: 2500ms\n  recovery: 1s\n  startup_wait: 500ms\n  scenarios:\n\
+         \x20   - {{ name: CRASH, mode: crash, weight: 1, category: availability, fix: [restart] }}\n\
+         \x20   - {{ name: CONFIG_ERROR, mode: config_error, weight: 1, category: misconfiguration }}\n\
+         policy:\n  min_interval: 0\n  control_rate: 0.3\n  blind: true\ntargets:\n\
+         \x20 - {{ name: app, state_file: '{{dir}}/app.json', probe: {{ url: 'http://127.0.0.1:{}/health', period: 100ms, timeout: 400ms }} }}\n\
+         \x20 - {{ name: db, state_file: '{{dir}}/db.json', startup_wait: 1500ms, probe: {{ url: 'http://127.0.0.1:{}/health', period: 100ms, timeout: 400ms }} }}\n",
+        app.port, db.port
+    ));
+    let journal_path = ws.path("journal.jsonl");
+    let (mut engine, api) = start_with_api(
+        &[
+            "--targets",
+            targets.to_str().unwrap(),
+            "--journal",
+            journal_path.to_str().unwrap(),
+            "--seed",
+            "5",
+        ],
+        &[("CHAOS_API_TOKEN", CONTROL), ("CHAOS_AGENT_TOKEN", AGENT)],
+    );
+    let stop = Arc::new(AtomicBool::new(false));
+    let services = vec![("app".to_owned(), app.port), ("db".to_owned(), db.port)];
+    let good = {
+        let stop = Arc::clone(&stop);
+        thread::spawn(move || good_responder(api, services, stop))
+    };
+    let bad = {
+        let stop = Arc::clone(&stop);
+        thread::spawn(move || bad_responder(api, stop))
+    };
+    let count = |event: &str| {
+        journal(&journal_path)
+            .iter()
+            .filter(|l| l["event"] == event)
+            .count()
+    };
+    wait_until(Duration::from_secs(60), "6 incidents and 2 control windows", || {
+        count("injected") >= 6 && count("control_window") >= 2
+    });
+    stop.store(true, Ordering::SeqCst);
+    good.join().expect("the good responder");
+    bad.join().expect("the bad responder");
+    let (status, _) = engine.terminate();
+    assert!(status.success());
+
+    let lines = journal(&journal_path);
+    let truths = incidents(&lines);
+    let output = run_once(
+        &[
+            "score",
+            "--journal",
+            journal_path.to_str().unwrap(),
+            "--format",
+            "json",
+            "--grace",
+            "500ms",
+        ],
+        &[],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let card: Value = serde_json::from_slice(&output.stdout).expect("score JSON");
+    let figures = |responder: &str| {
+        card["responders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["responder"] == responder)
+            .unwrap_or_else(|| panic!("no scorecard for {responder}: {card}"))["figures"]
+            .clone()
+    };
+    for responder in ["good", "bad"] {
+        let got = figures(responder);
+        for (field, expected) in by_hand(&lines, &truths, responder) {
+            assert_eq!(got[field], expected, "{responder}.{field}: {got}");
+        }
+    }
+    // The good one caught every incident the probes saw and posted no
+    // false alarm; the bad one caught few and raised many.
+    let good = figures("good");
+    assert_eq!(good["false_negatives"], 0, "{good}");
+    assert_eq!(good["false_positives"], 0, "{good}");
+    assert_eq!(good["precision"], 1.0);
+    let crashes_repaired = truths
+        .iter()
+        .filter(|t| t.manifested && t.repaired && t.mode == "crash")
+        .count() as u64;
+    assert_eq!(good["mitigated"], crashes_repaired);
+    let bad = figures("bad");
+    assert!(bad["false_positives"].as_u64().unwrap() >= 1, "{bad}");
+    assert!(bad["false_positives_in_control_windows"].as_u64().is_some());
+}
