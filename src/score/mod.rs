@@ -189,3 +189,6 @@ impl ScoreJournal {
         names
     }
 }
+
+#[cfg(test)]
+mod tests;
