@@ -19,7 +19,7 @@ const HEADERS: [&str; 12] = [
 /// The whole text.
 pub fn render(name: &str, journal: &ScoreJournal, cards: &[Scorecard], grace_s: f64) -> String {
     let mut out = format!(
-        "chaos-engine score: {name} (grace {})\n",
+        "Scorecard of {name} (grace {})\n",
         format_ms(grace_s * 1000.0)
     );
     let never = journal.incidents.iter().filter(|i| !i.scored()).count();
