@@ -90,6 +90,12 @@ pub enum Command {
     /// Report how failures were repaired, from the audit journal: a table
     /// (text or JSON), an SVG timeline or an HTML page with both.
     Report(ReportArgs),
+    /// Score the responders from the audit journal: per incident and per
+    /// responder, detection, localisation, diagnosis and mitigation.
+    Score(ScoreArgs),
+    /// Label the journal's intervals for anomaly detectors: real impact
+    /// per target and control windows, one row each.
+    Labels(LabelsArgs),
     /// Probe the running engine's HTTP API (GET /healthz) for container
     /// health checks: exit 0 healthy, 1 not answering, 2 no address given.
     Healthcheck(HealthcheckArgs),
@@ -390,6 +396,78 @@ pub enum ReportFormat {
     Html,
 }
 
+/// `score [--journal FILE] [--format text|json|html] [--responder NAME] [--grace D] [--out FILE]`
+#[derive(Debug, Args)]
+#[command(after_help = SCORE_AFTER_HELP)]
+pub struct ScoreArgs {
+    /// `--journal FILE` / `CHAOS_JOURNAL`: the audit journal to read.
+    #[command(flatten)]
+    pub journal: SettingArgs<ReportJournal>,
+    /// What to produce.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = ScoreFormat::Text)]
+    pub format: ScoreFormat,
+    /// Only this responder (a scorecard even when it posted nothing).
+    #[arg(long, value_name = "NAME")]
+    pub responder: Option<String>,
+    /// How long after an incident's end a detection still counts.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = grace)]
+    pub grace: std::time::Duration,
+    /// Write the scorecard to this file (replaced whole) instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+const SCORE_AFTER_HELP: &str =
+    "An incident is detected when the responder posted a `detected` finding naming its
+target between its injection and its end (healthy again, else ended) plus the
+grace. Incidents a probe never saw are scored apart. False positives are
+`detected` findings inside no incident window of their target (in a control
+window, or with no incident at all). The exact rules: docs/score.md.
+
+Examples:
+  chaos-engine score --journal journal.jsonl
+  chaos-engine score --journal journal.jsonl --responder agent-1 --format json
+  chaos-engine score --journal journal.jsonl --format html --out score.html --grace 10s";
+
+/// `--grace`: a duration as everywhere else (0 allowed).
+fn grace(text: &str) -> Result<std::time::Duration, String> {
+    crate::config::duration::parse_duration(text)
+}
+
+/// The output formats of `score`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScoreFormat {
+    /// Per responder, a table of incidents and the figures, for a terminal.
+    Text,
+    /// One JSON document: incidents, control windows, every responder.
+    Json,
+    /// One self-contained page.
+    Html,
+}
+
+/// `labels [--journal FILE] --format csv|jsonl [--out FILE]`
+#[derive(Debug, Args)]
+pub struct LabelsArgs {
+    /// `--journal FILE` / `CHAOS_JOURNAL`: the audit journal to read.
+    #[command(flatten)]
+    pub journal: SettingArgs<ReportJournal>,
+    /// CSV with a header line, or one JSON object per line.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = LabelsFormat::Csv)]
+    pub format: LabelsFormat,
+    /// Write the labels to this file (replaced whole) instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// The output formats of `labels`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LabelsFormat {
+    /// `target,kind,start,end,incident_id,scenario,mode,category`.
+    Csv,
+    /// The same fields, one JSON object per line.
+    Jsonl,
+}
+
 /// `demo [--duration D] [--report FILE] [--seed N]`
 #[derive(Debug, Args)]
 pub struct DemoArgs {
@@ -496,6 +574,8 @@ mod tests {
                 Some(Command::Status(a)) => a.config.values().clone(),
                 Some(Command::Preview(a)) => a.config.values().clone(),
                 Some(Command::Report(a)) => a.journal.values().clone(),
+                Some(Command::Score(a)) => a.journal.values().clone(),
+                Some(Command::Labels(a)) => a.journal.values().clone(),
                 Some(Command::Healthcheck(a)) => a.http.values().clone(),
                 Some(Command::Demo(_) | Command::DemoTarget(_)) => SettingValues::default(),
             }
@@ -574,6 +654,8 @@ mod tests {
         (&["status"], StatusSettings::IDS),
         (&["preview"], PreviewSettings::IDS),
         (&["report"], ReportJournal::IDS),
+        (&["score"], ReportJournal::IDS),
+        (&["labels"], ReportJournal::IDS),
         (&["healthcheck"], HealthcheckHttp::IDS),
     ];
 

@@ -29,6 +29,8 @@
 //!   steady traffic, with its processes, traffic and live view.
 //! - `report`: reads the audit journal back and reports how failures were
 //!   repaired (text, JSON, SVG timeline, HTML).
+//! - `score`: scores the responders' findings against the journal's
+//!   incidents and control windows (`score`, `labels`).
 //! - `cli` and [`commands`]: the command line and one module per command
 //!   ([`commands::main`] is the binary's entry point).
 //!
@@ -56,6 +58,7 @@ pub(crate) mod policy;
 pub(crate) mod probe;
 pub(crate) mod report;
 pub mod scenario;
+pub(crate) mod score;
 pub mod telemetry;
 pub mod timeline;
 pub(crate) mod weight_table;

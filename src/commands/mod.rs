@@ -20,10 +20,12 @@ pub mod demo_target;
 mod docker_target;
 pub mod healthcheck;
 pub mod inject;
+pub mod labels;
 pub mod preview;
 pub mod recover;
 pub mod report;
 pub mod run;
+pub mod score;
 pub mod status;
 pub mod status_watch;
 pub mod validate;
@@ -53,6 +55,8 @@ pub fn main() -> ExitCode {
         Some(Command::Validate(args)) => validate::execute(&args),
         Some(Command::Preview(args)) => preview::execute(&args),
         Some(Command::Report(args)) => report::execute(&args),
+        Some(Command::Score(args)) => score::execute(&args),
+        Some(Command::Labels(args)) => labels::execute(&args),
         Some(Command::Healthcheck(args)) => healthcheck::execute(&args),
         Some(Command::Demo(args)) => demo::execute(&args),
         Some(Command::DemoTarget(args)) => demo_target::execute(args),

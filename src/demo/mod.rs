@@ -313,6 +313,7 @@ fn write_report(journal: &Path, out: &Path, seed: u64) -> Result<(), String> {
         &summary,
         &table,
         &zone,
+        None,
     );
     crate::commands::report::write_whole(out, page.as_bytes())
         .map_err(|err| format!("{}: cannot write the report: {err}", out.display()))

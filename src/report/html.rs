@@ -12,7 +12,8 @@ use super::text::{cells, heading, plural};
 use super::zone::ReportZone;
 use super::{svg, JournalSummary};
 
-const STYLE: &str = "
+/// The page's style sheet (the scorecard's page reuses it).
+pub const STYLE: &str = "
 body { font-family: sans-serif; margin: 16px 24px; color: #222; }
 h1 { font-size: 20px; margin: 0 0 4px; }
 p.span { color: #555; margin: 0 0 12px; }
@@ -30,11 +31,24 @@ figure { margin: 8px 0 12px; }
 figure.timeline svg { display: block; width: 100%; max-width: 2600px; height: auto; }
 ";
 
-/// The whole page, with clock times in `zone`.
-pub fn render(journal: &str, summary: &JournalSummary, table: &Table, zone: &ReportZone) -> String {
+/// The whole page, with clock times in `zone`; `scorecard` (the
+/// responders' scorecard section, when the journal has findings) goes
+/// after the timeline.
+pub fn render(
+    journal: &str,
+    summary: &JournalSummary,
+    table: &Table,
+    zone: &ReportZone,
+    scorecard: Option<&str>,
+) -> String {
     let name = escape(journal);
     let mut page = format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>chaos-engine report: {name}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>chaos-engine report: {name}</h1>\n"
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>chaos-engine report: {name}</title>\n<style>{STYLE}{}</style>\n</head>\n<body>\n<h1>chaos-engine report: {name}</h1>\n",
+        if scorecard.is_some() {
+            crate::score::html::STYLE
+        } else {
+            ""
+        }
     );
     let _ = writeln!(
         page,
@@ -51,7 +65,11 @@ pub fn render(journal: &str, summary: &JournalSummary, table: &Table, zone: &Rep
     }
     page.push_str("<figure class=\"timeline\">\n");
     page.push_str(&svg::render(journal, summary, zone));
-    page.push_str("</figure>\n<div class=\"notes\">\n<h2>How to read this report</h2>\n");
+    page.push_str("</figure>\n");
+    if let Some(scorecard) = scorecard {
+        page.push_str(scorecard);
+    }
+    page.push_str("<div class=\"notes\">\n<h2>How to read this report</h2>\n");
     for paragraph in html_paragraphs() {
         let _ = writeln!(page, "<p>{}</p>", escape(paragraph));
     }
@@ -105,6 +123,7 @@ mod tests {
             &summary,
             &Table::from_summary(&summary),
             &ReportZone::utc(),
+            None,
         );
         assert!(page.starts_with("<!DOCTYPE html>"));
         assert!(page.contains("<title>chaos-engine report: j&lt;1&gt;.jsonl</title>"));

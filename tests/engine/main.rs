@@ -22,6 +22,7 @@ mod reader_race;
 mod repair;
 mod report;
 mod report_browser;
+mod score;
 mod seeds;
 mod status_watch;
 mod target_service;

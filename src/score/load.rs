@@ -1,0 +1,178 @@
+//! Reading a journal for scoring: the incidents come from the report's own
+//! loader (`crate::report::load::parse`, which pairs `injected`,
+//! `manifested` and `ended` lines by id); this module adds what only the
+//! scorer needs from the same bytes: `category` and `fix` of `injected`
+//! lines, `healthy_again` instants, `control_window` and `finding` lines,
+//! and the tampering judgement. A malformed line of those events becomes a
+//! warning, like the report's.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::{Control, Finding, Incident, ScoreJournal};
+use crate::journal::schema::{JournalEvent, JournalLine};
+use crate::report::{self, JournalSummary, LineWarning, Outcome, ReportError, Sighting};
+
+/// Reads and parses the journal at `path`.
+pub fn load(path: &Path) -> Result<ScoreJournal, ReportError> {
+    let bytes = std::fs::read(path).map_err(|source| ReportError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    Ok(parse(&bytes))
+}
+
+/// Parses journal text (JSON lines). Never fails: bad lines become warnings.
+pub fn parse(bytes: &[u8]) -> ScoreJournal {
+    let summary = report::load::parse(bytes);
+    let mut extra = Extra::default();
+    for (index, raw) in bytes.split(|b| *b == b'\n').enumerate() {
+        if let Err(message) = extra.read(raw) {
+            extra.warnings.push(LineWarning {
+                line: index + 1,
+                message,
+            });
+        }
+    }
+    extra.finish(summary)
+}
+
+/// What the scorer reads beyond the report.
+#[derive(Default)]
+struct Extra {
+    /// Per incident id: `category` and `fix` of its `injected` line.
+    scenario: HashMap<String, (Option<String>, Vec<String>)>,
+    /// Per incident id: the first `healthy_at`.
+    healthy: HashMap<String, f64>,
+    controls: Vec<Control>,
+    findings: Vec<Finding>,
+    warnings: Vec<LineWarning>,
+}
+
+impl Extra {
+    fn read(&mut self, raw: &[u8]) -> Result<(), String> {
+        // Lines that are not JSON objects with an event name are the
+        // report's warnings already.
+        let Ok(text) = std::str::from_utf8(raw) else {
+            return Ok(());
+        };
+        let Ok(value) = serde_json::from_str::<Value>(text.trim()) else {
+            return Ok(());
+        };
+        let Some(event) = value.get("event").and_then(Value::as_str) else {
+            return Ok(());
+        };
+        if !matches!(
+            event,
+            "injected" | "healthy_again" | "control_window" | "finding"
+        ) {
+            return Ok(());
+        }
+        let event = event.to_owned();
+        let line: JournalLine = match serde_json::from_value(value) {
+            Ok(line) => line,
+            // The report warns about its own events already.
+            Err(_) if event == "injected" => return Ok(()),
+            Err(err) => return Err(format!("{event} event: {err}")),
+        };
+        let stamped = |name: &str| {
+            line.timestamp
+                .ok_or(format!("{name} event: missing field `timestamp`"))
+        };
+        match &line.event {
+            JournalEvent::Injected(injected) => {
+                self.scenario
+                    .entry(injected.id.clone())
+                    .or_insert((injected.category.clone(), injected.fix.clone()));
+            }
+            JournalEvent::HealthyAgain(healthy) => {
+                self.healthy
+                    .entry(healthy.id.clone())
+                    .or_insert(healthy.healthy_at);
+            }
+            JournalEvent::ControlWindow(control) => {
+                let start = stamped("control_window")?;
+                self.controls.push(Control {
+                    id: control.id.clone(),
+                    target: control.target.clone(),
+                    start,
+                    end: control.ends_at,
+                });
+            }
+            JournalEvent::Finding(finding) => {
+                let at = stamped("finding")?;
+                self.findings.push(Finding {
+                    at,
+                    finding: finding.clone(),
+                });
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn finish(mut self, summary: JournalSummary) -> ScoreJournal {
+        let incidents = summary
+            .failures
+            .iter()
+            .map(|failure| {
+                let sighting = summary.sighting(failure);
+                let (category, fix) = self.scenario.remove(&failure.id).unwrap_or_default();
+                let visible = failure.containers.is_empty();
+                let mut incident = Incident {
+                    id: failure.id.clone(),
+                    target: failure.target.clone(),
+                    scenario: failure.scenario.clone(),
+                    mode: failure.mode.clone(),
+                    category,
+                    fix,
+                    visible,
+                    injected_at: failure.injected_at,
+                    sighting,
+                    ended_at: failure.ended_at,
+                    outcome: failure.outcome.clone(),
+                    repaired_by: failure.repaired_by.clone(),
+                    healthy_again_at: self.healthy.get(&failure.id).copied(),
+                    tampering: false,
+                };
+                incident.tampering = tampering(&incident, &summary);
+                incident
+            })
+            .collect();
+        self.controls
+            .sort_by(|a, b| a.start.total_cmp(&b.start).then_with(|| a.id.cmp(&b.id)));
+        let mut warnings = summary.warnings;
+        warnings.extend(self.warnings);
+        warnings.sort_by_key(|w| w.line);
+        ScoreJournal {
+            incidents,
+            controls: self.controls,
+            findings: self.findings,
+            warnings,
+        }
+    }
+}
+
+/// The tampering rule (module docs of `crate::score`): a state-file
+/// incident repaired by a writer of the file, with nothing in the journal
+/// showing that the target went down.
+fn tampering(incident: &Incident, summary: &JournalSummary) -> bool {
+    if !incident.visible || incident.outcome != Outcome::Repaired {
+        return false;
+    }
+    if incident.repaired_by.as_deref() == Some("probe") {
+        return false;
+    }
+    if matches!(incident.sighting, Sighting::Seen(_)) {
+        return false;
+    }
+    let went_down = summary.skips.iter().any(|skip| {
+        skip.target == incident.target
+            && skip.reason == "unhealthy"
+            && incident.injected_at <= skip.at
+            && skip.at <= incident.ended_at
+    });
+    !went_down
+}
