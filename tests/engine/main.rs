@@ -19,6 +19,7 @@ mod hostile_files;
 mod invalid_config;
 mod lifecycle;
 mod reader_race;
+mod responders;
 mod repair;
 mod report;
 mod report_browser;

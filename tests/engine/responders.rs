@@ -118,14 +118,23 @@ fn incidents(lines: &[Value]) -> Vec<Truth> {
             let id = &injected["id"];
             let ended = by_id("ended", id).expect("every incident ended");
             let healthy_again = by_id("healthy_again", id);
+            // As the report reads an ending: a repair ends at
+            // `repaired_at`, an expiry at `expired_at`; after an expiry the
+            // impact lasts until the probe saw the target healthy again.
+            let stopped = match ended["ended_by"].as_str() {
+                Some("repair") => ended["repaired_at"].as_f64(),
+                Some("recovery") => ended["expired_at"].as_f64(),
+                _ => None,
+            }
+            .or_else(|| ended["ended_at"].as_f64())
+            .unwrap();
             let end = healthy_again
                 .as_ref()
-                .and_then(|h| h["healthy_at"].as_f64().or(h["timestamp"].as_f64()))
-                .or_else(|| ended["ended_at"].as_f64())
-                .unwrap();
+                .and_then(|h| h["healthy_at"].as_f64())
+                .unwrap_or(stopped);
             Truth {
                 target: injected["target"].as_str().unwrap().to_owned(),
-                injected_at: injected["timestamp"].as_f64().unwrap(),
+                injected_at: ended["injected_at"].as_f64().unwrap(),
                 end,
                 manifested: by_id("manifested", id).is_some(),
                 mode: injected["mode"].as_str().unwrap().to_owned(),
