@@ -293,8 +293,8 @@ impl Telemetry {
             source: source.map(str::to_owned),
             active: in_use,
             containers: failure.containers.clone(),
-            category: None,
-            fix: Vec::new(),
+            category: failure.category.clone(),
+            fix: failure.fix.clone(),
         }));
     }
 
@@ -575,6 +575,8 @@ mod tests {
             expires_at: 1030.0,
             manifested_at: None,
             containers: Vec::new(),
+            category: None,
+            fix: Vec::new(),
         };
         telemetry.injected("web", &failure, Some("manual"), None, 0.1, Some(1));
         failure.manifested_at = Some(1000.5);
