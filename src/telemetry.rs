@@ -506,6 +506,28 @@ impl Telemetry {
         }));
     }
 
+    /// A scheduled cycle of `target` is a control window `id`: nothing is
+    /// injected from `at` until `ends_at` (Unix times). Journalled and on
+    /// the timeline; not an injection in metrics or `/status`.
+    pub fn control_window(&self, target: &str, id: &str, at: f64, ends_at: f64) {
+        self.timeline.record(
+            at,
+            target,
+            TimelineKind::Control {
+                id: id.to_owned(),
+                ends_at,
+            },
+        );
+        self.journal.record(
+            at,
+            JournalEvent::ControlWindow(schema::ControlWindow {
+                id: id.to_owned(),
+                target: target.to_owned(),
+                ends_at,
+            }),
+        );
+    }
+
     /// A state-file write failed; `failure` is the failure being written
     /// (an injection) or being ended (a clear), if any.
     pub fn write_error(&self, target: &str, error: &str, failure: Option<&InjectedFailure>) {

@@ -10,6 +10,7 @@ mod target_harness;
 
 mod api;
 mod commands;
+mod control;
 mod coordination;
 mod dashboard_browser;
 mod demo;

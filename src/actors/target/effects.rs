@@ -211,7 +211,10 @@ impl TargetActor {
             return;
         }
         let timestamp = round_millis(self.telemetry.clock.unix_now());
-        let (category, fix) = self.settings.catalogue.truth_for(&pick.scenario, &pick.mode);
+        let (category, fix) = self
+            .settings
+            .catalogue
+            .truth_for(&pick.scenario, &pick.mode);
         let failure = InjectedFailure {
             id,
             scenario: pick.scenario,
