@@ -171,7 +171,7 @@ fn cases(dir: &Path) -> Vec<Case> {
         file_case(
             "empty scenario category",
             format!("{TARGETS}    scenarios:\n      - {{ name: C, mode: crash, weight: 1, category: '' }}\n"),
-            "targets.yaml:5:40: targets[0].scenarios[0].category: empty value",
+            "targets.yaml:5:44: targets[0].scenarios[0].category: empty value",
         ),
         file_case(
             "oversize fix",
