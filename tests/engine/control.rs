@@ -97,6 +97,16 @@ fn on_the_paused_clock_control_windows_take_the_cycles_preview_shows() {
             })
             .collect();
         assert_eq!(shown, previewed(HALF_CONTROL, seed, count, name), "{name}");
+        // The built-in scenarios' ground truth is on every injected line.
+        for injected in cycles.iter().filter(|e| e["event"] == "injected") {
+            let (category, fix) = match injected["scenario"].as_str() {
+                Some("CRASH") => ("availability", serde_json::json!(["restart"])),
+                Some("SLOWDOWN") => ("latency", Value::Null),
+                _ => ("misconfiguration", serde_json::json!(["config"])),
+            };
+            assert_eq!(injected["category"], category, "{injected}");
+            assert_eq!(injected["fix"], fix, "{injected}");
+        }
         let controls: Vec<&&Value> = cycles
             .iter()
             .filter(|e| e["event"] == "control_window")
