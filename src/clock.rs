@@ -62,6 +62,13 @@ pub fn duration_ms(duration: std::time::Duration) -> f64 {
     (duration.as_secs_f64() * 1e6).round() / 1e3
 }
 
+/// Unix time `seconds` as an RFC 3339 UTC instant to the millisecond
+/// (`2026-11-29T10:05:13.250Z`); a time before 1970 shows as the epoch.
+pub fn format_unix(seconds: f64) -> String {
+    let since_epoch = Duration::try_from_secs_f64(seconds).unwrap_or_default();
+    humantime::format_rfc3339_millis(std::time::UNIX_EPOCH + since_epoch).to_string()
+}
+
 /// Shows a duration the way users write one, in seconds: `180s`, `0.25s`,
 /// `0.0015s` (down to the microsecond, so distinct values look distinct).
 pub fn format_duration(duration: Duration) -> String {
@@ -74,5 +81,16 @@ pub fn format_duration(duration: Duration) -> String {
         format!("{}ns", duration.as_nanos())
     } else {
         format!("{text}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unix_times_show_as_utc_instants() {
+        assert_eq!(format_unix(1_795_629_600.25), "2026-11-25T18:00:00.250Z");
+        assert_eq!(format_unix(-5.0), "1970-01-01T00:00:00.000Z");
     }
 }

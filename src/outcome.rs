@@ -33,6 +33,12 @@ pub struct InjectedFailure {
     /// state file).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub containers: Vec<crate::docker::ContainerRef>,
+    /// The scenario's `category` (ground truth for scoring), if it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// The scenario's accepted remedies (`fix`), if any.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fix: Vec<String>,
 }
 
 /// Who or what ended a failure.
@@ -180,6 +186,8 @@ mod tests {
             expires_at: 130.0,
             manifested_at,
             containers: Vec::new(),
+            category: None,
+            fix: Vec::new(),
         }
     }
 

@@ -37,6 +37,11 @@
 //!    the first other `x` gives `min + x mod span` (exactly uniform).
 //! 6. **Jitter.** One 64-bit draw per cycle: `(x >> 11) * 2^-53`, a
 //!    fraction in `[0, 1)`.
+//! 7. **Control.** With `policy.control_rate` above 0, a cycle that passed
+//!    its checks first draws one fraction (as in step 6) from its control
+//!    stream (`stream_seed(seed ^ 0x636f_6e74_726f_6c01, target)`); below
+//!    the rate, the cycle is a control window and nothing is picked
+//!    ([`control`]). At rate 0 nothing is drawn.
 
 use chacha20::ChaCha20Rng;
 use rand::{Rng, RngExt, SeedableRng};
@@ -46,6 +51,10 @@ use chaos_state::modes;
 use std::sync::Arc;
 
 use crate::scenario::{Catalogue, DelayRange, DEFAULT_SLOW_DELAY, MAX_DELAY_SECS};
+
+pub mod control;
+
+pub use control::{ControlStream, Cycle, CycleStream};
 
 /// One pick: what to inject next.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -248,18 +257,24 @@ mod tests {
                     mode: "network_partition".into(),
                     weight: 2.0,
                     delay: None,
+                    category: None,
+                    fix: Vec::new(),
                 },
                 Scenario {
                     name: "CRASH".into(),
                     mode: "crash".into(),
                     weight: 1.0,
                     delay: None,
+                    category: None,
+                    fix: Vec::new(),
                 },
                 Scenario {
                     name: "SLOWDOWN".into(),
                     mode: "slow".into(),
                     weight: 1.0,
                     delay: Some(DelayRange { min: 5, max: 15 }),
+                    category: None,
+                    fix: Vec::new(),
                 },
             ])
             .unwrap(),
@@ -426,6 +441,8 @@ mod tests {
                 mode: "slow".into(),
                 weight: 1.0,
                 delay: Some(DelayRange { min: 1, max: 1 }),
+                category: None,
+                fix: Vec::new(),
             }])
             .unwrap(),
         );
@@ -454,12 +471,16 @@ mod tests {
                     mode: "crash".into(),
                     weight: 0.0,
                     delay: None,
+                    category: None,
+                    fix: Vec::new(),
                 },
                 Scenario {
                     name: "ALWAYS".into(),
                     mode: "config_error".into(),
                     weight: 2.0,
                     delay: None,
+                    category: None,
+                    fix: Vec::new(),
                 },
             ])
             .unwrap(),

@@ -68,6 +68,11 @@ pub struct Policy {
     pub backoff: Option<Backoff>,
     /// When chaos is allowed (weekday/hour windows, blackouts), if limited.
     pub windows: Option<Arc<ChaosWindows>>,
+    /// The fraction (0 to 1) of scheduled cycles that inject nothing on
+    /// purpose and are journalled as control windows instead (0: none;
+    /// drawn from each target's own control stream, see
+    /// [`crate::picker::ControlStream`]).
+    pub control_rate: f64,
     /// The last answer of [`Policy::window_reopens_at`], shared by every
     /// target holding this policy.
     pub(crate) reopen_cache: Arc<Mutex<Option<(f64, f64)>>>,
@@ -81,6 +86,7 @@ impl PartialEq for Policy {
             && self.when_capped == other.when_capped
             && self.jitter == other.jitter
             && self.backoff == other.backoff
+            && self.control_rate == other.control_rate
             && windows(self) == windows(other)
     }
 }
@@ -161,6 +167,13 @@ impl fmt::Display for Policy {
         }
         if let Some(windows) = &self.windows {
             write!(f, "; chaos windows: {}", windows.describe())?;
+        }
+        if self.control_rate > 0.0 {
+            write!(
+                f,
+                "; {}% of cycles are control windows (nothing injected)",
+                self.control_rate * 100.0
+            )?;
         }
         Ok(())
     }

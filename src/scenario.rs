@@ -37,6 +37,11 @@ pub struct Scenario {
     pub weight: f64,
     /// Where a delay is drawn from; `None` writes `delay: 0`.
     pub delay: Option<DelayRange>,
+    /// What kind of incident it is (`availability`, `latency`, ...), for
+    /// scoring responders; written on each `injected` journal line.
+    pub category: Option<String>,
+    /// The accepted remedies (`restart`, `config`, ...), for scoring.
+    pub fix: Vec<String>,
 }
 
 /// A validated, non-empty list of scenarios with at least one positive weight.
@@ -53,14 +58,17 @@ pub struct Catalogue {
 pub struct CatalogueError {
     /// Position of the scenario at fault, if a single one is.
     pub index: Option<usize>,
-    /// The key at fault inside that scenario (`weight`, `delay`, `mode`, `name`).
+    /// The key at fault inside that scenario (`weight`, `delay`, `mode`,
+    /// `name`, `category`, `fix`).
     pub key: Option<&'static str>,
     /// What is wrong.
     pub message: String,
 }
 
 impl Catalogue {
-    /// The built-in catalogue: CRASH 0.30, SLOWDOWN 0.40 (10..=30 s), CONFIG_ERROR 0.30.
+    /// The built-in catalogue: CRASH 0.30 (`availability`, fix `restart`),
+    /// SLOWDOWN 0.40 (10..=30 s, `latency`), CONFIG_ERROR 0.30
+    /// (`misconfiguration`, fix `config`).
     pub fn default_catalogue() -> Self {
         let scenarios = vec![
             Scenario {
@@ -68,18 +76,24 @@ impl Catalogue {
                 mode: modes::CRASH.to_owned(),
                 weight: 0.30,
                 delay: None,
+                category: Some("availability".to_owned()),
+                fix: vec!["restart".to_owned()],
             },
             Scenario {
                 name: "SLOWDOWN".to_owned(),
                 mode: modes::SLOW.to_owned(),
                 weight: 0.40,
                 delay: Some(DEFAULT_SLOW_DELAY),
+                category: Some("latency".to_owned()),
+                fix: Vec::new(),
             },
             Scenario {
                 name: "CONFIG_ERROR".to_owned(),
                 mode: modes::CONFIG_ERROR.to_owned(),
                 weight: 0.30,
                 delay: None,
+                category: Some("misconfiguration".to_owned()),
+                fix: vec!["config".to_owned()],
             },
         ];
         // The built-in scenarios are constant and valid: this cannot fail.
@@ -126,6 +140,12 @@ impl Catalogue {
             }
             first_with_name.insert(&scenario.name, index);
             check_mode(&scenario.mode).map_err(|m| fail(Some(index), Some("mode"), m))?;
+            if let Some(category) = &scenario.category {
+                check_label(category).map_err(|m| fail(Some(index), Some("category"), m))?;
+            }
+            for remedy in &scenario.fix {
+                check_label(remedy).map_err(|m| fail(Some(index), Some("fix"), m))?;
+            }
             if !scenario.weight.is_finite() || scenario.weight < 0.0 {
                 return Err(fail(
                     Some(index),
@@ -202,6 +222,17 @@ impl Catalogue {
             .unwrap_or_else(|| mode.to_ascii_uppercase())
     }
 
+    /// The `category` and `fix` of a failure of `scenario` in `mode`: those
+    /// of the scenario with that name and mode (a manual injection is
+    /// named after the first scenario of its mode), or none.
+    pub fn truth_for(&self, scenario: &str, mode: &str) -> (Option<String>, Vec<String>) {
+        self.scenarios
+            .iter()
+            .find(|s| s.name == scenario && s.mode == mode)
+            .map(|s| (s.category.clone(), s.fix.clone()))
+            .unwrap_or_default()
+    }
+
     /// The scenarios, in configuration order.
     pub fn scenarios(&self) -> &[Scenario] {
         &self.scenarios
@@ -260,6 +291,28 @@ pub fn check_mode(mode: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Checks a `category` or one `fix` entry: non-empty printable text of at
+/// most [`MAX_NAME_LEN`] bytes, without surrounding spaces.
+pub fn check_label(label: &str) -> Result<(), String> {
+    if label.trim().is_empty() {
+        return Err("empty value: give a word such as `availability` or `restart`".to_owned());
+    }
+    if label.len() > MAX_NAME_LEN {
+        return Err(format!(
+            "`{}...` is {} bytes long; at most {MAX_NAME_LEN}",
+            label.chars().take(16).collect::<String>(),
+            label.len()
+        ));
+    }
+    if label.chars().any(char::is_control) {
+        return Err("must be printable text (no control characters)".to_owned());
+    }
+    if label.trim() != label {
+        return Err(format!("`{label}` has spaces around it"));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,7 +323,58 @@ mod tests {
             mode: mode.to_owned(),
             weight,
             delay: None,
+            category: None,
+            fix: Vec::new(),
         }
+    }
+
+    #[test]
+    fn category_and_fix_are_checked_and_found() {
+        let mut crash = scenario("C", "crash", 1.0);
+        crash.category = Some("availability".into());
+        crash.fix = vec!["restart".into()];
+        let catalogue = Catalogue::new(vec![crash.clone()]).unwrap();
+        assert_eq!(
+            catalogue.truth_for("C", "crash"),
+            (Some("availability".to_owned()), vec!["restart".to_owned()])
+        );
+        assert_eq!(catalogue.truth_for("C", "slow"), (None, vec![]));
+        assert_eq!(catalogue.truth_for("CRASH", "crash"), (None, vec![]));
+        for (category, fix, key) in [
+            (Some(""), vec![], "category"),
+            (Some("a\nb"), vec![], "category"),
+            (Some(&*"x".repeat(65)), vec![], "category"),
+            (Some(" padded"), vec![], "category"),
+            (None, vec!["restart", ""], "fix"),
+            (None, vec!["re\tstart"], "fix"),
+        ] {
+            let mut bad = crash.clone();
+            bad.category = category.map(str::to_owned);
+            bad.fix = fix.into_iter().map(str::to_owned).collect();
+            let err = Catalogue::new(vec![bad]).unwrap_err();
+            assert_eq!((err.index, err.key), (Some(0), Some(key)), "{category:?}");
+        }
+        assert!(check_label(&"x".repeat(64)).is_ok());
+    }
+
+    #[test]
+    fn the_built_in_scenarios_have_ground_truth() {
+        let catalogue = Catalogue::default_catalogue();
+        assert_eq!(
+            catalogue.truth_for("CRASH", "crash"),
+            (Some("availability".to_owned()), vec!["restart".to_owned()])
+        );
+        assert_eq!(
+            catalogue.truth_for("SLOWDOWN", "slow"),
+            (Some("latency".to_owned()), vec![])
+        );
+        assert_eq!(
+            catalogue.truth_for("CONFIG_ERROR", "config_error"),
+            (
+                Some("misconfiguration".to_owned()),
+                vec!["config".to_owned()]
+            )
+        );
     }
 
     #[test]

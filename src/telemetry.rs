@@ -301,8 +301,8 @@ impl Telemetry {
             source: source.map(str::to_owned),
             active: in_use,
             containers: failure.containers.clone(),
-            category: None,
-            fix: Vec::new(),
+            category: failure.category.clone(),
+            fix: failure.fix.clone(),
         }));
     }
 
@@ -522,6 +522,28 @@ impl Telemetry {
         }));
     }
 
+    /// A scheduled cycle of `target` is a control window `id`: nothing is
+    /// injected from `at` until `ends_at` (Unix times). Journalled and on
+    /// the timeline; not an injection in metrics or `/status`.
+    pub fn control_window(&self, target: &str, id: &str, at: f64, ends_at: f64) {
+        self.timeline.record(
+            at,
+            target,
+            TimelineKind::Control {
+                id: id.to_owned(),
+                ends_at,
+            },
+        );
+        self.journal.record(
+            at,
+            JournalEvent::ControlWindow(schema::ControlWindow {
+                id: id.to_owned(),
+                target: target.to_owned(),
+                ends_at,
+            }),
+        );
+    }
+
     /// A state-file write failed; `failure` is the failure being written
     /// (an injection) or being ended (a clear), if any.
     pub fn write_error(&self, target: &str, error: &str, failure: Option<&InjectedFailure>) {
@@ -591,6 +613,8 @@ mod tests {
             expires_at: 1030.0,
             manifested_at: None,
             containers: Vec::new(),
+            category: None,
+            fix: Vec::new(),
         };
         telemetry.injected("web", &failure, Some("manual"), None, 0.1, Some(1));
         failure.manifested_at = Some(1000.5);

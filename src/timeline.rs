@@ -53,6 +53,14 @@ pub enum TimelineKind {
         /// What was seen.
         detail: String,
     },
+    /// A scheduled cycle injected nothing on purpose (a control window,
+    /// `policy.control_rate`).
+    Control {
+        /// The window's id.
+        id: String,
+        /// When it ends (Unix time).
+        ends_at: f64,
+    },
     /// The target's schedule was paused.
     Paused,
     /// The target's schedule was resumed.

@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use actix::{Actor, Context, Handler, Message};
 
-use crate::picker::{JitterStream, Pick, PickStream};
+use crate::picker::control::next_cycle;
+use crate::picker::{ControlStream, Cycle, JitterStream, Pick, PickStream};
 use crate::scenario::Catalogue;
 
 /// Owns every target's random stream.
@@ -17,6 +18,9 @@ pub struct WeightedPicker {
     streams: HashMap<String, PickStream>,
     /// Made on a target's first jitter draw (only with `policy.jitter`).
     jitter: HashMap<String, JitterStream>,
+    /// Made on a target's first control draw (only with
+    /// `policy.control_rate`).
+    control: HashMap<String, ControlStream>,
 }
 
 impl WeightedPicker {
@@ -26,6 +30,7 @@ impl WeightedPicker {
             seed,
             streams: HashMap::new(),
             jitter: HashMap::new(),
+            control: HashMap::new(),
         }
     }
 
@@ -53,6 +58,35 @@ impl Handler<NextPick> for WeightedPicker {
 
     fn handle(&mut self, msg: NextPick, _ctx: &mut Context<Self>) -> Option<Pick> {
         self.streams.get_mut(&msg.target).map(PickStream::next_pick)
+    }
+}
+
+/// Asks what the next cycle of `target` that passed its checks does: a
+/// control window (drawn at `control_rate`), else the next pick; `None`
+/// for an unknown target.
+#[derive(Debug, Message)]
+#[rtype(result = "Option<Cycle>")]
+pub struct NextCycle {
+    /// The target's name.
+    pub target: String,
+    /// `policy.control_rate`; at 0 no control draw is made.
+    pub control_rate: f64,
+}
+
+impl Handler<NextCycle> for WeightedPicker {
+    type Result = Option<Cycle>;
+
+    fn handle(&mut self, msg: NextCycle, _ctx: &mut Context<Self>) -> Option<Cycle> {
+        let picks = self.streams.get_mut(&msg.target)?;
+        let seed = self.seed;
+        if msg.control_rate <= 0.0 {
+            return Some(Cycle::Inject(picks.next_pick()));
+        }
+        let control = self
+            .control
+            .entry(msg.target)
+            .or_insert_with_key(|target| ControlStream::new(seed, target));
+        Some(next_cycle(picks, control, msg.control_rate))
     }
 }
 
@@ -108,5 +142,6 @@ impl Handler<RemoveStream> for WeightedPicker {
     fn handle(&mut self, msg: RemoveStream, _ctx: &mut Context<Self>) {
         self.streams.remove(&msg.target);
         self.jitter.remove(&msg.target);
+        self.control.remove(&msg.target);
     }
 }

@@ -262,6 +262,7 @@ pub(super) fn inject(
         false,
     );
     let injected_at = round_millis(SystemClock.unix_now());
+    let (category, fix) = target.catalogue.truth_for(&scenario, &args.mode);
     let mut failure = InjectedFailure {
         id: uuid::Uuid::new_v4().to_string(),
         scenario: scenario.clone(),
@@ -271,6 +272,8 @@ pub(super) fn inject(
         expires_at: round_millis(injected_at + hold.as_secs_f64()),
         manifested_at: None,
         containers: Vec::new(),
+        category,
+        fix,
     };
     let applied = waiter.block_on(backend.apply(&target.name, &failure));
     let applied = match applied {

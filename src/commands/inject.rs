@@ -98,6 +98,7 @@ pub fn execute(args: &InjectArgs) -> ExitCode {
         return ExitCode::from(EXIT_FAILURE);
     }
     let journal = super::journal_for(&settings);
+    let (category, fix) = target.catalogue.truth_for(&scenario, &args.mode);
     journal.record(
         timestamp,
         JournalEvent::Injected(Injected {
@@ -112,8 +113,8 @@ pub fn execute(args: &InjectArgs) -> ExitCode {
             source: Some("cli".to_owned()),
             active: None,
             containers: Vec::new(),
-            category: None,
-            fix: Vec::new(),
+            category,
+            fix,
         }),
     );
     let delay_note = if delay > 0 {

@@ -1,11 +1,12 @@
 //! `chaos-engine preview`: the next N picks per target for a seed. Uses the
-//! same [`PickStream`] as the daemon, so with the same seed `run` injects
-//! exactly these, in this order. Writes nothing.
+//! same streams as the daemon ([`CycleStream`]), so with the same seed `run`
+//! injects exactly these, in this order, and with `policy.control_rate`
+//! has its control windows (`CONTROL`) at the same cycles. Writes nothing.
 
 use std::process::ExitCode;
 
 use crate::cli::PreviewArgs;
-use crate::picker::{random_seed, PickStream};
+use crate::picker::{random_seed, Cycle, CycleStream, Pick};
 
 /// One `--json` line, fields in the documented order.
 #[derive(serde::Serialize)]
@@ -13,9 +14,17 @@ struct PreviewLine<'a> {
     n: u64,
     target: &'a str,
     scenario: &'a str,
+    /// Left out for a control cycle.
+    #[serde(skip_serializing_if = "str::is_empty")]
     mode: &'a str,
     delay: u64,
+    /// True for a control cycle (`scenario` `CONTROL`): nothing injected.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    control: bool,
 }
+
+/// What a control cycle shows as.
+const CONTROL: &str = "CONTROL";
 
 /// Prints the picks; exit 2 on bad configuration or an unknown target.
 pub fn execute(args: &PreviewArgs) -> ExitCode {
@@ -41,12 +50,26 @@ pub fn execute(args: &PreviewArgs) -> ExitCode {
         say!("seed {seed}{note}");
     }
     for target in targets {
-        let mut stream = PickStream::new(seed, &target.name, &target.catalogue);
+        let mut stream = CycleStream::new(
+            seed,
+            &target.name,
+            &target.catalogue,
+            target.policy.control_rate,
+        );
         if !args.json {
             say!("{}:", target.name);
         }
         for n in 1..=args.count {
-            let pick = stream.next_pick();
+            let cycle = stream.next_cycle();
+            let control = cycle == Cycle::Control;
+            let pick = match cycle {
+                Cycle::Inject(pick) => pick,
+                Cycle::Control => Pick {
+                    scenario: CONTROL.to_owned(),
+                    mode: String::new(),
+                    delay: 0,
+                },
+            };
             if args.json {
                 let line = PreviewLine {
                     n,
@@ -54,11 +77,16 @@ pub fn execute(args: &PreviewArgs) -> ExitCode {
                     scenario: &pick.scenario,
                     mode: &pick.mode,
                     delay: pick.delay,
+                    control,
                 };
                 if !super::emit(format_args!(
                     "{}",
                     serde_json::to_string(&line).unwrap_or_default()
                 )) {
+                    return ExitCode::SUCCESS;
+                }
+            } else if control {
+                if !super::emit(format_args!("  {n:>4}. {CONTROL} (nothing injected)")) {
                     return ExitCode::SUCCESS;
                 }
             } else {

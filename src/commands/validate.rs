@@ -71,8 +71,17 @@ pub fn execute(args: &ConfigArgs) -> ExitCode {
                 Some(DelayRange { min, max }) => format!(", delay {min}..={max}s"),
                 None => String::new(),
             };
+            let category = match &scenario.category {
+                Some(category) => format!(", category {category}"),
+                None => String::new(),
+            };
+            let fix = if scenario.fix.is_empty() {
+                String::new()
+            } else {
+                format!(", fix {}", scenario.fix.join(" | "))
+            };
             say!(
-                "    {:<20} mode {:<18} weight {:<6} probability {:>5.1}%{delay}",
+                "    {:<20} mode {:<18} weight {:<6} probability {:>5.1}%{delay}{category}{fix}",
                 scenario.name,
                 scenario.mode,
                 scenario.weight,

@@ -61,6 +61,8 @@ pub struct FilePolicy {
     pub when_capped: Option<String>,
     /// A random fraction (0 to 1) added to each interval.
     pub jitter: Option<f64>,
+    /// The fraction (0 to 1) of scheduled cycles that are control windows.
+    pub control_rate: Option<f64>,
     /// Stretch intervals while many failures are active.
     pub backoff: Option<FileBackoff>,
     /// When chaos is allowed: weekday/hour windows and blackouts.
@@ -136,6 +138,11 @@ pub struct FileScenario {
     pub weight: f64,
     /// Inclusive delay range in whole seconds; defaults to 10..=30 for `slow`.
     pub delay: Option<FileDelay>,
+    /// What kind of incident it is (`availability`, `latency`, ...): ground
+    /// truth for scoring responders.
+    pub category: Option<String>,
+    /// The accepted remedies (`[restart]`), for scoring responders.
+    pub fix: Option<Vec<String>>,
     /// Docker `kill`: the signal sent (default `SIGKILL`).
     pub signal: Option<String>,
     /// Docker `stop`: the time to exit before SIGKILL (default 10 s).

@@ -398,6 +398,8 @@ fn catalogue_from_file(
                 None if s.mode == chaos_state::modes::SLOW => Some(DEFAULT_SLOW_DELAY),
                 None => None,
             },
+            category: s.category.clone(),
+            fix: s.fix.clone().unwrap_or_default(),
         })
         .collect();
     Catalogue::new(converted).map_err(|err| {

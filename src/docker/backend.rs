@@ -114,6 +114,8 @@ impl DockerBackend {
             expires_at,
             manifested_at: None,
             containers: Vec::new(),
+            category: None,
+            fix: Vec::new(),
         };
         self.apply(target, &failure)
     }

@@ -50,6 +50,8 @@ fn seed_covering_every_scenario() -> u64 {
                 mode: mode.into(),
                 weight: 1.0,
                 delay,
+                category: None,
+                fix: Vec::new(),
             })
             .collect(),
         )

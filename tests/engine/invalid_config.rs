@@ -159,6 +159,26 @@ fn cases(dir: &Path) -> Vec<Case> {
             "targets.yaml:2:3: policy.jitter: jitter is a fraction of the interval from 0 to 1 (0.2 adds up to 20%), got 1.5",
         ),
         file_case(
+            "control rate above one",
+            format!("policy:\n  control_rate: 1.5\n{TARGETS}"),
+            "targets.yaml:2:3: policy.control_rate: control_rate is the fraction of scheduled cycles that inject nothing, from 0 to 1 (0.2: one cycle in five), got 1.5",
+        ),
+        file_case(
+            "negative control rate",
+            format!("policy:\n  control_rate: -0.1\n{TARGETS}"),
+            "targets.yaml:2:3: policy.control_rate: control_rate is the fraction",
+        ),
+        file_case(
+            "empty scenario category",
+            format!("{TARGETS}    scenarios:\n      - {{ name: C, mode: crash, weight: 1, category: '' }}\n"),
+            "targets.yaml:5:44: targets[0].scenarios[0].category: empty value",
+        ),
+        file_case(
+            "oversize fix",
+            format!("{TARGETS}    scenarios:\n      - {{ name: C, mode: crash, weight: 1, fix: [restart, {}] }}\n", "x".repeat(65)),
+            "targets[0].scenarios[0].fix: `xxxxxxxxxxxxxxxx...` is 65 bytes long; at most 64",
+        ),
+        file_case(
             "unknown capped behaviour",
             format!("policy:\n  max_concurrent_failures: 2\n  when_capped: queue\n{TARGETS}"),
             "targets.yaml:3:3: policy.when_capped: expected `wait` or `skip`, got `queue`",

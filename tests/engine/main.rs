@@ -11,6 +11,7 @@ mod target_harness;
 mod api;
 mod blind;
 mod commands;
+mod control;
 mod coordination;
 mod dashboard_browser;
 mod demo;

@@ -265,6 +265,8 @@ mod tests {
             expires_at: 130.0,
             manifested_at: None,
             containers: Vec::new(),
+            category: None,
+            fix: Vec::new(),
         };
         backend.write_failure("app", &failure).unwrap();
         let ReadOutcome::Record(written) = read_state(&path) else {

@@ -211,6 +211,10 @@ impl TargetActor {
             return;
         }
         let timestamp = round_millis(self.telemetry.clock.unix_now());
+        let (category, fix) = self
+            .settings
+            .catalogue
+            .truth_for(&pick.scenario, &pick.mode);
         let failure = InjectedFailure {
             id,
             scenario: pick.scenario,
@@ -220,6 +224,8 @@ impl TargetActor {
             expires_at: round_millis(timestamp + self.settings.recovery.as_secs_f64()),
             manifested_at: None,
             containers: Vec::new(),
+            category,
+            fix,
         };
         let effect = self.backend.apply(&name, &failure);
         let applied = Applying {

@@ -8,10 +8,14 @@
 //! 3. a slot from the RecoveryActor (`policy.max_concurrent_failures`):
 //!    refused, the cycle is skipped; under `wait`, it waits at most until
 //!    the next cycle is due;
-//! 4. the pick from the WeightedPicker, then writes the failure.
+//! 4. the draw from the WeightedPicker: with `policy.control_rate`, a
+//!    control window (the slot is given back at once, nothing is written,
+//!    `control_window` is journalled); otherwise the pick, then the
+//!    failure is written.
 //!
-//! Picks are drawn only for cycles that inject, so a seeded target injects
-//! exactly the sequence `preview` shows. Then it plans the next start: one
+//! Control draws and picks are made only for cycles that passed the
+//! checks, so a seeded target goes through exactly the sequence `preview`
+//! shows. Then it plans the next start: one
 //! interval after this one, lengthened by jitter (drawn from the picker)
 //! and by backoff when more failures are active than `policy.backoff`
 //! allows.
@@ -26,10 +30,11 @@ use tokio::time::Instant;
 use tracing::{error, info, warn};
 
 use super::TargetActor;
-use crate::actors::picker::{NextJitter, NextPick};
+use crate::actors::picker::{NextCycle, NextJitter};
 use crate::actors::recovery::{RecoveryActor, RequestSlot, Slot, SlotAnswer};
 use crate::clock::format_duration;
 use crate::outcome::SkipReason;
+use crate::picker::Cycle;
 use crate::probe::{probe, ProbeOutcome};
 use crate::windows::WindowCheck;
 
@@ -176,8 +181,9 @@ impl TargetActor {
         ctx.spawn(checked);
     }
 
-    /// The checks passed and `slot` is held: draw the pick (only now, so a
-    /// cycle cancelled during its checks consumes none), inject, plan.
+    /// The checks passed and `slot` is held: draw the cycle (only now, so
+    /// a cycle cancelled during its checks consumes nothing), then inject
+    /// its pick or open a control window, then plan.
     fn pick_and_inject(
         &mut self,
         slot: Slot,
@@ -186,18 +192,24 @@ impl TargetActor {
         lateness_ms: f64,
         ctx: &mut Context<Self>,
     ) {
-        let request = self.picker.send(NextPick {
+        let request = self.picker.send(NextCycle {
             target: self.settings.name.clone(),
+            control_rate: self.settings.policy.control_rate,
         });
-        let picked = request.into_actor(self).map(move |pick, actor, ctx| {
+        let picked = request.into_actor(self).map(move |drawn, actor, ctx| {
             if !actor.core.is_current(cycle) {
                 return;
             }
-            match pick {
+            match drawn {
                 // Errors are logged and journalled by `inject`; the slot
                 // goes back when it is dropped.
-                Ok(Some(pick)) => {
+                Ok(Some(Cycle::Inject(pick))) => {
                     actor.inject(pick, None, Some(lateness_ms), Some(slot), ctx);
+                }
+                Ok(Some(Cycle::Control)) => {
+                    // A control window holds no slot.
+                    drop(slot);
+                    actor.control_window();
                 }
                 Ok(None) => {
                     error!(target = %actor.settings.name, "the picker has no stream for this target")
@@ -209,6 +221,24 @@ impl TargetActor {
             actor.plan_next(cycle, planned, ctx);
         });
         ctx.spawn(picked);
+    }
+
+    /// This cycle injects nothing on purpose: log and journal a control
+    /// window as long as a failure would last (nothing is written).
+    fn control_window(&mut self) {
+        if self.core.may_inject().is_err() || self.telemetry.is_shutting_down() {
+            return;
+        }
+        let name = &self.settings.name;
+        let at = crate::clock::round_millis(self.telemetry.clock.unix_now());
+        let ends_at = crate::clock::round_millis(at + self.settings.recovery.as_secs_f64());
+        let id = uuid::Uuid::new_v4().to_string();
+        info!(
+            target = %name, id = %id, ends_at,
+            "Control window on {name}: nothing injected until {}",
+            crate::clock::format_unix(ends_at)
+        );
+        self.telemetry.control_window(name, &id, at, ends_at);
     }
 
     /// The window check at this instant, as a skip if chaos is not allowed.

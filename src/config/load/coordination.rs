@@ -1,5 +1,6 @@
 //! Loading the coordination policy (`policy:` beside `min_interval`, and
-//! `--max-concurrent-failures` / `--jitter` with their variables) and each
+//! `--max-concurrent-failures` / `--jitter` with their variables;
+//! `policy.control_rate` from the targets file only) and each
 //! target's `probe:`, with errors that name where each value came from.
 
 use std::sync::Arc;
@@ -92,6 +93,17 @@ pub(super) fn load_policy(
         ));
     }
 
+    let control_rate = from_file.and_then(|p| p.control_rate).unwrap_or(0.0);
+    if !control_rate.is_finite() || !(0.0..=1.0).contains(&control_rate) {
+        return Err(ConfigError::new(
+            file_origin("policy.control_rate"),
+            format!(
+                "control_rate is the fraction of scheduled cycles that inject nothing, \
+                 from 0 to 1 (0.2: one cycle in five), got {control_rate}"
+            ),
+        ));
+    }
+
     let backoff = match from_file.and_then(|p| p.backoff.as_ref()) {
         Some(backoff) => {
             let factor = backoff.factor.unwrap_or(DEFAULT_BACKOFF_FACTOR);
@@ -129,6 +141,7 @@ pub(super) fn load_policy(
         jitter: jitter.value,
         backoff,
         windows,
+        control_rate,
         ..Policy::default()
     })
 }

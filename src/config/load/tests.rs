@@ -136,6 +136,35 @@ fn slow_scenarios_without_delay_get_the_default_range() {
     assert_eq!(scenarios[1].delay, None);
 }
 
+#[test]
+fn control_rate_category_and_fix_come_from_the_targets_file() {
+    let fx = Fixture::new();
+    let targets = fx.targets(
+        "policy:\n  control_rate: 0.25\ntargets:\n  - name: a\n    state_file: {dir}/a.json\n    scenarios:\n      - { name: C, mode: crash, weight: 1, category: availability, fix: [restart, failover] }\n      - { name: P, mode: partition, weight: 1 }\n",
+    );
+    let flags = [(Id::Targets, targets.to_str().unwrap())];
+    let settings = load(&fx.inputs(&flags, &[])).unwrap();
+    assert_eq!(settings.policy.control_rate, 0.25);
+    assert!(settings
+        .policy
+        .to_string()
+        .contains("25% of cycles are control windows"));
+    let scenarios = settings.targets[0].catalogue.scenarios();
+    assert_eq!(scenarios[0].category.as_deref(), Some("availability"));
+    assert_eq!(scenarios[0].fix, ["restart", "failover"]);
+    assert_eq!(
+        (scenarios[1].category.as_ref(), scenarios[1].fix.len()),
+        (None, 0)
+    );
+    // Without it: no control windows.
+    let state = fx.path("state.json");
+    let env = [(Id::StateFile, state.to_str().unwrap())];
+    assert_eq!(
+        load(&fx.inputs(&[], &env)).unwrap().policy.control_rate,
+        0.0
+    );
+}
+
 /// One invalid case: targets.yaml text (or None for single-target), extra
 /// env, and the fragment the error must contain.
 type InvalidCase = (Option<String>, Vec<(Id, &'static str)>, &'static str);

@@ -53,6 +53,8 @@ fn failure(id: &str, injected_at: f64, recovery: f64) -> InjectedFailure {
         expires_at: injected_at + recovery,
         manifested_at: None,
         containers: Vec::new(),
+        category: None,
+        fix: Vec::new(),
     }
 }
 
