@@ -239,13 +239,21 @@ impl Judge {
                 format!("{name} started again by a docker start"),
             )
         };
-        match self.watched.kind {
+        let mut repaired = match self.watched.kind {
             WatchKind::Network => repair(
                 by,
                 format!("{started}: its network namespace is new, the fault's rules are gone"),
             ),
-            WatchKind::Down | WatchKind::Paused => repair(by, started),
+            WatchKind::Down | WatchKind::Paused => repair(by, started.clone()),
+        };
+        // A killed or stopped container was down until this start.
+        if self.watched.kind == WatchKind::Down {
+            repaired.went_down = Some(format!(
+                "{name} was down until it {}",
+                started.replacen(&name, "", 1).trim_start()
+            ));
         }
+        repaired
     }
 
     /// True when `event`'s container is a new one the selector matches
@@ -274,6 +282,7 @@ fn repair(by: &str, how: String) -> EndedElsewhere {
         ended_by: EndedBy::Repair,
         repaired_by: Some(by.to_owned()),
         how,
+        went_down: None,
     }
 }
 

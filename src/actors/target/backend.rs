@@ -173,7 +173,17 @@ fn judge_record(record: &StateRecord) -> EndedElsewhere {
     match record.cleared_by.as_deref() {
         // `chaos-engine clear` by hand.
         Some(CLEARED_BY) => manual(&record.mode),
-        Some(writer) if !writer.trim().is_empty() => repair(writer, &record.mode),
+        Some(writer) if !writer.trim().is_empty() => {
+            let mut repaired = repair(writer, &record.mode);
+            // A target writes `reason: startup` when it starts: it went
+            // down (the failure showed) and came back.
+            if record.reason.as_deref() == Some(ClearReason::Startup.as_str()) {
+                repaired.went_down = Some(format!(
+                    "{writer} restarted (it wrote its state file healthy at its start)"
+                ));
+            }
+            repaired
+        }
         _ => repair("another writer", &record.mode),
     }
 }
@@ -183,6 +193,7 @@ fn repair(by: &str, now_mode: &str) -> EndedElsewhere {
         ended_by: EndedBy::Repair,
         repaired_by: Some(by.to_owned()),
         how: format!("state file rewritten by {by} (now {now_mode})"),
+        went_down: None,
     }
 }
 
@@ -191,6 +202,7 @@ fn manual(now_mode: &str) -> EndedElsewhere {
         ended_by: EndedBy::Manual,
         repaired_by: None,
         how: format!("state file rewritten by {INJECTED_BY} by hand (now {now_mode})"),
+        went_down: None,
     }
 }
 
@@ -230,6 +242,20 @@ mod tests {
         let removed = judge_rewrite(&ReadOutcome::Missing, "a").unwrap();
         assert_eq!(removed.ended_by, EndedBy::Repair);
         assert_eq!(removed.repaired_by.as_deref(), Some("state file removed"));
+    }
+
+    #[test]
+    fn a_target_writing_healthy_at_its_start_went_down_first() {
+        let restarted =
+            record(r#"{"mode":"healthy","delay":0,"cleared_by":"target-app","reason":"startup"}"#);
+        let got = judge_rewrite(&restarted, "a").unwrap();
+        assert_eq!(got.repaired_by.as_deref(), Some("target-app"));
+        assert_eq!(
+            got.went_down.as_deref(),
+            Some("target-app restarted (it wrote its state file healthy at its start)")
+        );
+        let rewritten = record(r#"{"mode":"healthy","delay":0,"cleared_by":"agent"}"#);
+        assert_eq!(judge_rewrite(&rewritten, "a").unwrap().went_down, None);
     }
 
     #[test]

@@ -170,6 +170,11 @@ pub struct EndedElsewhere {
     pub repaired_by: Option<String>,
     /// For the log: what the target holds now, and who wrote it.
     pub how: String,
+    /// What shows that the target went down before it came back (a target
+    /// that wrote its state file healthy at its start, a container started
+    /// again), if anything does: the failure manifested, even if no probe
+    /// saw it.
+    pub went_down: Option<String>,
 }
 
 /// What a probe answered.
@@ -284,11 +289,14 @@ pub enum Command {
         /// For the log.
         how: String,
     },
-    /// The probe saw the failure for the first time.
+    /// The failure showed for the first time: the probe saw it, or the
+    /// target's repair shows it went down.
     Manifested {
         /// The failure, with `manifested_at` set.
         failure: InjectedFailure,
-        /// What the probe saw.
+        /// `probe`, or `restart` (a target that came back after going down).
+        seen_by: &'static str,
+        /// What was seen.
         detail: String,
     },
     /// The probe sees the target healthy again before the deadline.
@@ -526,7 +534,19 @@ impl TargetCore {
             return Vec::new();
         }
         if let Observation::EndedElsewhere(ended) = observation {
-            return self.end_elsewhere(ended).into_iter().collect();
+            let mut commands = Vec::new();
+            if let (Some(detail), Some(active)) = (&ended.went_down, self.active.as_mut()) {
+                if active.failure.manifested_at.is_none() {
+                    active.failure.manifested_at = Some(crate::clock::round_millis(now.unix));
+                    commands.push(Command::Manifested {
+                        failure: active.failure.clone(),
+                        seen_by: "restart",
+                        detail: detail.clone(),
+                    });
+                }
+            }
+            commands.extend(self.end_elsewhere(ended));
+            return commands;
         }
         if at_deadline {
             return vec![Command::Clear(ClearJob::Recovery { id: id.to_owned() })];
@@ -594,6 +614,7 @@ impl TargetCore {
                 active.failure.manifested_at = Some(crate::clock::round_millis(now.unix));
                 vec![Command::Manifested {
                     failure: active.failure.clone(),
+                    seen_by: "probe",
                     detail,
                 }]
             }

@@ -208,7 +208,11 @@ impl TargetActor {
             }
             Command::Replaced(ended) => self.record_replaced(ended),
             Command::EndedElsewhere { ended, how } => self.record_ended_elsewhere(ended, &how),
-            Command::Manifested { failure, detail } => self.record_manifested(&failure, &detail),
+            Command::Manifested {
+                failure,
+                seen_by,
+                detail,
+            } => self.record_manifested(&failure, seen_by, &detail),
             Command::RepairedInPlace { failure } => self.record_repaired_in_place(&failure),
             Command::HealthyAgain {
                 failure,

@@ -57,8 +57,8 @@ impl TargetActor {
         ctx.spawn(asked);
     }
 
-    /// The first failed probe of `failure`.
-    pub(super) fn record_manifested(&self, failure: &InjectedFailure, detail: &str) {
+    /// The first sign of `failure` (`seen_by` the probe, or a restart).
+    pub(super) fn record_manifested(&self, failure: &InjectedFailure, seen_by: &str, detail: &str) {
         let name = self.name();
         warn!(
             target = %name, scenario = %failure.scenario, mode = %failure.mode,
@@ -66,7 +66,7 @@ impl TargetActor {
             "Failure manifested in {name}: {detail}"
         );
         self.telemetry
-            .manifested(name, failure, &format!("probe: {detail}"));
+            .manifested(name, failure, &format!("{seen_by}: {detail}"));
     }
 
     /// The probe sees the target healthy again before the deadline.

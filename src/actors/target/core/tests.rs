@@ -309,6 +309,7 @@ fn another_writer_ending_the_failure_is_recorded_and_nothing_is_cleared() {
         ended_by: EndedBy::Repair,
         repaired_by: Some("target-app".into()),
         how: "state file rewritten by target-app (now healthy)".into(),
+        went_down: None,
     };
     let commands = core.observed(
         "f1",
@@ -329,6 +330,39 @@ fn another_writer_ending_the_failure_is_recorded_and_nothing_is_cleared() {
         }]
     );
     assert_eq!(core.recovery_due("f1"), Vec::new());
+}
+
+#[test]
+fn a_target_that_restarted_manifested_before_it_was_repaired() {
+    let clock = Clock::new();
+    let mut core = TargetCore::new(timing(false), true);
+    core.start(clock.at(0.0));
+    core.injected(failure("f1", 1_060.0, 30.0), clock.at(60.0));
+    let restarted = EndedElsewhere {
+        ended_by: EndedBy::Repair,
+        repaired_by: Some("target-app".into()),
+        how: "state file rewritten by target-app (now healthy)".into(),
+        went_down: Some("target-app restarted".into()),
+    };
+    let commands = core.observed(
+        "f1",
+        false,
+        Observation::EndedElsewhere(restarted),
+        clock.at(61.0),
+    );
+    let Command::Manifested {
+        failure, detail, ..
+    } = &commands[0]
+    else {
+        panic!("no manifest first: {commands:?}");
+    };
+    assert_eq!(failure.manifested_at, Some(1_061.0));
+    assert_eq!(detail, "target-app restarted");
+    let Command::EndedElsewhere { ended, .. } = &commands[1] else {
+        panic!("no repair after the manifest: {commands:?}");
+    };
+    assert_eq!(ended.failure.manifested_at, Some(1_061.0));
+    assert_eq!(commands.len(), 2);
 }
 
 #[test]
@@ -356,7 +390,10 @@ fn a_probe_marks_manifest_then_repair_but_not_in_the_last_second() {
         ProbeAnswer::Unhealthy("HTTP 500".into()),
         clock.at(61.6),
     );
-    let [Command::Manifested { failure, detail }] = down.as_slice() else {
+    let [Command::Manifested {
+        failure, detail, ..
+    }] = down.as_slice()
+    else {
         panic!("expected a manifest, got {down:?}");
     };
     assert_eq!(failure.manifested_at, Some(1_061.6));
