@@ -5,22 +5,17 @@
 
 use std::process::ExitCode;
 
-use super::report::{journal_path, print_warnings, write_output};
+use super::report::write_output;
 use crate::cli::{LabelsArgs, LabelsFormat};
-use crate::score::{self, labels};
+use crate::score::labels;
 
 /// Prints or writes the labels; exit 2 when the journal cannot be read,
 /// 1 when the output cannot be written.
 pub fn execute(args: &LabelsArgs) -> ExitCode {
-    let journal = match journal_path(&args.journal) {
-        Ok(journal) => journal,
+    let (_, scored) = match super::score::load_journal(&args.journal) {
+        Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    let scored = match score::load(&journal) {
-        Ok(scored) => scored,
-        Err(err) => return super::usage_error(&err),
-    };
-    print_warnings(&journal.display().to_string(), &scored.warnings);
     let rows = labels::labels(&scored);
     let output = match args.format {
         LabelsFormat::Csv => labels::csv(&rows),

@@ -12,16 +12,10 @@ use crate::score::{self, metrics::scorecards};
 /// Prints or writes the scorecard; exit 2 when the journal cannot be read,
 /// 1 when the output cannot be written.
 pub fn execute(args: &ScoreArgs) -> ExitCode {
-    let journal = match journal_path(&args.journal) {
-        Ok(journal) => journal,
+    let (name, scored) = match load_journal(&args.journal) {
+        Ok(loaded) => loaded,
         Err(code) => return code,
     };
-    let scored = match score::load(&journal) {
-        Ok(scored) => scored,
-        Err(err) => return super::usage_error(&err),
-    };
-    let name = journal.display().to_string();
-    print_warnings(&name, &scored.warnings);
     let grace_s = args.grace.as_secs_f64();
     let cards = scorecards(&scored, args.responder.as_deref(), grace_s);
     let output = match args.format {
@@ -34,4 +28,17 @@ pub fn execute(args: &ScoreArgs) -> ExitCode {
         ScoreFormat::Html => score::html::render(&name, &scored, &cards, grace_s),
     };
     write_output(args.out.as_deref(), &output)
+}
+
+/// The journal `journal` names (or `CHAOS_JOURNAL`), read for scoring,
+/// with its skipped lines reported on standard error; exit 2 when it
+/// cannot be read.
+pub(super) fn load_journal(
+    journal: &crate::cli::SettingArgs<crate::cli::ReportJournal>,
+) -> Result<(String, score::ScoreJournal), ExitCode> {
+    let journal = journal_path(journal)?;
+    let scored = score::load(&journal).map_err(|err| super::usage_error(&err))?;
+    let name = journal.display().to_string();
+    print_warnings(&name, &scored.warnings);
+    Ok((name, scored))
 }

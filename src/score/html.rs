@@ -10,7 +10,6 @@ use super::text::cut;
 use super::ScoreJournal;
 use crate::report::escape::escape;
 use crate::report::text::{format_ms, plural};
-use crate::report::Sighting;
 
 /// The style the scorecard adds to the report's.
 pub const STYLE: &str = "
@@ -50,52 +49,14 @@ pub fn section(journal: &ScoreJournal, cards: &[Scorecard], grace_s: f64) -> Str
             escape(&card.matched.responder)
         );
         out.push_str("<table class=\"report\">\n<thead><tr>");
-        for (i, header) in [
-            "id",
-            "target",
-            "scenario",
-            "mode",
-            "category",
-            "visible",
-            "manifested",
-            "detected",
-            "diagnosed",
-            "mitigated",
-            "tampering",
-        ]
-        .iter()
-        .enumerate()
-        {
+        for (i, header) in super::text::HEADERS.iter().enumerate() {
             let class = if i < 5 { " class=\"name\"" } else { "" };
             let _ = write!(out, "<th{class}>{header}</th>");
         }
         out.push_str("</tr></thead>\n<tbody>\n");
         for (incident, score) in journal.incidents.iter().zip(&card.matched.incidents) {
-            let manifested = match incident.sighting {
-                Sighting::Seen(at) => {
-                    format!("+{}", format_ms((at - incident.injected_at) * 1000.0))
-                }
-                Sighting::Unseen => "never".to_owned(),
-                Sighting::NoProbe => "no probe".to_owned(),
-            };
-            let yes_no = |b: bool| if b { "yes" } else { "no" }.to_owned();
-            let cells = [
-                cut(&incident.id, 8),
-                incident.target.clone(),
-                incident.scenario.clone(),
-                incident.mode.clone().unwrap_or_else(|| "-".into()),
-                incident.category.clone().unwrap_or_else(|| "-".into()),
-                yes_no(incident.visible),
-                manifested,
-                score
-                    .time_to_detect_ms
-                    .map_or_else(|| "no".into(), format_ms),
-                score.diagnosed.map_or_else(|| "-".into(), yes_no),
-                score
-                    .time_to_mitigate_ms
-                    .map_or_else(|| "no".into(), format_ms),
-                yes_no(incident.tampering),
-            ];
+            let mut cells = super::text::incident_cells(incident, score);
+            cells[0] = cut(&cells[0], 8);
             out.push_str("<tr>");
             for (i, cell) in cells.iter().enumerate() {
                 let class = if i < 5 { " class=\"name\"" } else { "" };

@@ -4,6 +4,7 @@
 
 use std::fmt::Write as _;
 
+use super::matching::IncidentScore;
 use super::metrics::{Figures, Scorecard};
 use super::{Incident, ScoreJournal};
 use crate::report::text::{format_ms, plural};
@@ -11,7 +12,7 @@ use crate::report::Sighting;
 
 /// Column widths of the incident table, in order.
 const WIDTHS: [usize; 12] = [8, 10, 10, 8, 12, 3, 8, 7, 3, 4, 8, 6];
-const HEADERS: [&str; 12] = [
+pub(super) const HEADERS: [&str; 12] = [
     "id", "target", "scenario", "mode", "category", "vis", "manifest", "detect", "loc", "diag",
     "mitigate", "tamper",
 ];
@@ -45,30 +46,7 @@ pub fn render(name: &str, journal: &ScoreJournal, cards: &[Scorecard], grace_s: 
         let _ = writeln!(out, "\nResponder: {}", card.matched.responder);
         out.push_str(&row(&HEADERS.map(str::to_owned)));
         for (incident, score) in journal.incidents.iter().zip(&card.matched.incidents) {
-            let manifest = match incident.sighting {
-                Sighting::Seen(at) => {
-                    format!("+{}", format_ms((at - incident.injected_at) * 1000.0))
-                }
-                Sighting::Unseen => "never".to_owned(),
-                Sighting::NoProbe => "no probe".to_owned(),
-            };
-            let yes_no = |b: bool| if b { "yes" } else { "no" }.to_owned();
-            let cells = [
-                incident.id.clone(),
-                incident.target.clone(),
-                incident.scenario.clone(),
-                incident.mode.clone().unwrap_or_else(|| "-".into()),
-                incident.category.clone().unwrap_or_else(|| "-".into()),
-                yes_no(incident.visible),
-                manifest,
-                score
-                    .time_to_detect_ms
-                    .map_or_else(|| "no".into(), format_ms),
-                yes_no(score.detected),
-                score.diagnosed.map_or_else(|| "-".into(), yes_no),
-                mitigation(incident, score.time_to_mitigate_ms),
-                if incident.tampering { "yes" } else { "-" }.to_owned(),
-            ];
+            let cells = incident_cells(incident, score);
             out.push_str(&row(&cells));
         }
         out.push_str(&figures(&card.figures));
@@ -86,6 +64,33 @@ pub fn render(name: &str, journal: &ScoreJournal, cards: &[Scorecard], grace_s: 
         }
     }
     out
+}
+
+/// One incident's cells, in the order of [`HEADERS`] (the HTML scorecard
+/// shows the same).
+pub(super) fn incident_cells(incident: &Incident, score: &IncidentScore) -> [String; 12] {
+    let manifest = match incident.sighting {
+        Sighting::Seen(at) => format!("+{}", format_ms((at - incident.injected_at) * 1000.0)),
+        Sighting::Unseen => "never".to_owned(),
+        Sighting::NoProbe => "no probe".to_owned(),
+    };
+    let yes_no = |b: bool| if b { "yes" } else { "no" }.to_owned();
+    [
+        incident.id.clone(),
+        incident.target.clone(),
+        incident.scenario.clone(),
+        incident.mode.clone().unwrap_or_else(|| "-".into()),
+        incident.category.clone().unwrap_or_else(|| "-".into()),
+        yes_no(incident.visible),
+        manifest,
+        score
+            .time_to_detect_ms
+            .map_or_else(|| "no".into(), format_ms),
+        yes_no(score.detected),
+        score.diagnosed.map_or_else(|| "-".into(), yes_no),
+        mitigation(incident, score.time_to_mitigate_ms),
+        if incident.tampering { "yes" } else { "-" }.to_owned(),
+    ]
 }
 
 fn mitigation(incident: &Incident, ms: Option<f64>) -> String {
