@@ -275,10 +275,16 @@ pub fn start_with_api(args: &[&str], env: &[(&str, &str)]) -> (Engine, u16) {
     (engine, port)
 }
 
-/// Every line of a journal, parsed (none if the file does not exist yet).
+/// Every whole line of a journal, parsed (none if the file does not exist
+/// yet). A running engine may be halfway through writing its last line: a
+/// line without its newline yet is not read.
 pub fn journal(path: &Path) -> Vec<Value> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let whole = match text.rfind('\n') {
+        Some(end) => &text[..=end],
+        None => "",
+    };
+    whole
         .lines()
         .map(|l| {
             serde_json::from_str(l)
