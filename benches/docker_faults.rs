@@ -735,14 +735,5 @@ fn main() {
         "cycles": o.cycles,
         "modes": rows,
     });
-    if let Some(parent) = o.out.parent() {
-        let _ = std::fs::create_dir_all(parent);
-    }
-    match std::fs::write(
-        &o.out,
-        serde_json::to_string_pretty(&report).unwrap_or_default(),
-    ) {
-        Ok(()) => println!("\nfigures written to {}", o.out.display()),
-        Err(err) => eprintln!("cannot write {}: {err}", o.out.display()),
-    }
+    common::write_figures(&o.out, &report);
 }

@@ -1,6 +1,8 @@
 //! What the benchmarks share: waiting for a condition, percentiles over
-//! samples, SIGTERM to a child, and the machine's description.
+//! samples, SIGTERM to a child, the machine's description, and writing
+//! the figures.
 
+use std::path::Path;
 use std::process::Child;
 use std::time::{Duration, Instant};
 
@@ -49,4 +51,19 @@ pub fn cores_and_kernel() -> String {
         .unwrap_or(0);
     let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
     format!("{cores} cores, Linux {}", kernel.trim())
+}
+
+/// Writes `report` to `out` (pretty JSON, its directory made if needed)
+/// and says where, or why it could not.
+pub fn write_figures(out: &Path, report: &serde_json::Value) {
+    if let Some(parent) = out.parent() {
+        let _ = std::fs::create_dir_all(parent);
+    }
+    match std::fs::write(
+        out,
+        serde_json::to_string_pretty(report).unwrap_or_default(),
+    ) {
+        Ok(()) => println!("\nfigures written to {}", out.display()),
+        Err(err) => eprintln!("cannot write {}: {err}", out.display()),
+    }
 }

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::helpers::{journal_events, start_with_api, Workspace};
+use crate::helpers::{journal_events, start_with_api, Engine, Workspace};
 use crate::http;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -21,8 +21,10 @@ fn post(port: u16, path: &str, body: &str, token: Option<&str>) -> http::Respons
         .unwrap_or_else(|e| panic!("POST {path}: {e}"))
 }
 
-#[test]
-fn in_blind_mode_nothing_but_the_control_token_reveals_the_active_failure() {
+/// A single-target engine in blind mode (both tokens), its first injection
+/// ten minutes away, journalling to `journal.jsonl` in its workspace, with
+/// `extra` arguments; answers the workspace, the engine and its API port.
+fn blind_engine(extra: &[&str]) -> (Workspace, Engine, u16) {
     let ws = Workspace::new();
     let state = ws.path("s.json");
     let journal = ws.path("journal.jsonl");
@@ -31,19 +33,24 @@ fn in_blind_mode_nothing_but_the_control_token_reveals_the_active_failure() {
         ("CHAOS_API_TOKEN", CONTROL),
         ("CHAOS_AGENT_TOKEN", AGENT),
     ];
-    let (mut engine, port) = start_with_api(
+    let args = [
         &[
             "--startup-wait",
             "600",
-            "--recovery",
-            "300s",
-            "--interval",
-            "600s",
             "--journal",
             journal.to_str().unwrap(),
         ],
-        &env,
-    );
+        extra,
+    ]
+    .concat();
+    let (engine, port) = start_with_api(&args, &env);
+    (ws, engine, port)
+}
+
+#[test]
+fn in_blind_mode_nothing_but_the_control_token_reveals_the_active_failure() {
+    let (ws, mut engine, port) = blind_engine(&["--recovery", "300s", "--interval", "600s"]);
+    let journal = ws.path("journal.jsonl");
     let page_before = get(port, "/", None);
     assert_eq!(page_before.status, 200);
 
@@ -145,23 +152,8 @@ fn in_blind_mode_nothing_but_the_control_token_reveals_the_active_failure() {
 
 #[test]
 fn findings_are_checked_whole_journalled_with_the_server_time_and_read_back() {
-    let ws = Workspace::new();
-    let state = ws.path("s.json");
+    let (ws, mut engine, port) = blind_engine(&[]);
     let journal = ws.path("journal.jsonl");
-    let env = [
-        ("FAILURE_STATE_FILE", state.to_str().unwrap()),
-        ("CHAOS_API_TOKEN", CONTROL),
-        ("CHAOS_AGENT_TOKEN", AGENT),
-    ];
-    let (mut engine, port) = start_with_api(
-        &[
-            "--startup-wait",
-            "600",
-            "--journal",
-            journal.to_str().unwrap(),
-        ],
-        &env,
-    );
     let good = r#"{"responder": "bot", "target": "target-app", "kind": "detected", "category": "availability", "note": "500s"}"#;
     let oversize = format!(
         r#"{{"responder": "bot", "target": "target-app", "kind": "detected", "note": "{}"}}"#,
