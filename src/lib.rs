@@ -15,6 +15,8 @@
 //! - `windows`: when chaos is allowed (weekday/hour windows in a time
 //!   zone, blackouts).
 //! - `probe`: steady-state HTTP probes that tell a failure from a repair.
+//! - [`state_files`]: the engine's state-file writes (at once, or queued in
+//!   batches off the actors' thread) and the batched syncs to disk.
 //! - [`actors`]: the running engine: Supervisor, TargetActor, WeightedPicker,
 //!   RecoveryActor, talking by typed messages.
 //! - [`clock`]: wall-clock time for state-file timestamps, and durations
@@ -59,6 +61,7 @@ pub(crate) mod probe;
 pub(crate) mod report;
 pub mod scenario;
 pub(crate) mod score;
+pub mod state_files;
 pub mod telemetry;
 pub mod timeline;
 pub(crate) mod weight_table;

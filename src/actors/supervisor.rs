@@ -25,6 +25,7 @@ use super::target::{
 use crate::config::{self, ConfigError, ConfigInputs, Settings, TargetSettings};
 use crate::journal::Entry;
 use crate::outcome::InjectedFailure;
+use crate::state_files::StateFiles;
 use crate::telemetry::SharedTelemetry;
 
 /// A running target: its settings and its actor.
@@ -47,6 +48,8 @@ pub struct Supervisor {
     targets: BTreeMap<String, RunningTarget>,
     /// Set by [`Drain`]: control requests and reloads are refused from then on.
     draining: bool,
+    /// Writes the state-file targets' files and syncs them.
+    files: StateFiles,
 }
 
 impl Supervisor {
@@ -68,6 +71,7 @@ impl Supervisor {
             in_use: InUse::default(),
             targets: BTreeMap::new(),
             draining: false,
+            files: StateFiles::new(),
         }
     }
 
@@ -101,7 +105,12 @@ impl Supervisor {
         );
         let actor = TargetActor::new(
             target.clone(),
-            backend::for_target(&target, &self.telemetry, self.run_mode().dry_run),
+            backend::for_target(
+                &target,
+                &self.telemetry,
+                &self.files,
+                self.run_mode().dry_run,
+            ),
             self.run_mode(),
             self.telemetry.clone(),
             picker,
@@ -496,6 +505,7 @@ impl Handler<Drain> for Supervisor {
             .iter()
             .map(|(name, t)| (name.clone(), t.addr.send(DrainTarget)))
             .collect();
+        let files = self.files.clone();
         Box::pin(async move {
             let mut report = DrainReport::default();
             for (name, reply) in pending {
@@ -504,6 +514,15 @@ impl Handler<Drain> for Supervisor {
                     Ok(Err(err)) => report.failed.push(err.to_string()),
                     Err(err) => report.failed.push(format!("{name}: {err}")),
                 }
+            }
+            // Every file is written healthy: one sync per file system puts
+            // them on disk before the engine exits. A failed sync is
+            // logged; readers already see the healthy files.
+            for (dir, err) in files.sync().await {
+                warn!(
+                    dir = %dir.display(), error = %err,
+                    "cannot sync the state files in {}: {err}", dir.display()
+                );
             }
             report
         })

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use std::time::Duration;
 
-use chaos_state::{modes, write_atomic, FailureSpec, StateRecord};
+use chaos_state::{modes, write_atomic_durable, FailureSpec, StateRecord};
 use tokio::signal::unix::{signal, Signal, SignalKind};
 
 use crate::cli::{InjectArgs, EXIT_FAILURE};
@@ -93,7 +93,7 @@ pub fn execute(args: &InjectArgs) -> ExitCode {
         timestamp,
         expires_at: round_millis(timestamp + lasts.as_secs_f64()),
     };
-    if let Err(err) = write_atomic(state_file, &StateRecord::failure(&spec)) {
+    if let Err(err) = write_atomic_durable(state_file, &StateRecord::failure(&spec)) {
         eprintln!("error: {}: {err}", target.name);
         return ExitCode::from(EXIT_FAILURE);
     }

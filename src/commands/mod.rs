@@ -32,7 +32,7 @@ pub mod validate;
 
 use std::process::ExitCode;
 
-use chaos_state::{write_atomic, ClearReason, StateRecord};
+use chaos_state::{write_atomic_durable, ClearReason, StateRecord};
 
 use clap::Parser as _;
 
@@ -186,7 +186,7 @@ pub fn clear_by_hand(settings: &Settings, target: &TargetSettings, journal: &Jou
     };
     let now = round_millis(SystemClock.unix_now());
     let record = StateRecord::healthy(&target.name, ClearReason::Manual, now);
-    match write_atomic(state_file, &record) {
+    match write_atomic_durable(state_file, &record) {
         Ok(()) => {
             say!("✓ {} cleared ({})", target.name, state_file.display());
             journal.record(

@@ -238,7 +238,9 @@ pub struct Injected {
     /// Scheduled injections: how late the injection started, ms.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lateness_ms: Option<f64>,
-    /// How long the atomic state-file write took (fsyncs included), ms.
+    /// How long applying the failure took, ms: the atomic state-file write
+    /// (a temporary file and a rename; the disk sync comes later), or the
+    /// Docker Engine's calls.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub write_ms: Option<f64>,
     /// `manual` (API) or `cli`; absent for scheduled injections.

@@ -8,7 +8,9 @@
 //! - [`record`]: the [`StateRecord`] JSON shape, the built-in modes and the
 //!   clear reasons;
 //! - [`write`]: [`write_atomic`], the only correct way to replace a state file
-//!   (temporary file in the same directory, fsync, rename, directory fsync);
+//!   (temporary file in the same directory, then a rename), with
+//!   [`sync_directories`] to make a batch of writes durable at once and
+//!   [`write_atomic_durable`] for a single write that must be on disk;
 //! - [`read`]: [`read_state`], which never fails on bad content, never
 //!   blocks on what stands at the path (a FIFO, a device) and reads at most
 //!   64 KiB, and tells a healthy file, a missing one and an unreadable one
@@ -41,4 +43,7 @@ pub mod write;
 pub use cached::CachedReader;
 pub use read::{parse_state, read_state, ReadOutcome, MAX_STATE_FILE_BYTES};
 pub use record::{modes, ClearReason, FailureSpec, StateRecord, CLEARED_BY, INJECTED_BY};
-pub use write::{remove_stale_temporaries, write_atomic, WriteError};
+pub use write::{
+    parent_dir, remove_stale_temporaries, sync_directories, write_atomic, write_atomic_durable,
+    WriteError,
+};

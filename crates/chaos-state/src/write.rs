@@ -2,9 +2,16 @@
 //!
 //! A reader racing the writer must see the old content or the new one, never
 //! a partial or empty file. So the new content goes to a temporary file in the
-//! same directory, is fsync'd, renamed over the state file (which replaces a
-//! symlink at that path rather than writing through it), and the directory is
-//! fsync'd so the rename survives a power cut.
+//! same directory and is renamed over the state file (which replaces a
+//! symlink at that path rather than writing through it).
+//!
+//! Durability is a separate step. [`write_atomic`] does not wait for the
+//! disk: a daemon writing thousands of files syncs each directory's file
+//! system once, afterwards, with [`sync_directories`] (after a power loss
+//! the engine's startup clear rewrites every file anyway, and `expires_at`
+//! ends any old failure). [`write_atomic_durable`] fsyncs the file before
+//! the rename and the directory after it, for a one-shot write a person is
+//! waiting on.
 //!
 //! Only a regular file (or a symlink, which the rename replaces) is ever
 //! replaced: a device, a FIFO or a socket at the path is refused, so a
@@ -12,7 +19,7 @@
 
 use std::fs::{File, Permissions};
 use std::io::Write;
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use crate::record::StateRecord;
@@ -108,22 +115,39 @@ pub fn remove_stale_temporaries(
     Ok(removed)
 }
 
-/// Replaces the file at `path` with `record`, atomically (see module docs).
+/// Replaces the file at `path` with `record`, atomically (see module docs),
+/// without waiting for the disk: see [`sync_directories`].
 /// The new file is readable by everyone (mode 0644 before the umask), so
 /// target apps running as another user can read it.
 pub fn write_atomic(path: &Path, record: &StateRecord) -> Result<(), WriteError> {
-    write_bytes_atomic(path, &record.to_json_line())
+    write_bytes_atomic(path, &record.to_json_line(), Durability::Later)
+}
+
+/// Replaces the file at `path` with `record`, atomically, and returns once
+/// the new content and the rename are on disk (file and directory fsync'd).
+pub fn write_atomic_durable(path: &Path, record: &StateRecord) -> Result<(), WriteError> {
+    write_bytes_atomic(path, &record.to_json_line(), Durability::Now)
+}
+
+/// Whether a write waits for the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// fsync the temporary file before the rename and the directory after.
+    Now,
+    /// Only the rename: the caller syncs later ([`sync_directories`]).
+    Later,
 }
 
 /// Replaces the file at `path` with `bytes`, atomically.
-pub fn write_bytes_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+pub fn write_bytes_atomic(
+    path: &Path,
+    bytes: &[u8],
+    durability: Durability,
+) -> Result<(), WriteError> {
     let file_name = path
         .file_name()
         .ok_or_else(|| WriteError::NotAFilePath(path.to_owned()))?;
-    let dir = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
+    let dir = parent_dir(path);
     if let Ok(existing) = std::fs::symlink_metadata(path) {
         let file_type = existing.file_type();
         if !file_type.is_file() && !file_type.is_symlink() && !file_type.is_dir() {
@@ -148,7 +172,9 @@ pub fn write_bytes_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
         .tempfile_in(dir)
         .map_err(temporary_error)?;
     temporary.write_all(bytes).map_err(temporary_error)?;
-    temporary.as_file().sync_all().map_err(temporary_error)?;
+    if durability == Durability::Now {
+        temporary.as_file().sync_all().map_err(temporary_error)?;
+    }
     // On failure `persist` hands the temporary file back, and dropping it
     // removes it, so a failed rename leaves no litter behind.
     temporary.persist(path).map_err(|err| WriteError::Rename {
@@ -157,10 +183,45 @@ pub fn write_bytes_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     })?;
     // The rename is done; syncing the directory makes it durable. A file
     // system that cannot fsync a directory is not a reason to report failure.
-    if let Ok(dir_handle) = File::open(dir) {
-        let _ = dir_handle.sync_all();
+    if durability == Durability::Now {
+        if let Ok(dir_handle) = File::open(dir) {
+            let _ = dir_handle.sync_all();
+        }
     }
     Ok(())
+}
+
+/// The directory that holds the state file at `path` (`.` for a bare name).
+pub fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    }
+}
+
+/// Makes every write made so far in `dirs` durable: one `syncfs` per file
+/// system the directories are on (each directory is opened, and the first
+/// one of each file system is synced). Answers the directories that could
+/// not be opened or synced, with the OS error; the others are on disk.
+pub fn sync_directories<'a>(
+    dirs: impl IntoIterator<Item = &'a Path>,
+) -> Vec<(PathBuf, std::io::Error)> {
+    let mut synced_devices = Vec::new();
+    let mut failed = Vec::new();
+    for dir in dirs {
+        let synced = File::open(dir).and_then(|handle| {
+            let device = handle.metadata()?.dev();
+            if !synced_devices.contains(&device) {
+                rustix::fs::syncfs(&handle)?;
+                synced_devices.push(device);
+            }
+            Ok(())
+        });
+        if let Err(err) = synced {
+            failed.push((dir.to_owned(), err));
+        }
+    }
+    failed
 }
 
 #[cfg(test)]
@@ -295,5 +356,39 @@ mod tests {
         let err =
             write_atomic(path, &StateRecord::healthy("a", ClearReason::Startup, 1.0)).unwrap_err();
         assert!(matches!(err, WriteError::Temporary { .. }), "{err}");
+    }
+
+    #[test]
+    fn a_durable_write_replaces_like_any_other_and_leaves_no_litter() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        write_atomic(&path, &StateRecord::healthy("a", ClearReason::Startup, 1.0)).unwrap();
+        write_atomic_durable(&path, &StateRecord::healthy("a", ClearReason::Manual, 2.0)).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(r#""reason":"manual""#), "{text}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn syncing_directories_names_each_one_that_cannot_be_synced() {
+        let one = tempfile::tempdir().unwrap();
+        let two = tempfile::tempdir().unwrap();
+        write_atomic(
+            &one.path().join("a.json"),
+            &StateRecord::healthy("a", ClearReason::Startup, 1.0),
+        )
+        .unwrap();
+        let missing = Path::new("/nonexistent-chaos-dir");
+        let failed = sync_directories([one.path(), two.path(), missing, one.path()]);
+        assert_eq!(failed.len(), 1, "{failed:?}");
+        assert_eq!(failed[0].0, missing);
+        assert_eq!(failed[0].1.kind(), std::io::ErrorKind::NotFound);
+        assert!(sync_directories([]).is_empty());
+    }
+
+    #[test]
+    fn the_directory_of_a_bare_file_name_is_the_current_one() {
+        assert_eq!(parent_dir(Path::new("state.json")), Path::new("."));
+        assert_eq!(parent_dir(Path::new("/tmp/s.json")), Path::new("/tmp"));
     }
 }

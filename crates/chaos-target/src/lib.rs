@@ -23,7 +23,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use actix_web::middleware::{from_fn, Condition};
 use actix_web::{web, App, HttpServer};
-use chaos_state::{write_atomic, CachedReader, ClearReason, StateRecord};
+use chaos_state::{write_atomic_durable, CachedReader, ClearReason, StateRecord};
 use clap::Parser;
 use tracing::{info, warn};
 
@@ -80,7 +80,7 @@ pub fn serve(args: ServeArgs) -> std::io::Result<()> {
         ClearReason::Startup,
         unix_now(),
     );
-    match write_atomic(&args.state_file, &record) {
+    match write_atomic_durable(&args.state_file, &record) {
         Ok(()) => info!(state_file = %args.state_file.display(), "state file written healthy"),
         Err(err) => warn!(error = %err, "could not write the state file healthy; serving anyway"),
     }

@@ -13,8 +13,8 @@ use std::time::Duration;
 use futures_util::future::LocalBoxFuture;
 
 use chaos_state::{
-    modes, read_state, write_atomic, ClearReason, FailureSpec, ReadOutcome, StateRecord,
-    WriteError, CLEARED_BY, INJECTED_BY,
+    modes, read_state, ClearReason, FailureSpec, ReadOutcome, StateRecord, WriteError, CLEARED_BY,
+    INJECTED_BY,
 };
 
 use super::core::{EndedElsewhere, Observation};
@@ -22,6 +22,7 @@ use crate::config::TargetKind;
 use crate::docker::ContainerRef;
 use crate::outcome::EndedBy;
 use crate::outcome::InjectedFailure;
+use crate::state_files::StateFiles;
 
 /// Why a backend could not carry out an effect.
 #[derive(Debug, thiserror::Error)]
@@ -53,10 +54,12 @@ pub struct Applied {
 /// The core decides; the actor hands each effect to the backend and feeds
 /// the answer back to the core as an event (`injected`, `cleared`,
 /// `clear_failed`, `observed`). An effect that is ready at once (a state
-/// file: an atomic write of a few hundred bytes) is carried on inline; one
-/// that must wait (the Docker Engine's API) holds the actor's mailbox until
-/// it is done (`ctx.wait`), so that no other message of this target sees
-/// it half-done, while every other target carries on.
+/// file's routine write: an atomic replace of a few hundred bytes) is
+/// carried on inline; one that must wait (the Docker Engine's API, or a
+/// state file's clear at start or shutdown, queued with every other
+/// target's) holds the actor's mailbox until it is done (`ctx.wait`), so
+/// that no other message of this target sees it half-done, while every
+/// other target carries on.
 pub trait FaultBackend: Unpin + 'static {
     /// Makes `failure` take effect on `target`.
     fn apply(&mut self, target: &str, failure: &InjectedFailure) -> Effect<Applied>;
@@ -70,15 +73,17 @@ pub trait FaultBackend: Unpin + 'static {
     fn observe(&self, id: &str) -> Observation;
 }
 
-/// The backend of `settings`: its state file, or its containers (through
-/// the Docker Engine; with `dry_run`, only logging the calls it would make).
+/// The backend of `settings`: its state file (written through `files`), or
+/// its containers (through the Docker Engine; with `dry_run`, only logging
+/// the calls it would make).
 pub fn for_target(
     settings: &crate::config::TargetSettings,
     telemetry: &crate::telemetry::SharedTelemetry,
+    files: &StateFiles,
     dry_run: bool,
 ) -> Box<dyn FaultBackend> {
     match &settings.kind {
-        TargetKind::StateFile(path) => Box::new(StateFileBackend::new(path.clone())),
+        TargetKind::StateFile(path) => Box::new(StateFileBackend::new(path.clone(), files.clone())),
         TargetKind::Docker(docker) => Box::new(crate::docker::backend::DockerBackend::new(
             &settings.name,
             std::sync::Arc::new(docker.target.clone()),
@@ -91,22 +96,23 @@ pub fn for_target(
 }
 
 /// A target that reads a state file: failures are records written to it
-/// atomically (see `chaos_state`).
+/// atomically (see `chaos_state`). The clears at start and at shutdown,
+/// made for every target at once, are queued (see [`StateFiles`]); every
+/// other write is made at once.
 #[derive(Debug, Clone)]
 pub struct StateFileBackend {
     path: PathBuf,
+    files: StateFiles,
 }
 
 impl StateFileBackend {
-    /// The backend writing `path`.
-    pub fn new(path: PathBuf) -> Self {
-        StateFileBackend { path }
+    /// The backend writing `path` through `files`.
+    pub fn new(path: PathBuf, files: StateFiles) -> Self {
+        StateFileBackend { path, files }
     }
 
     fn write(&self, record: &StateRecord) -> Result<Duration, BackendError> {
-        let started = std::time::Instant::now();
-        write_atomic(&self.path, record)?;
-        Ok(started.elapsed())
+        Ok(self.files.write_now(&self.path, record)?)
     }
 
     /// Writes the failure record of `failure` now.
@@ -138,8 +144,15 @@ impl FaultBackend for StateFileBackend {
     }
 
     fn clear(&mut self, target: &str, reason: ClearReason, now: f64) -> Effect<Duration> {
-        let written = self.write(&StateRecord::healthy(target, reason, now));
-        Box::pin(std::future::ready(written))
+        let record = StateRecord::healthy(target, reason, now);
+        match reason {
+            // Every target at once: queued, written off the actors' thread.
+            ClearReason::Startup | ClearReason::Disabled | ClearReason::Shutdown => {
+                let written = self.files.write_queued(self.path.clone(), record);
+                Box::pin(async move { Ok(written.await?) })
+            }
+            _ => Box::pin(std::future::ready(self.write(&record))),
+        }
     }
 
     fn observe(&self, id: &str) -> Observation {
@@ -281,7 +294,7 @@ mod tests {
     fn the_state_file_backend_applies_observes_and_clears() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("state.json");
-        let mut backend = StateFileBackend::new(path.clone());
+        let mut backend = StateFileBackend::new(path.clone(), StateFiles::new());
         let failure = InjectedFailure {
             id: "f1".into(),
             scenario: "SLOWDOWN".into(),
