@@ -6,7 +6,9 @@
 //! and memory per target, CPU time per injection and CPU while idle, schedule
 //! lateness p50/p99/max, state-file write latency p50/p99, start-up time to
 //! the first state file and to all of them, and SIGTERM-to-exit time with
-//! all N targets failing (verifying that every file is healthy afterwards).
+//! all N targets failing (verifying that every file is healthy afterwards),
+//! and the lateness of the first injections while the startup clears are
+//! still being written (the startup burst).
 //! It also measures one target at the default timings, idle. Prints a table
 //! and writes the same figures as JSON.
 //!
@@ -282,6 +284,67 @@ fn steady_state(n: usize, o: &Options) -> Value {
     })
 }
 
+/// How long after start the startup burst is measured.
+const BURST_SECONDS: f64 = 1.0;
+
+/// The startup burst: the first injections start at once (spread over one
+/// interval from the start, the steady rate), while the startup clears of
+/// the later targets are still being written. Reports the lateness of the
+/// injections planned in the first [`BURST_SECONDS`].
+fn startup_burst(n: usize, o: &Options) -> Value {
+    let dir = scratch(o.dir.as_deref(), "burst");
+    let targets = write_targets(dir.path(), n, o.interval, o.recovery, |i| {
+        o.interval * i as f64 / n as f64
+    });
+    let journal = dir.path().join("journal.jsonl");
+    let spawned = Instant::now();
+    let mut child = spawn(
+        &[
+            "run",
+            "--targets",
+            targets.to_str().unwrap_or(""),
+            "--journal",
+            journal.to_str().unwrap_or(""),
+        ],
+        &[],
+    );
+    wait_for(Duration::from_secs(120), || {
+        count_state_files(dir.path(), n) == n
+    });
+    let all_files_ms = spawned.elapsed().as_secs_f64() * 1e3;
+    std::thread::sleep(Duration::from_secs_f64(
+        (BURST_SECONDS + 0.5 - spawned.elapsed().as_secs_f64()).max(0.0),
+    ));
+    sigterm_and_wait(&mut child);
+    let entries: Vec<Value> = std::fs::read_to_string(&journal)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let started = entries
+        .iter()
+        .find(|e| e["event"] == "engine_started")
+        .and_then(|e| e["timestamp"].as_f64())
+        .unwrap_or(f64::NAN);
+    let lateness = sorted(
+        entries
+            .iter()
+            .filter(|e| e["event"] == "injected")
+            .filter_map(|e| {
+                let late = e["lateness_ms"].as_f64()?;
+                let planned = e["timestamp"].as_f64()? - late / 1e3;
+                (planned < started + BURST_SECONDS).then_some(late)
+            })
+            .collect(),
+    );
+    json!({
+        "burst_seconds": BURST_SECONDS,
+        "all_files_ms": all_files_ms,
+        "injections": lateness.len(),
+        "lateness_ms": { "p50": percentile(&lateness, 0.5), "p99": percentile(&lateness, 0.99), "max": percentile(&lateness, 1.0) },
+    })
+}
+
 /// Every target failing at once, then SIGTERM.
 fn shutdown_all_failing(n: usize, root: Option<&Path>) -> Value {
     let dir = scratch(root, "stop");
@@ -498,7 +561,7 @@ fn main() {
 
     println!();
     println!(
-        "{:>6} | {:>9} | {:>8} | {:>9} | {:>8} | {:>22} | {:>13} | {:>17} | {:>14}",
+        "{:>6} | {:>9} | {:>8} | {:>9} | {:>8} | {:>22} | {:>13} | {:>17} | {:>22} | {:>14}",
         "N",
         "peak MiB",
         "KiB/tgt",
@@ -507,6 +570,7 @@ fn main() {
         "lateness p50/p99/max",
         "write p50/p99",
         "startup first/all",
+        "burst: n, p99/max",
         "SIGTERM->exit"
     );
     let mut rows = Vec::new();
@@ -514,9 +578,11 @@ fn main() {
         let mut row = steady_state(n, &o);
         let stop = shutdown_all_failing(n, o.dir.as_deref());
         row["shutdown_all_failing"] = stop.clone();
+        let burst = startup_burst(n, &o);
+        row["startup_burst"] = burst.clone();
         let f = |v: &Value| v.as_f64().unwrap_or(f64::NAN);
         println!(
-            "{:>6} | {:>9.1} | {:>8.1} | {:>7.0}us | {:>5.2}ms/s | {:>6.2} /{:>6.2} /{:>6.2} ms | {:>5.3}/{:>5.3} ms | {:>6.0} /{:>7.0} ms | {:>7.0} ms {}",
+            "{:>6} | {:>9.1} | {:>8.1} | {:>7.0}us | {:>5.2}ms/s | {:>6.2} /{:>6.2} /{:>6.2} ms | {:>5.3}/{:>5.3} ms | {:>6.0} /{:>7.0} ms | {:>5}, {:>6.2} /{:>6.2} ms | {:>7.0} ms {}",
             n,
             f(&row["peak_rss_kib"]) / 1024.0,
             f(&row["kib_per_target"]),
@@ -529,6 +595,9 @@ fn main() {
             f(&row["write_ms"]["p99"]),
             f(&row["startup_first_file_ms"]),
             f(&row["startup_all_files_ms"]),
+            burst["injections"],
+            f(&burst["lateness_ms"]["p99"]),
+            f(&burst["lateness_ms"]["max"]),
             f(&stop["sigterm_to_exit_ms"]),
             if stop["healthy_after_exit"].as_u64() == Some(n as u64) { "all healthy" } else { "NOT ALL HEALTHY" }
         );

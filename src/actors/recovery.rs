@@ -15,13 +15,14 @@
 //!   slots not yet injected) in an [`InUse`] counter that targets read to
 //!   decide on backoff.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use actix::{Actor, Addr, AsyncContext, Context, Handler, Message, Recipient, SpawnHandle};
 use tokio::sync::oneshot;
+use tokio::time::Instant;
 use tracing::debug;
 
 use super::target::Recover;
@@ -35,8 +36,15 @@ pub type InUse = Arc<AtomicUsize>;
 #[derive(Debug)]
 struct ActiveFailure {
     target: String,
-    timer: SpawnHandle,
+    /// Its place in [`RecoveryActor::deadlines`], until the deadline passes.
+    deadline: Option<Deadline>,
+    /// Who is told to clear it at the deadline.
+    owner: Recipient<Recover>,
 }
+
+/// When a failure is due, and the order it was registered in (failures due
+/// at the same instant are told in that order).
+type Deadline = (Instant, u64);
 
 /// A target waiting for a slot.
 #[derive(Debug)]
@@ -49,6 +57,15 @@ struct Waiter {
 #[derive(Debug)]
 pub struct RecoveryActor {
     active: HashMap<String, ActiveFailure>,
+    /// The deadlines still to come, earliest first, with their failure's id.
+    /// One timer, for the earliest, stands for them all: an actix context
+    /// polls every timer it holds at each message, so one timer per failure
+    /// made each message cost as much as the number of active failures.
+    deadlines: BTreeMap<Deadline, String>,
+    /// How many deadlines were ever registered (their order).
+    registered: u64,
+    /// The timer of the earliest deadline, and when it fires.
+    timer: Option<(Instant, SpawnHandle)>,
     /// Slots granted and not yet turned into a failure or released.
     reserved: usize,
     waiters: VecDeque<Waiter>,
@@ -61,6 +78,9 @@ impl RecoveryActor {
     pub fn new(policy: Arc<Policy>, in_use: InUse) -> Self {
         RecoveryActor {
             active: HashMap::new(),
+            deadlines: BTreeMap::new(),
+            registered: 0,
+            timer: None,
             reserved: 0,
             waiters: VecDeque::new(),
             policy,
@@ -95,10 +115,53 @@ impl RecoveryActor {
 
     fn forget(&mut self, id: &str, ctx: &mut Context<Self>) -> Option<ActiveFailure> {
         let removed = self.active.remove(id);
-        if removed.is_some() {
+        if let Some(failure) = &removed {
+            if let Some(deadline) = failure.deadline {
+                // Its timer, if it is the earliest, finds nothing due.
+                self.deadlines.remove(&deadline);
+            }
             self.serve_waiters(ctx);
         }
         removed
+    }
+
+    /// Sets the timer for the earliest deadline, unless it is set for it
+    /// (or for an earlier one, which re-arms it when it fires).
+    fn arm(&mut self, ctx: &mut Context<Self>) {
+        let Some(&(earliest, _)) = self.deadlines.keys().next() else {
+            return;
+        };
+        if let Some((at, handle)) = self.timer {
+            if at <= earliest {
+                return;
+            }
+            ctx.cancel_future(handle);
+        }
+        let wait = earliest.saturating_duration_since(Instant::now());
+        let handle = ctx.run_later(wait, |actor, ctx| {
+            actor.timer = None;
+            actor.tell_due(ctx);
+        });
+        self.timer = Some((earliest, handle));
+    }
+
+    /// Tells the owner of every failure whose deadline has come to clear
+    /// it, earliest first, then waits for the next deadline. A failure
+    /// keeps its slot until its owner reports it ended ([`FailureEnded`]),
+    /// so the cap holds even while a clear is being retried.
+    fn tell_due(&mut self, ctx: &mut Context<Self>) {
+        let now = Instant::now();
+        while let Some(entry) = self.deadlines.first_entry() {
+            if entry.key().0 > now {
+                break;
+            }
+            let id = entry.remove();
+            if let Some(failure) = self.active.get_mut(&id) {
+                failure.deadline = None;
+                failure.owner.do_send(Recover { id });
+            }
+        }
+        self.arm(ctx);
     }
 }
 
@@ -273,24 +336,23 @@ impl Handler<Injected> for RecoveryActor {
             slot.disarm();
             self.reserved = self.reserved.saturating_sub(1);
         }
-        let id = msg.id.clone();
-        let owner = msg.owner;
-        // At the deadline the owner is told to clear; the failure keeps its
-        // slot until the owner reports the file healthy ([`FailureEnded`]),
-        // so the cap holds even while a clear is being retried.
-        let timer = ctx.run_later(msg.recovery, move |_actor, _ctx| {
-            owner.do_send(Recover { id });
-        });
+        self.registered += 1;
+        let deadline = (Instant::now() + msg.recovery, self.registered);
         debug!(target = %msg.target, id = %msg.id, active = self.active.len() + 1, "failure tracked");
+        self.deadlines.insert(deadline, msg.id.clone());
         if let Some(previous) = self.active.insert(
             msg.id,
             ActiveFailure {
                 target: msg.target,
-                timer,
+                deadline: Some(deadline),
+                owner: msg.owner,
             },
         ) {
-            ctx.cancel_future(previous.timer);
+            if let Some(replaced) = previous.deadline {
+                self.deadlines.remove(&replaced);
+            }
         }
+        self.arm(ctx);
         self.publish();
     }
 }
@@ -300,7 +362,6 @@ impl Handler<FailureEnded> for RecoveryActor {
 
     fn handle(&mut self, msg: FailureEnded, ctx: &mut Context<Self>) {
         if let Some(failure) = self.forget(&msg.id, ctx) {
-            ctx.cancel_future(failure.timer);
             debug!(target = %failure.target, id = %msg.id, "failure ended early; its clear is cancelled");
         }
     }
@@ -400,5 +461,79 @@ mod tests {
             tokio::task::yield_now().await;
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
+    }
+
+    /// Collects the ids it is told to clear, in order.
+    struct Owner(Arc<std::sync::Mutex<Vec<String>>>);
+
+    impl Actor for Owner {
+        type Context = Context<Self>;
+    }
+
+    impl Handler<Recover> for Owner {
+        type Result = ();
+
+        fn handle(&mut self, msg: Recover, _ctx: &mut Context<Self>) {
+            self.0.lock().unwrap().push(msg.id);
+        }
+    }
+
+    #[actix::test]
+    async fn owners_are_told_at_each_deadline_in_deadline_order_and_never_after_an_early_end() {
+        tokio::time::pause();
+        let told = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let owner = Owner(Arc::clone(&told)).start().recipient();
+        let (recovery, in_use) = capped(100, WhenCapped::Skip);
+        let started = Instant::now();
+        for (id, seconds) in [("a", 3), ("b", 1), ("c", 2), ("d", 2), ("e", 1)] {
+            recovery
+                .send(Injected {
+                    id: id.into(),
+                    target: format!("target-{id}"),
+                    recovery: Duration::from_secs(seconds),
+                    owner: owner.clone(),
+                    slot: None,
+                })
+                .await
+                .unwrap();
+        }
+        assert_eq!(in_use.load(Ordering::Relaxed), 5);
+        // Ended early: the earliest deadline's failure, and one due later.
+        recovery
+            .send(FailureEnded { id: "b".into() })
+            .await
+            .unwrap();
+        recovery
+            .send(FailureEnded { id: "d".into() })
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(*told.lock().unwrap(), ["e"]);
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert_eq!(*told.lock().unwrap(), ["e", "c", "a"]);
+        assert!(started.elapsed() < Duration::from_secs(4));
+        // Told, but active until their owners report them ended.
+        assert_eq!(recovery.send(ActiveFailures).await.unwrap(), 3);
+        for id in ["a", "c", "e"] {
+            recovery.send(FailureEnded { id: id.into() }).await.unwrap();
+        }
+        assert_eq!(in_use.load(Ordering::Relaxed), 0);
+        // A failure injected again under the same id keeps only its new deadline.
+        for seconds in [1, 5] {
+            recovery
+                .send(Injected {
+                    id: "f".into(),
+                    target: "target-f".into(),
+                    recovery: Duration::from_secs(seconds),
+                    owner: owner.clone(),
+                    slot: None,
+                })
+                .await
+                .unwrap();
+        }
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        assert_eq!(told.lock().unwrap().len(), 3);
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        assert_eq!(*told.lock().unwrap(), ["e", "c", "a", "f"]);
     }
 }
