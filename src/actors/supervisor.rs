@@ -5,11 +5,11 @@
 //! reconfigures targets) and drain (every target written healthy at
 //! shutdown, acknowledgements collected).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use actix::{
-    Actor, ActorFutureExt, Addr, Context, Handler, Message, ResponseActFuture, ResponseFuture,
-    WrapFuture,
+    Actor, ActorFutureExt, Addr, AsyncContext, Context, Handler, Message, ResponseActFuture,
+    ResponseFuture, WrapFuture,
 };
 use tracing::{error, info, warn};
 
@@ -27,6 +27,12 @@ use crate::journal::Entry;
 use crate::outcome::InjectedFailure;
 use crate::state_files::StateFiles;
 use crate::telemetry::SharedTelemetry;
+
+/// How many targets the supervisor starts at a time. Each batch takes its
+/// first steps (its startup clear queued, its schedule planned) before the
+/// next is started, so that thousands of targets starting never hold up
+/// the timers of those already running for long.
+const START_BATCH: usize = 64;
 
 /// A running target: its settings and its actor.
 struct RunningTarget {
@@ -50,6 +56,8 @@ pub struct Supervisor {
     draining: bool,
     /// Writes the state-file targets' files and syncs them.
     files: StateFiles,
+    /// Configured targets not started yet (see [`START_BATCH`]).
+    to_start: VecDeque<TargetSettings>,
 }
 
 impl Supervisor {
@@ -72,6 +80,7 @@ impl Supervisor {
             targets: BTreeMap::new(),
             draining: false,
             files: StateFiles::new(),
+            to_start: VecDeque::new(),
         }
     }
 
@@ -149,7 +158,7 @@ impl Supervisor {
 impl Actor for Supervisor {
     type Context = Context<Self>;
 
-    fn started(&mut self, _ctx: &mut Context<Self>) {
+    fn started(&mut self, ctx: &mut Context<Self>) {
         let mut picker = WeightedPicker::new(self.seed);
         for target in &self.settings.targets {
             picker.set_stream(&target.name, &target.catalogue);
@@ -158,13 +167,46 @@ impl Actor for Supervisor {
         info!("Coordination: {}", self.settings.policy);
         let recovery =
             RecoveryActor::new(self.settings.policy.clone(), self.in_use.clone()).start();
-        // Each target's settings live in its RunningTarget (and its actor)
-        // from here on; no third copy stays in `self.settings`.
-        for target in std::mem::take(&mut self.settings.targets) {
-            self.start_target(target, picker.clone(), recovery.clone());
-        }
         self.picker = Some(picker);
         self.recovery = Some(recovery);
+        // Each target's settings live in its RunningTarget (and its actor)
+        // from here on; no third copy stays in `self.settings`.
+        self.to_start = std::mem::take(&mut self.settings.targets).into();
+        self.start_next_batch(ctx);
+    }
+}
+
+impl Supervisor {
+    /// Starts the next [`START_BATCH`] targets, and the batch after once
+    /// every task ready now (those targets' first steps among them) has run.
+    fn start_next_batch(&mut self, ctx: &mut Context<Self>) {
+        let (Some(picker), Some(recovery)) = (self.picker.clone(), self.recovery.clone()) else {
+            return;
+        };
+        for _ in 0..START_BATCH {
+            let Some(target) = self.to_start.pop_front() else {
+                return;
+            };
+            self.start_target(target, picker.clone(), recovery.clone());
+        }
+        if !self.to_start.is_empty() {
+            ctx.spawn(
+                tokio::task::yield_now()
+                    .into_actor(self)
+                    .map(|(), actor, ctx| actor.start_next_batch(ctx)),
+            );
+        }
+    }
+
+    /// Starts every target still waiting for its batch, now (before a
+    /// reload compares the running targets with the new configuration).
+    fn start_the_rest(&mut self) {
+        let (Some(picker), Some(recovery)) = (self.picker.clone(), self.recovery.clone()) else {
+            return;
+        };
+        while let Some(target) = self.to_start.pop_front() {
+            self.start_target(target, picker.clone(), recovery.clone());
+        }
     }
 }
 
@@ -355,6 +397,7 @@ impl Supervisor {
         if self.draining {
             return Box::pin(actix::fut::ready(Err(ReloadError::ShuttingDown)));
         }
+        self.start_the_rest();
         let new_settings = match loaded.and_then(|settings| {
             if settings.blind == self.settings.blind {
                 Ok(settings)
@@ -498,6 +541,8 @@ impl Handler<Drain> for Supervisor {
 
     fn handle(&mut self, _msg: Drain, _ctx: &mut Context<Self>) -> Self::Result {
         self.draining = true;
+        // Targets not started yet have written nothing: they stay so.
+        self.to_start.clear();
         // Send every request first, then collect: the targets work through
         // their mailboxes while we wait.
         let pending: Vec<_> = self

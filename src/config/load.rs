@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::duration::parse_duration;
 use super::error::{ConfigError, Origin};
 use super::file::{read_targets_file, FileScenario, ParsedFile};
-use super::paths::{check_journal, check_state_file, comparable_path};
+use super::paths::{check_journal, check_state_file, comparable_path_in, StateDirectories};
 use super::setting::{SettingId, SettingValues, Sourced};
 use super::{
     ConfigInputs, LogFormat, Settings, TargetKind, TargetSettings, DEFAULT_INTERVAL,
@@ -420,6 +420,7 @@ fn validate_targets(
 ) -> Result<Vec<TargetSettings>, ConfigError> {
     let mut names: HashMap<&str, usize> = HashMap::new();
     let mut files: HashMap<PathBuf, (usize, PathBuf)> = HashMap::new();
+    let mut dirs = StateDirectories::default();
     for (index, target) in raw.iter().enumerate() {
         if target.name.trim().is_empty() || target.name.chars().any(char::is_control) {
             return Err(ConfigError::new(
@@ -440,10 +441,10 @@ fn validate_targets(
         let RawKind::StateFile(state_file) = &target.kind else {
             continue;
         };
-        check_state_file(&state_file.value, !inputs.read_only)
+        check_state_file(&state_file.value, !inputs.read_only, &mut dirs)
             .map_err(|message| ConfigError::new(state_file.origin.clone(), message))?;
         if let Some((first, first_path)) = files.insert(
-            comparable_path(&state_file.value),
+            comparable_path_in(&state_file.value, &mut dirs),
             (index, state_file.value.clone()),
         ) {
             return Err(ConfigError::new(

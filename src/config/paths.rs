@@ -2,6 +2,7 @@
 //! and how two spellings of one path are recognised as the same file.
 //! Reads the file system; never creates or changes a state file.
 
+use std::collections::HashMap;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Component, Path, PathBuf};
@@ -12,10 +13,28 @@ const NAME_MAX: usize = 255;
 /// `.` before it, `.XXXXXX.tmp` after.
 const TEMPORARY_NAME_EXTRA: usize = 1 + 7 + 4;
 
+/// What was found out about each state directory, so that a fleet whose
+/// state files share a directory checks it (and makes its probe file) once,
+/// not once per target.
+#[derive(Debug, Default)]
+pub struct StateDirectories {
+    /// A directory as written → whether it exists and is writable (the
+    /// error message if not).
+    checked: HashMap<PathBuf, Result<(), String>>,
+    /// A directory as written (absolute, `.`/`..` resolved) → its
+    /// canonical path.
+    canonical: HashMap<PathBuf, PathBuf>,
+}
+
 /// The state file's directory must exist and (unless `check_writable` is
 /// false) let this process replace the file; the path must not be a
-/// directory. Never creates or changes the state file itself.
-pub fn check_state_file(path: &Path, check_writable: bool) -> Result<(), String> {
+/// directory. Never creates or changes the state file itself. What is
+/// found about the directory is kept in `dirs` for the next file in it.
+pub fn check_state_file(
+    path: &Path,
+    check_writable: bool,
+    dirs: &mut StateDirectories,
+) -> Result<(), String> {
     let fail = |message: String| Err(message);
     let bytes = path.as_os_str().as_bytes();
     if bytes.is_empty() || path.file_name().is_none() || bytes.ends_with(b"/") {
@@ -53,37 +72,16 @@ pub fn check_state_file(path: &Path, check_writable: bool) -> Result<(), String>
             ));
         }
     }
-    let dir = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    match std::fs::metadata(dir) {
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-            return fail(format!("directory {} does not exist", dir.display()))
-        }
-        Err(err) => return fail(format!("directory {}: {err}", dir.display())),
-        Ok(meta) if !meta.is_dir() => return fail(format!("{} is not a directory", dir.display())),
-        Ok(_) => {}
+    let dir = chaos_state::parent_dir(path);
+    if !dirs.checked.contains_key(dir) {
+        let checked = check_directory(dir, check_writable);
+        dirs.checked.insert(dir.to_owned(), checked);
+    }
+    if let Some(Err(message)) = dirs.checked.get(dir) {
+        return fail(message.clone());
     }
     if !check_writable {
         return Ok(());
-    }
-    // Prove it the way the writer will do it: create a temporary file in the
-    // directory (removed at once). Permission bits alone do not tell, e.g.
-    // for root on /proc or a read-only mount.
-    if let Err(err) = tempfile::Builder::new()
-        .prefix(".chaos-engine-probe.")
-        .tempfile_in(dir)
-    {
-        // The error names the random probe file; report only the OS error.
-        let os_error = err.raw_os_error().map_or_else(
-            || std::io::Error::from(err.kind()),
-            std::io::Error::from_raw_os_error,
-        );
-        return fail(format!(
-            "directory {} is not writable: {os_error}",
-            dir.display()
-        ));
     }
     // In a sticky directory (such as /tmp) only a file's owner or root may
     // rename over it, so an existing file owned by someone else would fail
@@ -102,6 +100,40 @@ pub fn check_state_file(path: &Path, check_writable: bool) -> Result<(), String>
                 me.as_raw()
             ));
         }
+    }
+    Ok(())
+}
+
+/// A state directory must exist and (with `check_writable`) take a new
+/// file from this process.
+fn check_directory(dir: &Path, check_writable: bool) -> Result<(), String> {
+    match std::fs::metadata(dir) {
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return Err(format!("directory {} does not exist", dir.display()))
+        }
+        Err(err) => return Err(format!("directory {}: {err}", dir.display())),
+        Ok(meta) if !meta.is_dir() => return Err(format!("{} is not a directory", dir.display())),
+        Ok(_) => {}
+    }
+    if !check_writable {
+        return Ok(());
+    }
+    // Prove it the way the writer will do it: create a temporary file in the
+    // directory (removed at once). Permission bits alone do not tell, e.g.
+    // for root on /proc or a read-only mount.
+    if let Err(err) = tempfile::Builder::new()
+        .prefix(".chaos-engine-probe.")
+        .tempfile_in(dir)
+    {
+        // The error names the random probe file; report only the OS error.
+        let os_error = err.raw_os_error().map_or_else(
+            || std::io::Error::from(err.kind()),
+            std::io::Error::from_raw_os_error,
+        );
+        return Err(format!(
+            "directory {} is not writable: {os_error}",
+            dir.display()
+        ));
     }
     Ok(())
 }
@@ -125,6 +157,11 @@ pub fn check_journal(path: &Path) -> Result<(), String> {
 /// A path two spellings of one file map to: absolute, `.`/`..` resolved,
 /// with the directory's symlinks resolved when it exists.
 pub fn comparable_path(path: &Path) -> PathBuf {
+    comparable_path_in(path, &mut StateDirectories::default())
+}
+
+/// [`comparable_path`], resolving each directory once (kept in `dirs`).
+pub fn comparable_path_in(path: &Path, dirs: &mut StateDirectories) -> PathBuf {
     let absolute = if path.is_relative() {
         std::env::current_dir()
             .map(|cwd| cwd.join(path))
@@ -143,9 +180,16 @@ pub fn comparable_path(path: &Path) -> PathBuf {
         }
     }
     match (lexical.parent(), lexical.file_name()) {
-        (Some(dir), Some(name)) => std::fs::canonicalize(dir)
-            .map(|dir| dir.join(name))
-            .unwrap_or(lexical.clone()),
+        (Some(dir), Some(name)) => {
+            if !dirs.canonical.contains_key(dir) {
+                let canonical = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_owned());
+                dirs.canonical.insert(dir.to_owned(), canonical);
+            }
+            match dirs.canonical.get(dir) {
+                Some(canonical) => canonical.join(name),
+                None => lexical.clone(),
+            }
+        }
         _ => lexical,
     }
 }
