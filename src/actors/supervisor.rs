@@ -6,6 +6,7 @@
 //! shutdown, acknowledgements collected).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use actix::{
     Actor, ActorFutureExt, Addr, Context, Handler, Message, ResponseActFuture, ResponseFuture,
@@ -27,9 +28,9 @@ use crate::journal::Entry;
 use crate::outcome::InjectedFailure;
 use crate::telemetry::SharedTelemetry;
 
-/// A running target: its settings and its actor.
+/// A running target: its settings (shared with its actor) and its actor.
 struct RunningTarget {
-    settings: TargetSettings,
+    settings: Arc<TargetSettings>,
     addr: Addr<TargetActor>,
 }
 
@@ -99,9 +100,12 @@ impl Supervisor {
                 .map(|docker| docker.target.selector.to_string()),
             target.catalogue.scenarios().iter().map(|s| s.name.as_str()),
         );
+        let backend = backend::for_target(&target, &self.telemetry, self.run_mode().dry_run);
+        let name = target.name.clone();
+        let target = Arc::new(target);
         let actor = TargetActor::new(
-            target.clone(),
-            backend::for_target(&target, &self.telemetry, self.run_mode().dry_run),
+            Arc::clone(&target),
+            backend,
             self.run_mode(),
             self.telemetry.clone(),
             picker,
@@ -109,7 +113,7 @@ impl Supervisor {
             self.in_use.clone(),
         );
         self.targets.insert(
-            target.name.clone(),
+            name,
             RunningTarget {
                 settings: target,
                 addr: actor.start(),
@@ -149,8 +153,8 @@ impl Actor for Supervisor {
         info!("Coordination: {}", self.settings.policy);
         let recovery =
             RecoveryActor::new(self.settings.policy.clone(), self.in_use.clone()).start();
-        // Each target's settings live in its RunningTarget (and its actor)
-        // from here on; no third copy stays in `self.settings`.
+        // Each target's settings live in its RunningTarget from here on,
+        // shared with its actor; no other copy stays in `self.settings`.
         for target in std::mem::take(&mut self.settings.targets) {
             self.start_target(target, picker.clone(), recovery.clone());
         }
@@ -372,7 +376,7 @@ impl Supervisor {
         let plan = plan_reload(
             self.targets
                 .iter()
-                .map(|(name, running)| (name.as_str(), &running.settings)),
+                .map(|(name, running)| (name.as_str(), &*running.settings)),
             &new_settings.targets,
         );
         let mut report = ReloadReport {
@@ -392,9 +396,11 @@ impl Supervisor {
         for target in plan.policy_only {
             if let Some(running) = self.targets.get_mut(&target.name) {
                 // Only the policy changed: the schedule stays as it is.
-                running.addr.do_send(UpdatePolicy(target.policy.clone()));
                 report.unchanged.push(target.name.clone());
-                running.settings = target;
+                running.settings = Arc::new(target);
+                running
+                    .addr
+                    .do_send(UpdatePolicy(Arc::clone(&running.settings)));
             }
         }
         for (target, new_scenarios) in plan.changed {
@@ -406,8 +412,10 @@ impl Supervisor {
                     });
                 }
                 report.changed.push(target.name.clone());
-                running.settings = target.clone();
-                running.addr.do_send(Reconfigure(target));
+                running.settings = Arc::new(target);
+                running
+                    .addr
+                    .do_send(Reconfigure(Arc::clone(&running.settings)));
             }
         }
         report.unchanged.sort();

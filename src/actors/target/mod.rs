@@ -26,6 +26,7 @@
 //! [`Telemetry`]: crate::telemetry::Telemetry
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use actix::fut::ActorFutureExt;
 use actix::{
@@ -69,7 +70,8 @@ pub const MAX_AD_HOC_MODES: usize = 16;
 
 /// One target's failures and schedule.
 pub struct TargetActor {
-    settings: TargetSettings,
+    /// Shared with the supervisor's record of the running target.
+    settings: Arc<TargetSettings>,
     dry_run: bool,
     core: TargetCore,
     backend: Box<dyn FaultBackend>,
@@ -112,7 +114,7 @@ impl TargetActor {
     /// A target actor whose failures take effect through `backend`; it
     /// does nothing until started.
     pub fn new(
-        settings: TargetSettings,
+        settings: Arc<TargetSettings>,
         backend: Box<dyn FaultBackend>,
         mode: RunMode,
         telemetry: SharedTelemetry,
