@@ -209,9 +209,9 @@ impl Telemetry {
     /// A target joined (at start or on reload). Its injection, recovery
     /// and write-error counters start at 0 (one series per scenario), so
     /// `rate()` and alerts work from the first scrape. The skip, outcome
-    /// and time-to-repair series appear with their first event: creating
-    /// six more series per target up front cost about 1 KiB per target
-    /// (20 MiB at 10,000 targets).
+    /// and time-to-repair series appear with their first event: six more
+    /// series per target up front would be held for every target, most of
+    /// which never skip or get repaired.
     pub fn target_added<'a>(
         &self,
         target: &str,
