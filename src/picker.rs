@@ -68,16 +68,62 @@ pub struct Pick {
 }
 
 /// The ChaCha20 word stream every seeded draw is defined on (steps 2 and 3
-/// of the module documentation).
-#[derive(Debug)]
-struct WordStream(ChaCha20Rng);
+/// of the module documentation), kept as where it stands: its stream seed
+/// and how many words were drawn. A running generator buffers four blocks
+/// (about 330 bytes), which a running engine would hold for each of its
+/// targets, and a target draws a few words per cycle; so each draw sets up
+/// a generator at the stream's position (a key schedule and one refill,
+/// about a microsecond) and lets it go after.
+#[derive(Debug, Clone, Copy)]
+struct WordStream {
+    stream_seed: u64,
+    /// Words drawn so far: the position of the next one in the keystream.
+    drawn: u64,
+}
 
 impl WordStream {
-    /// The stream keyed from `stream_seed`.
+    /// The stream keyed from `stream_seed`, at its start.
     fn new(stream_seed: u64) -> Self {
-        WordStream(ChaCha20Rng::from_seed(chacha_key(stream_seed)))
+        WordStream {
+            stream_seed,
+            drawn: 0,
+        }
     }
 
+    /// Runs `draws` on a generator standing where this stream stands, and
+    /// moves the stream past the words it took.
+    fn draw<T>(&mut self, draws: impl FnOnce(&mut Words) -> T) -> T {
+        let mut words = Words(ChaCha20Rng::from_seed(chacha_key(self.stream_seed)));
+        words.0.set_word_pos(u128::from(self.drawn));
+        let drawn = draws(&mut words);
+        // The position is below 2^64 words: at a word a nanosecond, that is
+        // over five centuries of draws.
+        self.drawn = u64::try_from(words.0.get_word_pos()).unwrap_or(u64::MAX);
+        drawn
+    }
+
+    /// Two consecutive 32-bit words, the first one low.
+    #[cfg(test)]
+    fn next_u64(&mut self) -> u64 {
+        self.draw(Words::next_u64)
+    }
+
+    /// Uniform in `min..=max` (see [`Words::uniform_inclusive`]).
+    #[cfg(test)]
+    fn uniform_inclusive(&mut self, min: u64, max: u64) -> u64 {
+        self.draw(|words| words.uniform_inclusive(min, max))
+    }
+
+    /// A fraction in `[0, 1)` (see [`Words::fraction`]).
+    fn fraction(&mut self) -> f64 {
+        self.draw(Words::fraction)
+    }
+}
+
+/// A ChaCha20 generator drawing from a [`WordStream`]'s position.
+struct Words(ChaCha20Rng);
+
+impl Words {
     /// Two consecutive 32-bit words, the first one low.
     fn next_u64(&mut self) -> u64 {
         let low = self.0.next_u32();
@@ -139,17 +185,18 @@ impl PickStream {
 
     /// Draws the next scenario and, when it has a delay range, its delay.
     pub fn next_pick(&mut self) -> Pick {
-        let position = self
-            .catalogue
-            .weight_table()
-            .position(self.words.next_u64());
-        // The table was built from exactly these scenarios, so every
-        // position it returns is in bounds.
-        let scenario = &self.catalogue.scenarios()[position];
-        let delay = match scenario.delay {
-            Some(range) => self.words.uniform_inclusive(range.min, range.max),
-            None => 0,
-        };
+        let catalogue = &self.catalogue;
+        let (position, delay) = self.words.draw(|words| {
+            let position = catalogue.weight_table().position(words.next_u64());
+            // The table was built from exactly these scenarios, so every
+            // position it returns is in bounds.
+            let delay = match catalogue.scenarios()[position].delay {
+                Some(range) => words.uniform_inclusive(range.min, range.max),
+                None => 0,
+            };
+            (position, delay)
+        });
+        let scenario = &catalogue.scenarios()[position];
         Pick {
             scenario: scenario.name.clone(),
             mode: scenario.mode.clone(),
@@ -297,7 +344,7 @@ mod tests {
     /// draft-agl-tls-chacha20poly1305-04, section 7, test vector 1).
     #[test]
     fn the_word_stream_is_chacha20() {
-        let mut zero = WordStream(ChaCha20Rng::from_seed([0; 32]));
+        let mut zero = Words(ChaCha20Rng::from_seed([0; 32]));
         assert_eq!(zero.next_u64(), 0x903d_f1a0_ade0_b876);
         assert_eq!(zero.next_u64(), 0x28bd_8653_e56a_5d40);
     }

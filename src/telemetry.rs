@@ -8,6 +8,7 @@
 //! without sending a message to the actor thread: load on `/status` or
 //! `/metrics` cannot delay the chaos schedule.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::{Arc, PoisonError, RwLock};
 
@@ -16,7 +17,7 @@ use serde::Serialize;
 use crate::clock::{millis_between, SharedClock};
 use crate::journal::schema::{self, JournalEvent, OrUnknown, TargetOnly};
 use crate::journal::{Entry, Journal};
-use crate::metrics::{EndedByLabels, Metrics, ReasonLabels, ScenarioLabels, TargetLabels};
+use crate::metrics::{Count, Metrics};
 use crate::outcome::{EndedBy, FailureOutcome, InjectedFailure, SkipReason};
 use crate::report::colour::scenario_colour;
 use crate::timeline::{Timeline, TimelineKind};
@@ -47,6 +48,10 @@ pub struct SkippedCycle {
 }
 
 /// One target as `GET /status` shows it.
+///
+/// The board holds one for every target for the whole run, so the parts a
+/// target has only now and then (its active failure, its latest outcome
+/// and skip) are boxed, and `healthy` is not a string of its own.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct TargetStatus {
     /// The target's name.
@@ -60,9 +65,9 @@ pub struct TargetStatus {
     /// True while its schedule is paused.
     pub paused: bool,
     /// `healthy`, or the mode of the active failure.
-    pub mode: String,
+    pub mode: Cow<'static, str>,
     /// The active failure, if any.
-    pub failure: Option<InjectedFailure>,
+    pub failure: Option<Box<InjectedFailure>>,
     /// When the next scheduled injection starts (Unix time); `None` while
     /// paused or disabled.
     pub next_injection_at: Option<f64>,
@@ -79,28 +84,29 @@ pub struct TargetStatus {
     /// Scheduled cycles skipped (unhealthy, cap, window, blackout).
     pub skipped: u64,
     /// How the latest failure ended.
-    pub last_outcome: Option<FailureOutcome>,
+    pub last_outcome: Option<Box<FailureOutcome>>,
     /// The latest skipped cycle.
-    pub last_skip: Option<SkippedCycle>,
+    pub last_skip: Option<Box<SkippedCycle>>,
 }
 
 /// The latest status of every target.
 #[derive(Debug, Default)]
 pub struct StatusBoard {
-    targets: RwLock<BTreeMap<String, TargetStatus>>,
+    /// Boxed: a B-tree node holds eleven entries and is often half full.
+    targets: RwLock<BTreeMap<String, Box<TargetStatus>>>,
 }
 
 impl StatusBoard {
     /// Changes one target's entry (creating it if needed).
     pub fn update(&self, target: &str, change: impl FnOnce(&mut TargetStatus)) {
         let mut targets = self.targets.write().unwrap_or_else(PoisonError::into_inner);
-        let entry = targets
-            .entry(target.to_owned())
-            .or_insert_with(|| TargetStatus {
+        let entry = targets.entry(target.to_owned()).or_insert_with(|| {
+            Box::new(TargetStatus {
                 name: target.to_owned(),
-                mode: chaos_state::modes::HEALTHY.to_owned(),
+                mode: Cow::Borrowed(chaos_state::modes::HEALTHY),
                 ..TargetStatus::default()
-            });
+            })
+        });
         change(entry);
     }
 
@@ -126,7 +132,7 @@ impl StatusBoard {
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .values()
-            .cloned()
+            .map(|status| TargetStatus::clone(status))
             .collect()
     }
 }
@@ -203,9 +209,9 @@ impl Telemetry {
     /// A target joined (at start or on reload). Its injection, recovery
     /// and write-error counters start at 0 (one series per scenario), so
     /// `rate()` and alerts work from the first scrape. The skip, outcome
-    /// and time-to-repair series appear with their first event: creating
-    /// six more series per target up front cost about 1 KiB per target
-    /// (20 MiB at 10,000 targets).
+    /// and time-to-repair series appear with their first event: six more
+    /// series per target up front would be held for every target, most of
+    /// which never skip or get repaired.
     pub fn target_added<'a>(
         &self,
         target: &str,
@@ -217,19 +223,17 @@ impl Telemetry {
             status.state_file = state_file.unwrap_or_default();
             status.docker = docker;
         });
-        let labels = TargetLabels::of(target);
-        self.metrics.paused.get_or_create(&labels).set(0);
-        // Creating a series is the point; the guard it returns is not needed.
-        let _ = self.metrics.write_errors.get_or_create(&labels);
-        let _ = self.metrics.recoveries.get_or_create(&ReasonLabels {
-            target: target.to_owned(),
-            reason: chaos_state::ClearReason::Recovery.as_str().to_owned(),
-        });
+        let metrics = &self.metrics;
+        let labels = metrics.target_labels(target);
+        metrics.paused.with(&labels, |paused| paused.set(0));
+        metrics.write_errors.create(&labels);
+        metrics
+            .recoveries
+            .create(&metrics.reason_labels(target, chaos_state::ClearReason::Recovery.as_str()));
         for scenario in scenarios {
-            let _ = self.metrics.injections.get_or_create(&ScenarioLabels {
-                target: target.to_owned(),
-                scenario: scenario.to_owned(),
-            });
+            metrics
+                .injections
+                .create(&metrics.scenario_labels(target, scenario));
         }
     }
 
@@ -266,15 +270,12 @@ impl Telemetry {
         write_ms: f64,
         in_use: Option<usize>,
     ) {
-        let labels = ScenarioLabels {
-            target: target.to_owned(),
-            scenario: failure.scenario.clone(),
-        };
-        self.metrics.injections.get_or_create(&labels).inc();
+        let labels = self.metrics.scenario_labels(target, &failure.scenario);
+        self.metrics.injections.with(&labels, Count::inc);
         self.metrics.active_failures.inc();
         self.board.update(target, |status| {
-            status.mode = failure.mode.clone();
-            status.failure = Some(failure.clone());
+            status.mode = Cow::Owned(failure.mode.clone());
+            status.failure = Some(Box::new(failure.clone()));
             status.injections += 1;
         });
         self.timeline.record(
@@ -319,17 +320,12 @@ impl Telemetry {
     ) {
         let ended = ending.as_ref().map(|e| e.failure);
         if ended.is_some() {
-            self.metrics
-                .recoveries
-                .get_or_create(&ReasonLabels {
-                    target: target.to_owned(),
-                    reason: reason.to_owned(),
-                })
-                .inc();
+            let labels = self.metrics.reason_labels(target, reason);
+            self.metrics.recoveries.with(&labels, Count::inc);
             self.metrics.active_failures.dec();
         }
         self.board.update(target, |status| {
-            status.mode = chaos_state::modes::HEALTHY.to_owned();
+            status.mode = Cow::Borrowed(chaos_state::modes::HEALTHY);
             status.failure = None;
             if ended.is_some() {
                 status.recoveries += 1;
@@ -372,17 +368,14 @@ impl Telemetry {
     /// The record of a failure that ended: journal `ended`, counters,
     /// time-to-repair histogram, `/status`.
     fn failure_ended(&self, target: &str, outcome: FailureOutcome) {
-        self.metrics
-            .ended
-            .get_or_create(&EndedByLabels {
-                target: target.to_owned(),
-                ended_by: outcome.ended_by.as_str().to_owned(),
-            })
-            .inc();
+        let labels = self
+            .metrics
+            .ended_by_labels(target, outcome.ended_by.as_str());
+        self.metrics.ended.with(&labels, Count::inc);
         if let Some(ms) = outcome.time_to_repair_ms {
             self.metrics
                 .time_to_repair
-                .get_or_create(&TargetLabels::of(target))
+                .get_or_create(&self.metrics.target_labels(target))
                 .observe(ms / 1000.0);
         }
         self.record(JournalEvent::Ended(schema::Ended {
@@ -417,7 +410,7 @@ impl Telemetry {
                 EndedBy::Recovery => status.expirations += 1,
                 EndedBy::Manual | EndedBy::Shutdown => {}
             }
-            status.last_outcome = Some(outcome);
+            status.last_outcome = Some(Box::new(outcome));
         });
     }
 
@@ -490,21 +483,16 @@ impl Telemetry {
 
     /// A scheduled cycle injected nothing, for `reason`.
     pub fn skipped(&self, target: &str, reason: SkipReason, detail: &str, in_use: usize) {
-        self.metrics
-            .skipped
-            .get_or_create(&ReasonLabels {
-                target: target.to_owned(),
-                reason: reason.as_str().to_owned(),
-            })
-            .inc();
+        let labels = self.metrics.reason_labels(target, reason.as_str());
+        self.metrics.skipped.with(&labels, Count::inc);
         let at = crate::clock::round_millis(self.clock.unix_now());
         self.board.update(target, |status| {
             status.skipped += 1;
-            status.last_skip = Some(SkippedCycle {
+            status.last_skip = Some(Box::new(SkippedCycle {
                 at,
                 reason: reason.as_str(),
                 detail: detail.to_owned(),
-            });
+            }));
         });
         self.timeline.record(
             at,
@@ -547,10 +535,8 @@ impl Telemetry {
     /// A state-file write failed; `failure` is the failure being written
     /// (an injection) or being ended (a clear), if any.
     pub fn write_error(&self, target: &str, error: &str, failure: Option<&InjectedFailure>) {
-        self.metrics
-            .write_errors
-            .get_or_create(&TargetLabels::of(target))
-            .inc();
+        let labels = self.metrics.target_labels(target);
+        self.metrics.write_errors.with(&labels, Count::inc);
         self.board.update(target, |status| status.write_errors += 1);
         self.record(JournalEvent::WriteError(schema::WriteError {
             id: failure.map(|f| f.id.clone()),
@@ -564,20 +550,20 @@ impl Telemetry {
 
     /// The next scheduled injection moved (`None`: none planned).
     pub fn next_injection(&self, target: &str, at: Option<f64>) {
+        let labels = self.metrics.target_labels(target);
         self.metrics
             .next_injection
-            .get_or_create(&TargetLabels::of(target))
-            .set(at.unwrap_or(0.0));
+            .with(&labels, |next| next.set(at.unwrap_or(0.0)));
         self.board
             .update(target, |status| status.next_injection_at = at);
     }
 
     /// The target's schedule was paused or resumed.
     pub fn paused(&self, target: &str, paused: bool) {
+        let labels = self.metrics.target_labels(target);
         self.metrics
             .paused
-            .get_or_create(&TargetLabels::of(target))
-            .set(i64::from(paused));
+            .with(&labels, |level| level.set(i64::from(paused)));
         self.board.update(target, |status| status.paused = paused);
         let kind = if paused {
             TimelineKind::Paused

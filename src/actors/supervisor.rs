@@ -6,6 +6,7 @@
 //! shutdown, acknowledgements collected).
 
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
 
 use actix::{
     Actor, ActorFutureExt, Addr, AsyncContext, Context, Handler, Message, ResponseActFuture,
@@ -34,9 +35,9 @@ use crate::telemetry::SharedTelemetry;
 /// the timers of those already running for long.
 const START_BATCH: usize = 64;
 
-/// A running target: its settings and its actor.
+/// A running target: its settings (shared with its actor) and its actor.
 struct RunningTarget {
-    settings: TargetSettings,
+    settings: Arc<TargetSettings>,
     addr: Addr<TargetActor>,
 }
 
@@ -112,14 +113,17 @@ impl Supervisor {
                 .map(|docker| docker.target.selector.to_string()),
             target.catalogue.scenarios().iter().map(|s| s.name.as_str()),
         );
+        let backend = backend::for_target(
+            &target,
+            &self.telemetry,
+            &self.files,
+            self.run_mode().dry_run,
+        );
+        let name = target.name.clone();
+        let target = Arc::new(target);
         let actor = TargetActor::new(
-            target.clone(),
-            backend::for_target(
-                &target,
-                &self.telemetry,
-                &self.files,
-                self.run_mode().dry_run,
-            ),
+            Arc::clone(&target),
+            backend,
             self.run_mode(),
             self.telemetry.clone(),
             picker,
@@ -127,7 +131,7 @@ impl Supervisor {
             self.in_use.clone(),
         );
         self.targets.insert(
-            target.name.clone(),
+            name,
             RunningTarget {
                 settings: target,
                 addr: actor.start(),
@@ -169,8 +173,8 @@ impl Actor for Supervisor {
             RecoveryActor::new(self.settings.policy.clone(), self.in_use.clone()).start();
         self.picker = Some(picker);
         self.recovery = Some(recovery);
-        // Each target's settings live in its RunningTarget (and its actor)
-        // from here on; no third copy stays in `self.settings`.
+        // Each target's settings live in its RunningTarget from here on,
+        // shared with its actor; no other copy stays in `self.settings`.
         self.to_start = std::mem::take(&mut self.settings.targets).into();
         self.start_next_batch(ctx);
     }
@@ -424,7 +428,7 @@ impl Supervisor {
         let plan = plan_reload(
             self.targets
                 .iter()
-                .map(|(name, running)| (name.as_str(), &running.settings)),
+                .map(|(name, running)| (name.as_str(), &*running.settings)),
             &new_settings.targets,
         );
         let mut report = ReloadReport {
@@ -444,9 +448,11 @@ impl Supervisor {
         for target in plan.policy_only {
             if let Some(running) = self.targets.get_mut(&target.name) {
                 // Only the policy changed: the schedule stays as it is.
-                running.addr.do_send(UpdatePolicy(target.policy.clone()));
                 report.unchanged.push(target.name.clone());
-                running.settings = target;
+                running.settings = Arc::new(target);
+                running
+                    .addr
+                    .do_send(UpdatePolicy(Arc::clone(&running.settings)));
             }
         }
         for (target, new_scenarios) in plan.changed {
@@ -458,8 +464,10 @@ impl Supervisor {
                     });
                 }
                 report.changed.push(target.name.clone());
-                running.settings = target.clone();
-                running.addr.do_send(Reconfigure(target));
+                running.settings = Arc::new(target);
+                running
+                    .addr
+                    .do_send(Reconfigure(Arc::clone(&running.settings)));
             }
         }
         report.unchanged.sort();

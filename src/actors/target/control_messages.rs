@@ -17,7 +17,6 @@ use crate::actors::control::{ControlError, ManualInjection};
 use crate::config::TargetSettings;
 use crate::outcome::InjectedFailure;
 use crate::picker::{draw_delay, manual_delay, Pick};
-use crate::policy::Policy;
 use crate::scenario::check_mode;
 
 /// Pause the schedule: clear the active failure (`reason: manual`) and plan
@@ -101,7 +100,7 @@ impl Handler<InjectNow> for TargetActor {
         self.inject(pick, Some("manual"), None, None, ctx);
         // After the effect, if it had to wait (the answer runs after it).
         Box::pin(actix::fut::ready(()).map(|(), actor: &mut Self, _ctx| {
-            match actor.injection_outcome.take() {
+            match actor.injection_outcome.take().map(|outcome| *outcome) {
                 Some(outcome) => outcome.map_err(|err| ControlError::Failed(err.to_string())),
                 None => Err(ControlError::Failed(
                     "the injection was interrupted before it finished".to_owned(),
@@ -211,7 +210,7 @@ impl Handler<ClearNow> for TargetActor {
 /// interval.
 #[derive(Debug, Message)]
 #[rtype(result = "()")]
-pub struct Reconfigure(pub TargetSettings);
+pub struct Reconfigure(pub Arc<TargetSettings>);
 
 impl Handler<Reconfigure> for TargetActor {
     type Result = ();
@@ -225,15 +224,18 @@ impl Handler<Reconfigure> for TargetActor {
 
 /// The engine-wide coordination policy changed on reload (and nothing
 /// else of this target): the next cycles follow it; the planned one stays.
+/// Carries the target's new settings, which differ from the running ones
+/// only in their policy, so the actor and the supervisor keep sharing one
+/// copy.
 #[derive(Debug, Message)]
 #[rtype(result = "()")]
-pub struct UpdatePolicy(pub Arc<Policy>);
+pub struct UpdatePolicy(pub Arc<TargetSettings>);
 
 impl Handler<UpdatePolicy> for TargetActor {
     type Result = ();
 
     fn handle(&mut self, msg: UpdatePolicy, _ctx: &mut Context<Self>) {
-        self.settings.policy = msg.0;
+        self.settings = msg.0;
     }
 }
 

@@ -342,8 +342,10 @@ pub struct TargetCore {
     next_start: Option<Instant>,
     /// When the last start was planned (the start-to-start anchor).
     last_start: Option<Instant>,
-    active: Option<Active>,
-    comeback: Option<Comeback>,
+    /// Boxed, like `comeback`: a target spends most of its time without
+    /// one, and the core lives inside its actor's task for the whole run.
+    active: Option<Box<Active>>,
+    comeback: Option<Box<Comeback>>,
     /// A probe is on its way (the next tick does not send another).
     probe_in_flight: bool,
 }
@@ -487,10 +489,10 @@ impl TargetCore {
     /// replaced, if any, ended by hand), and it is watched.
     pub fn injected(&mut self, failure: InjectedFailure, now: Now) -> Vec<Command> {
         let id = failure.id.clone();
-        let previous = self.active.replace(Active {
+        let previous = self.active.replace(Box::new(Active {
             failure,
             repaired_in_place: false,
-        });
+        }));
         // A new failure ends the watch for the previous one's comeback.
         self.comeback = None;
         let mut commands = Vec::new();
@@ -664,10 +666,10 @@ impl TargetCore {
         let mut commands = Vec::new();
         if let (ClearJob::Recovery { .. }, Some(ended)) = (job, &ended) {
             if !ended.outcome_recorded && self.timing.has_probe {
-                self.comeback = Some(Comeback {
+                self.comeback = Some(Box::new(Comeback {
                     failure: ended.failure.clone(),
                     expired_at: crate::clock::round_millis(now.unix),
-                });
+                }));
                 commands.push(Command::ComebackAt {
                     id: ended.failure.id.clone(),
                     at: now.at + self.timing.watch_period(),

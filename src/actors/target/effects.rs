@@ -101,7 +101,7 @@ impl TargetActor {
             Err(pending) => {
                 let finished = pending.into_actor(self).map(move |written, actor, ctx| {
                     if let Err(err) = actor.finish_clear(job, written, ctx) {
-                        actor.deferred_error = Some(err);
+                        actor.deferred_error = Some(Box::new(err));
                     }
                 });
                 ctx.wait(finished);
@@ -197,7 +197,7 @@ impl TargetActor {
         // behind a backlog; the shared flag is set the moment the signal
         // arrives.
         if self.core.may_inject().is_err() || self.telemetry.is_shutting_down() {
-            self.injection_outcome = Some(Err(InjectError::ShuttingDown));
+            self.injection_outcome = Some(Box::new(Err(InjectError::ShuttingDown)));
             return;
         }
         let id = uuid::Uuid::new_v4().to_string();
@@ -207,7 +207,7 @@ impl TargetActor {
                 target = %name, scenario = %pick.scenario, mode = %pick.mode, delay = pick.delay, id = %id,
                 "[dry run] would inject {} failure into {name}", pick.scenario
             );
-            self.injection_outcome = Some(Err(InjectError::DryRun));
+            self.injection_outcome = Some(Box::new(Err(InjectError::DryRun)));
             return;
         }
         let timestamp = round_millis(self.telemetry.clock.unix_now());
@@ -236,11 +236,12 @@ impl TargetActor {
         };
         match ready_now(effect) {
             Ok(outcome) => {
-                self.injection_outcome = Some(self.finish_inject(applied, outcome, ctx));
+                self.injection_outcome = Some(Box::new(self.finish_inject(applied, outcome, ctx)));
             }
             Err(pending) => {
                 let finished = pending.into_actor(self).map(move |outcome, actor, ctx| {
-                    actor.injection_outcome = Some(actor.finish_inject(applied, outcome, ctx));
+                    actor.injection_outcome =
+                        Some(Box::new(actor.finish_inject(applied, outcome, ctx)));
                 });
                 ctx.wait(finished);
             }

@@ -26,6 +26,7 @@
 //! [`Telemetry`]: crate::telemetry::Telemetry
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use actix::fut::ActorFutureExt;
 use actix::{
@@ -69,7 +70,8 @@ pub const MAX_AD_HOC_MODES: usize = 16;
 
 /// One target's failures and schedule.
 pub struct TargetActor {
-    settings: TargetSettings,
+    /// Shared with the supervisor's record of the running target.
+    settings: Arc<TargetSettings>,
     dry_run: bool,
     core: TargetCore,
     backend: Box<dyn FaultBackend>,
@@ -87,10 +89,12 @@ pub struct TargetActor {
     ad_hoc_modes: BTreeSet<String>,
     /// The error of a clear whose effect had to wait, for the handler that
     /// asked for it (read after the wait).
-    deferred_error: Option<TargetError>,
+    /// (Boxed: rarely set, and every target carries the field.)
+    deferred_error: Option<Box<TargetError>>,
     /// The outcome of the latest injection, for the handler that asked for
     /// it (read after the wait, if its effect had to wait).
-    injection_outcome: Option<Result<crate::outcome::InjectedFailure, InjectError>>,
+    /// (Boxed: rarely set, and every target carries the field.)
+    injection_outcome: Option<Box<Result<crate::outcome::InjectedFailure, InjectError>>>,
 }
 
 /// The durations of `settings` the core decides with.
@@ -112,7 +116,7 @@ impl TargetActor {
     /// A target actor whose failures take effect through `backend`; it
     /// does nothing until started.
     pub fn new(
-        settings: TargetSettings,
+        settings: Arc<TargetSettings>,
         backend: Box<dyn FaultBackend>,
         mode: RunMode,
         telemetry: SharedTelemetry,
@@ -299,7 +303,7 @@ impl TargetActor {
         self.deferred_error = None;
         let at_once = self.run(commands, ctx);
         Box::pin(actix::fut::ready(()).map(move |(), actor: &mut Self, ctx| {
-            let outcome = match (at_once, actor.deferred_error.take()) {
+            let outcome = match (at_once, actor.deferred_error.take().map(|err| *err)) {
                 (Err(err), _) | (Ok(()), Some(err)) => Err(err),
                 (Ok(()), None) => Ok(()),
             };
