@@ -31,7 +31,7 @@ use tokio::sync::oneshot;
 use tracing::warn;
 
 /// How many queued writes the worker takes at a time.
-pub const BATCH: usize = 256;
+pub const BATCH: usize = 64;
 
 /// How long after a write its directory is synced, at the latest: syncs
 /// happen at most this often.

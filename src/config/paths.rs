@@ -55,13 +55,19 @@ pub fn check_state_file(
              temporary file adds it passes the {NAME_MAX}-byte limit on a file name"
         ));
     }
-    if path.is_dir() {
+    // One look at the path serves every check below (thousands of targets
+    // are loaded at once).
+    let existing = std::fs::symlink_metadata(path).ok();
+    let is_dir = existing
+        .as_ref()
+        .is_some_and(|meta| meta.is_dir() || (meta.file_type().is_symlink() && path.is_dir()));
+    if is_dir {
         return fail(format!("{} is a directory, not a file", path.display()));
     }
     // A device, FIFO or socket would be swapped for a regular file by the
     // first write (as root, `/dev/null` itself). A symlink is fine: the
     // rename replaces the link, never what it points to.
-    if let Ok(existing) = std::fs::symlink_metadata(path) {
+    if let Some(existing) = &existing {
         let file_type = existing.file_type();
         if !file_type.is_file() && !file_type.is_symlink() {
             return fail(format!(
@@ -86,7 +92,7 @@ pub fn check_state_file(
     // In a sticky directory (such as /tmp) only a file's owner or root may
     // rename over it, so an existing file owned by someone else would fail
     // every atomic write.
-    if let Ok(existing) = std::fs::symlink_metadata(path) {
+    if let Some(existing) = existing {
         let sticky =
             std::fs::metadata(dir).is_ok_and(|meta| meta.permissions().mode() & 0o1000 != 0);
         let me = rustix::process::geteuid();
