@@ -12,6 +12,11 @@
 //!   were queued, so that thousands of them never stall the schedule; each
 //!   target waits for its own.
 //!
+//! A small fleet (at most [`SMALL_FLEET`] state-file targets) makes its
+//! bulk writes and its syncs on the actor's thread too: a few writes take
+//! less than a millisecond, and no worker thread (with its own stack and
+//! allocator arena) is started for them.
+//!
 //! Every directory written is remembered, and the remembered ones are synced
 //! (one `syncfs` per file system) a second after the first write that found
 //! none pending, so at most once a second, and at once by
@@ -37,11 +42,17 @@ pub const BATCH: usize = 64;
 /// happen at most this often.
 pub const SYNC_PERIOD: Duration = Duration::from_secs(1);
 
+/// Up to this many state-file targets, everything is written and synced
+/// on the actor's thread.
+pub const SMALL_FLEET: usize = 64;
+
 /// The engine's state-file writer (see the module docs). Cheap to clone:
 /// every clone shares one queue and one set of directories to sync.
 #[derive(Clone, Default)]
 pub struct StateFiles {
     shared: Arc<Mutex<Shared>>,
+    /// Bulk writes and syncs on the calling thread (a small fleet).
+    on_this_thread: bool,
 }
 
 impl std::fmt::Debug for StateFiles {
@@ -69,9 +80,19 @@ struct QueuedWrite {
 }
 
 impl StateFiles {
-    /// A writer with nothing queued and nothing to sync.
+    /// A writer with nothing queued and nothing to sync, with a worker for
+    /// its bulk writes and syncs.
     pub fn new() -> Self {
         StateFiles::default()
+    }
+
+    /// The writer for a fleet of `state_file_targets`: on the actor's
+    /// thread for a small one (see [`SMALL_FLEET`]), with a worker otherwise.
+    pub fn for_fleet(state_file_targets: usize) -> Self {
+        StateFiles {
+            on_this_thread: state_file_targets <= SMALL_FLEET,
+            ..StateFiles::default()
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Shared> {
@@ -84,7 +105,7 @@ impl StateFiles {
         let started = Instant::now();
         write_atomic(path, record)?;
         let took = started.elapsed();
-        remember_unsynced(&self.shared, [parent_dir(path)]);
+        remember_unsynced(&self.shared, [parent_dir(path)], self.on_this_thread);
         Ok(took)
     }
 
@@ -97,6 +118,10 @@ impl StateFiles {
         record: StateRecord,
     ) -> impl Future<Output = Result<Duration, WriteError>> + 'static {
         let (done, answer) = oneshot::channel();
+        if self.on_this_thread {
+            let _ = done.send(self.write_now(&path, &record));
+            return futures_util::future::Either::Left(async move { answer_of(answer).await });
+        }
         let start_worker = {
             let mut shared = self.lock();
             shared.queue.push_back(QueuedWrite { path, record, done });
@@ -112,26 +137,31 @@ impl StateFiles {
                 Err(_) => work_through_queue(&shared),
             }
         }
-        async move {
-            answer.await.unwrap_or_else(|_| {
-                Err(WriteError::Temporary {
-                    dir: PathBuf::from("."),
-                    source: std::io::Error::other("the state-file writer stopped"),
-                })
-            })
-        }
+        futures_util::future::Either::Right(async move { answer_of(answer).await })
     }
 
     /// Syncs every directory written since the last sync, now; answers
     /// those that could not be synced, with the OS error.
     pub async fn sync(&self) -> Vec<(PathBuf, std::io::Error)> {
-        sync_unsynced(Arc::clone(&self.shared)).await
+        sync_unsynced(Arc::clone(&self.shared), self.on_this_thread).await
     }
 
     /// Whether anything written is not synced yet.
     pub fn has_unsynced(&self) -> bool {
         !self.lock().unsynced.is_empty()
     }
+}
+
+/// The outcome a write's sender answered.
+async fn answer_of(
+    answer: oneshot::Receiver<Result<Duration, WriteError>>,
+) -> Result<Duration, WriteError> {
+    answer.await.unwrap_or_else(|_| {
+        Err(WriteError::Temporary {
+            dir: PathBuf::from("."),
+            source: std::io::Error::other("the state-file writer stopped"),
+        })
+    })
 }
 
 fn lock(shared: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
@@ -164,7 +194,7 @@ fn work_through_queue(shared: &Arc<Mutex<Shared>>) {
             }
             answers.push(outcome);
         }
-        remember_unsynced(shared, written_dirs);
+        remember_unsynced(shared, written_dirs, false);
         for (write, outcome) in batch.into_iter().zip(answers) {
             // The target may have stopped waiting (its actor stopped).
             let _ = write.done.send(outcome);
@@ -174,8 +204,13 @@ fn work_through_queue(shared: &Arc<Mutex<Shared>>) {
 
 /// Adds `dirs` to the directories to sync, and plans a sync
 /// [`SYNC_PERIOD`] from now if none is planned (only inside a runtime: a
-/// plain test syncs by hand).
-fn remember_unsynced<'a>(shared: &Arc<Mutex<Shared>>, dirs: impl IntoIterator<Item = &'a Path>) {
+/// plain test syncs by hand). `on_this_thread`: the sync runs on the
+/// runtime's thread instead of the blocking pool.
+fn remember_unsynced<'a>(
+    shared: &Arc<Mutex<Shared>>,
+    dirs: impl IntoIterator<Item = &'a Path>,
+    on_this_thread: bool,
+) {
     let plan = {
         let mut guard = lock(shared);
         for dir in dirs {
@@ -195,15 +230,18 @@ fn remember_unsynced<'a>(shared: &Arc<Mutex<Shared>>, dirs: impl IntoIterator<It
     let shared = Arc::clone(shared);
     runtime.spawn(async move {
         tokio::time::sleep(SYNC_PERIOD).await;
-        for (dir, err) in sync_unsynced(shared).await {
+        for (dir, err) in sync_unsynced(shared, on_this_thread).await {
             warn!(dir = %dir.display(), error = %err, "cannot sync the state files in {}: {err}", dir.display());
         }
     });
 }
 
 /// Syncs the directories written since the last sync (on the blocking
-/// pool); answers those that failed.
-async fn sync_unsynced(shared: Arc<Mutex<Shared>>) -> Vec<(PathBuf, std::io::Error)> {
+/// pool, unless `on_this_thread`); answers those that failed.
+async fn sync_unsynced(
+    shared: Arc<Mutex<Shared>>,
+    on_this_thread: bool,
+) -> Vec<(PathBuf, std::io::Error)> {
     let dirs = {
         let mut guard = lock(&shared);
         guard.sync_planned = false;
@@ -211,6 +249,9 @@ async fn sync_unsynced(shared: Arc<Mutex<Shared>>) -> Vec<(PathBuf, std::io::Err
     };
     if dirs.is_empty() {
         return Vec::new();
+    }
+    if on_this_thread {
+        return sync_directories(dirs.iter().map(PathBuf::as_path));
     }
     let synced =
         tokio::task::spawn_blocking(move || sync_directories(dirs.iter().map(PathBuf::as_path)))
@@ -309,5 +350,20 @@ mod tests {
         assert!(futures_util::FutureExt::now_or_never(written)
             .unwrap()
             .is_ok());
+    }
+
+    #[actix_rt::test]
+    async fn a_small_fleet_writes_and_syncs_on_its_own_thread() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        let files = StateFiles::for_fleet(1);
+        let written = files.write_queued(path.clone(), healthy(ClearReason::Startup));
+        // Written before the future is even polled: no worker involved.
+        assert_eq!(reason_in(&path).as_deref(), Some("startup"));
+        written.await.unwrap();
+        assert!(files.has_unsynced());
+        assert!(files.sync().await.is_empty());
+        assert!(!files.has_unsynced());
+        assert!(!StateFiles::for_fleet(SMALL_FLEET + 1).on_this_thread);
     }
 }

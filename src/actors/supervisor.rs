@@ -70,6 +70,11 @@ impl Supervisor {
         seed: u64,
         telemetry: SharedTelemetry,
     ) -> Self {
+        let state_file_targets = settings
+            .targets
+            .iter()
+            .filter(|target| target.state_file().is_some())
+            .count();
         Supervisor {
             settings,
             inputs,
@@ -80,7 +85,7 @@ impl Supervisor {
             in_use: InUse::default(),
             targets: BTreeMap::new(),
             draining: false,
-            files: StateFiles::new(),
+            files: StateFiles::for_fleet(state_file_targets),
             to_start: VecDeque::new(),
         }
     }
