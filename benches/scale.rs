@@ -142,6 +142,29 @@ fn spawn(args: &[&str], env: &[(&str, &str)]) -> Child {
         .expect("spawn chaos-engine")
 }
 
+/// `chaos-engine run` on `targets`, journalling to `journal`.
+fn run_with_journal(targets: &Path, journal: &Path) -> Child {
+    spawn(
+        &[
+            "run",
+            "--targets",
+            targets.to_str().unwrap_or(""),
+            "--journal",
+            journal.to_str().unwrap_or(""),
+        ],
+        &[],
+    )
+}
+
+/// The entries of a journal, one JSON value a line.
+fn read_journal(journal: &Path) -> Vec<Value> {
+    std::fs::read_to_string(journal)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
 /// CPU time a process has used, in seconds: the sum over its threads of
 /// /proc/<pid>/task/<tid>/schedstat's run time (nanosecond resolution,
 /// unlike the 10 ms ticks of /proc/<pid>/stat).
@@ -195,16 +218,7 @@ fn steady_state(n: usize, o: &Options) -> Value {
     });
     let journal = dir.path().join("journal.jsonl");
     let spawned = Instant::now();
-    let mut child = spawn(
-        &[
-            "run",
-            "--targets",
-            targets.to_str().unwrap_or(""),
-            "--journal",
-            journal.to_str().unwrap_or(""),
-        ],
-        &[],
-    );
+    let mut child = run_with_journal(&targets, &journal);
     let pid = child.id();
     let first = dir.path().join("t0.json");
     wait_for(Duration::from_secs(60), || first.exists());
@@ -235,11 +249,7 @@ fn steady_state(n: usize, o: &Options) -> Value {
     let rss_kib = status_kib(pid, "VmRSS");
     let (exit, code) = sigterm_and_wait(&mut child);
 
-    let entries: Vec<Value> = std::fs::read_to_string(&journal)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect();
+    let entries = read_journal(&journal);
     let injected: Vec<&Value> = entries
         .iter()
         .filter(|e| e["event"] == "injected")
@@ -298,16 +308,7 @@ fn startup_burst(n: usize, o: &Options) -> Value {
     });
     let journal = dir.path().join("journal.jsonl");
     let spawned = Instant::now();
-    let mut child = spawn(
-        &[
-            "run",
-            "--targets",
-            targets.to_str().unwrap_or(""),
-            "--journal",
-            journal.to_str().unwrap_or(""),
-        ],
-        &[],
-    );
+    let mut child = run_with_journal(&targets, &journal);
     wait_for(Duration::from_secs(120), || {
         count_state_files(dir.path(), n) == n
     });
@@ -316,11 +317,7 @@ fn startup_burst(n: usize, o: &Options) -> Value {
         (BURST_SECONDS + 0.5 - spawned.elapsed().as_secs_f64()).max(0.0),
     ));
     sigterm_and_wait(&mut child);
-    let entries: Vec<Value> = std::fs::read_to_string(&journal)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect();
+    let entries = read_journal(&journal);
     let started = entries
         .iter()
         .find(|e| e["event"] == "engine_started")
