@@ -330,7 +330,6 @@ fn docker_faults_that_cannot_be_applied_fail_their_cycle_and_others_carry_on() {
     let logged = engine.events_matching("could not apply the fault", Some("laggy"));
     assert!(!logged.is_empty());
     assert_eq!(logged[0]["level"], "ERROR");
-    assert!(helpers_of(&laggy).is_empty(), "a helper was left");
     assert!(answers(&laggy));
     // No failure ever started on a Docker target.
     for target in ["gone", "nobody", "laggy"] {
@@ -338,6 +337,9 @@ fn docker_faults_that_cannot_be_applied_fail_their_cycle_and_others_carry_on() {
     }
     let (status, _) = engine.terminate();
     assert!(status.success(), "exit {status}");
+    // Each cycle's helper is removed once its fault fails (a cycle under
+    // way while running may still have one: only the exit is checked).
+    assert!(helpers_of(&laggy).is_empty(), "a helper was left");
 }
 
 #[test]
