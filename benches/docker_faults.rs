@@ -425,11 +425,7 @@ fn sigterm_and_wait(child: &mut Child) -> Option<i32> {
 }
 
 fn journal(path: &Path) -> Vec<Value> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect()
+    common::read_journal(path)
 }
 
 fn events<'a>(entries: &'a [Value], name: &str) -> Vec<&'a Value> {

@@ -40,7 +40,7 @@ use serde_json::{json, Value};
 
 mod common;
 
-use common::{percentile, sigterm_and_wait, sorted};
+use common::{percentile, read_journal, sigterm_and_wait, sorted};
 
 struct Options {
     sizes: Vec<usize>,
@@ -154,15 +154,6 @@ fn run_with_journal(targets: &Path, journal: &Path) -> Child {
         ],
         &[],
     )
-}
-
-/// The entries of a journal, one JSON value a line.
-fn read_journal(journal: &Path) -> Vec<Value> {
-    std::fs::read_to_string(journal)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect()
 }
 
 /// CPU time a process has used, in seconds: the sum over its threads of
@@ -486,10 +477,8 @@ fn api_load(seconds: f64, root: Option<&Path>) -> Value {
     sigterm_and_wait(&mut child);
 
     let lateness = sorted(
-        std::fs::read_to_string(&journal)
-            .unwrap_or_default()
-            .lines()
-            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        read_journal(&journal)
+            .into_iter()
             .filter(|e| e["event"] == "injected")
             .filter_map(|e| e["lateness_ms"].as_f64())
             .collect(),

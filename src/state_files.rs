@@ -230,10 +230,19 @@ fn remember_unsynced<'a>(
     let shared = Arc::clone(shared);
     runtime.spawn(async move {
         tokio::time::sleep(SYNC_PERIOD).await;
-        for (dir, err) in sync_unsynced(shared, on_this_thread).await {
-            warn!(dir = %dir.display(), error = %err, "cannot sync the state files in {}: {err}", dir.display());
-        }
+        log_sync_failures(sync_unsynced(shared, on_this_thread).await);
     });
+}
+
+/// Logs each directory that could not be synced (readers already see its
+/// files; only their durability is in doubt).
+pub fn log_sync_failures(failures: Vec<(PathBuf, std::io::Error)>) {
+    for (dir, err) in failures {
+        warn!(
+            dir = %dir.display(), error = %err,
+            "cannot sync the state files in {}: {err}", dir.display()
+        );
+    }
 }
 
 /// Syncs the directories written since the last sync (on the blocking

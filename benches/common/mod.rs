@@ -1,6 +1,6 @@
 //! What the benchmarks share: waiting for a condition, percentiles over
-//! samples, SIGTERM to a child, the machine's description, and writing
-//! the figures.
+//! samples, reading a journal, SIGTERM to a child, the machine's
+//! description, and writing the figures.
 
 use std::path::Path;
 use std::process::Child;
@@ -32,6 +32,16 @@ pub fn percentile(sorted: &[f64], q: f64) -> f64 {
         return f64::NAN;
     }
     sorted[((sorted.len() - 1) as f64 * q).round() as usize]
+}
+
+/// The entries of an engine's journal (one JSON value a line; a line that
+/// does not parse is skipped).
+pub fn read_journal(journal: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(journal)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
 }
 
 /// Sends SIGTERM to `child` and waits for it: how long the exit took, and

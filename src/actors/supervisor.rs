@@ -576,12 +576,7 @@ impl Handler<Drain> for Supervisor {
             // Every file is written healthy: one sync per file system puts
             // them on disk before the engine exits. A failed sync is
             // logged; readers already see the healthy files.
-            for (dir, err) in files.sync().await {
-                warn!(
-                    dir = %dir.display(), error = %err,
-                    "cannot sync the state files in {}: {err}", dir.display()
-                );
-            }
+            crate::state_files::log_sync_failures(files.sync().await);
             report
         })
     }
