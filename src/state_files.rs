@@ -178,6 +178,9 @@ fn work_through_queue(shared: &Arc<Mutex<Shared>>) {
             let mut guard = lock(shared);
             if guard.queue.is_empty() {
                 guard.worker_busy = false;
+                // The buffer grew to the largest burst (every target's
+                // clear at start); give it back rather than hold it all run.
+                guard.queue = VecDeque::new();
                 return;
             }
             let take = guard.queue.len().min(BATCH);

@@ -20,8 +20,8 @@ use super::recovery::{InUse, RecoveryActor, SetPolicy};
 use super::reload_plan::plan_reload;
 use super::target::backend;
 use super::target::{
-    ClearNow, DrainTarget, InjectNow, Pause, Reconfigure, Resume, Retire, RunMode, TargetActor,
-    UpdatePolicy,
+    ClearNow, DrainTarget, InjectNow, Pause, Peers, Reconfigure, Resume, Retire, RunMode,
+    TargetActor, UpdatePolicy,
 };
 use crate::config::{self, ConfigError, ConfigInputs, Settings, TargetSettings};
 use crate::journal::Entry;
@@ -34,6 +34,10 @@ use crate::telemetry::SharedTelemetry;
 /// next is started, so that thousands of targets starting never hold up
 /// the timers of those already running for long.
 const START_BATCH: usize = 64;
+
+/// How many targets are asked to drain at a time (see [`Drain`]): enough
+/// to keep the state-file worker's batches full.
+const DRAIN_WINDOW: usize = 256;
 
 /// A running target: its settings (shared with its actor) and its actor.
 struct RunningTarget {
@@ -48,8 +52,9 @@ pub struct Supervisor {
     inputs: Option<ConfigInputs>,
     seed: u64,
     telemetry: SharedTelemetry,
-    picker: Option<Addr<WeightedPicker>>,
-    recovery: Option<Addr<RecoveryActor>>,
+    /// The picker and the RecoveryActor, once started; shared by every
+    /// target.
+    peers: Option<Arc<Peers>>,
     /// The RecoveryActor's count of failures in use, read by the targets.
     in_use: InUse,
     targets: BTreeMap<String, RunningTarget>,
@@ -80,8 +85,7 @@ impl Supervisor {
             inputs,
             seed,
             telemetry,
-            picker: None,
-            recovery: None,
+            peers: None,
             in_use: InUse::default(),
             targets: BTreeMap::new(),
             draining: false,
@@ -97,12 +101,7 @@ impl Supervisor {
         }
     }
 
-    fn start_target(
-        &mut self,
-        target: TargetSettings,
-        picker: Addr<WeightedPicker>,
-        recovery: Addr<RecoveryActor>,
-    ) {
+    fn start_target(&mut self, target: TargetSettings, peers: Arc<Peers>) {
         if !target.catalogue.weights_sum_to_one() {
             info!(
                 target = %target.name,
@@ -131,8 +130,7 @@ impl Supervisor {
             backend,
             self.run_mode(),
             self.telemetry.clone(),
-            picker,
-            recovery,
+            peers,
             self.in_use.clone(),
         );
         self.targets.insert(
@@ -176,8 +174,7 @@ impl Actor for Supervisor {
         info!("Coordination: {}", self.settings.policy);
         let recovery =
             RecoveryActor::new(self.settings.policy.clone(), self.in_use.clone()).start();
-        self.picker = Some(picker);
-        self.recovery = Some(recovery);
+        self.peers = Some(Arc::new(Peers { picker, recovery }));
         // Each target's settings live in its RunningTarget from here on,
         // shared with its actor; no other copy stays in `self.settings`.
         self.to_start = std::mem::take(&mut self.settings.targets).into();
@@ -189,16 +186,19 @@ impl Supervisor {
     /// Starts the next [`START_BATCH`] targets, and the batch after once
     /// every task ready now (those targets' first steps among them) has run.
     fn start_next_batch(&mut self, ctx: &mut Context<Self>) {
-        let (Some(picker), Some(recovery)) = (self.picker.clone(), self.recovery.clone()) else {
+        let Some(peers) = self.peers.clone() else {
             return;
         };
         for _ in 0..START_BATCH {
             let Some(target) = self.to_start.pop_front() else {
-                return;
+                break;
             };
-            self.start_target(target, picker.clone(), recovery.clone());
+            self.start_target(target, Arc::clone(&peers));
         }
-        if !self.to_start.is_empty() {
+        if self.to_start.is_empty() {
+            // Its buffer held every target's settings: give it back.
+            self.to_start = VecDeque::new();
+        } else {
             ctx.spawn(
                 tokio::task::yield_now()
                     .into_actor(self)
@@ -210,12 +210,13 @@ impl Supervisor {
     /// Starts every target still waiting for its batch, now (before a
     /// reload compares the running targets with the new configuration).
     fn start_the_rest(&mut self) {
-        let (Some(picker), Some(recovery)) = (self.picker.clone(), self.recovery.clone()) else {
+        let Some(peers) = self.peers.clone() else {
             return;
         };
         while let Some(target) = self.to_start.pop_front() {
-            self.start_target(target, picker.clone(), recovery.clone());
+            self.start_target(target, Arc::clone(&peers));
         }
+        self.to_start = VecDeque::new();
     }
 }
 
@@ -426,7 +427,7 @@ impl Supervisor {
                 return Box::pin(actix::fut::ready(Err(err)));
             }
         };
-        let (Some(picker), Some(recovery)) = (self.picker.clone(), self.recovery.clone()) else {
+        let Some(peers) = self.peers.clone() else {
             return Box::pin(actix::fut::ready(Err(ReloadError::NotStarted)));
         };
 
@@ -443,7 +444,7 @@ impl Supervisor {
         let mut retiring = Vec::new();
         for name in plan.leaving {
             if let Some(running) = self.targets.remove(&name) {
-                picker.do_send(RemoveStream {
+                peers.picker.do_send(RemoveStream {
                     target: name.clone(),
                 });
                 retiring.push((name.clone(), running.addr));
@@ -463,7 +464,7 @@ impl Supervisor {
         for (target, new_scenarios) in plan.changed {
             if let Some(running) = self.targets.get_mut(&target.name) {
                 if new_scenarios {
-                    picker.do_send(SetStream {
+                    peers.picker.do_send(SetStream {
                         target: target.name.clone(),
                         catalogue: target.catalogue.clone(),
                     });
@@ -483,7 +484,9 @@ impl Supervisor {
         self.settings.min_interval = new_settings.min_interval;
         if self.settings.policy != new_settings.policy {
             info!("Coordination: {}", new_settings.policy);
-            recovery.do_send(SetPolicy(new_settings.policy.clone()));
+            peers
+                .recovery
+                .do_send(SetPolicy(new_settings.policy.clone()));
             self.settings.policy = new_settings.policy;
         }
 
@@ -507,11 +510,11 @@ impl Supervisor {
             .into_actor(self)
             .map(move |failed, actor, _ctx| {
                 for target in joining {
-                    picker.do_send(SetStream {
+                    peers.picker.do_send(SetStream {
                         target: target.name.clone(),
                         catalogue: target.catalogue.clone(),
                     });
-                    actor.start_target(target, picker.clone(), recovery.clone());
+                    actor.start_target(target, Arc::clone(&peers));
                 }
                 report.not_cleared = failed;
                 let detail = format!(
@@ -553,21 +556,25 @@ impl Handler<Drain> for Supervisor {
     type Result = ResponseFuture<DrainReport>;
 
     fn handle(&mut self, _msg: Drain, _ctx: &mut Context<Self>) -> Self::Result {
+        use futures_util::StreamExt;
+
         self.draining = true;
         // Targets not started yet have written nothing: they stay so.
-        self.to_start.clear();
-        // Send every request first, then collect: the targets work through
-        // their mailboxes while we wait.
-        let pending: Vec<_> = self
-            .targets
-            .iter()
-            .map(|(name, t)| (name.clone(), t.addr.send(DrainTarget)))
-            .collect();
+        self.to_start = VecDeque::new();
+        // Each drained target stops; nothing asks for them again (control
+        // requests and reloads are refused from now on). At most
+        // DRAIN_WINDOW requests are in flight: each holds a message, an
+        // answer channel and the target's pending write, and ten thousand
+        // at once would raise the engine's peak memory by a sixth.
+        let targets = std::mem::take(&mut self.targets);
         let files = self.files.clone();
         Box::pin(async move {
             let mut report = DrainReport::default();
-            for (name, reply) in pending {
-                match reply.await {
+            let mut replies = futures_util::stream::iter(targets)
+                .map(|(name, target)| async move { (name, target.addr.send(DrainTarget).await) })
+                .buffered(DRAIN_WINDOW);
+            while let Some((name, reply)) = replies.next().await {
+                match reply {
                     Ok(Ok(())) => report.cleared += 1,
                     Ok(Err(err)) => report.failed.push(err.to_string()),
                     Err(err) => report.failed.push(format!("{name}: {err}")),

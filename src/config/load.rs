@@ -453,22 +453,23 @@ fn validate_targets(
             ));
         }
     }
-    Ok(raw
-        .into_iter()
-        .map(|t| TargetSettings {
-            name: t.name,
-            kind: match t.kind {
-                RawKind::StateFile(path) => TargetKind::StateFile(path.value),
-                RawKind::Docker(docker) => TargetKind::Docker(docker),
-            },
-            interval: t.interval.value,
-            recovery: t.recovery.value,
-            startup_wait: t.startup_wait.value,
-            catalogue: t.catalogue,
-            probe: t.probe,
-            policy: Arc::clone(policy),
-        })
-        .collect())
+    // A new, exact-size vector rather than a collect in place, which would
+    // keep the larger raw targets' buffer (held until every target starts).
+    let mut targets = Vec::with_capacity(raw.len());
+    targets.extend(raw.into_iter().map(|t| TargetSettings {
+        name: t.name,
+        kind: match t.kind {
+            RawKind::StateFile(path) => TargetKind::StateFile(path.value),
+            RawKind::Docker(docker) => TargetKind::Docker(docker),
+        },
+        interval: t.interval.value,
+        recovery: t.recovery.value,
+        startup_wait: t.startup_wait.value,
+        catalogue: t.catalogue,
+        probe: t.probe,
+        policy: Arc::clone(policy),
+    }));
+    Ok(targets)
 }
 
 /// The recovery must be above 0; with `schedule` (the commands that keep a

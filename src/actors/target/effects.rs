@@ -130,7 +130,9 @@ impl TargetActor {
                 match &ended {
                     Some(e) => {
                         let f = &e.failure;
-                        self.recovery.do_send(FailureEnded { id: f.id.clone() });
+                        self.peers
+                            .recovery
+                            .do_send(FailureEnded { id: f.id.clone() });
                         info!(
                             target = %name, scenario = %f.scenario, mode = %f.mode, delay = f.delay,
                             id = %f.id, reason = %reason,
@@ -163,7 +165,7 @@ impl TargetActor {
                 if let Some(abandoned) = abandoned {
                     // The actor stops anyway; account for the failure it
                     // leaves (its `expires_at` still ends it for readers).
-                    self.recovery.do_send(FailureEnded {
+                    self.peers.recovery.do_send(FailureEnded {
                         id: abandoned.failure.id.clone(),
                     });
                     self.telemetry
@@ -182,7 +184,7 @@ impl TargetActor {
 
     /// Applies `pick` and hands its deadline (and its `slot`, for scheduled
     /// ones) to the RecoveryActor; the core then watches it. `source` is
-    /// `Some("manual")` for injections asked for through the API. The
+    /// `Some("manual")` for injections asked for through the API, whose
     /// outcome is kept in `injection_outcome` (at once for a state file,
     /// after the wait for an effect that must wait).
     pub(super) fn inject(
@@ -197,7 +199,7 @@ impl TargetActor {
         // behind a backlog; the shared flag is set the moment the signal
         // arrives.
         if self.core.may_inject().is_err() || self.telemetry.is_shutting_down() {
-            self.injection_outcome = Some(Box::new(Err(InjectError::ShuttingDown)));
+            self.keep_outcome(source, Err(InjectError::ShuttingDown));
             return;
         }
         let id = uuid::Uuid::new_v4().to_string();
@@ -207,7 +209,7 @@ impl TargetActor {
                 target = %name, scenario = %pick.scenario, mode = %pick.mode, delay = pick.delay, id = %id,
                 "[dry run] would inject {} failure into {name}", pick.scenario
             );
-            self.injection_outcome = Some(Box::new(Err(InjectError::DryRun)));
+            self.keep_outcome(source, Err(InjectError::DryRun));
             return;
         }
         let timestamp = round_millis(self.telemetry.clock.unix_now());
@@ -236,15 +238,29 @@ impl TargetActor {
         };
         match ready_now(effect) {
             Ok(outcome) => {
-                self.injection_outcome = Some(Box::new(self.finish_inject(applied, outcome, ctx)));
+                let outcome = self.finish_inject(applied, outcome, ctx);
+                self.keep_outcome(source, outcome);
             }
             Err(pending) => {
                 let finished = pending.into_actor(self).map(move |outcome, actor, ctx| {
-                    actor.injection_outcome =
-                        Some(Box::new(actor.finish_inject(applied, outcome, ctx)));
+                    let outcome = actor.finish_inject(applied, outcome, ctx);
+                    actor.keep_outcome(source, outcome);
                 });
                 ctx.wait(finished);
             }
+        }
+    }
+
+    /// Keeps a manual injection's outcome in `injection_outcome` for the
+    /// handler that asked for it. A scheduled one's is not kept: nothing
+    /// reads it, and every target would carry its last failure all run.
+    fn keep_outcome(
+        &mut self,
+        source: Option<&'static str>,
+        outcome: Result<InjectedFailure, InjectError>,
+    ) {
+        if source.is_some() {
+            self.injection_outcome = Some(Box::new(outcome));
         }
     }
 
@@ -314,7 +330,7 @@ impl TargetActor {
             duration_ms(applied.took),
             Some(in_use),
         );
-        self.recovery.do_send(Injected {
+        self.peers.recovery.do_send(Injected {
             id: failure.id.clone(),
             target: name,
             recovery: self.settings.recovery,
@@ -326,7 +342,7 @@ impl TargetActor {
 
     /// A manual injection replaced the active failure before its deadline.
     pub(super) fn record_replaced(&mut self, ended: Ended) {
-        self.recovery.do_send(FailureEnded {
+        self.peers.recovery.do_send(FailureEnded {
             id: ended.failure.id.clone(),
         });
         self.telemetry.cleared(
@@ -341,7 +357,7 @@ impl TargetActor {
     /// RecoveryActor cancels its clear (the target is left as it is).
     pub(super) fn record_ended_elsewhere(&mut self, ended: Ended, how: &str) {
         let failure = &ended.failure;
-        self.recovery.do_send(FailureEnded {
+        self.peers.recovery.do_send(FailureEnded {
             id: failure.id.clone(),
         });
         let name = self.settings.name.as_str();

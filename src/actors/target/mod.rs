@@ -68,6 +68,16 @@ pub struct RunMode {
 /// in one run (each is a metric series and a status entry).
 pub const MAX_AD_HOC_MODES: usize = 16;
 
+/// The actors every target talks to: one copy shared by all targets
+/// (cloning an actix `Addr` allocates, and each target would hold two).
+#[derive(Debug)]
+pub struct Peers {
+    /// Draws each cycle's scenario.
+    pub picker: Addr<WeightedPicker>,
+    /// Ends every failure at its deadline.
+    pub recovery: Addr<RecoveryActor>,
+}
+
 /// One target's failures and schedule.
 pub struct TargetActor {
     /// Shared with the supervisor's record of the running target.
@@ -76,12 +86,13 @@ pub struct TargetActor {
     core: TargetCore,
     backend: Box<dyn FaultBackend>,
     telemetry: SharedTelemetry,
-    picker: Addr<WeightedPicker>,
-    recovery: Addr<RecoveryActor>,
+    peers: Arc<Peers>,
     /// Failures active or about to start, as the RecoveryActor counts them.
     in_use: InUse,
     /// Made on the first probe; `None` for targets without a probe.
-    probe_client: Option<awc::Client>,
+    /// (Boxed: most targets have no probe, and every target carries the
+    /// field.)
+    probe_client: Option<Box<awc::Client>>,
     /// The timer of the planned start.
     timer: Option<SpawnHandle>,
     /// Modes outside the catalogue injected by hand (API, CLI) in this run,
@@ -120,8 +131,7 @@ impl TargetActor {
         backend: Box<dyn FaultBackend>,
         mode: RunMode,
         telemetry: SharedTelemetry,
-        picker: Addr<WeightedPicker>,
-        recovery: Addr<RecoveryActor>,
+        peers: Arc<Peers>,
         in_use: InUse,
     ) -> Self {
         TargetActor {
@@ -130,8 +140,7 @@ impl TargetActor {
             backend,
             settings,
             telemetry,
-            picker,
-            recovery,
+            peers,
             in_use,
             probe_client: None,
             timer: None,

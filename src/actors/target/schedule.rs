@@ -153,7 +153,7 @@ impl TargetActor {
             .probe
             .clone()
             .map(|settings| (self.probe_client(), settings));
-        let recovery = self.recovery.clone();
+        let recovery = self.peers.recovery.clone();
         let checks = async move {
             if let Some((client, settings)) = probe_check {
                 if let ProbeOutcome::Unhealthy(detail) = probe(&client, &settings).await {
@@ -192,7 +192,7 @@ impl TargetActor {
         lateness_ms: f64,
         ctx: &mut Context<Self>,
     ) {
-        let request = self.picker.send(NextCycle {
+        let request = self.peers.picker.send(NextCycle {
             target: self.settings.name.clone(),
             control_rate: self.settings.policy.control_rate,
         });
@@ -301,7 +301,7 @@ impl TargetActor {
             let _ = self.run(commands, ctx);
             return;
         }
-        let draw = self.picker.send(NextJitter {
+        let draw = self.peers.picker.send(NextJitter {
             target: self.settings.name.clone(),
         });
         let plan = draw.into_actor(self).map(move |draw, actor, ctx| {
@@ -315,9 +315,10 @@ impl TargetActor {
     /// The probe client, made on first use (targets without a probe never
     /// hold one).
     pub(super) fn probe_client(&mut self) -> awc::Client {
-        self.probe_client
-            .get_or_insert_with(crate::probe::client)
-            .clone()
+        awc::Client::clone(
+            self.probe_client
+                .get_or_insert_with(|| Box::new(crate::probe::client())),
+        )
     }
 }
 
