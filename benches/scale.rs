@@ -3,11 +3,12 @@
 //! Runs the real release binary with N targets (default N = 1, 100, 1000,
 //! 10000) on a temporary directory (on tmpfs, /dev/shm, where available)
 //! with a compressed schedule, and reports for each N: peak resident memory
-//! and memory per target, CPU time per injection and CPU while idle, schedule
-//! lateness p50/p99/max, state-file write latency p50/p99, start-up time to
-//! the first state file and to all of them, and SIGTERM-to-exit time with
-//! all N targets failing (verifying that every file is healthy afterwards),
-//! and the lateness of the first injections while the startup clears are
+//! (up to the exit, the drain at SIGTERM included) and memory per target,
+//! CPU time per injection and CPU while idle, schedule lateness
+//! p50/p99/max, state-file write latency p50/p99, start-up time to the
+//! first state file and to all of them, and SIGTERM-to-exit time and peak
+//! memory with all N targets failing (verifying that every file is healthy
+//! afterwards), and the lateness of the first injections while the startup clears are
 //! still being written (the startup burst).
 //! It also measures one target at the default timings, idle. Prints a table
 //! and writes the same figures as JSON.
@@ -186,6 +187,31 @@ fn status_kib(pid: u32, key: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
+/// Sends SIGTERM and waits for the exit, watching the peak resident memory
+/// (VmHWM) until the process is gone, so that the peak covers the drain
+/// too. Answers the time to exit, the exit code and the peak in KiB.
+fn sigterm_and_watch_peak(child: &mut Child) -> (Duration, Option<i32>, f64) {
+    let pid = child.id();
+    let watching = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let watcher = {
+        let watching = std::sync::Arc::clone(&watching);
+        std::thread::spawn(move || {
+            // VmHWM only grows: the last reading before the exit is the peak.
+            let mut peak = 0.0_f64;
+            while watching.load(std::sync::atomic::Ordering::Relaxed) {
+                peak = peak.max(status_kib(pid, "VmHWM"));
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            peak
+        })
+    };
+    let before = status_kib(pid, "VmHWM");
+    let (exit, code) = sigterm_and_wait(child);
+    watching.store(false, std::sync::atomic::Ordering::Relaxed);
+    let peak = watcher.join().unwrap_or(0.0).max(before);
+    (exit, code, peak)
+}
+
 fn wait_for(timeout: Duration, done: impl FnMut() -> bool) -> bool {
     common::wait_for(timeout, Duration::from_millis(1), done)
 }
@@ -236,9 +262,9 @@ fn steady_state(n: usize, o: &Options) -> Value {
     let busy_cpu_start = cpu_seconds(pid);
     std::thread::sleep(Duration::from_secs_f64(o.measure));
     let busy_cpu = cpu_seconds(pid) - busy_cpu_start;
-    let peak_kib = status_kib(pid, "VmHWM");
+    let peak_before_sigterm_kib = status_kib(pid, "VmHWM");
     let rss_kib = status_kib(pid, "VmRSS");
-    let (exit, code) = sigterm_and_wait(&mut child);
+    let (exit, code, peak_kib) = sigterm_and_watch_peak(&mut child);
 
     let entries = read_journal(&journal);
     let injected: Vec<&Value> = entries
@@ -269,6 +295,7 @@ fn steady_state(n: usize, o: &Options) -> Value {
     json!({
         "targets": n,
         "peak_rss_kib": peak_kib,
+        "peak_rss_before_sigterm_kib": peak_before_sigterm_kib,
         "rss_kib": rss_kib,
         "kib_per_target": peak_kib / n as f64,
         "injections": injected.len(),
@@ -344,7 +371,7 @@ fn shutdown_all_failing(n: usize, root: Option<&Path>) -> Value {
                 .is_some_and(|v| v["mode"] != "healthy")
         })
     });
-    let (exit, code) = sigterm_and_wait(&mut child);
+    let (exit, code, peak_kib) = sigterm_and_watch_peak(&mut child);
     let healthy = (0..n)
         .filter(|i| {
             read_json(&dir.path().join(format!("t{i}.json")))
@@ -353,6 +380,7 @@ fn shutdown_all_failing(n: usize, root: Option<&Path>) -> Value {
         .count();
     json!({
         "all_failing_before": all_failing,
+        "peak_rss_kib": peak_kib,
         "sigterm_to_exit_ms": exit.as_secs_f64() * 1e3,
         "exit_code": code,
         "healthy_after_exit": healthy,
@@ -383,6 +411,24 @@ fn single_target_default_idle(seconds: f64) -> Value {
         "sigterm_to_exit_ms": exit.as_secs_f64() * 1e3,
         "exit_code": code,
     })
+}
+
+/// The type of the file system `dir` is on (`tmpfs`, `ext4`...), from
+/// the longest mount point of /proc/mounts that holds it.
+fn file_system_of(dir: &Path) -> String {
+    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    let mounts = std::fs::read_to_string("/proc/mounts").unwrap_or_default();
+    mounts
+        .lines()
+        .filter_map(|line| {
+            let mut fields = line.split_whitespace();
+            let (_, mount_point, fs_type) = (fields.next()?, fields.next()?, fields.next()?);
+            dir.starts_with(mount_point)
+                .then(|| (mount_point.len(), fs_type.to_owned()))
+        })
+        .max_by_key(|(len, _)| *len)
+        .map(|(_, fs_type)| fs_type)
+        .unwrap_or_else(|| "unknown file system".to_owned())
 }
 
 fn machine() -> String {
@@ -518,17 +564,14 @@ fn main() {
     }
     let binary = env!("CARGO_BIN_EXE_chaos-engine");
     let binary_bytes = std::fs::metadata(binary).map(|m| m.len()).unwrap_or(0);
-    let on_tmpfs = scratch(o.dir.as_deref(), "probe")
-        .path()
-        .starts_with("/dev/shm");
+    let probe = scratch(o.dir.as_deref(), "probe");
+    let on_tmpfs = probe.path().starts_with("/dev/shm");
+    let parent = probe.path().parent().unwrap_or(Path::new("/"));
     println!(
-        "machine: {}; state files on {}",
+        "machine: {}; state files on {} ({})",
         machine(),
-        if on_tmpfs {
-            "tmpfs (/dev/shm)"
-        } else {
-            "the temp dir"
-        }
+        parent.display(),
+        file_system_of(parent)
     );
     println!("binary: {binary} ({binary_bytes} bytes)");
     println!(
@@ -557,7 +600,7 @@ fn main() {
         "write p50/p99",
         "startup first/all",
         "burst: n, p99/max",
-        "SIGTERM->exit"
+        "all failing: SIGTERM->exit, peak"
     );
     let mut rows = Vec::new();
     for &n in &o.sizes {
@@ -568,7 +611,7 @@ fn main() {
         row["startup_burst"] = burst.clone();
         let f = |v: &Value| v.as_f64().unwrap_or(f64::NAN);
         println!(
-            "{:>6} | {:>9.1} | {:>8.1} | {:>7.0}us | {:>5.2}ms/s | {:>6.2} /{:>6.2} /{:>6.2} ms | {:>5.3}/{:>5.3} ms | {:>6.0} /{:>7.0} ms | {:>5}, {:>6.2} /{:>6.2} ms | {:>7.0} ms {}",
+            "{:>6} | {:>9.1} | {:>8.1} | {:>7.0}us | {:>5.2}ms/s | {:>6.2} /{:>6.2} /{:>6.2} ms | {:>5.3}/{:>5.3} ms | {:>6.0} /{:>7.0} ms | {:>5}, {:>6.2} /{:>6.2} ms | {:>7.0} ms, {:>5.1} MiB, {}",
             n,
             f(&row["peak_rss_kib"]) / 1024.0,
             f(&row["kib_per_target"]),
@@ -585,6 +628,7 @@ fn main() {
             f(&burst["lateness_ms"]["p99"]),
             f(&burst["lateness_ms"]["max"]),
             f(&stop["sigterm_to_exit_ms"]),
+            f(&stop["peak_rss_kib"]) / 1024.0,
             if stop["healthy_after_exit"].as_u64() == Some(n as u64) { "all healthy" } else { "NOT ALL HEALTHY" }
         );
         rows.push(row);

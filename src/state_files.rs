@@ -32,7 +32,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use chaos_state::{parent_dir, sync_directories, write_atomic, StateRecord, WriteError};
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, Notify};
 use tracing::warn;
 
 /// How many queued writes the worker takes at a time.
@@ -71,6 +71,9 @@ struct Shared {
     unsynced: HashSet<PathBuf>,
     /// Whether a sync of `unsynced` is planned.
     sync_planned: bool,
+    /// Told each time the queue gets shorter (see
+    /// [`StateFiles::backlog_at_most`]).
+    progress: Arc<Notify>,
 }
 
 struct QueuedWrite {
@@ -146,6 +149,22 @@ impl StateFiles {
         sync_unsynced(Arc::clone(&self.shared), self.on_this_thread).await
     }
 
+    /// Resolves once at most `limit` writes wait in the queue: a caller
+    /// that queues writes in bulk paces itself with it, so that the writes
+    /// waiting in memory stay bounded however slow the disk.
+    pub async fn backlog_at_most(&self, limit: usize) {
+        let progress = Arc::clone(&self.lock().progress);
+        loop {
+            // Registered before the check, so that no progress is missed.
+            let mut progressed = std::pin::pin!(progress.notified());
+            progressed.as_mut().enable();
+            if self.lock().queue.len() <= limit {
+                return;
+            }
+            progressed.await;
+        }
+    }
+
     /// Whether anything written is not synced yet.
     pub fn has_unsynced(&self) -> bool {
         !self.lock().unsynced.is_empty()
@@ -177,6 +196,7 @@ fn work_through_queue(shared: &Arc<Mutex<Shared>>) {
         let batch: Vec<QueuedWrite> = {
             let mut guard = lock(shared);
             if guard.queue.is_empty() {
+                guard.progress.notify_waiters();
                 guard.worker_busy = false;
                 // The buffer grew to the largest burst (every target's
                 // clear at start); give it back rather than hold it all run.
@@ -184,7 +204,9 @@ fn work_through_queue(shared: &Arc<Mutex<Shared>>) {
                 return;
             }
             let take = guard.queue.len().min(BATCH);
-            guard.queue.drain(..take).collect()
+            let batch = guard.queue.drain(..take).collect();
+            guard.progress.notify_waiters();
+            batch
         };
         let mut written_dirs: Vec<&Path> = Vec::new();
         let mut answers = Vec::with_capacity(batch.len());
@@ -290,6 +312,27 @@ mod tests {
             ReadOutcome::Record(record) => record.reason,
             _ => None,
         }
+    }
+
+    #[actix_rt::test]
+    async fn a_bulk_writer_waits_until_the_backlog_is_down_to_its_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = StateFiles::new();
+        let pending: Vec<_> = (0..BATCH * 6)
+            .map(|i| {
+                let path = dir.path().join(format!("t{i}.json"));
+                files.write_queued(path, healthy(ClearReason::Startup))
+            })
+            .collect();
+        files.backlog_at_most(BATCH * 2).await;
+        assert!(files.lock().queue.len() <= BATCH * 2);
+        files.backlog_at_most(0).await;
+        assert_eq!(files.lock().queue.len(), 0);
+        for written in futures_util::future::join_all(pending).await {
+            written.unwrap();
+        }
+        // Nothing queued: it answers at once.
+        files.backlog_at_most(0).await;
     }
 
     #[actix_rt::test]

@@ -35,9 +35,13 @@ use crate::telemetry::SharedTelemetry;
 /// the timers of those already running for long.
 const START_BATCH: usize = 64;
 
+/// How many startup clears may wait in the state-file queue before the
+/// next batch of targets starts.
+const START_BACKLOG: usize = 4 * START_BATCH;
+
 /// How many targets are asked to drain at a time (see [`Drain`]): enough
 /// to keep the state-file worker's batches full.
-const DRAIN_WINDOW: usize = 256;
+const DRAIN_WINDOW: usize = 128;
 
 /// A running target: its settings (shared with its actor) and its actor.
 struct RunningTarget {
@@ -199,9 +203,17 @@ impl Supervisor {
             // Its buffer held every target's settings: give it back.
             self.to_start = VecDeque::new();
         } else {
+            // Each started target queues its startup clear: the next batch
+            // waits until few are left, so that on a slow disk the clears
+            // waiting in memory stay bounded (and at most one batch's
+            // first steps hold up the timers already running).
+            let files = self.files.clone();
+            let turn = async move {
+                tokio::task::yield_now().await;
+                files.backlog_at_most(START_BACKLOG).await;
+            };
             ctx.spawn(
-                tokio::task::yield_now()
-                    .into_actor(self)
+                turn.into_actor(self)
                     .map(|(), actor, ctx| actor.start_next_batch(ctx)),
             );
         }
