@@ -204,6 +204,13 @@ impl<L: Ord + Clone, V: SeriesValue> SeriesMap<L, V> {
         self.with(labels, |_| ());
     }
 
+    /// Rebuilds the map from its sorted series, every B-tree node full
+    /// (see [`Metrics::compact`]).
+    pub fn compact(&self) {
+        let mut series = self.series.write().unwrap_or_else(PoisonError::into_inner);
+        *series = std::mem::take(&mut *series).into_iter().collect();
+    }
+
     /// Removes the series of `labels`.
     pub fn remove(&self, labels: &L) {
         self.series
@@ -352,6 +359,21 @@ impl Metrics {
         text
     }
 
+    /// Packs every family's series tightly. A B-tree filled one series at
+    /// a time, in no particular order, has nodes little more than half
+    /// full; rebuilt from its sorted series, every node is full. Called
+    /// once every target has started (and created its series): at 10,000
+    /// targets it gives back about a megabyte.
+    pub fn compact(&self) {
+        self.injections.compact();
+        self.recoveries.compact();
+        self.write_errors.compact();
+        self.next_injection.compact();
+        self.paused.compact();
+        self.skipped.compact();
+        self.ended.compact();
+    }
+
     /// Forgets a target's per-target series (removed on reload).
     pub fn forget_target(&self, target: &str) {
         let labels = self.target_labels(target);
@@ -423,6 +445,31 @@ mod tests {
         ] {
             assert!(text.contains(line), "missing {line} in\n{text}");
         }
+    }
+
+    #[test]
+    fn packing_the_series_changes_nothing_they_show() {
+        let metrics = Metrics::new();
+        // In no particular order, as targets start and fail.
+        for i in (0..500).map(|i| (i * 7919) % 500) {
+            let target = format!("t{i}");
+            metrics
+                .paused
+                .with(&metrics.target_labels(&target), |p| p.set(i % 2));
+            for scenario in ["CRASH", "SLOWDOWN"] {
+                let labels = metrics.scenario_labels(&target, scenario);
+                metrics.injections.with(&labels, Count::inc);
+            }
+        }
+        let before = metrics.encode();
+        metrics.compact();
+        assert_eq!(metrics.encode(), before);
+        // Still a working map: a new series lands in order.
+        metrics
+            .injections
+            .with(&metrics.scenario_labels("t0", "ZZZ"), Count::inc);
+        let text = metrics.encode();
+        assert!(text.contains(r#"chaos_injections_total{target="t0",scenario="ZZZ"} 1"#));
     }
 
     #[test]

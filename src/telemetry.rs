@@ -101,8 +101,9 @@ impl StatusBoard {
     pub fn update(&self, target: &str, change: impl FnOnce(&mut TargetStatus)) {
         let mut targets = self.targets.write().unwrap_or_else(PoisonError::into_inner);
         let entry = targets.entry(target.to_owned()).or_insert_with(|| {
+            // The name is the key: `snapshot` copies it in, rather than
+            // every entry holding a second copy all run.
             Box::new(TargetStatus {
-                name: target.to_owned(),
                 mode: Cow::Borrowed(chaos_state::modes::HEALTHY),
                 ..TargetStatus::default()
             })
@@ -118,6 +119,12 @@ impl StatusBoard {
             .remove(target);
     }
 
+    /// Packs the board's B-tree tightly (see `Metrics::compact`).
+    pub fn compact(&self) {
+        let mut targets = self.targets.write().unwrap_or_else(PoisonError::into_inner);
+        *targets = std::mem::take(&mut *targets).into_iter().collect();
+    }
+
     /// Whether a target called `target` is on the board (configured now).
     pub fn contains(&self, target: &str) -> bool {
         self.targets
@@ -131,8 +138,11 @@ impl StatusBoard {
         self.targets
             .read()
             .unwrap_or_else(PoisonError::into_inner)
-            .values()
-            .map(|status| TargetStatus::clone(status))
+            .iter()
+            .map(|(name, status)| TargetStatus {
+                name: name.clone(),
+                ..TargetStatus::clone(status)
+            })
             .collect()
     }
 }
@@ -235,6 +245,14 @@ impl Telemetry {
                 .injections
                 .create(&metrics.scenario_labels(target, scenario));
         }
+    }
+
+    /// Every configured target has started: the status board and the
+    /// metric series are packed tightly (they hold an entry or more for
+    /// every target, all run).
+    pub fn all_targets_started(&self) {
+        self.board.compact();
+        self.metrics.compact();
     }
 
     /// A target left on reload.

@@ -200,8 +200,7 @@ impl Supervisor {
             self.start_target(target, Arc::clone(&peers));
         }
         if self.to_start.is_empty() {
-            // Its buffer held every target's settings: give it back.
-            self.to_start = VecDeque::new();
+            self.all_started();
         } else {
             // Each started target queues its startup clear: the next batch
             // waits until few are left, so that on a slow disk the clears
@@ -225,10 +224,23 @@ impl Supervisor {
         let Some(peers) = self.peers.clone() else {
             return;
         };
+        if self.to_start.is_empty() {
+            return;
+        }
         while let Some(target) = self.to_start.pop_front() {
             self.start_target(target, Arc::clone(&peers));
         }
+        self.all_started();
+    }
+
+    /// The last waiting target has started: the buffer that held every
+    /// target's settings is given back, and the maps that hold an entry
+    /// for every target all run are packed tightly (a B-tree filled one
+    /// entry at a time has nodes little more than half full).
+    fn all_started(&mut self) {
         self.to_start = VecDeque::new();
+        self.targets = std::mem::take(&mut self.targets).into_iter().collect();
+        self.telemetry.all_targets_started();
     }
 }
 

@@ -466,7 +466,7 @@ fn validate_targets(
         recovery: t.recovery.value,
         startup_wait: t.startup_wait.value,
         catalogue: t.catalogue,
-        probe: t.probe,
+        probe: t.probe.map(Box::new),
         policy: Arc::clone(policy),
     }));
     Ok(targets)

@@ -169,7 +169,9 @@ pub struct TargetSettings {
     /// that use the same list, and with their pick streams.
     pub catalogue: Arc<Catalogue>,
     /// How to tell whether the target is healthy, if configured.
-    pub probe: Option<ProbeSettings>,
+    /// (Boxed: most targets have none, and every target's settings carry
+    /// the field.)
+    pub probe: Option<Box<ProbeSettings>>,
     /// The engine-wide coordination policy (one shared copy).
     pub policy: Arc<Policy>,
 }
