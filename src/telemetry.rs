@@ -66,8 +66,8 @@ pub struct TargetStatus {
     pub paused: bool,
     /// `healthy`, or the mode of the active failure.
     pub mode: Cow<'static, str>,
-    /// The active failure, if any.
-    pub failure: Option<Box<InjectedFailure>>,
+    /// The active failure, if any (the target's own record of it, shared).
+    pub failure: Option<Arc<InjectedFailure>>,
     /// When the next scheduled injection starts (Unix time); `None` while
     /// paused or disabled.
     pub next_injection_at: Option<f64>,
@@ -282,7 +282,7 @@ impl Telemetry {
     pub fn injected(
         &self,
         target: &str,
-        failure: &InjectedFailure,
+        failure: &Arc<InjectedFailure>,
         source: Option<&str>,
         lateness_ms: Option<f64>,
         write_ms: f64,
@@ -293,7 +293,7 @@ impl Telemetry {
         self.metrics.active_failures.inc();
         self.board.update(target, |status| {
             status.mode = Cow::Owned(failure.mode.clone());
-            status.failure = Some(Box::new(failure.clone()));
+            status.failure = Some(Arc::clone(failure));
             status.injections += 1;
         });
         self.timeline.record(
@@ -441,7 +441,7 @@ impl Telemetry {
         self.board.update(target, |status| {
             if let Some(active) = status.failure.as_mut() {
                 if active.id == failure.id {
-                    active.manifested_at = Some(at);
+                    Arc::make_mut(active).manifested_at = Some(at);
                 }
             }
         });
@@ -620,7 +620,8 @@ mod tests {
             category: None,
             fix: Vec::new(),
         };
-        telemetry.injected("web", &failure, Some("manual"), None, 0.1, Some(1));
+        let shared = Arc::new(failure.clone());
+        telemetry.injected("web", &shared, Some("manual"), None, 0.1, Some(1));
         failure.manifested_at = Some(1000.5);
         telemetry.manifested("web", &failure, "HTTP 200 after 3 s");
         telemetry.skipped("db", SkipReason::Cap, "1 of 1 in use", 1);

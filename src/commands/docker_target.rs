@@ -286,7 +286,7 @@ pub(super) fn inject(
     failure.containers = applied.containers;
     telemetry.injected(
         &target.name,
-        &failure,
+        &std::sync::Arc::new(failure.clone()),
         Some("cli"),
         None,
         applied.took.as_secs_f64() * 1000.0,

@@ -27,6 +27,7 @@
 //! and drain bump it, so the answer of a cycle that was superseded while it
 //! waited for its checks is recognised and dropped.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chaos_state::ClearReason;
@@ -318,7 +319,9 @@ pub enum Command {
 /// The failure in place and what the watch found out about it.
 #[derive(Debug, Clone)]
 struct Active {
-    failure: InjectedFailure,
+    /// Shared with the status board (`GET /status`), which shows it while
+    /// it is active: one copy, not two, for every active failure.
+    failure: Arc<InjectedFailure>,
     /// A probe saw it repaired while the file still holds it: its outcome
     /// is recorded, the file is still cleared at the deadline.
     repaired_in_place: bool,
@@ -376,7 +379,7 @@ impl TargetCore {
 
     /// The failure in place, if any.
     pub fn active(&self) -> Option<&InjectedFailure> {
-        self.active.as_ref().map(|a| &a.failure)
+        self.active.as_ref().map(|a| &*a.failure)
     }
 
     /// When the next start is planned.
@@ -487,7 +490,8 @@ impl TargetCore {
 
     /// `failure` was written: it is the active one now (the one it
     /// replaced, if any, ended by hand), and it is watched.
-    pub fn injected(&mut self, failure: InjectedFailure, now: Now) -> Vec<Command> {
+    pub fn injected(&mut self, failure: impl Into<Arc<InjectedFailure>>, now: Now) -> Vec<Command> {
+        let failure = failure.into();
         let id = failure.id.clone();
         let previous = self.active.replace(Box::new(Active {
             failure,
@@ -499,7 +503,7 @@ impl TargetCore {
         if let Some(previous) = previous {
             commands.push(Command::Replaced(Ended {
                 outcome_recorded: previous.repaired_in_place,
-                failure: previous.failure,
+                failure: Arc::unwrap_or_clone(previous.failure),
                 ended_by: EndedBy::Manual,
                 repaired_by: None,
             }));
@@ -539,9 +543,10 @@ impl TargetCore {
             let mut commands = Vec::new();
             if let (Some(detail), Some(active)) = (&ended.went_down, self.active.as_mut()) {
                 if active.failure.manifested_at.is_none() {
-                    active.failure.manifested_at = Some(crate::clock::round_millis(now.unix));
+                    Arc::make_mut(&mut active.failure).manifested_at =
+                        Some(crate::clock::round_millis(now.unix));
                     commands.push(Command::Manifested {
-                        failure: active.failure.clone(),
+                        failure: InjectedFailure::clone(&active.failure),
                         seen_by: "restart",
                         detail: detail.clone(),
                     });
@@ -574,7 +579,7 @@ impl TargetCore {
         let active = self.active.take()?;
         Some(Command::EndedElsewhere {
             ended: Ended {
-                failure: active.failure,
+                failure: Arc::unwrap_or_clone(active.failure),
                 ended_by: ended.ended_by,
                 repaired_by: ended.repaired_by,
                 outcome_recorded: active.repaired_in_place,
@@ -613,9 +618,10 @@ impl TargetCore {
         };
         match (answer, active.failure.manifested_at) {
             (ProbeAnswer::Unhealthy(detail), None) => {
-                active.failure.manifested_at = Some(crate::clock::round_millis(now.unix));
+                Arc::make_mut(&mut active.failure).manifested_at =
+                    Some(crate::clock::round_millis(now.unix));
                 vec![Command::Manifested {
-                    failure: active.failure.clone(),
+                    failure: InjectedFailure::clone(&active.failure),
                     seen_by: "probe",
                     detail,
                 }]
@@ -625,7 +631,7 @@ impl TargetCore {
             {
                 active.repaired_in_place = true;
                 vec![Command::RepairedInPlace {
-                    failure: active.failure.clone(),
+                    failure: InjectedFailure::clone(&active.failure),
                 }]
             }
             // Not showing yet, or still failing.
@@ -661,7 +667,7 @@ impl TargetCore {
             ended_by: job.ended_by(),
             repaired_by: None,
             outcome_recorded: active.repaired_in_place,
-            failure: active.failure,
+            failure: Arc::unwrap_or_clone(active.failure),
         });
         let mut commands = Vec::new();
         if let (ClearJob::Recovery { .. }, Some(ended)) = (job, &ended) {
@@ -831,7 +837,7 @@ impl TargetCore {
     pub fn abandon(&mut self) -> Option<Ended> {
         self.active.take().map(|active| Ended {
             outcome_recorded: active.repaired_in_place,
-            failure: active.failure,
+            failure: Arc::unwrap_or_clone(active.failure),
             ended_by: EndedBy::Manual,
             repaired_by: None,
         })

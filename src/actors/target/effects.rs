@@ -257,9 +257,10 @@ impl TargetActor {
     fn keep_outcome(
         &mut self,
         source: Option<&'static str>,
-        outcome: Result<InjectedFailure, InjectError>,
+        outcome: Result<std::sync::Arc<InjectedFailure>, InjectError>,
     ) {
         if source.is_some() {
+            let outcome = outcome.map(std::sync::Arc::unwrap_or_clone);
             self.injection_outcome = Some(Box::new(outcome));
         }
     }
@@ -269,7 +270,7 @@ impl TargetActor {
         applying: Applying,
         outcome: Result<Applied, BackendError>,
         ctx: &mut Context<Self>,
-    ) -> Result<InjectedFailure, InjectError> {
+    ) -> Result<std::sync::Arc<InjectedFailure>, InjectError> {
         let Applying {
             mut failure,
             source,
@@ -316,9 +317,13 @@ impl TargetActor {
             );
         }
         failure.containers = applied.containers;
+        // One copy, shared by the core and the status board.
+        let failure = std::sync::Arc::new(failure);
         // First what it replaced (a manual injection on top), then the
         // watch over the new one.
-        let follow_up = self.core.injected(failure.clone(), self.now());
+        let follow_up = self
+            .core
+            .injected(std::sync::Arc::clone(&failure), self.now());
         let _ = self.run(follow_up, ctx);
         // A scheduled injection holds a slot: it is counted already.
         let in_use = self.in_use.load(Ordering::Relaxed) + usize::from(slot.is_none());
