@@ -188,7 +188,8 @@ impl Actor for Supervisor {
 
 impl Supervisor {
     /// Starts the next [`START_BATCH`] targets, and the batch after once
-    /// every task ready now (those targets' first steps among them) has run.
+    /// every task ready now (those targets' first steps among them) has run
+    /// and at most [`START_BACKLOG`] startup clears are queued.
     fn start_next_batch(&mut self, ctx: &mut Context<Self>) {
         let Some(peers) = self.peers.clone() else {
             return;
