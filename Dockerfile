@@ -58,11 +58,15 @@ RUN echo 'chaos:x:10001:10001:chaos-engine:/var/lib/chaos:/usr/sbin/nologin' >> 
 # built into the binary and deliberately not set here: an environment
 # variable beats the targets file, so setting them in the image would
 # silently override `defaults:` in a mounted targets.yaml.
+# The fault ledger (every Docker fault, written before it is applied) lives
+# on the /var/lib/chaos volume, so that a restarted engine undoes what a
+# killed one left behind.
 # The HTTP API listens on all interfaces for the health check and for
 # /status and /metrics; without CHAOS_API_TOKEN its control (POST) endpoints
 # answer 403 on a non-loopback address. Set CHAOS_API_TOKEN to enable them.
 ENV CHAOS_ENABLED=true \
     FAILURE_STATE_FILE=/tmp/failure_state.json \
+    CHAOS_LEDGER_DIR=/var/lib/chaos/ledger \
     CHAOS_LOG_FORMAT=text \
     CHAOS_HTTP_ADDR=0.0.0.0:9797 \
     RUST_LOG=info

@@ -24,6 +24,7 @@ use super::target::{
     TargetActor, UpdatePolicy,
 };
 use crate::config::{self, ConfigError, ConfigInputs, Settings, TargetSettings};
+use crate::docker::ledger::Ledger;
 use crate::journal::Entry;
 use crate::outcome::InjectedFailure;
 use crate::state_files::StateFiles;
@@ -68,6 +69,8 @@ pub struct Supervisor {
     files: StateFiles,
     /// Configured targets not started yet (see [`START_BATCH`]).
     to_start: VecDeque<TargetSettings>,
+    /// The fault ledger every Docker target writes its faults to.
+    ledger: Arc<Ledger>,
 }
 
 impl Supervisor {
@@ -84,6 +87,7 @@ impl Supervisor {
             .iter()
             .filter(|target| target.state_file().is_some())
             .count();
+        let settings_ledger_dir = settings.ledger_dir.clone();
         Supervisor {
             settings,
             inputs,
@@ -95,7 +99,15 @@ impl Supervisor {
             draining: false,
             files: StateFiles::for_fleet(state_file_targets),
             to_start: VecDeque::new(),
+            ledger: Arc::new(Ledger::new(settings_ledger_dir)),
         }
+    }
+
+    /// Writes the Docker targets' faults to `ledger` (the one `run` closes
+    /// at exit) instead of a ledger of its own.
+    pub fn with_ledger(mut self, ledger: Arc<Ledger>) -> Self {
+        self.ledger = ledger;
+        self
     }
 
     fn run_mode(&self) -> RunMode {
@@ -125,6 +137,7 @@ impl Supervisor {
             &target,
             &self.telemetry,
             &self.files,
+            &self.ledger,
             self.run_mode().dry_run,
         );
         let name = target.name.clone();

@@ -5,11 +5,11 @@
 //!
 //! | command   | settings                                                          |
 //! |-----------|-------------------------------------------------------------------|
-//! | `status`  | `--targets`, `--state-file`, `--http` (for `--watch`)               |
+//! | `status`  | `--targets`, `--state-file`, `--http` (for `--watch`), `--ledger-dir` |
 //! | `preview` | `--targets`, `--seed`                                             |
-//! | `clear`   | `--targets`, `--state-file`, `--journal`                          |
-//! | `inject`  | `--targets`, `--state-file`, `--recovery`, `--enabled`, `--dry-run`, `--journal` |
-//! | `recover` | `--targets`, `--journal`                                          |
+//! | `clear`   | `--targets`, `--state-file`, `--journal`, `--ledger-dir`            |
+//! | `inject`  | `--targets`, `--state-file`, `--recovery`, `--enabled`, `--dry-run`, `--journal`, `--ledger-dir` |
+//! | `recover` | `--targets`, `--journal`, `--ledger-dir`                            |
 //!
 //! None of them keeps a schedule, so none takes `--interval` or
 //! `--min-interval`, and their configuration is loaded without the
@@ -42,7 +42,12 @@ fn state_file_selecting(arg: Arg, others: &str) -> Arg {
 pub struct StatusSettings;
 
 impl SettingSet for StatusSettings {
-    const IDS: &'static [SettingId] = &[SettingId::Targets, SettingId::StateFile, SettingId::Http];
+    const IDS: &'static [SettingId] = &[
+        SettingId::Targets,
+        SettingId::StateFile,
+        SettingId::Http,
+        SettingId::LedgerDir,
+    ];
 
     fn adjust(id: SettingId, arg: Arg) -> Arg {
         match id {
@@ -79,8 +84,12 @@ impl SettingSet for PreviewSettings {
 pub struct ClearSettings;
 
 impl SettingSet for ClearSettings {
-    const IDS: &'static [SettingId] =
-        &[SettingId::Targets, SettingId::StateFile, SettingId::Journal];
+    const IDS: &'static [SettingId] = &[
+        SettingId::Targets,
+        SettingId::StateFile,
+        SettingId::Journal,
+        SettingId::LedgerDir,
+    ];
 
     fn adjust(id: SettingId, arg: Arg) -> Arg {
         match id {
@@ -99,13 +108,15 @@ impl SettingSet for ClearSettings {
 pub struct RecoverSettings;
 
 impl SettingSet for RecoverSettings {
-    const IDS: &'static [SettingId] = &[SettingId::Targets, SettingId::Journal];
+    const IDS: &'static [SettingId] =
+        &[SettingId::Targets, SettingId::Journal, SettingId::LedgerDir];
 
     fn adjust(id: SettingId, arg: Arg) -> Arg {
         match id {
             SettingId::Journal => arg.help(
                 "The engine's audit journal: faults it recorded as applied and never cleared \
-                 are undone, and the undoing is appended to it.",
+                 are undone too (the ledger is read in any case), and the undoing is appended \
+                 to it.",
             ),
             _ => arg,
         }
@@ -125,6 +136,7 @@ impl SettingSet for InjectSettings {
         SettingId::Enabled,
         SettingId::DryRun,
         SettingId::Journal,
+        SettingId::LedgerDir,
     ];
 
     fn adjust(id: SettingId, arg: Arg) -> Arg {

@@ -5,6 +5,7 @@
 //! target's recovery) and undoes it; `clear` undoes what an engine left
 //! behind on it (`recover`, for this target only).
 
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -19,9 +20,9 @@ use crate::config::{DockerSettings, Settings, TargetSettings};
 use crate::docker::backend::DockerBackend;
 use crate::docker::client::{connect, resolve_host};
 use crate::docker::container_ops;
-use crate::docker::helper::find_helpers;
+use crate::docker::ledger::{read_open, Ledger};
 use crate::docker::select::listed;
-use crate::docker::spec::{DOCKER_MODES, LABEL_MODE};
+use crate::docker::spec::DOCKER_MODES;
 use crate::outcome::InjectedFailure;
 use crate::telemetry::Telemetry;
 
@@ -82,9 +83,9 @@ pub(super) struct Look {
     error: Option<String>,
 }
 
-/// Looks at the containers of `docker` (and the network helpers working
-/// on them) now.
-pub(super) fn look(name: &str, docker: &DockerSettings) -> Look {
+/// Looks at the containers of `docker` now, and at the faults in effect
+/// on them (the open faults of the ledgers in `ledger_dir`).
+pub(super) fn look(name: &str, docker: &DockerSettings, ledger_dir: &Path) -> Look {
     let mut look = Look {
         selector: docker.target.selector.to_string(),
         containers: Vec::new(),
@@ -111,24 +112,19 @@ pub(super) fn look(name: &str, docker: &DockerSettings) -> Look {
             };
             containers.push((container.to_string(), state.to_owned()));
         }
-        let faults = find_helpers(&engine)
-            .await?
+        // What is in effect, from every engine's ledger: the helpers'
+        // labels name no fault.
+        let faults = read_open(ledger_dir)
             .into_iter()
-            .filter(|helper| helper.running && helper.target.as_deref() == Some(name))
-            .map(|helper| {
-                let mode = helper
-                    .labels
-                    .get(LABEL_MODE)
-                    .cloned()
-                    .unwrap_or_else(|| "network".to_owned());
-                match helper.expires_at {
-                    Some(at) => format!(
-                        "{mode} in effect (helper {}, ends by itself in {:.0}s)",
-                        helper.name,
-                        (at - SystemClock.unix_now()).max(0.0)
-                    ),
-                    None => format!("{mode} in effect (helper {})", helper.name),
-                }
+            .filter(|record| record.target == name)
+            .map(|record| {
+                let on: Vec<String> = record.containers.iter().map(ToString::to_string).collect();
+                format!(
+                    "{} in effect on {} (ends in {:.0}s)",
+                    record.mode,
+                    on.join(", "),
+                    (record.expires_at - SystemClock.unix_now()).max(0.0)
+                )
             })
             .collect();
         Ok::<_, crate::docker::DockerError>((containers, faults))
@@ -253,7 +249,9 @@ pub(super) fn inject(
         }
     };
     let telemetry = Arc::new(Telemetry::new(system_clock(), super::journal_for(settings)));
+    let ledger = Arc::new(Ledger::new(settings.ledger_dir.clone()));
     let mut backend = DockerBackend::new(
+        Arc::clone(&ledger),
         &target.name,
         Arc::new(docker.target.clone()),
         docker.faults.clone(),
@@ -280,6 +278,7 @@ pub(super) fn inject(
         Ok(applied) => applied,
         Err(err) => {
             eprintln!("error: {}: {err}", target.name);
+            close_ledger(&ledger);
             return ExitCode::from(EXIT_FAILURE);
         }
     };
@@ -306,7 +305,22 @@ pub(super) fn inject(
         format_duration(hold)
     );
     waiter.wait(hold);
-    undo(&mut backend, &telemetry, target, &failure, &waiter)
+    let code = undo(&mut backend, &telemetry, target, &failure, &waiter);
+    close_ledger(&ledger);
+    code
+}
+
+/// Deletes the ledger of a one-shot command when nothing is left open in
+/// it; otherwise says where it stays.
+fn close_ledger(ledger: &Ledger) {
+    match ledger.close() {
+        Ok(true) => {}
+        Ok(false) => eprintln!(
+            "error: the fault stays open in the ledger {}: `chaos-engine recover` undoes it",
+            ledger.path().display()
+        ),
+        Err(err) => eprintln!("error: {err}"),
+    }
 }
 
 fn undo(
@@ -347,13 +361,16 @@ fn undo(
 /// behind on it (its network helpers, and open faults in the journal);
 /// `false` (after printing why) when something could not be undone.
 pub(super) fn clear(settings: &Settings, target: &TargetSettings) -> bool {
-    let report = match super::recover::recover_targets(settings, &[target.name.as_str()]) {
+    let report = match super::recover::recover_targets(settings, Some(&[target.name.as_str()])) {
         Ok(report) => report,
         Err(err) => {
             eprintln!("error: {}: {err}", target.name);
             return false;
         }
     };
+    if let Some(unknown) = &report.unknown {
+        eprintln!("note: {}: {unknown}", target.name);
+    }
     for line in &report.lines {
         say!("✓ {}: {line}", target.name);
     }

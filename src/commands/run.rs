@@ -27,15 +27,20 @@ use crate::cli::{ConfigArgs, EXIT_FAILURE};
 use crate::clock::format_duration;
 use crate::clock::system_clock;
 use crate::config::{ConfigInputs, Settings, TargetKind};
+use crate::docker::ledger::Ledger;
 use crate::journal::{Journal, JournalEvent, Note, Started};
 use crate::logging;
 use crate::picker::random_seed;
 use crate::telemetry::Telemetry;
 
-/// Upper bound on the shutdown drain: under Docker's default 10 s grace
-/// period. One target takes milliseconds, 10,000 on a real disk well under
-/// a second; Docker targets wait for the Engine's API.
+/// Upper bound on the shutdown drain of state-file targets: under Docker's
+/// default 10 s grace period. One target takes milliseconds, 10,000 on a
+/// real disk well under a second. Docker targets get [`drain_budget`].
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(8);
+/// What undoing Docker faults may take at shutdown, beyond a stop's grace:
+/// helpers reverting their rules (a few hundred ms each, 16 at a time),
+/// containers started and checked.
+const DOCKER_UNDO_TIME: Duration = Duration::from_secs(12);
 
 /// Runs the daemon until a signal; returns the exit code.
 pub fn execute(args: &ConfigArgs) -> ExitCode {
@@ -118,35 +123,75 @@ impl ShutdownSignals {
     }
 }
 
-/// Undoes the Docker faults an engine that was killed left behind on the
-/// configured Docker targets (see `crate::docker::recover`), before their
+/// Undoes the Docker faults engines that died left behind (their ledgers
+/// in the ledger directory, and the journal's records of engines older
+/// than the ledger; see `crate::docker::recover`), before the targets'
 /// actors start; logs each thing done. A dry run only says it skipped this.
 async fn recover_docker_leftovers(settings: &Settings, telemetry: &Telemetry) {
-    let targets: Vec<(String, crate::docker::DockerTarget)> = settings
-        .targets
-        .iter()
-        .filter_map(|t| Some((t.name.clone(), t.docker()?.target.clone())))
-        .collect();
-    let Some(image) = settings
-        .targets
-        .iter()
-        .find_map(|t| t.docker())
-        .map(|docker| docker.policy.net_image.clone())
-    else {
-        return;
-    };
     if settings.dry_run {
         info!("[dry run] Docker faults left by an earlier engine are not looked for");
         return;
     }
-    let report =
-        crate::docker::recover::recover(&targets, settings.journal.as_deref(), &image, telemetry)
-            .await;
+    let has_docker = settings.targets.iter().any(|t| t.docker().is_some());
+    let image = settings
+        .targets
+        .iter()
+        .find_map(|t| t.docker())
+        .map(|docker| docker.policy.net_image.clone())
+        .unwrap_or_else(|| crate::docker::DockerPolicy::default().net_image);
+    let scope = crate::docker::recover::Scope {
+        ledger_dir: &settings.ledger_dir,
+        journal: settings.journal.as_deref(),
+        image: &image,
+        only: None,
+        hosts: settings
+            .targets
+            .iter()
+            .filter_map(|t| Some(t.docker()?.target.host.clone()))
+            .collect(),
+    };
+    let report = crate::docker::recover::recover(&scope, telemetry).await;
+    if has_docker {
+        info!(
+            ledger = %settings.ledger_dir.display(),
+            "Fault ledger: {}",
+            settings.ledger_dir.display()
+        );
+    }
+    for note in &report.notes {
+        info!("{note}");
+    }
     for line in &report.lines {
         info!("Recovered a fault left behind: {line}");
     }
     for error in &report.errors {
         warn!(error = %error, "Could not undo a fault left behind: {error}");
+    }
+}
+
+/// How long the shutdown drain may take: [`DRAIN_TIMEOUT`], or with Docker
+/// targets the longest `stop` grace (a stop under way is waited out, then
+/// undone) plus [`DOCKER_UNDO_TIME`], whichever is longer.
+pub fn drain_budget(settings: &Settings) -> Duration {
+    let longest_grace = settings
+        .targets
+        .iter()
+        .filter_map(|t| t.docker())
+        .flat_map(|docker| {
+            docker
+                .faults
+                .iter()
+                .filter_map(|(_, fault)| match fault {
+                    crate::docker::DockerFault::Stop { grace } => Some(*grace),
+                    _ => None,
+                })
+                // A manual `inject stop` without a stop scenario.
+                .chain(std::iter::once(crate::docker::spec::DEFAULT_STOP_GRACE))
+        })
+        .max();
+    match longest_grace {
+        Some(grace) => DRAIN_TIMEOUT.max(grace + DOCKER_UNDO_TIME),
+        None => DRAIN_TIMEOUT,
     }
 }
 
@@ -234,12 +279,12 @@ async fn run_until_signal(
         detail: Some(format!("seed {seed}, {} target(s)", settings.targets.len())),
         seed: Some(seed),
     }));
-    context.run(Supervisor::new(
-        settings,
-        Some(inputs),
-        seed,
-        telemetry.clone(),
-    ));
+    let ledger = Arc::new(Ledger::new(settings.ledger_dir.clone()));
+    let budget = drain_budget(&settings);
+    context.run(
+        Supervisor::new(settings, Some(inputs), seed, telemetry.clone())
+            .with_ledger(Arc::clone(&ledger)),
+    );
 
     let received = loop {
         match signals.next().await {
@@ -263,7 +308,9 @@ async fn run_until_signal(
     telemetry.begin_shutdown();
     info!(
         signal = received,
-        "Received {received}: clearing every target before exit"
+        budget_s = budget.as_secs(),
+        "Received {received}: clearing every target before exit (within {}s)",
+        budget.as_secs()
     );
     actix::spawn(async move {
         let again = signals.next_shutdown().await;
@@ -273,7 +320,7 @@ async fn run_until_signal(
         std::process::exit(i32::from(EXIT_FAILURE));
     });
 
-    let report = tokio::time::timeout(DRAIN_TIMEOUT, supervisor.send(Drain)).await;
+    let report = tokio::time::timeout(budget, supervisor.send(Drain)).await;
     if let Some(server) = server {
         let _ = tokio::time::timeout(Duration::from_secs(1), server.stop(false)).await;
     }
@@ -281,7 +328,9 @@ async fn run_until_signal(
         detail: Some(received.to_owned()),
     }));
     System::current().stop();
+    let left = ledger_left_open(&ledger);
     match report {
+        _ if left => ExitCode::from(EXIT_FAILURE),
         Ok(Ok(report)) if report.failed.is_empty() => {
             info!(cleared = report.cleared, "Every target cleared");
             ExitCode::SUCCESS
@@ -297,10 +346,36 @@ async fn run_until_signal(
             ExitCode::from(EXIT_FAILURE)
         }
         Err(_) => {
-            warn!(timeout_secs = DRAIN_TIMEOUT.as_secs(), "drain timed out");
+            warn!(timeout_secs = budget.as_secs(), "drain timed out");
             ExitCode::from(EXIT_FAILURE)
         }
     }
+}
+
+/// At exit: names every Docker fault still open in the ledger (it stays
+/// there for the next engine or `recover`) and says so (true); deletes the
+/// ledger when nothing is open (false).
+fn ledger_left_open(ledger: &Ledger) -> bool {
+    let open = ledger.open_faults();
+    for record in &open {
+        let on: Vec<String> = record.containers.iter().map(ToString::to_string).collect();
+        error!(
+            target = %record.target,
+            id = %record.id,
+            ledger = %ledger.path().display(),
+            "{} fault on {} is still in effect: kept in the ledger {} for the next engine or `chaos-engine recover`",
+            record.mode,
+            on.join(", "),
+            ledger.path().display()
+        );
+    }
+    if !open.is_empty() {
+        return true;
+    }
+    if let Err(err) = ledger.close() {
+        warn!(error = %err, "cannot remove the fault ledger: {err}");
+    }
+    false
 }
 
 fn print_banner(settings: &Settings, seed: u64) {

@@ -28,7 +28,7 @@ pub fn execute(args: &StatusArgs) -> ExitCode {
         let state_file = match &target.kind {
             TargetKind::StateFile(path) => path,
             TargetKind::Docker(docker) => {
-                let look = super::docker_target::look(&target.name, docker);
+                let look = super::docker_target::look(&target.name, docker, &settings.ledger_dir);
                 if args.json {
                     say!("{}", look.json(&target.name));
                 } else {

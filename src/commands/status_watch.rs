@@ -32,7 +32,7 @@ enum Watched {
     /// The engine's API at this address.
     Api(SocketAddr),
     /// The configured targets' state files.
-    Files(Settings),
+    Files(Box<Settings>),
 }
 
 /// One target at one look.
@@ -55,7 +55,7 @@ pub fn execute(args: &StatusArgs) -> ExitCode {
         Ok(None) => {
             let config = args.config.without(SettingId::Http);
             match super::load_settings_without_selector(&config, super::Access::ReadsOnly) {
-                Ok(settings) => Watched::Files(settings),
+                Ok(settings) => Watched::Files(Box::new(settings)),
                 Err(code) => return code,
             }
         }
@@ -177,7 +177,9 @@ fn look_at_files(settings: &Settings) -> Vec<Row> {
             let state_file = match &target.kind {
                 TargetKind::StateFile(path) => path,
                 TargetKind::Docker(docker) => {
-                    let line = super::docker_target::look(&target.name, docker).line(&target.name);
+                    let line =
+                        super::docker_target::look(&target.name, docker, &settings.ledger_dir)
+                            .line(&target.name);
                     return Row {
                         name: target.name.clone(),
                         key: line.clone(),

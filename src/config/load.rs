@@ -93,6 +93,24 @@ pub fn load(inputs: &ConfigInputs) -> Result<Settings, ConfigError> {
         None => None,
     };
 
+    let ledger_dir = match raw.get(SettingId::LedgerDir) {
+        Some(v) if v.value.trim().is_empty() => crate::docker::ledger::default_dir(),
+        Some(v) => {
+            let dir = PathBuf::from(v.value.trim());
+            if !dir.is_absolute() && dir.components().next().is_none() {
+                return Err(ConfigError::new(v.origin, "give a directory".to_owned()));
+            }
+            if dir.exists() && !dir.is_dir() {
+                return Err(ConfigError::new(
+                    v.origin,
+                    format!("{} is not a directory", dir.display()),
+                ));
+            }
+            dir
+        }
+        None => crate::docker::ledger::default_dir(),
+    };
+
     let targets_path = raw.get(SettingId::Targets);
     let file = match &targets_path {
         Some(path) => Some(read_targets_file(
@@ -213,6 +231,7 @@ pub fn load(inputs: &ConfigInputs) -> Result<Settings, ConfigError> {
         agent_token: responders.agent_token,
         blind: responders.blind,
         journal,
+        ledger_dir,
         targets_file: targets_path.map(|p| PathBuf::from(p.value)),
         state_file_selector,
         policy,

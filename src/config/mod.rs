@@ -118,6 +118,8 @@ pub struct Settings {
     pub blind: bool,
     /// The audit journal (JSON lines), if any.
     pub journal: Option<PathBuf>,
+    /// The fault ledger's directory (see `crate::docker::ledger`).
+    pub ledger_dir: PathBuf,
     /// The targets file, when the targets came from one.
     pub targets_file: Option<PathBuf>,
     /// `--state-file` given together with `--targets`: `inject` and `clear`

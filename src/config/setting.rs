@@ -232,6 +232,19 @@ settings! {
         default: ShownDefault::None,
         blank: Blank::Unset,
     },
+    /// `--ledger-dir` / `CHAOS_LEDGER_DIR`
+    LedgerDir {
+        flag: "--ledger-dir",
+        env: "CHAOS_LEDGER_DIR",
+        value_name: Some("DIR"),
+        help: "The fault ledger's directory: every Docker fault is written there before it is \
+               applied, so that a later engine or `recover` can undo it after any crash.",
+        default: ShownDefault::Text(
+            "/var/lib/chaos-engine for root, else $XDG_STATE_HOME/chaos-engine or \
+             ~/.local/state/chaos-engine",
+        ),
+        blank: Blank::Unset,
+    },
     /// `--max-concurrent-failures` / `CHAOS_MAX_CONCURRENT_FAILURES`
     MaxConcurrentFailures {
         flag: "--max-concurrent-failures",

@@ -1,9 +1,12 @@
 //! [`DockerBackend`]: a Docker target's [`FaultBackend`]. Applying a
 //! failure connects to the Engine, selects the matching containers afresh,
-//! chooses the hit ones, journals the write-ahead record
-//! (`fault_applying`) and only then changes anything; it keeps what it
-//! applied so that clearing undoes exactly that, and watches the Engine's
-//! events for a repair ([`super::watch`]) that `observe` reports.
+//! chooses the hit ones, writes the write-ahead record to the fault ledger
+//! (synced; and journals it as `fault_applying`) and only then changes
+//! anything, at most [`CONCURRENCY`] containers at a time; it keeps what
+//! it applied so that clearing undoes exactly that (as concurrently), and
+//! watches the Engine's events for a repair ([`super::watch`]) that
+//! `observe` reports. An undo is written to the ledger only once verified
+//! (the container runs, is not paused, the helper reverted).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -12,11 +15,13 @@ use std::time::{Duration, Instant};
 
 use bollard::Docker;
 use chaos_state::ClearReason;
+use futures_util::StreamExt;
 
 use super::client::connect;
 use super::container_ops::{self, Reverted};
 use super::crash::{self, Crash};
 use super::helper::{self, HelperEnd};
+use super::ledger::{random_id, Ledger};
 use super::select::{choose, draw_for, matching};
 use super::watch::{Watch, WatchKind, Watched};
 use super::{ContainerRef, DockerError, DockerFault, DockerPolicy, DockerTarget, FaultRecord};
@@ -25,8 +30,12 @@ use crate::actors::target::core::Observation;
 use crate::outcome::InjectedFailure;
 use crate::telemetry::SharedTelemetry;
 
+/// How many containers a fault is applied to, or undone on, at once.
+pub const CONCURRENCY: usize = 16;
+
 /// The faults of a Docker target and where they are applied.
 pub struct DockerBackend {
+    ledger: Arc<Ledger>,
     target: String,
     docker_target: Arc<DockerTarget>,
     faults: Vec<(String, DockerFault)>,
@@ -49,6 +58,7 @@ impl std::fmt::Debug for DockerBackend {
 /// The fault in effect: what to undo at clear.
 struct Active {
     id: String,
+    token: String,
     docker: Docker,
     fault: DockerFault,
     applied: Vec<AppliedTo>,
@@ -65,8 +75,9 @@ struct AppliedTo {
 impl DockerBackend {
     /// The backend of the Docker target `target`: `faults` maps each
     /// scenario name to what it does; `dry_run` logs the Engine calls it
-    /// would make and makes none.
+    /// would make and makes none. Every fault is written to `ledger`.
     pub fn new(
+        ledger: Arc<Ledger>,
         target: &str,
         docker_target: Arc<DockerTarget>,
         faults: Vec<(String, DockerFault)>,
@@ -75,6 +86,7 @@ impl DockerBackend {
         dry_run: bool,
     ) -> DockerBackend {
         DockerBackend {
+            ledger,
             target: target.to_owned(),
             docker_target,
             faults,
@@ -185,13 +197,16 @@ impl FaultBackend for DockerBackend {
             failure: failure.clone(),
             image: self.policy.net_image.clone(),
             telemetry: Arc::clone(&self.telemetry),
+            ledger: Arc::clone(&self.ledger),
+            token: random_id(),
         };
         let active = Rc::clone(&self.active);
+        let ledger = Arc::clone(&self.ledger);
         Box::pin(async move {
             // Anything still in effect (a clear that failed) is undone first.
             let leftover = active.borrow_mut().take();
             if let Some(previous) = leftover {
-                if let Err(err) = revert(&previous, &job.image).await {
+                if let Err(err) = revert(&previous, &job.image, &ledger).await {
                     *active.borrow_mut() = Some(previous);
                     return Err(err.into());
                 }
@@ -222,9 +237,10 @@ impl FaultBackend for DockerBackend {
         let image = self.policy.net_image.clone();
         let target = target.to_owned();
         let slot = Rc::clone(&self.active);
+        let ledger = Arc::clone(&self.ledger);
         Box::pin(async move {
             let started = Instant::now();
-            match revert(&active, &image).await {
+            match revert(&active, &image, &ledger).await {
                 Ok(done) => {
                     tracing::info!(target = %target, reason = %reason.as_str(), id = %active.id, "Docker fault reverted: {done}");
                     Ok(started.elapsed())
@@ -282,6 +298,8 @@ struct ApplyJob {
     failure: InjectedFailure,
     image: String,
     telemetry: SharedTelemetry,
+    ledger: Arc<Ledger>,
+    token: String,
 }
 
 impl ApplyJob {
@@ -297,31 +315,61 @@ impl ApplyJob {
                 restart_counts.insert(container.id.clone(), state.restart_count);
             }
         }
-        self.telemetry.fault_applying(&FaultRecord {
+        let record = FaultRecord {
             target: self.target.clone(),
             id: self.failure.id.clone(),
             mode: self.fault.mode().to_owned(),
             host: self.docker_target.host.clone(),
             containers: hit.clone(),
             expires_at: self.failure.expires_at,
-        });
+            token: self.token.clone(),
+            owner: Some(self.ledger.owner().to_owned()),
+            started_at: unix_now(),
+            grace_s: match &self.fault {
+                DockerFault::Stop { grace } => Some(grace.as_secs_f64()),
+                _ => None,
+            },
+        };
+        self.ledger
+            .intent(&record)
+            .map_err(|err| DockerError::Ledger(err.to_string()))?;
+        self.telemetry.fault_applying(&record);
+        // At most CONCURRENCY containers at a time; none started once the
+        // engine is shutting down (what was applied is undone below).
+        let outcomes: Vec<(ContainerRef, Result<Option<String>, DockerError>)> =
+            futures_util::stream::iter(hit.iter())
+                .map(|container| async {
+                    let outcome = if self.telemetry.is_shutting_down() {
+                        Err(DockerError::ShuttingDown)
+                    } else {
+                        self.apply_one(&docker, container).await
+                    };
+                    (container.clone(), outcome)
+                })
+                .buffer_unordered(CONCURRENCY)
+                .collect()
+                .await;
         let mut applied = Vec::with_capacity(hit.len());
-        for container in &hit {
-            match self.apply_one(&docker, container).await {
-                Ok(helper) => applied.push(AppliedTo {
-                    container: container.clone(),
-                    helper,
-                }),
+        let mut first_error = None;
+        for (container, outcome) in outcomes {
+            match outcome {
+                Ok(helper) => applied.push(AppliedTo { container, helper }),
                 Err(err) => {
                     // The failing container too: its call may have taken
                     // effect before the error; reverts look first.
                     applied.push(AppliedTo {
-                        container: container.clone(),
+                        container,
                         helper: None,
                     });
-                    return Err(self.undo_partial(docker, applied, err).await.into());
+                    first_error.get_or_insert(err);
                 }
             }
+        }
+        if let Some(err) = first_error {
+            return Err(self.undo_partial(docker, applied, err).await.into());
+        }
+        if let Err(err) = self.ledger.applied(&self.token) {
+            tracing::warn!(target = %self.target, "cannot note the fault as applied in the ledger: {err}");
         }
         let watched = Watched {
             kind: WatchKind::of_mode(self.fault.mode()),
@@ -334,6 +382,7 @@ impl ApplyJob {
         let watch = Watch::start(docker.clone(), watched, since);
         let active = Active {
             id: self.failure.id.clone(),
+            token: self.token.clone(),
             docker,
             fault: self.fault.clone(),
             applied,
@@ -357,8 +406,8 @@ impl ApplyJob {
             DockerFault::Kill { signal } => {
                 let crash = Crash {
                     image: &self.image,
-                    target: &self.target,
-                    failure_id: &self.failure.id,
+                    owner: self.ledger.owner(),
+                    token: &self.token,
                     signal,
                 };
                 crash::crash(docker, container, crash).await.map(|()| None)
@@ -371,8 +420,8 @@ impl ApplyJob {
                 docker,
                 &self.image,
                 container,
-                &self.target,
-                &self.failure.id,
+                self.ledger.owner(),
+                &self.token,
                 &self.fault,
                 self.failure.expires_at,
             )
@@ -392,12 +441,13 @@ impl ApplyJob {
     ) -> DockerError {
         let partial = Active {
             id: self.failure.id.clone(),
+            token: self.token.clone(),
             docker,
             fault: self.fault.clone(),
             applied,
             watch: None,
         };
-        let detail = match revert(&partial, &self.image).await {
+        let detail = match revert(&partial, &self.image, &self.ledger).await {
             Ok(done) => format!("not applied ({err}); undone: {done}"),
             Err(revert_err) => {
                 tracing::error!(target = %self.target, "undoing a partly applied fault failed: {revert_err}");
@@ -411,14 +461,32 @@ impl ApplyJob {
     }
 }
 
-/// Undoes `active` on every container it was applied to (each revert
-/// looks first, so this is idempotent); says what it did, or the first
-/// error after trying them all.
-async fn revert(active: &Active, image: &str) -> Result<String, DockerError> {
+/// Undoes `active` on every container it was applied to, at most
+/// [`CONCURRENCY`] at a time (each revert looks first, so this is
+/// idempotent, and verifies its end state); once all are undone, notes it
+/// in the ledger. Says what it did, or the first error after trying them
+/// all (the fault then stays open in the ledger).
+async fn revert(active: &Active, image: &str, ledger: &Ledger) -> Result<String, DockerError> {
+    let outcomes: Vec<(&AppliedTo, Result<&'static str, DockerError>)> =
+        futures_util::stream::iter(active.applied.iter())
+            .map(|applied| async move {
+                let outcome = revert_one(
+                    &active.docker,
+                    &active.fault,
+                    applied,
+                    image,
+                    ledger.owner(),
+                )
+                .await;
+                (applied, outcome)
+            })
+            .buffered(CONCURRENCY)
+            .collect()
+            .await;
     let mut done = Vec::new();
     let mut first_error = None;
-    for applied in &active.applied {
-        match revert_one(&active.docker, &active.fault, applied, image).await {
+    for (applied, outcome) in outcomes {
+        match outcome {
             Ok(what) => done.push(format!("{} {what}", applied.container)),
             Err(err) => {
                 tracing::warn!(container = %applied.container, "revert failed: {err}");
@@ -426,10 +494,14 @@ async fn revert(active: &Active, image: &str) -> Result<String, DockerError> {
             }
         }
     }
-    match first_error {
-        Some(err) => Err(err),
-        None => Ok(done.join(", ")),
+    if let Some(err) = first_error {
+        return Err(err);
     }
+    let done = done.join(", ");
+    ledger
+        .undone(&active.token, &done)
+        .map_err(|err| DockerError::Ledger(format!("cannot note the undo ({done}): {err}")))?;
+    Ok(done)
 }
 
 async fn revert_one(
@@ -437,15 +509,16 @@ async fn revert_one(
     fault: &DockerFault,
     applied: &AppliedTo,
     image: &str,
+    owner: &str,
 ) -> Result<&'static str, DockerError> {
     let container = &applied.container;
     match fault {
         DockerFault::Kill { .. } | DockerFault::Stop { .. } => {
-            container_ops::start_unless_running(docker, container)
+            container_ops::start_verified(docker, container)
                 .await
                 .map(Reverted::describe)
         }
-        DockerFault::Pause => container_ops::unpause_if_paused(docker, container)
+        DockerFault::Pause => container_ops::unpause_verified(docker, container)
             .await
             .map(Reverted::describe),
         DockerFault::Network(_) | DockerFault::Partition { .. } => {
@@ -458,7 +531,7 @@ async fn revert_one(
                 HelperEnd::Expired => Ok("network rules had expired"),
                 HelperEnd::AlreadyGone => match container_ops::inspect(docker, container).await? {
                     Some(state) if state.running => {
-                        helper::revert_leftovers(docker, image, container).await?;
+                        helper::revert_leftovers(docker, image, container, owner).await?;
                         Ok("network rules removed by a revert-only helper")
                     }
                     _ => Ok("not running (its network namespace is gone)"),

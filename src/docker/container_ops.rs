@@ -186,9 +186,69 @@ pub async fn start_unless_running(
                     detail: super::client::no_answer(CALL_TIMEOUT),
                 }),
                 Ok(Ok(())) => Ok(Reverted::Started),
-                Ok(Err(err)) if is_not_found(&err) => Ok(Reverted::Gone),
+                // A 404 from `start` may be about something else than the
+                // container (its network was removed): gone only if it is.
+                Ok(Err(err)) if is_not_found(&err) => match inspect(docker, container).await? {
+                    None => Ok(Reverted::Gone),
+                    Some(_) => Err(api_error("start", &name, &err)),
+                },
                 Ok(Err(err)) => Err(api_error("start", &name, &err)),
             }
         }
+    }
+}
+
+/// [`start_unless_running`], then a look that it runs (or its restart
+/// policy is bringing it back): an undo is reported only once verified.
+pub async fn start_verified(
+    docker: &Docker,
+    container: &ContainerRef,
+) -> Result<Reverted, DockerError> {
+    let reverted = start_unless_running(docker, container).await?;
+    match inspect(docker, container).await? {
+        None => Ok(Reverted::Gone),
+        Some(state) if state.running || state.restarting => Ok(reverted),
+        Some(_) => Err(DockerError::Api {
+            action: "start",
+            container: container.to_string(),
+            detail: "it is still not running after `start`".to_owned(),
+        }),
+    }
+}
+
+/// [`unpause_if_paused`], then a look that it is not paused any more.
+pub async fn unpause_verified(
+    docker: &Docker,
+    container: &ContainerRef,
+) -> Result<Reverted, DockerError> {
+    let reverted = unpause_if_paused(docker, container).await?;
+    match inspect(docker, container).await? {
+        Some(state) if state.paused => Err(DockerError::Api {
+            action: "unpause",
+            container: container.to_string(),
+            detail: "it is still paused after `unpause`".to_owned(),
+        }),
+        None => Ok(Reverted::Gone),
+        Some(_) => Ok(reverted),
+    }
+}
+
+/// Waits until `container` is not running, at most until Unix time
+/// `until` (a `stop` Docker is still carrying out, a signal on its way):
+/// the undo then acts on the settled state. Polls every 200 ms.
+pub async fn wait_until_stopped(
+    docker: &Docker,
+    container: &ContainerRef,
+    until: f64,
+) -> Result<(), DockerError> {
+    loop {
+        match inspect(docker, container).await? {
+            Some(state) if state.running && !state.restarting => {}
+            _ => return Ok(()),
+        }
+        if crate::clock::Clock::unix_now(&crate::clock::SystemClock) >= until {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }

@@ -9,7 +9,10 @@
 //! look like a crash, so that a restart policy, or a person, repairs it.
 //!
 //! The helper runs the network helper's image (`policy.docker.net_image`,
-//! never pulled) and carries the engine's labels; when that image is not
+//! never pulled), carries the engine's opaque labels (its instance id and
+//! the fault's token, see `super::ledger`) and gets its one command as a
+//! file (`super::script_file`), so that nothing shows it is a kill; when
+//! that image is not
 //! on the host, the Engine's `kill` is used instead, with a warning that a
 //! restart policy will not restart the container.
 
@@ -23,20 +26,18 @@ use bollard::Docker;
 use futures_util::StreamExt;
 
 use super::client::{api_error, bounded, is_not_found, CALL_TIMEOUT};
-use super::spec::{
-    ENGINE_LABEL_VALUE, LABEL_ENGINE, LABEL_FAILURE, LABEL_MODE, LABEL_SUBJECT, LABEL_TARGET,
-};
-use super::{container_ops, ContainerRef, DockerError};
+use super::helper::helper_labels;
+use super::{container_ops, script_file, ContainerRef, DockerError};
 
 /// What the crash helper is told: which process, which signal.
 #[derive(Debug, Clone, Copy)]
 pub struct Crash<'a> {
     /// The helper image.
     pub image: &'a str,
-    /// The target's name (a label of the helper).
-    pub target: &'a str,
-    /// The failure id (a label of the helper).
-    pub failure_id: &'a str,
+    /// The engine's instance id (a label of the helper).
+    pub owner: &'a str,
+    /// The fault's opaque token (a label of the helper).
+    pub token: &'a str,
     /// `SIGKILL`, `SIGTERM`...
     pub signal: &'a str,
 }
@@ -77,20 +78,10 @@ pub async fn crash(
             detail: "it has no running process".to_owned(),
         });
     }
-    let labels = HashMap::from([
-        (LABEL_ENGINE.to_owned(), ENGINE_LABEL_VALUE.to_owned()),
-        (LABEL_TARGET.to_owned(), crash.target.to_owned()),
-        (LABEL_FAILURE.to_owned(), crash.failure_id.to_owned()),
-        (LABEL_MODE.to_owned(), "kill".to_owned()),
-        (LABEL_SUBJECT.to_owned(), container.id.clone()),
-    ]);
+    let labels: HashMap<String, String> = helper_labels(crash.owner, crash.token, container);
     let body = ContainerCreateBody {
         image: Some(crash.image.to_owned()),
-        entrypoint: Some(vec![
-            "sh".to_owned(),
-            "-c".to_owned(),
-            kill_command(crash.signal, pid),
-        ]),
+        entrypoint: Some(script_file::entrypoint()),
         cmd: Some(Vec::new()),
         labels: Some(labels),
         host_config: Some(HostConfig {
@@ -100,9 +91,14 @@ pub async fn crash(
         }),
         ..ContainerCreateBody::default()
     };
+    let short = container.id.get(..12).unwrap_or(&container.id);
+    let options = CreateContainerOptions {
+        name: Some(format!("chaos-engine-{}-{short}", crash.token)),
+        ..CreateContainerOptions::default()
+    };
     let created = match tokio::time::timeout(
         CALL_TIMEOUT,
-        docker.create_container(None::<CreateContainerOptions>, body),
+        docker.create_container(Some(options), body),
     )
     .await
     {
@@ -125,7 +121,11 @@ pub async fn crash(
             })
         }
     };
-    let result = run_to_end(docker, &created.id, &name).await;
+    let script = kill_command(crash.signal, pid);
+    let result = match script_file::upload(docker, &created.id, &name, &script).await {
+        Ok(()) => run_to_end(docker, &created.id, &name).await,
+        Err(err) => Err(err),
+    };
     let options = RemoveContainerOptions {
         force: true,
         ..RemoveContainerOptions::default()

@@ -49,4 +49,11 @@ pub enum DockerError {
     /// A manual injection of a mode the target cannot apply as asked.
     #[error("{0}")]
     Unsupported(String),
+    /// The fault ledger could not be written: nothing is applied
+    /// without its write-ahead record.
+    #[error("the fault ledger: {0}; nothing was applied")]
+    Ledger(String),
+    /// The engine began shutting down while the fault was being applied.
+    #[error("the engine is shutting down: the fault was not applied to every container")]
+    ShuttingDown,
 }

@@ -23,9 +23,10 @@ use bollard::Docker;
 use futures_util::StreamExt;
 
 use crate::docker::netfault::{self, Plan};
+use crate::docker::script_file;
 use crate::docker::spec::{
     DockerFault, COMPOSE_PROJECT_LABEL, COMPOSE_SERVICE_LABEL, ENGINE_LABEL_VALUE, LABEL_ENGINE,
-    LABEL_EXPIRES_AT, LABEL_FAILURE, LABEL_MODE, LABEL_SUBJECT, LABEL_TARGET,
+    LABEL_FAULT, LABEL_OWNER, LABEL_SUBJECT, REVERT_FAULT_VALUE,
 };
 use crate::docker::{ContainerRef, DockerError};
 
@@ -61,14 +62,14 @@ pub struct HelperInfo {
     pub name: String,
     /// True while it runs (its fault is in effect).
     pub running: bool,
-    /// The target it was made for ([`LABEL_TARGET`]).
-    pub target: Option<String>,
-    /// The failure id ([`LABEL_FAILURE`]).
-    pub failure: Option<String>,
+    /// The instance id of the engine that made it ([`LABEL_OWNER`]).
+    pub owner: Option<String>,
+    /// The opaque token of its fault, or `revert` ([`LABEL_FAULT`]).
+    pub fault: Option<String>,
     /// The id of the container it works on ([`LABEL_SUBJECT`]).
     pub subject: Option<String>,
-    /// When it ends the fault by itself ([`LABEL_EXPIRES_AT`]).
-    pub expires_at: Option<f64>,
+    /// True while it has not been started (its script never ran).
+    pub created_only: bool,
     /// Its image (what a revert-only helper for the same subject can use).
     pub image: Option<String>,
     /// Every label it carries.
@@ -149,6 +150,17 @@ fn container_name(parts: &[&str]) -> String {
             }
         })
         .collect()
+}
+
+/// The labels of a helper: the engine, its instance id `owner`, `fault`
+/// (the fault's opaque token, or [`REVERT_FAULT_VALUE`]) and the subject.
+pub fn helper_labels(owner: &str, fault: &str, subject: &ContainerRef) -> HashMap<String, String> {
+    HashMap::from([
+        (LABEL_ENGINE.to_owned(), ENGINE_LABEL_VALUE.to_owned()),
+        (LABEL_OWNER.to_owned(), owner.to_owned()),
+        (LABEL_FAULT.to_owned(), fault.to_owned()),
+        (LABEL_SUBJECT.to_owned(), subject.id.clone()),
+    ])
 }
 
 /// True when `peer` is an IP address or a CIDR block (`10.0.0.0/8`).
@@ -334,8 +346,9 @@ async fn exit_code(
     }
 }
 
-/// Creates and starts a helper running `script` in `subject`'s network
-/// namespace; returns its id (removed again when the start fails).
+/// Creates a helper in `subject`'s network namespace, hands it `script`
+/// as a file (never on its command line: see [`script_file`]) and starts
+/// it; returns its id (removed again when a step fails).
 async fn run_helper(
     docker: &Docker,
     image: &str,
@@ -347,7 +360,7 @@ async fn run_helper(
     ensure_image(docker, image, &subject.name).await?;
     let body = ContainerCreateBody {
         image: Some(image.to_owned()),
-        entrypoint: Some(vec!["sh".to_owned(), "-c".to_owned(), script]),
+        entrypoint: Some(script_file::entrypoint()),
         cmd: Some(Vec::new()),
         labels: Some(labels),
         host_config: Some(HostConfig {
@@ -368,6 +381,10 @@ async fn run_helper(
         docker.create_container(Some(options), body),
     )
     .await?;
+    if let Err(err) = script_file::upload(docker, &created.id, &subject.name, &script).await {
+        remove_quietly(docker, &created.id).await;
+        return Err(err);
+    }
     if let Err(err) = timed(
         "start the network helper for",
         &subject.name,
@@ -430,8 +447,9 @@ async fn wait_for_line(
 
 /// Applies `fault` (network or partition) to `subject`: resolves a
 /// partition's peers, starts a helper from `image` in the subject's network
-/// namespace (labelled with the engine, `target`, `failure_id`, the mode,
-/// `expires_at` and the subject), and waits until its rules are in effect.
+/// namespace (labelled with the engine, its instance id `owner`, the
+/// fault's opaque `token` and the subject: nothing that names the fault),
+/// and waits until its rules are in effect.
 /// Returns the helper's container id. When the helper fails it is removed
 /// and its rules are gone (it reverts what it did); a kernel without netem
 /// gives [`DockerError::NoNetem`]. The image is never pulled.
@@ -439,8 +457,8 @@ pub async fn start_helper(
     docker: &Docker,
     image: &str,
     subject: &ContainerRef,
-    target: &str,
-    failure_id: &str,
+    owner: &str,
+    token: &str,
     fault: &DockerFault,
     expires_at: f64,
 ) -> Result<String, DockerError> {
@@ -450,18 +468,11 @@ pub async fn start_helper(
         }
         _ => Vec::new(),
     };
-    let plan: Plan = netfault::plan(target, failure_id, fault, &peers)?;
+    let plan: Plan = netfault::plan(token, fault, &peers)?;
     let script = netfault::apply_script(&plan, expires_at);
-    let labels = HashMap::from([
-        (LABEL_ENGINE.to_owned(), ENGINE_LABEL_VALUE.to_owned()),
-        (LABEL_TARGET.to_owned(), target.to_owned()),
-        (LABEL_FAILURE.to_owned(), failure_id.to_owned()),
-        (LABEL_MODE.to_owned(), fault.mode().to_owned()),
-        (LABEL_EXPIRES_AT.to_owned(), format!("{expires_at:.3}")),
-        (LABEL_SUBJECT.to_owned(), subject.id.clone()),
-    ]);
+    let labels = helper_labels(owner, token, subject);
     let short = subject.id.get(..12).unwrap_or(&subject.id);
-    let name = container_name(&["chaos-engine-net", target, failure_id, short]);
+    let name = container_name(&["chaos-engine", token, short]);
     let helper_id = run_helper(docker, image, subject, name, labels, script).await?;
     let outcome = wait_for_line(docker, &helper_id, &subject.name, netfault::APPLIED_LINE).await;
     let code = match outcome {
@@ -470,7 +481,7 @@ pub async fn start_helper(
         Err(err) => {
             // Hung: kill it, then make sure nothing it did stays.
             remove_quietly(docker, &helper_id).await;
-            let _ = revert_leftovers(docker, image, subject).await;
+            let _ = revert_leftovers(docker, image, subject, owner).await;
             return Err(err);
         }
     };
@@ -566,9 +577,14 @@ pub async fn stop_helper(
         }
         return Ok(HelperEnd::Reverted);
     }
-    let image = inspected.config.and_then(|config| config.image);
-    let cleanup = match image {
-        Some(image) => match revert_leftovers(docker, &image, subject).await {
+    let config = inspected.config.unwrap_or_default();
+    let owner = config
+        .labels
+        .as_ref()
+        .and_then(|labels| labels.get(LABEL_OWNER).cloned())
+        .unwrap_or_default();
+    let cleanup = match config.image {
+        Some(image) => match revert_leftovers(docker, &image, subject, &owner).await {
             Ok(()) => "its rules were removed by a revert-only helper".to_owned(),
             Err(err) => format!("removing its rules failed too: {err}"),
         },
@@ -586,23 +602,15 @@ pub async fn stop_helper(
 
 /// Removes whatever network fault rules are in `subject`'s namespace (a
 /// helper that was SIGKILLed left them): runs a revert-only helper from
-/// `image`, waits for it to finish, and removes it.
+/// `image`, labelled as `owner`'s, waits for it to finish, and removes it.
 pub async fn revert_leftovers(
     docker: &Docker,
     image: &str,
     subject: &ContainerRef,
+    owner: &str,
 ) -> Result<(), DockerError> {
-    let labels = HashMap::from([
-        (LABEL_ENGINE.to_owned(), ENGINE_LABEL_VALUE.to_owned()),
-        (LABEL_MODE.to_owned(), "revert".to_owned()),
-        (LABEL_SUBJECT.to_owned(), subject.id.clone()),
-    ]);
-    let short = subject.id.get(..12).unwrap_or(&subject.id);
-    let nonce = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let name = container_name(&["chaos-engine-revert", short, &nonce.to_string()]);
+    let labels = helper_labels(owner, REVERT_FAULT_VALUE, subject);
+    let name = container_name(&["chaos-engine", &crate::docker::ledger::random_id()]);
     let helper_id = run_helper(
         docker,
         image,
@@ -644,6 +652,7 @@ pub async fn find_helpers(docker: &Docker) -> Result<Vec<HelperInfo>, DockerErro
         .into_iter()
         .map(|container| {
             let labels = container.labels.unwrap_or_default();
+            let state = container.state.map(|s| s.to_string());
             HelperInfo {
                 id: container.id.unwrap_or_default(),
                 name: container
@@ -651,11 +660,11 @@ pub async fn find_helpers(docker: &Docker) -> Result<Vec<HelperInfo>, DockerErro
                     .and_then(|names| names.into_iter().next())
                     .map(|name| name.trim_start_matches('/').to_owned())
                     .unwrap_or_default(),
-                running: container.state.map(|s| s.to_string()).as_deref() == Some("running"),
-                target: labels.get(LABEL_TARGET).cloned(),
-                failure: labels.get(LABEL_FAILURE).cloned(),
+                running: state.as_deref() == Some("running"),
+                created_only: state.as_deref() == Some("created"),
+                owner: labels.get(LABEL_OWNER).cloned(),
+                fault: labels.get(LABEL_FAULT).cloned(),
                 subject: labels.get(LABEL_SUBJECT).cloned(),
-                expires_at: labels.get(LABEL_EXPIRES_AT).and_then(|v| v.parse().ok()),
                 image: container.image,
                 labels,
             }
@@ -680,8 +689,8 @@ mod tests {
     #[test]
     fn helper_names_are_valid_container_names() {
         assert_eq!(
-            container_name(&["chaos-engine-net", "my cache", "f/1", "abc"]),
-            "chaos-engine-net-my-cache-f-1-abc"
+            container_name(&["chaos-engine", "a b", "f/1", "abc"]),
+            "chaos-engine-a-b-f-1-abc"
         );
     }
 }

@@ -3,7 +3,8 @@
 //! state file.
 //!
 //! - `spec`: the validated description of a Docker target and its faults;
-//! - `record`: the write-ahead record journalled before a fault is applied;
+//! - `record`: the write-ahead record written before a fault is applied;
+//! - `ledger`: the fault ledger, where those records live (always on);
 //! - `error`: why a Docker operation failed;
 //! - `client`: the connection to the Engine and the bound on every call;
 //! - `select`: the containers a fault hits;
@@ -12,6 +13,8 @@
 //! - `watch`: repair detection from the Engine's events;
 //! - `netfault`: the network helper's shell script (iptables, tc);
 //! - `helper`: the network helper container, through the Engine API;
+//! - `script_file`: a helper's script handed over as a file, off its
+//!   command line;
 //! - `backend`: the `FaultBackend` of a Docker target;
 //! - `recover`: undoing the faults a killed engine left behind.
 
@@ -21,9 +24,11 @@ pub mod container_ops;
 pub mod crash;
 pub mod error;
 pub mod helper;
+pub mod ledger;
 pub mod netfault;
 pub mod record;
 pub mod recover;
+pub mod script_file;
 pub mod select;
 pub mod spec;
 pub mod watch;

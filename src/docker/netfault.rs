@@ -24,7 +24,8 @@
 //! `INPUT` and `CHAOS_ENGINE_OUT` hooked from `OUTPUT` (one chain per
 //! direction, because a rule cannot tell from which hook it was reached),
 //! so the revert is: unhook, flush, delete. Every rule, hooks included,
-//! carries `-m comment --comment "chaos-engine <target> <failure-id>"`.
+//! carries `-m comment --comment "chaos-engine <token>"`, the fault's opaque
+//! token.
 //!
 //! - partition, no peers: DROP everything but loopback, both ways;
 //! - partition with peers (IPs or CIDRs, resolved by the caller): DROP
@@ -89,22 +90,22 @@ pub fn tbf_burst_bytes(bits_per_second: u64) -> u64 {
     (bits_per_second / 8 / 100).max(TBF_MIN_BURST_BYTES)
 }
 
-/// The rule comment: `chaos-engine <target> <failure-id>`, with anything
-/// but `[A-Za-z0-9._:/-]` replaced by `_` (no shell or iptables quoting
-/// surprises) and cut to iptables' 256 characters.
-pub fn rule_comment(target: &str, failure_id: &str) -> String {
-    let clean = |text: &str| -> String {
-        text.chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || "._:/-".contains(c) {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect()
-    };
-    let mut comment = format!("chaos-engine {} {}", clean(target), clean(failure_id));
+/// The rule comment: `chaos-engine <token>`, the fault's opaque token
+/// (never the target, mode or failure id: see `super::ledger`), with
+/// anything but `[A-Za-z0-9._:/-]` replaced by `_` (no shell or iptables
+/// quoting surprises) and cut to iptables' 256 characters.
+pub fn rule_comment(token: &str) -> String {
+    let clean: String = token
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._:/-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut comment = format!("chaos-engine {clean}");
     comment.truncate(255);
     comment
 }
@@ -123,22 +124,14 @@ fn percent(value: f64) -> String {
     format!("{}%", text.trim_end_matches('0').trim_end_matches('.'))
 }
 
-/// The commands of `fault` on a target named `target`, failure
-/// `failure_id`; `peers` are the IPs/CIDRs of a partition's peers
+/// The commands of `fault`, whose rules carry the fault's opaque
+/// `token`; `peers` are the IPs/CIDRs of a partition's peers
 /// (resolved by the caller; empty: partition from everything, unless the
 /// fault names peers: then [`DockerError::NoMatch`], never a full
 /// partition). Kill, stop and pause need no helper:
 /// [`DockerError::Unsupported`].
-pub fn plan(
-    target: &str,
-    failure_id: &str,
-    fault: &DockerFault,
-    peers: &[String],
-) -> Result<Plan, DockerError> {
-    let comment = format!(
-        "-m comment --comment \"{}\"",
-        rule_comment(target, failure_id)
-    );
+pub fn plan(token: &str, fault: &DockerFault, peers: &[String]) -> Result<Plan, DockerError> {
+    let comment = format!("-m comment --comment \"{}\"", rule_comment(token));
     let mut plan = Plan::default();
     let mut rules_in: Vec<String> = Vec::new();
     let mut rules_out: Vec<String> = Vec::new();
@@ -363,17 +356,16 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
-    const C: &str = "-m comment --comment \"chaos-engine cache f-1\"";
+    const C: &str = "-m comment --comment \"chaos-engine 3f9c2a7e1b04d8c6\"";
 
     fn network(fault: NetworkFault) -> Plan {
-        plan("cache", "f-1", &DockerFault::Network(fault), &[]).unwrap()
+        plan("3f9c2a7e1b04d8c6", &DockerFault::Network(fault), &[]).unwrap()
     }
 
     #[test]
     fn partition_all_drops_everything_but_loopback_both_ways() {
         let plan = plan(
-            "cache",
-            "f-1",
+            "3f9c2a7e1b04d8c6",
             &DockerFault::Partition { peers: vec![] },
             &[],
         )
@@ -397,8 +389,7 @@ mod tests {
     fn partition_from_peers_drops_their_addresses_only() {
         let peers = vec!["172.18.0.5".to_owned(), "10.1.0.0/16".to_owned()];
         let plan = plan(
-            "cache",
-            "f-1",
+            "3f9c2a7e1b04d8c6",
             &DockerFault::Partition {
                 peers: vec!["db".into()],
             },
@@ -526,18 +517,12 @@ mod tests {
 
     #[test]
     fn comments_are_safe_and_kill_needs_no_helper() {
-        assert_eq!(
-            rule_comment("my cache", "id;$(rm)"),
-            "chaos-engine my_cache id___rm_"
-        );
-        assert!(plan("t", "f", &DockerFault::Pause, &[]).is_err());
+        assert_eq!(rule_comment("id;$(rm) x"), "chaos-engine id___rm__x");
+        assert!(plan("t", &DockerFault::Pause, &[]).is_err());
         let to_db = DockerFault::Partition {
             peers: vec!["db".into()],
         };
-        assert!(
-            plan("t", "f", &to_db, &[]).is_err(),
-            "never a full partition"
-        );
-        assert!(plan("t", "f", &to_db, &["1.2.3.4; reboot".into()]).is_err());
+        assert!(plan("t", &to_db, &[]).is_err(), "never a full partition");
+        assert!(plan("t", &to_db, &["1.2.3.4; reboot".into()]).is_err());
     }
 }

@@ -1,6 +1,8 @@
-//! What the engine writes down about a Docker fault before it applies it
-//! (the write-ahead record in the journal), so that a later engine, or
-//! `chaos-engine recover`, can undo a fault a killed engine left behind.
+//! What the engine writes down about a Docker fault before it applies it:
+//! the write-ahead record, kept in the fault ledger (always, see
+//! [`super::ledger`]) and in the journal (event `fault_applying`, when
+//! there is one), so that a later engine, or `chaos-engine recover`, can
+//! undo a fault a killed engine left behind.
 
 use serde::{Deserialize, Serialize};
 
@@ -21,8 +23,9 @@ impl std::fmt::Display for ContainerRef {
     }
 }
 
-/// A Docker fault about to be applied: journalled (event `fault_applying`)
-/// before the first Engine call that changes anything.
+/// A Docker fault about to be applied: written to the ledger (and
+/// journalled as `fault_applying`) before the first Engine call that
+/// changes anything.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FaultRecord {
     /// The target's name.
@@ -37,4 +40,20 @@ pub struct FaultRecord {
     pub containers: Vec<ContainerRef>,
     /// When the fault ends by itself at the latest (Unix time).
     pub expires_at: f64,
+    /// The opaque token that names this fault on everything the engine
+    /// creates for it (helper names and labels, rule comments); empty in
+    /// journals of engines older than the ledger.
+    #[serde(default)]
+    pub token: String,
+    /// The instance id of the engine that applied it (its ledger's name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// When the record was written (Unix time): a `stop` may still be
+    /// under way until `started_at + grace_s`.
+    #[serde(default)]
+    pub started_at: f64,
+    /// A `stop` fault's grace in seconds: how long Docker may still take
+    /// to stop the container after the engine that asked is gone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grace_s: Option<f64>,
 }

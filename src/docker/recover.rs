@@ -1,37 +1,57 @@
 //! Undoing the Docker faults a killed engine left behind (at startup, and
-//! with `chaos-engine recover`), found two ways:
-//! - by label: every network helper of the configured targets (and every
-//!   finished revert-only helper) is stopped and removed; a running one
-//!   reverts its rules on SIGTERM, one that ended badly gets a revert-only
-//!   helper in its subject's namespace (when the subject still exists);
-//! - from the journal: every `fault_applying` record with no end (no
-//!   `cleared`, `ended` or `fault_recovered` event with its id): paused
-//!   containers are unpaused, stopped or killed ones started unless they
-//!   run already.
+//! with `chaos-engine recover` or `clear --target`).
 //!
-//! Each thing done is a line of the [`RecoverReport`] and a
-//! `fault_recovered` event in the journal.
+//! What to undo comes from the fault ledger (always, see
+//! [`super::ledger`]): every dead engine's ledger in the directory is
+//! adopted and its open faults undone; a live engine's ledger is left
+//! alone, and so are its faults and helpers. With a journal, its open
+//! `fault_applying` records are undone too, except those of a live engine
+//! or of a ledger that is gone (its engine undid everything).
+//!
+//! Recovery acts on settled state: a `stop` Docker may still be carrying
+//! out is waited out (up to its grace, which the record holds), a kill
+//! helper is waited for, and every undo is verified (the container runs,
+//! is not paused; the helper reverted its rules) before it is reported,
+//! journalled (`fault_recovered`) and written to the ledger. A fault
+//! whose undo failed stays open: the next recovery tries again.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::BufRead;
 use std::path::Path;
+use std::time::Duration;
 
-use bollard::query_parameters::RemoveContainerOptions;
+use bollard::query_parameters::{RemoveContainerOptions, WaitContainerOptions};
 use bollard::Docker;
+use futures_util::StreamExt;
 
-use super::client::{api_error, connect, is_not_found, no_answer, resolve_host, CALL_TIMEOUT};
-use super::container_ops;
+use super::backend::CONCURRENCY;
+use super::client::{connect, resolve_host, CALL_TIMEOUT};
+use super::container_ops::{self, Reverted};
 use super::helper::{self, HelperEnd, HelperInfo};
-use super::spec::LABEL_MODE;
-use super::{ContainerRef, DockerError, DockerTarget, FaultRecord};
+use super::ledger::{self, DeadLedger, Scan};
+use super::spec::DEFAULT_STOP_GRACE;
+use super::{ContainerRef, DockerError, FaultRecord};
+use crate::clock::{Clock, SystemClock};
 use crate::telemetry::Telemetry;
+
+/// How long after its record a `pause` may still be taking effect.
+const PAUSE_SETTLE: f64 = 2.0;
+/// How long a `stop` may take beyond its grace, or a signal to act.
+const STOP_SETTLE: f64 = 3.0;
+/// How long a kill helper may still run.
+const HELPER_WAIT: Duration = Duration::from_secs(10);
 
 /// What a recovery did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RecoverReport {
-    /// One line per thing undone (or found already undone).
+    /// One line per fault undone (or found already undone), verified.
     pub lines: Vec<String>,
-    /// One line per thing that could not be undone.
+    /// One line per fault that could not be undone (it stays open).
     pub errors: Vec<String>,
+    /// What was left alone and why (a live engine's faults).
+    pub notes: Vec<String>,
+    /// Set when there was no ledger to read: what cannot be known.
+    pub unknown: Option<String>,
 }
 
 impl RecoverReport {
@@ -41,138 +61,332 @@ impl RecoverReport {
     }
 }
 
-/// Finds and undoes the faults an earlier engine left on the Docker
-/// targets `targets` (name and target) and in `journal`; `image` is the
-/// network helper image a revert-only helper runs.
-pub async fn recover(
-    targets: &[(String, DockerTarget)],
-    journal: Option<&Path>,
-    image: &str,
-    telemetry: &Telemetry,
-) -> RecoverReport {
+/// Where to look and what to undo.
+#[derive(Debug, Clone)]
+pub struct Scope<'a> {
+    /// The fault ledger's directory.
+    pub ledger_dir: &'a Path,
+    /// The journal whose open `fault_applying` records are undone too.
+    pub journal: Option<&'a Path>,
+    /// The network helper image a revert-only helper runs.
+    pub image: &'a str,
+    /// Only the faults of these targets (`clear --target`); all if `None`.
+    pub only: Option<BTreeSet<String>>,
+    /// The Engines of the configured targets (swept for dead engines'
+    /// helpers even when no open fault names them).
+    pub hosts: Vec<Option<String>>,
+}
+
+/// Where an open fault was found.
+#[derive(Debug, Clone, Copy)]
+enum Source {
+    /// The dead ledger of that index.
+    Ledger(usize),
+    /// The journal only.
+    Journal,
+}
+
+/// Finds and undoes the faults dead engines left (see the module docs).
+pub async fn recover(scope: &Scope<'_>, telemetry: &Telemetry) -> RecoverReport {
     let mut report = RecoverReport::default();
-    let mut engines = Engines::default();
-    let names: HashSet<&str> = targets.iter().map(|(name, _)| name.as_str()).collect();
-    let mut hosts: Vec<Option<String>> = targets.iter().map(|(_, t)| t.host.clone()).collect();
-    let open = match journal {
-        Some(path) => open_records(path, &mut report),
-        None => Vec::new(),
-    };
-    hosts.extend(open.iter().map(|record| record.host.clone()));
-    let mut seen_hosts = HashSet::new();
-    for host in hosts {
-        if !seen_hosts.insert(resolve_host(host.as_deref())) {
-            continue;
+    let (mut dead, live) = match ledger::scan(scope.ledger_dir) {
+        Ok(Scan::Found { dead, live }) => (dead, live),
+        Ok(Scan::NoLedger) => {
+            report.unknown = Some(format!(
+                "no fault ledger at {}: which pause, stop or kill faults an engine left behind \
+                 cannot be known from it (set --ledger-dir / CHAOS_LEDGER_DIR to the engine's)",
+                scope.ledger_dir.display()
+            ));
+            (Vec::new(), Vec::new())
         }
-        let Some(docker) = engines.get(host.as_deref(), &mut report).await else {
-            continue;
-        };
-        recover_helpers(&docker, &names, image, telemetry, &mut report).await;
+        Err(err) => {
+            report.errors.push(err.to_string());
+            (Vec::new(), Vec::new())
+        }
+    };
+    for owner in &live {
+        report.notes.push(format!(
+            "engine {owner} is running (its ledger in {} is locked): its faults are left to it",
+            scope.ledger_dir.display()
+        ));
     }
-    for record in &open {
-        let Some(docker) = engines.get(record.host.as_deref(), &mut report).await else {
-            continue;
+    let wanted = |record: &FaultRecord| {
+        scope
+            .only
+            .as_ref()
+            .is_none_or(|only| only.contains(&record.target))
+    };
+    let mut work: Vec<(Source, FaultRecord)> = Vec::new();
+    for (index, ledger) in dead.iter().enumerate() {
+        for record in ledger.open.iter().filter(|r| wanted(r)) {
+            work.push((Source::Ledger(index), record.clone()));
+        }
+    }
+    if let Some(path) = scope.journal {
+        match open_records(path) {
+            // An owner's faults come from its ledger (a ledger that is
+            // gone had nothing open), unless there is no ledger to read;
+            // records of engines older than the ledger have no owner.
+            Ok(records) => work.extend(
+                records
+                    .into_iter()
+                    .filter(|r| wanted(r) && (r.owner.is_none() || report.unknown.is_some()))
+                    .map(|record| (Source::Journal, record)),
+            ),
+            Err(err) => report.errors.push(err),
+        }
+    }
+    let mut hosts: BTreeMap<String, Option<String>> = BTreeMap::new();
+    for host in scope
+        .hosts
+        .iter()
+        .chain(work.iter().map(|(_, record)| &record.host))
+    {
+        hosts
+            .entry(resolve_host(host.as_deref()))
+            .or_insert(host.clone());
+    }
+    let dead_owners: BTreeSet<String> = dead.iter().map(|l| l.owner.clone()).collect();
+    let mut failed_tokens = BTreeSet::new();
+    for (key, host) in &hosts {
+        let docker = match connect(host.as_deref()).await {
+            Ok(docker) => docker,
+            Err(err) => {
+                for (_, record) in work
+                    .iter()
+                    .filter(|(_, r)| &resolve_host(r.host.as_deref()) == key)
+                {
+                    report.errors.push(format!("{}: {err}", record.target));
+                    failed_tokens.insert(record.token.clone());
+                }
+                continue;
+            }
         };
-        recover_record(&docker, record, telemetry, &mut report).await;
+        let helpers = match helper::find_helpers(&docker).await {
+            Ok(helpers) => helpers,
+            Err(err) => {
+                report.errors.push(err.to_string());
+                Vec::new()
+            }
+        };
+        let here: Vec<&(Source, FaultRecord)> = work
+            .iter()
+            .filter(|(_, r)| &resolve_host(r.host.as_deref()) == key)
+            .collect();
+        let outcomes: Vec<(Source, &FaultRecord, Result<String, DockerError>)> =
+            futures_util::stream::iter(here)
+                .map(|(source, record)| {
+                    let theirs: Vec<&HelperInfo> = helpers
+                        .iter()
+                        .filter(|h| {
+                            !record.token.is_empty() && h.fault.as_deref() == Some(&record.token)
+                        })
+                        .collect();
+                    let docker = &docker;
+                    async move {
+                        let outcome = recover_record(docker, record, &theirs, scope.image).await;
+                        (*source, record, outcome)
+                    }
+                })
+                .buffer_unordered(CONCURRENCY)
+                .collect()
+                .await;
+        for (source, record, outcome) in outcomes {
+            match outcome {
+                Ok(done) => {
+                    let detail = format!("{} fault {} left behind: {done}", record.mode, record.id);
+                    if let Source::Ledger(index) = source {
+                        if let Some(ledger) = dead.get_mut(index) {
+                            if let Err(err) = ledger.undone(&record.token, &done) {
+                                report.errors.push(format!(
+                                    "{}: undone ({done}) but the ledger {} could not say so: {err}",
+                                    record.target,
+                                    ledger.path.display()
+                                ));
+                            }
+                        }
+                    }
+                    telemetry.fault_recovered(&record.target, Some(&record.id), &detail);
+                    report.lines.push(format!("{}: {detail}", record.target));
+                }
+                Err(err) => {
+                    failed_tokens.insert(record.token.clone());
+                    report.errors.push(format!(
+                        "{}: {} fault {} is not undone, and stays in the ledger for the next \
+                         `recover`: {err}",
+                        record.target, record.mode, record.id
+                    ));
+                }
+            }
+        }
+        sweep(&docker, &helpers, &dead_owners, &failed_tokens, &mut report).await;
+    }
+    for ledger in dead {
+        let path = ledger.path.clone();
+        if let Err(err) = DeadLedger::finish(ledger) {
+            report.errors.push(format!(
+                "cannot remove the ledger {}: {err}",
+                path.display()
+            ));
+        }
     }
     report
 }
 
-/// One client per Engine address, connected once.
-#[derive(Default)]
-struct Engines {
-    clients: BTreeMap<String, Option<Docker>>,
-}
-
-impl Engines {
-    async fn get(&mut self, host: Option<&str>, report: &mut RecoverReport) -> Option<Docker> {
-        let key = resolve_host(host);
-        if let Some(client) = self.clients.get(&key) {
-            return client.clone();
-        }
-        let client = match connect(host).await {
-            Ok(docker) => Some(docker),
-            Err(err) => {
-                report.errors.push(err.to_string());
-                None
-            }
-        };
-        self.clients.insert(key, client.clone());
-        client
-    }
-}
-
-async fn recover_helpers(
+/// Removes what dead engines' helpers are left that no open fault needs
+/// (a finished kill helper, a revert-only helper, a helper whose fault is
+/// undone): a running one is stopped first, so that it reverts.
+async fn sweep(
     docker: &Docker,
-    targets: &HashSet<&str>,
-    image: &str,
-    telemetry: &Telemetry,
+    helpers: &[HelperInfo],
+    dead_owners: &BTreeSet<String>,
+    failed_tokens: &BTreeSet<String>,
     report: &mut RecoverReport,
 ) {
-    let helpers = match helper::find_helpers(docker).await {
-        Ok(helpers) => helpers,
-        Err(err) => {
-            report.errors.push(err.to_string());
-            return;
-        }
-    };
     for found in helpers {
-        let ours = found.target.as_deref().is_some_and(|t| targets.contains(t));
-        let finished_revert =
-            found.labels.get(LABEL_MODE).map(String::as_str) == Some("revert") && !found.running;
-        if !ours && !finished_revert {
+        let dead_owner = found
+            .owner
+            .as_ref()
+            .is_some_and(|o| dead_owners.contains(o));
+        let needed = found
+            .fault
+            .as_ref()
+            .is_some_and(|t| failed_tokens.contains(t));
+        if !dead_owner || needed {
             continue;
         }
-        let target = found
-            .target
-            .clone()
-            .unwrap_or_else(|| "(revert helper)".to_owned());
-        match recover_helper(docker, &found, image).await {
-            Ok(detail) => {
-                telemetry.fault_recovered(&target, found.failure.as_deref(), &detail);
-                report.lines.push(format!("{target}: {detail}"));
-            }
-            Err(err) => report.errors.push(format!("{target}: {err}")),
+        let subject = subject_of(found);
+        let outcome = if found.running {
+            helper::stop_helper(docker, &found.id, &subject)
+                .await
+                .map(|_| ())
+        } else {
+            remove(docker, &found.id, &found.name).await
+        };
+        if let Err(err) = outcome {
+            report.errors.push(format!(
+                "the helper {} could not be removed: {err}",
+                found.name
+            ));
         }
     }
 }
 
-async fn recover_helper(
+fn subject_of(found: &HelperInfo) -> ContainerRef {
+    let id = found.subject.clone().unwrap_or_default();
+    ContainerRef {
+        name: id.get(..12).unwrap_or(&id).to_owned(),
+        id,
+    }
+}
+
+fn unix_now() -> f64 {
+    SystemClock.unix_now()
+}
+
+/// Undoes one open fault on settled state and verifies it; says what it
+/// did per container.
+async fn recover_record(
     docker: &Docker,
-    found: &HelperInfo,
+    record: &FaultRecord,
+    helpers: &[&HelperInfo],
     image: &str,
 ) -> Result<String, DockerError> {
-    let helper_name = &found.name;
-    let subject_id = found.subject.clone().unwrap_or_default();
-    let subject = ContainerRef {
-        id: subject_id.clone(),
-        name: subject_id.get(..12).unwrap_or(&subject_id).to_owned(),
-    };
-    let alive = !subject_id.is_empty()
-        && container_ops::inspect(docker, &subject)
-            .await?
-            .is_some_and(|state| state.running);
-    if !alive {
-        remove(docker, &found.id, helper_name).await?;
-        return Ok(format!(
-            "removed the network helper {helper_name} (its subject {} no longer runs)",
-            subject.name
-        ));
-    }
-    let ended = helper::stop_helper(docker, &found.id, &subject).await?;
-    let how = match ended {
-        HelperEnd::Reverted => "stopped it: its rules are removed",
-        HelperEnd::Expired => "it had expired: its rules were already removed",
-        HelperEnd::AlreadyGone => {
-            helper::revert_leftovers(docker, image, &subject).await?;
-            "it was gone: a revert-only helper removed its rules"
+    let owner = record.owner.as_deref().unwrap_or_default();
+    let mut signalled = false;
+    if record.mode == "kill" {
+        for found in helpers {
+            signalled |= !found.created_only;
+            wait_and_remove(docker, found).await?;
         }
+    }
+    let settle_until = match record.mode.as_str() {
+        "stop" => {
+            let grace = record.grace_s.unwrap_or(DEFAULT_STOP_GRACE.as_secs_f64());
+            record.started_at + grace + STOP_SETTLE
+        }
+        "kill" if signalled => unix_now() + STOP_SETTLE,
+        "kill" => record.started_at + STOP_SETTLE,
+        "pause" => record.started_at + PAUSE_SETTLE,
+        _ => 0.0,
     };
-    Ok(format!(
-        "network helper {helper_name} of {} ({}): {how}",
-        subject.name,
-        found.failure.as_deref().unwrap_or("no failure id")
-    ))
+    let outcomes: Vec<Result<String, DockerError>> =
+        futures_util::stream::iter(record.containers.iter())
+            .map(|container| async move {
+                let what = match record.mode.as_str() {
+                    "stop" | "kill" => {
+                        container_ops::wait_until_stopped(docker, container, settle_until).await?;
+                        container_ops::start_verified(docker, container)
+                            .await?
+                            .describe()
+                    }
+                    "pause" => {
+                        let left = settle_until - unix_now();
+                        if left > 0.0 {
+                            tokio::time::sleep(Duration::from_secs_f64(left)).await;
+                        }
+                        container_ops::unpause_verified(docker, container)
+                            .await?
+                            .describe()
+                    }
+                    _ => {
+                        let found = helpers
+                            .iter()
+                            .find(|h| h.subject.as_deref() == Some(container.id.as_str()));
+                        revert_network(docker, found.copied(), container, image, owner).await?
+                    }
+                };
+                Ok(format!("{container} {what}"))
+            })
+            .buffered(CONCURRENCY)
+            .collect()
+            .await;
+    let mut done = Vec::new();
+    for outcome in outcomes {
+        done.push(outcome?);
+    }
+    if done.is_empty() {
+        done.push("no container".to_owned());
+    }
+    Ok(done.join(", "))
+}
+
+/// Removes a network fault's rules from `container`: stops its helper if
+/// there is one (it reverts), else runs a revert-only helper while the
+/// container runs (its namespace, and the rules, go with it otherwise).
+async fn revert_network(
+    docker: &Docker,
+    found: Option<&HelperInfo>,
+    container: &ContainerRef,
+    image: &str,
+    owner: &str,
+) -> Result<&'static str, DockerError> {
+    let ended = match found {
+        Some(found) => helper::stop_helper(docker, &found.id, container).await?,
+        None => HelperEnd::AlreadyGone,
+    };
+    match ended {
+        HelperEnd::Reverted => Ok("network rules removed (its helper stopped)"),
+        HelperEnd::Expired => Ok("network rules had expired"),
+        HelperEnd::AlreadyGone => match container_ops::inspect(docker, container).await? {
+            Some(state) if state.running => {
+                helper::revert_leftovers(docker, image, container, owner).await?;
+                Ok("network rules removed by a revert-only helper")
+            }
+            Some(_) => Ok("not running (its network namespace is gone)"),
+            None => Ok(Reverted::Gone.describe()),
+        },
+    }
+}
+
+/// Waits (at most [`HELPER_WAIT`]) for a kill helper to finish, then
+/// removes it.
+async fn wait_and_remove(docker: &Docker, found: &HelperInfo) -> Result<(), DockerError> {
+    if found.running {
+        let mut wait = docker.wait_container(&found.id, None::<WaitContainerOptions>);
+        let _ = tokio::time::timeout(HELPER_WAIT, wait.next()).await;
+    }
+    remove(docker, &found.id, &found.name).await
 }
 
 async fn remove(docker: &Docker, id: &str, name: &str) -> Result<(), DockerError> {
@@ -182,99 +396,70 @@ async fn remove(docker: &Docker, id: &str, name: &str) -> Result<(), DockerError
     };
     match tokio::time::timeout(CALL_TIMEOUT, docker.remove_container(id, Some(options))).await {
         Ok(Ok(())) => Ok(()),
-        Ok(Err(err)) if is_not_found(&err) => Ok(()),
-        Ok(Err(err)) => Err(api_error("remove", name, &err)),
+        Ok(Err(err)) if super::client::is_not_found(&err) => Ok(()),
+        Ok(Err(err)) => Err(super::client::api_error("remove", name, &err)),
         Err(_) => Err(DockerError::Api {
             action: "remove",
             container: name.to_owned(),
-            detail: no_answer(CALL_TIMEOUT),
+            detail: super::client::no_answer(CALL_TIMEOUT),
         }),
     }
 }
 
-async fn recover_record(
-    docker: &Docker,
-    record: &FaultRecord,
-    telemetry: &Telemetry,
-    report: &mut RecoverReport,
-) {
-    let mut done = Vec::new();
-    for container in &record.containers {
-        let reverted = match record.mode.as_str() {
-            "pause" => container_ops::unpause_if_paused(docker, container).await,
-            "kill" | "stop" => container_ops::start_unless_running(docker, container).await,
-            // Network faults live in their helpers, recovered by label.
-            _ => continue,
-        };
-        match reverted {
-            Ok(what) => done.push(format!("{container} {}", what.describe())),
-            Err(err) => report.errors.push(format!("{}: {err}", record.target)),
-        }
-    }
-    if record.mode == "network" || record.mode == "partition" {
-        done.push("its network helpers are recovered by label".to_owned());
-    }
-    if done.is_empty() {
-        return;
-    }
-    let detail = format!(
-        "{} fault {} left behind: {}",
-        record.mode,
-        record.id,
-        done.join(", ")
-    );
-    telemetry.fault_recovered(&record.target, Some(&record.id), &detail);
-    report.lines.push(format!("{}: {detail}", record.target));
-}
-
-/// The `fault_applying` records of the journal at `path` that no later
-/// event ended (`cleared`, `ended` or `fault_recovered` with the same id).
-/// A journal that does not exist has none; lines that are not JSON are
-/// skipped.
-pub fn open_records(path: &Path, report: &mut RecoverReport) -> Vec<FaultRecord> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Vec::new(),
-        Err(err) => {
-            report
-                .errors
-                .push(format!("cannot read the journal {}: {err}", path.display()));
-            return Vec::new();
-        }
+/// The `fault_applying` records of the journal at `path` (read line by
+/// line) that no later event ended (`cleared`, `ended` or
+/// `fault_recovered` with the same id). A journal that does not exist has
+/// none; lines that are not JSON are skipped.
+pub fn open_records(path: &Path) -> Result<Vec<FaultRecord>, String> {
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(err) => return Err(format!("cannot read the journal {}: {err}", path.display())),
     };
-    open_records_in(&text)
+    open_records_in(std::io::BufReader::new(file))
+        .map_err(|err| format!("cannot read the journal {}: {err}", path.display()))
 }
 
-/// [`open_records`] of a journal's text.
-pub fn open_records_in(text: &str) -> Vec<FaultRecord> {
-    let mut records: Vec<FaultRecord> = Vec::new();
-    let mut ended = HashSet::new();
-    for line in text.lines() {
-        let Ok(value) = serde_json::from_str::<serde_json::Value>(line) else {
+/// [`open_records`] of a journal read from `reader`: only the open
+/// records are kept in memory.
+pub fn open_records_in(reader: impl BufRead) -> std::io::Result<Vec<FaultRecord>> {
+    let mut open: HashMap<String, FaultRecord> = HashMap::new();
+    let mut order: Vec<String> = Vec::new();
+    for line in reader.lines() {
+        let line = line?;
+        // Only the events that matter are parsed.
+        if !(line.contains("\"fault_applying\"")
+            || line.contains("\"cleared\"")
+            || line.contains("\"ended\"")
+            || line.contains("\"fault_recovered\""))
+        {
+            continue;
+        }
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(&line) else {
             continue;
         };
         let event = value.get("event").and_then(|e| e.as_str()).unwrap_or("");
-        let id = value
-            .get("id")
-            .and_then(|id| id.as_str())
-            .map(str::to_owned);
         match event {
             "fault_applying" => {
                 if let Ok(record) = serde_json::from_value::<FaultRecord>(value) {
-                    records.retain(|r| r.id != record.id);
-                    records.push(record);
+                    if !open.contains_key(&record.id) {
+                        order.push(record.id.clone());
+                    }
+                    open.insert(record.id.clone(), record);
                 }
             }
             "cleared" | "ended" | "fault_recovered" => {
-                if let Some(id) = id {
-                    ended.insert(id);
+                if let Some(id) = value.get("id").and_then(|id| id.as_str()) {
+                    open.remove(id);
                 }
             }
             _ => {}
         }
     }
-    records.retain(|record| !ended.contains(&record.id));
-    records
+    Ok(order
+        .into_iter()
+        .filter_map(|id| open.remove(&id))
+        .collect())
 }
 
 #[cfg(test)]
@@ -286,17 +471,20 @@ mod tests {
         let journal = r#"{"timestamp":1,"event":"engine_started"}
 {"timestamp":2,"event":"fault_applying","target":"cache","id":"a","mode":"pause","host":null,"containers":[{"id":"c1","name":"cache-1"}],"expires_at":30.0}
 {"timestamp":3,"event":"cleared","id":"a","target":"cache","reason":"recovery"}
-{"timestamp":4,"event":"fault_applying","target":"cache","id":"b","mode":"stop","host":null,"containers":[{"id":"c1","name":"cache-1"}],"expires_at":40.0}
+{"timestamp":4,"event":"fault_applying","target":"cache","id":"b","mode":"stop","host":null,"containers":[{"id":"c1","name":"cache-1"}],"expires_at":40.0,"token":"t-b","owner":"o1","started_at":4.0,"grace_s":5.0}
 {"timestamp":5,"event":"fault_applying","target":"db","id":"c","mode":"kill","containers":[{"id":"d1","name":"db-1"}],"expires_at":50.0}
 {"timestamp":6,"event":"fault_recovered","id":"c","target":"db","detail":"x"}
 not json
 {"timestamp":7,"event":"fault_applying","target":"web","id":"d","mode":"pause","containers":[],"expires_at":60.0}
 {"timestamp":8,"event":"ended","id":"d","target":"web","scenario":"P","ended_by":"repair","injected_at":7}
 "#;
-        let open = open_records_in(journal);
+        let open = open_records_in(journal.as_bytes()).unwrap();
         assert_eq!(open.len(), 1, "{open:?}");
         assert_eq!(open[0].id, "b");
         assert_eq!(open[0].mode, "stop");
         assert_eq!(open[0].containers[0].name, "cache-1");
+        assert_eq!(open[0].token, "t-b");
+        assert_eq!(open[0].owner.as_deref(), Some("o1"));
+        assert_eq!(open[0].grace_s, Some(5.0));
     }
 }

@@ -13,21 +13,23 @@ use std::time::Duration;
 pub const DOCKER_MODES: [&str; 5] = ["kill", "stop", "pause", "network", "partition"];
 
 /// The label every container the engine creates carries, with the value
-/// `chaos-engine`; [`LABEL_TARGET`], [`LABEL_FAILURE`] and friends name
-/// what it was made for.
+/// `chaos-engine`. Nothing the engine creates names the target, the mode,
+/// the scenario or the failure in clear: [`LABEL_OWNER`] and
+/// [`LABEL_FAULT`] are opaque ids that only the engine's ledger maps to a
+/// fault (see `super::ledger`).
 pub const LABEL_ENGINE: &str = "io.chaos-engine.engine";
-/// The target a created container belongs to.
-pub const LABEL_TARGET: &str = "io.chaos-engine.target";
-/// The failure id a created container belongs to.
-pub const LABEL_FAILURE: &str = "io.chaos-engine.failure";
-/// The fault's mode (`network`, `partition`).
-pub const LABEL_MODE: &str = "io.chaos-engine.mode";
-/// The Unix time at which the helper ends the fault by itself.
-pub const LABEL_EXPIRES_AT: &str = "io.chaos-engine.expires-at";
+/// The instance id of the engine that created the container (the name of
+/// its ledger): an engine recovers only its own and dead engines' helpers.
+pub const LABEL_OWNER: &str = "io.chaos-engine.owner";
+/// The opaque token of the fault a helper works for; `revert` on a
+/// revert-only helper.
+pub const LABEL_FAULT: &str = "io.chaos-engine.fault";
 /// The id of the container the helper works on.
 pub const LABEL_SUBJECT: &str = "io.chaos-engine.subject";
 /// The value of [`LABEL_ENGINE`].
 pub const ENGINE_LABEL_VALUE: &str = "chaos-engine";
+/// The value of [`LABEL_FAULT`] on a revert-only helper.
+pub const REVERT_FAULT_VALUE: &str = "revert";
 
 /// The Compose labels a [`Selector::Service`] matches.
 pub const COMPOSE_SERVICE_LABEL: &str = "com.docker.compose.service";

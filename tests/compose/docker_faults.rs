@@ -15,6 +15,8 @@ use std::time::Duration;
 
 use chaos_engine::actors::target::backend::{Applied, BackendError, Effect, FaultBackend};
 use chaos_engine::actors::target::core::{EndedElsewhere, Observation};
+use chaos_engine::docker::ledger::Ledger;
+use chaos_engine::docker::recover::Scope;
 use chaos_engine::docker::spec::DEFAULT_STOP_GRACE;
 use chaos_engine::docker::{
     recover, BlastRadius, DockerBackend, DockerError, DockerFault, DockerPolicy, DockerTarget,
@@ -25,6 +27,7 @@ use chaos_engine::telemetry::{SharedTelemetry, Telemetry};
 use chaos_state::ClearReason;
 
 use super::docker::{docker, inspect, parse_published_port, run, run_ok};
+use super::engine_helpers::test_ledger_dir;
 use super::fault_fixtures::{net_helper_image, TargetContainer, TARGET_PORT};
 use super::http;
 
@@ -61,8 +64,15 @@ fn by_group(group: &str) -> DockerTarget {
     }
 }
 
+/// A ledger of its own in this test's ledger directory: dropping its
+/// backend is the death of its engine.
+fn ledger() -> Arc<Ledger> {
+    Arc::new(Ledger::new(test_ledger_dir()))
+}
+
 fn backend(target: DockerTarget, fault: DockerFault, telemetry: &SharedTelemetry) -> DockerBackend {
     DockerBackend::new(
+        ledger(),
         "svc",
         Arc::new(target),
         vec![("FAULT".to_owned(), fault)],
@@ -382,6 +392,7 @@ fn docker_faults_recover_undoes_what_a_dead_engine_left() {
         let mut stop = backend(by_group(&group_s), stop, &telemetry);
         let partition = DockerFault::Partition { peers: Vec::new() };
         let mut part = DockerBackend::new(
+            ledger(),
             "part",
             Arc::new(by_group(&group_n)),
             vec![("FAULT".to_owned(), partition)],
@@ -402,12 +413,16 @@ fn docker_faults_recover_undoes_what_a_dead_engine_left() {
         parted.get("/health", Duration::from_secs(2)).is_err(),
         "partitioned"
     );
-    let targets = vec![
-        ("svc".to_owned(), by_group(&group_p)),
-        ("part".to_owned(), by_group(&group_n)),
-    ];
+    let ledger_dir = test_ledger_dir();
+    let scope = Scope {
+        ledger_dir: &ledger_dir,
+        journal: Some(&journal),
+        image,
+        only: None,
+        hosts: vec![None],
+    };
     let telemetry = telemetry(&journal);
-    let report = block_on(&rt, recover(&targets, Some(&journal), image, &telemetry));
+    let report = block_on(&rt, recover(&scope, &telemetry));
     assert!(report.ok(), "{report:?}");
     assert_eq!(state(&paused), "running");
     wait_healthy(&stopped);
@@ -421,7 +436,7 @@ fn docker_faults_recover_undoes_what_a_dead_engine_left() {
         "ps",
         "-aq",
         "--filter",
-        "label=io.chaos-engine.target=part",
+        "label=io.chaos-engine.engine",
         "--filter",
         &format!("label=io.chaos-engine.subject={}", parted.id()),
     ]));
@@ -429,6 +444,6 @@ fn docker_faults_recover_undoes_what_a_dead_engine_left() {
     let text = std::fs::read_to_string(&journal).unwrap();
     assert!(text.contains("\"fault_recovered\""), "{text}");
     // A second recovery finds nothing left.
-    let again = block_on(&rt, recover(&targets, Some(&journal), image, &telemetry));
+    let again = block_on(&rt, recover(&scope, &telemetry));
     assert!(again.ok() && again.lines.is_empty(), "{again:?}");
 }

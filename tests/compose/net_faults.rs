@@ -116,7 +116,7 @@ fn apply(
         docker,
         net_helper_image(),
         &subject(target),
-        "web",
+        "test-owner",
         id,
         fault,
         expires_at,
@@ -139,7 +139,7 @@ fn net_partition_cuts_requests_off_until_stopped() {
     let listed = rules(&target);
     assert!(
         listed.contains(
-            "-A INPUT -m comment --comment \"chaos-engine web f-partition\" -j CHAOS_ENGINE_IN"
+            "-A INPUT -m comment --comment \"chaos-engine f-partition\" -j CHAOS_ENGINE_IN"
         ),
         "{listed}"
     );
@@ -153,8 +153,8 @@ fn net_partition_cuts_requests_off_until_stopped() {
         .find(|h| h.id == helper)
         .expect("the helper is listed");
     assert!(found.running);
-    assert_eq!(found.target.as_deref(), Some("web"));
-    assert_eq!(found.failure.as_deref(), Some("f-partition"));
+    assert_eq!(found.owner.as_deref(), Some("test-owner"));
+    assert_eq!(found.fault.as_deref(), Some("f-partition"));
     assert_eq!(found.subject.as_deref(), Some(target.id()));
 
     let stopping = std::time::Instant::now();
@@ -343,6 +343,7 @@ fn net_partition_from_a_peer_and_leftovers_of_a_killed_helper() {
         &docker,
         net_helper_image(),
         &subject(&target),
+        "test-owner",
     ))
     .expect("leftovers reverted");
     assert_no_rules(&target);

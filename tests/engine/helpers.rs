@@ -27,11 +27,37 @@ pub fn binary() -> &'static str {
     env!("CARGO_BIN_EXE_chaos-engine")
 }
 
+thread_local! {
+    /// The fault ledger directory of the commands a test thread runs (see
+    /// [`test_ledger_dir`]).
+    static LEDGER_DIR: PathBuf = {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        std::env::temp_dir().join(format!(
+            "chaos-engine-test-ledger-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ))
+    };
+}
+
+/// The fault ledger directory every command of this test thread gets
+/// unless the test sets `CHAOS_LEDGER_DIR`: one per test, so that an
+/// engine a test killed is recovered by that test's `recover` or restart,
+/// never by another test's engine (created only at a Docker fault).
+pub fn test_ledger_dir() -> PathBuf {
+    LEDGER_DIR.with(Clone::clone)
+}
+
 /// A command for the binary with an empty environment (no CHAOS_* leaking
-/// in from the machine), `RUST_LOG=info` and the given variables.
+/// in from the machine), `RUST_LOG=info`, this test's ledger directory
+/// ([`test_ledger_dir`]) and the given variables.
 pub fn command(env: &[(&str, &str)]) -> Command {
     let mut command = Command::new(binary());
-    command.env_clear().env("RUST_LOG", "info");
+    command
+        .env_clear()
+        .env("RUST_LOG", "info")
+        .env("CHAOS_LEDGER_DIR", test_ledger_dir());
     for (key, value) in env {
         command.env(key, value);
     }

@@ -74,17 +74,19 @@ pub trait FaultBackend: Unpin + 'static {
 }
 
 /// The backend of `settings`: its state file (written through `files`), or
-/// its containers (through the Docker Engine; with `dry_run`, only logging
-/// the calls it would make).
+/// its containers (through the Docker Engine, each fault written to
+/// `ledger` first; with `dry_run`, only logging the calls it would make).
 pub fn for_target(
     settings: &crate::config::TargetSettings,
     telemetry: &crate::telemetry::SharedTelemetry,
     files: &StateFiles,
+    ledger: &std::sync::Arc<crate::docker::ledger::Ledger>,
     dry_run: bool,
 ) -> Box<dyn FaultBackend> {
     match &settings.kind {
         TargetKind::StateFile(path) => Box::new(StateFileBackend::new(path.clone(), files.clone())),
         TargetKind::Docker(docker) => Box::new(crate::docker::backend::DockerBackend::new(
+            std::sync::Arc::clone(ledger),
             &settings.name,
             std::sync::Arc::new(docker.target.clone()),
             docker.faults.clone(),
