@@ -12,6 +12,9 @@
 //!   chaos-engine, and the network helper image, for the Docker fault tests.
 //! - `net_faults.rs`: network faults (partition, loss, rate, the netem error,
 //!   the dead-man's switch) applied by the network helper to a real container.
+//! - `crash_safety.rs`: the fault ledger's guarantee (undone after
+//!   SIGTERM, kill -9 and a failed undo; a second engine's faults left
+//!   alone; nothing names the fault), and 30 kill -9s at random moments.
 //! - `tmp_layout.rs`: the image's defaults (root, `/tmp`), as target apps
 //!   of the original service share it.
 //!
@@ -27,6 +30,7 @@ mod engine_helpers;
 #[path = "../engine/http.rs"]
 mod http;
 
+mod crash_safety;
 mod demo;
 mod demo_inventory;
 mod docker_faults;
