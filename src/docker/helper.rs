@@ -585,7 +585,16 @@ pub async fn stop_helper(
         .unwrap_or_default();
     let cleanup = match config.image {
         Some(image) => match revert_leftovers(docker, &image, subject, &owner).await {
-            Ok(()) => "its rules were removed by a revert-only helper".to_owned(),
+            // Verified clean by the revert-only helper (a helper stopped
+            // before its script set its trap ignores SIGTERM, as PID 1,
+            // and is killed at the end of the grace).
+            Ok(()) => {
+                tracing::warn!(
+                    container = %subject,
+                    "the network helper exited {code} instead of reverting; a revert-only helper removed its rules"
+                );
+                return Ok(HelperEnd::Reverted);
+            }
             Err(err) => format!("removing its rules failed too: {err}"),
         },
         None => "its image is unknown: run `chaos-engine recover`".to_owned(),
