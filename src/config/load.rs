@@ -22,6 +22,8 @@ use crate::scenario::{Catalogue, DelayRange, Scenario, DEFAULT_SLOW_DELAY};
 
 mod coordination;
 mod docker;
+mod docker_selector;
+mod docker_values;
 mod responders;
 
 /// Builds validated [`Settings`] from `inputs` (see the module docs of

@@ -10,7 +10,7 @@ use bollard::query_parameters::{KillContainerOptions, StopContainerOptions};
 use bollard::Docker;
 
 use super::client::{api_error, bounded, is_not_found, CALL_TIMEOUT};
-use super::{ContainerRef, DockerError};
+use super::{signals, ContainerRef, DockerError};
 
 /// What the Engine says about a container right now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -82,16 +82,17 @@ pub async fn inspect(
     }))
 }
 
-/// Sends `signal` (`SIGKILL`, `SIGTERM`...) to `container`.
+/// Sends `signal` (`SIGKILL`, `SIGTERM`...) to `container`; a signal that
+/// does not end a process ([`signals::terminating`]) is refused unsent.
 pub async fn kill(
     docker: &Docker,
     container: &ContainerRef,
     signal: &str,
 ) -> Result<(), DockerError> {
-    tracing::debug!(container = %container, signal, "docker kill");
-    let options = KillContainerOptions {
-        signal: signal.to_owned(),
-    };
+    let signal = signals::terminating(signal)
+        .map_err(|why| DockerError::Unsupported(format!("kill {container}: {why}")))?;
+    tracing::debug!(container = %container, signal = %signal, "docker kill");
+    let options = KillContainerOptions { signal };
     bounded(
         CALL_TIMEOUT,
         "kill",
@@ -250,5 +251,30 @@ pub async fn wait_until_stopped(
             return Ok(());
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_signal_that_does_not_end_the_process_is_never_sent() {
+        // Nothing listens there: a call that got through would fail as an
+        // Api error, not as Unsupported.
+        let docker =
+            Docker::connect_with_http("tcp://127.0.0.1:9", 1, bollard::API_DEFAULT_VERSION)
+                .unwrap();
+        let container = ContainerRef {
+            id: "0123456789ab".into(),
+            name: "cache-1".into(),
+        };
+        for signal in ["SIGSTOP", "CONT", "19"] {
+            let err = kill(&docker, &container, signal).await.unwrap_err();
+            assert!(
+                matches!(&err, DockerError::Unsupported(m) if m.starts_with("kill cache-1 (0123456789ab): ")),
+                "{signal}: {err}"
+            );
+        }
     }
 }

@@ -27,7 +27,7 @@ use futures_util::StreamExt;
 
 use super::client::{api_error, bounded, is_not_found, CALL_TIMEOUT};
 use super::helper::helper_labels;
-use super::{container_ops, script_file, ContainerRef, DockerError};
+use super::{container_ops, script_file, signals, ContainerRef, DockerError};
 
 /// What the crash helper is told: which process, which signal.
 #[derive(Debug, Clone, Copy)]
@@ -56,13 +56,11 @@ pub async fn crash(
     crash: Crash<'_>,
 ) -> Result<(), DockerError> {
     let name = container.to_string();
-    let signal = crash.signal.trim_start_matches("SIG");
-    if signal.is_empty() || !signal.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return Err(DockerError::Unsupported(format!(
-            "kill {name}: {:?} is not a signal name",
-            crash.signal
-        )));
-    }
+    // Checked again here, whatever built the fault: a signal that does not
+    // end the process would leave a stopped or untouched container that
+    // the recovery then "restarts".
+    let signal = signals::terminating(crash.signal)
+        .map_err(|why| DockerError::Unsupported(format!("kill {name}: {why}")))?;
     let details = bounded(
         CALL_TIMEOUT,
         "inspect",
@@ -110,7 +108,7 @@ pub async fn crash(
                 "the helper image is not on the Docker host: killing through the Engine, \
                  so a restart policy will not restart the container"
             );
-            return container_ops::kill(docker, container, crash.signal).await;
+            return container_ops::kill(docker, container, &signal).await;
         }
         Ok(Err(err)) => return Err(api_error("create the kill helper for", &name, &err)),
         Err(_) => {
@@ -121,7 +119,7 @@ pub async fn crash(
             })
         }
     };
-    let script = kill_command(crash.signal, pid);
+    let script = kill_command(&signal, pid);
     let result = match script_file::upload(docker, &created.id, &name, &script).await {
         Ok(()) => run_to_end(docker, &created.id, &name).await,
         Err(err) => Err(err),
@@ -176,6 +174,32 @@ async fn run_to_end(docker: &Docker, helper: &str, name: &str) -> Result<(), Doc
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_signal_that_does_not_end_the_process_is_refused_before_any_call() {
+        // Nothing listens there: a call that got through would fail as an
+        // Api error, not as Unsupported.
+        let docker =
+            Docker::connect_with_http("tcp://127.0.0.1:9", 1, bollard::API_DEFAULT_VERSION)
+                .unwrap();
+        let container = ContainerRef {
+            id: "0123456789ab".into(),
+            name: "cache-1".into(),
+        };
+        for signal in ["SIGSTOP", "SIGTSTP", "WINCH", "SIGNOPE", "KILL; reboot"] {
+            let crash_of = Crash {
+                image: "nettools:local",
+                owner: "0123456789abcdef",
+                token: "fedcba9876543210",
+                signal,
+            };
+            let err = crash(&docker, &container, crash_of).await.unwrap_err();
+            assert!(
+                matches!(&err, DockerError::Unsupported(m) if m.starts_with("kill cache-1 (0123456789ab): ")),
+                "{signal}: {err}"
+            );
+        }
+    }
 
     #[test]
     fn the_helper_sends_the_named_signal_to_the_host_pid() {

@@ -10,6 +10,7 @@
 //! - `select`: the containers a fault hits;
 //! - `container_ops`: kill, stop, pause and their reverts;
 //! - `crash`: the kill fault as a crash a restart policy repairs;
+//! - `signals`: the signals a kill may send (those that end a process);
 //! - `watch`: repair detection from the Engine's events;
 //! - `netfault`: the network helper's shell script (iptables, tc);
 //! - `helper`: the network helper container, through the Engine API;
@@ -30,6 +31,7 @@ pub mod record;
 pub mod recover;
 pub mod script_file;
 pub mod select;
+pub mod signals;
 pub mod spec;
 pub mod watch;
 

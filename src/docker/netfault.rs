@@ -42,6 +42,8 @@
 //! and a root `tbf` or `netem` qdisc on every interface; every error is
 //! ignored, so it can run any number of times.
 
+use std::time::Duration;
+
 use crate::docker::spec::{describe_rate, DockerFault, NetworkFault};
 use crate::docker::DockerError;
 
@@ -81,6 +83,28 @@ pub struct Plan {
     /// error when the kernel lacks it; `None` when no netem is used.
     pub netem: Option<String>,
 }
+
+/// The smallest rate, bit/s: `tc` counts rates in whole bytes per second,
+/// and refuses `rate 7bit` ("the \"rate\" parameter is mandatory").
+pub const MIN_RATE_BITS: u64 = 8;
+/// The largest rate, bit/s: 3400 Gbit/s. `tc` takes a `tbf` burst of at
+/// most `u32::MAX` bytes ("illegal value for \"burst\"" above), and
+/// [`tbf_burst_bytes`] is `rate / 800`, which passes it above
+/// 3,435,973,836,000 bit/s; rounded down to a value `tc` units show.
+pub const MAX_RATE_BITS: u64 = 3_400_000_000_000;
+/// The smallest share of packets a fault drops, corrupts or duplicates,
+/// percent: one packet in 10,000. iptables' `statistic` match draws with
+/// a resolution of 1/2^31 and netem with 1/2^32, and the shares are
+/// written with a few decimals ([`probability`], [`percent`]); a share
+/// far below this one rounds to 0 there (`--probability 0`, `corrupt 0%`)
+/// and even above that would not be seen in a fault lasting minutes.
+pub const MIN_PERCENT: f64 = 0.01;
+/// The longest netem `delay` or `jitter` (netem itself takes up to about
+/// 274 s: a `u32` of 64 ns ticks in its classic options).
+pub const MAX_NETEM_DELAY: Duration = Duration::from_secs(60);
+/// The shortest netem `delay` or `jitter`: they are written to `tc` in
+/// whole milliseconds, so a shorter one would be `0ms`.
+pub const MIN_NETEM_DELAY: Duration = Duration::from_millis(1);
 
 /// The `tbf` burst for a rate, bytes: 10 ms worth of traffic
 /// (`rate / 8 / 100`), at least [`TBF_MIN_BURST_BYTES`]. The bucket must
@@ -354,7 +378,6 @@ pub fn revert_script() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     const C: &str = "-m comment --comment \"chaos-engine 3f9c2a7e1b04d8c6\"";
 
@@ -446,6 +469,23 @@ mod tests {
         );
         assert_eq!(plan.netem, None);
         assert_eq!(tbf_burst_bytes(1_000_000_000), 1_250_000);
+    }
+
+    #[test]
+    fn the_rate_bounds_give_arguments_tc_takes() {
+        // tc refuses a burst above u32::MAX bytes and a rate under 1 byte/s.
+        assert!(tbf_burst_bytes(MAX_RATE_BITS) <= u64::from(u32::MAX));
+        assert!(tbf_burst_bytes(MAX_RATE_BITS + 40_000_000_000) > u64::from(u32::MAX));
+        assert_eq!(describe_rate(MAX_RATE_BITS), "3400000mbit");
+        assert_eq!(MIN_RATE_BITS / 8, 1);
+    }
+
+    #[test]
+    fn the_smallest_share_is_not_rounded_away() {
+        // Before the floor, 0.00001% was written as `--probability 0`.
+        assert_eq!(probability(0.00001), "0");
+        assert_eq!(probability(MIN_PERCENT), "0.0001");
+        assert_eq!(percent(MIN_PERCENT), "0.01%");
     }
 
     #[test]

@@ -245,18 +245,24 @@ impl DockerFault {
 /// scenario sets `grace`.
 pub const DEFAULT_STOP_GRACE: Duration = Duration::from_secs(10);
 
+/// The longest `grace` a scenario may set: 5 minutes, in whole seconds
+/// (Docker's stop takes an `i32` of seconds). A stop waits its grace, so
+/// this also bounds how long stopping the engine may wait on one.
+pub const MAX_STOP_GRACE: Duration = Duration::from_secs(300);
+
 /// A network degradation; at least one field is set.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NetworkFault {
-    /// Share of packets dropped, percent (0 < x <= 100): `iptables`
-    /// `statistic` match on the way in.
+    /// Share of packets dropped, percent (0.01 <= x <= 100, see
+    /// `netfault::MIN_PERCENT`): `iptables` `statistic` match on the way in.
     pub loss: Option<f64>,
-    /// Bandwidth cap, bits per second (> 0): `tbf` qdisc (or netem's
-    /// `rate` when netem is used anyway).
+    /// Bandwidth cap, bits per second (`netfault::MIN_RATE_BITS` to
+    /// `MAX_RATE_BITS`): `tbf` qdisc (or netem's `rate` when netem is used
+    /// anyway).
     pub rate: Option<u64>,
-    /// Added latency: netem.
+    /// Added latency (1 ms to 60 s): netem.
     pub delay: Option<Duration>,
-    /// Latency variation (needs `delay`): netem.
+    /// Latency variation (needs `delay`, at most `delay`): netem.
     pub jitter: Option<Duration>,
     /// Share of packets corrupted, percent: netem.
     pub corrupt: Option<f64>,

@@ -333,6 +333,51 @@ fn cases(dir: &Path) -> Vec<Case> {
             format!("{TARGETS}{DOCKER}      - {{ name: K, mode: kill, weight: 1, signal: SIGNOPE }}\n"),
             "targets.yaml:7:43: targets[1].scenarios[0].signal: `SIGNOPE` is not a signal",
         ),
+        file_case(
+            "a kill signal that stops the process instead of ending it",
+            format!("{TARGETS}{DOCKER}      - {{ name: K, mode: kill, weight: 1, signal: SIGSTOP }}\n"),
+            "targets.yaml:7:43: targets[1].scenarios[0].signal: `SIGSTOP` stops the process instead of ending it: stopping a process is the `pause` mode",
+        ),
+        file_case(
+            "a kill signal the process ignores by default",
+            format!("{TARGETS}{DOCKER}      - {{ name: K, mode: kill, weight: 1, signal: WINCH }}\n"),
+            "targets.yaml:7:43: targets[1].scenarios[0].signal: `WINCH` is ignored by default, so the process would not end",
+        ),
+        file_case(
+            "a rate tc refuses",
+            format!("{TARGETS}{DOCKER}      - {{ name: R, mode: network, weight: 1, network: {{ rate: 5000000gbit }} }}\n"),
+            "targets.yaml:7:57: targets[1].scenarios[0].network.rate: expected a rate from 8bit to 3400gbit",
+        ),
+        file_case(
+            "a loss too small to drop anything",
+            format!("{TARGETS}{DOCKER}      - {{ name: L, mode: network, weight: 1, network: {{ loss: 0.00001% }} }}\n"),
+            "targets.yaml:7:57: targets[1].scenarios[0].network.loss: `0.00001%` is below 0.01%",
+        ),
+        file_case(
+            "jitter larger than the delay",
+            format!("{TARGETS}{DOCKER}      - {{ name: J, mode: network, weight: 1, network: {{ delay: 10ms, jitter: 50s }} }}\n"),
+            "targets.yaml:7:70: targets[1].scenarios[0].network.jitter: `jitter` 50s is larger than `delay` 10ms",
+        ),
+        file_case(
+            "a stop grace of years",
+            format!("{TARGETS}{DOCKER}      - {{ name: S, mode: stop, weight: 1, grace: 9y }}\n"),
+            "targets.yaml:7:43: targets[1].scenarios[0].grace: `grace` is whole seconds from 0 to 300s (5 minutes)",
+        ),
+        file_case(
+            "an Engine port out of range",
+            format!("{TARGETS}  - name: cache\n    docker: {{ service: cache, host: 'tcp://127.0.0.1:99999' }}\n    scenarios: [{{ name: P, mode: pause, weight: 1 }}]\n"),
+            "targets.yaml:5:31: targets[1].docker.host: `tcp://127.0.0.1:99999` is not a Docker Engine address (port 99999 is not from 1 to 65535)",
+        ),
+        file_case(
+            "a label written as key=value",
+            format!("{TARGETS}  - name: cache\n    docker: {{ labels: {{ advx=1 }} }}\n    scenarios: [{{ name: P, mode: pause, weight: 1 }}]\n"),
+            "targets.yaml:5:25: targets[1].docker.labels.advx=1: `advx=1` is not a label key: write the label as `labels: { advx: \"1\" }`",
+        ),
+        file_case(
+            "a container name Docker cannot have",
+            format!("{TARGETS}  - name: cache\n    docker: {{ container: 'my app' }}\n    scenarios: [{{ name: P, mode: pause, weight: 1 }}]\n"),
+            "targets.yaml:5:15: targets[1].docker.container: `my app` cannot be a container name or id",
+        ),
         Case {
             name: "state file flag with a targets file",
             yaml: Some(TARGETS.into()),
@@ -390,6 +435,59 @@ fn every_invalid_configuration_exits_2_names_its_source_and_touches_nothing() {
         }
     }
     assert!(count >= 2 * 12);
+}
+
+/// The Docker fault values `inject` must refuse as `run` and `validate` do.
+const DOCKER_VALUE_CASES: [&str; 9] = [
+    "a kill signal that stops the process instead of ending it",
+    "a kill signal the process ignores by default",
+    "a rate tc refuses",
+    "a loss too small to drop anything",
+    "jitter larger than the delay",
+    "a stop grace of years",
+    "an Engine port out of range",
+    "a label written as key=value",
+    "a container name Docker cannot have",
+];
+
+#[test]
+fn inject_refuses_docker_fault_values_before_touching_anything() {
+    let ws = Workspace::new();
+    let dir = ws.dir.path().to_owned();
+    let state = ws.path("state.json");
+    let selected: Vec<Case> = cases(&dir)
+        .into_iter()
+        .filter(|case| DOCKER_VALUE_CASES.contains(&case.name))
+        .collect();
+    assert_eq!(selected.len(), DOCKER_VALUE_CASES.len());
+    for case in selected {
+        std::fs::write(&state, ORIGINAL).unwrap();
+        let yaml = case.yaml.as_deref().unwrap();
+        let targets = ws.targets(yaml).display().to_string();
+        let before = listing(&dir);
+        let output = run_once(
+            &[
+                "inject",
+                "pause",
+                "--target",
+                "cache",
+                "--targets",
+                &targets,
+            ],
+            &[],
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let expected = case.expected.replace("{dir}", dir.to_str().unwrap());
+        assert_eq!(output.status.code(), Some(2), "{}: {stderr}", case.name);
+        assert!(
+            stderr.contains(&expected),
+            "{}:\nexpected: {expected}\nstderr:   {stderr}",
+            case.name
+        );
+        assert_eq!(std::fs::read(&state).unwrap(), ORIGINAL, "{}", case.name);
+        assert_eq!(listing(&dir), before, "{}: files created", case.name);
+        assert!(output.stdout.is_empty(), "{}: printed to stdout", case.name);
+    }
 }
 
 #[test]

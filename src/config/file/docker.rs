@@ -21,8 +21,10 @@ pub struct FileDocker {
     pub project: Option<String>,
     /// One container by name or id.
     pub container: Option<String>,
-    /// Every container with all these labels.
-    pub labels: Option<BTreeMap<String, String>>,
+    /// Every container with all these labels. A value is optional here
+    /// only so that a label without one (`{ app=cache }`, `app:`) is
+    /// reported by name instead of matching the text `~` or nothing.
+    pub labels: Option<BTreeMap<String, Option<String>>>,
     /// The Docker Engine's address.
     pub host: Option<String>,
     /// `one`, `all`, a count or a percentage.

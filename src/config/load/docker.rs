@@ -1,16 +1,19 @@
 //! Checking a Docker target: its `docker:` section (one selector, a valid
 //! Engine address and blast radius), its scenarios (only Docker modes,
 //! each with valid fault keys) and `policy.docker`. State-file targets are
-//! checked here too, for the fault keys they must not have.
+//! checked here too, for the fault keys they must not have. The checks of
+//! single values (ranges, syntax) are in `docker_values` and
+//! `docker_selector`.
 
 use std::sync::Arc;
-use std::time::Duration;
 
+use super::docker_selector::{check_container, check_host, check_labels};
+use super::docker_values::{check_grace, check_signal, network_fault, parse_pick};
 use crate::config::error::ConfigError;
-use crate::config::file::{FileDocker, FileNetwork, FileScenario, NumberOrText, ParsedFile};
+use crate::config::file::{FileDocker, FileScenario, ParsedFile};
 use crate::config::DockerSettings;
 use crate::docker::spec::{DEFAULT_STOP_GRACE, DOCKER_MODES};
-use crate::docker::{BlastRadius, DockerFault, DockerPolicy, DockerTarget, NetworkFault, Selector};
+use crate::docker::{BlastRadius, DockerFault, DockerPolicy, DockerTarget, Selector};
 
 /// `policy.docker` from the file, or the built-in default.
 pub(super) fn load_docker_policy(file: Option<&ParsedFile>) -> Result<DockerPolicy, ConfigError> {
@@ -80,19 +83,19 @@ pub(super) fn docker_target(
                 container: Some(container),
                 ..
             },
-        ) => Selector::Container(text("container", container)?),
+        ) => Selector::Container(check_container(container).map_err(|m| at("container", m))?),
         (
             ["labels"],
             FileDocker {
                 labels: Some(labels),
                 ..
             },
-        ) => {
-            if labels.is_empty() {
-                return Err(at("labels", "give at least one label".to_owned()));
-            }
-            Selector::Labels(labels.clone())
-        }
+        ) => Selector::Labels(
+            check_labels(labels).map_err(|(label, message)| match label {
+                Some(label) => at(&format!("labels.{label}"), message),
+                None => at("labels", message),
+            })?,
+        ),
         ([], _) => {
             return Err(ConfigError::new(
                 file.origin(&format!("targets[{index}].docker")),
@@ -237,7 +240,10 @@ fn docker_fault(
             },
         },
         "stop" => DockerFault::Stop {
-            grace: scenario.grace.unwrap_or(DEFAULT_STOP_GRACE),
+            grace: match scenario.grace {
+                Some(grace) => check_grace(grace).map_err(|m| at("grace", m))?,
+                None => DEFAULT_STOP_GRACE,
+            },
         },
         "pause" => DockerFault::Pause,
         "partition" => {
@@ -271,169 +277,4 @@ fn docker_fault(
             })?)
         }
     })
-}
-
-fn network_fault(network: &FileNetwork) -> Result<NetworkFault, (&'static str, String)> {
-    let percent = |field: &'static str, value: &Option<NumberOrText>| match value {
-        Some(value) => parse_percent(value).map(Some).map_err(|m| (field, m)),
-        None => Ok(None),
-    };
-    let fault = NetworkFault {
-        loss: percent("loss", &network.loss)?,
-        rate: match &network.rate {
-            Some(rate) => Some(parse_rate(rate).map_err(|m| ("rate", m))?),
-            None => None,
-        },
-        delay: network.delay,
-        jitter: network.jitter,
-        corrupt: percent("corrupt", &network.corrupt)?,
-        duplicate: percent("duplicate", &network.duplicate)?,
-    };
-    if fault == NetworkFault::default() {
-        return Err((
-            "loss",
-            "say what to degrade: loss, rate, delay, jitter, corrupt or duplicate".to_owned(),
-        ));
-    }
-    if fault.jitter.is_some() && fault.delay.is_none() {
-        return Err((
-            "jitter",
-            "`jitter` varies a `delay`; give `delay` too".to_owned(),
-        ));
-    }
-    let too_long = Duration::from_secs(60);
-    for (field, value) in [("delay", fault.delay), ("jitter", fault.jitter)] {
-        if value.is_some_and(|v| v > too_long || v.is_zero()) {
-            return Err((field, format!("`{field}` must be above 0 and at most 60s")));
-        }
-    }
-    Ok(fault)
-}
-
-/// `30%`, `30`, `0.5%`: above 0, at most 100.
-fn parse_percent(value: &NumberOrText) -> Result<f64, String> {
-    let number = match value {
-        NumberOrText::Number(n) => Some(*n),
-        NumberOrText::Text(text) => text.trim().trim_end_matches('%').trim().parse::<f64>().ok(),
-    };
-    match number {
-        Some(n) if n.is_finite() && n > 0.0 && n <= 100.0 => Ok(n),
-        _ => Err(format!(
-            "expected a percentage above 0 and at most 100, e.g. 30%, got `{value}`"
-        )),
-    }
-}
-
-/// `1mbit`, `512kbit`, `100000bit`, `1gbit` (bits per second, as `tc`
-/// writes them): at least 8 bit/s.
-fn parse_rate(value: &NumberOrText) -> Result<u64, String> {
-    let wrong =
-        || format!("expected a rate in bit/s such as 1mbit, 512kbit or 100000bit, got `{value}`");
-    let NumberOrText::Text(text) = value else {
-        return Err(wrong());
-    };
-    let text = text.trim().to_ascii_lowercase();
-    let (digits, factor) = [
-        ("gbit", 1_000_000_000u64),
-        ("mbit", 1_000_000),
-        ("kbit", 1_000),
-        ("bit", 1),
-    ]
-    .into_iter()
-    .find_map(|(unit, factor)| text.strip_suffix(unit).map(|d| (d.trim(), factor)))
-    .ok_or_else(wrong)?;
-    let number: u64 = digits.parse().map_err(|_| wrong())?;
-    match number.checked_mul(factor) {
-        Some(rate) if rate >= 8 => Ok(rate),
-        _ => Err(wrong()),
-    }
-}
-
-/// `one`, `all`, a count of at least 1, or a percentage (`50%`).
-fn parse_pick(value: &NumberOrText) -> Result<BlastRadius, String> {
-    let wrong =
-        || format!("expected one, all, a count (2) or a percentage (\"50%\"), got `{value}`");
-    match value {
-        NumberOrText::Number(n) if n.fract() == 0.0 && *n >= 1.0 && *n <= f64::from(u32::MAX) => {
-            Ok(BlastRadius::Count(*n as u32))
-        }
-        NumberOrText::Number(_) => Err(wrong()),
-        NumberOrText::Text(text) => match text.trim() {
-            "one" => Ok(BlastRadius::One),
-            "all" => Ok(BlastRadius::All),
-            other if other.ends_with('%') => parse_percent(value)
-                .map(BlastRadius::Percent)
-                .map_err(|_| wrong()),
-            other => match other.parse::<u32>() {
-                Ok(n) if n >= 1 => Ok(BlastRadius::Count(n)),
-                _ => Err(wrong()),
-            },
-        },
-    }
-}
-
-/// `unix:///path`, `tcp://host:port` or `http://host:port`.
-fn check_host(host: &str) -> Result<String, String> {
-    let supported = ["unix://", "tcp://", "http://"];
-    match supported.iter().find(|scheme| host.starts_with(**scheme)) {
-        Some(scheme) if host.len() > scheme.len() => Ok(host.to_owned()),
-        _ => Err(format!(
-            "`{host}` is not a Docker Engine address: use unix:///var/run/docker.sock, \
-             tcp://HOST:2375 or http://HOST:2375 (TLS is not supported)"
-        )),
-    }
-}
-
-/// `SIGKILL`, `KILL`, `SIGTERM`, `9`...: a signal name Docker accepts.
-fn check_signal(signal: &str) -> Result<String, String> {
-    let name = signal.trim().to_ascii_uppercase();
-    let bare = name.strip_prefix("SIG").unwrap_or(&name);
-    let known = [
-        "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2",
-        "PIPE", "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG",
-        "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "IO", "PWR", "SYS",
-    ];
-    if known.contains(&bare) {
-        return Ok(format!("SIG{bare}"));
-    }
-    match bare.parse::<u8>() {
-        Ok(number) if (1..=64).contains(&number) => Ok(number.to_string()),
-        _ => Err(format!(
-            "`{signal}` is not a signal: use a name such as SIGKILL or SIGTERM, or a number from 1 to 64"
-        )),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn text(s: &str) -> NumberOrText {
-        NumberOrText::Text(s.to_owned())
-    }
-
-    #[test]
-    fn percentages_rates_picks_hosts_and_signals() {
-        assert_eq!(parse_percent(&text("30%")), Ok(30.0));
-        assert_eq!(parse_percent(&NumberOrText::Number(0.5)), Ok(0.5));
-        assert!(parse_percent(&text("0%")).is_err());
-        assert!(parse_percent(&text("101%")).is_err());
-        assert_eq!(parse_rate(&text("1mbit")), Ok(1_000_000));
-        assert_eq!(parse_rate(&text("512kbit")), Ok(512_000));
-        assert!(parse_rate(&text("1mb")).is_err());
-        assert!(parse_rate(&NumberOrText::Number(5.0)).is_err());
-        assert_eq!(parse_pick(&text("all")), Ok(BlastRadius::All));
-        assert_eq!(
-            parse_pick(&NumberOrText::Number(2.0)),
-            Ok(BlastRadius::Count(2))
-        );
-        assert_eq!(parse_pick(&text("50%")), Ok(BlastRadius::Percent(50.0)));
-        assert!(parse_pick(&NumberOrText::Number(0.0)).is_err());
-        assert!(parse_pick(&text("some")).is_err());
-        assert!(check_host("unix:///var/run/docker.sock").is_ok());
-        assert!(check_host("https://x:2376").is_err());
-        assert_eq!(check_signal("term").as_deref(), Ok("SIGTERM"));
-        assert_eq!(check_signal("9").as_deref(), Ok("9"));
-        assert!(check_signal("SIGFOO").is_err());
-    }
 }

@@ -331,3 +331,64 @@ fn policy_blind_is_read_and_checked_against_the_tokens() {
         "{err}"
     );
 }
+
+#[test]
+fn docker_values_at_their_bounds_load_and_unquoted_names_keep_their_text() {
+    use crate::docker::{DockerFault, Selector};
+    let fx = Fixture::new();
+    let targets = fx.targets(
+        "targets:\n  - name: one\n    docker: { container: 0123 }\n    scenarios:\n      \
+         - { name: K, mode: kill, weight: 1, signal: 9 }\n      \
+         - { name: A, mode: kill, weight: 1, signal: iot }\n      \
+         - { name: S, mode: stop, weight: 1, grace: 5m }\n      \
+         - { name: N, mode: network, weight: 1, network: { loss: 0.01%, rate: 3400gbit, delay: 10ms, jitter: 10ms } }\n  \
+         - name: two\n    docker: { labels: { advx: 1, com.example.v: 1.50 }, host: 'tcp://[::1]:2375' }\n    \
+         scenarios: [{ name: P, mode: pause, weight: 1 }]\n",
+    );
+    let flags = [(Id::Targets, targets.to_str().unwrap())];
+    let settings = load(&fx.inputs(&flags, &[])).unwrap();
+    let one = settings.target("one").unwrap().docker().unwrap();
+    // YAML reads 0123 as a number, but the text reaches the selector as
+    // written: a container may be called 0123.
+    assert_eq!(one.target.selector, Selector::Container("0123".into()));
+    let faults: Vec<&DockerFault> = one.faults.iter().map(|(_, fault)| fault).collect();
+    assert_eq!(
+        faults[..3],
+        [
+            &DockerFault::Kill { signal: "9".into() },
+            &DockerFault::Kill {
+                signal: "SIGABRT".into()
+            },
+            &DockerFault::Stop {
+                grace: crate::docker::spec::MAX_STOP_GRACE
+            },
+        ]
+    );
+    let two = settings.target("two").unwrap().docker().unwrap();
+    assert_eq!(
+        two.target.selector,
+        Selector::Labels(
+            [("advx", "1"), ("com.example.v", "1.50")]
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .into()
+        )
+    );
+}
+
+#[test]
+fn a_label_written_key_equals_value_is_located_in_block_form_too() {
+    let fx = Fixture::new();
+    let targets = fx.targets(
+        "targets:\n  - name: cache\n    docker:\n      labels:\n        advx=1:\n    \
+         scenarios: [{ name: P, mode: pause, weight: 1 }]\n",
+    );
+    let flags = [(Id::Targets, targets.to_str().unwrap())];
+    let err = error(&fx.inputs(&flags, &[]));
+    assert!(
+        err.ends_with(
+            "targets.yaml:5:9: targets[0].docker.labels.advx=1: `advx=1` is not a label key: \
+             write the label as `labels: { advx: \"1\" }`"
+        ),
+        "{err}"
+    );
+}
