@@ -23,6 +23,7 @@ use bollard::Docker;
 use futures_util::StreamExt;
 
 use crate::docker::netfault::{self, Plan};
+use crate::docker::netns;
 use crate::docker::spec::{
     DockerFault, COMPOSE_PROJECT_LABEL, COMPOSE_SERVICE_LABEL, ENGINE_LABEL_VALUE, LABEL_ENGINE,
     LABEL_EXPIRES_AT, LABEL_FAILURE, LABEL_MODE, LABEL_SUBJECT, LABEL_TARGET,
@@ -444,6 +445,7 @@ pub async fn start_helper(
     fault: &DockerFault,
     expires_at: f64,
 ) -> Result<String, DockerError> {
+    netns::check_own_namespace(docker, subject).await?;
     let peers = match fault {
         DockerFault::Partition { peers } if !peers.is_empty() => {
             resolve_peers(docker, subject, peers).await?
@@ -586,12 +588,17 @@ pub async fn stop_helper(
 
 /// Removes whatever network fault rules are in `subject`'s namespace (a
 /// helper that was SIGKILLed left them): runs a revert-only helper from
-/// `image`, waits for it to finish, and removes it.
+/// `image`, waits for it to finish, and removes it. A subject without a
+/// namespace of its own is [`DockerError::SharedNetns`], and no helper
+/// runs.
 pub async fn revert_leftovers(
     docker: &Docker,
     image: &str,
     subject: &ContainerRef,
 ) -> Result<(), DockerError> {
+    // Never in the host's (or another container's) namespace: the revert
+    // deletes every chaos-engine chain and tbf/netem qdisc it finds there.
+    netns::check_own_namespace(docker, subject).await?;
     let labels = HashMap::from([
         (LABEL_ENGINE.to_owned(), ENGINE_LABEL_VALUE.to_owned()),
         (LABEL_MODE.to_owned(), "revert".to_owned()),

@@ -11,6 +11,8 @@
 //! - `crash`: the kill fault as a crash a restart policy repairs;
 //! - `watch`: repair detection from the Engine's events;
 //! - `netfault`: the network helper's shell script (iptables, tc);
+//! - `netns`: the check that a container has a network namespace of its
+//!   own before a network helper joins it;
 //! - `helper`: the network helper container, through the Engine API;
 //! - `backend`: the `FaultBackend` of a Docker target;
 //! - `recover`: undoing the faults a killed engine left behind.
@@ -22,6 +24,7 @@ pub mod crash;
 pub mod error;
 pub mod helper;
 pub mod netfault;
+pub mod netns;
 pub mod record;
 pub mod recover;
 pub mod select;

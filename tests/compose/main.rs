@@ -12,6 +12,8 @@
 //!   chaos-engine, and the network helper image, for the Docker fault tests.
 //! - `net_faults.rs`: network faults (partition, loss, rate, the netem error,
 //!   the dead-man's switch) applied by the network helper to a real container.
+//! - `net_namespaces.rs`: network faults refused on containers in the host's
+//!   or another container's namespace (the host's rules untouched).
 //! - `tmp_layout.rs`: the image's defaults (root, `/tmp`), as target apps
 //!   of the original service share it.
 //!
@@ -34,5 +36,6 @@ mod dockerfile;
 mod engine_docker;
 mod fault_fixtures;
 mod net_faults;
+mod net_namespaces;
 mod shipped_targets;
 mod tmp_layout;
