@@ -164,7 +164,8 @@ fn is_address(peer: &str) -> bool {
     }
 }
 
-/// Every IPv4 address of a listed container, on every network.
+/// Every address of a listed container, IPv4 and global IPv6, on every
+/// network.
 fn addresses(container: &ContainerSummary) -> Vec<String> {
     let mut ips: Vec<String> = container
         .network_settings
@@ -173,7 +174,13 @@ fn addresses(container: &ContainerSummary) -> Vec<String> {
         .map(|networks| {
             networks
                 .values()
-                .filter_map(|endpoint| endpoint.ip_address.clone())
+                .flat_map(|endpoint| {
+                    [
+                        endpoint.ip_address.clone(),
+                        endpoint.global_ipv6_address.clone(),
+                    ]
+                })
+                .flatten()
                 .filter(|ip| !ip.is_empty())
                 .collect()
         })
@@ -383,7 +390,8 @@ async fn run_helper(
 }
 
 /// Waits (at most [`APPLY_TIMEOUT`]) until the helper prints `line` or
-/// exits; `Ok(None)` when it printed the line, `Ok(Some(code))` when it
+/// exits; `Ok(None)` when it printed the line (its notes, lines starting
+/// with [`netfault::NOTE_PREFIX`], are logged), `Ok(Some(code))` when it
 /// exited first.
 async fn wait_for_line(
     docker: &Docker,
@@ -406,16 +414,25 @@ async fn wait_for_line(
                 Err(_) => break,
             }
             if seen.lines().any(|l| l.trim() == line) {
-                return true;
+                return Some(seen);
             }
         }
-        false
+        None
     };
     match tokio::time::timeout(APPLY_TIMEOUT, watch).await {
-        Ok(true) => Ok(None),
+        Ok(Some(seen)) => {
+            // What the helper noted on the way (no IPv6 in the namespace).
+            for note in seen
+                .lines()
+                .filter_map(|l| l.trim().strip_prefix(netfault::NOTE_PREFIX))
+            {
+                tracing::warn!(container = %subject, "network helper: {note}");
+            }
+            Ok(None)
+        }
         // The log stream ended: the helper exited (wait for it to be
         // recorded as such).
-        Ok(false) => {
+        Ok(None) => {
             let mut wait = docker.wait_container(helper_id, None::<WaitContainerOptions>);
             let _ = tokio::time::timeout(API_TIMEOUT, wait.next()).await;
             Ok(Some(

@@ -13,7 +13,8 @@
 //! - `net_faults.rs`: network faults (partition, loss, rate, the netem error,
 //!   the dead-man's switch) applied by the network helper to a real container.
 //! - `net_namespaces.rs`: network faults refused on containers in the host's
-//!   or another container's namespace (the host's rules untouched).
+//!   or another container's namespace (the host's rules untouched), and
+//!   applied to IPv6 too.
 //! - `tmp_layout.rs`: the image's defaults (root, `/tmp`), as target apps
 //!   of the original service share it.
 //!

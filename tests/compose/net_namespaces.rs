@@ -1,5 +1,5 @@
-//! Network faults never leave their target's namespace, on real
-//! containers.
+//! Network faults never leave their target's namespace, and they cover
+//! IPv6, on real containers.
 //!
 //! - A container in the host's namespace (`--network host`) or in another
 //!   container's (`--network container:<other>`): `validate` exits 2 naming
@@ -10,6 +10,12 @@
 //!   partition tried has two documentation-only peers (192.0.2.77,
 //!   2001:db8::77), so that even a regression that let it through would
 //!   not cut the machine off.
+//! - A container on an IPv6 network (`--ipv6 --subnet fd00:cafe:...::/64`):
+//!   a partition cuts it off over IPv6 from a peer container while it
+//!   lasts, a partition from that peer by name drops its IPv6 address too,
+//!   loss applies to IPv6, and nothing is left after.
+//! - A namespace where ip6tables does not work: the fault applies to IPv4
+//!   and the helper notes it.
 //!
 //! The texts checked are the CLI's and the helper's, not the library's new
 //! types, so that these tests build (and fail) on the code before the
@@ -19,13 +25,14 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bollard::Docker;
-use chaos_engine::docker::helper::{revert_leftovers, start_helper, stop_helper};
-use chaos_engine::docker::spec::{DockerFault, LABEL_SUBJECT};
+use chaos_engine::docker::helper::{revert_leftovers, start_helper, stop_helper, HelperEnd};
+use chaos_engine::docker::netfault;
+use chaos_engine::docker::spec::{DockerFault, NetworkFault, LABEL_SUBJECT};
 use chaos_engine::docker::ContainerRef;
 
-use super::docker::{docker, inspect, run, run_ok, Labelled};
+use super::docker::{docker, inspect, run, run_ok, wait_for, Labelled};
 use super::engine_helpers::{command, journal_events, run_once, Engine, Workspace};
-use super::fault_fixtures::net_helper_image;
+use super::fault_fixtures::{net_helper_image, TargetContainer, TARGET_PORT};
 
 /// A partition that would be harmless even in the host's namespace:
 /// documentation addresses only (RFC 5737, RFC 3849).
@@ -384,4 +391,261 @@ fn net_refused_in_another_containers_namespace_and_its_rules_untouched() {
         let lister = Lister::start(guard, &format!("container:{other}"));
         (format!("container:{other}"), Some(lister))
     });
+}
+
+/// A Docker network with IPv6, removed when dropped (declare it before the
+/// containers on it: it drops after them).
+struct Network {
+    name: String,
+}
+
+impl Network {
+    fn ipv6(what: &str) -> Network {
+        let pid = std::process::id();
+        let name = format!("chaos-netns-{what}-{pid}");
+        // One /64 of fd00:cafe::/48 per test process.
+        let subnet = format!("fd00:cafe:0:{:x}::/64", pid % 0xffff);
+        run(&mut docker(&["network", "rm", &name]));
+        run_ok(&mut docker(&[
+            "network",
+            "create",
+            "--label",
+            &format!("chaos-engine.test=netns-{what}-{pid}"),
+            "--ipv6",
+            "--subnet",
+            &subnet,
+            &name,
+        ]));
+        Network { name }
+    }
+}
+
+impl Drop for Network {
+    fn drop(&mut self) {
+        run(&mut docker(&["network", "rm", &self.name]));
+    }
+}
+
+/// `GET /health` from inside `from` to `address` port 8000 over plain TCP
+/// (bash's /dev/tcp), within 3 s: the status line, or why none came.
+fn get_from(from: &str, address: &str) -> Result<String, String> {
+    let script = format!(
+        "exec 3<>/dev/tcp/{address}/{TARGET_PORT} && \
+         printf 'GET /health HTTP/1.0\\r\\n\\r\\n' >&3 && head -n 1 <&3"
+    );
+    let output = run(&mut docker(&[
+        "exec", from, "timeout", "3", "bash", "-c", &script,
+    ]));
+    let out = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    if output.status.success() && out.contains(" 200 ") {
+        Ok(out)
+    } else {
+        Err(format!("{} {out}", output.status))
+    }
+}
+
+/// `iptables-save`, `ip6tables-save` and `tc qdisc show` in `target`'s
+/// namespace, by a throw-away helper container.
+fn rules_in(target: &TargetContainer) -> String {
+    let network = format!("container:{}", target.id());
+    let label = format!("chaos-engine.test={}", target.label_value());
+    run_ok(&mut docker(&[
+        "run",
+        "--rm",
+        "--label",
+        &label,
+        "--network",
+        &network,
+        "--cap-add",
+        "NET_ADMIN",
+        "--entrypoint",
+        "sh",
+        net_helper_image(),
+        "-c",
+        "echo '== iptables'; iptables-save; echo '== ip6tables'; ip6tables-save; tc qdisc show",
+    ]))
+}
+
+/// The IPv6 part of [`rules_in`].
+fn ipv6_part(rules: &str) -> &str {
+    rules.split_once("== ip6tables").map_or("", |(_, six)| six)
+}
+
+fn assert_no_rules(target: &TargetContainer) {
+    let rules = rules_in(target);
+    assert!(
+        !rules.contains("CHAOS_ENGINE") && !rules.contains("qdisc tbf"),
+        "rules left behind:\n{rules}"
+    );
+}
+
+#[test]
+#[ignore = "needs a Docker Engine and the local images (see .ci/docker-bases.sh)"]
+fn net_partition_and_loss_apply_to_ipv6_too() {
+    let network = Network::ipv6("v6");
+    let on_it = ["--network", network.name.as_str(), "-e", "BIND_ADDRESS=::"];
+    let target = TargetContainer::start("v6", &on_it);
+    let _helpers = HelperGuard(target.id().to_owned());
+    let peer = TargetContainer::start("v6peer", &on_it);
+    let address = |c: &TargetContainer, field: &str| {
+        let format = format!("{{{{range .NetworkSettings.Networks}}}}{{{{.{field}}}}}{{{{end}}}}");
+        let found = inspect(c.id(), &format).unwrap_or_default();
+        assert!(!found.is_empty(), "no {field} on {}", c.name());
+        found
+    };
+    let target_v6 = address(&target, "GlobalIPv6Address");
+    let target_v4 = address(&target, "IPAddress");
+    let peer_v6 = address(&peer, "GlobalIPv6Address");
+    assert!(target_v6.starts_with("fd00:cafe:"), "{target_v6}");
+    wait_for(
+        Duration::from_secs(30),
+        "the target to answer the peer over IPv6",
+        || get_from(peer.id(), &target_v6).ok(),
+        || format!("{:?}", get_from(peer.id(), &target_v6)),
+    );
+    assert!(get_from(peer.id(), &target_v4).is_ok());
+
+    let rt = runtime();
+    let engine = engine();
+    let subject = ContainerRef {
+        id: target.id().to_owned(),
+        name: target.name().to_owned(),
+    };
+    let apply = |id: &str, fault: &DockerFault| {
+        rt.block_on(start_helper(
+            &engine,
+            net_helper_image(),
+            &subject,
+            "web",
+            id,
+            fault,
+            now() + 600.0,
+        ))
+        .unwrap_or_else(|err| panic!("{id} applied: {err}"))
+    };
+    let stop = |helper: &str| {
+        let end = rt.block_on(stop_helper(&engine, helper, &subject));
+        assert_eq!(end.expect("reverted"), HelperEnd::Reverted);
+    };
+
+    // A full partition: no IPv6 (nor IPv4) from the peer while it lasts.
+    let helper = apply("f-v6-all", &DockerFault::Partition { peers: vec![] });
+    let listed = rules_in(&target);
+    assert!(
+        ipv6_part(&listed).contains(
+            "-A INPUT -m comment --comment \"chaos-engine web f-v6-all\" -j CHAOS_ENGINE_IN"
+        ) && ipv6_part(&listed).contains("-A CHAOS_ENGINE_IN ! -i lo"),
+        "{listed}"
+    );
+    let over_v6 = get_from(peer.id(), &target_v6);
+    assert!(over_v6.is_err(), "through over IPv6: {over_v6:?}");
+    assert!(get_from(peer.id(), &target_v4).is_err());
+    stop(&helper);
+    assert_eq!(get_from(peer.id(), &target_v6).map(|_| ()), Ok(()));
+    assert_no_rules(&target);
+
+    // A partition from the peer by name: its IPv6 address is dropped too;
+    // the host still gets through (IPv4, published port).
+    let from_peer = DockerFault::Partition {
+        peers: vec![peer.name().to_owned()],
+    };
+    let helper = apply("f-v6-peer", &from_peer);
+    let listed = rules_in(&target);
+    assert!(
+        ipv6_part(&listed).contains(&format!("-A CHAOS_ENGINE_IN -s {peer_v6}/128")),
+        "{listed}"
+    );
+    assert!(get_from(peer.id(), &target_v6).is_err());
+    assert_eq!(target.get("/health", Duration::from_secs(10)), Ok(200));
+    stop(&helper);
+    assert_eq!(get_from(peer.id(), &target_v6).map(|_| ()), Ok(()));
+    assert_no_rules(&target);
+
+    // Loss: in ip6tables as in iptables, and some IPv6 requests fail.
+    let lossy = DockerFault::Network(NetworkFault {
+        loss: Some(50.0),
+        ..NetworkFault::default()
+    });
+    let helper = apply("f-v6-loss", &lossy);
+    let listed = rules_in(&target);
+    assert!(ipv6_part(&listed).contains("--probability 0.5"), "{listed}");
+    // 20 tries of 1 s each in one exec: a lost SYN is retried after 1 s.
+    let tries = format!(
+        "ok=0; for i in $(seq 20); do timeout 1 bash -c 'exec 3<>/dev/tcp/{target_v6}/{TARGET_PORT} \
+         && printf \"GET /health HTTP/1.0\\r\\n\\r\\n\" >&3 && head -n 1 <&3' >/dev/null 2>&1 \
+         && ok=$((ok+1)); done; echo $ok"
+    );
+    let ok: u32 = run_ok(&mut docker(&["exec", peer.id(), "bash", "-c", &tries]))
+        .trim()
+        .parse()
+        .expect("a count");
+    assert!(ok < 20, "all 20 IPv6 requests got through under 50% loss");
+    stop(&helper);
+    assert_eq!(get_from(peer.id(), &target_v6).map(|_| ()), Ok(()));
+    assert_no_rules(&target);
+    assert_eq!(helpers_for(target.id()), Vec::<String>::new());
+}
+
+#[test]
+#[ignore = "needs a Docker Engine and the local images (see .ci/docker-bases.sh)"]
+fn net_without_ipv6_the_fault_applies_to_ipv4_and_says_so() {
+    let target = TargetContainer::start("no6", &[]);
+    let guard = Labelled::new("netns-no6");
+    // The helper's own script, with every ip6tables failing as on a
+    // kernel without IPv6.
+    let plan = netfault::plan(
+        "web",
+        "f-no6",
+        &DockerFault::Partition {
+            peers: vec!["db".into()],
+        },
+        &["192.0.2.78".into(), "2001:db8::78".into()],
+    )
+    .expect("a plan");
+    let script = netfault::apply_script(&plan, now() + 600.0);
+    let fake = "mkdir -p /tmp/no6 && for T in ip6tables ip6tables-nft ip6tables-legacy; do \
+                printf '#!/bin/sh\\necho \"ip6tables v1.8.9 (nf_tables): Could not fetch rule set \
+                generation id: Address family not supported by protocol\" >&2\\nexit 4\\n' \
+                >/tmp/no6/$T && chmod +x /tmp/no6/$T; done; export PATH=/tmp/no6:$PATH\n";
+    let network = format!("container:{}", target.id());
+    let helper = guard.run_detached(&[
+        "--network",
+        &network,
+        "--cap-add",
+        "NET_ADMIN",
+        "--entrypoint",
+        "sh",
+        net_helper_image(),
+        "-c",
+        &format!("{fake}{script}"),
+    ]);
+    let logs = wait_for(
+        Duration::from_secs(30),
+        "the helper to apply",
+        || {
+            let logs = text(&run(&mut docker(&["logs", &helper])));
+            logs.contains("chaos-engine: applied").then_some(logs)
+        },
+        || text(&run(&mut docker(&["logs", &helper]))),
+    );
+    assert!(
+        logs.contains(
+            "chaos-engine: note: no IPv6 filtering in this namespace (ip6tables: ip6tables \
+             v1.8.9 (nf_tables): Could not fetch rule set generation id: Address family not \
+             supported by protocol): the fault applies to IPv4 only"
+        ),
+        "{logs}"
+    );
+    let listed = rules_in(&target);
+    assert!(
+        listed.contains("-A CHAOS_ENGINE_IN -s 192.0.2.78/32"),
+        "{listed}"
+    );
+    run_ok(&mut docker(&["stop", "-t", "10", &helper]));
+    assert_eq!(
+        inspect(&helper, "{{.State.ExitCode}}").as_deref(),
+        Some("0")
+    );
+    assert_no_rules(&target);
+    assert_eq!(target.get("/health", Duration::from_secs(10)), Ok(200));
 }
