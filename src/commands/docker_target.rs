@@ -21,8 +21,10 @@ use crate::docker::backend::DockerBackend;
 use crate::docker::client::{connect, resolve_host};
 use crate::docker::container_ops;
 use crate::docker::ledger::{read_open, Ledger};
+use crate::docker::netns::check_own_namespace;
 use crate::docker::select::listed;
 use crate::docker::spec::DOCKER_MODES;
+use crate::docker::DockerError;
 use crate::outcome::InjectedFailure;
 use crate::telemetry::Telemetry;
 
@@ -32,8 +34,12 @@ fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
         .build()
 }
 
-/// The `validate` lines of a Docker target.
-pub(super) fn describe_for_validate(docker: &DockerSettings) {
+/// The `validate` lines of a Docker target named `name`; `false` (after
+/// an `error:` line) when a container it matches now has no network
+/// namespace of its own (network mode `host` or `container:<id>`) and the
+/// target has network or partition scenarios, which would be refused
+/// there at every injection.
+pub(super) fn describe_for_validate(name: &str, docker: &DockerSettings) -> bool {
     let target = &docker.target;
     say!(
         "  docker:       {} on {}, pick {}",
@@ -41,38 +47,78 @@ pub(super) fn describe_for_validate(docker: &DockerSettings) {
         resolve_host(target.host.as_deref()),
         target.pick
     );
+    let helper_scenarios: Vec<&str> = docker
+        .faults
+        .iter()
+        .filter(|(_, fault)| fault.needs_helper())
+        .map(|(scenario, _)| scenario.as_str())
+        .collect();
     let now = match runtime() {
         Ok(runtime) => runtime.block_on(async {
             let engine = connect(target.host.as_deref()).await?;
-            listed(&engine, &target.selector, false).await
+            let found = listed(&engine, &target.selector, false).await?;
+            let mut refused = Vec::new();
+            if !helper_scenarios.is_empty() {
+                for container in &found {
+                    // Only a refusal counts: a container gone meanwhile is
+                    // no configuration error.
+                    if let Err(err @ DockerError::SharedNetns { .. }) =
+                        check_own_namespace(&engine, container).await
+                    {
+                        refused.push(err);
+                    }
+                }
+            }
+            Ok::<_, DockerError>((found, refused))
         }),
         Err(err) => {
             say!("  matches now:  unknown (no runtime: {err})");
-            return;
+            return true;
         }
     };
+    let mut valid = true;
     match now {
-        Ok(found) if found.is_empty() => {
+        Ok((found, _)) if found.is_empty() => {
             say!("  matches now:  no running container (faults are skipped until one runs)")
         }
-        Ok(found) => say!(
-            "  matches now:  {} running: {}",
-            found.len(),
-            found
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        Ok((found, refused)) => {
+            say!(
+                "  matches now:  {} running: {}",
+                found.len(),
+                found
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            for err in refused {
+                if let DockerError::SharedNetns {
+                    container,
+                    network_mode,
+                    why,
+                } = err
+                {
+                    eprintln!(
+                        "error: target {name}: container {container} has network mode \
+                         {network_mode}: {why}; its network and partition scenarios ({}) would \
+                         be refused at every injection: give it a network of its own, or use \
+                         only kill, stop and pause on it",
+                        helper_scenarios.join(", ")
+                    );
+                    valid = false;
+                }
+            }
+        }
         Err(err) => say!("  matches now:  unknown ({err})"),
     }
-    if docker.faults.iter().any(|(_, fault)| fault.needs_helper()) {
+    if !helper_scenarios.is_empty() {
         say!("  net image:    {}", docker.policy.net_image);
     }
     say!("  faults:");
     for (scenario, fault) in &docker.faults {
         say!("    {scenario:<20} {}", fault.describe());
     }
+    valid
 }
 
 /// What a Docker target's containers are doing now.
@@ -127,7 +173,7 @@ pub(super) fn look(name: &str, docker: &DockerSettings, ledger_dir: &Path) -> Lo
                 )
             })
             .collect();
-        Ok::<_, crate::docker::DockerError>((containers, faults))
+        Ok::<_, DockerError>((containers, faults))
     });
     match seen {
         Ok((containers, faults)) => {
@@ -278,6 +324,8 @@ pub(super) fn inject(
         Ok(applied) => applied,
         Err(err) => {
             eprintln!("error: {}: {err}", target.name);
+            // Journalled as the daemon journals a failed cycle.
+            telemetry.write_error(&target.name, &err.to_string(), Some(&failure));
             close_ledger(&ledger);
             return ExitCode::from(EXIT_FAILURE);
         }

@@ -3,12 +3,14 @@
 
 use std::process::ExitCode;
 
-use crate::cli::ConfigArgs;
+use crate::cli::{ConfigArgs, EXIT_USAGE};
 use crate::clock::format_duration;
 use crate::config::TargetKind;
 use crate::scenario::DelayRange;
 
-/// Prints the effective configuration; exit 2 when it is invalid.
+/// Prints the effective configuration; exit 2 when it is invalid, or when
+/// a Docker target with network or partition scenarios matches a container
+/// without a network namespace of its own now.
 pub fn execute(args: &ConfigArgs) -> ExitCode {
     let settings = match super::load_settings_without_selector(args, super::Access::Writes) {
         Ok(settings) => settings,
@@ -43,12 +45,15 @@ pub fn execute(args: &ConfigArgs) -> ExitCode {
             (false, _) => "off",
         }
     );
+    let mut refused = false;
     for target in &settings.targets {
         say!("");
         say!("target {}", target.name);
         match &target.kind {
             TargetKind::StateFile(path) => say!("  state_file:   {}", path.display()),
-            TargetKind::Docker(docker) => super::docker_target::describe_for_validate(docker),
+            TargetKind::Docker(docker) => {
+                refused |= !super::docker_target::describe_for_validate(&target.name, docker)
+            }
         }
         say!("  interval:     {}", format_duration(target.interval));
         say!("  recovery:     {}", format_duration(target.recovery));
@@ -88,6 +93,9 @@ pub fn execute(args: &ConfigArgs) -> ExitCode {
                 probability * 100.0
             );
         }
+    }
+    if refused {
+        return ExitCode::from(EXIT_USAGE);
     }
     ExitCode::SUCCESS
 }

@@ -356,11 +356,16 @@ impl ApplyJob {
                 Ok(helper) => applied.push(AppliedTo { container, helper }),
                 Err(err) => {
                     // The failing container too: its call may have taken
-                    // effect before the error; reverts look first.
-                    applied.push(AppliedTo {
-                        container,
-                        helper: None,
-                    });
+                    // effect before the error; reverts look first. Not a
+                    // container refused for its network namespace: nothing
+                    // was made for it, and a revert there would be refused
+                    // too.
+                    if !matches!(err, DockerError::SharedNetns { .. }) {
+                        applied.push(AppliedTo {
+                            container,
+                            helper: None,
+                        });
+                    }
                     first_error.get_or_insert(err);
                 }
             }
@@ -448,6 +453,7 @@ impl ApplyJob {
             watch: None,
         };
         let detail = match revert(&partial, &self.image, &self.ledger).await {
+            Ok(done) if done.is_empty() => format!("not applied ({err}); nothing to undo"),
             Ok(done) => format!("not applied ({err}); undone: {done}"),
             Err(revert_err) => {
                 tracing::error!(target = %self.target, "undoing a partly applied fault failed: {revert_err}");

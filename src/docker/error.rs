@@ -46,6 +46,23 @@ pub enum DockerError {
         /// What the helper printed.
         detail: String,
     },
+    /// A network fault refused because the container has no network
+    /// namespace of its own (network mode `host` or `container:<id>`):
+    /// the fault would change the Docker host's or another container's
+    /// network. Nothing was applied.
+    #[error(
+        "refused a network fault on {container} (network mode {network_mode}): {why}; nothing \
+         was applied (kill, stop and pause still work on it)"
+    )]
+    SharedNetns {
+        /// The container the fault was meant for.
+        container: String,
+        /// Its network mode, as Docker reports it (`host`,
+        /// `container:<id>`).
+        network_mode: String,
+        /// Whose namespace it is in, and what the fault would have hit.
+        why: String,
+    },
     /// A manual injection of a mode the target cannot apply as asked.
     #[error("{0}")]
     Unsupported(String),

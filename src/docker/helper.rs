@@ -23,6 +23,7 @@ use bollard::Docker;
 use futures_util::StreamExt;
 
 use crate::docker::netfault::{self, Plan};
+use crate::docker::netns;
 use crate::docker::script_file;
 use crate::docker::spec::{
     DockerFault, COMPOSE_PROJECT_LABEL, COMPOSE_SERVICE_LABEL, ENGINE_LABEL_VALUE, LABEL_ENGINE,
@@ -175,7 +176,8 @@ fn is_address(peer: &str) -> bool {
     }
 }
 
-/// Every IPv4 address of a listed container, on every network.
+/// Every address of a listed container, IPv4 and global IPv6, on every
+/// network.
 fn addresses(container: &ContainerSummary) -> Vec<String> {
     let mut ips: Vec<String> = container
         .network_settings
@@ -184,7 +186,13 @@ fn addresses(container: &ContainerSummary) -> Vec<String> {
         .map(|networks| {
             networks
                 .values()
-                .filter_map(|endpoint| endpoint.ip_address.clone())
+                .flat_map(|endpoint| {
+                    [
+                        endpoint.ip_address.clone(),
+                        endpoint.global_ipv6_address.clone(),
+                    ]
+                })
+                .flatten()
                 .filter(|ip| !ip.is_empty())
                 .collect()
         })
@@ -399,7 +407,8 @@ async fn run_helper(
 }
 
 /// Waits (at most [`APPLY_TIMEOUT`]) until the helper prints `line` or
-/// exits; `Ok(None)` when it printed the line, `Ok(Some(code))` when it
+/// exits; `Ok(None)` when it printed the line (its notes, lines starting
+/// with [`netfault::NOTE_PREFIX`], are logged), `Ok(Some(code))` when it
 /// exited first.
 async fn wait_for_line(
     docker: &Docker,
@@ -422,16 +431,25 @@ async fn wait_for_line(
                 Err(_) => break,
             }
             if seen.lines().any(|l| l.trim() == line) {
-                return true;
+                return Some(seen);
             }
         }
-        false
+        None
     };
     match tokio::time::timeout(APPLY_TIMEOUT, watch).await {
-        Ok(true) => Ok(None),
+        Ok(Some(seen)) => {
+            // What the helper noted on the way (no IPv6 in the namespace).
+            for note in seen
+                .lines()
+                .filter_map(|l| l.trim().strip_prefix(netfault::NOTE_PREFIX))
+            {
+                tracing::warn!(container = %subject, "network helper: {note}");
+            }
+            Ok(None)
+        }
         // The log stream ended: the helper exited (wait for it to be
         // recorded as such).
-        Ok(false) => {
+        Ok(None) => {
             let mut wait = docker.wait_container(helper_id, None::<WaitContainerOptions>);
             let _ = tokio::time::timeout(API_TIMEOUT, wait.next()).await;
             Ok(Some(
@@ -462,6 +480,7 @@ pub async fn start_helper(
     fault: &DockerFault,
     expires_at: f64,
 ) -> Result<String, DockerError> {
+    netns::check_own_namespace(docker, subject).await?;
     let peers = match fault {
         DockerFault::Partition { peers } if !peers.is_empty() => {
             resolve_peers(docker, subject, peers).await?
@@ -612,12 +631,17 @@ pub async fn stop_helper(
 /// Removes whatever network fault rules are in `subject`'s namespace (a
 /// helper that was SIGKILLed left them): runs a revert-only helper from
 /// `image`, labelled as `owner`'s, waits for it to finish, and removes it.
+/// A subject without a namespace of its own is
+/// [`DockerError::SharedNetns`], and no helper runs.
 pub async fn revert_leftovers(
     docker: &Docker,
     image: &str,
     subject: &ContainerRef,
     owner: &str,
 ) -> Result<(), DockerError> {
+    // Never in the host's (or another container's) namespace: the revert
+    // deletes every chaos-engine chain and tbf/netem qdisc it finds there.
+    netns::check_own_namespace(docker, subject).await?;
     let labels = helper_labels(owner, REVERT_FAULT_VALUE, subject);
     let name = container_name(&["chaos-engine", &crate::docker::ledger::random_id()]);
     let helper_id = run_helper(

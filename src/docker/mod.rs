@@ -13,6 +13,8 @@
 //! - `signals`: the signals a kill may send (those that end a process);
 //! - `watch`: repair detection from the Engine's events;
 //! - `netfault`: the network helper's shell script (iptables, tc);
+//! - `netns`: the check that a container has a network namespace of its
+//!   own before a network helper joins it;
 //! - `helper`: the network helper container, through the Engine API;
 //! - `script_file`: a helper's script handed over as a file, off its
 //!   command line;
@@ -27,6 +29,7 @@ pub mod error;
 pub mod helper;
 pub mod ledger;
 pub mod netfault;
+pub mod netns;
 pub mod record;
 pub mod recover;
 pub mod script_file;

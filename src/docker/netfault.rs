@@ -2,15 +2,19 @@
 //!
 //! The helper joins the target container's network namespace
 //! (`network_mode: container:<id>`, `NET_ADMIN`) and runs `sh -c SCRIPT`.
-//! The script (POSIX `sh`, needs `iptables`, `tc` from iproute2, `ls`,
-//! `date`, `sleep`):
+//! The script (POSIX `sh`, needs `iptables`, `ip6tables`, `tc` from
+//! iproute2, `ls`, `date`, `sleep`, `head`):
 //!
 //! 1. refuses to start (exit [`EXIT_BUSY`]) when rules of another fault are
-//!    in the namespace (a chain `CHAOS_ENGINE_IN`/`_OUT`, or a root `tbf` /
-//!    `netem` qdisc), and refuses (exit [`EXIT_EXPIRED`]) when `expires_at`
-//!    is already past;
+//!    in the namespace (a chain `CHAOS_ENGINE_IN`/`_OUT`, IPv4 or IPv6, or
+//!    a root `tbf` / `netem` qdisc), and refuses (exit [`EXIT_EXPIRED`])
+//!    when `expires_at` is already past;
 //! 2. applies the fault on every interface of the namespace except `lo`
-//!    (found in `/sys/class/net` when it runs);
+//!    (found in `/sys/class/net` when it runs), IPv4 with `iptables` and
+//!    IPv6 with `ip6tables`. When `ip6tables` does not work in the
+//!    namespace (no IPv6 in the kernel, no `ip6tables` in the image), the
+//!    IPv6 rules are skipped and the script prints a line starting with
+//!    [`NOTE_PREFIX`] saying so: the fault still applies to IPv4;
 //! 3. prints [`APPLIED_LINE`] on standard output, then waits;
 //! 4. on SIGTERM or SIGINT reverts and exits 0; at `expires_at` (the
 //!    dead-man's switch for an engine that died) reverts, prints
@@ -23,24 +27,28 @@
 //! Rules live in two dedicated chains, `CHAOS_ENGINE_IN` hooked from
 //! `INPUT` and `CHAOS_ENGINE_OUT` hooked from `OUTPUT` (one chain per
 //! direction, because a rule cannot tell from which hook it was reached),
-//! so the revert is: unhook, flush, delete. Every rule, hooks included,
-//! carries `-m comment --comment "chaos-engine <token>"`, the fault's opaque
-//! token.
+//! in both `iptables` (IPv4) and `ip6tables` (IPv6), so the revert is:
+//! unhook, flush, delete. Every rule, hooks included, carries
+//! `-m comment --comment "chaos-engine <token>"`, the fault's opaque token.
 //!
-//! - partition, no peers: DROP everything but loopback, both ways;
+//! - partition, no peers: DROP everything but loopback, both ways, IPv4
+//!   and IPv6;
 //! - partition with peers (IPs or CIDRs, resolved by the caller): DROP
-//!   `-s PEER` on the way in and `-d PEER` on the way out;
+//!   `-s PEER` on the way in and `-d PEER` on the way out, with `iptables`
+//!   for an IPv4 peer and `ip6tables` for an IPv6 one;
 //! - loss: `statistic` random DROP on the way **in only** (ingress, not
-//!   loopback): a request is lost when it or the ACK of a reply is lost;
+//!   loopback), IPv4 and IPv6: a request is lost when it or the ACK of a
+//!   reply is lost;
 //! - rate alone: a `tbf` qdisc (see [`tbf_burst_bytes`]);
 //! - delay, jitter, corrupt, duplicate: a `netem` qdisc, which also takes
 //!   the rate when one is set.
 //!
 //! The revert ([`revert_commands`]) needs nothing from the apply: it
-//! removes the chains under both iptables backends (`iptables-nft` and
-//! `iptables-legacy`, so rules an image of the other backend made go too)
-//! and a root `tbf` or `netem` qdisc on every interface; every error is
-//! ignored, so it can run any number of times.
+//! removes the chains of both families under both backends (`iptables-nft`,
+//! `iptables-legacy`, `ip6tables-nft`, `ip6tables-legacy`, so rules an
+//! image of the other backend made go too) and a root `tbf` or `netem`
+//! qdisc on every interface; every error is ignored, so it can run any
+//! number of times.
 
 use std::time::Duration;
 
@@ -53,6 +61,13 @@ pub const APPLIED_LINE: &str = "chaos-engine: applied";
 pub const EXPIRED_LINE: &str = "chaos-engine: expired, reverted";
 /// The line the revert-only helper prints when done.
 pub const REVERTED_LINE: &str = "chaos-engine: reverted";
+/// The start of a line the helper prints about something it left out
+/// without failing (IPv6 rules in a namespace without IPv6).
+pub const NOTE_PREFIX: &str = "chaos-engine: note: ";
+/// Every iptables command the revert and the busy check try: both
+/// families, the image's default backend and both backends by name.
+const IPTABLES_TOOLS: &str =
+    "iptables iptables-nft iptables-legacy ip6tables ip6tables-nft ip6tables-legacy";
 /// Exit code: the kernel has no netem qdisc.
 pub const EXIT_NO_NETEM: i64 = 3;
 /// Exit code: rules of another fault are present in the namespace.
@@ -77,6 +92,9 @@ const TBF_MIN_BURST_BYTES: u64 = 4096;
 pub struct Plan {
     /// `iptables` commands, in order (empty: iptables is not touched).
     pub iptables: Vec<String>,
+    /// `ip6tables` commands, in order, run after the `iptables` ones and
+    /// only when `ip6tables` works in the namespace (empty: not touched).
+    pub ip6tables: Vec<String>,
     /// `tc` commands run for each interface `$IF`.
     pub tc: Vec<String>,
     /// The parameters needing netem (`delay 200ms, jitter 20ms`), for the
@@ -134,6 +152,11 @@ pub fn rule_comment(token: &str) -> String {
     comment
 }
 
+/// The index of IPv4 rules in [`plan`]'s per-family arrays.
+const V4: usize = 0;
+/// The index of IPv6 rules.
+const V6: usize = 1;
+
 /// A share in percent as iptables' probability: `30` → `0.3`, `12.5` →
 /// `0.125`, `100` → `1`.
 fn probability(percent: f64) -> String {
@@ -152,13 +175,15 @@ fn percent(value: f64) -> String {
 /// `token`; `peers` are the IPs/CIDRs of a partition's peers
 /// (resolved by the caller; empty: partition from everything, unless the
 /// fault names peers: then [`DockerError::NoMatch`], never a full
-/// partition). Kill, stop and pause need no helper:
-/// [`DockerError::Unsupported`].
+/// partition). IPv4 peers go to [`Plan::iptables`], IPv6 ones to
+/// [`Plan::ip6tables`]; a full partition and loss go to both. Kill, stop
+/// and pause need no helper: [`DockerError::Unsupported`].
 pub fn plan(token: &str, fault: &DockerFault, peers: &[String]) -> Result<Plan, DockerError> {
     let comment = format!("-m comment --comment \"{}\"", rule_comment(token));
     let mut plan = Plan::default();
-    let mut rules_in: Vec<String> = Vec::new();
-    let mut rules_out: Vec<String> = Vec::new();
+    // The DROP rules of each chain: [IPv4, IPv6] for the way in and out.
+    let mut rules_in: [Vec<String>; 2] = Default::default();
+    let mut rules_out: [Vec<String>; 2] = Default::default();
     match fault {
         DockerFault::Partition { peers: named } if !named.is_empty() && peers.is_empty() => {
             return Err(DockerError::NoMatch {
@@ -166,8 +191,10 @@ pub fn plan(token: &str, fault: &DockerFault, peers: &[String]) -> Result<Plan, 
             })
         }
         DockerFault::Partition { .. } if peers.is_empty() => {
-            rules_in.push("! -i lo".to_owned());
-            rules_out.push("! -o lo".to_owned());
+            for family in [V4, V6] {
+                rules_in[family].push("! -i lo".to_owned());
+                rules_out[family].push("! -o lo".to_owned());
+            }
         }
         DockerFault::Partition { .. } => {
             for peer in peers {
@@ -180,16 +207,19 @@ pub fn plan(token: &str, fault: &DockerFault, peers: &[String]) -> Result<Plan, 
                         "partition peer {peer:?} is not an IP address or CIDR block"
                     )));
                 }
-                rules_in.push(format!("-s {peer}"));
-                rules_out.push(format!("-d {peer}"));
+                let family = if peer.contains(':') { V6 } else { V4 };
+                rules_in[family].push(format!("-s {peer}"));
+                rules_out[family].push(format!("-d {peer}"));
             }
         }
         DockerFault::Network(network) => {
             if let Some(loss) = network.loss {
-                rules_in.push(format!(
-                    "! -i lo -m statistic --mode random --probability {}",
-                    probability(loss)
-                ));
+                for family in [V4, V6] {
+                    rules_in[family].push(format!(
+                        "! -i lo -m statistic --mode random --probability {}",
+                        probability(loss)
+                    ));
+                }
             }
             plan.tc = tc_commands(network);
             if network.needs_netem() {
@@ -203,20 +233,23 @@ pub fn plan(token: &str, fault: &DockerFault, peers: &[String]) -> Result<Plan, 
             )))
         }
     }
-    for (chain, hook, rules) in [
-        (CHAIN_IN, "INPUT", &rules_in),
-        (CHAIN_OUT, "OUTPUT", &rules_out),
+    for (tool, family, commands) in [
+        ("iptables", V4, &mut plan.iptables),
+        ("ip6tables", V6, &mut plan.ip6tables),
     ] {
-        if rules.is_empty() {
-            continue;
+        for (chain, hook, rules) in [
+            (CHAIN_IN, "INPUT", &rules_in[family]),
+            (CHAIN_OUT, "OUTPUT", &rules_out[family]),
+        ] {
+            if rules.is_empty() {
+                continue;
+            }
+            commands.push(format!("{tool} -w -N {chain}"));
+            for rule in rules {
+                commands.push(format!("{tool} -w -A {chain} {rule} {comment} -j DROP"));
+            }
+            commands.push(format!("{tool} -w -I {hook} {comment} -j {chain}"));
         }
-        plan.iptables.push(format!("iptables -w -N {chain}"));
-        for rule in rules {
-            plan.iptables
-                .push(format!("iptables -w -A {chain} {rule} {comment} -j DROP"));
-        }
-        plan.iptables
-            .push(format!("iptables -w -I {hook} {comment} -j {chain}"));
     }
     Ok(plan)
 }
@@ -268,11 +301,12 @@ fn tc_commands(network: &NetworkFault) -> Vec<String> {
 }
 
 /// The revert, as shell commands: unhook, flush and delete both chains
-/// under every iptables backend present, then delete a root `tbf`/`netem`
-/// qdisc on every interface but `lo`. Errors are ignored.
+/// of both families (IPv4, IPv6) under every iptables backend present,
+/// then delete a root `tbf`/`netem` qdisc on every interface but `lo`.
+/// Errors are ignored.
 pub fn revert_commands() -> Vec<String> {
     let mut commands = vec![
-        "for IPT in iptables iptables-nft iptables-legacy; do".to_owned(),
+        format!("for IPT in {IPTABLES_TOOLS}; do"),
         "  command -v \"$IPT\" >/dev/null 2>&1 || continue".to_owned(),
     ];
     for (chain, hook) in [(CHAIN_IN, "INPUT"), (CHAIN_OUT, "OUTPUT")] {
@@ -321,7 +355,7 @@ pub fn apply_script(plan: &Plan, expires_at: f64) -> String {
          trap 'revert; exit 0' TERM INT\n\
          if [ \"$(date +%s)\" -ge \"$EXPIRES\" ]; then \
          echo \"chaos-engine: the fault's end ($EXPIRES) is already past\" >&2; exit {EXIT_EXPIRED}; fi\n\
-         for IPT in iptables iptables-nft iptables-legacy; do \
+         for IPT in {IPTABLES_TOOLS}; do \
          command -v \"$IPT\" >/dev/null 2>&1 || continue; \
          for C in {CHAIN_IN} {CHAIN_OUT}; do \
          if \"$IPT\" -w -n -L \"$C\" >/dev/null 2>&1; then \
@@ -333,10 +367,25 @@ pub fn apply_script(plan: &Plan, expires_at: f64) -> String {
          exit {EXIT_BUSY}; fi; done\n\
          [ -n \"$(interfaces)\" ] || fail \"no network interface but lo\" 1\n"
     ));
-    for command in &plan.iptables {
-        s.push_str(&format!(
+    let checked = |command: &String| {
+        format!(
             "OUT=$({command} 2>&1) || fail \"{} failed: $OUT\" 1\n",
             command.split(" -m comment").next().unwrap_or(command)
+        )
+    };
+    for command in &plan.iptables {
+        s.push_str(&checked(command));
+    }
+    if !plan.ip6tables.is_empty() {
+        // No IPv6 here (or no ip6tables in the image): IPv4 only, noted.
+        s.push_str("if OUT=$(ip6tables -w -n -L INPUT 2>&1); then\n");
+        for command in &plan.ip6tables {
+            s.push_str("  ");
+            s.push_str(&checked(command));
+        }
+        s.push_str(&format!(
+            "else\n  echo \"{NOTE_PREFIX}no IPv6 filtering in this namespace \
+             (ip6tables: $(echo \"$OUT\" | head -n 1)): the fault applies to IPv4 only\"\nfi\n"
         ));
     }
     if !plan.tc.is_empty() {
@@ -385,8 +434,16 @@ mod tests {
         plan("3f9c2a7e1b04d8c6", &DockerFault::Network(fault), &[]).unwrap()
     }
 
+    /// The same commands with `ip6tables` instead of `iptables`.
+    fn in_ip6tables(commands: &[String]) -> Vec<String> {
+        commands
+            .iter()
+            .map(|c| c.replacen("iptables ", "ip6tables ", 1))
+            .collect()
+    }
+
     #[test]
-    fn partition_all_drops_everything_but_loopback_both_ways() {
+    fn partition_all_drops_everything_but_loopback_both_ways_ipv4_and_ipv6() {
         let plan = plan(
             "3f9c2a7e1b04d8c6",
             &DockerFault::Partition { peers: vec![] },
@@ -404,13 +461,23 @@ mod tests {
                 format!("iptables -w -I OUTPUT {C} -j CHAOS_ENGINE_OUT"),
             ]
         );
+        assert_eq!(plan.ip6tables, in_ip6tables(&plan.iptables));
+        assert_eq!(
+            plan.ip6tables[1],
+            format!("ip6tables -w -A CHAOS_ENGINE_IN ! -i lo {C} -j DROP")
+        );
         assert!(plan.tc.is_empty());
         assert_eq!(plan.netem, None);
     }
 
     #[test]
-    fn partition_from_peers_drops_their_addresses_only() {
-        let peers = vec!["172.18.0.5".to_owned(), "10.1.0.0/16".to_owned()];
+    fn partition_from_peers_drops_their_addresses_only_each_in_its_family() {
+        let peers = vec![
+            "172.18.0.5".to_owned(),
+            "fd00:cafe::3".to_owned(),
+            "10.1.0.0/16".to_owned(),
+            "2001:db8::/32".to_owned(),
+        ];
         let plan = plan(
             "3f9c2a7e1b04d8c6",
             &DockerFault::Partition {
@@ -432,10 +499,37 @@ mod tests {
                 format!("iptables -w -I OUTPUT {C} -j CHAOS_ENGINE_OUT"),
             ]
         );
+        assert_eq!(
+            plan.ip6tables,
+            [
+                "ip6tables -w -N CHAOS_ENGINE_IN".to_owned(),
+                format!("ip6tables -w -A CHAOS_ENGINE_IN -s fd00:cafe::3 {C} -j DROP"),
+                format!("ip6tables -w -A CHAOS_ENGINE_IN -s 2001:db8::/32 {C} -j DROP"),
+                format!("ip6tables -w -I INPUT {C} -j CHAOS_ENGINE_IN"),
+                "ip6tables -w -N CHAOS_ENGINE_OUT".to_owned(),
+                format!("ip6tables -w -A CHAOS_ENGINE_OUT -d fd00:cafe::3 {C} -j DROP"),
+                format!("ip6tables -w -A CHAOS_ENGINE_OUT -d 2001:db8::/32 {C} -j DROP"),
+                format!("ip6tables -w -I OUTPUT {C} -j CHAOS_ENGINE_OUT"),
+            ]
+        );
+        // Only IPv6 peers: IPv4 is left alone, and the other way round.
+        let only = |peers: &[&str]| {
+            let peers: Vec<String> = peers.iter().map(|p| (*p).to_owned()).collect();
+            let to_db = DockerFault::Partition {
+                peers: vec!["db".into()],
+            };
+            super::plan("3f9c2a7e1b04d8c6", &to_db, &peers).unwrap()
+        };
+        let v6 = only(&["fd00:cafe::3"]);
+        assert!(v6.iptables.is_empty());
+        assert_eq!(v6.ip6tables.len(), 6);
+        let v4 = only(&["172.18.0.5"]);
+        assert!(v4.ip6tables.is_empty());
+        assert_eq!(v4.iptables.len(), 6);
     }
 
     #[test]
-    fn loss_is_a_random_drop_on_the_way_in_only() {
+    fn loss_is_a_random_drop_on_the_way_in_only_ipv4_and_ipv6() {
         let plan = network(NetworkFault {
             loss: Some(30.0),
             ..NetworkFault::default()
@@ -451,6 +545,7 @@ mod tests {
                 format!("iptables -w -I INPUT {C} -j CHAOS_ENGINE_IN"),
             ]
         );
+        assert_eq!(plan.ip6tables, in_ip6tables(&plan.iptables));
         assert!(plan.tc.is_empty());
         assert_eq!(probability(12.5), "0.125");
         assert_eq!(probability(100.0), "1");
@@ -463,6 +558,7 @@ mod tests {
             ..NetworkFault::default()
         });
         assert!(plan.iptables.is_empty());
+        assert!(plan.ip6tables.is_empty());
         assert_eq!(
             plan.tc,
             ["tc qdisc add dev \"$IF\" root tbf rate 1mbit burst 4096 latency 400ms"]
@@ -517,13 +613,14 @@ mod tests {
         );
         assert_eq!(plan.netem.as_deref(), Some("corrupt 1%, duplicate 0.5%"));
         assert_eq!(plan.iptables.len(), 3, "loss stays with iptables");
+        assert_eq!(plan.ip6tables.len(), 3, "and ip6tables");
     }
 
     #[test]
-    fn the_revert_unhooks_flushes_and_deletes_under_every_backend() {
+    fn the_revert_unhooks_flushes_and_deletes_under_every_backend_of_both_families() {
         let revert = revert_commands().join("\n");
         let expected = [
-            "for IPT in iptables iptables-nft iptables-legacy; do",
+            "for IPT in iptables iptables-nft iptables-legacy ip6tables ip6tables-nft ip6tables-legacy; do",
             "for N in $(\"$IPT\" -w -n -L INPUT --line-numbers 2>/dev/null | awk '$2 == \"CHAOS_ENGINE_IN\" { print $1 }' | sort -rn); do \"$IPT\" -w -D INPUT \"$N\" 2>/dev/null; done",
             "\"$IPT\" -w -F CHAOS_ENGINE_IN 2>/dev/null",
             "\"$IPT\" -w -X CHAOS_ENGINE_IN 2>/dev/null",
@@ -553,6 +650,47 @@ mod tests {
         let waits = script.find("sleep \"$LEFT\" & wait $!").unwrap();
         let tc = script.find("tc qdisc add").unwrap();
         assert!(tc < applied && applied < waits);
+        // The busy check looks for chains of both families too.
+        assert!(script.contains(
+            "for IPT in iptables iptables-nft iptables-legacy ip6tables ip6tables-nft ip6tables-legacy; do command -v"
+        ));
+    }
+
+    #[test]
+    fn ipv6_rules_apply_when_ip6tables_works_and_are_noted_as_left_out_otherwise() {
+        let plan = plan(
+            "3f9c2a7e1b04d8c6",
+            &DockerFault::Partition { peers: vec![] },
+            &[],
+        )
+        .unwrap();
+        let script = apply_script(&plan, 1_700_000_000.0);
+        let v4 = script
+            .find("OUT=$(iptables -w -N CHAOS_ENGINE_IN 2>&1) || fail \"iptables -w -N CHAOS_ENGINE_IN failed: $OUT\" 1\n")
+            .unwrap();
+        let probe = script
+            .find("if OUT=$(ip6tables -w -n -L INPUT 2>&1); then\n")
+            .unwrap();
+        let v6 = script
+            .find(&format!(
+                "  OUT=$(ip6tables -w -A CHAOS_ENGINE_IN ! -i lo {C} -j DROP 2>&1) || \
+                 fail \"ip6tables -w -A CHAOS_ENGINE_IN ! -i lo failed: $OUT\" 1\n"
+            ))
+            .unwrap();
+        let note = script
+            .find(&format!(
+                "else\n  echo \"{NOTE_PREFIX}no IPv6 filtering in this namespace (ip6tables: \
+                 $(echo \"$OUT\" | head -n 1)): the fault applies to IPv4 only\"\nfi\n"
+            ))
+            .unwrap();
+        let applied = script.find(APPLIED_LINE).unwrap();
+        assert!(v4 < probe && probe < v6 && v6 < note && note < applied);
+        // No IPv6 rules, no IPv6 step.
+        let rate = network(NetworkFault {
+            rate: Some(1_000_000),
+            ..NetworkFault::default()
+        });
+        assert!(!apply_script(&rate, 1.0).contains("ip6tables -w -n -L INPUT"));
     }
 
     #[test]

@@ -15,6 +15,9 @@
 //! - `crash_safety.rs`: the fault ledger's guarantee (undone after
 //!   SIGTERM, kill -9 and a failed undo; a second engine's faults left
 //!   alone; nothing names the fault), and 30 kill -9s at random moments.
+//! - `net_namespaces.rs`: network faults refused on containers in the host's
+//!   or another container's namespace (the host's rules untouched), and
+//!   applied to IPv6 too.
 //! - `tmp_layout.rs`: the image's defaults (root, `/tmp`), as target apps
 //!   of the original service share it.
 //!
@@ -38,5 +41,6 @@ mod dockerfile;
 mod engine_docker;
 mod fault_fixtures;
 mod net_faults;
+mod net_namespaces;
 mod shipped_targets;
 mod tmp_layout;
