@@ -7,9 +7,12 @@
 //! |-----------|-------------------------------------------------------------------|
 //! | `status`  | `--targets`, `--state-file`, `--http` (for `--watch`)               |
 //! | `preview` | `--targets`, `--seed`                                             |
-//! | `clear`   | `--targets`, `--state-file`, `--journal`                          |
-//! | `inject`  | `--targets`, `--state-file`, `--recovery`, `--enabled`, `--dry-run`, `--journal` |
-//! | `recover` | `--targets`, `--journal`                                          |
+//! | `clear`   | `--targets`, `--state-file`, `--journal`, `--journal-max`         |
+//! | `inject`  | `--targets`, `--state-file`, `--recovery`, `--enabled`, `--dry-run`, `--journal`, `--journal-max` |
+//! | `recover` | `--targets`, `--journal`, `--journal-max`                         |
+//!
+//! (`--journal-max`: the commands that append to the journal rotate it at
+//! the same cap as `run`.)
 //!
 //! None of them keeps a schedule, so none takes `--interval` or
 //! `--min-interval`, and their configuration is loaded without the
@@ -79,8 +82,12 @@ impl SettingSet for PreviewSettings {
 pub struct ClearSettings;
 
 impl SettingSet for ClearSettings {
-    const IDS: &'static [SettingId] =
-        &[SettingId::Targets, SettingId::StateFile, SettingId::Journal];
+    const IDS: &'static [SettingId] = &[
+        SettingId::Targets,
+        SettingId::StateFile,
+        SettingId::Journal,
+        SettingId::JournalMax,
+    ];
 
     fn adjust(id: SettingId, arg: Arg) -> Arg {
         match id {
@@ -99,7 +106,11 @@ impl SettingSet for ClearSettings {
 pub struct RecoverSettings;
 
 impl SettingSet for RecoverSettings {
-    const IDS: &'static [SettingId] = &[SettingId::Targets, SettingId::Journal];
+    const IDS: &'static [SettingId] = &[
+        SettingId::Targets,
+        SettingId::Journal,
+        SettingId::JournalMax,
+    ];
 
     fn adjust(id: SettingId, arg: Arg) -> Arg {
         match id {
@@ -125,6 +136,7 @@ impl SettingSet for InjectSettings {
         SettingId::Enabled,
         SettingId::DryRun,
         SettingId::Journal,
+        SettingId::JournalMax,
     ];
 
     fn adjust(id: SettingId, arg: Arg) -> Arg {
@@ -199,12 +211,13 @@ mod tests {
                     "--enabled",
                     "--dry-run",
                     "--journal",
+                    "--journal-max",
                 ],
                 &["--target", "--delay", "--for", "--help"],
             ),
             (
                 &["clear"],
-                &["--targets", "--state-file", "--journal"],
+                &["--targets", "--state-file", "--journal", "--journal-max"],
                 &["--target", "--all", "--help"],
             ),
             (

@@ -31,8 +31,8 @@ const API_TIMEOUT: Duration = Duration::from_secs(2);
 enum Watched {
     /// The engine's API at this address.
     Api(SocketAddr),
-    /// The configured targets' state files.
-    Files(Settings),
+    /// The configured targets' state files (boxed: the settings are large).
+    Files(Box<Settings>),
 }
 
 /// One target at one look.
@@ -55,7 +55,7 @@ pub fn execute(args: &StatusArgs) -> ExitCode {
         Ok(None) => {
             let config = args.config.without(SettingId::Http);
             match super::load_settings_without_selector(&config, super::Access::ReadsOnly) {
-                Ok(settings) => Watched::Files(settings),
+                Ok(settings) => Watched::Files(Box::new(settings)),
                 Err(code) => return code,
             }
         }
