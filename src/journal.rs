@@ -8,7 +8,15 @@
 //! undone: the file is cut back to its last whole line, so the next event
 //! starts a line of its own. A journal that cannot be written is reported
 //! once per outage as an error, with the count of lost events when writes
-//! work again; it never stops the chaos.
+//! work again (each event retries opening it); it never stops the chaos.
+//!
+//! A journal may have a size cap ([`Journal::open_with_max`];
+//! `--journal-max` / `CHAOS_JOURNAL_MAX`, [`DEFAULT_JOURNAL_MAX`] unless
+//! set): when the next line would take the file past it, the file is
+//! renamed `<journal>.1` (replacing an older one), a fresh `<journal>` is
+//! started and a warning names both paths and sizes. The disk used is so at
+//! most about twice the cap. Readers that need the whole history read both
+//! files, the older first: [`read::for_each_line`].
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -18,9 +26,18 @@ use std::sync::{Mutex, PoisonError};
 
 use tracing::{error, warn};
 
+pub mod read;
 pub mod schema;
 
+pub use read::{for_each_line, rotated_path};
 pub use schema::{JournalEvent, JournalLine, Note, Started};
+
+use crate::config::size::format_size;
+
+/// The journal's size cap when none is configured: 64 MiB (about 250,000
+/// findings or a year of a busy schedule), so at most ~128 MiB of disk with
+/// its rotated predecessor.
+pub const DEFAULT_JOURNAL_MAX: u64 = 64 * 1024 * 1024;
 
 /// An engine-wide event by name, for [`crate::telemetry::Telemetry::journal`]
 /// (kept for its callers in `src/actors/`). It is not a second schema: it
@@ -62,11 +79,16 @@ impl Entry<'_> {
 #[derive(Debug)]
 pub struct Journal {
     path: Option<PathBuf>,
+    /// Rotate before a line would take the file past this many bytes;
+    /// `None`: never.
+    max: Option<u64>,
     file: Mutex<Option<File>>,
     /// A write failed and was reported; cleared when writes work again.
     failed: AtomicBool,
     /// Events lost since the last successful write.
     lost: AtomicU64,
+    /// A rotation failed and was reported; cleared when one works again.
+    rotation_failed: AtomicBool,
 }
 
 impl Journal {
@@ -74,22 +96,34 @@ impl Journal {
     pub fn disabled() -> Self {
         Journal {
             path: None,
+            max: None,
             file: Mutex::new(None),
             failed: AtomicBool::new(false),
             lost: AtomicU64::new(0),
+            rotation_failed: AtomicBool::new(false),
         }
     }
 
-    /// Opens (creating if needed) the journal at `path` for appending. A file
-    /// that cannot be opened is reported once and the journal records nothing.
+    /// [`Journal::open_with_max`] with the default cap,
+    /// [`DEFAULT_JOURNAL_MAX`].
     pub fn open(path: &Path) -> Self {
+        Self::open_with_max(path, Some(DEFAULT_JOURNAL_MAX))
+    }
+
+    /// Opens (creating if needed) the journal at `path` for appending,
+    /// rotated at `max` bytes (`None`: never). A file that cannot be opened
+    /// is reported once; each event tries again, and counts as lost until
+    /// it works.
+    pub fn open_with_max(path: &Path, max: Option<u64>) -> Self {
         let journal = Journal {
             path: Some(path.to_owned()),
+            max,
             file: Mutex::new(None),
             failed: AtomicBool::new(false),
             lost: AtomicU64::new(0),
+            rotation_failed: AtomicBool::new(false),
         };
-        match OpenOptions::new().create(true).append(true).open(path) {
+        match open_for_appending(path) {
             Ok(file) => *journal.file.lock().unwrap_or_else(PoisonError::into_inner) = Some(file),
             Err(err) => journal.report(&err),
         }
@@ -101,10 +135,15 @@ impl Journal {
         self.path.as_deref()
     }
 
-    /// Appends `event`, stamped with `timestamp`, as one line.
+    /// The size cap, if any.
+    pub fn max(&self) -> Option<u64> {
+        self.max
+    }
+
+    /// Appends `event`, stamped with `timestamp`, as one line (rotating
+    /// the file first when the line would take it past the cap).
     pub fn record(&self, timestamp: f64, event: JournalEvent) {
-        let mut file = self.file.lock().unwrap_or_else(PoisonError::into_inner);
-        let Some(handle) = file.as_mut() else {
+        let Some(path) = self.path.as_deref() else {
             return;
         };
         let line = JournalLine {
@@ -115,8 +154,40 @@ impl Journal {
         // (a non-finite f64 is written as null, not an error).
         let mut line = serde_json::to_vec(&line).unwrap_or_default();
         line.push(b'\n');
+        let mut file = self.file.lock().unwrap_or_else(PoisonError::into_inner);
+        if file.is_none() {
+            match open_for_appending(path) {
+                Ok(opened) => *file = Some(opened),
+                Err(err) => {
+                    self.lost.fetch_add(1, Ordering::Relaxed);
+                    self.report(&err);
+                    return;
+                }
+            }
+        }
+        let Some(handle) = file.as_mut() else {
+            return;
+        };
         // Where the last whole line ends, to cut a torn one back to.
-        let whole = handle.metadata().map(|meta| meta.len());
+        let mut whole = handle.metadata().map(|meta| meta.len());
+        if let (Some(max), Ok(size)) = (self.max, &whole) {
+            if *size > 0 && size.saturating_add(line.len() as u64) > max {
+                match self.rotate(handle, path, *size, max) {
+                    Ok(fresh) => {
+                        *handle = fresh;
+                        // Empty, unless another process rotated it first.
+                        whole = handle.metadata().map(|meta| meta.len());
+                    }
+                    Err(Rotation::Kept) => {}
+                    Err(Rotation::Lost(err)) => {
+                        *file = None;
+                        self.lost.fetch_add(1, Ordering::Relaxed);
+                        self.report(&err);
+                        return;
+                    }
+                }
+            }
+        }
         match handle.write_all(&line) {
             Ok(()) => {
                 if self.failed.swap(false, Ordering::Relaxed) {
@@ -139,6 +210,52 @@ impl Journal {
         }
     }
 
+    /// Renames the journal at `path` (`size` bytes, cap `max`; open as
+    /// `current`) to `<path>.1` and opens a fresh one. `Kept`: the rename
+    /// failed (reported once), keep writing the current file. `Lost`:
+    /// renamed, but the fresh file cannot be opened.
+    ///
+    /// When `path` is no longer `current` (another process, such as the
+    /// daemon beside a one-shot `inject`, rotated it meanwhile), the file
+    /// at `path` is only opened: renaming it would push the other
+    /// process's fresh journal over the `.1`.
+    fn rotate(&self, current: &File, path: &Path, size: u64, max: u64) -> Result<File, Rotation> {
+        if !is_same_file(current, path) {
+            return open_for_appending(path).map_err(Rotation::Lost);
+        }
+        let rotated = rotated_path(path);
+        if let Err(err) = std::fs::rename(path, &rotated) {
+            if !self.rotation_failed.swap(true, Ordering::Relaxed) {
+                error!(
+                    journal = %path.display(),
+                    rotated = %rotated.display(),
+                    error = %err,
+                    "cannot rotate the journal {} to {}: it keeps growing past its cap of {} \
+                     (reported once)",
+                    path.display(),
+                    rotated.display(),
+                    format_size(max)
+                );
+            }
+            return Err(Rotation::Kept);
+        }
+        self.rotation_failed.store(false, Ordering::Relaxed);
+        warn!(
+            journal = %path.display(),
+            rotated = %rotated.display(),
+            size,
+            max,
+            "the journal {} reached {} ({size} bytes; cap {}): renamed to {} (replacing any \
+             older one) and a fresh {} started",
+            path.display(),
+            format_size(size),
+            format_size(max),
+            rotated.display(),
+            path.display()
+        );
+        open_for_appending(path).map_err(Rotation::Lost)
+    }
+
     /// Events lost since the last successful write.
     pub fn lost(&self) -> u64 {
         self.lost.load(Ordering::Relaxed)
@@ -152,122 +269,27 @@ impl Journal {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// Why [`Journal::rotate`] gave no fresh file.
+enum Rotation {
+    /// Not renamed: the current file is still the journal.
+    Kept,
+    /// Renamed, but the fresh file cannot be opened.
+    Lost(std::io::Error),
+}
 
-    #[test]
-    fn appends_one_json_line_per_event_without_absent_fields() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("journal.jsonl");
-        let journal = Journal::open(&path);
-        journal.record(1.5, JournalEvent::EngineStarted(schema::Started::default()));
-        journal.record(
-            2.5,
-            JournalEvent::Paused(schema::TargetOnly {
-                target: "app".into(),
-            }),
-        );
-        let text = std::fs::read_to_string(&path).unwrap();
-        let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[0], r#"{"timestamp":1.5,"event":"engine_started"}"#);
-        assert_eq!(
-            lines[1],
-            r#"{"timestamp":2.5,"event":"paused","target":"app"}"#
-        );
-        // Reopening appends.
-        Journal::open(&path).record(3.0, JournalEvent::EngineStopped(Note::default()));
-        assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 3);
-    }
-
-    /// A 64 KiB tmpfs mounted on a temporary directory, unmounted on drop.
-    /// Needs root: `None` (with a notice) elsewhere, unless
-    /// `CHAOS_REQUIRE_ROOT=1` (set by `.ci/run`) makes that a failure.
-    struct SmallTmpfs {
-        dir: tempfile::TempDir,
-    }
-
-    impl SmallTmpfs {
-        fn mount() -> Option<Self> {
-            let dir = tempfile::tempdir().unwrap();
-            let mounted = std::process::Command::new("mount")
-                .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
-                .arg(dir.path())
-                .stderr(std::process::Stdio::null())
-                .status()
-                .is_ok_and(|status| status.success());
-            if mounted {
-                return Some(SmallTmpfs { dir });
-            }
-            assert!(
-                std::env::var("CHAOS_REQUIRE_ROOT").as_deref() != Ok("1"),
-                "cannot mount a tmpfs (root needed) and CHAOS_REQUIRE_ROOT=1"
-            );
-            eprintln!("notice: not root, so no small tmpfs: the full-disk journal test is skipped");
-            None
-        }
-    }
-
-    impl Drop for SmallTmpfs {
-        fn drop(&mut self) {
-            let _ = std::process::Command::new("umount")
-                .arg(self.dir.path())
-                .status();
-        }
-    }
-
-    #[test]
-    fn a_full_disk_loses_whole_events_never_tears_a_line() {
-        let Some(tmpfs) = SmallTmpfs::mount() else {
-            return;
-        };
-        let path = tmpfs.dir.path().join("journal.jsonl");
-        let journal = Journal::open(&path);
-        fn note(detail: &str) -> Note {
-            Note {
-                detail: Some(detail.to_owned()),
-            }
-        }
-        journal.record(
-            1.0,
-            JournalEvent::EngineStarted(schema::Started {
-                detail: note("before").detail,
-                seed: None,
-            }),
-        );
-        // Fill the file system: what is left is the rest of the journal's
-        // last page, smaller than the next event.
-        let filler_path = tmpfs.dir.path().join("filler");
-        let mut filler = File::create(&filler_path).unwrap();
-        while filler.write_all(&[b'x'; 4096]).is_ok() {}
-        drop(filler);
-        let long = "y".repeat(8000);
-        journal.record(2.0, JournalEvent::Reloaded(note(&long)));
-        assert_eq!(journal.lost(), 1);
-        std::fs::remove_file(&filler_path).unwrap();
-        journal.record(3.0, JournalEvent::EngineStopped(note("after")));
-        assert_eq!(
-            journal.lost(),
-            0,
-            "reported and reset once writes work again"
-        );
-
-        let text = std::fs::read_to_string(&path).unwrap();
-        let details: Vec<String> = text
-            .lines()
-            .map(|line| {
-                let value: serde_json::Value = serde_json::from_str(line)
-                    .unwrap_or_else(|err| panic!("torn line ({err}): {line:.80}"));
-                value["detail"].as_str().unwrap_or("").to_owned()
-            })
-            .collect();
-        assert_eq!(details, ["before", "after"]);
-    }
-
-    #[test]
-    fn an_unopenable_journal_records_nothing_and_does_not_panic() {
-        let journal = Journal::open(Path::new("/nonexistent-dir/journal.jsonl"));
-        journal.record(1.0, JournalEvent::EngineStopped(Note::default()));
-        assert!(journal.failed.load(Ordering::Relaxed));
+/// `file` is the file at `path` now (same device and inode).
+fn is_same_file(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(open), Ok(named)) => open.dev() == named.dev() && open.ino() == named.ino(),
+        _ => false,
     }
 }
+
+/// Opens `path` for appending, creating it if needed.
+fn open_for_appending(path: &Path) -> std::io::Result<File> {
+    OpenOptions::new().create(true).append(true).open(path)
+}
+
+#[cfg(test)]
+mod tests;

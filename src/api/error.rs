@@ -1,6 +1,6 @@
 //! Every way an API request can fail, and the answer each one gets: a JSON
 //! body `{"error": "<message>"}` with the variant's status code (401s also
-//! carry `WWW-Authenticate: Bearer`).
+//! carry `WWW-Authenticate: Bearer`, 429s `Retry-After`).
 //!
 //! This module only names and renders errors. Turning the actor layer's
 //! answers into them is `from_actors.rs`'s job; turning body errors into them
@@ -88,6 +88,14 @@ pub enum ApiError {
         /// The request's path.
         path: String,
     },
+    /// `POST /findings` beyond the findings limit (`finding_limit.rs`).
+    #[error("{message}")]
+    TooManyFindings {
+        /// Whose limit, and when to retry.
+        message: String,
+        /// Whole seconds to wait, sent as `Retry-After`.
+        retry_after: u64,
+    },
     /// Valid, but the engine's state forbids it now (chaos disabled, dry
     /// run, shutting down).
     #[error("{0}")]
@@ -121,6 +129,7 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::TooManyFindings { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::EngineUnreachable(_) | ApiError::NotAnswering => {
                 StatusCode::SERVICE_UNAVAILABLE
@@ -136,6 +145,11 @@ impl ResponseError for ApiError {
                 header::WWW_AUTHENTICATE,
                 header::HeaderValue::from_static("Bearer"),
             );
+        }
+        if let ApiError::TooManyFindings { retry_after, .. } = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(*retry_after));
         }
         response
     }
@@ -187,6 +201,13 @@ mod tests {
                 StatusCode::PAYLOAD_TOO_LARGE,
             ),
             (
+                ApiError::TooManyFindings {
+                    message: "x".into(),
+                    retry_after: 3,
+                },
+                StatusCode::TOO_MANY_REQUESTS,
+            ),
+            (
                 ApiError::Internal("x".into()),
                 StatusCode::INTERNAL_SERVER_ERROR,
             ),
@@ -217,5 +238,23 @@ mod tests {
             asks(ApiError::ControlDisabled(([0, 0, 0, 0], 1).into())),
             None
         );
+    }
+
+    #[test]
+    fn only_429_says_when_to_retry() {
+        let retry = |error: ApiError| {
+            error
+                .error_response()
+                .headers()
+                .get(header::RETRY_AFTER)
+                .map(|v| v.as_bytes().to_vec())
+        };
+        let too_many = ApiError::TooManyFindings {
+            message: "slow down".into(),
+            retry_after: 20,
+        };
+        assert_eq!(retry(too_many), Some(b"20".to_vec()));
+        assert_eq!(retry(ApiError::WrongToken), None);
+        assert_eq!(retry(ApiError::Conflict("x".into())), None);
     }
 }

@@ -2,16 +2,19 @@
 //! did. Both take a [`Poster`] (the agent token, or what the control
 //! endpoints accept), checked before the body is read. A finding is
 //! checked whole (fields, then the target against the targets configured
-//! now) before anything is journalled, stamped by the engine's clock,
+//! now), then against the findings limit (`finding_limit.rs`: 429 beyond
+//! it) before anything is journalled, stamped by the engine's clock,
 //! journalled as `finding` and kept for `GET /findings`.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
+use tracing::warn;
 
 use super::blind::Poster;
 use super::error::ApiError;
 use super::finding_body::FindingBody;
+use super::finding_limit::FindingLimit;
 use super::finding_log::{FindingLog, Shown, FINDING_LOG_CAPACITY};
 use crate::telemetry::SharedTelemetry;
 
@@ -21,6 +24,8 @@ pub(super) struct FindingDesk {
     pub(super) telemetry: SharedTelemetry,
     /// The recent findings.
     pub(super) log: FindingLog,
+    /// The findings limit; `None`: no limit.
+    pub(super) limit: Option<FindingLimit>,
 }
 
 /// `POST /findings`: 201 `{"id", "timestamp"}`.
@@ -37,6 +42,20 @@ pub(super) async fn post(
         )));
     }
     let finding = body.into_finding(uuid::Uuid::new_v4().to_string())?;
+    if let Some(limit) = &desk.limit {
+        let now = desk.telemetry.clock.unix_now();
+        if let Err(refused) = limit.take(&finding.responder, now) {
+            if refused.first {
+                warn!(
+                    responder = %finding.responder,
+                    retry_after = refused.retry_after,
+                    "POST /findings over the limit: refused with 429 (not journalled) until it \
+                     is back under (logged once per run of refusals)"
+                );
+            }
+            return Err(refused.into_error());
+        }
+    }
     let id = finding.id.clone();
     let timestamp = desk.telemetry.finding(finding.clone());
     desk.log.push(poster, Shown { timestamp, finding });

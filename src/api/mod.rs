@@ -9,14 +9,15 @@
 //! `Authorization: Bearer <token>` (compared in constant time, 401 without
 //! it); on a non-loopback address without a token every POST answers 403.
 //! `POST`/`GET /findings` (responders' findings, `findings.rs`) take
-//! `CHAOS_AGENT_TOKEN` or whatever the control POSTs take.
+//! `CHAOS_AGENT_TOKEN` or whatever the control POSTs take; posting is
+//! limited per responder (`finding_limit.rs`, 429 beyond the limit).
 //! `/status`, `/timeline` and `/metrics` read [`Telemetry`] directly, so load on them
 //! never queues work on the actor thread. Every error is an [`ApiError`],
 //! answered as `{"error": "..."}`.
 //!
 //! Files: `routes` (the route lists), `read`, `control` and `findings`
-//! (the handlers; `finding_body` and `finding_log` what findings carry and
-//! where they are kept), `blind` (who may read what),
+//! (the handlers; `finding_body`, `finding_limit` and `finding_log` what
+//! findings carry, how many may come and where they are kept), `blind` (who may read what),
 //! `dashboard` (the live page, its HTML, CSS and JS in `dashboard/`),
 //! `auth` (the token check), `requests` and `body` (what a request carries),
 //! `error` (the error answers), `from_actors` (actor answers as errors).
@@ -30,6 +31,7 @@ mod control;
 mod dashboard;
 mod error;
 mod finding_body;
+mod finding_limit;
 mod finding_log;
 mod findings;
 mod from_actors;
@@ -46,6 +48,7 @@ use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
 
 pub use auth::ControlAccess;
+pub use finding_limit::EVERYONE_FACTOR as FINDINGS_EVERYONE_FACTOR;
 
 use crate::actors::Supervisor;
 use crate::telemetry::SharedTelemetry;
@@ -69,6 +72,8 @@ pub struct ApiState {
     pub agent_token: Option<String>,
     /// Blind mode: `/status`, `/timeline` and `/metrics` need the control token.
     pub blind: bool,
+    /// The limit of `POST /findings` per responder; `None`: no limit.
+    pub findings_rate: Option<crate::config::rate::Rate>,
 }
 
 /// Binds `addr` and returns the server (to spawn on the actix system) and
@@ -104,6 +109,7 @@ fn service(state: ApiState) -> impl Fn(&mut web::ServiceConfig) + Clone + Send +
     let desk = web::Data::new(findings::FindingDesk {
         telemetry: state.telemetry.clone(),
         log: finding_log::FindingLog::default(),
+        limit: state.findings_rate.map(finding_limit::FindingLimit::new),
     });
     let view = web::Data::new(read::EngineView {
         telemetry: state.telemetry,

@@ -45,6 +45,7 @@ async fn app_on(
         access,
         agent_token: None,
         blind: false,
+        findings_rate: None,
     };
     test::init_service(App::new().configure(service(state))).await
 }
@@ -466,4 +467,128 @@ async fn the_timeline_lists_the_recent_events_with_the_engine_clock() {
         json["now"].as_f64().unwrap(),
     );
     assert!(started > 1e9 && now >= started, "{started} {now}");
+}
+
+/// The API app with `state`'s rules on `telemetry` and a findings limit
+/// of `rate`, on a supervisor that never answers.
+async fn app_with_limit(
+    telemetry: crate::telemetry::SharedTelemetry,
+    rate: &str,
+    agent_token: Option<&str>,
+    blind: bool,
+) -> impl Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error> {
+    let context = Context::<Supervisor>::new();
+    let supervisor = context.address();
+    drop(context);
+    let state = ApiState {
+        supervisor,
+        telemetry,
+        enabled: true,
+        dry_run: false,
+        seed: 42,
+        access: token_access(),
+        agent_token: agent_token.map(str::to_owned),
+        blind,
+        findings_rate: crate::config::rate::parse_rate(rate).unwrap(),
+    };
+    test::init_service(App::new().configure(service(state))).await
+}
+
+/// Findings beyond the limit (3 a minute, the clock fixed) get 429 with
+/// `Retry-After` and the usual JSON error, are not journalled, and do not
+/// count against another responder; in blind mode the answer shows
+/// nothing of the active failure.
+#[actix_rt::test]
+async fn findings_beyond_the_limit_get_429_and_are_not_journalled() {
+    for blind in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        let clock = std::sync::Arc::new(crate::clock::FixedClock(1_700_000_000.0));
+        let telemetry = std::sync::Arc::new(Telemetry::new(clock, Journal::open(&path)));
+        telemetry.target_added("db", Some("/tmp/db.json".into()), None, std::iter::empty());
+        let agent = blind.then_some("agent-token");
+        let app = app_with_limit(telemetry, "3/1m", agent, blind).await;
+        let token = agent.unwrap_or(TOKEN);
+        let finding = |responder: &str| {
+            post("/findings", Some(token))
+                .insert_header((header::CONTENT_TYPE, "application/json"))
+                .set_payload(format!(
+                    r#"{{"responder": "{responder}", "target": "db", "kind": "detected"}}"#
+                ))
+        };
+        let mut statuses = Vec::new();
+        for _ in 0..5 {
+            let response = test::call_service(&app, finding("agent-1").to_request()).await;
+            let retry_after = response
+                .headers()
+                .get(header::RETRY_AFTER)
+                .map(|v| v.to_str().unwrap().to_owned());
+            let head = format!("{:?}", response.headers());
+            let answer = answer(response).await;
+            if answer.status == StatusCode::TOO_MANY_REQUESTS {
+                assert_eq!(retry_after.as_deref(), Some("20"), "one back every 20 s");
+                assert_eq!(
+                    answer.body,
+                    r#"{"error":"too many findings from responder `agent-1`: at most 3/60s per responder (--findings-rate); retry after 20s"}"#
+                );
+                for secret in ["db", "crash", "healthy", "status"] {
+                    assert!(!answer.body.contains(secret), "{secret}: {}", answer.body);
+                    assert!(!head.contains(secret), "{secret}: {head}");
+                }
+            } else {
+                assert_eq!(retry_after, None);
+            }
+            statuses.push(answer.status.as_u16());
+        }
+        assert_eq!(statuses, [201, 201, 201, 429, 429], "blind: {blind}");
+        // Another responder has a bucket of its own.
+        let other = call(&app, finding("agent-2")).await;
+        assert_eq!(other.status, StatusCode::CREATED, "{}", other.body);
+        let journalled: Vec<String> = std::fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .map(|line| {
+                let value: serde_json::Value = serde_json::from_str(line).unwrap();
+                assert_eq!(value["event"], "finding");
+                value["responder"].as_str().unwrap().to_owned()
+            })
+            .collect();
+        assert_eq!(journalled, ["agent-1", "agent-1", "agent-1", "agent-2"]);
+        // The refused ones are not shown by GET /findings either.
+        let listed = call(
+            &app,
+            test::TestRequest::get()
+                .uri("/findings")
+                .insert_header((header::AUTHORIZATION, format!("Bearer {token}"))),
+        )
+        .await;
+        let listed: serde_json::Value = serde_json::from_str(&listed.body).unwrap();
+        assert_eq!(listed["findings"].as_array().unwrap().len(), 4);
+    }
+}
+
+#[actix_rt::test]
+async fn a_bad_finding_is_a_400_and_takes_nothing_from_the_limit() {
+    let telemetry = std::sync::Arc::new(Telemetry::new(
+        std::sync::Arc::new(crate::clock::FixedClock(1_700_000_000.0)),
+        Journal::disabled(),
+    ));
+    telemetry.target_added("db", Some("/tmp/db.json".into()), None, std::iter::empty());
+    let app = app_with_limit(telemetry, "1/1h", None, false).await;
+    let send = |body: &'static str| {
+        post("/findings", Some(TOKEN))
+            .insert_header((header::CONTENT_TYPE, "application/json"))
+            .set_payload(body)
+    };
+    for bad in [
+        r#"{"responder": "a", "target": "nowhere", "kind": "detected"}"#,
+        r#"{"responder": "a", "target": "db", "kind": "guessed"}"#,
+    ] {
+        assert_eq!(call(&app, send(bad)).await.status, StatusCode::BAD_REQUEST);
+    }
+    let good = r#"{"responder": "a", "target": "db", "kind": "detected"}"#;
+    assert_eq!(call(&app, send(good)).await.status, StatusCode::CREATED);
+    let again = call(&app, send(good)).await;
+    assert_eq!(again.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(again.body.contains("retry after 3600s"), "{}", again.body);
 }

@@ -7,9 +7,12 @@
 //! |-----------|-------------------------------------------------------------------|
 //! | `status`  | `--targets`, `--state-file`, `--http` (for `--watch`), `--ledger-dir` |
 //! | `preview` | `--targets`, `--seed`                                             |
-//! | `clear`   | `--targets`, `--state-file`, `--journal`, `--ledger-dir`            |
-//! | `inject`  | `--targets`, `--state-file`, `--recovery`, `--enabled`, `--dry-run`, `--journal`, `--ledger-dir` |
-//! | `recover` | `--targets`, `--journal`, `--ledger-dir`                            |
+//! | `clear`   | `--targets`, `--state-file`, `--journal`, `--journal-max`, `--ledger-dir` |
+//! | `inject`  | `--targets`, `--state-file`, `--recovery`, `--enabled`, `--dry-run`, `--journal`, `--journal-max`, `--ledger-dir` |
+//! | `recover` | `--targets`, `--journal`, `--journal-max`, `--ledger-dir`           |
+//!
+//! (`--journal-max`: the commands that append to the journal rotate it at
+//! the same cap as `run`.)
 //!
 //! None of them keeps a schedule, so none takes `--interval` or
 //! `--min-interval`, and their configuration is loaded without the
@@ -89,6 +92,7 @@ impl SettingSet for ClearSettings {
         SettingId::StateFile,
         SettingId::Journal,
         SettingId::LedgerDir,
+        SettingId::JournalMax,
     ];
 
     fn adjust(id: SettingId, arg: Arg) -> Arg {
@@ -108,8 +112,12 @@ impl SettingSet for ClearSettings {
 pub struct RecoverSettings;
 
 impl SettingSet for RecoverSettings {
-    const IDS: &'static [SettingId] =
-        &[SettingId::Targets, SettingId::Journal, SettingId::LedgerDir];
+    const IDS: &'static [SettingId] = &[
+        SettingId::Targets,
+        SettingId::Journal,
+        SettingId::JournalMax,
+        SettingId::LedgerDir,
+    ];
 
     fn adjust(id: SettingId, arg: Arg) -> Arg {
         match id {
@@ -137,6 +145,7 @@ impl SettingSet for InjectSettings {
         SettingId::DryRun,
         SettingId::Journal,
         SettingId::LedgerDir,
+        SettingId::JournalMax,
     ];
 
     fn adjust(id: SettingId, arg: Arg) -> Arg {
@@ -211,12 +220,13 @@ mod tests {
                     "--enabled",
                     "--dry-run",
                     "--journal",
+                    "--journal-max",
                 ],
                 &["--target", "--delay", "--for", "--help"],
             ),
             (
                 &["clear"],
-                &["--targets", "--state-file", "--journal"],
+                &["--targets", "--state-file", "--journal", "--journal-max"],
                 &["--target", "--all", "--help"],
             ),
             (

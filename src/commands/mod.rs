@@ -169,12 +169,39 @@ pub fn select_targets<'a>(
 }
 
 /// The audit journal named by `--journal` / `CHAOS_JOURNAL`, so what a
-/// person does by hand is recorded beside what the daemon does.
+/// person does by hand is recorded beside what the daemon does (rotated at
+/// the same cap, `--journal-max`).
 pub fn journal_for(settings: &Settings) -> Journal {
-    settings
-        .journal
-        .as_deref()
-        .map_or_else(Journal::disabled, Journal::open)
+    match settings.journal.as_deref() {
+        Some(path) => Journal::open_with_max(path, settings.journal_max),
+        None => Journal::disabled(),
+    }
+}
+
+/// `journal.jsonl, rotated to journal.jsonl.1 at 64 MiB (67108864 bytes)` (or `never
+/// rotated`), for the banner and `validate`.
+pub fn describe_journal(journal: &std::path::Path, max: Option<u64>) -> String {
+    match max {
+        Some(max) => format!(
+            "{}, rotated to {} at {} ({max} bytes)",
+            journal.display(),
+            crate::journal::rotated_path(journal).display(),
+            crate::config::size::format_size(max)
+        ),
+        None => format!("{}, never rotated (--journal-max off)", journal.display()),
+    }
+}
+
+/// `20/2s per responder, 200/2s for all together` (or `off`), for the
+/// banner and `validate`.
+pub fn describe_findings_rate(rate: Option<crate::config::rate::Rate>) -> String {
+    match rate {
+        Some(rate) => format!(
+            "{rate} per responder, {} for all together",
+            rate.times(crate::api::FINDINGS_EVERYONE_FACTOR)
+        ),
+        None => "off (--findings-rate off)".to_owned(),
+    }
 }
 
 /// Writes `target` healthy now (`reason: manual`), prints and journals it;

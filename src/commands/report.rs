@@ -81,8 +81,12 @@ pub(crate) fn journal_path(
 /// then how many more there were.
 pub(crate) fn print_warnings(name: &str, warnings: &[report::LineWarning]) {
     for warning in warnings.iter().take(MAX_WARNINGS) {
+        let file = warning
+            .file
+            .as_ref()
+            .map_or_else(|| name.to_owned(), |file| file.display().to_string());
         eprintln!(
-            "warning: {name}:{}: {}; line skipped",
+            "warning: {file}:{}: {}; line skipped",
             warning.line, warning.message
         );
     }

@@ -28,7 +28,7 @@ use crate::clock::format_duration;
 use crate::clock::system_clock;
 use crate::config::{ConfigInputs, Settings, TargetKind};
 use crate::docker::ledger::Ledger;
-use crate::journal::{Journal, JournalEvent, Note, Started};
+use crate::journal::{JournalEvent, Note, Started};
 use crate::logging;
 use crate::picker::random_seed;
 use crate::telemetry::Telemetry;
@@ -231,10 +231,7 @@ async fn run_until_signal(
     seed: u64,
     mut signals: ShutdownSignals,
 ) -> ExitCode {
-    let journal = match &settings.journal {
-        Some(path) => Journal::open(path),
-        None => Journal::disabled(),
-    };
+    let journal = super::journal_for(&settings);
     let telemetry = Arc::new(Telemetry::new(system_clock(), journal));
     let context = Context::<Supervisor>::new();
     let supervisor = context.address();
@@ -249,6 +246,7 @@ async fn run_until_signal(
                 access: ControlAccess::decide(*addr, settings.api_token.as_deref()),
                 agent_token: settings.agent_token.clone(),
                 blind: settings.blind,
+                findings_rate: settings.findings_rate,
             };
             match api::bind(*addr, state) {
                 Ok((server, bound)) => {
@@ -425,6 +423,18 @@ fn print_banner(settings: &Settings, seed: u64) {
             format_duration(target.recovery),
             format_duration(target.startup_wait),
             target.catalogue.describe_probabilities()
+        );
+    }
+    if let Some(journal) = &settings.journal {
+        info!(
+            "Journal: {}",
+            super::describe_journal(journal, settings.journal_max)
+        );
+    }
+    if settings.http.is_some() {
+        info!(
+            "Findings limit (POST /findings): {}",
+            super::describe_findings_rate(settings.findings_rate)
         );
     }
     info!("{rule}");

@@ -31,7 +31,7 @@ const API_TIMEOUT: Duration = Duration::from_secs(2);
 enum Watched {
     /// The engine's API at this address.
     Api(SocketAddr),
-    /// The configured targets' state files.
+    /// The configured targets' state files (boxed: the settings are large).
     Files(Box<Settings>),
 }
 

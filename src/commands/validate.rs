@@ -46,6 +46,17 @@ pub fn execute(args: &ConfigArgs) -> ExitCode {
         }
     );
     let mut refused = false;
+    match &settings.journal {
+        Some(journal) => say!(
+            "journal: {}",
+            super::describe_journal(journal, settings.journal_max)
+        ),
+        None => say!("journal: none"),
+    }
+    say!(
+        "findings limit: {}",
+        super::describe_findings_rate(settings.findings_rate)
+    );
     for target in &settings.targets {
         say!("");
         say!("target {}", target.name);

@@ -9,7 +9,9 @@ use super::duration::parse_duration;
 use super::error::{ConfigError, Origin};
 use super::file::{read_targets_file, FileScenario, ParsedFile};
 use super::paths::{check_journal, check_state_file, comparable_path_in, StateDirectories};
+use super::rate::parse_rate;
 use super::setting::{SettingId, SettingValues, Sourced};
+use super::size::parse_size;
 use super::{
     ConfigInputs, LogFormat, Settings, TargetKind, TargetSettings, DEFAULT_INTERVAL,
     DEFAULT_MIN_INTERVAL, DEFAULT_RECOVERY, DEFAULT_STARTUP_WAIT, DEFAULT_STATE_FILE,
@@ -93,6 +95,14 @@ pub fn load(inputs: &ConfigInputs) -> Result<Settings, ConfigError> {
             Some(path)
         }
         None => None,
+    };
+    let journal_max = match raw.get(SettingId::JournalMax) {
+        Some(v) => parse_size(&v.value).map_err(|m| ConfigError::new(v.origin, m))?,
+        None => Some(crate::journal::DEFAULT_JOURNAL_MAX),
+    };
+    let findings_rate = match raw.get(SettingId::FindingsRate) {
+        Some(v) => parse_rate(&v.value).map_err(|m| ConfigError::new(v.origin, m))?,
+        None => Some(super::DEFAULT_FINDINGS_RATE),
     };
 
     let ledger_dir = match raw.get(SettingId::LedgerDir) {
@@ -234,6 +244,8 @@ pub fn load(inputs: &ConfigInputs) -> Result<Settings, ConfigError> {
         blind: responders.blind,
         journal,
         ledger_dir,
+        journal_max,
+        findings_rate,
         targets_file: targets_path.map(|p| PathBuf::from(p.value)),
         state_file_selector,
         policy,

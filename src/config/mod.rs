@@ -14,7 +14,9 @@ pub mod file;
 mod load;
 pub mod locate;
 pub mod paths;
+pub mod rate;
 pub mod setting;
+pub mod size;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -41,6 +43,17 @@ pub const DEFAULT_RECOVERY: Duration = Duration::from_secs(30);
 pub const DEFAULT_STARTUP_WAIT: Duration = Duration::from_secs(60);
 /// Built-in safety floor under every interval.
 pub const DEFAULT_MIN_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Built-in limit of `POST /findings` per responder: 20 at once, then 10 a
+/// second (a real responder posts a handful per incident).
+pub const DEFAULT_FINDINGS_RATE: rate::Rate = rate::Rate {
+    count: 20,
+    per: Duration::from_secs(2),
+};
+/// [`DEFAULT_FINDINGS_RATE`] as `--help` shows it.
+pub const DEFAULT_FINDINGS_RATE_TEXT: &str = "20/2s";
+/// [`crate::journal::DEFAULT_JOURNAL_MAX`] as `--help` shows it.
+pub const DEFAULT_JOURNAL_MAX_TEXT: &str = "64MiB";
 
 /// Everything configuration is computed from, so tests need no process env.
 #[derive(Debug, Default, Clone)]
@@ -120,6 +133,11 @@ pub struct Settings {
     pub journal: Option<PathBuf>,
     /// The fault ledger's directory (see `crate::docker::ledger`).
     pub ledger_dir: PathBuf,
+    /// The journal's size cap (`--journal-max`), bytes; `None`: no cap.
+    pub journal_max: Option<u64>,
+    /// The limit of `POST /findings` per responder (`--findings-rate`);
+    /// `None`: no limit.
+    pub findings_rate: Option<rate::Rate>,
     /// The targets file, when the targets came from one.
     pub targets_file: Option<PathBuf>,
     /// `--state-file` given together with `--targets`: `inject` and `clear`

@@ -15,8 +15,8 @@ use std::time::Duration;
 
 use super::error::Origin;
 use super::{
-    DEFAULT_INTERVAL, DEFAULT_MIN_INTERVAL, DEFAULT_RECOVERY, DEFAULT_STARTUP_WAIT,
-    DEFAULT_STATE_FILE,
+    DEFAULT_FINDINGS_RATE_TEXT, DEFAULT_INTERVAL, DEFAULT_JOURNAL_MAX_TEXT, DEFAULT_MIN_INTERVAL,
+    DEFAULT_RECOVERY, DEFAULT_STARTUP_WAIT, DEFAULT_STATE_FILE,
 };
 use crate::clock::format_duration;
 
@@ -223,6 +223,17 @@ settings! {
         default: ShownDefault::None,
         blank: Blank::Unset,
     },
+    /// `--findings-rate` / `CHAOS_FINDINGS_RATE`
+    FindingsRate {
+        flag: "--findings-rate",
+        env: "CHAOS_FINDINGS_RATE",
+        value_name: Some("RATE"),
+        help: "POST /findings per responder: COUNT/DURATION, COUNT at once then COUNT more every \
+               DURATION (all responders together: ten times that); beyond it 429 with \
+               Retry-After, nothing journalled. `off`: no limit.",
+        default: ShownDefault::Text(DEFAULT_FINDINGS_RATE_TEXT),
+        blank: Blank::Unset,
+    },
     /// `--journal` / `CHAOS_JOURNAL`
     Journal {
         flag: "--journal",
@@ -243,6 +254,17 @@ settings! {
             "/var/lib/chaos-engine for root, else $XDG_STATE_HOME/chaos-engine or \
              ~/.local/state/chaos-engine",
         ),
+        blank: Blank::Unset,
+    },
+    /// `--journal-max` / `CHAOS_JOURNAL_MAX`
+    JournalMax {
+        flag: "--journal-max",
+        env: "CHAOS_JOURNAL_MAX",
+        value_name: Some("SIZE"),
+        help: "Size cap of the journal (64MiB, 500MB, bytes): a line that would pass it first \
+               renames the journal to JOURNAL.1 (replacing an older one) and starts a fresh one. \
+               `off`: no cap.",
+        default: ShownDefault::Text(DEFAULT_JOURNAL_MAX_TEXT),
         blank: Blank::Unset,
     },
     /// `--max-concurrent-failures` / `CHAOS_MAX_CONCURRENT_FAILURES`
@@ -372,7 +394,7 @@ mod tests {
             assert!(def.env.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'));
             assert!(!def.help.contains("[env:"), "{id:?}: clap adds the hint");
         }
-        assert_eq!(SettingId::ALL.len(), 14);
+        assert_eq!(SettingId::ALL.len(), 16);
     }
 
     #[test]
@@ -430,5 +452,13 @@ mod tests {
             Some(DEFAULT_STATE_FILE)
         );
         assert_eq!(SettingId::Seed.def().default.text(), None);
+        assert_eq!(
+            super::super::rate::parse_rate(DEFAULT_FINDINGS_RATE_TEXT),
+            Ok(Some(super::super::DEFAULT_FINDINGS_RATE))
+        );
+        assert_eq!(
+            super::super::size::parse_size(DEFAULT_JOURNAL_MAX_TEXT),
+            Ok(Some(crate::journal::DEFAULT_JOURNAL_MAX))
+        );
     }
 }

@@ -406,60 +406,75 @@ async fn remove(docker: &Docker, id: &str, name: &str) -> Result<(), DockerError
     }
 }
 
-/// The `fault_applying` records of the journal at `path` (read line by
-/// line) that no later event ended (`cleared`, `ended` or
-/// `fault_recovered` with the same id). A journal that does not exist has
-/// none; lines that are not JSON are skipped.
+/// The `fault_applying` records of the journal at `path` (and its rotated
+/// predecessor `path.1`, read first), streamed line by line, that no later
+/// event ended (`cleared`, `ended` or `fault_recovered` with the same id).
+/// A journal that does not exist has none; lines that are not JSON are
+/// skipped.
 pub fn open_records(path: &Path) -> Result<Vec<FaultRecord>, String> {
-    let file = match std::fs::File::open(path) {
-        Ok(file) => file,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(err) => return Err(format!("cannot read the journal {}: {err}", path.display())),
-    };
-    open_records_in(std::io::BufReader::new(file))
-        .map_err(|err| format!("cannot read the journal {}: {err}", path.display()))
+    let mut open = OpenRecords::default();
+    match crate::journal::for_each_line(path, |line| open.read(line)) {
+        Ok(()) => Ok(open.into_records()),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(err) => Err(format!("cannot read the journal {}: {err}", path.display())),
+    }
 }
 
-/// [`open_records`] of a journal read from `reader`: only the open
-/// records are kept in memory.
+/// [`open_records`] of a journal read from `reader`.
 pub fn open_records_in(reader: impl BufRead) -> std::io::Result<Vec<FaultRecord>> {
-    let mut open: HashMap<String, FaultRecord> = HashMap::new();
-    let mut order: Vec<String> = Vec::new();
+    let mut open = OpenRecords::default();
     for line in reader.lines() {
-        let line = line?;
+        open.read(&line?);
+    }
+    Ok(open.into_records())
+}
+
+/// The open records so far, in the order they were applied: only those
+/// are kept in memory.
+#[derive(Default)]
+struct OpenRecords {
+    open: HashMap<String, FaultRecord>,
+    order: Vec<String>,
+}
+
+impl OpenRecords {
+    fn read(&mut self, line: &str) {
         // Only the events that matter are parsed.
         if !(line.contains("\"fault_applying\"")
             || line.contains("\"cleared\"")
             || line.contains("\"ended\"")
             || line.contains("\"fault_recovered\""))
         {
-            continue;
+            return;
         }
-        let Ok(value) = serde_json::from_str::<serde_json::Value>(&line) else {
-            continue;
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(line) else {
+            return;
         };
-        let event = value.get("event").and_then(|e| e.as_str()).unwrap_or("");
-        match event {
+        match value.get("event").and_then(|e| e.as_str()).unwrap_or("") {
             "fault_applying" => {
                 if let Ok(record) = serde_json::from_value::<FaultRecord>(value) {
-                    if !open.contains_key(&record.id) {
-                        order.push(record.id.clone());
+                    if !self.open.contains_key(&record.id) {
+                        self.order.push(record.id.clone());
                     }
-                    open.insert(record.id.clone(), record);
+                    self.open.insert(record.id.clone(), record);
                 }
             }
             "cleared" | "ended" | "fault_recovered" => {
                 if let Some(id) = value.get("id").and_then(|id| id.as_str()) {
-                    open.remove(id);
+                    self.open.remove(id);
                 }
             }
             _ => {}
         }
     }
-    Ok(order
-        .into_iter()
-        .filter_map(|id| open.remove(&id))
-        .collect())
+
+    fn into_records(mut self) -> Vec<FaultRecord> {
+        let order = std::mem::take(&mut self.order);
+        order
+            .into_iter()
+            .filter_map(|id| self.open.remove(&id))
+            .collect()
+    }
 }
 
 #[cfg(test)]

@@ -68,7 +68,13 @@ pub fn document(journal: &str, summary: &JournalSummary, table: &Table) -> Value
     let skipped_lines: Vec<Value> = summary
         .warnings
         .iter()
-        .map(|w| json!({"line": w.line, "message": w.message}))
+        .map(|w| match &w.file {
+            // Only a line of the rotated journal names its file.
+            Some(file) => {
+                json!({"file": file.display().to_string(), "line": w.line, "message": w.message})
+            }
+            None => json!({"line": w.line, "message": w.message}),
+        })
         .collect();
     json!({
         "journal": journal,

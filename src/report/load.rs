@@ -9,6 +9,10 @@
 //! lacks a field the report needs, becomes a [`LineWarning`] and is left
 //! out; only a file that cannot be read at all is an error.
 //!
+//! [`load`] streams the journal line by line, its rotated predecessor
+//! (`<journal>.1`) first ([`crate::journal::read`]); [`Reader`] is what it
+//! streams into, also used by the scorer.
+//!
 //! Fields relied on (others are ignored):
 //! - `injected`: `timestamp`, `id`, `target`, `scenario`, `expires_at`;
 //!   optional `mode`, `delay`, `source`.
@@ -22,30 +26,95 @@
 //!   a probe, like `manifested` lines and `unhealthy` skips).
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
 use super::{Failure, JournalSummary, LineWarning, Outcome, ReportError, Skip};
+use crate::journal::read::{for_each_raw_line, RawLine};
 use crate::journal::schema::{Ended, Injected, JournalEvent, JournalLine, OrUnknown};
 use crate::outcome::EndedBy;
 
-/// Reads and parses the journal at `path`.
+/// Reads and parses the journal at `path`, its rotated predecessor
+/// (`<path>.1`) first, streaming line by line.
 pub fn load(path: &Path) -> Result<JournalSummary, ReportError> {
-    let bytes = std::fs::read(path).map_err(|source| ReportError::Read {
+    let mut reader = Reader::default();
+    for_each_raw_line(path, |line| reader.line(line)).map_err(|source| ReportError::Read {
         path: path.to_owned(),
         source,
     })?;
-    Ok(parse(&bytes))
+    Ok(reader.finish())
 }
 
-/// Parses journal text (JSON lines). Never fails: bad lines become warnings.
+/// Parses journal text (JSON lines) as [`load`] reads a file. Never
+/// fails: bad lines become warnings.
+#[cfg(test)]
 pub fn parse(bytes: &[u8]) -> JournalSummary {
-    let mut lines = Lines::default();
+    let mut reader = Reader::default();
     for (index, raw) in bytes.split(|b| *b == b'\n').enumerate() {
-        lines.read(index + 1, raw);
+        reader.line(RawLine {
+            rotated: false,
+            file: Path::new("journal"),
+            number: index + 1,
+            bytes: raw,
+        });
     }
-    lines.finish()
+    reader.finish()
+}
+
+/// A journal read line by line: what [`load`] streams into, and the
+/// scorer beside its own reading of the same lines.
+#[derive(Default)]
+pub struct Reader {
+    lines: Lines,
+}
+
+impl Reader {
+    /// Reads one line.
+    pub fn line(&mut self, line: RawLine<'_>) {
+        if line.rotated && self.lines.rotated_file.is_none() {
+            self.lines.rotated_file = Some(line.file.to_owned());
+        }
+        self.lines.read(Place::of(&line), line.bytes);
+    }
+
+    /// The summary of every line read.
+    pub fn finish(self) -> JournalSummary {
+        self.lines.finish()
+    }
+}
+
+/// Where a line is: in the rotated `<journal>.1` or the journal itself,
+/// and its 1-based number there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Place {
+    /// In `<journal>.1`.
+    pub rotated: bool,
+    /// 1-based line number in its file.
+    pub line: usize,
+}
+
+impl Place {
+    /// Where `line` is.
+    pub fn of(line: &RawLine<'_>) -> Self {
+        Place {
+            rotated: line.rotated,
+            line: line.number,
+        }
+    }
+
+    /// A warning about this line; `rotated_file` names `<journal>.1`.
+    pub fn warning(self, rotated_file: Option<&Path>, message: String) -> LineWarning {
+        LineWarning {
+            file: if self.rotated {
+                rotated_file.map(Path::to_owned)
+            } else {
+                None
+            },
+            line: self.line,
+            message,
+        }
+    }
 }
 
 /// The lines read so far, before injections are matched to their ends.
@@ -53,9 +122,9 @@ pub fn parse(bytes: &[u8]) -> JournalSummary {
 struct Lines {
     /// `injected` lines (with their timestamps), in journal order.
     injected: Vec<(f64, Injected)>,
-    injected_line: HashMap<String, usize>,
+    injected_line: HashMap<String, Place>,
     ended: HashMap<String, Ended>,
-    ended_line: HashMap<String, usize>,
+    ended_line: HashMap<String, Place>,
     /// Per id: the first `manifested` line's time to manifest (ms) and
     /// instant (Unix seconds, when written).
     manifest: HashMap<String, (f64, Option<f64>)>,
@@ -65,16 +134,27 @@ struct Lines {
     runs: usize,
     instants: Vec<f64>,
     warnings: Vec<LineWarning>,
+    /// `<journal>.1`, once a line of it was read.
+    rotated_file: Option<PathBuf>,
 }
 
 impl Lines {
-    fn read(&mut self, line: usize, raw: &[u8]) {
-        if let Err(message) = self.try_read(line, raw) {
-            self.warnings.push(LineWarning { line, message });
+    fn read(&mut self, place: Place, raw: &[u8]) {
+        if let Err(message) = self.try_read(place, raw) {
+            let warning = place.warning(self.rotated_file.as_deref(), message);
+            self.warnings.push(warning);
         }
     }
 
-    fn try_read(&mut self, line: usize, raw: &[u8]) -> Result<(), String> {
+    /// `line 7`, or `line 7 of journal.jsonl.1`.
+    fn describe(&self, place: Place) -> String {
+        match (&self.rotated_file, place.rotated) {
+            (Some(file), true) => format!("line {} of {}", place.line, file.display()),
+            _ => format!("line {}", place.line),
+        }
+    }
+
+    fn try_read(&mut self, line: Place, raw: &[u8]) -> Result<(), String> {
         let text = std::str::from_utf8(raw).map_err(|_| "not UTF-8 text".to_owned())?;
         let text = text.trim();
         if text.is_empty() {
@@ -126,8 +206,9 @@ impl Lines {
             JournalEvent::Injected(injected) => {
                 if let Some(first) = self.injected_line.get(&injected.id) {
                     return Err(format!(
-                        "injected event: id {} was already injected on line {first}; ignored",
-                        injected.id
+                        "injected event: id {} was already injected on {}; ignored",
+                        injected.id,
+                        self.describe(*first)
                     ));
                 }
                 self.instants.push(at);
@@ -137,8 +218,9 @@ impl Lines {
             JournalEvent::Ended(ended) => {
                 if let Some(first) = self.ended_line.get(&ended.id) {
                     return Err(format!(
-                        "ended event: id {} already ended on line {first}; ignored",
-                        ended.id
+                        "ended event: id {} already ended on {}; ignored",
+                        ended.id,
+                        self.describe(*first)
                     ));
                 }
                 self.ended_line.insert(ended.id.clone(), line);
@@ -210,7 +292,7 @@ impl Lines {
                 None => Some((t, t)),
                 Some((from, to)) => Some((from.min(t), to.max(t))),
             });
-        self.warnings.sort_by_key(|w| w.line);
+        self.warnings.sort_by_key(LineWarning::order);
         for failure in &failures {
             if failure.manifested_at.is_some() {
                 self.probed.insert(failure.target.clone());

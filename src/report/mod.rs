@@ -120,10 +120,21 @@ pub struct Skip {
 /// A journal line that was skipped, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineWarning {
-    /// 1-based line number.
+    /// The journal's rotated predecessor (`<journal>.1`) when the line is
+    /// in it; `None` for a line of the journal itself.
+    pub file: Option<PathBuf>,
+    /// 1-based line number in its file.
     pub line: usize,
     /// What was wrong with it.
     pub message: String,
+}
+
+impl LineWarning {
+    /// The order warnings are listed in: the rotated file's lines first,
+    /// each file's in line order.
+    pub fn order(&self) -> (bool, usize) {
+        (self.file.is_none(), self.line)
+    }
 }
 
 /// Everything the report needs from one journal.

@@ -4,33 +4,52 @@
 //! scorer needs from the same bytes: `category` and `fix` of `injected`
 //! lines, `healthy_again` instants, `control_window` and `finding` lines,
 //! and the tampering judgement. A malformed line of those events becomes a
-//! warning, like the report's.
+//! warning, like the report's. [`load`] streams the journal (its rotated
+//! predecessor `<journal>.1` first) once, line by line, into both readers.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
 use super::{Control, Finding, Incident, ScoreJournal};
+use crate::journal::read::for_each_raw_line;
 use crate::journal::schema::{JournalEvent, JournalLine};
-use crate::report::{self, JournalSummary, LineWarning, Outcome, ReportError, Sighting};
+use crate::report::load::{Place, Reader};
+use crate::report::{JournalSummary, LineWarning, Outcome, ReportError, Sighting};
 
-/// Reads and parses the journal at `path`.
+/// Reads and parses the journal at `path`, its rotated predecessor
+/// (`<path>.1`) first, streaming line by line.
 pub fn load(path: &Path) -> Result<ScoreJournal, ReportError> {
-    let bytes = std::fs::read(path).map_err(|source| ReportError::Read {
+    let mut reader = Reader::default();
+    let mut extra = Extra::default();
+    let mut rotated_file: Option<PathBuf> = None;
+    for_each_raw_line(path, |line| {
+        reader.line(line);
+        if line.rotated && rotated_file.is_none() {
+            rotated_file = Some(line.file.to_owned());
+        }
+        if let Err(message) = extra.read(line.bytes) {
+            let warning = Place::of(&line).warning(rotated_file.as_deref(), message);
+            extra.warnings.push(warning);
+        }
+    })
+    .map_err(|source| ReportError::Read {
         path: path.to_owned(),
         source,
     })?;
-    Ok(parse(&bytes))
+    Ok(extra.finish(reader.finish()))
 }
 
 /// Parses journal text (JSON lines). Never fails: bad lines become warnings.
+#[cfg(test)]
 pub fn parse(bytes: &[u8]) -> ScoreJournal {
-    let summary = report::load::parse(bytes);
+    let summary = crate::report::load::parse(bytes);
     let mut extra = Extra::default();
     for (index, raw) in bytes.split(|b| *b == b'\n').enumerate() {
         if let Err(message) = extra.read(raw) {
             extra.warnings.push(LineWarning {
+                file: None,
                 line: index + 1,
                 message,
             });
@@ -145,7 +164,7 @@ impl Extra {
             .sort_by(|a, b| a.start.total_cmp(&b.start).then_with(|| a.id.cmp(&b.id)));
         let mut warnings = summary.warnings;
         warnings.extend(self.warnings);
-        warnings.sort_by_key(|w| w.line);
+        warnings.sort_by_key(LineWarning::order);
         ScoreJournal {
             incidents,
             controls: self.controls,

@@ -359,3 +359,54 @@ fn the_fixture_is_this_journal() {
         journal_text()
     );
 }
+
+/// A journal rotated anywhere (`journal.jsonl.1` then `journal.jsonl`) is
+/// read whole, streamed, by both the scorer and the report; a malformed
+/// line of the rotated file is named by that file and its own line number.
+#[test]
+fn a_rotated_journal_is_scored_and_reported_whole() {
+    let text = journal_text();
+    let whole = parse(text.as_bytes());
+    let whole_report = crate::report::load::parse(text.as_bytes());
+    let lines: Vec<&str> = text.lines().collect();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.jsonl");
+    let rotated = crate::journal::rotated_path(&path);
+    for split in 0..=lines.len() {
+        let older = lines[..split]
+            .iter()
+            .map(|l| format!("{l}\n"))
+            .collect::<String>();
+        let newer = lines[split..]
+            .iter()
+            .map(|l| format!("{l}\n"))
+            .collect::<String>();
+        std::fs::write(&rotated, older).unwrap();
+        std::fs::write(&path, newer).unwrap();
+        assert_eq!(load(&path).unwrap(), whole, "split at line {split}");
+        assert_eq!(
+            crate::report::load(&path).unwrap(),
+            whole_report,
+            "split at line {split}"
+        );
+    }
+
+    let older = format!("{}\nnot json\n{}\n", lines[0], lines[1]);
+    let newer = format!("{}\n[1]\n", lines[2..].join("\n"));
+    std::fs::write(&rotated, older).unwrap();
+    std::fs::write(&path, newer).unwrap();
+    let scored = load(&path).unwrap();
+    let places: Vec<(Option<&std::path::Path>, usize)> = scored
+        .warnings
+        .iter()
+        .map(|w| (w.file.as_deref(), w.line))
+        .collect();
+    assert_eq!(
+        places,
+        [(Some(rotated.as_path()), 2), (None, lines.len() - 1)],
+        "{:?}",
+        scored.warnings
+    );
+    assert_eq!(scored.incidents, whole.incidents);
+    assert_eq!(scored.findings, whole.findings);
+}

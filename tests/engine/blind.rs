@@ -245,3 +245,60 @@ fn now() -> f64 {
         .unwrap()
         .as_secs_f64()
 }
+
+/// `--findings-rate 3/1h`: five quick findings of one responder get three
+/// 201s and two 429s (whatever the machine's speed: one comes back every
+/// 20 minutes), with `Retry-After` and a JSON error that, in blind mode,
+/// shows nothing of the active failure; only the accepted ones are
+/// journalled.
+#[test]
+fn findings_beyond_the_limit_get_429_with_retry_after_and_are_not_journalled() {
+    let (ws, mut engine, port) = blind_engine(&[
+        "--recovery",
+        "300s",
+        "--interval",
+        "600s",
+        "--findings-rate",
+        "3/1h",
+    ]);
+    let journal = ws.path("journal.jsonl");
+    let injected = post(
+        port,
+        "/inject",
+        r#"{"target": "target-app", "mode": "corrupt"}"#,
+        Some(CONTROL),
+    );
+    assert_eq!(injected.status, 200, "{}", injected.body);
+    let id = injected.json()["injected"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let finding = r#"{"responder": "bot", "target": "target-app", "kind": "detected"}"#;
+    let answers: Vec<http::Response> = (0..5)
+        .map(|_| post(port, "/findings", finding, Some(AGENT)))
+        .collect();
+    let statuses: Vec<u16> = answers.iter().map(|a| a.status).collect();
+    assert_eq!(statuses, [201, 201, 201, 429, 429]);
+    for refused in &answers[3..] {
+        let head = refused.head.to_ascii_lowercase();
+        let retry_after = head
+            .lines()
+            .find_map(|line| line.strip_prefix("retry-after:"))
+            .map(str::trim)
+            .and_then(|value| value.parse::<u64>().ok());
+        assert!(
+            retry_after.is_some_and(|s| (1..=1200).contains(&s)),
+            "{head}"
+        );
+        let error = refused.json()["error"].as_str().unwrap().to_owned();
+        assert!(
+            error.starts_with("too many findings from responder `bot`: at most 3/3600s"),
+            "{error}"
+        );
+        let text = format!("{}\n{}", refused.head, refused.body);
+        assert!(!text.contains(&id) && !text.contains("corrupt"), "{text}");
+    }
+    let findings = journal_events(&journal, "finding");
+    assert_eq!(findings.len(), 3, "{findings:?}");
+    engine.terminate();
+}

@@ -18,6 +18,7 @@ mod demo;
 mod end_to_end;
 mod hostile_files;
 mod invalid_config;
+mod journal_rotation;
 mod lifecycle;
 mod reader_race;
 mod repair;

@@ -392,3 +392,68 @@ fn a_label_written_key_equals_value_is_located_in_block_form_too() {
         "{err}"
     );
 }
+
+#[test]
+fn the_journal_cap_and_the_findings_limit_have_defaults_and_can_be_turned_off() {
+    let fx = Fixture::new();
+    let state = fx.path("state.json");
+    let state = state.to_str().unwrap();
+    let settings = load(&fx.inputs(&[], &[(Id::StateFile, state)])).unwrap();
+    assert_eq!(settings.journal_max, Some(64 * 1024 * 1024));
+    assert_eq!(
+        settings.findings_rate,
+        Some(crate::config::rate::Rate {
+            count: 20,
+            per: Duration::from_secs(2)
+        })
+    );
+    let settings = load(&fx.inputs(
+        &[(Id::JournalMax, "1KiB"), (Id::FindingsRate, "3/1m")],
+        &[(Id::StateFile, state), (Id::JournalMax, "off")],
+    ))
+    .unwrap();
+    assert_eq!(
+        settings.journal_max,
+        Some(1024),
+        "the flag beats the variable"
+    );
+    assert_eq!(
+        settings.findings_rate.map(|r| r.to_string()).as_deref(),
+        Some("3/60s")
+    );
+    let off = load(&fx.inputs(
+        &[],
+        &[
+            (Id::StateFile, state),
+            (Id::JournalMax, "off"),
+            (Id::FindingsRate, "OFF"),
+        ],
+    ))
+    .unwrap();
+    assert_eq!((off.journal_max, off.findings_rate), (None, None));
+    for (id, value, expected) in [
+        (
+            Id::JournalMax,
+            "lots",
+            "CHAOS_JOURNAL_MAX: invalid size `lots`",
+        ),
+        (
+            Id::JournalMax,
+            "0",
+            "CHAOS_JOURNAL_MAX: size `0` is 0 bytes",
+        ),
+        (
+            Id::FindingsRate,
+            "10",
+            "CHAOS_FINDINGS_RATE: invalid rate `10`",
+        ),
+        (
+            Id::FindingsRate,
+            "0/1s",
+            "CHAOS_FINDINGS_RATE: rate `0/1s` allows nothing",
+        ),
+    ] {
+        let message = error(&fx.inputs(&[], &[(Id::StateFile, state), (id, value)]));
+        assert!(message.starts_with(expected), "{message}");
+    }
+}
