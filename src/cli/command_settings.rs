@@ -221,17 +221,24 @@ mod tests {
                     "--dry-run",
                     "--journal",
                     "--journal-max",
+                    "--ledger-dir",
                 ],
                 &["--target", "--delay", "--for", "--help"],
             ),
             (
                 &["clear"],
-                &["--targets", "--state-file", "--journal", "--journal-max"],
+                &[
+                    "--targets",
+                    "--state-file",
+                    "--journal",
+                    "--journal-max",
+                    "--ledger-dir",
+                ],
                 &["--target", "--all", "--help"],
             ),
             (
                 &["status"],
-                &["--targets", "--state-file", "--http"],
+                &["--targets", "--state-file", "--http", "--ledger-dir"],
                 &["--json", "--watch", "--help"],
             ),
             (

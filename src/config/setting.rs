@@ -394,7 +394,7 @@ mod tests {
             assert!(def.env.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'));
             assert!(!def.help.contains("[env:"), "{id:?}: clap adds the hint");
         }
-        assert_eq!(SettingId::ALL.len(), 16);
+        assert_eq!(SettingId::ALL.len(), 17);
     }
 
     #[test]
