@@ -20,7 +20,7 @@ use super::docker::{docker, inspect, run, run_ok, Labelled};
 use super::engine_helpers::{
     journal_events, run_once, test_ledger_dir, wait_until, Engine, Workspace,
 };
-use super::fault_fixtures::net_helper_image;
+use super::fault_fixtures::{namespace_rules, net_helper_image};
 
 const WAIT: Duration = Duration::from_secs(60);
 const IMAGE: &str = "debian:bookworm-slim";
@@ -56,26 +56,9 @@ impl Sleeper {
             .collect()
     }
 
-    /// Its namespace's iptables and ip6tables rules and qdiscs (while it
-    /// runs).
+    /// Its namespace's rules and qdiscs (while it runs).
     fn rules(&self) -> String {
-        let network = format!("container:{}", self.id);
-        let output = run(&mut docker(&[
-            "run",
-            "--rm",
-            "--label",
-            &self.guard.label(),
-            "--network",
-            &network,
-            "--cap-add",
-            "NET_ADMIN",
-            "--entrypoint",
-            "sh",
-            net_helper_image(),
-            "-c",
-            "iptables-save; tc qdisc show",
-        ]));
-        String::from_utf8_lossy(&output.stdout).into_owned()
+        namespace_rules(&self.id, &self.guard.id)
     }
 
     fn has_rules(&self) -> bool {
@@ -307,6 +290,82 @@ fn a_failed_start_keeps_the_fault_open_and_is_not_called_gone() {
     }
     let open = ledger_files(&test_ledger_dir());
     assert_eq!(open.len(), 1, "the fault stays in its ledger: {open:?}");
+}
+
+#[test]
+#[ignore = "needs a Docker Engine and the base images (see .ci/docker-bases.sh)"]
+fn a_failed_undo_is_retried_by_the_next_recover() {
+    let ws = Workspace::new();
+    // A bind mount whose source goes away: `start` fails until it is back.
+    let source = ws.path("mounted");
+    std::fs::create_dir(&source).expect("mount source");
+    let mount = format!("{}:/mnt", source.display());
+    let sleeper = Sleeper::start("retry", &["-v", &mount]);
+    let yaml = targets_file(
+        "5m",
+        "0",
+        &target(
+            "mounted",
+            &sleeper,
+            "{ name: STOP, mode: stop, weight: 1, grace: 1s }",
+        ),
+    );
+    let mut engine = start(&ws, &yaml, None, &[]);
+    wait_until(WAIT, "the stop", || sleeper.state() == "exited");
+    kill_9(&mut engine);
+    std::fs::remove_dir(&source).expect("remove the mount source");
+    let failed = recover(&ws, &[]);
+    assert_eq!(failed.status.code(), Some(1), "{}", text(&failed));
+    assert!(text(&failed).contains("is not undone"), "{}", text(&failed));
+    assert_eq!(sleeper.state(), "exited");
+    std::fs::create_dir(&source).expect("mount source back");
+    let retried = recover(&ws, &[]);
+    assert!(retried.status.success(), "{}", text(&retried));
+    assert!(text(&retried).contains("started"), "{}", text(&retried));
+    assert_eq!(sleeper.state(), "running");
+    assert!(
+        ledger_files(&test_ledger_dir()).is_empty(),
+        "nothing open: deleted"
+    );
+}
+
+#[test]
+#[ignore = "needs a Docker Engine and the base images (see .ci/docker-bases.sh)"]
+fn sigterm_while_a_partition_of_twenty_containers_is_applied_leaves_nothing() {
+    let ws = Workspace::new();
+    let group = format!("chaos-safety-many-{}", std::process::id());
+    let label = format!("chaos-safety-group={group}");
+    let sleepers: Vec<Sleeper> = (0..20)
+        .map(|n| Sleeper::start(&format!("many{n}"), &["--label", &label]))
+        .collect();
+    let yaml = format!(
+        "defaults: {{ interval: 2h, recovery: 5m, startup_wait: 0 }}
+         policy:
+  min_interval: 0
+  docker: {{ net_image: {} }}
+targets:
+           - name: many
+    docker: {{ labels: {{ chaos-safety-group: {group} }}, pick: all }}
+             scenarios:
+      - {{ name: CUT, mode: partition, weight: 1 }}
+",
+        net_helper_image()
+    );
+    let mut engine = start(&ws, &yaml, None, &[]);
+    wait_until(WAIT, "the partition to begin", fault_begun);
+    wait_until(WAIT, "a first helper", || {
+        sleepers.iter().any(|s| !s.helpers().is_empty())
+    });
+    let status = terminate_within(&mut engine, Duration::from_secs(40));
+    assert!(status.success(), "{status:?}");
+    for sleeper in &sleepers {
+        assert!(sleeper.helpers().is_empty(), "helpers of {}", sleeper.name);
+        assert!(!sleeper.has_rules(), "rules in {}", sleeper.name);
+    }
+    assert!(
+        ledger_files(&test_ledger_dir()).is_empty(),
+        "nothing left open"
+    );
 }
 
 #[test]

@@ -109,6 +109,29 @@ pub fn net_helper_image() -> &'static str {
     NET_HELPER_IMAGE
 }
 
+/// `iptables-save`, `ip6tables-save` and `tc qdisc show` in the network
+/// namespace of container `id`, by a throw-away container of the helper
+/// image labelled `chaos-engine.test=<test_label>` (removed as it ends).
+pub fn namespace_rules(id: &str, test_label: &str) -> String {
+    let network = format!("container:{id}");
+    let label = format!("chaos-engine.test={test_label}");
+    run_ok(&mut docker(&[
+        "run",
+        "--rm",
+        "--label",
+        &label,
+        "--network",
+        &network,
+        "--cap-add",
+        "NET_ADMIN",
+        "--entrypoint",
+        "sh",
+        net_helper_image(),
+        "-c",
+        "echo '== iptables'; iptables-save; echo '== ip6tables'; ip6tables-save; tc qdisc show",
+    ]))
+}
+
 /// One running target container, published on 127.0.0.1; removed (with
 /// anything else carrying its test label) when dropped.
 pub struct TargetContainer {

@@ -13,7 +13,7 @@ use chaos_engine::docker::spec::{DockerFault, NetworkFault, LABEL_SUBJECT};
 use chaos_engine::docker::{ContainerRef, DockerError};
 
 use super::docker::{docker, docker as docker_cli, inspect, run, run_ok, wait_for};
-use super::fault_fixtures::{net_helper_image, TargetContainer};
+use super::fault_fixtures::{namespace_rules, net_helper_image, TargetContainer};
 
 /// Removes every container made for `subject` by the engine (helpers), also
 /// when the test panics; declared after the target so it drops first.
@@ -62,26 +62,9 @@ fn subject(target: &TargetContainer) -> ContainerRef {
     }
 }
 
-/// `iptables-save` and `tc qdisc show` in the target's namespace, by a
-/// throw-away container of the helper image.
+/// The rules and qdiscs in the target's namespace.
 fn rules(target: &TargetContainer) -> String {
-    let network = format!("container:{}", target.id());
-    let label = format!("chaos-engine.test={}", target.label_value());
-    run_ok(&mut docker(&[
-        "run",
-        "--rm",
-        "--label",
-        &label,
-        "--network",
-        &network,
-        "--cap-add",
-        "NET_ADMIN",
-        "--entrypoint",
-        "sh",
-        net_helper_image(),
-        "-c",
-        "iptables-save; tc qdisc show",
-    ]))
+    namespace_rules(target.id(), target.label_value())
 }
 
 fn assert_no_rules(target: &TargetContainer) {

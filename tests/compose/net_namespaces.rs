@@ -32,7 +32,7 @@ use chaos_engine::docker::ContainerRef;
 
 use super::docker::{docker, inspect, run, run_ok, wait_for, Labelled};
 use super::engine_helpers::{command, journal_events, run_once, Engine, Workspace};
-use super::fault_fixtures::{net_helper_image, TargetContainer, TARGET_PORT};
+use super::fault_fixtures::{namespace_rules, net_helper_image, TargetContainer, TARGET_PORT};
 
 /// A partition that would be harmless even in the host's namespace:
 /// documentation addresses only (RFC 5737, RFC 3849).
@@ -125,7 +125,8 @@ impl Lister {
     /// [`Self::raw`] without what changes on its own: the `#` lines (a
     /// timestamp), packet counters, the rules dockerd itself rewrites
     /// whenever any container publishes a port or any network comes or
-    /// goes (chains `DOCKER*`, bridges `docker0` and `br-*`), and the
+    /// goes (chains `DOCKER*`, bridges `docker0` and `br-*`, the hairpin
+    /// `MASQUERADE` of each published port), and the
     /// qdiscs of containers' host-side `veth*` interfaces, which come and
     /// go with every container other tests on this Engine start.
     fn rules(&self) -> String {
@@ -138,6 +139,7 @@ fn normalised(raw: &str) -> String {
         .filter(|line| !line.starts_with('#'))
         .filter(|line| {
             !line.contains("DOCKER")
+                && !line.contains("-j MASQUERADE")
                 && !line.contains("docker0")
                 && !line.contains("br-")
                 && !line.contains(" dev veth")
@@ -449,26 +451,9 @@ fn get_from(from: &str, address: &str) -> Result<String, String> {
     }
 }
 
-/// `iptables-save`, `ip6tables-save` and `tc qdisc show` in `target`'s
-/// namespace, by a throw-away helper container.
+/// The rules and qdiscs in `target`'s namespace.
 fn rules_in(target: &TargetContainer) -> String {
-    let network = format!("container:{}", target.id());
-    let label = format!("chaos-engine.test={}", target.label_value());
-    run_ok(&mut docker(&[
-        "run",
-        "--rm",
-        "--label",
-        &label,
-        "--network",
-        &network,
-        "--cap-add",
-        "NET_ADMIN",
-        "--entrypoint",
-        "sh",
-        net_helper_image(),
-        "-c",
-        "echo '== iptables'; iptables-save; echo '== ip6tables'; ip6tables-save; tc qdisc show",
-    ]))
+    namespace_rules(target.id(), target.label_value())
 }
 
 /// The IPv6 part of [`rules_in`].
