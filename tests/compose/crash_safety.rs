@@ -299,8 +299,8 @@ fn a_failed_undo_is_retried_by_the_next_recover() {
     // A bind mount whose source goes away: `start` fails until it is back.
     let source = ws.path("mounted");
     std::fs::create_dir(&source).expect("mount source");
-    let mount = format!("{}:/mnt", source.display());
-    let sleeper = Sleeper::start("retry", &["-v", &mount]);
+    let mount = format!("type=bind,source={},target=/mnt", source.display());
+    let sleeper = Sleeper::start("retry", &["--mount", &mount]);
     let yaml = targets_file(
         "5m",
         "0",
@@ -338,19 +338,10 @@ fn sigterm_while_a_partition_of_twenty_containers_is_applied_leaves_nothing() {
     let sleepers: Vec<Sleeper> = (0..20)
         .map(|n| Sleeper::start(&format!("many{n}"), &["--label", &label]))
         .collect();
-    let yaml = format!(
-        "defaults: {{ interval: 2h, recovery: 5m, startup_wait: 0 }}
-         policy:
-  min_interval: 0
-  docker: {{ net_image: {} }}
-targets:
-           - name: many
-    docker: {{ labels: {{ chaos-safety-group: {group} }}, pick: all }}
-             scenarios:
-      - {{ name: CUT, mode: partition, weight: 1 }}
-",
-        net_helper_image()
+    let many = format!(
+        "  - name: many\n    docker: {{ labels: {{ chaos-safety-group: {group} }}, pick: all }}\n    scenarios:\n      - {{ name: CUT, mode: partition, weight: 1 }}\n"
     );
+    let yaml = targets_file("5m", "0", &many);
     let mut engine = start(&ws, &yaml, None, &[]);
     wait_until(WAIT, "the partition to begin", fault_begun);
     wait_until(WAIT, "a first helper", || {
