@@ -419,13 +419,16 @@ pub(super) fn clear(settings: &Settings, target: &TargetSettings) -> bool {
     if let Some(unknown) = &report.unknown {
         eprintln!("note: {}: {unknown}", target.name);
     }
+    for note in &report.notes {
+        say!("· {}: {note}", target.name);
+    }
     for line in &report.lines {
         say!("✓ {}: {line}", target.name);
     }
     for error in &report.errors {
         eprintln!("error: {}: {error}", target.name);
     }
-    if report.lines.is_empty() && report.ok() {
+    if report.lines.is_empty() && report.ok() && report.notes.is_empty() {
         say!("✓ {} cleared (no fault in effect)", target.name);
     }
     report.ok()

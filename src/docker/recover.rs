@@ -8,9 +8,10 @@
 //! `fault_applying` records are undone too, except those of a live engine
 //! or of a ledger that is gone (its engine undid everything).
 //!
-//! Recovery acts on settled state: a `stop` Docker may still be carrying
-//! out is waited out (up to its grace, which the record holds), a kill
-//! helper is waited for, and every undo is verified (the container runs,
+//! Recovery acts on settled state: an Engine call in flight at the
+//! engine's death is given [`IN_FLIGHT_SETTLE`] to land, a `stop` Docker
+//! may still be carrying out is waited out (up to its grace, which the
+//! record holds), a kill helper is waited for, and every undo is verified (the container runs,
 //! is not paused; the helper reverted its rules) before it is reported,
 //! journalled (`fault_recovered`) and written to the ledger. A fault
 //! whose undo failed stays open: the next recovery tries again.
@@ -38,6 +39,9 @@ use crate::telemetry::Telemetry;
 const PAUSE_SETTLE: f64 = 2.0;
 /// How long a `stop` may take beyond its grace, or a signal to act.
 const STOP_SETTLE: f64 = 3.0;
+/// How long an Engine call its engine made just before dying (a helper's
+/// create or start) may take to land.
+const IN_FLIGHT_SETTLE: f64 = 3.0;
 /// How long a kill helper may still run.
 const HELPER_WAIT: Duration = Duration::from_secs(10);
 
@@ -146,6 +150,17 @@ pub async fn recover(scope: &Scope<'_>, telemetry: &Telemetry) -> RecoverReport 
             .entry(resolve_host(host.as_deref()))
             .or_insert(host.clone());
     }
+    // An Engine call in flight when its engine died (a helper being
+    // created or started) lands within moments: let it, so that what is
+    // listed below is what stays.
+    let newest = work
+        .iter()
+        .map(|(_, record)| record.started_at)
+        .fold(0.0, f64::max);
+    let settle = newest + IN_FLIGHT_SETTLE - unix_now();
+    if settle > 0.0 {
+        tokio::time::sleep(Duration::from_secs_f64(settle)).await;
+    }
     let dead_owners: BTreeSet<String> = dead.iter().map(|l| l.owner.clone()).collect();
     let mut failed_tokens = BTreeSet::new();
     for (key, host) in &hosts {
@@ -219,7 +234,12 @@ pub async fn recover(scope: &Scope<'_>, telemetry: &Telemetry) -> RecoverReport 
                 }
             }
         }
-        sweep(&docker, &helpers, &dead_owners, &failed_tokens, &mut report).await;
+        // Looked at afresh: what the recovery itself left, and anything
+        // that landed while it ran.
+        match helper::find_helpers(&docker).await {
+            Ok(now) => sweep(&docker, &now, &dead_owners, &failed_tokens, &mut report).await,
+            Err(err) => report.errors.push(err.to_string()),
+        }
     }
     for ledger in dead {
         let path = ledger.path.clone();
