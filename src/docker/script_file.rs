@@ -52,6 +52,10 @@ pub async fn upload(
 /// 0644) with `content`: one header block, the content padded to 512
 /// bytes, and the two zero blocks that end an archive.
 pub fn tar_of_one_file(name: &str, content: &[u8]) -> Vec<u8> {
+    // Every field written below fits where it goes, so no slice is out of
+    // range: the name is cut to 99 bytes, the size takes 11 octal digits
+    // below 8 GiB (a script is a few KiB), and the checksum, at most
+    // 512 x 255, 6 octal digits.
     let mut header = [0u8; 512];
     let put = |header: &mut [u8; 512], at: usize, bytes: &[u8]| {
         header[at..at + bytes.len()].copy_from_slice(bytes);
