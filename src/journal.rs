@@ -26,6 +26,7 @@ use std::sync::{Mutex, PoisonError};
 
 use tracing::{error, warn};
 
+pub mod open_faults;
 pub mod read;
 pub mod schema;
 

@@ -80,7 +80,9 @@ pub(super) fn recover_targets(
     let telemetry = Arc::new(Telemetry::new(system_clock(), journal));
     let scope = Scope {
         ledger_dir: &settings.ledger_dir,
-        journal: journal_path.as_deref(),
+        journal_faults: journal_path
+            .as_deref()
+            .map_or(Ok(Vec::new()), crate::journal::open_faults::open_records),
         image: &image,
         only: only.map(|names| {
             names

@@ -141,7 +141,10 @@ async fn recover_docker_leftovers(settings: &Settings, telemetry: &Telemetry) {
         .unwrap_or_else(|| crate::docker::DockerPolicy::default().net_image);
     let scope = crate::docker::recover::Scope {
         ledger_dir: &settings.ledger_dir,
-        journal: settings.journal.as_deref(),
+        journal_faults: settings
+            .journal
+            .as_deref()
+            .map_or(Ok(Vec::new()), crate::journal::open_faults::open_records),
         image: &image,
         only: None,
         hosts: settings

@@ -20,7 +20,7 @@ use futures_util::StreamExt;
 use super::client::connect;
 use super::container_ops::{self, Reverted};
 use super::crash::{self, Crash};
-use super::helper::{self, HelperEnd};
+use super::helper;
 use super::ledger::{random_id, Ledger};
 use super::select::{choose, draw_for, matching};
 use super::watch::{Watch, WatchKind, Watched};
@@ -528,21 +528,8 @@ async fn revert_one(
             .await
             .map(Reverted::describe),
         DockerFault::Network(_) | DockerFault::Partition { .. } => {
-            let ended = match &applied.helper {
-                Some(helper_id) => helper::stop_helper(docker, helper_id, container).await?,
-                None => HelperEnd::AlreadyGone,
-            };
-            match ended {
-                HelperEnd::Reverted => Ok("network rules removed"),
-                HelperEnd::Expired => Ok("network rules had expired"),
-                HelperEnd::AlreadyGone => match container_ops::inspect(docker, container).await? {
-                    Some(state) if state.running => {
-                        helper::revert_leftovers(docker, image, container, owner).await?;
-                        Ok("network rules removed by a revert-only helper")
-                    }
-                    _ => Ok("not running (its network namespace is gone)"),
-                },
-            }
+            helper::undo_network_fault(docker, applied.helper.as_deref(), container, image, owner)
+                .await
         }
     }
 }

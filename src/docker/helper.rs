@@ -628,6 +628,38 @@ pub async fn stop_helper(
     })
 }
 
+/// Undoes a network fault on `container`: stops its helper `helper_id`
+/// if there is one (it reverts its rules), else, while the container runs,
+/// runs a revert-only helper labelled as `owner`'s (a stopped container's
+/// namespace, and the rules in it, are gone). Says what it did; the
+/// daemon's clear and `recover` both undo network faults through it.
+pub async fn undo_network_fault(
+    docker: &Docker,
+    helper_id: Option<&str>,
+    container: &ContainerRef,
+    image: &str,
+    owner: &str,
+) -> Result<&'static str, DockerError> {
+    let ended = match helper_id {
+        Some(helper_id) => stop_helper(docker, helper_id, container).await?,
+        None => HelperEnd::AlreadyGone,
+    };
+    match ended {
+        HelperEnd::Reverted => Ok("network rules removed"),
+        HelperEnd::Expired => Ok("network rules had expired"),
+        HelperEnd::AlreadyGone => {
+            match crate::docker::container_ops::inspect(docker, container).await? {
+                Some(state) if state.running => {
+                    revert_leftovers(docker, image, container, owner).await?;
+                    Ok("network rules removed by a revert-only helper")
+                }
+                Some(_) => Ok("not running (its network namespace is gone)"),
+                None => Ok("gone"),
+            }
+        }
+    }
+}
+
 /// Removes whatever network fault rules are in `subject`'s namespace (a
 /// helper that was SIGKILLed left them): runs a revert-only helper from
 /// `image`, labelled as `owner`'s, waits for it to finish, and removes it.

@@ -4,9 +4,10 @@
 //! What to undo comes from the fault ledger (always, see
 //! [`super::ledger`]): every dead engine's ledger in the directory is
 //! adopted and its open faults undone; a live engine's ledger is left
-//! alone, and so are its faults and helpers. With a journal, its open
-//! `fault_applying` records are undone too, except those of a live engine
-//! or of a ledger that is gone (its engine undid everything).
+//! alone, and so are its faults and helpers. With a journal, the caller
+//! hands over its open `fault_applying` records (read by
+//! `crate::journal::open_faults`): those of engines older than the ledger
+//! are undone too.
 //!
 //! Recovery acts on settled state: an Engine call in flight at the
 //! engine's death is given [`IN_FLIGHT_SETTLE`] to land, a `stop` Docker
@@ -16,8 +17,7 @@
 //! journalled (`fault_recovered`) and written to the ledger. A fault
 //! whose undo failed stays open: the next recovery tries again.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::BufRead;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::Duration;
 
@@ -27,8 +27,8 @@ use futures_util::StreamExt;
 
 use super::backend::CONCURRENCY;
 use super::client::{connect, resolve_host, CALL_TIMEOUT};
-use super::container_ops::{self, Reverted};
-use super::helper::{self, HelperEnd, HelperInfo};
+use super::container_ops;
+use super::helper::{self, HelperInfo};
 use super::ledger::{self, DeadLedger, Scan};
 use super::spec::DEFAULT_STOP_GRACE;
 use super::{ContainerRef, DockerError, FaultRecord};
@@ -70,8 +70,10 @@ impl RecoverReport {
 pub struct Scope<'a> {
     /// The fault ledger's directory.
     pub ledger_dir: &'a Path,
-    /// The journal whose open `fault_applying` records are undone too.
-    pub journal: Option<&'a Path>,
+    /// The journal's open `fault_applying` records (undone too when they
+    /// predate the ledger; see `crate::journal::open_faults`), or why the
+    /// journal could not be read; none without a journal.
+    pub journal_faults: Result<Vec<FaultRecord>, String>,
     /// The network helper image a revert-only helper runs.
     pub image: &'a str,
     /// Only the faults of these targets (`clear --target`); all if `None`.
@@ -126,19 +128,17 @@ pub async fn recover(scope: &Scope<'_>, telemetry: &Telemetry) -> RecoverReport 
             work.push((Source::Ledger(index), record.clone()));
         }
     }
-    if let Some(path) = scope.journal {
-        match open_records(path) {
-            // An owner's faults come from its ledger (a ledger that is
-            // gone had nothing open), unless there is no ledger to read;
-            // records of engines older than the ledger have no owner.
-            Ok(records) => work.extend(
-                records
-                    .into_iter()
-                    .filter(|r| wanted(r) && (r.owner.is_none() || report.unknown.is_some()))
-                    .map(|record| (Source::Journal, record)),
-            ),
-            Err(err) => report.errors.push(err),
-        }
+    match &scope.journal_faults {
+        // An owner's faults come from its ledger (a ledger that is gone had
+        // nothing open), unless there is no ledger to read; records of
+        // engines older than the ledger have no owner.
+        Ok(records) => work.extend(
+            records
+                .iter()
+                .filter(|r| wanted(r) && (r.owner.is_none() || report.unknown.is_some()))
+                .map(|record| (Source::Journal, record.clone())),
+        ),
+        Err(err) => report.errors.push(err.clone()),
     }
     let mut hosts: BTreeMap<String, Option<String>> = BTreeMap::new();
     for host in scope
@@ -353,7 +353,14 @@ async fn recover_record(
                         let found = helpers
                             .iter()
                             .find(|h| h.subject.as_deref() == Some(container.id.as_str()));
-                        revert_network(docker, found.copied(), container, image, owner).await?
+                        helper::undo_network_fault(
+                            docker,
+                            found.map(|h| h.id.as_str()),
+                            container,
+                            image,
+                            owner,
+                        )
+                        .await?
                     }
                 };
                 Ok(format!("{container} {what}"))
@@ -369,34 +376,6 @@ async fn recover_record(
         done.push("no container".to_owned());
     }
     Ok(done.join(", "))
-}
-
-/// Removes a network fault's rules from `container`: stops its helper if
-/// there is one (it reverts), else runs a revert-only helper while the
-/// container runs (its namespace, and the rules, go with it otherwise).
-async fn revert_network(
-    docker: &Docker,
-    found: Option<&HelperInfo>,
-    container: &ContainerRef,
-    image: &str,
-    owner: &str,
-) -> Result<&'static str, DockerError> {
-    let ended = match found {
-        Some(found) => helper::stop_helper(docker, &found.id, container).await?,
-        None => HelperEnd::AlreadyGone,
-    };
-    match ended {
-        HelperEnd::Reverted => Ok("network rules removed (its helper stopped)"),
-        HelperEnd::Expired => Ok("network rules had expired"),
-        HelperEnd::AlreadyGone => match container_ops::inspect(docker, container).await? {
-            Some(state) if state.running => {
-                helper::revert_leftovers(docker, image, container, owner).await?;
-                Ok("network rules removed by a revert-only helper")
-            }
-            Some(_) => Ok("not running (its network namespace is gone)"),
-            None => Ok(Reverted::Gone.describe()),
-        },
-    }
 }
 
 /// Waits (at most [`HELPER_WAIT`]) for a kill helper to finish, then
@@ -423,103 +402,5 @@ async fn remove(docker: &Docker, id: &str, name: &str) -> Result<(), DockerError
             container: name.to_owned(),
             detail: super::client::no_answer(CALL_TIMEOUT),
         }),
-    }
-}
-
-/// The `fault_applying` records of the journal at `path` (and its rotated
-/// predecessor `path.1`, read first), streamed line by line, that no later
-/// event ended (`cleared`, `ended` or `fault_recovered` with the same id).
-/// A journal that does not exist has none; lines that are not JSON are
-/// skipped.
-pub fn open_records(path: &Path) -> Result<Vec<FaultRecord>, String> {
-    let mut open = OpenRecords::default();
-    match crate::journal::for_each_line(path, |line| open.read(line)) {
-        Ok(()) => Ok(open.into_records()),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-        Err(err) => Err(format!("cannot read the journal {}: {err}", path.display())),
-    }
-}
-
-/// [`open_records`] of a journal read from `reader`.
-pub fn open_records_in(reader: impl BufRead) -> std::io::Result<Vec<FaultRecord>> {
-    let mut open = OpenRecords::default();
-    for line in reader.lines() {
-        open.read(&line?);
-    }
-    Ok(open.into_records())
-}
-
-/// The open records so far, in the order they were applied: only those
-/// are kept in memory.
-#[derive(Default)]
-struct OpenRecords {
-    open: HashMap<String, FaultRecord>,
-    order: Vec<String>,
-}
-
-impl OpenRecords {
-    fn read(&mut self, line: &str) {
-        // Only the events that matter are parsed.
-        if !(line.contains("\"fault_applying\"")
-            || line.contains("\"cleared\"")
-            || line.contains("\"ended\"")
-            || line.contains("\"fault_recovered\""))
-        {
-            return;
-        }
-        let Ok(value) = serde_json::from_str::<serde_json::Value>(line) else {
-            return;
-        };
-        match value.get("event").and_then(|e| e.as_str()).unwrap_or("") {
-            "fault_applying" => {
-                if let Ok(record) = serde_json::from_value::<FaultRecord>(value) {
-                    if !self.open.contains_key(&record.id) {
-                        self.order.push(record.id.clone());
-                    }
-                    self.open.insert(record.id.clone(), record);
-                }
-            }
-            "cleared" | "ended" | "fault_recovered" => {
-                if let Some(id) = value.get("id").and_then(|id| id.as_str()) {
-                    self.open.remove(id);
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn into_records(mut self) -> Vec<FaultRecord> {
-        let order = std::mem::take(&mut self.order);
-        order
-            .into_iter()
-            .filter_map(|id| self.open.remove(&id))
-            .collect()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_faults_without_an_end_are_left_behind() {
-        let journal = r#"{"timestamp":1,"event":"engine_started"}
-{"timestamp":2,"event":"fault_applying","target":"cache","id":"a","mode":"pause","host":null,"containers":[{"id":"c1","name":"cache-1"}],"expires_at":30.0}
-{"timestamp":3,"event":"cleared","id":"a","target":"cache","reason":"recovery"}
-{"timestamp":4,"event":"fault_applying","target":"cache","id":"b","mode":"stop","host":null,"containers":[{"id":"c1","name":"cache-1"}],"expires_at":40.0,"token":"t-b","owner":"o1","started_at":4.0,"grace_s":5.0}
-{"timestamp":5,"event":"fault_applying","target":"db","id":"c","mode":"kill","containers":[{"id":"d1","name":"db-1"}],"expires_at":50.0}
-{"timestamp":6,"event":"fault_recovered","id":"c","target":"db","detail":"x"}
-not json
-{"timestamp":7,"event":"fault_applying","target":"web","id":"d","mode":"pause","containers":[],"expires_at":60.0}
-{"timestamp":8,"event":"ended","id":"d","target":"web","scenario":"P","ended_by":"repair","injected_at":7}
-"#;
-        let open = open_records_in(journal.as_bytes()).unwrap();
-        assert_eq!(open.len(), 1, "{open:?}");
-        assert_eq!(open[0].id, "b");
-        assert_eq!(open[0].mode, "stop");
-        assert_eq!(open[0].containers[0].name, "cache-1");
-        assert_eq!(open[0].token, "t-b");
-        assert_eq!(open[0].owner.as_deref(), Some("o1"));
-        assert_eq!(open[0].grace_s, Some(5.0));
     }
 }

@@ -105,6 +105,32 @@ fn recover(ws: &Workspace, env: &[(&str, &str)]) -> Output {
     run_once(&["recover", "--targets", targets.to_str().unwrap()], env)
 }
 
+/// A one-target engine on `sleeper` (`name`, one `scenario`), injecting
+/// at once and holding the fault five minutes; journalled to `journal`.
+fn engine_on(
+    ws: &Workspace,
+    name: &str,
+    sleeper: &Sleeper,
+    scenario: &str,
+    journal: Option<&Path>,
+) -> Engine {
+    let yaml = targets_file("5m", "0", &target(name, sleeper, scenario));
+    start(ws, &yaml, journal, &[])
+}
+
+/// `recover`, which must succeed; its output.
+fn recovered(ws: &Workspace) -> String {
+    let output = recover(ws, &[]);
+    assert!(output.status.success(), "{}", text(&output));
+    text(&output)
+}
+
+/// No ledger is left in this test's ledger directory (`why`).
+fn assert_nothing_open(why: &str) {
+    let left = ledger_files(&test_ledger_dir());
+    assert!(left.is_empty(), "{why}: {left:?}");
+}
+
 fn text(output: &Output) -> String {
     format!(
         "{}{}",
@@ -155,26 +181,22 @@ fn ledger_files(dir: &Path) -> Vec<PathBuf> {
 fn a_stop_in_flight_at_kill_9_is_waited_out_then_undone() {
     let ws = Workspace::new();
     let sleeper = Sleeper::start("inflight", &[]);
-    let yaml = targets_file(
-        "5m",
-        "0",
-        &target(
-            "sleepy",
-            &sleeper,
-            "{ name: STOP, mode: stop, weight: 1, grace: 5s }",
-        ),
+    let mut engine = engine_on(
+        &ws,
+        "sleepy",
+        &sleeper,
+        "{ name: STOP, mode: stop, weight: 1, grace: 5s }",
+        None,
     );
-    let mut engine = start(&ws, &yaml, None, &[]);
     wait_until(WAIT, "the stop to begin", fault_begun);
     // Docker carries on with the stop (5 s: PID 1 ignores SIGTERM) after
     // its client is gone.
     std::thread::sleep(Duration::from_millis(1500));
     kill_9(&mut engine);
     assert_eq!(sleeper.state(), "running", "the stop is still under way");
-    let output = recover(&ws, &[]);
-    assert!(output.status.success(), "{}", text(&output));
-    assert!(text(&output).contains("started"), "{}", text(&output));
-    assert_eq!(sleeper.state(), "running", "{}", text(&output));
+    let output = recovered(&ws);
+    assert!(output.contains("started"), "{output}");
+    assert_eq!(sleeper.state(), "running", "{output}");
     // Once the grace has long passed, it still runs.
     std::thread::sleep(Duration::from_secs(6));
     assert_eq!(sleeper.state(), "running");
@@ -191,16 +213,13 @@ fn a_stop_in_flight_at_kill_9_is_waited_out_then_undone() {
 fn without_a_journal_a_pause_left_by_kill_9_is_undone_from_the_ledger() {
     let ws = Workspace::new();
     let sleeper = Sleeper::start("nojournal", &[]);
-    let yaml = targets_file(
-        "5m",
-        "0",
-        &target(
-            "frozen",
-            &sleeper,
-            "{ name: PAUSE, mode: pause, weight: 1 }",
-        ),
+    let mut engine = engine_on(
+        &ws,
+        "frozen",
+        &sleeper,
+        "{ name: PAUSE, mode: pause, weight: 1 }",
+        None,
     );
-    let mut engine = start(&ws, &yaml, None, &[]);
     wait_until(WAIT, "the pause", || sleeper.state() == "paused");
     kill_9(&mut engine);
     assert_eq!(
@@ -208,14 +227,10 @@ fn without_a_journal_a_pause_left_by_kill_9_is_undone_from_the_ledger() {
         1,
         "the dead engine's ledger"
     );
-    let output = recover(&ws, &[]);
-    assert!(output.status.success(), "{}", text(&output));
-    assert!(text(&output).contains("unpaused"), "{}", text(&output));
+    let output = recovered(&ws);
+    assert!(output.contains("unpaused"), "{output}");
     assert_eq!(sleeper.state(), "running");
-    assert!(
-        ledger_files(&test_ledger_dir()).is_empty(),
-        "nothing open: deleted"
-    );
+    assert_nothing_open("nothing open: deleted");
 }
 
 #[test]
@@ -223,21 +238,19 @@ fn without_a_journal_a_pause_left_by_kill_9_is_undone_from_the_ledger() {
 fn sigterm_waits_out_a_stop_within_its_grace_and_exits_zero_once_undone() {
     let ws = Workspace::new();
     let sleeper = Sleeper::start("sigterm", &[]);
-    let yaml = targets_file(
-        "5m",
-        "0",
-        &target("sleepy", &sleeper, "{ name: STOP, mode: stop, weight: 1 }"),
+    let mut engine = engine_on(
+        &ws,
+        "sleepy",
+        &sleeper,
+        "{ name: STOP, mode: stop, weight: 1 }",
+        None,
     );
-    let mut engine = start(&ws, &yaml, None, &[]);
     wait_until(WAIT, "the stop to begin", fault_begun);
     // The default grace, 10 s: longer than the old 8 s drain.
     let status = terminate_within(&mut engine, Duration::from_secs(40));
     assert!(status.success(), "{status:?}");
     assert_eq!(sleeper.state(), "running");
-    assert!(
-        ledger_files(&test_ledger_dir()).is_empty(),
-        "nothing left open"
-    );
+    assert_nothing_open("nothing left open");
 }
 
 #[test]
@@ -254,17 +267,13 @@ fn a_failed_start_keeps_the_fault_open_and_is_not_called_gone() {
     }
     let sleeper = Sleeper::start("nonet", &["--network", &network]);
     let _network = RemoveNetwork(network.clone());
-    let _ = &ws;
-    let yaml = targets_file(
-        "5m",
-        "0",
-        &target(
-            "lonely",
-            &sleeper,
-            "{ name: STOP, mode: stop, weight: 1, grace: 1s }",
-        ),
+    let mut engine = engine_on(
+        &ws,
+        "lonely",
+        &sleeper,
+        "{ name: STOP, mode: stop, weight: 1, grace: 1s }",
+        None,
     );
-    let mut engine = start(&ws, &yaml, None, &[]);
     wait_until(WAIT, "the stop", || sleeper.state() == "exited");
     kill_9(&mut engine);
     // Its network goes: `start` now fails with a 404 about the network.
@@ -301,16 +310,13 @@ fn a_failed_undo_is_retried_by_the_next_recover() {
     std::fs::create_dir(&source).expect("mount source");
     let mount = format!("type=bind,source={},target=/mnt", source.display());
     let sleeper = Sleeper::start("retry", &["--mount", &mount]);
-    let yaml = targets_file(
-        "5m",
-        "0",
-        &target(
-            "mounted",
-            &sleeper,
-            "{ name: STOP, mode: stop, weight: 1, grace: 1s }",
-        ),
+    let mut engine = engine_on(
+        &ws,
+        "mounted",
+        &sleeper,
+        "{ name: STOP, mode: stop, weight: 1, grace: 1s }",
+        None,
     );
-    let mut engine = start(&ws, &yaml, None, &[]);
     wait_until(WAIT, "the stop", || sleeper.state() == "exited");
     kill_9(&mut engine);
     std::fs::remove_dir(&source).expect("remove the mount source");
@@ -323,10 +329,7 @@ fn a_failed_undo_is_retried_by_the_next_recover() {
     assert!(retried.status.success(), "{}", text(&retried));
     assert!(text(&retried).contains("started"), "{}", text(&retried));
     assert_eq!(sleeper.state(), "running");
-    assert!(
-        ledger_files(&test_ledger_dir()).is_empty(),
-        "nothing open: deleted"
-    );
+    assert_nothing_open("nothing open: deleted");
 }
 
 #[test]
@@ -353,10 +356,7 @@ fn sigterm_while_a_partition_of_twenty_containers_is_applied_leaves_nothing() {
         assert!(sleeper.helpers().is_empty(), "helpers of {}", sleeper.name);
         assert!(!sleeper.has_rules(), "rules in {}", sleeper.name);
     }
-    assert!(
-        ledger_files(&test_ledger_dir()).is_empty(),
-        "nothing left open"
-    );
+    assert_nothing_open("nothing left open");
 }
 
 #[test]
@@ -365,16 +365,13 @@ fn nothing_the_engine_creates_names_the_fault() {
     let ws = Workspace::new();
     let sleeper = Sleeper::start("opaque", &[]);
     let journal = ws.path("journal.jsonl");
-    let yaml = targets_file(
-        "5m",
-        "0",
-        &target(
-            "secret-target",
-            &sleeper,
-            "{ name: HIDDEN_SCENARIO, mode: partition, weight: 1 }",
-        ),
+    let mut engine = engine_on(
+        &ws,
+        "secret-target",
+        &sleeper,
+        "{ name: HIDDEN_SCENARIO, mode: partition, weight: 1 }",
+        Some(&journal),
     );
-    let mut engine = start(&ws, &yaml, Some(&journal), &[]);
     wait_until(WAIT, "the partition's helper", || {
         !sleeper.helpers().is_empty()
     });

@@ -22,13 +22,14 @@ use chaos_engine::docker::{
     recover, BlastRadius, DockerBackend, DockerError, DockerFault, DockerPolicy, DockerTarget,
     Selector,
 };
+use chaos_engine::journal::open_faults::open_records;
 use chaos_engine::journal::Journal;
 use chaos_engine::telemetry::{SharedTelemetry, Telemetry};
 use chaos_state::ClearReason;
 
 use super::docker::{docker, inspect, parse_published_port, run, run_ok};
 use super::engine_helpers::test_ledger_dir;
-use super::fault_fixtures::{net_helper_image, TargetContainer, TARGET_PORT};
+use super::fault_fixtures::{net_helper_image, runtime, TargetContainer, TARGET_PORT};
 use super::http;
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -40,13 +41,6 @@ fn group(what: &str) -> String {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
     let n = COUNTER.fetch_add(1, Ordering::SeqCst);
     format!("{what}-{}-{n}", std::process::id())
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime")
 }
 
 fn telemetry(journal: &Path) -> SharedTelemetry {
@@ -414,15 +408,16 @@ fn docker_faults_recover_undoes_what_a_dead_engine_left() {
         "partitioned"
     );
     let ledger_dir = test_ledger_dir();
-    let scope = Scope {
+    // The journal is read afresh for each recovery, as `recover` does.
+    let scope = || Scope {
         ledger_dir: &ledger_dir,
-        journal: Some(&journal),
+        journal_faults: open_records(&journal),
         image,
         only: None,
         hosts: vec![None],
     };
     let telemetry = telemetry(&journal);
-    let report = block_on(&rt, recover(&scope, &telemetry));
+    let report = block_on(&rt, recover(&scope(), &telemetry));
     assert!(report.ok(), "{report:?}");
     assert_eq!(state(&paused), "running");
     wait_healthy(&stopped);
@@ -444,6 +439,6 @@ fn docker_faults_recover_undoes_what_a_dead_engine_left() {
     let text = std::fs::read_to_string(&journal).unwrap();
     assert!(text.contains("\"fault_recovered\""), "{text}");
     // A second recovery finds nothing left.
-    let again = block_on(&rt, recover(&scope, &telemetry));
+    let again = block_on(&rt, recover(&scope(), &telemetry));
     assert!(again.ok() && again.lines.is_empty(), "{again:?}");
 }

@@ -109,6 +109,28 @@ pub fn net_helper_image() -> &'static str {
     NET_HELPER_IMAGE
 }
 
+/// A single-threaded tokio runtime for the tests that call the engine's
+/// Docker code directly.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
+/// The local Docker Engine, through bollard.
+pub fn engine() -> bollard::Docker {
+    bollard::Docker::connect_with_local_defaults().expect("the local Docker Engine")
+}
+
+/// Now, in Unix seconds.
+pub fn now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs_f64()
+}
+
 /// `iptables-save`, `ip6tables-save` and `tc qdisc show` in the network
 /// namespace of container `id`, by a throw-away container of the helper
 /// image labelled `chaos-engine.test=<test_label>` (removed as it ends).

@@ -5,15 +5,16 @@
 //!
 //! This kernel has no netem: delay is tested as the clear error it gives.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use bollard::Docker;
 use chaos_engine::docker::helper::{find_helpers, start_helper, stop_helper, HelperEnd};
 use chaos_engine::docker::spec::{DockerFault, NetworkFault, LABEL_SUBJECT};
 use chaos_engine::docker::{ContainerRef, DockerError};
 
 use super::docker::{docker, docker as docker_cli, inspect, run, run_ok, wait_for};
-use super::fault_fixtures::{namespace_rules, net_helper_image, TargetContainer};
+use super::fault_fixtures::{
+    engine, namespace_rules, net_helper_image, now, runtime, TargetContainer,
+};
 
 /// Removes every container made for `subject` by the engine (helpers), also
 /// when the test panics; declared after the target so it drops first.
@@ -35,24 +36,6 @@ impl Drop for HelperGuard {
             run(&mut docker(&["rm", "-f", &id]));
         }
     }
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime")
-}
-
-fn engine() -> Docker {
-    Docker::connect_with_local_defaults().expect("the local Docker Engine")
-}
-
-fn now() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("after 1970")
-        .as_secs_f64()
 }
 
 fn subject(target: &TargetContainer) -> ContainerRef {

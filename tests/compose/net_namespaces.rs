@@ -22,9 +22,8 @@
 //! check.
 
 use std::process::{Child, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use bollard::Docker;
 use chaos_engine::docker::helper::{revert_leftovers, start_helper, stop_helper, HelperEnd};
 use chaos_engine::docker::netfault;
 use chaos_engine::docker::spec::{DockerFault, NetworkFault, LABEL_SUBJECT};
@@ -32,29 +31,13 @@ use chaos_engine::docker::ContainerRef;
 
 use super::docker::{docker, inspect, run, run_ok, wait_for, Labelled};
 use super::engine_helpers::{command, journal_events, run_once, Engine, Workspace};
-use super::fault_fixtures::{namespace_rules, net_helper_image, TargetContainer, TARGET_PORT};
+use super::fault_fixtures::{
+    engine, namespace_rules, net_helper_image, now, runtime, TargetContainer, TARGET_PORT,
+};
 
 /// A partition that would be harmless even in the host's namespace:
 /// documentation addresses only (RFC 5737, RFC 3849).
 const HARMLESS_PEERS: &str = "[192.0.2.77, '2001:db8::77']";
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime")
-}
-
-fn engine() -> Docker {
-    Docker::connect_with_local_defaults().expect("the local Docker Engine")
-}
-
-fn now() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("after 1970")
-        .as_secs_f64()
-}
 
 fn text(output: &std::process::Output) -> String {
     format!(

@@ -1,0 +1,109 @@
+//! The Docker faults a journal records as applied and never ended: its
+//! `fault_applying` write-ahead records with no later `cleared`, `ended`
+//! or `fault_recovered` of the same id. Read line by line (the rotated
+//! `JOURNAL.1` first): only the open records are kept in memory. What
+//! `recover` undoes from a journal besides the fault ledger.
+
+use std::collections::HashMap;
+use std::io::BufRead;
+use std::path::Path;
+
+use crate::docker::FaultRecord;
+
+/// The `fault_applying` records of the journal at `path` (and its rotated
+/// predecessor `path.1`, read first), streamed line by line, that no later
+/// event ended (`cleared`, `ended` or `fault_recovered` with the same id).
+/// A journal that does not exist has none; lines that are not JSON are
+/// skipped.
+pub fn open_records(path: &Path) -> Result<Vec<FaultRecord>, String> {
+    let mut open = OpenRecords::default();
+    match super::for_each_line(path, |line| open.read(line)) {
+        Ok(()) => Ok(open.into_records()),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(err) => Err(format!("cannot read the journal {}: {err}", path.display())),
+    }
+}
+
+/// [`open_records`] of a journal read from `reader`.
+pub fn open_records_in(reader: impl BufRead) -> std::io::Result<Vec<FaultRecord>> {
+    let mut open = OpenRecords::default();
+    for line in reader.lines() {
+        open.read(&line?);
+    }
+    Ok(open.into_records())
+}
+
+/// The open records so far, in the order they were applied: only those
+/// are kept in memory.
+#[derive(Default)]
+struct OpenRecords {
+    open: HashMap<String, FaultRecord>,
+    order: Vec<String>,
+}
+
+impl OpenRecords {
+    fn read(&mut self, line: &str) {
+        // Only the events that matter are parsed.
+        if !(line.contains("\"fault_applying\"")
+            || line.contains("\"cleared\"")
+            || line.contains("\"ended\"")
+            || line.contains("\"fault_recovered\""))
+        {
+            return;
+        }
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(line) else {
+            return;
+        };
+        match value.get("event").and_then(|e| e.as_str()).unwrap_or("") {
+            "fault_applying" => {
+                if let Ok(record) = serde_json::from_value::<FaultRecord>(value) {
+                    if !self.open.contains_key(&record.id) {
+                        self.order.push(record.id.clone());
+                    }
+                    self.open.insert(record.id.clone(), record);
+                }
+            }
+            "cleared" | "ended" | "fault_recovered" => {
+                if let Some(id) = value.get("id").and_then(|id| id.as_str()) {
+                    self.open.remove(id);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn into_records(mut self) -> Vec<FaultRecord> {
+        let order = std::mem::take(&mut self.order);
+        order
+            .into_iter()
+            .filter_map(|id| self.open.remove(&id))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_faults_without_an_end_are_left_behind() {
+        let journal = r#"{"timestamp":1,"event":"engine_started"}
+{"timestamp":2,"event":"fault_applying","target":"cache","id":"a","mode":"pause","host":null,"containers":[{"id":"c1","name":"cache-1"}],"expires_at":30.0}
+{"timestamp":3,"event":"cleared","id":"a","target":"cache","reason":"recovery"}
+{"timestamp":4,"event":"fault_applying","target":"cache","id":"b","mode":"stop","host":null,"containers":[{"id":"c1","name":"cache-1"}],"expires_at":40.0,"token":"t-b","owner":"o1","started_at":4.0,"grace_s":5.0}
+{"timestamp":5,"event":"fault_applying","target":"db","id":"c","mode":"kill","containers":[{"id":"d1","name":"db-1"}],"expires_at":50.0}
+{"timestamp":6,"event":"fault_recovered","id":"c","target":"db","detail":"x"}
+not json
+{"timestamp":7,"event":"fault_applying","target":"web","id":"d","mode":"pause","containers":[],"expires_at":60.0}
+{"timestamp":8,"event":"ended","id":"d","target":"web","scenario":"P","ended_by":"repair","injected_at":7}
+"#;
+        let open = open_records_in(journal.as_bytes()).unwrap();
+        assert_eq!(open.len(), 1, "{open:?}");
+        assert_eq!(open[0].id, "b");
+        assert_eq!(open[0].mode, "stop");
+        assert_eq!(open[0].containers[0].name, "cache-1");
+        assert_eq!(open[0].token, "t-b");
+        assert_eq!(open[0].owner.as_deref(), Some("o1"));
+        assert_eq!(open[0].grace_s, Some(5.0));
+    }
+}
