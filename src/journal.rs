@@ -67,6 +67,7 @@ impl Entry<'_> {
             "engine_started" => Some(JournalEvent::EngineStarted(schema::Started {
                 detail: note.detail,
                 seed: None,
+                scenarios: None,
             })),
             "engine_stopped" => Some(JournalEvent::EngineStopped(note)),
             "reloaded" => Some(JournalEvent::Reloaded(note)),

@@ -7,7 +7,8 @@
 //!   validated [`config::Settings`]; every bad value becomes a
 //!   [`config::ConfigError`] naming where it came from.
 //! - [`scenario`]: scenarios and the weighted [`scenario::Catalogue`];
-//!   `weight_table`: how a draw picks among weights.
+//!   `weight_table`: how a draw picks among weights; `scenario_colours`:
+//!   the swatch each scenario of a run is drawn with, everywhere.
 //! - [`picker`]: reproducible per-target random streams ([`picker::PickStream`]).
 //! - `policy`: coordination across targets (cap, jitter, backoff).
 //! - `outcome`: each injected failure, how it ended (repaired, expired,
@@ -60,6 +61,7 @@ pub(crate) mod policy;
 pub(crate) mod probe;
 pub(crate) mod report;
 pub mod scenario;
+pub mod scenario_colours;
 pub(crate) mod score;
 pub mod state_files;
 pub mod telemetry;

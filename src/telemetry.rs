@@ -19,7 +19,7 @@ use crate::journal::schema::{self, JournalEvent, OrUnknown, TargetOnly};
 use crate::journal::{Entry, Journal};
 use crate::metrics::{Count, Metrics};
 use crate::outcome::{EndedBy, FailureOutcome, InjectedFailure, SkipReason};
-use crate::report::colour::scenario_colour;
+use crate::scenario_colours::{ScenarioColours, Swatch};
 use crate::timeline::{Timeline, TimelineKind};
 
 /// How a failure ended, for [`Telemetry::cleared`].
@@ -160,6 +160,8 @@ pub struct Telemetry {
     pub board: StatusBoard,
     /// The recent history `GET /timeline` shows.
     pub timeline: Timeline,
+    /// The swatch of each scenario of the run, as the report will draw it.
+    colours: RwLock<ScenarioColours>,
     /// Set the moment a shutdown signal arrives, before the drain reaches
     /// the targets (whose mailboxes may be backlogged): from then on no
     /// new failure is written.
@@ -179,8 +181,46 @@ impl Telemetry {
             journal,
             board: StatusBoard::default(),
             timeline: Timeline::new(started_at),
+            colours: RwLock::new(ScenarioColours::default()),
             shutting_down: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// The run starts: its `engine_started` journal line, with the seed
+    /// and the configured `scenarios` (see
+    /// `crate::scenario_colours::configured_names`), which take their
+    /// swatches in that order here as the report takes them from the line.
+    pub fn engine_started(&self, seed: u64, targets: usize, scenarios: Vec<String>) {
+        {
+            let mut colours = self.colours.write().unwrap_or_else(PoisonError::into_inner);
+            for name in &scenarios {
+                colours.assign(name);
+            }
+        }
+        self.record(JournalEvent::EngineStarted(schema::Started {
+            detail: Some(format!("seed {seed}, {targets} target(s)")),
+            seed: Some(seed),
+            scenarios: Some(scenarios),
+        }));
+    }
+
+    /// The swatch of `scenario`; a scenario new to the run takes the next
+    /// free one (as the report does at its first injection).
+    pub fn swatch(&self, scenario: &str) -> Swatch {
+        self.colours
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .assign(scenario)
+    }
+
+    /// Every scenario of the run with its swatch, in assignment order.
+    pub fn swatches(&self) -> Vec<(String, Swatch)> {
+        self.colours
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .assigned()
+            .map(|(name, swatch)| (name.to_owned(), swatch))
+            .collect()
     }
 
     /// A shutdown signal arrived: no failure may be written any more.
@@ -302,7 +342,7 @@ impl Telemetry {
             TimelineKind::Injected {
                 id: failure.id.clone(),
                 scenario: failure.scenario.clone(),
-                colour: scenario_colour(&failure.scenario),
+                swatch: self.swatch(&failure.scenario),
                 mode: failure.mode.clone(),
                 expires_at: failure.expires_at,
                 source: source.map(str::to_owned),
@@ -418,7 +458,7 @@ impl Telemetry {
             TimelineKind::Ended {
                 id: outcome.id.clone(),
                 scenario: outcome.scenario.clone(),
-                colour: scenario_colour(&outcome.scenario),
+                swatch: self.swatch(&outcome.scenario),
                 ended_by: outcome.ended_by.as_str(),
             },
         );
@@ -605,6 +645,120 @@ mod tests {
     use super::*;
     use crate::clock::FixedClock;
 
+    fn failure(id: &str, scenario: &str, at: f64) -> InjectedFailure {
+        InjectedFailure {
+            id: id.into(),
+            scenario: scenario.into(),
+            mode: scenario.to_lowercase(),
+            delay: 0,
+            injected_at: at,
+            expires_at: at + 30.0,
+            manifested_at: None,
+            containers: Vec::new(),
+            category: None,
+            fix: Vec::new(),
+        }
+    }
+
+    /// The dashboard's swatches (the timeline's events and the run's list)
+    /// and the report's (from the journal the same run wrote, in its table
+    /// of assignments and its SVG) are one and the same.
+    #[test]
+    fn the_run_and_its_report_give_every_scenario_the_same_swatch() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        let telemetry = Telemetry::new(Arc::new(FixedClock(1000.0)), Journal::open(&path));
+        // Configured in this order; the first injections come in another.
+        let configured = ["PAUSE", "CRASH", "KILL", "STOP", "PARTITION", "LOSS", "DELAY"];
+        telemetry.engine_started(7, 2, configured.map(str::to_owned).to_vec());
+        let injected = [
+            "DELAY",
+            "CRASH",
+            "UNCONFIGURED",
+            "PAUSE",
+            "LOSS",
+            "PARTITION",
+            "KILL",
+        ];
+        for (n, scenario) in injected.iter().enumerate() {
+            let at = 1000.0 + n as f64;
+            let failure = failure(&format!("f{n}"), scenario, at);
+            telemetry.injected("web", &Arc::new(failure.clone()), None, None, 0.1, None);
+            telemetry.cleared(
+                "web",
+                Some(Ending {
+                    failure: &failure,
+                    ended_by: EndedBy::Manual,
+                    repaired_by: None,
+                    outcome_recorded: false,
+                }),
+                "manual",
+                Some(0.1),
+            );
+        }
+        let live = telemetry.swatches();
+        let names: Vec<&str> = live.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "PAUSE",
+                "CRASH",
+                "KILL",
+                "STOP",
+                "PARTITION",
+                "LOSS",
+                "DELAY",
+                "UNCONFIGURED"
+            ],
+            "configured order, then first appearance"
+        );
+        let distinct: std::collections::BTreeSet<Swatch> =
+            live.iter().map(|(_, swatch)| *swatch).collect();
+        assert_eq!(distinct.len(), live.len(), "no two scenarios share one");
+
+        // Every timeline event carries its scenario's swatch.
+        for event in telemetry.timeline.snapshot().events {
+            if let TimelineKind::Injected {
+                scenario, swatch, ..
+            }
+            | TimelineKind::Ended {
+                scenario, swatch, ..
+            } = &event.kind
+            {
+                let listed = live.iter().find(|(name, _)| name == scenario).unwrap();
+                assert_eq!(*swatch, listed.1, "{scenario}");
+            }
+        }
+
+        // The report of the journal assigns the same.
+        let summary = crate::report::load(&path).unwrap();
+        let report: Vec<(String, Swatch)> = summary
+            .scenario_colours()
+            .assigned()
+            .map(|(name, swatch)| (name.to_owned(), swatch))
+            .collect();
+        assert_eq!(report, live);
+
+        // And its SVG fills each scenario's bars with that swatch.
+        let svg = crate::report::svg::render(
+            "journal.jsonl",
+            &summary,
+            &crate::report::zone::ReportZone::utc(),
+        );
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let mut bars = 0;
+        for bar in doc
+            .descendants()
+            .filter(|n| n.has_tag_name("rect") && n.attribute("data-scenario").is_some())
+        {
+            let scenario = bar.attribute("data-scenario").unwrap();
+            let listed = live.iter().find(|(name, _)| name == scenario).unwrap();
+            assert_eq!(bar.attribute("fill"), Some(listed.1.fill(false).as_str()));
+            bars += 1;
+        }
+        assert_eq!(bars, injected.len());
+    }
+
     #[test]
     fn each_event_of_a_failure_reaches_the_timeline_in_order() {
         let telemetry = Telemetry::new(Arc::new(FixedClock(1000.0)), Journal::disabled());
@@ -659,7 +813,7 @@ mod tests {
             TimelineKind::Ended {
                 id: "f1".into(),
                 scenario: "SLOWDOWN".into(),
-                colour: "#0072b2",
+                swatch: crate::scenario_colours::Swatch::solid("#0072b2"),
                 ended_by: "manual"
             }
         );

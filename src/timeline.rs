@@ -8,6 +8,8 @@ use std::sync::{Mutex, PoisonError};
 
 use serde::Serialize;
 
+use crate::scenario_colours::Swatch;
+
 /// How many events the ring keeps.
 pub const TIMELINE_CAPACITY: usize = 500;
 
@@ -21,8 +23,10 @@ pub enum TimelineKind {
         id: String,
         /// Its scenario.
         scenario: String,
-        /// The scenario's colour, the same as in the report's timeline.
-        colour: &'static str,
+        /// The scenario's swatch (`colour` and `pattern`), the same as in
+        /// the report's timeline.
+        #[serde(flatten)]
+        swatch: Swatch,
         /// Its mode.
         mode: String,
         /// When it is due to be cleared (Unix time).
@@ -41,8 +45,10 @@ pub enum TimelineKind {
         id: String,
         /// Its scenario.
         scenario: String,
-        /// The scenario's colour, the same as in the report's timeline.
-        colour: &'static str,
+        /// The scenario's swatch (`colour` and `pattern`), the same as in
+        /// the report's timeline.
+        #[serde(flatten)]
+        swatch: Swatch,
         /// `repair`, `recovery`, `manual` or `shutdown`.
         ended_by: &'static str,
     },
@@ -177,7 +183,7 @@ mod tests {
             TimelineKind::Ended {
                 id: "x".into(),
                 scenario: "CRASH".into(),
-                colour: "#d55e00",
+                swatch: Swatch::solid("#d55e00"),
                 ended_by: "repair",
             },
         );
@@ -186,7 +192,8 @@ mod tests {
             json["events"][0],
             serde_json::json!({
                 "seq": 1, "at": 5.0, "target": "db", "kind": "ended",
-                "id": "x", "scenario": "CRASH", "colour": "#d55e00", "ended_by": "repair"
+                "id": "x", "scenario": "CRASH", "colour": "#d55e00", "pattern": "solid",
+                "ended_by": "repair"
             })
         );
         assert_eq!(json["capacity"], 500);

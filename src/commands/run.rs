@@ -28,9 +28,10 @@ use crate::clock::format_duration;
 use crate::clock::system_clock;
 use crate::config::{ConfigInputs, Settings, TargetKind};
 use crate::docker::ledger::Ledger;
-use crate::journal::{JournalEvent, Note, Started};
+use crate::journal::{JournalEvent, Note};
 use crate::logging;
 use crate::picker::random_seed;
+use crate::scenario_colours::configured_names;
 use crate::telemetry::Telemetry;
 
 /// Upper bound on the shutdown drain of state-file targets: under Docker's
@@ -276,10 +277,13 @@ async fn run_until_signal(
     };
     remove_stale_temporaries(&settings);
     recover_docker_leftovers(&settings, &telemetry).await;
-    telemetry.record(JournalEvent::EngineStarted(Started {
-        detail: Some(format!("seed {seed}, {} target(s)", settings.targets.len())),
-        seed: Some(seed),
-    }));
+    let scenarios = configured_names(
+        settings
+            .targets
+            .iter()
+            .map(|t| t.catalogue.scenarios().iter().map(|s| s.name.as_str())),
+    );
+    telemetry.engine_started(seed, settings.targets.len(), scenarios);
     let ledger = Arc::new(Ledger::new(settings.ledger_dir.clone()));
     let budget = drain_budget(&settings);
     context.run(

@@ -201,6 +201,12 @@ pub struct Started {
     /// run again); absent in journals written before it was recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<u64>,
+    /// The run's configured scenarios, targets in configuration order and
+    /// each one's scenarios in order, each name once: the order in which
+    /// they take their colours (see `crate::scenario_colours`). Absent in
+    /// journals written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenarios: Option<Vec<String>>,
 }
 
 /// An engine-wide event with an optional free-text `detail`.
@@ -425,6 +431,7 @@ mod tests {
             JournalEvent::EngineStarted(Started {
                 detail: Some("seed 42, 2 target(s)".into()),
                 seed: Some(42),
+                scenarios: None,
             }),
             JournalEvent::Injected(Injected {
                 id: id(),

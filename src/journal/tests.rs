@@ -225,6 +225,7 @@ fn a_full_disk_loses_whole_events_never_tears_a_line() {
         JournalEvent::EngineStarted(schema::Started {
             detail: note("before").detail,
             seed: None,
+            scenarios: None,
         }),
     );
     // Fill the file system: what is left is the rest of the journal's

@@ -21,7 +21,8 @@
 //!   `ended_at`; optional `mode`, `delay`, `repaired_by`, `repaired_at`,
 //!   `expired_at`, `time_to_manifest_ms`, `time_to_repair_ms`.
 //! - `skipped`: `timestamp`, `target`, `reason`; optional `detail`.
-//! - `engine_started`, `engine_stopped`: `timestamp` (runs and time span).
+//! - `engine_started`, `engine_stopped`: `timestamp` (runs and time span);
+//!   optional `scenarios` on `engine_started` (the order of the colours).
 //! - `healthy_again`: `target` only, read leniently (a sign the target has
 //!   a probe, like `manifested` lines and `unhealthy` skips).
 
@@ -132,6 +133,8 @@ struct Lines {
     probed: BTreeSet<String>,
     skips: Vec<Skip>,
     runs: usize,
+    /// The `engine_started` lines' scenarios, each name once.
+    configured_scenarios: Vec<String>,
     instants: Vec<f64>,
     warnings: Vec<LineWarning>,
     /// `<journal>.1`, once a line of it was read.
@@ -249,9 +252,14 @@ impl Lines {
                     detail: skipped.detail,
                 });
             }
-            JournalEvent::EngineStarted(_) => {
+            JournalEvent::EngineStarted(started) => {
                 self.instants.push(at);
                 self.runs += 1;
+                for name in started.scenarios.unwrap_or_default() {
+                    if !self.configured_scenarios.contains(&name) {
+                        self.configured_scenarios.push(name);
+                    }
+                }
             }
             JournalEvent::EngineStopped(_) => self.instants.push(at),
             // Not read: filtered out by name above.
@@ -305,6 +313,7 @@ impl Lines {
             runs: self.runs,
             span,
             warnings: self.warnings,
+            configured_scenarios: self.configured_scenarios,
         }
     }
 

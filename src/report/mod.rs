@@ -6,12 +6,12 @@
 //!   skipped cycles; malformed lines become [`LineWarning`]s, never errors.
 //! - [`stats`]: the table rows, repair rate and the nearest-rank percentile.
 //! - [`text`], [`json`], [`svg`], [`html`]: the four output formats.
-//! - [`colour`], [`time_axis`], [`escape`]: helpers of the drawings.
+//! - [`time_axis`], [`escape`]: helpers of the drawings (each scenario's
+//!   swatch comes from [`JournalSummary::scenario_colours`]).
 //!
 //! Nothing here touches a state file or the running engine: the report only
 //! reads the journal it is given, and returns text for the command to write.
 
-pub mod colour;
 pub mod escape;
 pub mod html;
 pub mod json;
@@ -28,6 +28,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 pub use load::load;
+use crate::scenario_colours::ScenarioColours;
 #[cfg(test)]
 pub use load::parse;
 
@@ -153,6 +154,10 @@ pub struct JournalSummary {
     /// Targets the journal shows a probe for: a failure seen manifesting,
     /// a cycle skipped as `unhealthy`, or a `healthy_again` line.
     pub probed: BTreeSet<String>,
+    /// The scenarios the runs were configured with, as their
+    /// `engine_started` lines list them (runs in journal order, each name
+    /// once); empty for journals written before the list was recorded.
+    pub configured_scenarios: Vec<String>,
 }
 
 /// What the probes saw of one failure.
@@ -167,6 +172,17 @@ pub enum Sighting {
 }
 
 impl JournalSummary {
+    /// Each scenario's swatch, assigned as the live engine assigned it:
+    /// the configured scenarios in order, then the others in order of
+    /// injection (for a journal of one run, the dashboard's colours).
+    pub fn scenario_colours(&self) -> ScenarioColours {
+        let mut colours = ScenarioColours::configured(&self.configured_scenarios);
+        for failure in &self.failures {
+            colours.assign(&failure.scenario);
+        }
+        colours
+    }
+
     /// What the probes saw of `failure`.
     pub fn sighting(&self, failure: &Failure) -> Sighting {
         match failure.manifested_at {

@@ -36,7 +36,8 @@ lines count them.";
 
 /// The timeline, under the HTML page's drawing.
 pub const TIMELINE: &str = "The timeline has one lane per target. Each bar is a failure, from \
-its injection to its end, coloured by scenario. A diamond marks the moment a probe first saw \
+its injection to its end, in its scenario's swatch: each scenario of the run has its own, a \
+colour, or once the colours are taken a colour with dots, bands or a grid. A diamond marks the moment a probe first saw \
 the failure; a hollow bar is one the target's probe never saw; a bar with neither has no probe \
 data. Triangles under the bars are skipped cycles. Hover over a mark for its details.";
 

@@ -1,6 +1,7 @@
 //! The failures timeline as a self-contained SVG (no fonts, scripts or
 //! links): one lane per target, one bar per failure from its injection to
-//! its end, coloured by scenario, with a time axis in the report's zone and
+//! its end, in its scenario's swatch (see `crate::scenario_colours`: a
+//! palette colour, beyond the palette a pattern over one), with a time axis in the report's zone and
 //! a legend explaining every mark.
 //!
 //! The drawing has a `viewBox`, so it scales to whatever width it is given
@@ -14,18 +15,19 @@
 //! `unseen`, `no-probe`); `rect.lane-band[data-target]`;
 //! `g.lane[data-target]`; `path.manifested[data-id]`;
 //! `path.skip[data-reason]`; `text.tick-label`; `g.legend-entry` with
-//! `data-scenario`, `data-outcome` or `data-sighting`. Every text from the
-//! journal is escaped.
+//! `data-scenario` (with `data-colour`, `data-pattern` and `data-fill`),
+//! `data-outcome` or `data-sighting`. Every text from the journal is
+//! escaped.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use super::colour::scenario_colour;
 use super::escape::escape;
 use super::text::{format_ms, plural};
 use super::time_axis::ticks;
 use super::zone::ReportZone;
 use super::{Failure, JournalSummary, Outcome, Sighting, Skip};
+use crate::scenario_colours::{ScenarioColours, Swatch};
 
 /// The drawing's width in its own units (pixels when shown alone).
 pub const WIDTH: f64 = 1300.0;
@@ -88,6 +90,8 @@ impl TimeScale {
 /// What the drawing is made from.
 struct Drawing<'a> {
     summary: &'a JournalSummary,
+    /// Each scenario's swatch.
+    colours: ScenarioColours,
     scale: TimeScale,
     zone: &'a ReportZone,
 }
@@ -103,14 +107,17 @@ pub fn render(journal: &str, summary: &JournalSummary, zone: &ReportZone) -> Str
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
+    let colours = summary.scenario_colours();
+    let defs = pattern_defs(summary, &colours);
     let drawing = Drawing {
         summary,
+        colours,
         scale: TimeScale::new(summary.span),
         zone,
     };
     let lanes_height = LANE_HEIGHT * lanes.len().max(1) as f64;
     let axis_top = TOP + lanes_height;
-    let legend = legend_entries(summary);
+    let legend = legend_entries(summary, &drawing.colours);
     let (legend_svg, legend_height) = lay_out_legend(&legend, axis_top + AXIS_HEIGHT);
     let height = axis_top + AXIS_HEIGHT + legend_height + 12.0;
 
@@ -126,7 +133,7 @@ pub fn render(journal: &str, summary: &JournalSummary, zone: &ReportZone) -> Str
     );
     let _ = write!(
         svg,
-        r##"<defs><pattern id="{HATCH_ID}" patternUnits="userSpaceOnUse" width="8" height="8" patternTransform="rotate(45)"><rect width="3" height="8" fill="#000000" fill-opacity="0.4"/></pattern></defs>"##
+        r##"<defs><pattern id="{HATCH_ID}" patternUnits="userSpaceOnUse" width="8" height="8" patternTransform="rotate(45)"><rect width="3" height="8" fill="#000000" fill-opacity="0.4"/></pattern>{defs}</defs>"##
     );
     let _ = write!(
         svg,
@@ -236,7 +243,8 @@ impl Drawing<'_> {
 
     /// A failure's bar, with its hatching (expired) and end marker.
     fn bar(&self, failure: &Failure, lane_top: f64) -> String {
-        let colour = scenario_colour(&failure.scenario);
+        let swatch = self.swatch(&failure.scenario);
+        let colour = swatch.colour;
         let x = self.scale.x(failure.injected_at);
         let width = (self.scale.x(failure.ended_at) - x).max(MIN_BAR_WIDTH);
         let y = lane_top + BAR_TOP;
@@ -245,10 +253,10 @@ impl Drawing<'_> {
         // A failure the probe never saw is hollow: outlined in its colour.
         let (fill, mut style) = match sighting {
             Sighting::Unseen => (
-                HOLLOW_FILL,
+                swatch.fill(true),
                 format!(r#" stroke="{colour}" stroke-width="3""#),
             ),
-            Sighting::Seen(_) | Sighting::NoProbe => (colour, String::new()),
+            Sighting::Seen(_) | Sighting::NoProbe => (swatch.fill(false), String::new()),
         };
         match failure.outcome {
             Outcome::Repaired | Outcome::Expired => {}
@@ -293,6 +301,13 @@ impl Drawing<'_> {
             );
         }
         out
+    }
+
+    /// The swatch of `scenario` (every scenario of the journal has one).
+    fn swatch(&self, scenario: &str) -> Swatch {
+        self.colours
+            .get(scenario)
+            .unwrap_or(Swatch::solid(SAMPLE_COLOUR))
     }
 
     /// A diamond on the bar's top edge where a probe first saw the failure.
@@ -471,25 +486,43 @@ fn sample_end(stroke: &str) -> String {
     format!(r#"<line x1="20" y1="-1" x2="20" y2="17" stroke="{stroke}" stroke-width="3"/>"#)
 }
 
-/// Scenario colours (those in the journal), what each outcome looks like,
-/// what the probes saw, and the skipped cycles.
-fn legend_entries(summary: &JournalSummary) -> Vec<LegendEntry> {
-    let scenarios: BTreeSet<&str> = summary
+/// The `<pattern>` elements of the patterned swatches the bars use (plain
+/// and hollow), for the drawing's `<defs>`.
+fn pattern_defs(summary: &JournalSummary, colours: &ScenarioColours) -> String {
+    let used: BTreeSet<Swatch> = summary
+        .failures
+        .iter()
+        .filter_map(|f| colours.get(&f.scenario))
+        .collect();
+    used.iter()
+        .flat_map(|swatch| [swatch.pattern_def(false), swatch.pattern_def(true)])
+        .flatten()
+        .collect()
+}
+
+/// Scenario swatches (those of the journal's failures, in the order they
+/// were assigned), what each outcome looks like, what the probes saw, and
+/// the skipped cycles.
+fn legend_entries(summary: &JournalSummary, colours: &ScenarioColours) -> Vec<LegendEntry> {
+    let drawn: BTreeSet<&str> = summary
         .failures
         .iter()
         .map(|f| f.scenario.as_str())
         .collect();
-    let mut entries: Vec<LegendEntry> = scenarios
-        .into_iter()
-        .map(|scenario| {
-            let colour = scenario_colour(scenario);
+    let mut entries: Vec<LegendEntry> = colours
+        .assigned()
+        .filter(|(scenario, _)| drawn.contains(scenario))
+        .map(|(scenario, swatch)| {
+            let fill = swatch.fill(false);
             LegendEntry::new(
                 &format!(
-                    r#"data-scenario="{}" data-colour="{colour}""#,
-                    escape(scenario)
+                    r#"data-scenario="{}" data-colour="{}" data-pattern="{}" data-fill="{fill}""#,
+                    escape(scenario),
+                    swatch.colour,
+                    swatch.pattern.as_str()
                 ),
                 scenario,
-                sample_bar(colour, ""),
+                sample_bar(&fill, ""),
             )
         })
         .collect();
@@ -569,7 +602,7 @@ fn lay_out_legend(entries: &[LegendEntry], top: f64) -> (String, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::colour::CRASH;
+    use crate::scenario_colours::CRASH;
     use crate::report::parse;
 
     fn render_journal(lines: &[&str]) -> String {
@@ -784,6 +817,107 @@ mod tests {
         assert_eq!(legend.len(), 4);
         let colours: BTreeSet<&str> = legend.values().copied().collect();
         assert_eq!(colours.len(), 4, "{legend:?}");
+    }
+
+    #[test]
+    fn six_custom_scenarios_get_six_swatches_in_configured_order_with_patterns_defined() {
+        // Configured as the engine_started line lists them; injected in
+        // another order.
+        let mut lines = vec![
+            r#"{"timestamp":0,"event":"engine_started","scenarios":["S1","S2","S3","S4","S5","S6"]}"#.to_owned(),
+        ];
+        for (n, scenario) in ["S6", "S5", "S4", "S3", "S2", "S1"].iter().enumerate() {
+            lines.push(format!(
+                r#"{{"event":"ended","id":"{n}","target":"app","scenario":"{scenario}","ended_by":"repair","injected_at":{},"repaired_at":{},"ended_at":{}}}"#,
+                n * 2 + 1,
+                n * 2 + 2,
+                n * 2 + 2
+            ));
+        }
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let svg = render_journal(&refs);
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let legend: Vec<(&str, &str, &str)> = doc
+            .descendants()
+            .filter(|n| n.attribute("class") == Some("legend-entry"))
+            .filter_map(|n| {
+                Some((
+                    n.attribute("data-scenario")?,
+                    n.attribute("data-pattern")?,
+                    n.attribute("data-fill")?,
+                ))
+            })
+            .collect();
+        assert_eq!(
+            legend,
+            [
+                ("S1", "solid", "#e69f00"),
+                ("S2", "solid", "#56b4e9"),
+                ("S3", "solid", "#009e73"),
+                ("S4", "solid", "#f0e442"),
+                ("S5", "dots", "url(#chaos-swatch-e69f00-dots)"),
+                ("S6", "dots", "url(#chaos-swatch-56b4e9-dots)"),
+            ],
+            "in configured order, not the order of injection"
+        );
+        for (scenario, _, fill) in &legend {
+            let bar = doc
+                .descendants()
+                .find(|n| {
+                    n.has_tag_name("rect")
+                        && n.attribute("class") == Some("failure repaired")
+                        && n.attribute("data-scenario") == Some(scenario)
+                })
+                .unwrap();
+            assert_eq!(bar.attribute("fill"), Some(*fill), "{scenario}'s bar");
+            // The legend's sample is filled the same way.
+            let sample = doc
+                .descendants()
+                .find(|n| n.attribute("data-scenario") == Some(scenario) && n.has_tag_name("g"))
+                .and_then(|g| g.children().find(|c| c.has_tag_name("rect")))
+                .unwrap();
+            assert_eq!(sample.attribute("fill"), Some(*fill));
+        }
+        // Each pattern referred to is defined (plain and hollow variants).
+        let defined: BTreeSet<&str> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("pattern"))
+            .filter_map(|n| n.attribute("id"))
+            .collect();
+        for id in [
+            "chaos-swatch-e69f00-dots",
+            "chaos-swatch-e69f00-dots-hollow",
+            "chaos-swatch-56b4e9-dots",
+            "chaos-swatch-56b4e9-dots-hollow",
+        ] {
+            assert!(defined.contains(id), "{id} in {defined:?}");
+        }
+    }
+
+    #[test]
+    fn an_unseen_patterned_failure_is_hollow_with_its_pattern() {
+        let mut lines = vec![
+            r#"{"timestamp":0,"event":"engine_started","scenarios":["A","B","C","D","E"]}"#
+                .to_owned(),
+            // A probe watches app: an unhealthy skip says so.
+            r#"{"timestamp":1,"event":"skipped","target":"app","reason":"unhealthy"}"#.to_owned(),
+        ];
+        lines.push(
+            r#"{"event":"ended","id":"e","target":"app","scenario":"E","ended_by":"recovery","injected_at":2,"expired_at":9,"ended_at":9}"#.to_owned(),
+        );
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let svg = render_journal(&refs);
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let bar = doc
+            .descendants()
+            .find(|n| n.attribute("data-id") == Some("e") && n.has_tag_name("rect"))
+            .unwrap();
+        assert_eq!(bar.attribute("data-sighting"), Some("unseen"));
+        assert_eq!(
+            bar.attribute("fill"),
+            Some("url(#chaos-swatch-e69f00-dots-hollow)")
+        );
+        assert_eq!(bar.attribute("stroke"), Some("#e69f00"));
     }
 
     #[test]
