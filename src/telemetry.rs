@@ -47,6 +47,29 @@ pub struct SkippedCycle {
     pub detail: String,
 }
 
+/// One configured scenario of a target, as `GET /status` lists it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScenarioChoice {
+    /// Its name, e.g. `SLOWDOWN` (what `POST /inject` takes as `scenario`).
+    pub name: String,
+    /// The mode it writes or applies, e.g. `slow` or `pause`.
+    pub mode: String,
+    /// Its delay range in whole seconds (`[min, max]`), when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delay: Option<[u64; 2]>,
+}
+
+impl ScenarioChoice {
+    /// The entry of `scenario`.
+    pub fn of(scenario: &crate::scenario::Scenario) -> Self {
+        ScenarioChoice {
+            name: scenario.name.clone(),
+            mode: scenario.mode.clone(),
+            delay: scenario.delay.map(|range| [range.min, range.max]),
+        }
+    }
+}
+
 /// One target as `GET /status` shows it.
 ///
 /// The board holds one for every target for the whole run, so the parts a
@@ -62,6 +85,10 @@ pub struct TargetStatus {
     /// The containers it is made of (a Docker target), e.g. `service cache`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub docker: Option<String>,
+    /// The scenarios it is configured with, in order: what the
+    /// dashboard's inject control offers (configuration, not the active
+    /// failure).
+    pub scenarios: Vec<ScenarioChoice>,
     /// True while its schedule is paused.
     pub paused: bool,
     /// `healthy`, or the mode of the active failure.
@@ -285,6 +312,14 @@ impl Telemetry {
                 .injections
                 .create(&metrics.scenario_labels(target, scenario));
         }
+    }
+
+    /// The scenarios `target` is configured with (at start and on
+    /// reload), for `GET /status`.
+    pub fn target_scenarios(&self, target: &str, scenarios: &[crate::scenario::Scenario]) {
+        let choices = scenarios.iter().map(ScenarioChoice::of).collect();
+        self.board
+            .update(target, |status| status.scenarios = choices);
     }
 
     /// Every configured target has started: the status board and the

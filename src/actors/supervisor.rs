@@ -133,6 +133,8 @@ impl Supervisor {
                 .map(|docker| docker.target.selector.to_string()),
             target.catalogue.scenarios().iter().map(|s| s.name.as_str()),
         );
+        self.telemetry
+            .target_scenarios(&target.name, target.catalogue.scenarios());
         let backend = backend::for_target(
             &target,
             &self.telemetry,
@@ -506,6 +508,8 @@ impl Supervisor {
                         target: target.name.clone(),
                         catalogue: target.catalogue.clone(),
                     });
+                    self.telemetry
+                        .target_scenarios(&target.name, target.catalogue.scenarios());
                 }
                 report.changed.push(target.name.clone());
                 running.settings = Arc::new(target);

@@ -39,6 +39,18 @@ impl ControlAccess {
         }
     }
 
+    /// One word for `GET /status`: `open` (no token needed), `token`
+    /// (`CHAOS_API_TOKEN` needed) or `disabled` (refused until the engine
+    /// is given `CHAOS_API_TOKEN`). A page uses it to say so before the
+    /// first click rather than after a 403.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ControlAccess::Open => "open",
+            ControlAccess::Token(_) => "token",
+            ControlAccess::Refused(_) => "disabled",
+        }
+    }
+
     /// `Ok` when a request with this `Authorization` header value may
     /// control; otherwise the error to answer (401 or 403).
     pub fn check(&self, authorization: Option<&[u8]>) -> Result<(), ApiError> {

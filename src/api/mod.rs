@@ -97,6 +97,7 @@ pub fn bind(addr: SocketAddr, state: ApiState) -> std::io::Result<(Server, Socke
 /// The supervisor's address is split here: the control endpoints get it
 /// only through the token check, the open ones only as a health ping.
 fn service(state: ApiState) -> impl Fn(&mut web::ServiceConfig) + Clone + Send + 'static {
+    let control = state.access.as_str();
     let reads = web::Data::new(blind::ReadGate::new(
         state.access.clone(),
         state.agent_token,
@@ -116,6 +117,7 @@ fn service(state: ApiState) -> impl Fn(&mut web::ServiceConfig) + Clone + Send +
         enabled: state.enabled,
         dry_run: state.dry_run,
         seed: state.seed,
+        control,
         health: state.supervisor.recipient(),
     });
     move |cfg: &mut web::ServiceConfig| {

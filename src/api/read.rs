@@ -29,6 +29,9 @@ pub(super) struct EngineView {
     pub(super) dry_run: bool,
     /// The run's seed (`preview --seed` shows its picks).
     pub(super) seed: u64,
+    /// Who may control: `open`, `token` or `disabled` (see
+    /// `ControlAccess::as_str`).
+    pub(super) control: &'static str,
     /// The supervisor, for health pings only.
     pub(super) health: Recipient<Ping>,
 }
@@ -49,6 +52,7 @@ pub(super) async fn status(_: MayReveal, view: web::Data<EngineView>) -> HttpRes
         "enabled": view.enabled,
         "dry_run": view.dry_run,
         "seed": view.seed,
+        "control": view.control,
         "paused": paused,
         "targets": targets,
     }))
@@ -58,12 +62,29 @@ pub(super) async fn status(_: MayReveal, view: web::Data<EngineView>) -> HttpRes
 /// engine's clock (`now`) so a page can count down without trusting its own.
 pub(super) async fn timeline(_: MayReveal, view: web::Data<EngineView>) -> HttpResponse {
     let snapshot = view.telemetry.timeline.snapshot();
+    // Each scenario's swatch, as the report will draw it: the page draws
+    // with these `fill`s and `<pattern>`s, never deriving its own.
+    let scenarios: Vec<serde_json::Value> = view
+        .telemetry
+        .swatches()
+        .into_iter()
+        .map(|(name, swatch)| {
+            json!({
+                "scenario": name,
+                "colour": swatch.colour,
+                "pattern": swatch.pattern,
+                "fill": swatch.fill(false),
+                "pattern_svg": swatch.pattern_def(false),
+            })
+        })
+        .collect();
     HttpResponse::Ok().json(json!({
         "now": crate::clock::round_millis(view.telemetry.clock.unix_now()),
         "started_at": snapshot.started_at,
         "capacity": snapshot.capacity,
         "dropped": snapshot.dropped,
         "events": snapshot.events,
+        "scenarios": scenarios,
     }))
 }
 

@@ -227,6 +227,69 @@ async fn off_loopback_without_a_token_every_control_route_answers_403() {
     }
     let status = call(&app, test::TestRequest::get().uri("/status")).await;
     assert_eq!(status.status, StatusCode::OK, "GETs stay open");
+    let json: serde_json::Value = serde_json::from_str(&status.body).unwrap();
+    assert_eq!(json["control"], "disabled", "a page can say so up front");
+}
+
+#[actix_rt::test]
+async fn status_says_who_may_control() {
+    for (access, word) in [
+        (ControlAccess::Open, "open"),
+        (token_access(), "token"),
+        (
+            ControlAccess::decide("0.0.0.0:9797".parse().unwrap(), None),
+            "disabled",
+        ),
+    ] {
+        let app = app(access).await;
+        let status = call(&app, test::TestRequest::get().uri("/status")).await;
+        let json: serde_json::Value = serde_json::from_str(&status.body).unwrap();
+        assert_eq!(json["control"], word);
+    }
+}
+
+#[actix_rt::test]
+async fn status_lists_each_targets_configured_scenarios_and_the_timeline_their_swatches() {
+    use crate::scenario::{DelayRange, Scenario};
+    let telemetry = std::sync::Arc::new(Telemetry::new(system_clock(), Journal::disabled()));
+    let scenario = |name: &str, mode: &str, delay: Option<DelayRange>| Scenario {
+        name: name.into(),
+        mode: mode.into(),
+        weight: 1.0,
+        delay,
+        category: None,
+        fix: Vec::new(),
+    };
+    telemetry.target_added("box", None, Some("service box".into()), std::iter::empty());
+    telemetry.target_scenarios(
+        "box",
+        &[
+            scenario("KILL", "kill", None),
+            scenario("SLUGGISH", "delay", Some(DelayRange { min: 2, max: 5 })),
+        ],
+    );
+    let names: Vec<String> = ["CRASH", "KILL", "SLUGGISH"].map(str::to_owned).to_vec();
+    telemetry.engine_started(1, 1, names);
+    let app = app_on(ControlAccess::Open, telemetry).await;
+    let status = call(&app, test::TestRequest::get().uri("/status")).await;
+    let json: serde_json::Value = serde_json::from_str(&status.body).unwrap();
+    assert_eq!(
+        json["targets"][0]["scenarios"],
+        serde_json::json!([
+            {"name": "KILL", "mode": "kill"},
+            {"name": "SLUGGISH", "mode": "delay", "delay": [2, 5]},
+        ])
+    );
+    let timeline = call(&app, test::TestRequest::get().uri("/timeline")).await;
+    let json: serde_json::Value = serde_json::from_str(&timeline.body).unwrap();
+    assert_eq!(
+        json["scenarios"],
+        serde_json::json!([
+            {"scenario": "CRASH", "colour": "#d55e00", "pattern": "solid", "fill": "#d55e00", "pattern_svg": null},
+            {"scenario": "KILL", "colour": "#e69f00", "pattern": "solid", "fill": "#e69f00", "pattern_svg": null},
+            {"scenario": "SLUGGISH", "colour": "#56b4e9", "pattern": "solid", "fill": "#56b4e9", "pattern_svg": null},
+        ])
+    );
 }
 
 #[actix_rt::test]

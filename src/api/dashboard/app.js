@@ -6,7 +6,7 @@
 const POLL_MS = 1000;
 const TOKEN_KEY = "chaos-engine.token";
 const $ = (id) => document.getElementById(id);
-const seen = { status: null, timeline: null, skew: 0, colours: new Map() };
+const seen = { status: null, timeline: null, skew: 0, swatches: new Map() };
 
 // ---- formatting ----
 const serverNow = () => Date.now() / 1000 + seen.skew;
@@ -22,10 +22,27 @@ function sinceStart(s) {
   const h = Math.floor(s / 3600);
   return (h ? h + ":" + pad((s % 3600) / 60) : Math.floor(s / 60)) + ":" + pad(s % 60);
 }
-// Each event carries its scenario's colour (the report's colour-blind-safe
-// palette), so a scenario looks the same here and in the report.
-function colour(scenario) {
-  return seen.colours.get(scenario) || "#888888";
+// ---- scenario swatches ----
+// /timeline lists every scenario of the run with the swatch the report
+// draws it in (a palette colour, beyond the palette a pattern over one):
+// the page uses that `fill` and `<pattern>` as given, deriving nothing.
+function learnSwatches(timeline) {
+  seen.swatches = new Map((timeline.scenarios || []).map((s) => [s.scenario, s]));
+}
+function fillOf(scenario) {
+  const swatch = seen.swatches.get(scenario);
+  return swatch ? swatch.fill : "#888888";
+}
+function swatchDefs() {
+  return [...seen.swatches.values()].map((s) => s.pattern_svg || "").join("");
+}
+function swatchLegend(drawn) {
+  const entries = [...seen.swatches.values()].filter((s) => drawn.has(s.scenario)).map((s) =>
+    `<span class="swatch" data-scenario="${esc(s.scenario)}" data-pattern="${esc(s.pattern)}">` +
+    `<svg width="16" height="12" aria-hidden="true"><rect width="16" height="12" fill="${esc(s.fill)}" stroke="#00000040"/></svg>` +
+    `${esc(s.scenario)}</span>`);
+  // The legend holds the patterns' definitions too, for its own samples.
+  return `<svg class="swatch-defs" width="0" height="0" aria-hidden="true"><defs>${swatchDefs()}</defs></svg>` + entries.join("");
 }
 const esc = (text) => String(text).replace(/[&<>"']/g, (c) => "&#" + c.charCodeAt(0) + ";");
 const round = (n) => Math.round(n * 10) / 10;
@@ -59,7 +76,7 @@ async function send(label, path, body) {
     try { data = JSON.parse(text); } catch (_) { data = { error: text }; }
     if (response.ok) say("ok", `${label}: ${describe(data)}`);
     else {
-      const hint = response.status === 401 ? "; type the API token above" : "";
+      const hint = response.status === 401 ? "; type the API token (CHAOS_API_TOKEN) above" : "";
       say("error", `${label} refused (HTTP ${response.status}): ${data.error || text}${hint}`);
     }
   } catch (err) {
@@ -135,6 +152,39 @@ function renderStatus(status, seed) {
     select.replaceChildren(...names.map((n) => new Option(n, n)));
     if (names.includes(chosen)) select.value = chosen;
   }
+  renderScenarioPicker(status);
+  renderControlNote(status);
+}
+
+// ---- the inject control: the chosen target's own scenarios ----
+function scenarioLabel(s) {
+  const delay = s.delay ? (s.delay[0] === s.delay[1] ? `, delay ${s.delay[0]} s` : `, delay ${s.delay[0]}–${s.delay[1]} s`) : "";
+  return `${s.name} (${s.mode}${delay})`;
+}
+function renderScenarioPicker(status) {
+  const target = status.targets.find((t) => t.name === $("inject-target").value);
+  const scenarios = target && target.scenarios ? target.scenarios : [];
+  const picker = $("inject-scenario");
+  const wanted = scenarios.map((s) => s.name + "\t" + scenarioLabel(s)).join("\n");
+  if (picker.dataset.shown === wanted) return;
+  const chosen = picker.value;
+  picker.replaceChildren(...scenarios.map((s) => new Option(scenarioLabel(s), s.name)));
+  picker.dataset.shown = wanted;
+  if (scenarios.some((s) => s.name === chosen)) picker.value = chosen;
+}
+
+// ---- who may control, said before the first click ----
+function renderControlNote(status) {
+  const note = $("control-note");
+  let text = "";
+  if (status.control === "disabled") {
+    text = "Controls are disabled: the engine listens on a non-loopback address and CHAOS_API_TOKEN is not set, " +
+      "so every button answers 403. Restart the engine with CHAOS_API_TOKEN=<a secret> in its environment, then type that token above.";
+  } else if (status.control === "token" && !$("token").value.trim()) {
+    text = "Controls need the API token: type the engine's CHAOS_API_TOKEN above.";
+  }
+  note.textContent = text;
+  note.hidden = text === "";
 }
 
 // ---- timeline ----
@@ -146,7 +196,6 @@ function lanes(events) {
   };
   for (const e of events) {
     const l = lane(e.target);
-    if (e.colour) seen.colours.set(e.scenario, e.colour);
     if (e.kind === "injected") {
       const failure = { id: e.id, scenario: e.scenario, mode: e.mode, start: e.at, manifested: null, end: null, endedBy: null };
       l.failures.push(failure);
@@ -185,6 +234,7 @@ function renderTimeline(timeline, targets) {
   const byTarget = lanes(timeline.events);
   const height = top + targets.length * laneHeight + 22;
   let svg = `<svg viewBox="0 0 ${width} ${height}" height="${height}" role="img" aria-label="failures per target over this run">`;
+  const drawn = new Set();
   targets.forEach((target, i) => {
     const y = top + i * laneHeight;
     const l = byTarget.get(target.name) || { failures: [], skips: [], pauses: [], pausedAt: null };
@@ -199,8 +249,9 @@ function renderTimeline(timeline, targets) {
     for (const f of l.failures) {
       const [a, b] = [x(f.start ?? t0), x(f.end ?? now)];
       const ending = f.end != null ? `ended by ${f.endedBy} at ${clock(f.end)}` : "still active";
+      drawn.add(f.scenario);
       svg += `<rect class="failure" data-scenario="${esc(f.scenario)}" x="${a}" y="${y + 6}" width="${Math.max(2, round(b - a))}" ` +
-        `height="${laneHeight - 16}" fill="${colour(f.scenario)}" stroke="#1b1f24" stroke-width="0.6"` +
+        `height="${laneHeight - 16}" fill="${esc(fillOf(f.scenario))}" stroke="#1b1f24" stroke-width="0.6"` +
         `${f.end == null ? ' stroke-dasharray="3 2"' : ""}><title>${esc(f.scenario)} ${esc(f.mode)}: ${ending}</title></rect>`;
       if (f.manifested != null) {
         svg += `<path class="manifested" d="M${x(f.manifested) - 4} ${y + 1}h8l-4 6z" fill="#1b1f24"><title>manifested at ${clock(f.manifested)}</title></path>`;
@@ -219,8 +270,7 @@ function renderTimeline(timeline, targets) {
     svg += `<text class="axis" x="${x(timeline.started_at + s)}" y="${axisY}" text-anchor="middle">${sinceStart(s)}</text>`;
   }
   $("timeline").innerHTML = svg + "</svg>";
-  const legend = [...seen.colours].map(([name, c]) => `<span class="swatch" style="--swatch:${c}">${esc(name)}</span>`);
-  $("legend").innerHTML = legend.join("") + "<span>▼ manifested · ▮ ended · ▏ skipped cycle · grey: paused · dashed: active</span>";
+  $("legend").innerHTML = swatchLegend(drawn) + "<span>▼ manifested · ▮ ended · ▏ skipped cycle · grey: paused · dashed: active</span>";
   const dropped = timeline.dropped ? `; ${timeline.dropped} older events no longer kept` : "";
   $("timeline-note").textContent = `${timeline.events.length} events, ${clock(t0)} to ${clock(now)} (time since start)${dropped}`;
 }
@@ -251,6 +301,7 @@ async function refresh() {
     // The seed is a 64-bit integer: JSON.parse would round it.
     const seed = /"seed":(\d+)/.exec(raw);
     Object.assign(seen, { status, timeline, seed: seed ? seed[1] : String(status.seed) });
+    learnSwatches(timeline);
     render();
     $("link").textContent = "updated " + new Date().toLocaleTimeString();
     $("link").classList.remove("down");
@@ -280,11 +331,11 @@ $("resume-all").addEventListener("click", () => send("Resume all", "/resume"));
 $("clear-all").addEventListener("click", () => send("Clear all", "/clear"));
 $("inject").addEventListener("submit", (event) => {
   event.preventDefault();
-  const [target, mode, delay] = [$("inject-target").value, $("inject-mode").value.trim(), $("inject-delay").value];
-  const body = { target, mode };
-  if (delay !== "") body.delay = Number(delay);
-  send(`Inject ${mode} into ${target}`, "/inject", body);
+  const [target, scenario] = [$("inject-target").value, $("inject-scenario").value];
+  send(`Inject ${scenario} into ${target}`, "/inject", { target, scenario });
 });
+$("inject-target").addEventListener("change", () => seen.status && renderScenarioPicker(seen.status));
+$("token").addEventListener("input", () => seen.status && renderControlNote(seen.status));
 window.addEventListener("resize", render);
 setInterval(() => document.querySelectorAll("[data-until]").forEach(tickOne), 250);
 poll();
