@@ -174,8 +174,13 @@ fn the_dashboard_follows_the_engine_and_its_buttons_need_the_token() {
         colour.as_str()
     );
 
-    // Without the token, pause is refused and nothing is paused.
+    // Without the token, the page says what is missing, pause is refused
+    // and nothing is paused.
     assert_eq!(page.evaluate("document.getElementById('token').value"), "");
+    assert_eq!(
+        page.evaluate("document.getElementById('control-note').hidden ? '' : document.getElementById('control-note').textContent"),
+        "Controls need the API token: type the engine's CHAOS_API_TOKEN above."
+    );
     let refused = click_and_read_answer(&mut page, "#pause-all", "error", "HTTP 401");
     assert!(refused.contains("Authorization: Bearer"), "{refused}");
     let now = status(port);
@@ -191,6 +196,11 @@ fn the_dashboard_follows_the_engine_and_its_buttons_need_the_token() {
         "(() => {{ const t = document.getElementById('token'); t.value = {TOKEN:?}; \
          t.dispatchEvent(new Event('input')); }})()"
     ));
+    assert_eq!(
+        page.evaluate("document.getElementById('control-note').hidden"),
+        true,
+        "the note goes once a token is typed"
+    );
     let paused = click_and_read_answer(&mut page, "#pause-all", "ok", "paused db, orders, web");
     assert_eq!(paused, "Pause all: paused db, orders, web");
     let now = status(port);
@@ -222,13 +232,22 @@ fn the_dashboard_follows_the_engine_and_its_buttons_need_the_token() {
         TOKEN
     );
 
-    // Inject from the form, then clear that one target from its card.
+    // Inject from the form (the target's own scenarios, here the default
+    // catalogue), then clear that one target from its card.
     page.evaluate(
-        "document.getElementById('inject-target').value = 'orders'; \
-         document.getElementById('inject-mode').value = 'crash';",
+        "(() => { const t = document.getElementById('inject-target'); t.value = 'orders'; \
+         t.dispatchEvent(new Event('change')); \
+         document.getElementById('inject-scenario').value = 'CRASH'; })()",
+    );
+    let offered = page.evaluate(
+        "[...document.getElementById('inject-scenario').options].map((o) => o.textContent).join(', ')",
+    );
+    assert_eq!(
+        offered,
+        "CRASH (crash), SLOWDOWN (slow, delay 10–30 s), CONFIG_ERROR (config_error)"
     );
     let answer = click_and_read_answer(&mut page, "#inject-button", "ok", "injected");
-    assert!(answer.contains("(crash) into orders"), "{answer}");
+    assert!(answer.contains("injected CRASH (crash) into orders"), "{answer}");
     assert_eq!(target(port, "orders")["failure"]["mode"], "crash");
     assert_eq!(target(port, "db")["mode"], "healthy");
     page.wait_for(

@@ -28,4 +28,5 @@ mod responders;
 mod score;
 mod seeds;
 mod status_watch;
+mod swatches_browser;
 mod target_service;
