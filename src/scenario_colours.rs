@@ -152,10 +152,7 @@ impl Swatch {
                 r#"<rect width="2" height="8" fill="{mark}"/><rect width="8" height="2" fill="{mark}"/>"#
             ),
         };
-        let _ = write!(
-            def,
-            r#"<g fill-opacity="{opacity}">{marks}</g></pattern>"#
-        );
+        let _ = write!(def, r#"<g fill-opacity="{opacity}">{marks}</g></pattern>"#);
         Some(def)
     }
 
@@ -244,7 +241,9 @@ impl ScenarioColours {
 
     /// Every scenario assigned, in assignment order.
     pub fn assigned(&self) -> impl Iterator<Item = (&str, Swatch)> {
-        self.order.iter().map(|(name, swatch)| (name.as_str(), *swatch))
+        self.order
+            .iter()
+            .map(|(name, swatch)| (name.as_str(), *swatch))
     }
 }
 
@@ -386,11 +385,7 @@ mod tests {
 
     #[test]
     fn configured_names_follow_targets_then_scenarios_each_once() {
-        let names = configured_names([
-            vec!["CRASH", "PAUSE"],
-            vec!["PAUSE", "KILL"],
-            vec!["STOP"],
-        ]);
+        let names = configured_names([vec!["CRASH", "PAUSE"], vec!["PAUSE", "KILL"], vec!["STOP"]]);
         assert_eq!(names, ["CRASH", "PAUSE", "KILL", "STOP"]);
     }
 }

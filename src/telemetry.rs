@@ -704,7 +704,15 @@ mod tests {
         let path = dir.path().join("journal.jsonl");
         let telemetry = Telemetry::new(Arc::new(FixedClock(1000.0)), Journal::open(&path));
         // Configured in this order; the first injections come in another.
-        let configured = ["PAUSE", "CRASH", "KILL", "STOP", "PARTITION", "LOSS", "DELAY"];
+        let configured = [
+            "PAUSE",
+            "CRASH",
+            "KILL",
+            "STOP",
+            "PARTITION",
+            "LOSS",
+            "DELAY",
+        ];
         telemetry.engine_started(7, 2, configured.map(str::to_owned).to_vec());
         let injected = [
             "DELAY",

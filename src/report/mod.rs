@@ -27,8 +27,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::PathBuf;
 
-pub use load::load;
 use crate::scenario_colours::ScenarioColours;
+pub use load::load;
 #[cfg(test)]
 pub use load::parse;
 

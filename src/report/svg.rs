@@ -602,8 +602,8 @@ fn lay_out_legend(entries: &[LegendEntry], top: f64) -> (String, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario_colours::CRASH;
     use crate::report::parse;
+    use crate::scenario_colours::CRASH;
 
     fn render_journal(lines: &[&str]) -> String {
         render(

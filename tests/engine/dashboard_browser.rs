@@ -247,7 +247,10 @@ fn the_dashboard_follows_the_engine_and_its_buttons_need_the_token() {
         "CRASH (crash), SLOWDOWN (slow, delay 10–30 s), CONFIG_ERROR (config_error)"
     );
     let answer = click_and_read_answer(&mut page, "#inject-button", "ok", "injected");
-    assert!(answer.contains("injected CRASH (crash) into orders"), "{answer}");
+    assert!(
+        answer.contains("injected CRASH (crash) into orders"),
+        "{answer}"
+    );
     assert_eq!(target(port, "orders")["failure"]["mode"], "crash");
     assert_eq!(target(port, "db")["mode"], "healthy");
     page.wait_for(

@@ -107,11 +107,13 @@ fn drawn_fills(page: &mut Page, bars: &str) -> BTreeMap<String, String> {
            const defined = !id || (document.getElementById(id[1]) || {{}}).tagName === 'pattern'; \
            return [r.dataset.scenario, fill, defined]; }}))"
     ));
-    let rows: Vec<(String, String, bool)> =
-        serde_json::from_str(found.as_str().unwrap()).unwrap();
+    let rows: Vec<(String, String, bool)> = serde_json::from_str(found.as_str().unwrap()).unwrap();
     let mut fills = BTreeMap::new();
     for (scenario, fill, defined) in rows {
-        assert!(defined, "{scenario}'s fill {fill} refers to a pattern the page defines");
+        assert!(
+            defined,
+            "{scenario}'s fill {fill} refers to a pattern the page defines"
+        );
         let previous = fills.insert(scenario.clone(), fill.clone());
         assert!(
             previous.is_none() || previous.as_deref() == Some(fill.as_str()),
@@ -142,9 +144,12 @@ fn six_scenarios_picked_on_the_dashboard_get_six_swatches_there_and_in_the_repor
     );
     let port = engine.api_port();
     wait_until(TIMEOUT, "both targets on the board", || {
-        ["web", "db"]
-            .iter()
-            .all(|name| http::get(port, "/status", TIMEOUT).unwrap().body.contains(name))
+        ["web", "db"].iter().all(|name| {
+            http::get(port, "/status", TIMEOUT)
+                .unwrap()
+                .body
+                .contains(name)
+        })
     });
     let mut browser = Browser::launch(&binary);
     let mut page = browser.page();
@@ -193,7 +198,10 @@ fn six_scenarios_picked_on_the_dashboard_get_six_swatches_there_and_in_the_repor
         assert_eq!(cleared.status, 200, "{}", cleared.body);
     }
     let delay = journal_delay(&journal, "MEMORY_LEAK");
-    assert!((3..=9).contains(&delay), "the scenario drew its own delay: {delay}");
+    assert!(
+        (3..=9).contains(&delay),
+        "the scenario drew its own delay: {delay}"
+    );
 
     // The dashboard draws six bars in six distinct fills, each the one
     // /timeline assigns to its scenario.
@@ -235,7 +243,10 @@ fn six_scenarios_picked_on_the_dashboard_get_six_swatches_there_and_in_the_repor
     );
     let legend_fills: BTreeMap<String, String> =
         serde_json::from_str(legend_fills.as_str().unwrap()).unwrap();
-    assert_eq!(legend_fills, dashboard, "the legend's samples match the bars");
+    assert_eq!(
+        legend_fills, dashboard,
+        "the legend's samples match the bars"
+    );
     assert!(
         page.exceptions.is_empty(),
         "the page threw: {:?}",
@@ -287,7 +298,12 @@ fn without_a_token_off_loopback_the_dashboard_says_how_to_enable_the_controls() 
     let ws = Workspace::new();
     let targets = ws.targets(TARGETS);
     let engine = Engine::start(
-        &["--http", "0.0.0.0:0", "--targets", targets.to_str().unwrap()],
+        &[
+            "--http",
+            "0.0.0.0:0",
+            "--targets",
+            targets.to_str().unwrap(),
+        ],
         &[],
     );
     let port = engine.api_port();
