@@ -20,6 +20,11 @@ use crate::http;
 use crate::report_browser::chromium;
 
 const TOKEN: &str = "pick3r";
+
+/// True once the page (not the blank tab before it) has filled the picker
+/// with a target's three scenarios.
+const PICKER_FILLED: &str = "(() => { const p = document.getElementById('inject-scenario'); \
+                             return p !== null && p.options.length === 3; })()";
 const TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Two targets with three custom scenarios each; nothing scheduled for
@@ -156,7 +161,7 @@ fn six_scenarios_picked_on_the_dashboard_get_six_swatches_there_and_in_the_repor
     page.navigate(&format!("http://127.0.0.1:{port}/"));
     page.wait_for(
         "the picker filled with the first target's scenarios",
-        "document.getElementById('inject-scenario').options.length === 3",
+        PICKER_FILLED,
         "document.getElementById('controls').innerHTML",
     );
     page.evaluate(&format!(
@@ -313,7 +318,7 @@ fn without_a_token_off_loopback_the_dashboard_says_how_to_enable_the_controls() 
     let note = page.wait_for(
         "the note about the disabled controls",
         "(() => { const n = document.getElementById('control-note'); \
-         return n.hidden ? null : n.textContent; })()",
+         return n && !n.hidden ? n.textContent : null; })()",
         "document.getElementById('controls').innerHTML",
     );
     let note = note.as_str().unwrap();
@@ -324,7 +329,7 @@ fn without_a_token_off_loopback_the_dashboard_says_how_to_enable_the_controls() 
     // A click still answers, with the engine's own explanation.
     page.wait_for(
         "the picker filled",
-        "document.getElementById('inject-scenario').options.length === 3",
+        PICKER_FILLED,
         "document.getElementById('controls').innerHTML",
     );
     let answer = pick_and_inject(&mut page, "db", "LOCK_TIMEOUT");
