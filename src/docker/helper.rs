@@ -52,6 +52,9 @@ pub enum HelperEnd {
     /// It was gone already (removed by someone else): whether its rules
     /// are gone is unknown; run [`revert_leftovers`] to be sure.
     AlreadyGone,
+    /// Someone else had removed its rules: it removed what was left and
+    /// exited [`netfault::EXIT_REMOVED`].
+    RulesRemoved,
 }
 
 /// A helper container found by [`find_helpers`].
@@ -590,6 +593,9 @@ pub async fn stop_helper(
     };
     let (stdout, stderr) = helper_logs(docker, helper_id).await;
     remove_quietly(docker, helper_id).await;
+    if code == netfault::EXIT_REMOVED && stdout.contains(netfault::REMOVED_LINE) {
+        return Ok(HelperEnd::RulesRemoved);
+    }
     if code == 0 {
         if !was_running && stdout.contains(netfault::EXPIRED_LINE) {
             return Ok(HelperEnd::Expired);
@@ -647,6 +653,7 @@ pub async fn undo_network_fault(
     match ended {
         HelperEnd::Reverted => Ok("network rules removed"),
         HelperEnd::Expired => Ok("network rules had expired"),
+        HelperEnd::RulesRemoved => Ok("network rules had been removed by someone else"),
         HelperEnd::AlreadyGone => {
             match crate::docker::container_ops::inspect(docker, container).await? {
                 Some(state) if state.running => {

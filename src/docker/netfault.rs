@@ -15,10 +15,16 @@
 //!    namespace (no IPv6 in the kernel, no `ip6tables` in the image), the
 //!    IPv6 rules are skipped and the script prints a line starting with
 //!    [`NOTE_PREFIX`] saying so: the fault still applies to IPv4;
-//! 3. prints [`APPLIED_LINE`] on standard output, then waits;
+//! 3. prints [`APPLIED_LINE`] on standard output, then waits, looking
+//!    every second whether its rules are still there (see below);
 //! 4. on SIGTERM or SIGINT reverts and exits 0; at `expires_at` (the
 //!    dead-man's switch for an engine that died) reverts, prints
-//!    [`EXPIRED_LINE`] and exits 0.
+//!    [`EXPIRED_LINE`] and exits 0;
+//! 5. when any of its rules is gone before then (someone ran
+//!    `iptables -F` or `tc qdisc del` in the namespace: a repair), removes
+//!    what is left of them, prints [`REMOVED_LINE`] and exits
+//!    [`EXIT_REMOVED`]: the engine's watch reads that exit in the Docker
+//!    events as the fault's repair.
 //!
 //! When a step fails the script reverts what it did and exits non-zero
 //! with `tc`/`iptables`' own message on standard error; a kernel without
@@ -43,6 +49,18 @@
 //! - delay, jitter, corrupt, duplicate: a `netem` qdisc, which also takes
 //!   the rate when one is set.
 //!
+//! Whether the rules are still there ([`Plan::present_v4`],
+//! [`Plan::present_v6`], and the qdisc on each interface the fault was
+//! applied to) is read by the fault's own comment: for each chain it
+//! used, the hook in `INPUT`/`OUTPUT` and a DROP rule in the chain, both
+//! carrying `"chaos-engine <token>"`; IPv6 only when its rules were
+//! applied; a root `tbf`/`netem` qdisc on each interface that still
+//! exists (an interface that went away with its container's network is
+//! the container's business: its start again is seen in the events).
+//! When those cannot be read right after the apply (an image whose
+//! `iptables -S` prints comments differently), the helper notes it and
+//! does not look again: a removal by hand is then not seen.
+//!
 //! The revert ([`revert_commands`]) needs nothing from the apply: it
 //! removes the chains of both families under both backends (`iptables-nft`,
 //! `iptables-legacy`, `ip6tables-nft`, `ip6tables-legacy`, so rules an
@@ -59,6 +77,9 @@ use crate::docker::DockerError;
 pub const APPLIED_LINE: &str = "chaos-engine: applied";
 /// The line the helper prints after the dead-man's switch reverted.
 pub const EXPIRED_LINE: &str = "chaos-engine: expired, reverted";
+/// The line the helper prints when someone else removed its rules (it
+/// removed what was left and exits [`EXIT_REMOVED`]).
+pub const REMOVED_LINE: &str = "chaos-engine: rules removed by someone else, the rest reverted";
 /// The line the revert-only helper prints when done.
 pub const REVERTED_LINE: &str = "chaos-engine: reverted";
 /// The start of a line the helper prints about something it left out
@@ -74,6 +95,9 @@ pub const EXIT_NO_NETEM: i64 = 3;
 pub const EXIT_BUSY: i64 = 4;
 /// Exit code: `expires_at` was already past when the helper started.
 pub const EXIT_EXPIRED: i64 = 5;
+/// Exit code: someone else removed the fault's rules before its end (a
+/// repair); the helper removed what was left.
+pub const EXIT_REMOVED: i64 = 6;
 /// The chain hooked from `INPUT`.
 pub const CHAIN_IN: &str = "CHAOS_ENGINE_IN";
 /// The chain hooked from `OUTPUT`.
@@ -100,6 +124,12 @@ pub struct Plan {
     /// The parameters needing netem (`delay 200ms, jitter 20ms`), for the
     /// error when the kernel lacks it; `None` when no netem is used.
     pub netem: Option<String>,
+    /// Shell conditions, each true while one IPv4 part of the fault is in
+    /// place (a chain's hook, a chain's DROP rule), read by the fault's
+    /// rule comment.
+    pub present_v4: Vec<String>,
+    /// The same for IPv6 (checked only when its rules were applied).
+    pub present_v6: Vec<String>,
 }
 
 /// The smallest rate, bit/s: `tc` counts rates in whole bytes per second,
@@ -233,9 +263,12 @@ pub fn plan(token: &str, fault: &DockerFault, peers: &[String]) -> Result<Plan, 
             )))
         }
     }
-    for (tool, family, commands) in [
-        ("iptables", V4, &mut plan.iptables),
-        ("ip6tables", V6, &mut plan.ip6tables),
+    // `iptables -S` prints the comment in double quotes: the closing one
+    // keeps token `ab` from matching a rule of token `abc`.
+    let marked = format!("'\"{}\"'", rule_comment(token));
+    for (tool, family, commands, present) in [
+        ("iptables", V4, &mut plan.iptables, &mut plan.present_v4),
+        ("ip6tables", V6, &mut plan.ip6tables, &mut plan.present_v6),
     ] {
         for (chain, hook, rules) in [
             (CHAIN_IN, "INPUT", &rules_in[family]),
@@ -249,6 +282,11 @@ pub fn plan(token: &str, fault: &DockerFault, peers: &[String]) -> Result<Plan, 
                 commands.push(format!("{tool} -w -A {chain} {rule} {comment} -j DROP"));
             }
             commands.push(format!("{tool} -w -I {hook} {comment} -j {chain}"));
+            for (listed, jump) in [(hook, chain), (chain, "DROP")] {
+                present.push(format!(
+                    "{tool} -w -S {listed} 2>/dev/null | grep -F -- '-j {jump}' | grep -qF {marked}"
+                ));
+            }
         }
     }
     Ok(plan)
@@ -365,8 +403,11 @@ pub fn apply_script(plan: &Plan, expires_at: f64) -> String {
          if tc qdisc show dev \"$IF\" root 2>/dev/null | grep -Eq '^qdisc (tbf|netem) '; then \
          echo \"chaos-engine: $IF has the qdisc of another fault; run chaos-engine recover\" >&2; \
          exit {EXIT_BUSY}; fi; done\n\
-         [ -n \"$(interfaces)\" ] || fail \"no network interface but lo\" 1\n"
+         [ -n \"$(interfaces)\" ] || fail \"no network interface but lo\" 1\n\
+         APPLIED_IFS=$(interfaces)\n\
+         V6=0\n"
     ));
+    s.push_str(&present_function(plan));
     let checked = |command: &String| {
         format!(
             "OUT=$({command} 2>&1) || fail \"{} failed: $OUT\" 1\n",
@@ -383,6 +424,7 @@ pub fn apply_script(plan: &Plan, expires_at: f64) -> String {
             s.push_str("  ");
             s.push_str(&checked(command));
         }
+        s.push_str("  V6=1\n");
         s.push_str(&format!(
             "else\n  echo \"{NOTE_PREFIX}no IPv6 filtering in this namespace \
              (ip6tables: $(echo \"$OUT\" | head -n 1)): the fault applies to IPv4 only\"\nfi\n"
@@ -406,13 +448,47 @@ pub fn apply_script(plan: &Plan, expires_at: f64) -> String {
         s.push_str("done\n");
     }
     s.push_str(&format!(
-        "echo \"{APPLIED_LINE}\"\n\
-         LEFT=$((EXPIRES - $(date +%s)))\n\
-         if [ \"$LEFT\" -gt 0 ]; then sleep \"$LEFT\" & wait $!; fi\n\
+        "WATCH=1\n\
+         present || {{ WATCH=0; echo \"{NOTE_PREFIX}cannot read this fault's rules back \
+         in this namespace: a removal of them by hand will not be seen\"; }}\n\
+         echo \"{APPLIED_LINE}\"\n\
+         while [ \"$(date +%s)\" -lt \"$EXPIRES\" ]; do\n\
+         \x20 sleep 1 & wait $!\n\
+         \x20 if [ \"$WATCH\" = 1 ] && ! present; then \
+         revert; echo \"{REMOVED_LINE}\"; exit {EXIT_REMOVED}; fi\n\
+         done\n\
          revert\n\
          echo \"{EXPIRED_LINE}\"\n\
          exit 0\n"
     ));
+    s
+}
+
+/// The shell function `present`: true while every part of the fault
+/// `plan` applied is in place (its IPv4 rules; its IPv6 rules when they
+/// were applied, `V6=1`; its qdisc on each interface of `APPLIED_IFS`
+/// that still exists).
+fn present_function(plan: &Plan) -> String {
+    let mut s = String::from("present() {\n");
+    for condition in &plan.present_v4 {
+        s.push_str(&format!("  {condition} || return 1\n"));
+    }
+    if !plan.present_v6.is_empty() {
+        s.push_str("  if [ \"$V6\" = 1 ]; then\n");
+        for condition in &plan.present_v6 {
+            s.push_str(&format!("    {condition} || return 1\n"));
+        }
+        s.push_str("  fi\n");
+    }
+    if !plan.tc.is_empty() {
+        s.push_str(
+            "  for IF in $APPLIED_IFS; do\n\
+             \x20   [ -e \"/sys/class/net/$IF\" ] || continue\n\
+             \x20   tc qdisc show dev \"$IF\" root 2>/dev/null | grep -Eq '^qdisc (tbf|netem) ' || return 1\n\
+             \x20 done\n",
+        );
+    }
+    s.push_str("  return 0\n}\n");
     s
 }
 
@@ -637,6 +713,61 @@ mod tests {
     }
 
     #[test]
+    fn presence_is_read_by_the_faults_own_comment_for_each_part_it_applied() {
+        let marked = "grep -qF '\"chaos-engine 3f9c2a7e1b04d8c6\"'";
+        let loss = network(NetworkFault {
+            loss: Some(30.0),
+            ..NetworkFault::default()
+        });
+        assert_eq!(
+            loss.present_v4,
+            [
+                format!(
+                    "iptables -w -S INPUT 2>/dev/null | grep -F -- '-j CHAOS_ENGINE_IN' | {marked}"
+                ),
+                format!(
+                    "iptables -w -S CHAOS_ENGINE_IN 2>/dev/null | grep -F -- '-j DROP' | {marked}"
+                ),
+            ]
+        );
+        assert_eq!(loss.present_v6, in_ip6tables(&loss.present_v4));
+        let script = apply_script(&loss, 1_700_000_000.0);
+        let function = present_function(&loss);
+        assert!(script.contains(&function));
+        assert!(function.contains("  if [ \"$V6\" = 1 ]; then\n    ip6tables -w -S INPUT"));
+        assert!(!function.contains("tc qdisc show"), "loss has no qdisc");
+        // V6=1 only once the IPv6 rules are in; the first look comes
+        // before the helper says applied, and turns the watch off (noted)
+        // when the rules cannot be read back.
+        let v6_set = script.find("  V6=1\nelse\n").unwrap();
+        let first_look = script
+            .find("present || { WATCH=0; echo \"chaos-engine: note: ")
+            .unwrap();
+        assert!(v6_set < first_look && first_look < script.find(APPLIED_LINE).unwrap());
+        // A partition with peers: both chains, both hooks.
+        let partition = plan(
+            "3f9c2a7e1b04d8c6",
+            &DockerFault::Partition {
+                peers: vec!["db".into()],
+            },
+            &["172.18.0.5".to_owned()],
+        )
+        .unwrap();
+        assert_eq!(partition.present_v4.len(), 4);
+        assert!(partition.present_v4[2]
+            .starts_with("iptables -w -S OUTPUT 2>/dev/null | grep -F -- '-j CHAOS_ENGINE_OUT'"));
+        assert!(partition.present_v6.is_empty());
+        // A rate: the qdisc on each interface the fault was applied to that
+        // still exists.
+        let rate = present_function(&network(NetworkFault {
+            rate: Some(1_000_000),
+            ..NetworkFault::default()
+        }));
+        assert!(rate.contains("  for IF in $APPLIED_IFS; do\n    [ -e \"/sys/class/net/$IF\" ] || continue\n    tc qdisc show dev \"$IF\" root 2>/dev/null | grep -Eq '^qdisc (tbf|netem) ' || return 1\n"));
+        assert!(!rate.contains("iptables"));
+    }
+
+    #[test]
     fn the_apply_script_says_applied_then_waits_for_a_signal_or_the_deadline() {
         let plan = network(NetworkFault {
             delay: Some(Duration::from_millis(200)),
@@ -647,9 +778,17 @@ mod tests {
         assert!(script.contains("trap 'revert; exit 0' TERM INT\n"));
         assert!(script.contains("fail \"no netem qdisc in this kernel: $OUT\" 3"));
         let applied = script.find(APPLIED_LINE).unwrap();
-        let waits = script.find("sleep \"$LEFT\" & wait $!").unwrap();
+        let waits = script.find("  sleep 1 & wait $!\n").unwrap();
         let tc = script.find("tc qdisc add").unwrap();
         assert!(tc < applied && applied < waits);
+        // Every second while it waits: rules gone means removed by hand.
+        let looks = script
+            .find(&format!(
+                "  if [ \"$WATCH\" = 1 ] && ! present; then revert; echo \"{REMOVED_LINE}\"; \
+                 exit {EXIT_REMOVED}; fi\ndone\nrevert\necho \"{EXPIRED_LINE}\"\nexit 0\n"
+            ))
+            .unwrap();
+        assert!(waits < looks);
         // The busy check looks for chains of both families too.
         assert!(script.contains(
             "for IPT in iptables iptables-nft iptables-legacy ip6tables ip6tables-nft ip6tables-legacy; do command -v"

@@ -8,14 +8,20 @@
 //!   `RestartCount` grew) or by a `docker start` / `docker restart` of a
 //!   person or an agent;
 //! - pause: the container was unpaused;
-//! - network, partition: the subject restarted (its network namespace, and
-//!   the rules in it, are new), or the network helper was stopped or
-//!   removed by someone;
+//! - network, partition: the fault's rules were removed from the subject's
+//!   network namespace by someone (`iptables -F`, `tc qdisc del`): its
+//!   helper, which looks every second, removes what is left and exits
+//!   [`EXIT_REMOVED`](super::netfault::EXIT_REMOVED); or the subject
+//!   restarted (its network namespace, and the rules in it, are new); or
+//!   the network helper was stopped or removed by someone;
 //! - any mode: a hit container destroyed and a new container matching the
 //!   selector started ("recreate").
 //!
 //! The engine's own revert never reads as a repair: the backend stops the
-//! watch before its first revert call ([`Watch::stop`]).
+//! watch before its first revert call ([`Watch::stop`]). Nor does a probe:
+//! a probe that gets through a partial fault (30 % packet loss lets most
+//! through) says nothing about the fault, so a container's repairs are
+//! the ones above only (`Timing::probe_repairs` is false for it).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -203,7 +209,15 @@ impl Judge {
             .first()
             .map(ToString::to_string)
             .unwrap_or_default();
+        let exit_code = event.attributes.get("exitCode").map(String::as_str);
         match event.action.as_str() {
+            "die" if exit_code == Some(EXIT_REMOVED_TEXT) => Step::Ended(repair(
+                "rules removed",
+                format!(
+                    "the fault's rules were removed from the network namespace of {subject} by \
+                     someone else; its network helper removed what was left"
+                ),
+            )),
             "die" => Step::Ended(repair(
                 "network helper removed",
                 format!("the network helper of {subject} was stopped by someone else: its rules are gone"),
@@ -276,6 +290,10 @@ impl Judge {
         }
     }
 }
+
+/// [`EXIT_REMOVED`](super::netfault::EXIT_REMOVED) as the events stream
+/// writes it (`exitCode` of a `die` event).
+const EXIT_REMOVED_TEXT: &str = "6";
 
 fn repair(by: &str, how: String) -> EndedElsewhere {
     EndedElsewhere {
@@ -556,7 +574,26 @@ mod tests {
         };
         assert_eq!(ended.repaired_by.as_deref(), Some("network helper removed"));
         // The dead-man's switch at the deadline is not a repair.
-        let mut judge = Judge::new(with_helper);
+        let mut judge = Judge::new(with_helper.clone());
         assert_eq!(judge.on_event(&event("die", &helper, 1_000)), Step::Nothing);
+        // The helper saw its rules removed by someone else.
+        let mut removed = event("die", &helper, 5);
+        removed.attributes.insert(
+            "exitCode".into(),
+            super::super::netfault::EXIT_REMOVED.to_string(),
+        );
+        let mut judge = Judge::new(with_helper.clone());
+        let Step::Ended(ended) = judge.on_event(&removed) else {
+            panic!("rules removed by hand are a repair");
+        };
+        assert_eq!(ended.repaired_by.as_deref(), Some("rules removed"));
+        assert!(ended.how.contains("cache-1"), "{}", ended.how);
+        // Any other exit: the helper was stopped by someone.
+        removed.attributes.insert("exitCode".into(), "137".into());
+        let mut judge = Judge::new(with_helper);
+        let Step::Ended(ended) = judge.on_event(&removed) else {
+            panic!("a stopped helper is a repair");
+        };
+        assert_eq!(ended.repaired_by.as_deref(), Some("network helper removed"));
     }
 }

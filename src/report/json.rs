@@ -4,7 +4,7 @@
 use serde_json::{json, Map, Value};
 
 use super::stats::Table;
-use super::{JournalSummary, Outcome};
+use super::JournalSummary;
 
 /// The JSON document, pretty-printed.
 pub fn render(journal: &str, summary: &JournalSummary, table: &Table) -> String {
@@ -45,12 +45,7 @@ pub fn document(journal: &str, summary: &JournalSummary, table: &Table) -> Value
                 "mode": f.mode,
                 "delay": f.delay,
                 "outcome": f.outcome.class(),
-                "ended_by": match &f.outcome {
-                    Outcome::Repaired => Some("repair"),
-                    Outcome::Expired => Some("recovery"),
-                    Outcome::Cleared(by) => Some(by.as_str()),
-                    Outcome::Open => None,
-                },
+                "ended_by": f.outcome.ended_by(),
                 "injected_at": f.injected_at,
                 "ended_at": f.ended_at,
                 "repaired_by": f.repaired_by,
@@ -87,7 +82,7 @@ pub fn document(journal: &str, summary: &JournalSummary, table: &Table) -> Value
         "failures": failures,
         "skipped_lines": skipped_lines,
         "definitions": {
-            "repair_rate": "repaired / (repaired + expired); cleared (manual, shutdown) and open failures are left out",
+            "repair_rate": "repaired / (repaired + expired); cleared (manual, shutdown, recover) and open failures are left out",
             "percentiles": "nearest-rank: the smallest recorded value with at least p% of the values at or below it",
             "time_to_repair": "injection to repair, repaired failures only, ms",
             "time_to_manifest": "injection until a probe saw the failure, ms",

@@ -25,6 +25,13 @@
 //!   optional `scenarios` on `engine_started` (the order of the colours).
 //! - `healthy_again`: `target` only, read leniently (a sign the target has
 //!   a probe, like `manifested` lines and `unhealthy` skips).
+//! - `fault_recovered`: `timestamp`, `id`. A Docker fault left behind by an
+//!   engine that died and undone by `chaos-engine recover` (or by the next
+//!   engine's start) has no `ended` line: its `fault_recovered` line closes
+//!   it, as cleared by `recover` ([`RECOVER`]) at that line's time. An
+//!   `ended` line of the same id wins (the engine ended it itself); a
+//!   `fault_recovered` line without an id, or whose id was never injected
+//!   (a fault undone while it was being applied), closes nothing.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -35,6 +42,10 @@ use super::{Failure, JournalSummary, LineWarning, Outcome, ReportError, Skip};
 use crate::journal::read::{for_each_raw_line, RawLine};
 use crate::journal::schema::{Ended, Injected, JournalEvent, JournalLine, OrUnknown};
 use crate::outcome::EndedBy;
+
+/// How a fault closed by its `fault_recovered` line ended, as `ended_by`
+/// would name it: `chaos-engine recover` (or an engine's start) undid it.
+pub const RECOVER: &str = "recover";
 
 /// Reads and parses the journal at `path`, its rotated predecessor
 /// (`<path>.1`) first, streaming line by line.
@@ -126,6 +137,8 @@ struct Lines {
     injected_line: HashMap<String, Place>,
     ended: HashMap<String, Ended>,
     ended_line: HashMap<String, Place>,
+    /// Per id: the instant of its first `fault_recovered` line.
+    recovered: HashMap<String, f64>,
     /// Per id: the first `manifested` line's time to manifest (ms) and
     /// instant (Unix seconds, when written).
     manifest: HashMap<String, (f64, Option<f64>)>,
@@ -184,7 +197,13 @@ impl Lines {
         }
         if !matches!(
             event,
-            "injected" | "ended" | "manifested" | "skipped" | "engine_started" | "engine_stopped"
+            "injected"
+                | "ended"
+                | "manifested"
+                | "skipped"
+                | "engine_started"
+                | "engine_stopped"
+                | "fault_recovered"
         ) {
             return Ok(());
         }
@@ -193,6 +212,7 @@ impl Lines {
         let needs_timestamp = matches!(
             event,
             JournalEvent::Injected(_)
+                | JournalEvent::FaultRecovered(_)
                 | JournalEvent::Skipped(_)
                 | JournalEvent::EngineStarted(_)
                 | JournalEvent::EngineStopped(_)
@@ -262,6 +282,12 @@ impl Lines {
                 }
             }
             JournalEvent::EngineStopped(_) => self.instants.push(at),
+            JournalEvent::FaultRecovered(recovered) => {
+                self.instants.push(at);
+                if let Some(id) = recovered.id {
+                    self.recovered.entry(id).or_insert(at);
+                }
+            }
             // Not read: filtered out by name above.
             _ => {}
         }
@@ -273,7 +299,15 @@ impl Lines {
         for (at, injected) in std::mem::take(&mut self.injected) {
             let failure = match self.ended.remove(&injected.id) {
                 Some(ended) => self.ended_failure(ended, Some(&injected)),
-                None => self.open_failure(at, injected),
+                None => {
+                    let recovered = self.recovered.get(&injected.id).copied();
+                    let mut failure = self.open_failure(at, injected);
+                    if let Some(recovered_at) = recovered {
+                        failure.outcome = Outcome::Cleared(RECOVER.to_owned());
+                        failure.ended_at = recovered_at.max(failure.injected_at);
+                    }
+                    failure
+                }
             };
             failures.push(failure);
         }
@@ -470,6 +504,60 @@ mod tests {
             assert!(outcomes.contains(&Outcome::Cleared(by.into())), "{by}");
         }
         assert!(summary.failures.iter().all(|f| f.ended_at == 3.0));
+    }
+
+    #[test]
+    fn a_fault_undone_by_recover_is_cleared_at_its_fault_recovered_line() {
+        let recovered = |ts: f64, id: &str| {
+            format!(
+                r#"{{"timestamp":{ts},"event":"fault_recovered","id":"{id}","target":"app","detail":"pause fault {id} left behind: unpaused web-1"}}"#
+            )
+        };
+        let text = [
+            injected(10.0, "undone", "app", "PAUSE"),
+            injected(20.0, "ended", "app", "PAUSE"),
+            r#"{"timestamp":50,"event":"ended","id":"ended","target":"app","scenario":"PAUSE","ended_by":"recovery","injected_at":20,"expired_at":50,"ended_at":50}"#.to_owned(),
+            injected(60.0, "open", "app", "PAUSE"),
+            recovered(70.5, "undone"),
+            // Later ones change nothing: the first closes it, an `ended`
+            // line wins, an id never injected or no id closes nothing.
+            recovered(80.0, "undone"),
+            recovered(81.0, "ended"),
+            recovered(82.0, "never-injected"),
+            r#"{"timestamp":83,"event":"fault_recovered","target":"app","detail":"removed helper chaos-engine-x"}"#.to_owned(),
+        ]
+        .join("\n");
+        let summary = parse(text.as_bytes());
+        assert!(summary.warnings.is_empty(), "{:?}", summary.warnings);
+        let [undone, ended, open] = summary.failures.as_slice() else {
+            panic!("three failures expected: {:?}", summary.failures);
+        };
+        assert_eq!(undone.outcome, Outcome::Cleared(RECOVER.into()));
+        assert_eq!(undone.outcome.ended_by(), Some("recover"));
+        assert_eq!(undone.outcome.to_string(), "cleared (recover)");
+        assert_eq!(undone.ended_at, 70.5);
+        assert_eq!(undone.time_to_repair_ms, None);
+        assert_eq!(ended.outcome, Outcome::Expired);
+        assert_eq!(ended.ended_at, 50.0);
+        assert_eq!(open.outcome, Outcome::Open);
+        assert_eq!(open.ended_at, 90.0, "drawn to expires_at");
+        assert_eq!(summary.span, Some((10.0, 90.0)));
+    }
+
+    #[test]
+    fn a_fault_recovered_line_without_a_timestamp_is_a_warning() {
+        let text = [
+            injected(10.0, "x", "app", "PAUSE"),
+            r#"{"event":"fault_recovered","id":"x","target":"app","detail":"d"}"#.to_owned(),
+        ]
+        .join("\n");
+        let summary = parse(text.as_bytes());
+        assert_eq!(summary.warnings.len(), 1, "{:?}", summary.warnings);
+        assert_eq!(summary.warnings[0].line, 2);
+        assert!(summary.warnings[0]
+            .message
+            .contains("fault_recovered event: missing field `timestamp`"));
+        assert_eq!(summary.failures[0].outcome, Outcome::Open);
     }
 
     #[test]

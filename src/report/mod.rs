@@ -40,16 +40,28 @@ pub enum Outcome {
     /// Nobody repaired it; the recovery deadline ended it (`ended_by: recovery`).
     Expired,
     /// Ended some other way: by a person (`manual`), by the engine stopping
-    /// (`shutdown`) or any other `ended_by` (kept as written). Such failures
-    /// had no fair chance to be repaired or to expire: the repair rate leaves
-    /// them out.
+    /// (`shutdown`), by `chaos-engine recover` after the engine died
+    /// (`recover`: a `fault_recovered` line and no `ended` one) or any
+    /// other `ended_by` (kept as written). Such failures had no fair chance
+    /// to be repaired or to expire: the repair rate leaves them out.
     Cleared(String),
-    /// Injected, but the journal never says it ended (the engine was killed).
-    /// Left out of the repair rate too.
+    /// Injected, but the journal never says it ended (the engine was killed,
+    /// and no `recover` undid its fault). Left out of the repair rate too.
     Open,
 }
 
 impl Outcome {
+    /// How it ended, as the journal's `ended_by` names it (`repair`,
+    /// `recovery`, `manual`, `shutdown`, `recover`...); `None` while open.
+    pub fn ended_by(&self) -> Option<&str> {
+        match self {
+            Outcome::Repaired => Some("repair"),
+            Outcome::Expired => Some("recovery"),
+            Outcome::Cleared(by) => Some(by.as_str()),
+            Outcome::Open => None,
+        }
+    }
+
     /// One word for class names and JSON: `repaired`, `expired`, `cleared`, `open`.
     pub fn class(&self) -> &'static str {
         match self {

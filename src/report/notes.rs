@@ -5,15 +5,15 @@
 /// How the compact text table reads (its abbreviated columns explained).
 pub const COMPACT_TABLE: &str = "Each target's first line is its total; the lines under it split \
 that total by scenario. Of the failures injected (inj), the target repaired some (rep); others \
-expired unrepaired at the recovery deadline (exp), were cleared by hand or at shutdown (clr), or \
-are still open: the journal never says they ended, as when the engine is killed. `--wide` shows \
-the same table with its columns spelled out.";
+expired unrepaired at the recovery deadline (exp), were cleared by hand, at shutdown or by \
+`recover` after the engine died (clr), or are still open: the journal never says they ended, as \
+when the engine is killed. `--wide` shows the same table with its columns spelled out.";
 
 /// How the wide text table and the HTML table read.
 pub const WIDE_TABLE: &str = "Each target has one line per scenario and a total line. Of the \
 failures injected, the target repaired some; others expired unrepaired at the recovery deadline, \
-were cleared by hand or at shutdown, or are still open: the journal never says they ended, as \
-when the engine is killed.";
+were cleared by hand, at shutdown or by `recover` after the engine died, or are still open: the \
+journal never says they ended, as when the engine is killed.";
 
 /// The repair rate.
 pub const REPAIR_RATE: &str = "The repair rate counts only the failures that could go either \

@@ -48,7 +48,8 @@ pub struct Row {
     pub repaired: u64,
     /// Ended by the recovery deadline, unrepaired.
     pub expired: u64,
-    /// Ended otherwise (manual, shutdown, ...): not in the repair rate.
+    /// Ended otherwise (manual, shutdown, recover, ...): not in the repair
+    /// rate.
     pub cleared: u64,
     /// Never ended in the journal (engine killed): not in the repair rate.
     pub open: u64,

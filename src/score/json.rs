@@ -48,6 +48,7 @@ fn incident(incident: &Incident, grace_s: f64) -> Value {
         "scored": incident.scored(),
         "ended_at": incident.ended_at,
         "outcome": incident.outcome.class(),
+        "ended_by": incident.outcome.ended_by(),
         "repaired_by": incident.repaired_by,
         "healthy_again_at": incident.healthy_again_at,
         "tampering": incident.tampering,

@@ -12,6 +12,8 @@
 //!   chaos-engine, and the network helper image, for the Docker fault tests.
 //! - `net_faults.rs`: network faults (partition, loss, rate, the netem error,
 //!   the dead-man's switch) applied by the network helper to a real container.
+//! - `partial_faults.rs`: a loss fault that lets probes through ends by
+//!   recovery, never by a probe; rules removed by hand end a fault by repair.
 //! - `crash_safety.rs`: the fault ledger's guarantee (undone after
 //!   SIGTERM, kill -9 and a failed undo; a second engine's faults left
 //!   alone; nothing names the fault), and 30 kill -9s at random moments.
@@ -42,5 +44,6 @@ mod engine_docker;
 mod fault_fixtures;
 mod net_faults;
 mod net_namespaces;
+mod partial_faults;
 mod shipped_targets;
 mod tmp_layout;

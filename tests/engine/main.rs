@@ -24,6 +24,7 @@ mod reader_race;
 mod repair;
 mod report;
 mod report_browser;
+mod report_recover;
 mod responders;
 mod score;
 mod seeds;

@@ -17,7 +17,8 @@
 //!   backoff; a start more than a whole step late skips the missed cycles;
 //! - a failure is watched every watch period; it ends at its deadline
 //!   ([`ClearJob::Recovery`], retried at most every second), when another
-//!   writer ends it, or by hand; a probe marks it manifested and repaired;
+//!   writer ends it, or by hand; a probe marks it manifested, and repaired
+//!   where the timing says a probe may (`Timing::probe_repairs`);
 //! - after an expiry a target with a probe is probed until healthy again;
 //! - pause stops the schedule and clears the failure; resume plans the next
 //!   start one interval later; a reload keeps the anchor with the new
@@ -72,6 +73,13 @@ pub struct Timing {
     pub recovery: Duration,
     /// Whether the target has a probe (manifest, repair, healthy again).
     pub has_probe: bool,
+    /// Whether a healthy probe before the deadline is a repair: true for a
+    /// state file (a target that no longer acts on its file works again),
+    /// false for a container, whose repairs are seen on the container
+    /// itself (see `crate::docker::watch`): a probe that gets through a
+    /// partial fault (30 % packet loss lets most through) or answers from
+    /// another replica proves nothing about the fault.
+    pub probe_repairs: bool,
     /// The probe's period (ignored without a probe).
     pub probe_period: Duration,
 }
@@ -627,7 +635,9 @@ impl TargetCore {
                 }]
             }
             (ProbeAnswer::Healthy, Some(_))
-                if !active.repaired_in_place && sent_at < active.failure.expires_at - margin =>
+                if self.timing.probe_repairs
+                    && !active.repaired_in_place
+                    && sent_at < active.failure.expires_at - margin =>
             {
                 active.repaired_in_place = true;
                 vec![Command::RepairedInPlace {

@@ -115,6 +115,7 @@ fn timing(settings: &TargetSettings) -> Timing {
         interval: settings.interval,
         recovery: settings.recovery,
         has_probe: settings.probe.is_some(),
+        probe_repairs: settings.docker().is_none(),
         probe_period: settings
             .probe
             .as_ref()

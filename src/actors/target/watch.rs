@@ -7,8 +7,11 @@
 //! a restarted target or a removed file is a **repair**, the engine's own
 //! `clear` or `inject` commands are **manual**) and sends the probe, if
 //! there is one: the first failed probe marks the failure as
-//! **manifested**; a healthy probe after that (sent before the last second
-//! of the failure) is a **repair** (`repaired_by: probe`).
+//! **manifested**; on a state file target, a healthy probe after that
+//! (sent before the last second of the failure) is a **repair**
+//! (`repaired_by: probe`). On a container target it is not: a probe that
+//! gets through a partial fault proves nothing, and the container's own
+//! events and its fault's rules tell (see `crate::docker::watch`).
 //!
 //! A failure repaired by another writer is recorded and the RecoveryActor
 //! cancels its clear: the state file is left as the repairer left it. A

@@ -39,6 +39,7 @@ fn timing(has_probe: bool) -> Timing {
         interval: secs(180),
         recovery: secs(30),
         has_probe,
+        probe_repairs: true,
         probe_period: Duration::from_millis(500),
     }
 }
@@ -428,6 +429,59 @@ fn a_probe_marks_manifest_then_repair_but_not_in_the_last_second() {
         Vec::new(),
         "a repaired target needs no comeback watch"
     );
+}
+
+#[test]
+fn where_probes_do_not_repair_a_probe_that_gets_through_is_no_repair() {
+    // A container under 30 % packet loss: most probes get through.
+    let clock = Clock::new();
+    let mut core = TargetCore::new(
+        Timing {
+            probe_repairs: false,
+            ..timing(true)
+        },
+        true,
+    );
+    core.start(clock.at(0.0));
+    core.injected(failure("f1", 1_060.0, 30.0), clock.at(60.0));
+    let watch = |sent_at: f64| ProbePurpose::Watch {
+        id: "f1".into(),
+        sent_at,
+    };
+    let lost = core.probe_answered(
+        watch(1_060.5),
+        ProbeAnswer::Unhealthy("timed out after 1s".into()),
+        clock.at(61.5),
+    );
+    assert!(
+        matches!(lost.as_slice(), [Command::Manifested { .. }]),
+        "{lost:?}"
+    );
+    // Healthy answers, early in the failure: nothing to record.
+    for sent_at in [1_062.0, 1_065.0, 1_070.0] {
+        assert_eq!(
+            core.probe_answered(
+                watch(sent_at),
+                ProbeAnswer::Healthy,
+                clock.at(sent_at - 999.9)
+            ),
+            Vec::new()
+        );
+    }
+    // Still watched and probed: the next tick sends a probe again.
+    let tick = core.observed("f1", false, Observation::InPlace, clock.at(72.0));
+    assert!(
+        tick.iter().any(|c| matches!(c, Command::Probe(_))),
+        "{tick:?}"
+    );
+    // It runs to its deadline: ended by the recovery, outcome not yet
+    // recorded, and the comeback watch follows.
+    let job = ClearJob::Recovery { id: "f1".into() };
+    let (ended, follow_up) = core.cleared(&job, clock.at(90.0));
+    let ended = ended.unwrap();
+    assert_eq!(ended.ended_by, EndedBy::Recovery);
+    assert!(!ended.outcome_recorded);
+    assert!(matches!(follow_up.as_slice(), [Command::ComebackAt { .. }]));
 }
 
 #[test]
