@@ -274,7 +274,7 @@ pub(super) fn inject(
     }
     if !settings.enabled {
         return super::usage_error(
-            &"chaos is disabled (CHAOS_ENABLED=false or --enabled false): nothing injected; pass --enabled true to inject anyway",
+            &"chaos is disabled (CHAOS_ENABLED false or empty, or --enabled false): nothing injected; pass --enabled true to inject anyway",
         );
     }
     if settings.dry_run {

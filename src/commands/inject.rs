@@ -55,7 +55,7 @@ pub fn execute(args: &InjectArgs) -> ExitCode {
 
     if !settings.enabled {
         return super::usage_error(
-            &"chaos is disabled (CHAOS_ENABLED=false or --enabled false): nothing injected; pass --enabled true to inject anyway",
+            &"chaos is disabled (CHAOS_ENABLED false or empty, or --enabled false): nothing injected; pass --enabled true to inject anyway",
         );
     }
     if settings.dry_run {

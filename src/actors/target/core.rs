@@ -502,7 +502,10 @@ impl TargetCore {
         // Durations are capped at ten years (config::duration::MAX_DURATION)
         // and stretched at most 2000 times (jitter 1, backoff 1000): 20,000
         // years, far inside an Instant's range, so these cannot overflow.
-        let step = self.timing.start_to_start(step).max(Duration::from_millis(1));
+        let step = self
+            .timing
+            .start_to_start(step)
+            .max(Duration::from_millis(1));
         let mut next = planned + step;
         while next <= now.at {
             next += step;
