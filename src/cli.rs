@@ -245,12 +245,20 @@ impl<S: SettingSet> FromArgMatches for SettingArgs<S> {
     }
 }
 
-/// `inject MODE [--target NAME | --state-file PATH] [--delay SECS] [--for DURATION]`
+/// `inject [MODE] [--scenario NAME] [--target NAME | --state-file PATH] [--delay SECS] [--for DURATION]`
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("what").args(["mode", "scenario"]).required(true).multiple(true)))]
 pub struct InjectArgs {
-    /// crash, slow, config_error or a custom mode (e.g. network_partition).
+    /// crash, slow, config_error or a custom mode (e.g. network_partition);
+    /// written under the name of the target's first scenario of that mode.
+    /// May be left out with --scenario.
     #[arg(value_name = "MODE")]
-    pub mode: String,
+    pub mode: Option<String>,
+    /// A scenario of the target's catalogue, by name: its mode (MODE, if
+    /// given, must be the same), its delay range, and on a Docker target its
+    /// fault. An unknown name is an error that lists the target's scenarios.
+    #[arg(long, value_name = "NAME")]
+    pub scenario: Option<String>,
     /// Target to break (needed when several are configured).
     #[arg(long, value_name = "NAME")]
     pub target: Option<String>,
@@ -752,7 +760,12 @@ mod tests {
                 "often",
                 "CHAOS_INTERVAL: invalid duration `often`",
             ),
-            (SettingId::Enabled, "", "CHAOS_ENABLED: expected true/false"),
+            (
+                SettingId::Enabled,
+                "maybe",
+                "CHAOS_ENABLED: expected true/false",
+            ),
+            (SettingId::DryRun, "", "CHAOS_DRY_RUN: expected true/false"),
             (
                 SettingId::DryRun,
                 "maybe",

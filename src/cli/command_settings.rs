@@ -223,7 +223,7 @@ mod tests {
                     "--journal-max",
                     "--ledger-dir",
                 ],
-                &["--target", "--delay", "--for", "--help"],
+                &["--target", "--scenario", "--delay", "--for", "--help"],
             ),
             (
                 &["clear"],

@@ -20,6 +20,7 @@ pub mod demo_target;
 mod docker_target;
 pub mod healthcheck;
 pub mod inject;
+mod inject_choice;
 pub mod labels;
 pub mod preview;
 pub mod recover;
