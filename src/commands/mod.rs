@@ -47,7 +47,7 @@ use crate::journal::{Journal, JournalEvent};
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        None => run::execute(&cli.run),
+        None => run::execute(&cli.run.into_set()),
         Some(Command::Run(args)) => run::execute(&args),
         Some(Command::Inject(args)) => inject::execute(&args),
         Some(Command::Clear(args)) => clear::execute(&args),
