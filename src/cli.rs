@@ -30,13 +30,10 @@ pub const EXIT_FAILURE: u8 = 1;
 const ABOUT: &str = "Injects scheduled, weighted failures into target services and recovers them.
 
 Each target app reads a small JSON state file on every request and acts out the
-mode it finds there: crash, slow, config_error or a custom mode. chaos-engine
-writes those files: it waits for the targets to settle, picks a weighted
-scenario, writes it, clears it after the recovery period and repeats every
-interval. On SIGTERM or SIGINT it writes every target healthy and exits.
-
-With no configuration it runs one target, target-app, on /tmp/failure_state.json.
-Give --targets targets.yaml for several targets.";
+mode it finds there (crash, slow, config_error or a custom mode). chaos-engine
+writes those files: a weighted pick every interval, written healthy again after
+the recovery period, and on SIGTERM or SIGINT. With no configuration it runs one
+target, target-app, on /tmp/failure_state.json; --targets FILE for several.";
 
 const AFTER_HELP: &str = "Examples:
   chaos-engine demo                              watch every failure mode on two local services
@@ -52,7 +49,9 @@ const AFTER_HELP: &str = "Examples:
   chaos-engine report --journal j.jsonl --format html --out report.html
                                                  how failures were repaired: table and timeline
 
-Every setting can also come from an environment variable (shown as [env: ...]).";
+Settings: `chaos-engine run --help`, each flag with its environment variable
+(CHAOS_INTERVAL, CHAOS_ENABLED, FAILURE_STATE_FILE, ...). Without a command they
+go to `run`: `chaos-engine --interval 5m` is `chaos-engine run --interval 5m`.";
 
 /// The `chaos-engine` command line.
 #[derive(Debug, Parser)]
@@ -62,9 +61,10 @@ pub struct Cli {
     /// What to do; without one, `run`.
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// Settings for `run` when no command is given.
+    /// Settings for `run` when no command is given (hidden here: `run
+    /// --help` lists them, so that this help stays a list of commands).
     #[command(flatten)]
-    pub run: ConfigArgs,
+    pub run: SettingArgs<RunWithoutCommand>,
 }
 
 /// The commands.
@@ -143,10 +143,32 @@ impl SettingSet for AllSettings {
 /// The settings of `run` and `validate`: all of them.
 pub type ConfigArgs = SettingArgs<AllSettings>;
 
+/// Every setting, taken without a command (`chaos-engine --interval 5m` is
+/// `chaos-engine run --interval 5m`) but hidden from the top-level help.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunWithoutCommand;
+
+impl SettingSet for RunWithoutCommand {
+    const IDS: &'static [SettingId] = SettingId::ALL;
+
+    fn adjust(_id: SettingId, arg: Arg) -> Arg {
+        arg.hide(true)
+    }
+}
+
 impl<S> SettingArgs<S> {
     /// The values given, with their origins.
     pub fn values(&self) -> &SettingValues {
         &self.values
+    }
+
+    /// The same values as the settings of another set, e.g. those given
+    /// without a command as `run`'s.
+    pub fn into_set<T>(self) -> SettingArgs<T> {
+        SettingArgs {
+            values: self.values,
+            set: PhantomData,
+        }
     }
 
     /// The same values without `id`: for a command that reads one of its
@@ -245,12 +267,20 @@ impl<S: SettingSet> FromArgMatches for SettingArgs<S> {
     }
 }
 
-/// `inject MODE [--target NAME | --state-file PATH] [--delay SECS] [--for DURATION]`
+/// `inject [MODE] [--scenario NAME] [--target NAME | --state-file PATH] [--delay SECS] [--for DURATION]`
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("what").args(["mode", "scenario"]).required(true).multiple(true)))]
 pub struct InjectArgs {
-    /// crash, slow, config_error or a custom mode (e.g. network_partition).
+    /// crash, slow, config_error or a custom mode (e.g. network_partition);
+    /// written under the name of the target's first scenario of that mode.
+    /// May be left out with --scenario.
     #[arg(value_name = "MODE")]
-    pub mode: String,
+    pub mode: Option<String>,
+    /// A scenario of the target's catalogue, by name: its mode (MODE, if
+    /// given, must be the same), its delay range, and on a Docker target its
+    /// fault. An unknown name is an error that lists the target's scenarios.
+    #[arg(long, value_name = "NAME")]
+    pub scenario: Option<String>,
     /// Target to break (needed when several are configured).
     #[arg(long, value_name = "NAME")]
     pub target: Option<String>,
@@ -706,6 +736,40 @@ mod tests {
     }
 
     #[test]
+    fn the_top_level_help_lists_the_commands_and_leaves_the_settings_to_run() {
+        let mut command = Cli::command();
+        let help = command.render_long_help().to_string();
+        for sub in command.get_subcommands().filter(|c| !c.is_hide_set()) {
+            assert!(
+                help.contains(&format!("\n  {} ", sub.get_name())),
+                "{} missing: {help}",
+                sub.get_name()
+            );
+        }
+        // No option line of a setting (the text may name one in passing).
+        let options: Vec<&str> = help
+            .lines()
+            .map(str::trim_start)
+            .filter(|line| line.starts_with('-'))
+            .collect();
+        assert_eq!(options.len(), 2, "{options:?}");
+        for id in SettingId::ALL {
+            assert!(
+                options.iter().all(|line| !line.contains(id.def().flag)),
+                "{id:?} shown: {help}"
+            );
+        }
+        assert!(help.contains("chaos-engine run --help"), "{help}");
+        assert!(
+            help.lines().count() < 60,
+            "{} lines: {help}",
+            help.lines().count()
+        );
+        // Hidden, not gone: the flags still reach `run` without a command.
+        assert!(!clap_rejects(&["--interval", "5m", "--dry-run"]));
+    }
+
+    #[test]
     fn the_dry_run_switch_and_its_variable() {
         let values = parse(&["run", "--dry-run"], &[(SettingId::DryRun, "maybe")]);
         assert_eq!(
@@ -752,7 +816,12 @@ mod tests {
                 "often",
                 "CHAOS_INTERVAL: invalid duration `often`",
             ),
-            (SettingId::Enabled, "", "CHAOS_ENABLED: expected true/false"),
+            (
+                SettingId::Enabled,
+                "maybe",
+                "CHAOS_ENABLED: expected true/false",
+            ),
+            (SettingId::DryRun, "", "CHAOS_DRY_RUN: expected true/false"),
             (
                 SettingId::DryRun,
                 "maybe",
@@ -783,7 +852,11 @@ mod tests {
     #[test]
     fn help_shows_each_variable_from_clap_without_its_value() {
         let help = with_env(&[(SettingId::Interval, "secret-ish")], || {
-            Cli::command().render_help().to_string()
+            Cli::command()
+                .find_subcommand_mut("run")
+                .expect("the run command")
+                .render_help()
+                .to_string()
         });
         for id in SettingId::ALL {
             assert!(help.contains(id.def().flag), "{id:?}");

@@ -455,7 +455,12 @@ impl Supervisor {
                 Err(ReloadError::BlindChanged(self.settings.blind))
             }
         }) {
-            Ok(settings) => settings,
+            Ok(settings) => {
+                for warning in &settings.warnings {
+                    warn!(setting = %warning.origin, "{warning}");
+                }
+                settings
+            }
             Err(err) => {
                 warn!(error = %err, "Reload rejected: keeping the running configuration");
                 let detail = err.to_string();

@@ -210,7 +210,9 @@ mod tests {
             // (command, its setting flags, its own flags)
             (&["run"], &all, &["--help"]),
             (&["validate"], &all, &["--help"]),
-            (&[], &all, &["--help", "--version"]),
+            // Without a command the settings are `run`'s, hidden from the
+            // top-level help (a list of commands).
+            (&[], &[], &["--help", "--version"]),
             (
                 &["inject"],
                 &[
@@ -223,7 +225,7 @@ mod tests {
                     "--journal-max",
                     "--ledger-dir",
                 ],
-                &["--target", "--delay", "--for", "--help"],
+                &["--target", "--scenario", "--delay", "--for", "--help"],
             ),
             (
                 &["clear"],

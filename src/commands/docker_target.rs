@@ -12,6 +12,7 @@ use std::sync::Arc;
 use serde_json::json;
 
 use super::inject::HoldWaiter;
+use super::inject_choice::Choice;
 use crate::actors::target::FaultBackend;
 use crate::cli::{InjectArgs, EXIT_FAILURE};
 use crate::clock::{format_duration, round_millis, system_clock, Clock, SystemClock};
@@ -240,11 +241,13 @@ pub(super) fn inject(
     target: &TargetSettings,
     docker: &DockerSettings,
     args: &InjectArgs,
+    choice: &Choice<'_>,
 ) -> ExitCode {
-    if !DOCKER_MODES.contains(&args.mode.as_str()) {
+    let mode = &choice.mode;
+    if !DOCKER_MODES.contains(&mode.as_str()) {
         return super::usage_error(&format!(
             "MODE {}: target {} is a Docker target; its modes are {}",
-            args.mode,
+            mode,
             target.name,
             DOCKER_MODES.join(", ")
         ));
@@ -261,26 +264,30 @@ pub(super) fn inject(
         Some(Ok(_)) => return super::usage_error(&"--for: must be greater than 0"),
         Some(Err(message)) => return super::usage_error(&format!("--for: {message}")),
     };
-    let scenario = docker
-        .faults
-        .iter()
-        .find(|(_, fault)| fault.mode() == args.mode)
-        .map(|(name, _)| name.clone())
-        .unwrap_or_else(|| args.mode.to_ascii_uppercase());
+    // A scenario chosen by name is that scenario's fault; a mode alone,
+    // the first fault of that mode.
+    let scenario = match choice.chosen {
+        Some(_) => choice.scenario.clone(),
+        None => docker
+            .faults
+            .iter()
+            .find(|(_, fault)| fault.mode() == mode)
+            .map(|(name, _)| name.clone())
+            .unwrap_or_else(|| mode.to_ascii_uppercase()),
+    };
     if let Err(err) =
-        crate::docker::backend::fault_for(&target.name, &docker.faults, &scenario, &args.mode)
+        crate::docker::backend::fault_for(&target.name, &docker.faults, &scenario, mode)
     {
-        return super::usage_error(&format!("MODE {}: {err}", args.mode));
+        return super::usage_error(&format!("MODE {mode}: {err}"));
     }
     if !settings.enabled {
         return super::usage_error(
-            &"chaos is disabled (CHAOS_ENABLED=false or --enabled false): nothing injected; pass --enabled true to inject anyway",
+            &"chaos is disabled (CHAOS_ENABLED false or empty, or --enabled false): nothing injected; pass --enabled true to inject anyway",
         );
     }
     if settings.dry_run {
         say!(
-            "[dry run] would inject {scenario} ({}) into {} ({}) for {}; no Docker call made",
-            args.mode,
+            "[dry run] would inject {scenario} ({mode}) into {} ({}) for {}; no Docker call made",
             target.name,
             docker.target.selector,
             format_duration(hold)
@@ -306,11 +313,11 @@ pub(super) fn inject(
         false,
     );
     let injected_at = round_millis(SystemClock.unix_now());
-    let (category, fix) = target.catalogue.truth_for(&scenario, &args.mode);
+    let (category, fix) = target.catalogue.truth_for(&scenario, mode);
     let mut failure = InjectedFailure {
         id: uuid::Uuid::new_v4().to_string(),
         scenario: scenario.clone(),
-        mode: args.mode.clone(),
+        mode: mode.clone(),
         delay: 0,
         injected_at,
         expires_at: round_millis(injected_at + hold.as_secs_f64()),
@@ -340,8 +347,7 @@ pub(super) fn inject(
         None,
     );
     say!(
-        "💥 Injected {scenario} ({}) into {}: {}, id {}; undone in {} (Ctrl-C undoes it now)",
-        args.mode,
+        "💥 Injected {scenario} ({mode}) into {}: {}, id {}; undone in {} (Ctrl-C undoes it now)",
         target.name,
         failure
             .containers

@@ -16,8 +16,10 @@ use crate::config::duration::parse_duration;
 use crate::config::TargetKind;
 use crate::journal::schema::Injected;
 use crate::journal::JournalEvent;
-use crate::picker::manual_delay;
+use crate::picker::{draw_delay, manual_delay};
 use crate::scenario::check_mode;
+
+use super::inject_choice::{choose, Choice};
 
 /// Writes the failure; exit 2 on bad input, 1 when the file cannot be written.
 pub fn execute(args: &InjectArgs) -> ExitCode {
@@ -29,16 +31,25 @@ pub fn execute(args: &InjectArgs) -> ExitCode {
         Ok(targets) => targets[0],
         Err(code) => return code,
     };
+    let choice = match choose(target, args.mode.as_deref(), args.scenario.as_deref()) {
+        Ok(choice) => choice,
+        Err(message) => return super::usage_error(&message),
+    };
     let state_file = match &target.kind {
         TargetKind::StateFile(path) => path,
         TargetKind::Docker(docker) => {
-            return super::docker_target::inject(&settings, target, docker, args)
+            return super::docker_target::inject(&settings, target, docker, args, &choice)
         }
     };
-    if args.mode == modes::HEALTHY {
+    let Choice {
+        scenario,
+        mode,
+        chosen,
+    } = choice;
+    if mode == modes::HEALTHY {
         return super::usage_error(&"MODE healthy: use `chaos-engine clear` to clear a failure");
     }
-    if let Err(message) = check_mode(&args.mode) {
+    if let Err(message) = check_mode(&mode) {
         return super::usage_error(&format!("MODE: {message}"));
     }
     let hold = match args.duration.as_deref().map(parse_duration) {
@@ -47,15 +58,19 @@ pub fn execute(args: &InjectArgs) -> ExitCode {
         Some(Ok(_)) => return super::usage_error(&"--for: must be greater than 0"),
         Some(Err(message)) => return super::usage_error(&format!("--for: {message}")),
     };
-    let delay = match manual_delay(&target.catalogue, &args.mode, args.delay) {
-        Ok(delay) => delay,
-        Err(message) => return super::usage_error(&format!("--delay: {message}")),
+    // A scenario chosen by name draws from its own range; a mode alone from
+    // the range of the first scenario of that mode.
+    let delay = match (chosen.and_then(|s| s.delay), args.delay) {
+        (Some(range), None) => draw_delay(range),
+        (_, given) => match manual_delay(&target.catalogue, &mode, given) {
+            Ok(delay) => delay,
+            Err(message) => return super::usage_error(&format!("--delay: {message}")),
+        },
     };
-    let scenario = target.catalogue.name_for_mode(&args.mode);
 
     if !settings.enabled {
         return super::usage_error(
-            &"chaos is disabled (CHAOS_ENABLED=false or --enabled false): nothing injected; pass --enabled true to inject anyway",
+            &"chaos is disabled (CHAOS_ENABLED false or empty, or --enabled false): nothing injected; pass --enabled true to inject anyway",
         );
     }
     if settings.dry_run {
@@ -66,7 +81,7 @@ pub fn execute(args: &InjectArgs) -> ExitCode {
         };
         say!(
             "[dry run] would inject {scenario} ({}{delay_note}) into {} ({}); nothing written",
-            args.mode,
+            mode,
             target.name,
             state_file.display()
         );
@@ -87,7 +102,7 @@ pub fn execute(args: &InjectArgs) -> ExitCode {
     let spec = FailureSpec {
         target: &target.name,
         scenario: &scenario,
-        mode: &args.mode,
+        mode: &mode,
         delay,
         id: &id,
         timestamp,
@@ -98,14 +113,14 @@ pub fn execute(args: &InjectArgs) -> ExitCode {
         return ExitCode::from(EXIT_FAILURE);
     }
     let journal = super::journal_for(&settings);
-    let (category, fix) = target.catalogue.truth_for(&scenario, &args.mode);
+    let (category, fix) = target.catalogue.truth_for(&scenario, &mode);
     journal.record(
         timestamp,
         JournalEvent::Injected(Injected {
             id: id.clone(),
             target: target.name.clone(),
             scenario: scenario.clone(),
-            mode: Some(args.mode.clone()),
+            mode: Some(mode.clone()),
             delay: Some(delay),
             expires_at: spec.expires_at,
             lateness_ms: None,
@@ -124,7 +139,7 @@ pub fn execute(args: &InjectArgs) -> ExitCode {
     };
     say!(
         "💥 Injected {scenario} ({}{delay_note}) into {} ({}), id {id}, expires in {}",
-        args.mode,
+        mode,
         target.name,
         state_file.display(),
         format_duration(lasts)

@@ -20,6 +20,7 @@ pub mod demo_target;
 mod docker_target;
 pub mod healthcheck;
 pub mod inject;
+mod inject_choice;
 pub mod labels;
 pub mod preview;
 pub mod recover;
@@ -46,7 +47,7 @@ use crate::journal::{Journal, JournalEvent};
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        None => run::execute(&cli.run),
+        None => run::execute(&cli.run.into_set()),
         Some(Command::Run(args)) => run::execute(&args),
         Some(Command::Inject(args)) => inject::execute(&args),
         Some(Command::Clear(args)) => clear::execute(&args),
@@ -73,7 +74,18 @@ pub fn emit(line: std::fmt::Arguments<'_>) -> bool {
 /// Loads and validates the configuration of `inject` or `clear` (which
 /// write once and keep no schedule), or prints why not.
 pub fn load_settings<S>(args: &SettingArgs<S>) -> Result<Settings, ExitCode> {
-    config::load(&inputs(args, Access::WritesOnce)).map_err(|err| usage_error(&err))
+    let settings =
+        config::load(&inputs(args, Access::WritesOnce)).map_err(|err| usage_error(&err))?;
+    print_warnings(&settings);
+    Ok(settings)
+}
+
+/// Prints each configuration warning as `warning: <origin>: <message>` on
+/// standard error (`run` logs them instead, `validate` lists them).
+fn print_warnings(settings: &Settings) {
+    for warning in &settings.warnings {
+        eprintln!("warning: {warning}");
+    }
 }
 
 /// What a command does with the state files, which decides how strictly
@@ -104,6 +116,9 @@ pub fn load_settings_without_selector<S>(
     access: Access,
 ) -> Result<Settings, ExitCode> {
     let settings = config::load(&inputs(args, access)).map_err(|err| usage_error(&err))?;
+    if access != Access::Writes {
+        print_warnings(&settings);
+    }
     if let Some(path) = &settings.state_file_selector {
         return Err(usage_error(&format!(
             "--state-file {}: cannot be combined with --targets (the targets file names every state file)",

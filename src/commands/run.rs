@@ -63,6 +63,7 @@ pub fn execute(args: &ConfigArgs) -> ExitCode {
     logging::init(settings.log_format);
     let seed = settings.seed.unwrap_or_else(random_seed);
     print_banner(&settings, seed);
+    log_warnings(&settings);
 
     let code = system.block_on(run_until_signal(settings, inputs, seed, signals));
     info!("Goodbye");
@@ -381,6 +382,15 @@ fn ledger_left_open(ledger: &Ledger) -> bool {
         warn!(error = %err, "cannot remove the fault ledger: {err}");
     }
     false
+}
+
+/// Logs each configuration warning (a drop-in value of the original
+/// service that runs with a caveat, an empty `CHAOS_ENABLED`) as a warning
+/// line naming where it was set.
+pub fn log_warnings(settings: &Settings) {
+    for warning in &settings.warnings {
+        warn!(setting = %warning.origin, "{warning}");
+    }
 }
 
 fn print_banner(settings: &Settings, seed: u64) {

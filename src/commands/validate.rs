@@ -17,6 +17,9 @@ pub fn execute(args: &ConfigArgs) -> ExitCode {
         Err(code) => return code,
     };
     say!("configuration is valid");
+    for warning in &settings.warnings {
+        say!("warning: {warning}");
+    }
     match &settings.targets_file {
         Some(path) => say!("targets file: {}", path.display()),
         None => say!("targets file: none (single target)"),
@@ -68,6 +71,12 @@ pub fn execute(args: &ConfigArgs) -> ExitCode {
         }
         say!("  interval:     {}", format_duration(target.interval));
         say!("  recovery:     {}", format_duration(target.recovery));
+        if target.recovery >= target.interval {
+            say!(
+                "  cycle:        {} (the interval waited after each clear)",
+                format_duration(target.recovery.saturating_add(target.interval))
+            );
+        }
         say!("  startup_wait: {}", format_duration(target.startup_wait));
         match &target.probe {
             Some(probe) => say!(

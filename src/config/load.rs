@@ -12,6 +12,7 @@ use super::paths::{check_journal, check_state_file, comparable_path_in, StateDir
 use super::rate::parse_rate;
 use super::setting::{SettingId, SettingValues, Sourced};
 use super::size::parse_size;
+use super::warning::{self, ConfigWarning};
 use super::{
     ConfigInputs, LogFormat, Settings, TargetKind, TargetSettings, DEFAULT_INTERVAL,
     DEFAULT_MIN_INTERVAL, DEFAULT_RECOVERY, DEFAULT_STARTUP_WAIT, DEFAULT_STATE_FILE,
@@ -35,7 +36,13 @@ pub fn load(inputs: &ConfigInputs) -> Result<Settings, ConfigError> {
     let values = &inputs.flags;
     let raw = &values;
 
+    let mut warnings = Vec::new();
     let enabled = match raw.get(SettingId::Enabled) {
+        // The original service read an empty CHAOS_ENABLED as false.
+        Some(v) if matches!(v.origin, Origin::Env(_)) && v.value.trim().is_empty() => {
+            warnings.push(warning::empty_enabled(v.origin));
+            false
+        }
         Some(v) => parse_bool(&v.value).map_err(|m| ConfigError::new(v.origin, m))?,
         None => true,
     };
@@ -133,6 +140,9 @@ pub fn load(inputs: &ConfigInputs) -> Result<Settings, ConfigError> {
     };
 
     let interval = duration(raw, SettingId::Interval)?;
+    let drop_in_interval = raw
+        .get(SettingId::Interval)
+        .is_some_and(|v| is_drop_in_interval(&v));
     let recovery = duration(raw, SettingId::Recovery)?;
     let startup_wait = duration(raw, SettingId::StartupWait)?;
     let min_interval = duration(raw, SettingId::MinInterval)?;
@@ -230,7 +240,12 @@ pub fn load(inputs: &ConfigInputs) -> Result<Settings, ConfigError> {
         }
     };
 
-    let targets = validate_targets(targets, &min_interval, &policy, inputs)?;
+    let timing_rules = TimingRules {
+        min_interval: &min_interval,
+        schedule: !inputs.one_shot,
+        drop_in_interval,
+    };
+    let targets = validate_targets(targets, &timing_rules, &policy, inputs, &mut warnings)?;
     let responders = responders::load_responders(inputs, file.as_ref(), http)?;
     Ok(Settings {
         enabled,
@@ -250,7 +265,17 @@ pub fn load(inputs: &ConfigInputs) -> Result<Settings, ConfigError> {
         state_file_selector,
         policy,
         targets,
+        warnings,
     })
+}
+
+/// Whether the interval was given as the original service read it: a whole
+/// number of seconds in `CHAOS_INTERVAL` (not our flag, not our units).
+fn is_drop_in_interval(value: &Sourced<String>) -> bool {
+    let text = value.value.trim();
+    value.origin == Origin::Env(SettingId::Interval.def().env)
+        && !text.is_empty()
+        && text.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// The duration given for `id` by a flag or variable, if any.
@@ -447,9 +472,10 @@ fn catalogue_from_file(
 
 fn validate_targets(
     raw: Vec<RawTarget>,
-    min_interval: &Sourced<Duration>,
+    rules: &TimingRules<'_>,
     policy: &Arc<Policy>,
     inputs: &ConfigInputs,
+    warnings: &mut Vec<ConfigWarning>,
 ) -> Result<Vec<TargetSettings>, ConfigError> {
     let mut names: HashMap<&str, usize> = HashMap::new();
     let mut files: HashMap<PathBuf, (usize, PathBuf)> = HashMap::new();
@@ -470,7 +496,7 @@ fn validate_targets(
                 ),
             ));
         }
-        check_timing(target, min_interval, !inputs.one_shot)?;
+        warnings.extend(check_timing(target, rules)?);
         let RawKind::StateFile(state_file) = &target.kind else {
             continue;
         };
@@ -505,16 +531,31 @@ fn validate_targets(
     Ok(targets)
 }
 
-/// The recovery must be above 0; with `schedule` (the commands that keep a
-/// schedule: `run`, `validate`), the interval too, not below the safety
-/// floor and longer than the recovery.
+/// What a target's interval and recovery are checked against.
+struct TimingRules<'a> {
+    /// The safety floor, and where it was set.
+    min_interval: &'a Sourced<Duration>,
+    /// The command keeps a schedule (`run`, `validate`): the interval is
+    /// checked too.
+    schedule: bool,
+    /// `CHAOS_INTERVAL` holds a whole number of seconds, as the original
+    /// service read it: an interval taken from it runs whatever the floor
+    /// and the recovery, with a warning (the contract's drop-in exception).
+    drop_in_interval: bool,
+}
+
+/// The recovery must be above 0; with `rules.schedule` (the commands that
+/// keep a schedule: `run`, `validate`), the interval too, not below the
+/// safety floor and longer than the recovery. A drop-in interval (see
+/// [`TimingRules::drop_in_interval`]) breaking the last two gets warnings
+/// instead of an error.
 fn check_timing(
     target: &RawTarget,
-    min_interval: &Sourced<Duration>,
-    schedule: bool,
-) -> Result<(), ConfigError> {
+    rules: &TimingRules<'_>,
+) -> Result<Vec<ConfigWarning>, ConfigError> {
     let (interval, recovery) = (&target.interval, &target.recovery);
-    if schedule && interval.value.is_zero() {
+    let min_interval = rules.min_interval;
+    if rules.schedule && interval.value.is_zero() {
         return Err(ConfigError::new(
             interval.origin.clone(),
             "interval must be greater than 0",
@@ -526,35 +567,55 @@ fn check_timing(
             "recovery must be greater than 0",
         ));
     }
-    if !schedule {
-        return Ok(());
+    if !rules.schedule {
+        return Ok(Vec::new());
     }
+    let drop_in =
+        rules.drop_in_interval && interval.origin == Origin::Env(SettingId::Interval.def().env);
+    let mut warnings = Vec::new();
     if interval.value < min_interval.value {
-        return Err(ConfigError::new(
+        if !drop_in {
+            return Err(ConfigError::new(
+                interval.origin.clone(),
+                format!(
+                    "interval {} of target {} is below the safety floor min_interval {} (set by {}); \
+                     raise the interval or lower the floor (0 turns it off)",
+                    format_duration(interval.value),
+                    target.name,
+                    format_duration(min_interval.value),
+                    min_interval.origin.describe()
+                ),
+            ));
+        }
+        warnings.push(warning::below_floor(
             interval.origin.clone(),
-            format!(
-                "interval {} of target {} is below the safety floor min_interval {} (set by {}); \
-                 raise the interval or lower the floor (0 turns it off)",
-                format_duration(interval.value),
-                target.name,
-                format_duration(min_interval.value),
-                min_interval.origin.describe()
-            ),
+            &target.name,
+            interval.value,
+            min_interval.value,
+            &min_interval.origin,
         ));
     }
     if recovery.value >= interval.value {
-        return Err(ConfigError::new(
-            recovery.origin.clone(),
-            format!(
-                "recovery {} must be shorter than the interval {} of target {} (interval set by {})",
-                format_duration(recovery.value),
-                format_duration(interval.value),
-                target.name,
-                interval.origin.describe()
-            ),
+        if !drop_in {
+            return Err(ConfigError::new(
+                recovery.origin.clone(),
+                format!(
+                    "recovery {} must be shorter than the interval {} of target {} (interval set by {})",
+                    format_duration(recovery.value),
+                    format_duration(interval.value),
+                    target.name,
+                    interval.origin.describe()
+                ),
+            ));
+        }
+        warnings.push(warning::waits_after_clear(
+            interval.origin.clone(),
+            &target.name,
+            interval.value,
+            recovery.value,
         ));
     }
-    Ok(())
+    Ok(warnings)
 }
 
 #[cfg(test)]

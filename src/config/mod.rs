@@ -17,6 +17,7 @@ pub mod paths;
 pub mod rate;
 pub mod setting;
 pub mod size;
+pub mod warning;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -30,6 +31,7 @@ pub use error::{ConfigError, Origin};
 pub use load::load;
 pub use paths::comparable_path;
 pub use setting::{SettingId, SettingValues, Source, Sourced};
+pub use warning::ConfigWarning;
 
 /// The state file of the single target when nothing else is configured.
 pub const DEFAULT_STATE_FILE: &str = "/tmp/failure_state.json";
@@ -148,6 +150,9 @@ pub struct Settings {
     pub policy: Arc<Policy>,
     /// At least one target, unique names and state files.
     pub targets: Vec<TargetSettings>,
+    /// Values accepted with a caveat (see [`warning`]), for the command to
+    /// log or print.
+    pub warnings: Vec<ConfigWarning>,
 }
 
 /// How a target's failures take effect.
@@ -179,9 +184,12 @@ pub struct TargetSettings {
     pub name: String,
     /// A state file, or containers.
     pub kind: TargetKind,
-    /// Start-to-start time between injections; > recovery, >= min_interval.
+    /// Start-to-start time between injections; > recovery, >= min_interval,
+    /// except for a drop-in `CHAOS_INTERVAL` (see [`warning`]): not longer
+    /// than the recovery, it is waited after each clear instead.
     pub interval: Duration,
-    /// Time a failure lasts; > 0 and < interval.
+    /// Time a failure lasts; > 0 (and < interval, but for a drop-in
+    /// `CHAOS_INTERVAL`).
     pub recovery: Duration,
     /// Wait before the first injection; may be 0.
     pub startup_wait: Duration,

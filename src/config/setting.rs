@@ -25,8 +25,10 @@ use crate::clock::format_duration;
 pub enum Blank {
     /// The variable counts as unset: `CHAOS_INTERVAL=` means the default.
     Unset,
-    /// The blank text is the value (and an error for a boolean): an unset
-    /// `${CHAOS_ENABLED}` in a compose file must not silently mean "on".
+    /// The blank text is the value: an unset `${CHAOS_ENABLED}` in a
+    /// compose file must not silently mean "on" (for `CHAOS_ENABLED` it
+    /// means off, with a warning, as the original service read it; for
+    /// `CHAOS_DRY_RUN` it is an error).
     Value,
 }
 
@@ -181,7 +183,8 @@ settings! {
         flag: "--enabled",
         env: "CHAOS_ENABLED",
         value_name: Some("BOOL"),
-        help: "true/false, 1/0, yes/no. False writes targets healthy and never injects.",
+        help: "true/false, 1/0, yes/no. False writes targets healthy and never injects. An empty \
+               CHAOS_ENABLED means false, with a warning.",
         default: ShownDefault::Text("true"),
         blank: Blank::Value,
     },

@@ -456,3 +456,102 @@ fn one_shot_commands_and_dry_run_on_a_docker_target() {
     assert!(status.success());
     assert!(!paused(&cache) && answers(&cache));
 }
+
+#[test]
+#[ignore = "needs a Docker Engine and the base images; .ci/run runs it after .ci/docker-bases.sh"]
+fn inject_scenario_applies_the_named_fault_not_the_first_of_its_mode() {
+    let cache = TargetContainer::start("byname", &[]);
+    let ws = Workspace::new();
+    // Two network scenarios: the first drops every packet, the second caps
+    // the rate far above what a health check needs. `inject network` would
+    // take the first.
+    let yaml = targets_file(
+        "2s",
+        "0",
+        &docker_target(
+            "cache",
+            &cache,
+            "      - { name: BLACKHOLE, mode: network, weight: 1, network: { loss: 100% } }\n      \
+             - { name: GENTLE, mode: network, weight: 1, network: { rate: 100mbit } }\n",
+        ),
+    );
+    let targets = ws.targets(&yaml);
+    let targets = targets.to_str().unwrap();
+    let journal = ws.path("journal.jsonl");
+
+    let unknown = run_once(
+        &[
+            "inject",
+            "--scenario",
+            "GENTLER",
+            "--target",
+            "cache",
+            "--targets",
+            targets,
+        ],
+        &[],
+    );
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr).contains(
+            "--scenario GENTLER: target cache has no such scenario (its scenarios: BLACKHOLE \
+             (network), GENTLE (network))"
+        ),
+        "{}",
+        String::from_utf8_lossy(&unknown.stderr)
+    );
+    assert!(helpers_of(&cache).is_empty());
+
+    let mut held = super::engine_helpers::command(&[])
+        .args([
+            "inject",
+            "--scenario",
+            "GENTLE",
+            "--target",
+            "cache",
+            "--for",
+            "60s",
+            "--targets",
+            targets,
+            "--journal",
+            journal.to_str().unwrap(),
+        ])
+        .stdout(std::fs::File::create(ws.path("out")).expect("output file"))
+        .stderr(std::fs::File::create(ws.path("err")).expect("error file"))
+        .spawn()
+        .expect("spawn inject");
+    let output = || {
+        let read = |name| std::fs::read_to_string(ws.path(name)).unwrap_or_default();
+        format!("{}{}", read("out"), read("err"))
+    };
+    wait_until(WAIT, "the fault applied", || {
+        output().contains("💥 Injected GENTLE (network) into cache")
+            || held.try_wait().ok().flatten().is_some()
+    });
+    assert!(held.try_wait().expect("try_wait").is_none(), "{}", output());
+    let injected = &journal_events(&journal, "injected")[0];
+    assert_eq!(
+        (injected["scenario"].as_str(), injected["mode"].as_str()),
+        (Some("GENTLE"), Some("network"))
+    );
+    // The fault in effect is GENTLE's: the container still answers.
+    assert!(
+        !helpers_of(&cache).is_empty(),
+        "no helper in the container's namespace"
+    );
+    assert!(
+        answers(&cache),
+        "GENTLE adds 1 ms; BLACKHOLE would cut it off"
+    );
+    // SIGTERM undoes it at once.
+    rustix::process::kill_process(
+        rustix::process::Pid::from_child(&held),
+        rustix::process::Signal::TERM,
+    )
+    .expect("signal inject");
+    let status = held.wait().expect("wait for inject");
+    assert!(status.success(), "exit {status}");
+    assert_eq!(journal_events(&journal, "cleared")[0]["reason"], "manual");
+    wait_until(WAIT, "the helper removed", || helpers_of(&cache).is_empty());
+    assert!(answers(&cache));
+}

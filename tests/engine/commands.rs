@@ -215,6 +215,90 @@ fn preview_stops_when_its_reader_goes_away() {
 }
 
 #[test]
+fn inject_scenario_chooses_a_scenario_by_name_or_lists_the_targets_scenarios() {
+    let ws = Workspace::new();
+    let targets = ws.targets(
+        "targets:\n  - name: app\n    state_file: '{dir}/app.json'\n    scenarios:\n      \
+         - { name: SLOW_A, mode: slow, weight: 1, delay: { min: 1, max: 1 } }\n      \
+         - { name: SLOW_B, mode: slow, weight: 1, delay: { min: 7, max: 7 } }\n      \
+         - { name: CRASH, mode: crash, weight: 1 }\n",
+    );
+    let env = [("CHAOS_TARGETS_FILE", targets.to_str().unwrap())];
+    let state = ws.path("app.json");
+
+    // MODE alone: the first scenario of that mode, its range.
+    let output = run_once(&["inject", "slow"], &env);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let failure = read_state(&state).unwrap();
+    assert_eq!(
+        (failure["scenario"].as_str(), failure["delay"].as_u64()),
+        (Some("SLOW_A"), Some(1))
+    );
+
+    // By name: the second one, with its own range; MODE may be left out or
+    // given alike.
+    for args in [
+        &["inject", "--scenario", "SLOW_B"][..],
+        &["inject", "slow", "--scenario", "SLOW_B"],
+    ] {
+        let output = run_once(args, &env);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        let failure = read_state(&state).unwrap();
+        assert_eq!(
+            (
+                failure["scenario"].as_str(),
+                failure["mode"].as_str(),
+                failure["delay"].as_u64()
+            ),
+            (Some("SLOW_B"), Some("slow"), Some(7)),
+            "{args:?}"
+        );
+        assert!(
+            stdout(&output).starts_with("💥 Injected SLOW_B (slow, delay 7s) into app"),
+            "{}",
+            stdout(&output)
+        );
+    }
+    // --delay still overrides the scenario's range.
+    let output = run_once(&["inject", "--scenario", "SLOW_B", "--delay", "3"], &env);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(read_state(&state).unwrap()["delay"], 3);
+
+    // Bad input: exit 2, the file untouched.
+    let before = std::fs::read_to_string(&state).unwrap();
+    for (args, expected) in [
+        (
+            &["inject", "--scenario", "SLOW_C"][..],
+            "error: --scenario SLOW_C: target app has no such scenario (its scenarios: SLOW_A \
+             (slow), SLOW_B (slow), CRASH (crash))",
+        ),
+        (
+            &["inject", "crash", "--scenario", "SLOW_B"],
+            "error: MODE crash: scenario SLOW_B of target app has mode slow",
+        ),
+        (
+            &["inject", "--scenario", "CRASH", "--delay", "2"],
+            "error: --delay: mode crash always writes delay 0",
+        ),
+        (&["inject"], "MODE"),
+    ] {
+        let output = run_once(args, &env);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&output).contains(expected),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert_eq!(std::fs::read_to_string(&state).unwrap(), before, "{args:?}");
+    }
+}
+
+#[test]
 fn inject_rejects_bad_input_without_writing() {
     let ws = Workspace::new();
     let state = ws.path("state.json");

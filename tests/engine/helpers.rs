@@ -411,19 +411,33 @@ pub fn journal_on_paused_clock(
     stamps: Stamps,
     run_for: Duration,
 ) -> Vec<Value> {
-    use chaos_engine::actors::{Drain, Supervisor};
-    use chaos_engine::config::{self, ConfigInputs, SettingId, SettingValues, Source};
-    use chaos_engine::journal::Journal;
-    use chaos_engine::telemetry::Telemetry;
+    use chaos_engine::config::{SettingId, SettingValues, Source};
 
     let ws = Workspace::new();
-    let journal_path = ws.path("journal.jsonl");
     let mut flags = SettingValues::default();
     flags.set(
         SettingId::Targets,
         Source::Flag,
         ws.targets(yaml).to_string_lossy(),
     );
+    settings_on_paused_clock(&ws, flags, seed, stamps, run_for)
+}
+
+/// [`journal_on_paused_clock`] with the settings `flags` (flags and
+/// variables, as the command line hands them over) in the workspace `ws`.
+pub fn settings_on_paused_clock(
+    ws: &Workspace,
+    flags: chaos_engine::config::SettingValues,
+    seed: u64,
+    stamps: Stamps,
+    run_for: Duration,
+) -> Vec<Value> {
+    use chaos_engine::actors::{Drain, Supervisor};
+    use chaos_engine::config::{self, ConfigInputs};
+    use chaos_engine::journal::Journal;
+    use chaos_engine::telemetry::Telemetry;
+
+    let journal_path = ws.path("journal.jsonl");
     let inputs = ConfigInputs {
         flags,
         ..ConfigInputs::default()

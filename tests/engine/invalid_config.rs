@@ -225,11 +225,13 @@ fn cases(dir: &Path) -> Vec<Case> {
             expected: "CHAOS_ENABLED: expected true/false, 1/0 or yes/no, got `maybe`",
         },
         Case {
+            // An empty CHAOS_ENABLED disables with a warning (drop_in.rs);
+            // an empty CHAOS_DRY_RUN is bad input.
             name: "empty boolean in the environment",
             yaml: None,
-            env: vec![("CHAOS_ENABLED", String::new()), ("FAILURE_STATE_FILE", state.clone())],
+            env: vec![("CHAOS_DRY_RUN", String::new()), ("FAILURE_STATE_FILE", state.clone())],
             args: vec![],
-            expected: "CHAOS_ENABLED: expected true/false, 1/0 or yes/no, got ``",
+            expected: "CHAOS_DRY_RUN: expected true/false, 1/0 or yes/no, got ``",
         },
         Case {
             name: "bad dry-run variable (the flag is a switch)",
@@ -260,9 +262,11 @@ fn cases(dir: &Path) -> Vec<Case> {
             expected: "--interval: invalid duration `often`",
         },
         Case {
-            name: "interval below the default floor from the environment",
+            // A whole number of seconds runs, as the original service's did
+            // (drop_in.rs); our own forms keep the floor.
+            name: "interval with a unit below the default floor from the environment",
             yaml: None,
-            env: vec![("CHAOS_INTERVAL", "45".into()), ("FAILURE_STATE_FILE", state.clone())],
+            env: vec![("CHAOS_INTERVAL", "45s".into()), ("FAILURE_STATE_FILE", state.clone())],
             args: vec![],
             expected: "CHAOS_INTERVAL: interval 45s of target target-app is below the safety floor min_interval 60s (set by the built-in default min_interval)",
         },

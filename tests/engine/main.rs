@@ -15,6 +15,7 @@ mod control;
 mod coordination;
 mod dashboard_browser;
 mod demo;
+mod drop_in;
 mod end_to_end;
 mod hostile_files;
 mod invalid_config;

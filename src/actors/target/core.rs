@@ -15,6 +15,9 @@
 //!   `startup_wait` later;
 //! - starts are `interval` apart, start to start, lengthened by jitter and
 //!   backoff; a start more than a whole step late skips the missed cycles;
+//!   where the interval is not longer than the recovery (only a drop-in
+//!   `CHAOS_INTERVAL` gets there: see [`Timing::start_to_start`]), the next
+//!   start is the interval after the clear, as the original service did;
 //! - a failure is watched every watch period; it ends at its deadline
 //!   ([`ClearJob::Recovery`], retried at most every second), when another
 //!   writer ends it, or by hand; a probe marks it manifested, and repaired
@@ -85,6 +88,33 @@ pub struct Timing {
 }
 
 impl Timing {
+    /// From one start to the next when the interval, lengthened by jitter
+    /// and backoff, is `step`: `step` itself (start to start), or, when
+    /// the interval is not longer than the recovery, `step` after the
+    /// clear due at the end of the recovery (recovery + `step`), as the
+    /// original service's cycle went: inject, recovery, clear, interval.
+    /// Configuration lets an interval that short through only where the
+    /// original service accepted it (a whole number of seconds in
+    /// `CHAOS_INTERVAL`), and warns when it does.
+    pub fn start_to_start(&self, step: Duration) -> Duration {
+        if self.waits_after_clear() {
+            self.recovery.saturating_add(step)
+        } else {
+            step
+        }
+    }
+
+    /// Whether the interval is waited after the clear rather than counted
+    /// from the start (see [`Timing::start_to_start`]).
+    pub fn waits_after_clear(&self) -> bool {
+        self.interval <= self.recovery
+    }
+
+    /// One whole cycle without jitter or backoff: start to next start.
+    pub fn cycle(&self) -> Duration {
+        self.start_to_start(self.interval)
+    }
+
     /// How often an active failure is looked at: the probe's period, or
     /// without a probe a tenth of the recovery, between 10 ms and 1 s.
     pub fn watch_period(&self) -> Duration {
@@ -458,14 +488,15 @@ impl TargetCore {
             cycle,
             planned,
             lateness: now.at.saturating_duration_since(planned),
-            next_due: planned + self.timing.interval,
+            next_due: planned + self.timing.cycle(),
         }]
     }
 
-    /// The cycle started at `planned` injected or was skipped, and the step
-    /// to the next start is `step` (interval with jitter and backoff): plan
-    /// it. More than a whole step late (the machine was suspended, say),
-    /// the missed cycles are skipped, not replayed.
+    /// The cycle started at `planned` injected or was skipped, and the
+    /// interval to the next start is `step` (with jitter and backoff): plan
+    /// it, [`Timing::start_to_start`] after `planned`. More than a whole
+    /// cycle late (the machine was suspended, say), the missed cycles are
+    /// skipped, not replayed.
     pub fn plan_after(
         &mut self,
         cycle: u64,
@@ -479,7 +510,10 @@ impl TargetCore {
         // Durations are capped at ten years (config::duration::MAX_DURATION)
         // and stretched at most 2000 times (jitter 1, backoff 1000): 20,000
         // years, far inside an Instant's range, so these cannot overflow.
-        let step = step.max(Duration::from_millis(1));
+        let step = self
+            .timing
+            .start_to_start(step)
+            .max(Duration::from_millis(1));
         let mut next = planned + step;
         while next <= now.at {
             next += step;
@@ -822,7 +856,7 @@ impl TargetCore {
     }
 
     /// New durations after a reload: the active failure stays; the schedule
-    /// keeps its start-to-start anchor with the new interval (before the
+    /// keeps its start-to-start anchor with the new cycle (before the
     /// first start: the planned one stays).
     pub fn reconfigure(&mut self, timing: Timing, now: Now) -> Vec<Command> {
         self.timing = timing;
@@ -830,7 +864,7 @@ impl TargetCore {
             return Vec::new();
         }
         let next = match self.last_start {
-            Some(start) => start + self.timing.interval,
+            Some(start) => start + self.timing.cycle(),
             None => self.next_start.unwrap_or(now.at + self.timing.startup_wait),
         };
         self.schedule(next, now, true).into_iter().collect()

@@ -18,7 +18,8 @@
 //! shows. Then it plans the next start: one
 //! interval after this one, lengthened by jitter (drawn from the picker)
 //! and by backoff when more failures are active than `policy.backoff`
-//! allows.
+//! allows; where the interval is not longer than the recovery, that
+//! interval counts from the clear (the core's `Timing::start_to_start`).
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;

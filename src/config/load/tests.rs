@@ -178,7 +178,12 @@ fn invalid_configurations_name_their_source() {
         (None, vec![(Id::Enabled, "maybe")], "CHAOS_ENABLED: expected true/false"),
         (None, vec![(Id::Seed, "-1")], "CHAOS_SEED: seed must be a whole number"),
         (None, vec![(Id::LogFormat, "xml")], "CHAOS_LOG_FORMAT: log format must be"),
-        (None, vec![(Id::Interval, "45")], "CHAOS_INTERVAL: interval 45s of target target-app is below the safety floor min_interval 60s"),
+        (None, vec![(Id::Interval, "45s")], "CHAOS_INTERVAL: interval 45s of target target-app is below the safety floor min_interval 60s"),
+        (None, vec![(Id::Interval, "0")], "CHAOS_INTERVAL: interval must be greater than 0"),
+        (None, vec![(Id::Interval, "-30")], "CHAOS_INTERVAL: negative duration"),
+        (None, vec![(Id::Interval, "30"), (Id::Recovery, "0")], "CHAOS_RECOVERY_PERIOD: recovery must be greater than 0"),
+        (None, vec![(Id::Enabled, "tru")], "CHAOS_ENABLED: expected true/false"),
+        (None, vec![(Id::DryRun, " ")], "CHAOS_DRY_RUN: expected true/false"),
         (None, vec![(Id::Recovery, "200")], "CHAOS_RECOVERY_PERIOD: recovery 200s must be shorter than the interval 180s"),
         (None, vec![(Id::Recovery, "0")], "CHAOS_RECOVERY_PERIOD: recovery must be greater than 0"),
         (None, vec![(Id::StateFile, "/nonexistent-dir/x.json")], "FAILURE_STATE_FILE: directory /nonexistent-dir does not exist"),
@@ -213,17 +218,101 @@ fn invalid_configurations_name_their_source() {
 }
 
 #[test]
-fn empty_booleans_are_errors_but_other_empty_variables_are_unset() {
+fn an_empty_chaos_enabled_disables_with_a_warning_other_empty_variables_are_unset() {
     let fx = Fixture::new();
     let state = fx.path("s.json");
     let state = state.to_str().unwrap();
     let env = [(Id::Enabled, ""), (Id::StateFile, state)];
-    assert!(error(&fx.inputs(&[], &env)).starts_with("CHAOS_ENABLED: expected true/false"));
+    let settings = load(&fx.inputs(&[], &env)).unwrap();
+    assert!(!settings.enabled);
+    assert_eq!(settings.warnings.len(), 1, "{:?}", settings.warnings);
+    assert_eq!(settings.warnings[0].origin, Origin::Env("CHAOS_ENABLED"));
+    assert!(settings.warnings[0].message.contains("chaos is disabled"));
+    // The flag is ours, not the original's: blank is an error there.
+    let flags = [(Id::Enabled, "")];
+    assert!(error(&fx.inputs(&flags, &[(Id::StateFile, state)]))
+        .starts_with("--enabled: expected true/false"));
+    let env = [(Id::Enabled, "true"), (Id::StateFile, state)];
+    assert!(load(&fx.inputs(&[], &env)).unwrap().warnings.is_empty());
     let env = [(Id::Interval, " "), (Id::StateFile, state)];
     assert_eq!(
         load(&fx.inputs(&[], &env)).unwrap().targets[0].interval,
         DEFAULT_INTERVAL
     );
+}
+
+#[test]
+fn a_whole_number_of_seconds_in_chaos_interval_runs_whatever_the_floor_and_recovery() {
+    let fx = Fixture::new();
+    let state = fx.path("s.json");
+    let state = state.to_str().unwrap();
+    let load_env = |env: &[(Id, &str)], flags: &[(Id, &str)]| {
+        let mut env = env.to_vec();
+        env.push((Id::StateFile, state));
+        load(&fx.inputs(flags, &env))
+    };
+    // The original's CHAOS_INTERVAL=30 with its 30 s recovery: below the
+    // floor and not longer than the recovery, two warnings.
+    let settings = load_env(&[(Id::Interval, "30")], &[]).unwrap();
+    assert_eq!(settings.targets[0].interval, Duration::from_secs(30));
+    let warnings: Vec<String> = settings.warnings.iter().map(|w| w.to_string()).collect();
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(warnings[0].starts_with("CHAOS_INTERVAL: interval 30s of target target-app is below the safety floor min_interval 60s"));
+    assert!(warnings[1].contains("the next injection starts 30s after each clear, a cycle of 60s"));
+    // With the floor off, only the cycle is worth a word.
+    let settings = load_env(&[(Id::Interval, "30"), (Id::MinInterval, "0")], &[]).unwrap();
+    assert_eq!(settings.warnings.len(), 1, "{:?}", settings.warnings);
+    // Above the floor and the recovery: the original's 60 runs unchanged.
+    assert!(load_env(&[(Id::Interval, "60")], &[])
+        .unwrap()
+        .warnings
+        .is_empty());
+    let settings = load_env(&[(Id::Interval, " 45 ")], &[]).unwrap();
+    assert_eq!(settings.warnings.len(), 1, "{:?}", settings.warnings);
+    // Our own forms keep the rules: a unit, a fraction, the flag, the file.
+    for (env, flags) in [
+        (vec![(Id::Interval, "30s")], vec![]),
+        (vec![(Id::Interval, "30.0")], vec![]),
+        (vec![], vec![(Id::Interval, "30")]),
+        (vec![(Id::Interval, "900")], vec![(Id::Interval, "30")]),
+    ] {
+        let err = load_env(&env, &flags).unwrap_err().to_string();
+        assert!(
+            err.contains("below the safety floor"),
+            "{env:?} {flags:?}: {err}"
+        );
+    }
+    let targets = fx.targets(
+        "defaults: { interval: 30s }\ntargets:\n  - { name: app, state_file: '{dir}/app.json' }\n",
+    );
+    let flags = [(Id::Targets, targets.to_str().unwrap())];
+    assert!(load_env(&[(Id::MinInterval, "0")], &flags)
+        .unwrap_err()
+        .to_string()
+        .contains("recovery 30s must be shorter than the interval 30s"));
+    // CHAOS_INTERVAL sets the file's default; a target's own interval wins
+    // and is checked as usual.
+    let targets = fx.targets(
+        "targets:\n  - { name: app, state_file: '{dir}/app.json' }\n  - { name: db, state_file: '{dir}/db.json', interval: 20s }\n",
+    );
+    let flags = [(Id::Targets, targets.to_str().unwrap())];
+    let err = load_env(&[(Id::Interval, "30")], &flags)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("targets[1].interval: interval 20s of target db is below"),
+        "{err}"
+    );
+    let targets = fx.targets(
+        "targets:\n  - { name: app, state_file: '{dir}/app.json' }\n  - { name: db, state_file: '{dir}/db.json', interval: 90s }\n",
+    );
+    let flags = [(Id::Targets, targets.to_str().unwrap())];
+    let settings = load_env(&[(Id::Interval, "30")], &flags).unwrap();
+    assert!(settings
+        .warnings
+        .iter()
+        .all(|w| w.message.contains("target app ")));
+    assert_eq!(settings.warnings.len(), 2);
 }
 
 #[test]

@@ -187,6 +187,84 @@ fn missed_cycles_are_skipped_not_replayed() {
     assert_eq!(next, clock.instant(780.0));
 }
 
+/// The original service's `CHAOS_INTERVAL=30` with its 30 s recovery.
+fn drop_in_timing(interval: u64) -> Timing {
+    Timing {
+        interval: secs(interval),
+        ..timing(false)
+    }
+}
+
+#[test]
+fn an_interval_not_longer_than_the_recovery_is_waited_after_the_clear() {
+    for (interval, cycle) in [(30, 60), (10, 40), (1, 31)] {
+        let timing = drop_in_timing(interval);
+        assert!(timing.waits_after_clear(), "{interval}");
+        assert_eq!(timing.cycle(), secs(cycle), "{interval}");
+        let clock = Clock::new();
+        let mut core = TargetCore::new(timing, true);
+        let (_, cycle_id) = scheduled(&core.start(clock.at(0.0)));
+        let checks = core.start_due(cycle_id, clock.at(60.0));
+        // Waiting for a slot ends when the next start is due: a whole cycle.
+        let [Command::CheckCycle { next_due, .. }] = checks.as_slice() else {
+            panic!("expected the cycle's checks, got {checks:?}");
+        };
+        assert_eq!(*next_due, clock.instant(60.0 + cycle as f64));
+        // Inject at 60, clear at 90, the interval after the clear.
+        let (next, next_id) = scheduled(&core.plan_after(
+            cycle_id,
+            clock.instant(60.0),
+            secs(interval),
+            clock.at(60.5),
+        ));
+        assert_eq!(next, clock.instant(90.0 + interval as f64), "{interval}");
+        // Jitter or backoff lengthens the wait after the clear.
+        let (third, _) = cycle_through(
+            &mut core,
+            next_id,
+            clock.at(90.0 + interval as f64),
+            secs(interval * 2),
+            clock.at(91.0 + interval as f64),
+        );
+        assert_eq!(third, clock.instant(120.0 + 3.0 * interval as f64));
+    }
+}
+
+#[test]
+fn an_interval_longer_than_the_recovery_stays_start_to_start() {
+    // 31 s against a 30 s recovery: start to start, as the contract has it.
+    let timing = drop_in_timing(31);
+    assert!(!timing.waits_after_clear());
+    assert_eq!(timing.cycle(), secs(31));
+    assert_eq!(timing.start_to_start(secs(40)), secs(40));
+    let clock = Clock::new();
+    let mut core = TargetCore::new(timing, true);
+    let (_, cycle) = scheduled(&core.start(clock.at(0.0)));
+    let (next, _) = cycle_through(&mut core, cycle, clock.at(60.0), secs(31), clock.at(61.0));
+    assert_eq!(next, clock.instant(91.0));
+}
+
+#[test]
+fn missed_cycles_after_the_clear_are_skipped_on_the_whole_cycle() {
+    let clock = Clock::new();
+    let mut core = TargetCore::new(drop_in_timing(30), true);
+    let (_, cycle) = scheduled(&core.start(clock.at(0.0)));
+    // Suspended for 5 minutes after the start at 60 s: cycles of 60 s.
+    let (next, _) = cycle_through(&mut core, cycle, clock.at(60.0), secs(30), clock.at(360.0));
+    assert_eq!(next, clock.instant(420.0));
+}
+
+#[test]
+fn a_reload_to_a_short_interval_anchors_on_the_whole_cycle() {
+    let clock = Clock::new();
+    let mut core = TargetCore::new(timing(false), true);
+    let (_, cycle) = scheduled(&core.start(clock.at(0.0)));
+    let _ = cycle_through(&mut core, cycle, clock.at(60.0), secs(180), clock.at(61.0));
+    let (next, _) = scheduled(&core.reconfigure(drop_in_timing(20), clock.at(70.0)));
+    // Started at 60: recovery 30 until the clear, then 20.
+    assert_eq!(next, clock.instant(110.0));
+}
+
 #[test]
 fn a_stale_timer_or_answer_is_ignored() {
     let clock = Clock::new();
