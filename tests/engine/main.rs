@@ -27,5 +27,6 @@ mod report_browser;
 mod responders;
 mod score;
 mod seeds;
+mod service_health;
 mod status_watch;
 mod target_service;
