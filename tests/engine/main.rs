@@ -14,6 +14,7 @@ mod commands;
 mod control;
 mod coordination;
 mod dashboard_browser;
+mod dashboard_health_browser;
 mod demo;
 mod end_to_end;
 mod hostile_files;

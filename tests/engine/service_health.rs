@@ -84,10 +84,7 @@ fn a_service_that_stops_answering_reads_down_then_up_when_it_is_back() {
     let plain = entry(port, "plain");
     assert_eq!(
         (&plain["health"], &plain["health_detail"]),
-        (
-            &Value::from("unknown"),
-            &Value::from("no probe configured")
-        ),
+        (&Value::from("unknown"), &Value::from("no probe configured")),
         "{plain}"
     );
 
