@@ -16,6 +16,8 @@
 //! - `windows`: when chaos is allowed (weekday/hour windows in a time
 //!   zone, blackouts).
 //! - `probe`: steady-state HTTP probes that tell a failure from a repair.
+//! - `health`: a service's health (`up`, `down`, `degraded`, `unknown`)
+//!   from its latest probe answers.
 //! - [`state_files`]: the engine's state-file writes (at once, or queued in
 //!   batches off the actors' thread) and the batched syncs to disk.
 //! - [`actors`]: the running engine: Supervisor, TargetActor, WeightedPicker,
@@ -51,6 +53,7 @@ pub mod commands;
 pub mod config;
 pub(crate) mod demo;
 pub mod docker;
+pub(crate) mod health;
 pub mod journal;
 pub(crate) mod live;
 pub(crate) mod logging;

@@ -12,9 +12,12 @@ use std::time::Duration;
 
 use actix_web::http::Uri;
 
+use crate::health::ProbeSign;
+
 /// Built-in probe timeout.
 pub const DEFAULT_PROBE_TIMEOUT: Duration = Duration::from_secs(1);
-/// Built-in time between probes while a failure is watched.
+/// Built-in time between probes (while a failure is watched, and for
+/// the service's health at any time).
 pub const DEFAULT_PROBE_PERIOD: Duration = Duration::from_secs(1);
 /// Built-in status a healthy target answers.
 pub const DEFAULT_EXPECT_STATUS: u16 = 200;
@@ -28,7 +31,8 @@ pub struct ProbeSettings {
     pub timeout: Duration,
     /// The status a healthy target answers.
     pub expect_status: u16,
-    /// Time between probes while a failure is watched.
+    /// Time between probes (while a failure is watched, and for the
+    /// service's health at any time).
     pub period: Duration,
 }
 
@@ -37,8 +41,44 @@ pub struct ProbeSettings {
 pub enum ProbeOutcome {
     /// The expected status, in time.
     Healthy,
-    /// Anything else, with why (e.g. `HTTP 500`, `timed out after 1s`).
-    Unhealthy(String),
+    /// Anything else.
+    Unhealthy {
+        /// Why (e.g. `HTTP 500`, `timed out after 1s`).
+        detail: String,
+        /// Whether the target answered at all (with another status); not
+        /// when the connection was refused or reset, or the answer did
+        /// not come in time.
+        answered: bool,
+    },
+}
+
+impl ProbeOutcome {
+    /// No answer in time: refused, reset, timed out, not resolved.
+    fn no_answer(detail: String) -> Self {
+        ProbeOutcome::Unhealthy {
+            detail,
+            answered: false,
+        }
+    }
+
+    /// What this answer counts as for the service's health.
+    pub fn sign(&self) -> ProbeSign {
+        match self {
+            ProbeOutcome::Healthy => ProbeSign::Healthy,
+            ProbeOutcome::Unhealthy { answered: true, .. } => ProbeSign::WrongAnswer,
+            ProbeOutcome::Unhealthy {
+                answered: false, ..
+            } => ProbeSign::NoAnswer,
+        }
+    }
+
+    /// Why it failed, for an unhealthy answer.
+    pub fn failure(&self) -> Option<&str> {
+        match self {
+            ProbeOutcome::Healthy => None,
+            ProbeOutcome::Unhealthy { detail, .. } => Some(detail),
+        }
+    }
 }
 
 /// Checks that `url` is something a probe can ask: `http://host[:port]/path`.
@@ -76,12 +116,15 @@ pub async fn probe(client: &awc::Client, settings: &ProbeSettings) -> ProbeOutco
         Ok(response) if response.status().as_u16() == settings.expect_status => {
             ProbeOutcome::Healthy
         }
-        Ok(response) => ProbeOutcome::Unhealthy(format!("HTTP {}", response.status().as_u16())),
-        Err(awc::error::SendRequestError::Timeout) => ProbeOutcome::Unhealthy(format!(
+        Ok(response) => ProbeOutcome::Unhealthy {
+            detail: format!("HTTP {}", response.status().as_u16()),
+            answered: true,
+        },
+        Err(awc::error::SendRequestError::Timeout) => ProbeOutcome::no_answer(format!(
             "timed out after {}",
             crate::clock::format_duration(settings.timeout)
         )),
-        Err(err) => ProbeOutcome::Unhealthy(err.to_string()),
+        Err(err) => ProbeOutcome::no_answer(err.to_string()),
     }
 }
 
@@ -150,7 +193,14 @@ mod tests {
 
         let broken = serve_once(Some("HTTP/1.1 500 Oops\r\ncontent-length: 0\r\n\r\n"));
         let got = probe(&client, &settings(format!("http://{broken}/"))).await;
-        assert_eq!(got, ProbeOutcome::Unhealthy("HTTP 500".to_owned()));
+        assert_eq!(
+            got,
+            ProbeOutcome::Unhealthy {
+                detail: "HTTP 500".to_owned(),
+                answered: true
+            }
+        );
+        assert_eq!(got.sign(), ProbeSign::WrongAnswer);
 
         // A server that never answers: the timeout is what is tested.
         let silent = serve_once(None);
@@ -159,16 +209,19 @@ mod tests {
             ..settings(format!("http://{silent}/"))
         };
         let got = probe(&client, &quick).await;
-        assert_eq!(
-            got,
-            ProbeOutcome::Unhealthy("timed out after 0.3s".to_owned())
-        );
+        assert_eq!(got.failure(), Some("timed out after 0.3s"));
+        assert_eq!(got.sign(), ProbeSign::NoAnswer);
 
         let gone = {
             let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             listener.local_addr().unwrap()
         };
         let got = probe(&client, &settings(format!("http://{gone}/"))).await;
-        assert!(matches!(got, ProbeOutcome::Unhealthy(_)), "{got:?}");
+        assert_eq!(got.sign(), ProbeSign::NoAnswer, "{got:?}");
+        assert_eq!(
+            ProbeOutcome::Healthy.sign(),
+            ProbeSign::Healthy,
+            "and the healthy one"
+        );
     }
 }

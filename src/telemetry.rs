@@ -15,6 +15,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 use serde::Serialize;
 
 use crate::clock::{millis_between, SharedClock};
+use crate::health::Health;
 use crate::journal::schema::{self, JournalEvent, OrUnknown, TargetOnly};
 use crate::journal::{Entry, Journal};
 use crate::metrics::{Count, Metrics};
@@ -93,6 +94,18 @@ pub struct TargetStatus {
     pub paused: bool,
     /// `healthy`, or the mode of the active failure.
     pub mode: Cow<'static, str>,
+    /// The service's health as its probe sees it (`crate::health`):
+    /// `up`, `down`, `degraded`, or `unknown` without a probe or before its
+    /// first answer. Apart from `mode`: a target without a fault may be
+    /// down.
+    pub health: Health,
+    /// Why it is not up: the latest failed probe's reason while `down` or
+    /// `degraded`; `no probe configured` or `not probed yet` while
+    /// `unknown`; `None` while `up`.
+    pub health_detail: Option<String>,
+    /// Since when (Unix time) the health is what it is; `None` while
+    /// `unknown` from the start.
+    pub health_since: Option<f64>,
     /// The active failure, if any (the target's own record of it, shared).
     pub failure: Option<Arc<InjectedFailure>>,
     /// When the next scheduled injection starts (Unix time); `None` while
@@ -649,6 +662,27 @@ impl Telemetry {
             .with(&labels, |next| next.set(at.unwrap_or(0.0)));
         self.board
             .update(target, |status| status.next_injection_at = at);
+    }
+
+    /// The target's probe answered and its health is `health` (`detail`:
+    /// why it is not up). Answers whether the health changed; only then is
+    /// `health_since` moved. Not journalled: the probe's answers that
+    /// matter to a failure are (`manifested`, `ended`, `healthy_again`,
+    /// `skipped`).
+    pub fn health(&self, target: &str, health: Health, detail: Option<&str>) -> bool {
+        let mut changed = false;
+        let now = crate::clock::round_millis(self.clock.unix_now());
+        self.board.update(target, |status| {
+            if status.health != health {
+                changed = true;
+                status.health = health;
+                status.health_since = Some(now);
+            }
+            if status.health_detail.as_deref() != detail {
+                status.health_detail = detail.map(str::to_owned);
+            }
+        });
+        changed
     }
 
     /// The target's schedule was paused or resumed.

@@ -27,6 +27,7 @@ pub mod recover;
 pub mod report;
 pub mod run;
 pub mod score;
+mod service_health;
 pub mod status;
 pub mod status_watch;
 pub mod validate;

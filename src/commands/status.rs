@@ -1,6 +1,7 @@
 //! `chaos-engine status`: what each target's state file says now: mode,
-//! scenario, age and time until it expires. Reads only. With `--watch`,
-//! see [`super::status_watch`].
+//! scenario, age and time until it expires, and its service's health by
+//! one probe (targets with a probe; see `service_health`). Writes nothing.
+//! With `--watch`, see [`super::status_watch`].
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -23,25 +24,34 @@ pub fn execute(args: &StatusArgs) -> ExitCode {
         Ok(settings) => settings,
         Err(code) => return code,
     };
+    let healths = super::service_health::look_once(&settings.targets);
     let now = SystemClock.unix_now();
-    for target in &settings.targets {
+    for (target, health) in settings.targets.iter().zip(healths) {
         let state_file = match &target.kind {
             TargetKind::StateFile(path) => path,
             TargetKind::Docker(docker) => {
                 let look = super::docker_target::look(&target.name, docker, &settings.ledger_dir);
                 if args.json {
-                    say!("{}", look.json(&target.name));
+                    let mut value = look.json(&target.name);
+                    health.add_to(&mut value);
+                    say!("{value}");
                 } else {
-                    say!("{}", look.line(&target.name));
+                    say!("{}{}", look.line(&target.name), health.suffix());
                 }
                 continue;
             }
         };
         let outcome = read_state(state_file);
         if args.json {
-            say!("{}", status_json(target, state_file, &outcome, now));
+            let mut value = status_json(target, state_file, &outcome, now);
+            health.add_to(&mut value);
+            say!("{value}");
         } else {
-            say!("{}", status_line(target, state_file, &outcome, now));
+            say!(
+                "{}{}",
+                status_line(target, state_file, &outcome, now),
+                health.suffix()
+            );
         }
     }
     ExitCode::SUCCESS

@@ -1,8 +1,9 @@
 //! `chaos-engine status --watch`: the live view of every target, once a
 //! second until Ctrl-C. With `--http ADDR` (or `CHAOS_HTTP_ADDR`) it reads
-//! the running engine's `GET /status` (state, active failure and its
-//! countdown, next injection, last outcome); otherwise it reads the state
-//! files as `status` does. Redrawn in place on a terminal; otherwise one
+//! the running engine's `GET /status` (the service's health, state, active
+//! failure and its countdown, next injection, last outcome); otherwise it
+//! reads the state files and probes as `status` does, keeping each
+//! target's recent probe answers from one look to the next. Redrawn in place on a terminal; otherwise one
 //! line per target when what it shows changes.
 
 use std::collections::BTreeMap;
@@ -14,6 +15,7 @@ use chaos_state::{read_state, ReadOutcome};
 use serde_json::Value;
 use tokio::signal::unix::{signal, SignalKind};
 
+use super::service_health::{self, Windows};
 use super::status::status_line;
 use crate::cli::{StatusArgs, EXIT_FAILURE};
 use crate::clock::{Clock as _, SystemClock};
@@ -91,13 +93,14 @@ async fn watch(watched: Watched) -> ExitCode {
     let mut screen = Screen::stdout();
     let mut shown: BTreeMap<String, String> = BTreeMap::new();
     let mut failing: Option<String> = None;
+    let mut windows = Windows::new();
     if !screen.is_terminal() {
         screen.line(&format!("{title} (Ctrl-C stops)"));
     }
     loop {
         let look = match &watched {
             Watched::Api(addr) => look_at_api(&client, *addr).await,
-            Watched::Files(settings) => Ok(look_at_files(settings)),
+            Watched::Files(settings) => Ok(look_at_files(settings, &mut windows).await),
         };
         match look {
             Ok(lines) => {
@@ -168,12 +171,14 @@ async fn look_at_api(client: &awc::Client, addr: SocketAddr) -> Look {
         .collect())
 }
 
-fn look_at_files(settings: &Settings) -> Vec<Row> {
+async fn look_at_files(settings: &Settings, windows: &mut Windows) -> Vec<Row> {
+    let healths = service_health::look(&settings.targets, windows).await;
     let now = SystemClock.unix_now();
     settings
         .targets
         .iter()
-        .map(|target| {
+        .zip(healths)
+        .map(|(target, health)| {
             let state_file = match &target.kind {
                 TargetKind::StateFile(path) => path,
                 TargetKind::Docker(docker) => {
@@ -182,8 +187,8 @@ fn look_at_files(settings: &Settings) -> Vec<Row> {
                             .line(&target.name);
                     return Row {
                         name: target.name.clone(),
-                        key: line.clone(),
-                        line,
+                        key: format!("{line}|{}", health.health),
+                        line: line + &health.suffix(),
                     };
                 }
             };
@@ -201,8 +206,8 @@ fn look_at_files(settings: &Settings) -> Vec<Row> {
             };
             Row {
                 name: target.name.clone(),
-                key,
-                line: status_line(target, state_file, &outcome, now),
+                key: format!("{key}|{}", health.health),
+                line: status_line(target, state_file, &outcome, now) + &health.suffix(),
             }
         })
         .collect()

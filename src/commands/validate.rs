@@ -80,13 +80,15 @@ pub fn execute(args: &ConfigArgs) -> ExitCode {
         say!("  startup_wait: {}", format_duration(target.startup_wait));
         match &target.probe {
             Some(probe) => say!(
-                "  probe:        GET {} expecting {} within {}, every {} while a failure is watched",
+                "  probe:        GET {} expecting {} within {}, every {} (the service's health)",
                 probe.url,
                 probe.expect_status,
                 format_duration(probe.timeout),
                 format_duration(probe.period)
             ),
-            None => say!("  probe:        none (repairs are seen in the state file only)"),
+            None => say!(
+                "  probe:        none (repairs are seen in the state file only; health unknown)"
+            ),
         }
         say!("  scenarios:");
         let catalogue = &target.catalogue;

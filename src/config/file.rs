@@ -95,7 +95,7 @@ pub struct FileProbe {
     pub timeout: Option<Duration>,
     /// The status a healthy target answers.
     pub expect_status: Option<u16>,
-    /// Time between probes while a failure is watched.
+    /// Time between probes (the service's health, at any time).
     #[serde(default, deserialize_with = "deserialize_optional")]
     pub period: Option<Duration>,
 }

@@ -1,7 +1,7 @@
 //! One target's line of the live view, from its entry in the engine's
 //! `GET /status` (read as JSON, so a newer engine's extra fields do no
-//! harm): its state, the active failure and its countdown, the next
-//! injection and how the last failure ended.
+//! harm): its service's health, its state, the active failure and its
+//! countdown, the next injection and how the last failure ended.
 
 use serde_json::Value;
 
@@ -12,6 +12,9 @@ use super::short_seconds;
 pub struct TargetLine {
     /// The target's name.
     pub name: String,
+    /// The service's health (`up`, `down`, `degraded`, `unknown`); `None`
+    /// from an engine that does not report it.
+    pub health: Option<String>,
     /// `healthy`, `paused`, or the active failure's mode.
     pub mode: String,
     /// The active failure's id, if any (a new id is a new failure).
@@ -49,6 +52,7 @@ impl TargetLine {
         let last = &entry["last_outcome"];
         TargetLine {
             name: text(&entry["name"]).unwrap_or_default(),
+            health: text(&entry["health"]),
             mode: if paused && failure_text.is_none() {
                 "paused".to_owned()
             } else {
@@ -66,7 +70,11 @@ impl TargetLine {
 
     /// The line shown for this target.
     pub fn render(&self, name_width: usize) -> String {
-        let mut line = format!("{:<name_width$}  {:<12}  ", self.name, self.mode);
+        let mut line = format!("{:<name_width$}  ", self.name);
+        if let Some(health) = &self.health {
+            line.push_str(&format!("{:<16}  ", format!("service {health}")));
+        }
+        line.push_str(&format!("{:<12}  ", self.mode));
         let mut parts = Vec::new();
         if let Some(failure) = &self.failure {
             parts.push(failure.clone());
@@ -81,10 +89,13 @@ impl TargetLine {
         line.trim_end().to_owned()
     }
 
-    /// What a plain-line view reports a change of: the mode, a new
-    /// failure, a new last outcome (not the countdowns).
+    /// What a plain-line view reports a change of: the health, the mode,
+    /// a new failure, a new last outcome (not the countdowns).
     pub fn change_key(&self) -> String {
-        format!("{}|{:?}|{:?}", self.mode, self.failure_id, self.last_id)
+        format!(
+            "{:?}|{}|{:?}|{:?}",
+            self.health, self.mode, self.failure_id, self.last_id
+        )
     }
 }
 
@@ -136,7 +147,7 @@ mod tests {
     #[test]
     fn a_failing_target_shows_its_failure_countdown_and_history() {
         let entry = json!({
-            "name": "orders", "paused": false, "mode": "slow",
+            "name": "orders", "paused": false, "mode": "slow", "health": "degraded",
             "failure": { "id": "f2", "scenario": "SLOWDOWN", "mode": "slow", "delay": 2,
                          "injected_at": 100.0, "expires_at": 103.5, "manifested_at": 100.4 },
             "next_injection_at": 107.0,
@@ -146,8 +157,8 @@ mod tests {
         let line = TargetLine::from_status(&entry, 101.0);
         assert_eq!(
             line.render(8),
-            "orders    slow          SLOWDOWN 2s, ends in 2.5s, seen by probe | next in 6.0s \
-             | last: CRASH repaired by orders after 1.2s"
+            "orders    service degraded  slow          SLOWDOWN 2s, ends in 2.5s, seen by probe \
+             | next in 6.0s | last: CRASH repaired by orders after 1.2s"
         );
         assert_eq!(line.failure_id.as_deref(), Some("f2"));
         assert_eq!(line.last_id.as_deref(), Some("f1"));
@@ -167,5 +178,9 @@ mod tests {
         let mut failing = lines[0].clone();
         failing.failure_id = Some("x".to_owned());
         assert_ne!(failing.change_key(), lines[0].change_key());
+        let mut down = lines[0].clone();
+        down.health = Some("down".to_owned());
+        assert_ne!(down.change_key(), lines[0].change_key(), "health counts");
+        assert_eq!(down.render(1), "a  service down      paused");
     }
 }

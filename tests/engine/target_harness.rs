@@ -173,3 +173,48 @@ impl Drop for TargetService {
         let _ = supervisor.join();
     }
 }
+
+/// One `chaos-target` process without a restart policy: once stopped, its
+/// port refuses connections until it is started again. Killed when dropped.
+pub struct LoneService {
+    child: Option<std::process::Child>,
+    name: String,
+    state_file: std::path::PathBuf,
+    pub port: u16,
+}
+
+impl LoneService {
+    /// Starts it on a free loopback port.
+    pub fn start(name: &str, state_file: &Path) -> Self {
+        let history = Arc::new(Mutex::new(History::default()));
+        let (child, port) = start_process(name, state_file, 0, &[], &history);
+        LoneService {
+            child: Some(child),
+            name: name.to_owned(),
+            state_file: state_file.to_owned(),
+            port,
+        }
+    }
+
+    /// Kills the process and waits for it: the port refuses from now on.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().ok();
+            child.wait().ok();
+        }
+    }
+
+    /// Starts it again on the same port.
+    pub fn restart(&mut self) {
+        self.stop();
+        let history = Arc::new(Mutex::new(History::default()));
+        let (child, _) = start_process(&self.name, &self.state_file, self.port, &[], &history);
+        self.child = Some(child);
+    }
+}
+
+impl Drop for LoneService {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

@@ -21,7 +21,8 @@
 //! The cycle's checks (windows, probe, cap, pick, next start) live in
 //! `schedule.rs`; the watch over an active failure in `watch.rs`; applying
 //! and clearing in `effects.rs`; the runtime-control messages in
-//! `control_messages.rs`.
+//! `control_messages.rs`; the service's health from its probe answers in
+//! `health.rs`.
 //!
 //! [`Telemetry`]: crate::telemetry::Telemetry
 
@@ -46,6 +47,7 @@ pub mod backend;
 mod control_messages;
 pub mod core;
 mod effects;
+mod health;
 mod schedule;
 mod watch;
 
@@ -93,6 +95,9 @@ pub struct TargetActor {
     /// (Boxed: most targets have no probe, and every target carries the
     /// field.)
     probe_client: Option<Box<awc::Client>>,
+    /// The service's health from its probe's answers; `None` for targets
+    /// without a probe (their health is `unknown`).
+    health: Option<Box<health::HealthWatch>>,
     /// The timer of the planned start.
     timer: Option<SpawnHandle>,
     /// Modes outside the catalogue injected by hand (API, CLI) in this run,
@@ -144,6 +149,7 @@ impl TargetActor {
             peers,
             in_use,
             probe_client: None,
+            health: None,
             timer: None,
             ad_hoc_modes: BTreeSet::new(),
             deferred_error: None,
@@ -255,6 +261,7 @@ impl Actor for TargetActor {
         }
         // A failed startup clear is retried every second by the core.
         let _ = self.run(commands, ctx);
+        self.watch_health(ctx, false);
     }
 }
 

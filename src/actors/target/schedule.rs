@@ -36,7 +36,7 @@ use crate::actors::recovery::{RecoveryActor, RequestSlot, Slot, SlotAnswer};
 use crate::clock::format_duration;
 use crate::outcome::SkipReason;
 use crate::picker::Cycle;
-use crate::probe::{probe, ProbeOutcome};
+use crate::probe::probe;
 use crate::windows::WindowCheck;
 
 /// A scheduled injection this late is logged as a warning.
@@ -155,19 +155,36 @@ impl TargetActor {
             .clone()
             .map(|settings| (self.probe_client(), settings));
         let recovery = self.peers.recovery.clone();
-        let checks = async move {
-            if let Some((client, settings)) = probe_check {
-                if let ProbeOutcome::Unhealthy(detail) = probe(&client, &settings).await {
-                    return Err(Skip {
-                        reason: SkipReason::Unhealthy,
-                        detail: format!("probe {}: {detail}", settings.url),
-                    });
+        if probe_check.is_some() {
+            self.probe_sent();
+        }
+        let probed = async move {
+            match probe_check {
+                Some((client, settings)) => Some((probe(&client, &settings).await, settings.url)),
+                None => None,
+            }
+        };
+        // The probe's answer goes to the service's health at once, before
+        // any wait for a slot.
+        let checks = probed.into_actor(self).then(move |probed, actor, _ctx| {
+            let unhealthy = probed.and_then(|(outcome, url)| {
+                actor.probe_answered(&outcome);
+                outcome.failure().map(|detail| Skip {
+                    reason: SkipReason::Unhealthy,
+                    detail: format!("probe {url}: {detail}"),
+                })
+            });
+            async move {
+                match unhealthy {
+                    Some(skip) => Err(skip),
+                    // Under `wait`, waiting for a slot ends when the next
+                    // cycle is due.
+                    None => request_slot(recovery, name, next_due).await,
                 }
             }
-            // Under `wait`, waiting for a slot ends when the next cycle is due.
-            request_slot(recovery, name, next_due).await
-        };
-        let checked = checks.into_actor(self).map(move |result, actor, ctx| {
+            .into_actor(actor)
+        });
+        let checked = checks.map(move |result, actor, ctx| {
             // Paused, resumed, reconfigured or shutting down while the
             // checks ran: the new schedule wins; an unused slot is given
             // back when it is dropped.

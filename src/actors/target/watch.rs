@@ -47,12 +47,14 @@ impl TargetActor {
             return;
         };
         let client = self.probe_client();
+        self.probe_sent();
         let asked = async move { probe(&client, &settings).await }
             .into_actor(self)
             .map(move |outcome, actor, ctx| {
+                actor.probe_answered(&outcome);
                 let answer = match outcome {
                     ProbeOutcome::Healthy => ProbeAnswer::Healthy,
-                    ProbeOutcome::Unhealthy(detail) => ProbeAnswer::Unhealthy(detail),
+                    ProbeOutcome::Unhealthy { detail, .. } => ProbeAnswer::Unhealthy(detail),
                 };
                 let commands = actor.core.probe_answered(purpose, answer, actor.now());
                 let _ = actor.run(commands, ctx);

@@ -139,6 +139,28 @@ function fillCard(element, t) {
   fill(field("skip"), k ? `${k.reason} at ${clock(k.at)}: ${k.detail}` : "none");
   fill(field("counts"), `${t.injections} injected, ${t.recoveries} ended (${t.repairs} repaired, ${t.expirations} expired), ` +
     `${t.skipped} skipped, ${t.write_errors} write errors`);
+  fillHealth(element, t);
+  // Long texts are cut to a few lines on the card; the whole text is the tooltip.
+  for (const clamped of element.querySelectorAll(".clamp")) clamped.title = clamped.textContent;
+}
+// The service's health from its probe (up, down, degraded, unknown): its own
+// badge, apart from the state file's mode.
+const HEALTH_SAYS = {
+  up: "answers its probe as expected",
+  down: "does not answer its probe",
+  degraded: "answers its probe wrongly, or only sometimes",
+  unknown: "no probe configured, or no answer yet",
+};
+function fillHealth(element, t) {
+  const health = HEALTH_SAYS[t.health] ? t.health : "unknown";
+  const badge = element.querySelector("[data-field=health]");
+  badge.textContent = health;
+  badge.className = "badge health " + health;
+  badge.title = "service " + health + ": " + HEALTH_SAYS[health];
+  element.classList.toggle("service-down", health === "down");
+  const since = t.health_since != null && health !== "unknown" ? ` for ${span(serverNow() - t.health_since)}` : "";
+  const detail = t.health_detail ? `: ${t.health_detail}` : "";
+  element.querySelector("[data-field=health-detail]").textContent = `${health}${since}${detail}`;
 }
 function renderStatus(status, seed) {
   const mode = !status.enabled ? "chaos disabled" : status.dry_run ? "dry run" : "chaos enabled";
