@@ -91,7 +91,7 @@ pub async fn probe(client: &awc::Client, settings: &ProbeSettings) -> ProbeOutco
 /// with the request in hand), never the HTTP client's own wording
 /// (`Internal error: connector has been disconnected`).
 pub fn describe_failure(err: &awc::error::SendRequestError) -> String {
-    use actix_http::error::ParseError;
+    use actix_web::error::ParseError;
     use awc::error::{ConnectError, SendRequestError};
     use std::io::ErrorKind;
 

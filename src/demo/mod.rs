@@ -20,6 +20,7 @@ pub mod traffic;
 pub mod view;
 
 use std::cell::RefCell;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::rc::Rc;
@@ -98,7 +99,9 @@ pub fn run(args: &DemoArgs) -> ExitCode {
 }
 
 fn failure(message: &str) -> ExitCode {
-    eprintln!("error: {message}");
+    // Not `eprintln!`: after SIGHUP the terminal may be gone, and a write
+    // that fails must not turn into a panic.
+    let _ = writeln!(std::io::stderr(), "error: {message}");
     ExitCode::from(EXIT_FAILURE)
 }
 
