@@ -25,7 +25,7 @@ use crate::docker::netns::check_own_namespace;
 use crate::docker::own_project::resolve;
 use crate::docker::select::listed;
 use crate::docker::spec::DOCKER_MODES;
-use crate::docker::DockerError;
+use crate::docker::{DockerError, ProjectScope, Selector};
 use crate::outcome::InjectedFailure;
 use crate::telemetry::Telemetry;
 
@@ -59,7 +59,14 @@ pub(super) fn describe_for_validate(name: &str, docker: &DockerSettings) -> bool
             let engine = connect(target.host.as_deref()).await?;
             let selector = resolve(&engine, &target.selector).await?;
             if selector != target.selector {
-                say!("  selects now:  {selector}");
+                let why = match &selector {
+                    Selector::Service {
+                        project: ProjectScope::Any,
+                        ..
+                    } => " (the engine runs in no Compose project and COMPOSE_PROJECT_NAME is not set)",
+                    _ => "",
+                };
+                say!("  selects now:  {selector}{why}");
             }
             let found = listed(&engine, &selector, false).await?;
             let mut refused = Vec::new();
