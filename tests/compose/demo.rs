@@ -78,6 +78,10 @@ targets:
       - { name: PARTITION, mode: partition, weight: 1 }
 "#;
 
+/// The control token the test gives the engine through the shell, as
+/// docs/docker.md shows.
+const API_TOKEN: &str = "compose-demo-token";
+
 const SERVICES: [&str; 4] = ["target-app", "target-db", INVENTORY, "chaos-engine"];
 const TARGETS: [&str; 2] = ["target-app", "target-db"];
 const MODES: [&str; 4] = ["crash", "slow", "config_error", "network_partition"];
@@ -253,6 +257,8 @@ fn the_compose_demo_breaks_and_recovers_every_target_in_real_containers() {
     std::fs::write(&targets_file, COMPRESSED_TARGETS).unwrap();
     project.env("CHAOS_ENGINE_USER", &format!("{ENGINE_UID}:{ENGINE_UID}"));
     project.env("DOCKER_GID", &socket_gid());
+    // As docs/docker.md says to, for the dashboard's controls.
+    project.env("CHAOS_API_TOKEN", API_TOKEN);
     // Another Compose project's `inventory` on the same Docker host.
     let decoys = Labelled::new("decoy-inventory");
     let decoy = decoys.run_detached(&[
@@ -314,6 +320,13 @@ fn the_compose_demo_breaks_and_recovers_every_target_in_real_containers() {
         "inventory matches its own project's container alone: {matches:?}"
     );
     let api = project.port("chaos-engine", 9797);
+    // The control endpoints (the dashboard's buttons) take the token from
+    // the shell, and refuse a request without it.
+    let refused = http::post_json(api, "/reload", "{}", HTTP_TIMEOUT).unwrap();
+    assert_eq!(refused.status, 401, "{}", refused.body);
+    let reloaded =
+        http::post_json_with(api, "/reload", "{}", Some(API_TOKEN), HTTP_TIMEOUT).unwrap();
+    assert_eq!(reloaded.status, 200, "{}", reloaded.body);
     let ports: BTreeMap<&str, u16> = TARGETS
         .iter()
         .map(|target| (*target, project.port(target, 8000)))
