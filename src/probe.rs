@@ -124,7 +124,49 @@ pub async fn probe(client: &awc::Client, settings: &ProbeSettings) -> ProbeOutco
             "timed out after {}",
             crate::clock::format_duration(settings.timeout)
         )),
-        Err(err) => ProbeOutcome::no_answer(err.to_string()),
+        Err(err) => ProbeOutcome::no_answer(describe_failure(&err)),
+    }
+}
+
+/// What a request that got no answer tells a person, in plain words: a
+/// target that is down is `connection refused (target down)` (nothing
+/// listens) or `connection closed without an answer (target down)` (it died
+/// with the request in hand), never the HTTP client's own wording
+/// (`Internal error: connector has been disconnected`).
+pub fn describe_failure(err: &awc::error::SendRequestError) -> String {
+    use actix_web::error::ParseError;
+    use awc::error::{ConnectError, SendRequestError};
+    use std::io::ErrorKind;
+
+    const REFUSED: &str = "connection refused (target down)";
+    const CLOSED: &str = "connection closed without an answer (target down)";
+    let closed = |io: &std::io::Error| {
+        matches!(
+            io.kind(),
+            ErrorKind::ConnectionReset
+                | ErrorKind::ConnectionAborted
+                | ErrorKind::BrokenPipe
+                | ErrorKind::UnexpectedEof
+        )
+    };
+    match err {
+        SendRequestError::Connect(ConnectError::Io(io))
+            if io.kind() == ErrorKind::ConnectionRefused =>
+        {
+            REFUSED.to_owned()
+        }
+        SendRequestError::Connect(ConnectError::Io(io)) if closed(io) => CLOSED.to_owned(),
+        // awc's word for a connection the peer closed before the answer.
+        SendRequestError::Connect(ConnectError::Disconnected) => CLOSED.to_owned(),
+        SendRequestError::Connect(ConnectError::Io(io)) => format!("cannot connect: {io}"),
+        SendRequestError::Connect(ConnectError::Timeout) => "timed out connecting".to_owned(),
+        SendRequestError::Connect(
+            ConnectError::Resolver(_) | ConnectError::NoRecords | ConnectError::Unresolved,
+        ) => format!("cannot resolve the host name ({err})"),
+        SendRequestError::Send(io) if closed(io) => CLOSED.to_owned(),
+        SendRequestError::Response(ParseError::Incomplete) => CLOSED.to_owned(),
+        SendRequestError::Response(ParseError::Io(io)) if closed(io) => CLOSED.to_owned(),
+        other => other.to_string(),
     }
 }
 
@@ -217,11 +259,33 @@ mod tests {
             listener.local_addr().unwrap()
         };
         let got = probe(&client, &settings(format!("http://{gone}/"))).await;
+        assert_eq!(got.failure(), Some("connection refused (target down)"));
         assert_eq!(got.sign(), ProbeSign::NoAnswer, "{got:?}");
         assert_eq!(
             ProbeOutcome::Healthy.sign(),
             ProbeSign::Healthy,
             "and the healthy one"
+        );
+    }
+
+    /// A server that takes the request and closes the connection without
+    /// a word, as a target does when it crashes with the request in hand.
+    #[actix_rt::test]
+    async fn a_connection_closed_without_an_answer_is_said_plainly() {
+        use std::io::Read;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            if let Ok((mut stream, _)) = listener.accept() {
+                let mut buf = [0u8; 1024];
+                let _ = stream.read(&mut buf);
+            }
+        });
+        let got = probe(&client(), &settings(format!("http://{addr}/orders"))).await;
+        assert_eq!(got.sign(), ProbeSign::NoAnswer, "{got:?}");
+        assert_eq!(
+            got.failure(),
+            Some("connection closed without an answer (target down)")
         );
     }
 }

@@ -23,9 +23,10 @@ use crate::docker::client::{connect, resolve_host};
 use crate::docker::container_ops;
 use crate::docker::ledger::{read_open, Ledger};
 use crate::docker::netns::check_own_namespace;
+use crate::docker::own_project::resolve;
 use crate::docker::select::listed;
 use crate::docker::spec::DOCKER_MODES;
-use crate::docker::DockerError;
+use crate::docker::{DockerError, ProjectScope, Selector};
 use crate::outcome::InjectedFailure;
 use crate::telemetry::Telemetry;
 
@@ -57,7 +58,18 @@ pub(super) fn describe_for_validate(name: &str, docker: &DockerSettings) -> bool
     let now = match runtime() {
         Ok(runtime) => runtime.block_on(async {
             let engine = connect(target.host.as_deref()).await?;
-            let found = listed(&engine, &target.selector, false).await?;
+            let selector = resolve(&engine, &target.selector).await?;
+            if selector != target.selector {
+                let why = match &selector {
+                    Selector::Service {
+                        project: ProjectScope::Any,
+                        ..
+                    } => " (the engine runs in no Compose project and COMPOSE_PROJECT_NAME is not set)",
+                    _ => "",
+                };
+                say!("  selects now:  {selector}{why}");
+            }
+            let found = listed(&engine, &selector, false).await?;
             let mut refused = Vec::new();
             if !helper_scenarios.is_empty() {
                 for container in &found {

@@ -4,9 +4,10 @@
 //! steady traffic to both, and a live view of what the engine says and
 //! what the requests get. The demo is the targets' restart policy: a
 //! target that exits (a crash) is started again on its port. It stops
-//! after `--duration` or on Ctrl-C / SIGTERM, stops the engine (which
-//! writes the targets healthy) and the targets, writes the HTML report of
-//! the run and removes its temporary directory.
+//! after `--duration` or on Ctrl-C (SIGINT), SIGTERM or SIGHUP (the
+//! terminal closed), all three alike: it stops the engine (which writes the
+//! targets healthy) and the targets, restarted ones included, writes the
+//! HTML report of the run and removes its temporary directory.
 //!
 //! - [`process`]: the child processes.
 //! - [`setup`]: the targets file and how each child is started.
@@ -19,6 +20,7 @@ pub mod traffic;
 pub mod view;
 
 use std::cell::RefCell;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::rc::Rc;
@@ -97,7 +99,9 @@ pub fn run(args: &DemoArgs) -> ExitCode {
 }
 
 fn failure(message: &str) -> ExitCode {
-    eprintln!("error: {message}");
+    // Not `eprintln!`: after SIGHUP the terminal may be gone, and a write
+    // that fails must not turn into a panic.
+    let _ = writeln!(std::io::stderr(), "error: {message}");
     ExitCode::from(EXIT_FAILURE)
 }
 
@@ -107,6 +111,9 @@ async fn run_in(args: &DemoArgs, executable: &PathBuf, dir: &Path) -> Result<Pat
     let signal_error = |err: std::io::Error| format!("cannot handle signals: {err}");
     let mut interrupt = signal(SignalKind::interrupt()).map_err(signal_error)?;
     let mut terminate = signal(SignalKind::terminate()).map_err(signal_error)?;
+    // Closing the terminal sends SIGHUP: the same clean end as Ctrl-C, not
+    // the default of dying on the spot with the children left running.
+    let mut hangup = signal(SignalKind::hangup()).map_err(signal_error)?;
     let mut view = View::new(args, dir);
 
     let mut targets = Vec::new();
@@ -169,6 +176,7 @@ async fn run_in(args: &DemoArgs, executable: &PathBuf, dir: &Path) -> Result<Pat
             _ = actix_rt::time::sleep(TICK) => {}
             _ = interrupt.recv() => break "Ctrl-C",
             _ = terminate.recv() => break "SIGTERM",
+            _ = hangup.recv() => break "SIGHUP",
         }
         if Instant::now() >= deadline {
             break "the end of --duration";

@@ -1,6 +1,7 @@
 //! The demo's child processes (the engine and the targets): the current
 //! executable run again with another subcommand, in a process group of its
-//! own (Ctrl-C reaches the demo alone, which stops them in order), its
+//! own (Ctrl-C, or the SIGHUP of a closed terminal, reaches the demo
+//! alone, which stops them in order), its
 //! output read in the background for the `listening on http://...` line
 //! that tells its port, and its last lines kept for error messages.
 

@@ -22,6 +22,7 @@ use super::container_ops::{self, Reverted};
 use super::crash::{self, Crash};
 use super::helper;
 use super::ledger::{random_id, Ledger};
+use super::own_project::resolve;
 use super::select::{choose, draw_for, matching};
 use super::watch::{Watch, WatchKind, Watched};
 use super::{ContainerRef, DockerError, DockerFault, DockerPolicy, DockerTarget, FaultRecord};
@@ -307,7 +308,9 @@ impl ApplyJob {
         let started = Instant::now();
         let since = unix_now();
         let docker = connect(self.docker_target.host.as_deref()).await?;
-        let found = matching(&docker, &self.docker_target.selector).await?;
+        // Resolved once: the watch judges replacements by the same scope.
+        let selector = resolve(&docker, &self.docker_target.selector).await?;
+        let found = matching(&docker, &selector).await?;
         let hit = choose(&found, self.docker_target.pick, draw_for(&self.failure.id));
         let mut restart_counts = std::collections::HashMap::new();
         for container in &hit {
@@ -380,7 +383,7 @@ impl ApplyJob {
             kind: WatchKind::of_mode(self.fault.mode()),
             hit: hit.clone(),
             helpers: applied.iter().filter_map(|a| a.helper.clone()).collect(),
-            selector: self.docker_target.selector.clone(),
+            selector,
             restart_counts,
             expires_at: self.failure.expires_at,
         };

@@ -7,6 +7,8 @@
 //! - `ledger`: the fault ledger, where those records live (always on);
 //! - `error`: why a Docker operation failed;
 //! - `client`: the connection to the Engine and the bound on every call;
+//! - `own_project`: the engine's own Compose project, the default scope of
+//!   a Compose service selector;
 //! - `select`: the containers a fault hits;
 //! - `container_ops`: kill, stop, pause and their reverts;
 //! - `crash`: the kill fault as a crash a restart policy repairs;
@@ -30,6 +32,7 @@ pub mod helper;
 pub mod ledger;
 pub mod netfault;
 pub mod netns;
+pub mod own_project;
 pub mod record;
 pub mod recover;
 pub mod script_file;
@@ -42,4 +45,6 @@ pub use backend::DockerBackend;
 pub use error::DockerError;
 pub use record::{ContainerRef, FaultRecord};
 pub use recover::{recover, RecoverReport};
-pub use spec::{BlastRadius, DockerFault, DockerPolicy, DockerTarget, NetworkFault, Selector};
+pub use spec::{
+    BlastRadius, DockerFault, DockerPolicy, DockerTarget, NetworkFault, ProjectScope, Selector,
+};

@@ -10,6 +10,7 @@ use bollard::query_parameters::ListContainersOptions;
 use bollard::Docker;
 
 use super::client::{bounded, CALL_TIMEOUT};
+use super::own_project;
 use super::{BlastRadius, ContainerRef, DockerError, Selector};
 
 /// The running containers `selector` matches, sorted by name;
@@ -38,12 +39,14 @@ pub async fn running(
 
 /// The containers `selector` matches, sorted by name: the running ones,
 /// or with `include_stopped` every one (a killed or stopped container
-/// too, as `status` shows them).
+/// too, as `status` shows them). A Compose service selector keeps to the
+/// engine's own project unless it names another ([`own_project::resolve`]).
 pub async fn listed(
     docker: &Docker,
     selector: &Selector,
     include_stopped: bool,
 ) -> Result<Vec<ContainerRef>, DockerError> {
+    let selector = &own_project::resolve(docker, selector).await?;
     let mut filters = HashMap::new();
     if !include_stopped {
         filters.insert("status".to_owned(), vec!["running".to_owned()]);

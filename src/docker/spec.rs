@@ -58,13 +58,13 @@ pub struct DockerTarget {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Selector {
     /// The containers of a Compose service (label
-    /// `com.docker.compose.service`), in one project if given
-    /// (`com.docker.compose.project`).
+    /// `com.docker.compose.service`) in the Compose projects `project`
+    /// allows (`com.docker.compose.project`).
     Service {
         /// The service name.
         service: String,
-        /// The Compose project, if the target names one.
-        project: Option<String>,
+        /// Which Compose projects: by default the engine's own.
+        project: ProjectScope,
     },
     /// One container, by name or id.
     Container(String),
@@ -72,14 +72,32 @@ pub enum Selector {
     Labels(BTreeMap<String, String>),
 }
 
+/// The Compose projects a [`Selector::Service`] reaches: on a Docker host
+/// shared by several Compose projects, a service name such as `inventory`
+/// may exist in each of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProjectScope {
+    /// The engine's own Compose project (no `project:` key), found when a
+    /// look-up is made (`super::own_project`): the project label of the
+    /// engine's own container, else `COMPOSE_PROJECT_NAME`; when neither
+    /// says, any project.
+    Own,
+    /// The project of this name (`project: NAME`).
+    Named(String),
+    /// Every project (`project: "*"`).
+    Any,
+}
+
 impl Selector {
     /// The label filters (`key=value`) of a look-up, for the Engine's
-    /// `filters` parameter; a [`Selector::Container`] has none.
+    /// `filters` parameter; a [`Selector::Container`] has none. A
+    /// [`ProjectScope::Own`] not yet resolved (`super::own_project::
+    /// resolve`) filters on the service alone.
     pub fn label_filters(&self) -> Vec<String> {
         match self {
             Selector::Service { service, project } => {
                 let mut filters = vec![format!("{COMPOSE_SERVICE_LABEL}={service}")];
-                if let Some(project) = project {
+                if let ProjectScope::Named(project) = project {
                     filters.push(format!("{COMPOSE_PROJECT_LABEL}={project}"));
                 }
                 filters
@@ -93,14 +111,13 @@ impl Selector {
 impl std::fmt::Display for Selector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Selector::Service {
-                service,
-                project: Some(project),
-            } => write!(f, "service {service} of project {project}"),
-            Selector::Service {
-                service,
-                project: None,
-            } => write!(f, "service {service}"),
+            Selector::Service { service, project } => match project {
+                ProjectScope::Named(project) => {
+                    write!(f, "service {service} of project {project}")
+                }
+                ProjectScope::Own => write!(f, "service {service} of the engine's own project"),
+                ProjectScope::Any => write!(f, "service {service} of any project"),
+            },
             Selector::Container(name) => write!(f, "container {name}"),
             Selector::Labels(labels) => {
                 let labels: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
@@ -349,7 +366,7 @@ mod tests {
     fn selectors_filter_by_label() {
         let service = Selector::Service {
             service: "cache".into(),
-            project: Some("demo".into()),
+            project: ProjectScope::Named("demo".into()),
         };
         assert_eq!(
             service.label_filters(),
@@ -359,6 +376,23 @@ mod tests {
             ]
         );
         assert_eq!(service.to_string(), "service cache of project demo");
+        for (project, said) in [
+            (
+                ProjectScope::Own,
+                "service cache of the engine's own project",
+            ),
+            (ProjectScope::Any, "service cache of any project"),
+        ] {
+            let service = Selector::Service {
+                service: "cache".into(),
+                project,
+            };
+            assert_eq!(
+                service.label_filters(),
+                ["com.docker.compose.service=cache"]
+            );
+            assert_eq!(service.to_string(), said);
+        }
         let labels = Selector::Labels([("app".to_owned(), "cache".to_owned())].into());
         assert_eq!(labels.label_filters(), ["app=cache"]);
     }

@@ -33,7 +33,7 @@ use bollard::Docker;
 use futures_util::StreamExt;
 
 use super::spec::{COMPOSE_PROJECT_LABEL, COMPOSE_SERVICE_LABEL, LABEL_ENGINE};
-use super::{ContainerRef, Selector};
+use super::{ContainerRef, ProjectScope, Selector};
 use crate::actors::target::core::EndedElsewhere;
 use crate::outcome::EndedBy;
 
@@ -279,11 +279,14 @@ impl Judge {
         }
         let has = |key: &str, value: &str| attributes.get(key).map(String::as_str) == Some(value);
         match &self.watched.selector {
+            // The backend hands over the selector resolved (never
+            // `ProjectScope::Own`); unresolved, it counts as any project.
             Selector::Service { service, project } => {
                 has(COMPOSE_SERVICE_LABEL, service)
-                    && project
-                        .as_deref()
-                        .is_none_or(|p| has(COMPOSE_PROJECT_LABEL, p))
+                    && match project {
+                        ProjectScope::Named(p) => has(COMPOSE_PROJECT_LABEL, p),
+                        ProjectScope::Own | ProjectScope::Any => true,
+                    }
             }
             Selector::Labels(labels) => labels.iter().all(|(k, v)| has(k, v)),
             Selector::Container(name) => has("name", name.trim_start_matches('/')),
@@ -437,7 +440,7 @@ mod tests {
             helpers: Vec::new(),
             selector: Selector::Service {
                 service: "cache".into(),
-                project: Some("demo".into()),
+                project: ProjectScope::Named("demo".into()),
             },
             restart_counts: HashMap::from([(container(1).id, 2)]),
             expires_at: 1_000.0,

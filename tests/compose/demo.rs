@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::demo_inventory::{answers, DockerObserved, Helpers, INVENTORY, REVERTIBLE};
 use crate::docker::{
     assert_cleared_at_shutdown, build_image, inspect, repo_root, run, run_ok, wait_for,
-    ComposeProject,
+    ComposeProject, Labelled,
 };
 use crate::fault_fixtures::net_helper_image;
 use crate::http;
@@ -33,9 +33,11 @@ use crate::http;
 /// of the random generator only makes it slower. Crashes close together would make Docker's restart policy back
 /// off (100 ms, doubling while a container runs less than 10 s).
 ///
-/// inventory keeps to this test's Compose project (`{project}` is replaced),
-/// so that no other project's `inventory` is touched; its faults last 5 s
-/// (the interval must be longer), long enough to be seen from outside.
+/// inventory names no `project`: it keeps to the engine's own Compose
+/// project, this test's, and a container of another project labelled as
+/// its service `inventory` (the test's decoy) is never touched; its faults
+/// last 5 s (the interval must be longer), long enough to be seen from
+/// outside.
 const COMPRESSED_TARGETS: &str = r#"
 defaults:
   interval: 4s
@@ -64,7 +66,7 @@ targets:
       - { name: CRASH, mode: crash, weight: 1 }
       - { name: SLOWDOWN, mode: slow, weight: 1, delay: { min: 2, max: 2 } }
   - name: inventory
-    docker: { service: inventory, project: "{project}" }
+    docker: { service: inventory }
     startup_wait: 5s
     interval: 8s
     recovery: 5s
@@ -75,6 +77,10 @@ targets:
       - { name: PAUSE, mode: pause, weight: 1 }
       - { name: PARTITION, mode: partition, weight: 1 }
 "#;
+
+/// The control token the test gives the engine through the shell, as
+/// docs/docker.md shows.
+const API_TOKEN: &str = "compose-demo-token";
 
 const SERVICES: [&str; 4] = ["target-app", "target-db", INVENTORY, "chaos-engine"];
 const TARGETS: [&str; 2] = ["target-app", "target-db"];
@@ -248,13 +254,29 @@ fn the_compose_demo_breaks_and_recovers_every_target_in_real_containers() {
             targets_file.display()
         ),
     );
-    std::fs::write(
-        &targets_file,
-        COMPRESSED_TARGETS.replace("{project}", &project.name),
-    )
-    .unwrap();
+    std::fs::write(&targets_file, COMPRESSED_TARGETS).unwrap();
     project.env("CHAOS_ENGINE_USER", &format!("{ENGINE_UID}:{ENGINE_UID}"));
     project.env("DOCKER_GID", &socket_gid());
+    // As docs/docker.md says to, for the dashboard's controls.
+    project.env("CHAOS_API_TOKEN", API_TOKEN);
+    // Another Compose project's `inventory` on the same Docker host.
+    let decoys = Labelled::new("decoy-inventory");
+    let decoy = decoys.run_detached(&[
+        "--label",
+        &format!("com.docker.compose.project={}-other", project.name),
+        "--label",
+        "com.docker.compose.service=inventory",
+        "debian:bookworm-slim",
+        "sleep",
+        "infinity",
+    ]);
+    let decoy_state = || {
+        inspect(
+            &decoy,
+            "{{.State.Status}} {{.RestartCount}} {{.State.StartedAt}}",
+        )
+    };
+    let decoy_before = decoy_state();
     run_ok(&mut project.compose(&["up", "-d"]));
 
     // Every service becomes healthy (the engine starts after the targets).
@@ -277,7 +299,34 @@ fn the_compose_demo_breaks_and_recovers_every_target_in_real_containers() {
         Some("10001:10001"),
         "the test runs the engine without root"
     );
+    // The engine finds its own project from its container's label.
+    let validated = project.exec("chaos-engine", &["chaos-engine", "validate"]);
+    assert!(
+        validated.contains(&format!(
+            "selects now:  service inventory of project {}\n",
+            project.name
+        )),
+        "{validated}"
+    );
+    let matches = validated
+        .lines()
+        .filter(|line| line.trim_start().starts_with("matches now:"))
+        .collect::<Vec<_>>();
+    let inventory_short = &containers[INVENTORY][..12];
+    assert!(
+        matches.len() == 1
+            && matches[0].contains("1 running: ")
+            && matches[0].contains(inventory_short),
+        "inventory matches its own project's container alone: {matches:?}"
+    );
     let api = project.port("chaos-engine", 9797);
+    // The control endpoints (the dashboard's buttons) take the token from
+    // the shell, and refuse a request without it.
+    let refused = http::post_json(api, "/reload", "{}", HTTP_TIMEOUT).unwrap();
+    assert_eq!(refused.status, 401, "{}", refused.body);
+    let reloaded =
+        http::post_json_with(api, "/reload", "{}", Some(API_TOKEN), HTTP_TIMEOUT).unwrap();
+    assert_eq!(reloaded.status, 200, "{}", reloaded.body);
     let ports: BTreeMap<&str, u16> = TARGETS
         .iter()
         .map(|target| (*target, project.port(target, 8000)))
@@ -436,6 +485,13 @@ fn the_compose_demo_breaks_and_recovers_every_target_in_real_containers() {
         "no kill of inventory repaired by the restart policy in the journal"
     );
 
+    // The other project's `inventory` was never touched, nor named.
+    assert_eq!(decoy_state(), decoy_before, "the decoy's state");
+    assert!(
+        lines.iter().all(|line| !line.to_string().contains(&decoy)),
+        "the journal names the other project's container {decoy}"
+    );
+
     // `chaos-engine report` in the engine's image reads that journal.
     let report = run(&mut project.compose(&[
         "run",
@@ -468,6 +524,7 @@ fn the_compose_demo_breaks_and_recovers_every_target_in_real_containers() {
 
     // `down -v` leaves nothing of the project behind, nor any helper.
     drop(helpers);
+    assert_eq!(decoys.remove_all(), Vec::<String>::new());
     let left = project.down();
     assert!(left.is_empty(), "left behind: {left:?}");
 }

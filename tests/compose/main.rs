@@ -5,7 +5,9 @@
 //! - `demo.rs`: the Compose demo in real containers, with a time-compressed
 //!   targets file, checked from outside through published ports,
 //!   `docker inspect` and the engine's `/status`; `demo_inventory.rs`: its
-//!   Docker target, a service that knows nothing of chaos-engine.
+//!   Docker target, a service that knows nothing of chaos-engine;
+//!   `demo_first_fault.rs`: the shipped demo's first failure within
+//!   seconds.
 //! - `shipped_targets.rs`: the demo's targets file is valid and staggered
 //!   (always runs).
 //! - `fault_fixtures.rs`: a target container that knows nothing of
@@ -37,6 +39,7 @@ mod http;
 
 mod crash_safety;
 mod demo;
+mod demo_first_fault;
 mod demo_inventory;
 mod docker_faults;
 mod dockerfile;

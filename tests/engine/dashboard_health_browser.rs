@@ -87,7 +87,7 @@ fn the_health_badge_says_down_for_a_refusing_port_and_up_for_a_live_service() {
     ));
     let detail = detail.as_str().unwrap();
     assert!(
-        detail.starts_with("down for ") && detail.contains("Connection refused"),
+        detail.starts_with("down for ") && detail.contains("connection refused (target down)"),
         "{detail}"
     );
     assert!(page

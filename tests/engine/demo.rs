@@ -2,7 +2,8 @@
 //! engine, sends traffic and prints plain lines (its output is a pipe);
 //! every failure mode must be injected and seen by the traffic, and the
 //! demo must leave no process, port or temporary file behind, whether it
-//! ends by itself or on Ctrl-C.
+//! ends by itself or on a signal: Ctrl-C (SIGINT), SIGTERM or SIGHUP (the
+//! terminal closed) all end it the same way.
 
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -10,7 +11,7 @@ use std::time::Duration;
 
 use rustix::process::Signal;
 
-use crate::helpers::Workspace;
+use crate::helpers::{wait_until, Workspace};
 use crate::live_output::LiveOutput;
 
 /// Generous: the demo itself runs for its --duration, on a busy machine.
@@ -118,10 +119,40 @@ fn the_demo_shows_every_failure_mode_and_leaves_nothing_behind() {
     }
 }
 
-#[test]
-fn ctrl_c_stops_the_demo_early_and_it_still_cleans_up_and_reports() {
+/// The cell of the report's `all targets` row under the column `header`.
+fn overall_cell(page: &str, header: &str) -> String {
+    let cells = |row: &str| -> Vec<String> {
+        row.split("</t")
+            .filter_map(|cell| cell.rsplit_once('>').map(|(_, text)| text.to_owned()))
+            .collect()
+    };
+    let head = page
+        .split("<thead><tr>")
+        .nth(1)
+        .and_then(|rest| rest.split("</tr>").next())
+        .expect("the report's table head");
+    let column = cells(head)
+        .iter()
+        .position(|name| name == header)
+        .unwrap_or_else(|| panic!("no column {header}"));
+    let overall = page
+        .split("<tr class=\"overall\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</tr>").next())
+        .expect("the report's `all targets` row");
+    cells(overall)[column].clone()
+}
+
+/// Starts a long demo, waits until a crashed target was restarted by the
+/// demo and the next failure is injected, sends `signal`: the demo must
+/// end as it does at the end of `--duration`, saying `stopping (said)`:
+/// the engine exits 0 (it writes every state file healthy first, so the
+/// report has no failure left open), every process it started (the
+/// restarted target too) is gone, the report is written and the working
+/// directory removed.
+fn a_signal_ends_the_demo_cleanly(signal: Signal, said: &str, report_name: &str) {
     let ws = Workspace::new();
-    let report = ws.path("early.html");
+    let report = ws.path(report_name);
     let mut demo = LiveOutput::start(
         &[
             "demo",
@@ -133,15 +164,54 @@ fn ctrl_c_stops_the_demo_early_and_it_still_cleans_up_and_reports() {
         ws.dir.path(),
         &[],
     );
-    // Ctrl-C once chaos has begun: the first failure was injected.
-    demo.wait_for_line(Duration::from_secs(60), "injected ");
-    demo.signal(Signal::INT);
+    // With the default seed, orders crashes first and the demo starts it
+    // again; then a failure is injected, usually still active when the
+    // signal comes.
+    demo.wait_for_line(Duration::from_secs(60), "restarted (pid ");
+    let restarted = demo.lines().len();
+    wait_until(
+        Duration::from_secs(60),
+        "an injection after the restart",
+        || {
+            demo.lines()[restarted..]
+                .iter()
+                .any(|l| l.contains("injected "))
+        },
+    );
+    demo.signal(signal);
     let status = demo.wait(EXIT_TIMEOUT);
     let lines = demo.lines();
     let all = lines.join("\n");
     assert!(status.success(), "{status}:\n{all}");
-    assert!(all.contains("stopping (Ctrl-C)"), "{all}");
+    assert!(all.contains(&format!("stopping ({said})")), "{all}");
+    assert!(all.contains("engine    stopped (exit status: 0)"), "{all}");
+    assert!(
+        pids(&lines).len() >= 4,
+        "two targets, the engine and a restarted target: {all}"
+    );
     assert_cleaned_up(&lines, &report);
+    let page = std::fs::read_to_string(&report).unwrap();
+    assert_ne!(overall_cell(&page, "injections"), "0", "{all}");
+    assert_eq!(
+        overall_cell(&page, "open"),
+        "0",
+        "every failure was ended (cleared at shutdown at the latest):\n{all}"
+    );
+}
+
+#[test]
+fn ctrl_c_stops_the_demo_early_and_it_still_cleans_up_and_reports() {
+    a_signal_ends_the_demo_cleanly(Signal::INT, "Ctrl-C", "early.html");
+}
+
+#[test]
+fn closing_the_terminal_sighup_ends_the_demo_as_ctrl_c_does() {
+    a_signal_ends_the_demo_cleanly(Signal::HUP, "SIGHUP", "hangup.html");
+}
+
+#[test]
+fn sigterm_ends_the_demo_as_ctrl_c_does() {
+    a_signal_ends_the_demo_cleanly(Signal::TERM, "SIGTERM", "terminated.html");
 }
 
 #[test]

@@ -378,6 +378,11 @@ fn cases(dir: &Path) -> Vec<Case> {
             "targets.yaml:5:25: targets[1].docker.labels.advx=1: `advx=1` is not a label key: write the label as `labels: { advx: \"1\" }`",
         ),
         file_case(
+            "a Compose project name Compose cannot have",
+            format!("{TARGETS}  - name: cache\n    docker: {{ service: cache, project: Shop }}\n    scenarios: [{{ name: P, mode: pause, weight: 1 }}]\n"),
+            "targets.yaml:5:31: targets[1].docker.project: `Shop` is not a Compose project name: lowercase letters, digits, `-` and `_`, starting with a letter or digit (e.g. `project: shop`); `project: \"*\"` reaches every project, and without `project` the engine keeps to its own",
+        ),
+        file_case(
             "a container name Docker cannot have",
             format!("{TARGETS}  - name: cache\n    docker: {{ container: 'my app' }}\n    scenarios: [{{ name: P, mode: pause, weight: 1 }}]\n"),
             "targets.yaml:5:15: targets[1].docker.container: `my app` cannot be a container name or id",

@@ -77,7 +77,7 @@ fn a_service_that_stops_answering_reads_down_then_up_when_it_is_back() {
     assert!(
         down["health_detail"]
             .as_str()
-            .is_some_and(|d| d.contains("Connection refused")),
+            .is_some_and(|d| d.contains("connection refused (target down)")),
         "{down}"
     );
     assert_eq!(down["mode"], "healthy", "no fault, and yet down");
@@ -101,7 +101,7 @@ fn a_service_that_stops_answering_reads_down_then_up_when_it_is_back() {
     };
     assert!(line("web").ends_with(" · service up"), "{text}");
     assert!(
-        line("db").contains(" · service down (") && line("db").contains("Connection refused"),
+        line("db").contains(" · service down (") && line("db").contains("connection refused (target down)"),
         "{text}"
     );
     assert!(

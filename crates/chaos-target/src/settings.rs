@@ -39,7 +39,8 @@ pub struct ServeArgs {
     /// TCP port; 0 picks a free one (the log line says which).
     #[arg(long, env = "PORT", hide_env_values = true, default_value_t = 8000)]
     pub port: u16,
-    /// Address to listen on.
+    /// Address to listen on: every interface by default, as in a
+    /// container; 127.0.0.1 keeps it to this machine (on a laptop).
     #[arg(
         long,
         env = "BIND_ADDRESS",

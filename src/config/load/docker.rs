@@ -7,13 +7,13 @@
 
 use std::sync::Arc;
 
-use super::docker_selector::{check_container, check_host, check_labels};
+use super::docker_selector::{check_container, check_host, check_labels, check_project};
 use super::docker_values::{check_grace, check_signal, network_fault, parse_pick};
 use crate::config::error::ConfigError;
 use crate::config::file::{FileDocker, FileScenario, ParsedFile};
 use crate::config::DockerSettings;
 use crate::docker::spec::{DEFAULT_STOP_GRACE, DOCKER_MODES};
-use crate::docker::{BlastRadius, DockerFault, DockerPolicy, DockerTarget, Selector};
+use crate::docker::{BlastRadius, DockerFault, DockerPolicy, DockerTarget, ProjectScope, Selector};
 
 /// `policy.docker` from the file, or the built-in default.
 pub(super) fn load_docker_policy(file: Option<&ParsedFile>) -> Result<DockerPolicy, ConfigError> {
@@ -75,7 +75,10 @@ pub(super) fn docker_target(
             },
         ) => Selector::Service {
             service: text("service", service)?,
-            project: project.as_deref().map(|p| text("project", p)).transpose()?,
+            project: match project {
+                Some(project) => check_project(project).map_err(|m| at("project", m))?,
+                None => ProjectScope::Own,
+            },
         },
         (
             ["container"],

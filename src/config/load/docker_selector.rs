@@ -6,6 +6,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::docker::ProjectScope;
+
 /// `unix:///path`, `tcp://host:port` or `http://host:port`, as the client
 /// connects to them (`docker::client`; no TLS, so no `https://`).
 pub(super) fn check_host(host: &str) -> Result<String, String> {
@@ -101,6 +103,27 @@ pub(super) fn check_container(container: &str) -> Result<String, String> {
     ))
 }
 
+/// A `project:` beside `service:`: `*` (every Compose project) or a
+/// project name as Compose writes it into its label (lowercase letters,
+/// digits, `-` and `_`, starting with a letter or digit).
+pub(super) fn check_project(project: &str) -> Result<ProjectScope, String> {
+    if project == "*" {
+        return Ok(ProjectScope::Any);
+    }
+    let mut chars = project.chars();
+    let first_ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if first_ok && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_".contains(c)) {
+        return Ok(ProjectScope::Named(project.to_owned()));
+    }
+    Err(format!(
+        "`{project}` is not a Compose project name: lowercase letters, digits, `-` and `_`, \
+         starting with a letter or digit (e.g. `project: shop`); `project: \"*\"` reaches every \
+         project, and without `project` the engine keeps to its own"
+    ))
+}
+
 /// A `labels:` selector: at least one label, each a key without `=` or
 /// spaces and a printable value. Errors name the label (`None`: the whole
 /// mapping).
@@ -190,6 +213,25 @@ mod tests {
             let err = check_host(bad).unwrap_err();
             assert!(
                 err.starts_with(&format!("`{bad}` is not a Docker Engine address ({why}")),
+                "{bad}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn projects_are_compose_project_names_or_a_star() {
+        assert_eq!(check_project("*"), Ok(ProjectScope::Any));
+        for good in ["shop", "chaos-demo_2", "0day"] {
+            assert_eq!(
+                check_project(good),
+                Ok(ProjectScope::Named(good.to_owned())),
+                "{good}"
+            );
+        }
+        for bad in ["Shop", "-shop", "_x", "sh op", "a/b", "**", "", "café"] {
+            let err = check_project(bad).unwrap_err();
+            assert!(
+                err.starts_with(&format!("`{bad}` is not a Compose project name")),
                 "{bad}: {err}"
             );
         }
