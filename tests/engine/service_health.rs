@@ -101,7 +101,8 @@ fn a_service_that_stops_answering_reads_down_then_up_when_it_is_back() {
     };
     assert!(line("web").ends_with(" · service up"), "{text}");
     assert!(
-        line("db").contains(" · service down (") && line("db").contains("connection refused (target down)"),
+        line("db").contains(" · service down (")
+            && line("db").contains("connection refused (target down)"),
         "{text}"
     );
     assert!(
