@@ -6,7 +6,10 @@
 //! it applied so that clearing undoes exactly that (as concurrently), and
 //! watches the Engine's events for a repair ([`super::watch`]) that
 //! `observe` reports. An undo is written to the ledger only once verified
-//! (the container runs, is not paused, the helper reverted).
+//! (the container runs, is not paused, the helper reverted). A fault the
+//! watch saw repaired is settled at once (`release`): what is left of it
+//! (the other hit containers, a helper that exited) is undone and the
+//! ledger closes it, so that nothing reads it as still in effect.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -266,6 +269,47 @@ impl FaultBackend for DockerBackend {
             Some(ended) => Observation::EndedElsewhere(ended),
             None => Observation::InPlace,
         }
+    }
+
+    fn release(&mut self, target: &str, id: &str) -> Effect<Option<String>> {
+        let taken = {
+            let mut slot = self.active.borrow_mut();
+            match slot.as_ref() {
+                Some(active) if active.id == id => slot.take(),
+                _ => None,
+            }
+        };
+        let Some(mut active) = taken else {
+            return Box::pin(std::future::ready(Ok(None)));
+        };
+        // The watch has said its word; the revert's own calls are ours.
+        if let Some(watch) = active.watch.take() {
+            watch.stop();
+        }
+        let image = self.policy.net_image.clone();
+        let target = target.to_owned();
+        let slot = Rc::clone(&self.active);
+        let ledger = Arc::clone(&self.ledger);
+        Box::pin(async move {
+            // Each revert looks first: a container running again is left
+            // alone, a helper that exited after its rules were removed is
+            // removed, a container destroyed counts as nothing to undo.
+            match revert(&active, &image, &ledger).await {
+                Ok(done) => {
+                    tracing::info!(target = %target, id = %active.id, "Docker fault settled after repair: {done}");
+                    Ok(Some(done))
+                }
+                Err(err) => {
+                    // Kept, so that the next clear, injection or shutdown
+                    // tries again (unless one already holds the slot).
+                    let mut slot = slot.borrow_mut();
+                    if slot.is_none() {
+                        *slot = Some(active);
+                    }
+                    Err(err.into())
+                }
+            }
+        })
     }
 }
 

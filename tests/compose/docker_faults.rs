@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use chaos_engine::actors::target::backend::{Applied, BackendError, Effect, FaultBackend};
 use chaos_engine::actors::target::core::{EndedElsewhere, Observation};
-use chaos_engine::docker::ledger::Ledger;
+use chaos_engine::docker::ledger::{read_open, Ledger};
 use chaos_engine::docker::recover::Scope;
 use chaos_engine::docker::spec::DEFAULT_STOP_GRACE;
 use chaos_engine::docker::{
@@ -157,6 +157,11 @@ async fn repaired(backend: &DockerBackend, id: &str) -> EndedElsewhere {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// How the backend names `target` (`name (short id)`).
+fn shown_as(target: &TargetContainer) -> String {
+    format!("{} ({})", target.name(), &target.id()[..12])
 }
 
 /// Lets the watch read the events stream for a moment.
@@ -328,8 +333,20 @@ fn docker_faults_a_recreated_container_is_a_repair_by_recreate() {
         ended.how
     );
     assert!(ended.how.contains(new.name()), "{}", ended.how);
-    // The old container is gone: clearing has nothing to start.
-    block_on(&rt, backend.clear("svc", ClearReason::Manual, 0.0)).expect("clear");
+    // The old container is gone: settling the repair has nothing to
+    // start, and closes the fault in the ledger; a clear then has nothing
+    // left to do.
+    let is_open = || {
+        read_open(&test_ledger_dir())
+            .iter()
+            .any(|record| record.id == failure.id)
+    };
+    assert!(is_open());
+    let released = block_on(&rt, backend.release("svc", &failure.id)).expect("release");
+    assert_eq!(released, Some(format!("{} gone", shown_as(&old))));
+    assert!(!is_open());
+    let took = block_on(&rt, backend.clear("svc", ClearReason::Manual, 0.0)).expect("clear");
+    assert_eq!(took, Duration::ZERO);
     assert_eq!(state(&new), "running");
 }
 

@@ -16,6 +16,8 @@
 //!   the dead-man's switch) applied by the network helper to a real container.
 //! - `partial_faults.rs`: a loss fault that lets probes through ends by
 //!   recovery, never by a probe; rules removed by hand end a fault by repair.
+//! - `settle_repaired.rs`: a fault repaired by someone else (a kill undone
+//!   by the restart policy) is closed in the fault ledger at the repair.
 //! - `crash_safety.rs`: the fault ledger's guarantee (undone after
 //!   SIGTERM, kill -9 and a failed undo; a second engine's faults left
 //!   alone; nothing names the fault), and 30 kill -9s at random moments.
@@ -48,5 +50,6 @@ mod fault_fixtures;
 mod net_faults;
 mod net_namespaces;
 mod partial_faults;
+mod settle_repaired;
 mod shipped_targets;
 mod tmp_layout;

@@ -3,7 +3,8 @@
 //! (the fault runs to its deadline, `ended_by: recovery`); a fault whose
 //! rules someone removes from the container's namespace (`iptables -F`,
 //! `tc qdisc del`) ends by repair at once (`repaired_by: rules removed`),
-//! the rest of its rules removed too. Checked from outside: the journal,
+//! the rest of its rules removed too, and the fault settled at once (its
+//! helper gone, its ledger record closed). Checked from outside: the journal,
 //! `report --format json`, HTTP through the published ports and the rules
 //! listed in the namespace. Every container the tests or the engine make
 //! is removed, also when a test fails (the guards below and the targets'
@@ -15,8 +16,11 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::docker::{docker, run, run_ok, TEST_LABEL};
-use super::engine_helpers::{journal_events, run_once, wait_until, Engine, Workspace};
+use super::engine_helpers::{
+    journal_events, run_once, test_ledger_dir, wait_until, Engine, Workspace,
+};
 use super::fault_fixtures::{namespace_rules, net_helper_image, TargetContainer};
+use chaos_engine::docker::ledger::read_open;
 
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -24,14 +28,14 @@ const WAIT: Duration = Duration::from_secs(60);
 /// helpers, labelled with their subject), also when the test panics;
 /// declared after the targets and before the engine, so the engine is
 /// killed first, then this runs, then the targets go.
-struct EngineHelpers(Vec<String>);
+pub struct EngineHelpers(Vec<String>);
 
 impl EngineHelpers {
-    fn of(targets: &[&TargetContainer]) -> Self {
+    pub fn of(targets: &[&TargetContainer]) -> Self {
         EngineHelpers(targets.iter().map(|t| t.id().to_owned()).collect())
     }
 
-    fn left(&self) -> Vec<String> {
+    pub fn left(&self) -> Vec<String> {
         self.0
             .iter()
             .flat_map(|id| {
@@ -277,6 +281,20 @@ fn network_rules_removed_by_hand_end_the_fault_by_repair() {
     assert!(
         repairs.iter().all(|e| e["repaired_by"] == "rules removed"),
         "{repairs:?}"
+    );
+    // Settled at the repair, not at the 5 min expiry: the helpers that
+    // exited are gone and the ledger holds neither fault, while the
+    // engine still runs.
+    let ledger_dir = test_ledger_dir();
+    wait_until(WAIT, "both repaired faults to be settled", || {
+        read_open(&ledger_dir).is_empty() && helpers.left().is_empty()
+    });
+    assert!(engine.is_running(), "the engine exited");
+    assert_eq!(
+        engine
+            .events_matching("Docker fault settled after repair", None)
+            .len(),
+        2
     );
     let (status, _) = engine.terminate();
     assert!(status.success(), "exit {status}");

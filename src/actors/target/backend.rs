@@ -71,6 +71,18 @@ pub trait FaultBackend: Unpin + 'static {
     /// Whether the failure `id` is still in effect, or something other
     /// than the engine ended it.
     fn observe(&self, id: &str) -> Observation;
+
+    /// Settles what the backend still holds of the failure `id` of
+    /// `target` once something other than the engine ended it
+    /// ([`Observation::EndedElsewhere`]); answers what it undid, if
+    /// anything. Nothing by default: a state file is left as the other
+    /// writer left it. A backend that keeps what it applied (containers)
+    /// undoes the rest of it, verified, so that nothing reads it as still
+    /// in effect; if that fails it keeps it, and the next clear, injection
+    /// or shutdown tries again.
+    fn release(&mut self, _target: &str, _id: &str) -> Effect<Option<String>> {
+        Box::pin(std::future::ready(Ok(None)))
+    }
 }
 
 /// The backend of `settings`: its state file (written through `files`), or
@@ -331,5 +343,36 @@ mod tests {
             panic!("a removed file still reads as the failure");
         };
         assert_eq!(removed.ended_by, EndedBy::Repair);
+    }
+
+    #[test]
+    fn a_state_file_rewritten_by_its_target_is_left_as_it_is_on_release() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        let mut backend = StateFileBackend::new(path.clone(), StateFiles::new());
+        let failure = InjectedFailure {
+            id: "f1".into(),
+            scenario: "CRASH".into(),
+            mode: "crash".into(),
+            delay: 0,
+            injected_at: 100.0,
+            expires_at: 130.0,
+            manifested_at: None,
+            containers: Vec::new(),
+            category: None,
+            fix: Vec::new(),
+        };
+        backend.write_failure("app", &failure).unwrap();
+        let repaired =
+            r#"{"mode":"healthy","delay":0,"cleared_by":"target-app","reason":"startup"}"#;
+        std::fs::write(&path, repaired).unwrap();
+        assert!(matches!(
+            backend.observe("f1"),
+            Observation::EndedElsewhere(_)
+        ));
+        let released = futures_util::FutureExt::now_or_never(backend.release("app", "f1"))
+            .expect("nothing to wait for");
+        assert_eq!(released.unwrap(), None);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), repaired);
     }
 }

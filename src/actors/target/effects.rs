@@ -345,6 +345,40 @@ impl TargetActor {
         Ok(failure)
     }
 
+    /// Settles what the backend still holds of the failure `id`, which
+    /// something else ended (see [`FaultBackend::release`]): nothing for a
+    /// state file; a container fault's rest is undone and closed in the
+    /// ledger. An effect that must wait holds this actor's mailbox, as a
+    /// clear does, so a shutdown's clear comes after it (and finds nothing
+    /// left, or the fault it could not settle). Nothing is journalled: the
+    /// ending already was.
+    ///
+    /// [`FaultBackend::release`]: super::backend::FaultBackend::release
+    pub(super) fn release(&mut self, id: &str, ctx: &mut Context<Self>) {
+        let name = self.settings.name.clone();
+        let effect = self.backend.release(&name, id);
+        match ready_now(effect) {
+            Ok(outcome) => self.finish_release(id, outcome),
+            Err(pending) => {
+                let id = id.to_owned();
+                let finished = pending
+                    .into_actor(self)
+                    .map(move |outcome, actor, _ctx| actor.finish_release(&id, outcome));
+                ctx.wait(finished);
+            }
+        }
+    }
+
+    fn finish_release(&self, id: &str, outcome: Result<Option<String>, BackendError>) {
+        if let Err(err) = outcome {
+            warn!(
+                target = %self.settings.name, id = %id, error = %err,
+                "could not settle the repaired fault; it is kept, and the next clear, \
+                 injection or shutdown undoes it"
+            );
+        }
+    }
+
     /// A manual injection replaced the active failure before its deadline.
     pub(super) fn record_replaced(&mut self, ended: Ended) {
         self.peers.recovery.do_send(FailureEnded {

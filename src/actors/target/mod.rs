@@ -227,7 +227,11 @@ impl TargetActor {
                 });
             }
             Command::Replaced(ended) => self.record_replaced(ended),
-            Command::EndedElsewhere { ended, how } => self.record_ended_elsewhere(ended, &how),
+            Command::EndedElsewhere { ended, how } => {
+                let id = ended.failure.id.clone();
+                self.record_ended_elsewhere(ended, &how);
+                self.release(&id, ctx);
+            }
             Command::Manifested {
                 failure,
                 seen_by,

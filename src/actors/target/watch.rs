@@ -14,7 +14,10 @@
 //! events and its fault's rules tell (see `crate::docker::watch`).
 //!
 //! A failure repaired by another writer is recorded and the RecoveryActor
-//! cancels its clear: the state file is left as the repairer left it. A
+//! cancels its clear: the state file is left as the repairer left it; a
+//! container fault's rest (its other containers, a helper that exited) is
+//! settled at once by the backend's `release`, which closes it in the
+//! fault ledger. A
 //! repair seen only by the probe is recorded at once, but the file still
 //! holds the failure, so the engine still clears it at the deadline.
 //!
