@@ -22,7 +22,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use super::docker::{
-    docker, inspect, parse_published_port, repo_root, run, run_ok, wait_for, Labelled,
+    docker, inspect, parse_published_port, repo_root, run, run_ok, wait_for, Labelled, TEST_LABEL,
 };
 use super::http;
 
@@ -135,8 +135,20 @@ pub fn now() -> f64 {
 /// namespace of container `id`, by a throw-away container of the helper
 /// image labelled `chaos-engine.test=<test_label>` (removed as it ends).
 pub fn namespace_rules(id: &str, test_label: &str) -> String {
+    run_in_namespace(
+        id,
+        test_label,
+        "echo '== iptables'; iptables-save; echo '== ip6tables'; ip6tables-save; tc qdisc show",
+    )
+}
+
+/// Runs `script` (as root, with NET_ADMIN) in container `id`'s network
+/// namespace, as a person with Docker access would, from a throw-away
+/// container of the helper image labelled `chaos-engine.test=<test_label>`
+/// (removed as it ends); answers what it printed.
+pub fn run_in_namespace(id: &str, test_label: &str, script: &str) -> String {
     let network = format!("container:{id}");
-    let label = format!("chaos-engine.test={test_label}");
+    let label = format!("{TEST_LABEL}={test_label}");
     run_ok(&mut docker(&[
         "run",
         "--rm",
@@ -150,7 +162,7 @@ pub fn namespace_rules(id: &str, test_label: &str) -> String {
         "sh",
         net_helper_image(),
         "-c",
-        "echo '== iptables'; iptables-save; echo '== ip6tables'; ip6tables-save; tc qdisc show",
+        script,
     ]))
 }
 

@@ -15,11 +15,11 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::docker::{docker, run, run_ok, TEST_LABEL};
+use super::docker::{docker, run, run_ok};
 use super::engine_helpers::{
     journal_events, run_once, test_ledger_dir, wait_until, Engine, Workspace,
 };
-use super::fault_fixtures::{namespace_rules, net_helper_image, TargetContainer};
+use super::fault_fixtures::{namespace_rules, net_helper_image, run_in_namespace, TargetContainer};
 use chaos_engine::docker::ledger::read_open;
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -132,23 +132,7 @@ fn reported(journal: &Path, target: &str) -> Value {
 /// as a person with Docker access would, from a throw-away container of
 /// the helper image carrying the target's test label.
 fn in_namespace(container: &TargetContainer, script: &str) {
-    let label = format!("{TEST_LABEL}={}", container.label_value());
-    let network = format!("container:{}", container.id());
-    run_ok(&mut docker(&[
-        "run",
-        "--rm",
-        "--label",
-        &label,
-        "--network",
-        &network,
-        "--cap-add",
-        "NET_ADMIN",
-        "--entrypoint",
-        "sh",
-        net_helper_image(),
-        "-c",
-        script,
-    ]));
+    run_in_namespace(container.id(), container.label_value(), script);
 }
 
 #[test]

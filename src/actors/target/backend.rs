@@ -237,6 +237,22 @@ fn manual(now_mode: &str) -> EndedElsewhere {
 mod tests {
     use super::*;
 
+    /// Failure `f1`, injected at 100 and due to end at 130.
+    fn failure_f1(scenario: &str, mode: &str, delay: u64) -> InjectedFailure {
+        InjectedFailure {
+            id: "f1".into(),
+            scenario: scenario.into(),
+            mode: mode.into(),
+            delay,
+            injected_at: 100.0,
+            expires_at: 130.0,
+            manifested_at: None,
+            containers: Vec::new(),
+            category: None,
+            fix: Vec::new(),
+        }
+    }
+
     fn record(json: &str) -> ReadOutcome {
         chaos_state::parse_state(json.as_bytes())
     }
@@ -309,18 +325,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("state.json");
         let mut backend = StateFileBackend::new(path.clone(), StateFiles::new());
-        let failure = InjectedFailure {
-            id: "f1".into(),
-            scenario: "SLOWDOWN".into(),
-            mode: "slow".into(),
-            delay: 12,
-            injected_at: 100.0,
-            expires_at: 130.0,
-            manifested_at: None,
-            containers: Vec::new(),
-            category: None,
-            fix: Vec::new(),
-        };
+        let failure = failure_f1("SLOWDOWN", "slow", 12);
         backend.write_failure("app", &failure).unwrap();
         let ReadOutcome::Record(written) = read_state(&path) else {
             panic!("no record written");
@@ -350,18 +355,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("state.json");
         let mut backend = StateFileBackend::new(path.clone(), StateFiles::new());
-        let failure = InjectedFailure {
-            id: "f1".into(),
-            scenario: "CRASH".into(),
-            mode: "crash".into(),
-            delay: 0,
-            injected_at: 100.0,
-            expires_at: 130.0,
-            manifested_at: None,
-            containers: Vec::new(),
-            category: None,
-            fix: Vec::new(),
-        };
+        let failure = failure_f1("CRASH", "crash", 0);
         backend.write_failure("app", &failure).unwrap();
         let repaired =
             r#"{"mode":"healthy","delay":0,"cleared_by":"target-app","reason":"startup"}"#;
