@@ -25,8 +25,7 @@ use crate::docker::ledger::{read_open, Ledger};
 use crate::docker::netns::check_own_namespace;
 use crate::docker::own_project::resolve;
 use crate::docker::select::listed;
-use crate::docker::spec::DOCKER_MODES;
-use crate::docker::{DockerError, ProjectScope, Selector};
+use crate::docker::{DockerError, DockerMode, ProjectScope, Selector};
 use crate::outcome::InjectedFailure;
 use crate::telemetry::Telemetry;
 
@@ -256,14 +255,14 @@ pub(super) fn inject(
     choice: &Choice<'_>,
 ) -> ExitCode {
     let mode = &choice.mode;
-    if !DOCKER_MODES.contains(&mode.as_str()) {
+    let Ok(docker_mode) = mode.parse::<DockerMode>() else {
         return super::usage_error(&format!(
             "MODE {}: target {} is a Docker target; its modes are {}",
             mode,
             target.name,
-            DOCKER_MODES.join(", ")
+            DockerMode::listed()
         ));
-    }
+    };
     if args.delay.is_some() {
         return super::usage_error(&format!(
             "--delay: target {} is a Docker target; added latency is a `network` scenario's delay",
@@ -283,7 +282,7 @@ pub(super) fn inject(
         None => docker
             .faults
             .iter()
-            .find(|(_, fault)| fault.mode() == mode)
+            .find(|(_, fault)| fault.mode() == docker_mode)
             .map(|(name, _)| name.clone())
             .unwrap_or_else(|| mode.to_ascii_uppercase()),
     };

@@ -28,7 +28,9 @@ use super::ledger::{random_id, Ledger};
 use super::own_project::resolve;
 use super::select::{choose, draw_for, matching};
 use super::watch::{Watch, WatchKind, Watched};
-use super::{ContainerRef, DockerError, DockerFault, DockerPolicy, DockerTarget, FaultRecord};
+use super::{
+    ContainerRef, DockerError, DockerFault, DockerMode, DockerPolicy, DockerTarget, FaultRecord,
+};
 use crate::actors::target::backend::{Applied, BackendError, Effect, FaultBackend};
 use crate::actors::target::core::Observation;
 use crate::outcome::InjectedFailure;
@@ -156,10 +158,17 @@ pub fn fault_for(
     if let Some((_, fault)) = faults.iter().find(|(name, _)| name == scenario) {
         return Ok(fault.clone());
     }
-    if let Some((_, fault)) = faults.iter().find(|(_, fault)| fault.mode() == mode) {
+    if let Some((_, fault)) = faults
+        .iter()
+        .find(|(_, fault)| fault.mode().as_str() == mode)
+    {
         return Ok(fault.clone());
     }
-    DockerFault::default_for_mode(mode).ok_or_else(|| {
+    let default = mode
+        .parse::<DockerMode>()
+        .ok()
+        .and_then(DockerFault::default_for_mode);
+    default.ok_or_else(|| {
         DockerError::Unsupported(format!(
             "target {target} has no scenario with mode {mode}, and a {mode} fault needs its \
              parameters: add a scenario such as `{{ name: LOSSY, mode: network, weight: 1, \
@@ -365,7 +374,7 @@ impl ApplyJob {
         let record = FaultRecord {
             target: self.target.clone(),
             id: self.failure.id.clone(),
-            mode: self.fault.mode().to_owned(),
+            mode: self.fault.mode(),
             host: self.docker_target.host.clone(),
             containers: hit.clone(),
             expires_at: self.failure.expires_at,

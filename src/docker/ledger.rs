@@ -405,13 +405,13 @@ pub fn open_faults(reader: impl BufRead) -> io::Result<Vec<FaultRecord>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::docker::ContainerRef;
+    use crate::docker::{ContainerRef, DockerMode};
 
-    fn record(token: &str, mode: &str) -> FaultRecord {
+    fn record(token: &str, mode: DockerMode) -> FaultRecord {
         FaultRecord {
             target: "cache".to_owned(),
             id: format!("failure-{token}"),
-            mode: mode.to_owned(),
+            mode,
             host: None,
             containers: vec![ContainerRef {
                 id: "c1".to_owned(),
@@ -430,9 +430,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let ledger = Ledger::new(dir.path().join("ledger"));
         assert!(!ledger.path().exists(), "no file before the first fault");
-        ledger.intent(&record("a", "pause")).unwrap();
+        ledger.intent(&record("a", DockerMode::Pause)).unwrap();
         ledger.applied("a").unwrap();
-        ledger.intent(&record("b", "stop")).unwrap();
+        ledger.intent(&record("b", DockerMode::Stop)).unwrap();
         ledger.undone("a", "unpaused").unwrap();
         let open = ledger.open_faults();
         assert_eq!(open.len(), 1);
@@ -452,12 +452,12 @@ mod tests {
     fn a_live_ledger_is_left_alone_and_a_dead_one_adopted() {
         let dir = tempfile::tempdir().unwrap();
         let live = Ledger::new(dir.path().to_owned());
-        live.intent(&record("live", "pause")).unwrap();
+        live.intent(&record("live", DockerMode::Pause)).unwrap();
         // A dead engine's ledger: written, then its process (here: its
         // handle) gone, which releases the lock.
         let dead = Ledger::new(dir.path().to_owned());
-        dead.intent(&record("x", "stop")).unwrap();
-        dead.intent(&record("y", "kill")).unwrap();
+        dead.intent(&record("x", DockerMode::Stop)).unwrap();
+        dead.intent(&record("y", DockerMode::Kill)).unwrap();
         dead.undone("y", "started").unwrap();
         let dead_owner = dead.owner().to_owned();
         drop(dead);
@@ -496,7 +496,7 @@ mod tests {
     fn a_fault_left_open_keeps_the_dead_ledger_for_the_next_try() {
         let dir = tempfile::tempdir().unwrap();
         let dead = Ledger::new(dir.path().to_owned());
-        dead.intent(&record("x", "stop")).unwrap();
+        dead.intent(&record("x", DockerMode::Stop)).unwrap();
         drop(dead);
         let Scan::Found { dead: adopted, .. } = scan(dir.path()).unwrap() else {
             panic!("the directory exists");

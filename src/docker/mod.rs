@@ -2,6 +2,7 @@
 //! API (kill, stop, pause, network degradation, partition) instead of a
 //! state file.
 //!
+//! - `mode`: the modes of a Docker target's scenarios, named in one place;
 //! - `spec`: the validated description of a Docker target and its faults;
 //! - `record`: the write-ahead record written before a fault is applied;
 //! - `ledger`: the fault ledger, where those records live (always on);
@@ -30,6 +31,7 @@ pub mod crash;
 pub mod error;
 pub mod helper;
 pub mod ledger;
+pub mod mode;
 pub mod netfault;
 pub mod netns;
 pub mod own_project;
@@ -43,6 +45,7 @@ pub mod watch;
 
 pub use backend::DockerBackend;
 pub use error::DockerError;
+pub use mode::DockerMode;
 pub use record::{ContainerRef, FaultRecord};
 pub use recover::{recover, RecoverReport};
 pub use spec::{

@@ -6,6 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::DockerMode;
+
 /// One container a fault touched: its id (what the Engine API takes) and
 /// its name (what people read).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,8 +34,8 @@ pub struct FaultRecord {
     pub target: String,
     /// The failure's id.
     pub id: String,
-    /// `kill`, `stop`, `pause`, `network` or `partition`.
-    pub mode: String,
+    /// The fault's mode, recorded as its name (`kill`, `stop`, ...).
+    pub mode: DockerMode,
     /// The Engine the containers live on (`None`: the default one).
     pub host: Option<String>,
     /// The containers the fault is applied to.

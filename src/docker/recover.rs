@@ -31,7 +31,7 @@ use super::container_ops;
 use super::helper::{self, HelperInfo};
 use super::ledger::{self, DeadLedger, Scan};
 use super::spec::DEFAULT_STOP_GRACE;
-use super::{ContainerRef, DockerError, FaultRecord};
+use super::{ContainerRef, DockerError, DockerMode, FaultRecord};
 use crate::clock::{Clock, SystemClock};
 use crate::telemetry::Telemetry;
 
@@ -314,33 +314,33 @@ async fn recover_record(
 ) -> Result<String, DockerError> {
     let owner = record.owner.as_deref().unwrap_or_default();
     let mut signalled = false;
-    if record.mode == "kill" {
+    if record.mode == DockerMode::Kill {
         for found in helpers {
             signalled |= !found.created_only;
             wait_and_remove(docker, found).await?;
         }
     }
-    let settle_until = match record.mode.as_str() {
-        "stop" => {
+    let settle_until = match record.mode {
+        DockerMode::Stop => {
             let grace = record.grace_s.unwrap_or(DEFAULT_STOP_GRACE.as_secs_f64());
             record.started_at + grace + STOP_SETTLE
         }
-        "kill" if signalled => unix_now() + STOP_SETTLE,
-        "kill" => record.started_at + STOP_SETTLE,
-        "pause" => record.started_at + PAUSE_SETTLE,
-        _ => 0.0,
+        DockerMode::Kill if signalled => unix_now() + STOP_SETTLE,
+        DockerMode::Kill => record.started_at + STOP_SETTLE,
+        DockerMode::Pause => record.started_at + PAUSE_SETTLE,
+        DockerMode::Network | DockerMode::Partition => 0.0,
     };
     let outcomes: Vec<Result<String, DockerError>> =
         futures_util::stream::iter(record.containers.iter())
             .map(|container| async move {
-                let what = match record.mode.as_str() {
-                    "stop" | "kill" => {
+                let what = match record.mode {
+                    DockerMode::Stop | DockerMode::Kill => {
                         container_ops::wait_until_stopped(docker, container, settle_until).await?;
                         container_ops::start_verified(docker, container)
                             .await?
                             .describe()
                     }
-                    "pause" => {
+                    DockerMode::Pause => {
                         let left = settle_until - unix_now();
                         if left > 0.0 {
                             tokio::time::sleep(Duration::from_secs_f64(left)).await;
@@ -349,7 +349,7 @@ async fn recover_record(
                             .await?
                             .describe()
                     }
-                    _ => {
+                    DockerMode::Network | DockerMode::Partition => {
                         let found = helpers
                             .iter()
                             .find(|h| h.subject.as_deref() == Some(container.id.as_str()));

@@ -9,8 +9,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-/// The modes a Docker target's scenarios may use.
-pub const DOCKER_MODES: [&str; 5] = ["kill", "stop", "pause", "network", "partition"];
+use super::DockerMode;
 
 /// The label every container the engine creates carries, with the value
 /// `chaos-engine`. Nothing the engine creates names the target, the mode,
@@ -197,30 +196,30 @@ pub enum DockerFault {
 
 impl DockerFault {
     /// The mode this fault is configured under.
-    pub fn mode(&self) -> &'static str {
+    pub fn mode(&self) -> DockerMode {
         match self {
-            DockerFault::Kill { .. } => "kill",
-            DockerFault::Stop { .. } => "stop",
-            DockerFault::Pause => "pause",
-            DockerFault::Network(_) => "network",
-            DockerFault::Partition { .. } => "partition",
+            DockerFault::Kill { .. } => DockerMode::Kill,
+            DockerFault::Stop { .. } => DockerMode::Stop,
+            DockerFault::Pause => DockerMode::Pause,
+            DockerFault::Network(_) => DockerMode::Network,
+            DockerFault::Partition { .. } => DockerMode::Partition,
         }
     }
 
     /// The fault a manual injection of `mode` applies when no scenario of
     /// the target has that mode; `None` for `network`, which needs
     /// parameters.
-    pub fn default_for_mode(mode: &str) -> Option<DockerFault> {
+    pub fn default_for_mode(mode: DockerMode) -> Option<DockerFault> {
         match mode {
-            "kill" => Some(DockerFault::Kill {
+            DockerMode::Kill => Some(DockerFault::Kill {
                 signal: "SIGKILL".to_owned(),
             }),
-            "stop" => Some(DockerFault::Stop {
+            DockerMode::Stop => Some(DockerFault::Stop {
                 grace: DEFAULT_STOP_GRACE,
             }),
-            "pause" => Some(DockerFault::Pause),
-            "partition" => Some(DockerFault::Partition { peers: Vec::new() }),
-            _ => None,
+            DockerMode::Pause => Some(DockerFault::Pause),
+            DockerMode::Partition => Some(DockerFault::Partition { peers: Vec::new() }),
+            DockerMode::Network => None,
         }
     }
 

@@ -33,7 +33,7 @@ use bollard::Docker;
 use futures_util::StreamExt;
 
 use super::spec::{COMPOSE_PROJECT_LABEL, COMPOSE_SERVICE_LABEL, LABEL_ENGINE};
-use super::{ContainerRef, ProjectScope, Selector};
+use super::{ContainerRef, DockerMode, ProjectScope, Selector};
 use crate::actors::target::core::EndedElsewhere;
 use crate::outcome::EndedBy;
 
@@ -50,13 +50,12 @@ pub enum WatchKind {
 }
 
 impl WatchKind {
-    /// The kind of the fault mode `mode` (`kill`, `stop`, `pause`,
-    /// `network`, `partition`).
-    pub fn of_mode(mode: &str) -> WatchKind {
+    /// The kind of a fault of mode `mode`.
+    pub fn of_mode(mode: DockerMode) -> WatchKind {
         match mode {
-            "pause" => WatchKind::Paused,
-            "network" | "partition" => WatchKind::Network,
-            _ => WatchKind::Down,
+            DockerMode::Kill | DockerMode::Stop => WatchKind::Down,
+            DockerMode::Pause => WatchKind::Paused,
+            DockerMode::Network | DockerMode::Partition => WatchKind::Network,
         }
     }
 }

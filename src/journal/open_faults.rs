@@ -100,7 +100,7 @@ not json
         let open = open_records_in(journal.as_bytes()).unwrap();
         assert_eq!(open.len(), 1, "{open:?}");
         assert_eq!(open[0].id, "b");
-        assert_eq!(open[0].mode, "stop");
+        assert_eq!(open[0].mode, crate::docker::DockerMode::Stop);
         assert_eq!(open[0].containers[0].name, "cache-1");
         assert_eq!(open[0].token, "t-b");
         assert_eq!(open[0].owner.as_deref(), Some("o1"));

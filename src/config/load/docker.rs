@@ -12,8 +12,10 @@ use super::docker_values::{check_grace, check_signal, network_fault, parse_pick}
 use crate::config::error::ConfigError;
 use crate::config::file::{FileDocker, FileScenario, ParsedFile};
 use crate::config::DockerSettings;
-use crate::docker::spec::{DEFAULT_STOP_GRACE, DOCKER_MODES};
-use crate::docker::{BlastRadius, DockerFault, DockerPolicy, DockerTarget, ProjectScope, Selector};
+use crate::docker::spec::DEFAULT_STOP_GRACE;
+use crate::docker::{
+    BlastRadius, DockerFault, DockerMode, DockerPolicy, DockerTarget, ProjectScope, Selector,
+};
 
 /// `policy.docker` from the file, or the built-in default.
 pub(super) fn load_docker_policy(file: Option<&ParsedFile>) -> Result<DockerPolicy, ConfigError> {
@@ -138,7 +140,7 @@ pub(super) fn docker_target(
             format!(
                 "target {name} is a Docker target, which has no built-in scenarios: give \
                  `scenarios` with modes among {}",
-                DOCKER_MODES.join(", ")
+                DockerMode::listed()
             ),
         ));
     };
@@ -198,19 +200,19 @@ fn docker_fault(
     let at = |field: &str, message: String| {
         ConfigError::new(file.origin(&format!("{key}.{field}")), message)
     };
-    let mode = scenario.mode.as_str();
-    if !DOCKER_MODES.contains(&mode) {
+    let Ok(mode) = scenario.mode.parse::<DockerMode>() else {
         return Err(at(
             "mode",
             format!(
-                "target {target} is a Docker target: scenario {} has mode `{mode}`; the modes of \
+                "target {target} is a Docker target: scenario {} has mode `{}`; the modes of \
                  a Docker target are {}",
                 scenario.name,
-                DOCKER_MODES.join(", ")
+                scenario.mode,
+                DockerMode::listed()
             ),
         ));
-    }
-    let only_for = |field: &str, allowed: &str| {
+    };
+    let only_for = |field: &str, allowed: DockerMode| {
         at(
             field,
             format!("`{field}` applies to mode {allowed}, not to mode {mode}"),
@@ -223,33 +225,32 @@ fn docker_fault(
                 .to_owned(),
         ));
     }
-    if scenario.signal.is_some() && mode != "kill" {
-        return Err(only_for("signal", "kill"));
-    }
-    if scenario.grace.is_some() && mode != "stop" {
-        return Err(only_for("grace", "stop"));
-    }
-    if scenario.network.is_some() && mode != "network" {
-        return Err(only_for("network", "network"));
-    }
-    if scenario.peers.is_some() && mode != "partition" {
-        return Err(only_for("peers", "partition"));
+    let keys = [
+        (scenario.signal.is_some(), "signal", DockerMode::Kill),
+        (scenario.grace.is_some(), "grace", DockerMode::Stop),
+        (scenario.network.is_some(), "network", DockerMode::Network),
+        (scenario.peers.is_some(), "peers", DockerMode::Partition),
+    ];
+    for (given, field, allowed) in keys {
+        if given && mode != allowed {
+            return Err(only_for(field, allowed));
+        }
     }
     Ok(match mode {
-        "kill" => DockerFault::Kill {
+        DockerMode::Kill => DockerFault::Kill {
             signal: match &scenario.signal {
                 Some(signal) => check_signal(signal).map_err(|m| at("signal", m))?,
                 None => "SIGKILL".to_owned(),
             },
         },
-        "stop" => DockerFault::Stop {
+        DockerMode::Stop => DockerFault::Stop {
             grace: match scenario.grace {
                 Some(grace) => check_grace(grace).map_err(|m| at("grace", m))?,
                 None => DEFAULT_STOP_GRACE,
             },
         },
-        "pause" => DockerFault::Pause,
-        "partition" => {
+        DockerMode::Pause => DockerFault::Pause,
+        DockerMode::Partition => {
             let peers = scenario.peers.clone().unwrap_or_default();
             if let Some(bad) = peers
                 .iter()
@@ -263,8 +264,7 @@ fn docker_fault(
             }
             DockerFault::Partition { peers }
         }
-        // Only `network` is left (checked against DOCKER_MODES above).
-        _ => {
+        DockerMode::Network => {
             let Some(network) = &scenario.network else {
                 return Err(ConfigError::new(
                     file.origin(key),
