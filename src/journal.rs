@@ -1,7 +1,74 @@
-//! The audit journal: one JSON object per line, appended per event
-//! (`engine_started`, `injected`, `manifested`, `cleared`, `ended`,
-//! `healthy_again`, `skipped`, `paused`, `resumed`, `reloaded`, `reload_rejected`,
-//! `write_error`, `engine_stopped`). `chaos-engine report` reads it back.
+//! The audit journal: one JSON object per line, appended per event.
+//! `chaos-engine report` and `chaos-engine score` read it back, and
+//! `recover` reads it for Docker faults left behind.
+//!
+//! Every line has a `timestamp` (Unix time, when it was written unless
+//! said otherwise) and an `event` name, then the fields of that event in
+//! the order listed. A field marked `?` is left out when it has no value;
+//! a list marked `[]` is left out when empty. The names are
+//! [`EventName`]; the fields are [`schema`]'s, one type per event.
+//!
+//! # Events
+//!
+//! - `engine_started`: the daemon (`chaos-engine run`) started. `detail`
+//!   (`seed N, M target(s)`), `seed`, `scenarios` (the configured
+//!   scenario names, in the order they take their colours).
+//! - `injected`: a failure was applied (a state file written, or a Docker
+//!   fault applied): by the schedule, through the API (`source: manual`)
+//!   or by `chaos-engine inject` (`source: cli`). `id`, `target`,
+//!   `scenario`, `mode`, `delay`, `expires_at`, `lateness_ms?` (scheduled
+//!   only), `write_ms?`, `source?`, `active?`, `containers[]` (Docker),
+//!   `category?`, `fix[]`.
+//! - `manifested`: a probe first saw an injected failure show. `id`,
+//!   `target`, `scenario`, `mode`, `detail` (what the probe saw),
+//!   `injected_at`, `manifested_at`, `time_to_manifest_ms`.
+//! - `cleared`: a target was cleared (its state file written healthy, or
+//!   its Docker fault undone), or its failure ended without a clear of
+//!   ours. `id?`, `target`, `scenario?`, `mode?`, `delay?` (of the
+//!   failure it ended), `reason` (`startup`, `recovery`, `shutdown`,
+//!   `manual`, `reload`, `disabled`; without a clear of ours `repaired`,
+//!   `replaced`), `write_ms?`, `source?` (`cli` for `chaos-engine
+//!   clear`).
+//! - `ended`: the record of a failure that ended, whatever ended it.
+//!   `id`, `target`, `scenario`, `mode`, `delay`, `ended_by` (`repair`,
+//!   `recovery`, `manual`, `shutdown`), `repaired_by?`, `injected_at`,
+//!   `manifested_at?`, `repaired_at?`, `expired_at?`, `ended_at`,
+//!   `time_to_manifest_ms?`, `time_to_repair_ms?`.
+//! - `healthy_again`: after a failure expired and was cleared, the
+//!   target's probe answered healthy for the first time. `id`, `target`,
+//!   `scenario`, `mode`, `expired_at`, `healthy_at`, `time_to_healthy_ms`.
+//! - `skipped`: a scheduled cycle injected nothing. `target`, `reason`
+//!   (`unhealthy`, `cap`, `window`, `blackout`), `detail`, `active`.
+//! - `paused`: a target's schedule was paused (API). `target`.
+//! - `resumed`: a target's schedule was resumed (API). `target`.
+//! - `reloaded`: the configuration was reloaded (SIGHUP or API). `detail`
+//!   (targets added, removed, changed and unchanged).
+//! - `reload_rejected`: a reload was refused; the running configuration
+//!   stays. `detail` (why).
+//! - `write_error`: applying or clearing a failure failed (a state-file
+//!   write, or the Docker Engine). `id?`, `target`, `scenario?`, `mode?`,
+//!   `delay?` (of the failure being written or ended), `detail` (the
+//!   error).
+//! - `engine_stopped`: the daemon stopped after draining. `detail` (the
+//!   signal).
+//! - `fault_applying`: a Docker fault is about to be applied, written
+//!   before the first Engine call that changes anything (what `recover`
+//!   undoes if the engine dies first). `target`, `id`, `mode`, `host`,
+//!   `containers`, `expires_at`, `token`, `owner?`, `started_at`,
+//!   `grace_s?`.
+//! - `fault_recovered`: a Docker fault was undone outside its normal
+//!   clear: left behind by an engine that stopped (`recover`, or at
+//!   startup), or partly applied when applying it failed. `id?`, `target`,
+//!   `detail` (what was undone).
+//! - `control_window`: a scheduled cycle that injects nothing on purpose
+//!   (`policy.control_rate`); the `timestamp` is when it starts. `id`,
+//!   `target`, `ends_at`.
+//! - `finding`: a responder's finding, posted to `POST /findings`,
+//!   stamped by the engine. `id`, `responder`, `target`, `kind`
+//!   (`detected`, `diagnosed`, `mitigated`), `category?`, `mode?`,
+//!   `note?`.
+//!
+//! # Writing
 //!
 //! Each line is written with a single unbuffered `write`, so a SIGKILL loses
 //! at most the line being written. A write that fails (a full disk) is
@@ -26,10 +93,12 @@ use std::sync::{Mutex, PoisonError};
 
 use tracing::{error, warn};
 
+pub mod event_name;
 pub mod open_faults;
 pub mod read;
 pub mod schema;
 
+pub use event_name::EventName;
 pub use read::{for_each_line, rotated_path};
 pub use schema::{JournalEvent, JournalLine, Note, Started};
 
@@ -39,43 +108,6 @@ use crate::config::size::format_size;
 /// findings or a year of a busy schedule), so at most ~128 MiB of disk with
 /// its rotated predecessor.
 pub const DEFAULT_JOURNAL_MAX: u64 = 64 * 1024 * 1024;
-
-/// An engine-wide event by name, for [`crate::telemetry::Telemetry::journal`]
-/// (kept for its callers in `src/actors/`). It is not a second schema: it
-/// becomes a [`JournalEvent`] ([`Entry::into_event`]) before it is written.
-#[derive(Debug, Default, Clone)]
-pub struct Entry<'a> {
-    /// When it happened (Unix time); `None`, the default, stamps it when
-    /// it is journalled.
-    pub timestamp: Option<f64>,
-    /// `engine_started`, `engine_stopped`, `reloaded` or `reload_rejected`.
-    pub event: &'a str,
-    /// Free text: the seed, the signal, what a reload changed, or why it
-    /// was rejected.
-    pub detail: Option<&'a str>,
-}
-
-impl Entry<'_> {
-    /// The journal event this names; `None` for a name that is not an
-    /// engine-wide event (events about a target have methods of their own
-    /// on [`crate::telemetry::Telemetry`]).
-    pub fn into_event(self) -> Option<JournalEvent> {
-        let note = Note {
-            detail: self.detail.map(str::to_owned),
-        };
-        match self.event {
-            "engine_started" => Some(JournalEvent::EngineStarted(schema::Started {
-                detail: note.detail,
-                seed: None,
-                scenarios: None,
-            })),
-            "engine_stopped" => Some(JournalEvent::EngineStopped(note)),
-            "reloaded" => Some(JournalEvent::Reloaded(note)),
-            "reload_rejected" => Some(JournalEvent::ReloadRejected(note)),
-            _ => None,
-        }
-    }
-}
 
 /// An append-only JSON-lines file, or nothing.
 #[derive(Debug)]

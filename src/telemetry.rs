@@ -17,7 +17,7 @@ use serde::Serialize;
 use crate::clock::{millis_between, SharedClock};
 use crate::health::Health;
 use crate::journal::schema::{self, JournalEvent, OrUnknown, TargetOnly};
-use crate::journal::{Entry, Journal};
+use crate::journal::Journal;
 use crate::metrics::{Count, Metrics};
 use crate::outcome::{EndedBy, FailureOutcome, InjectedFailure, SkipReason};
 use crate::scenario_colours::{ScenarioColours, Swatch};
@@ -272,23 +272,6 @@ impl Telemetry {
     /// Whether [`Telemetry::begin_shutdown`] was called.
     pub fn is_shutting_down(&self) -> bool {
         self.shutting_down.load(std::sync::atomic::Ordering::SeqCst)
-    }
-
-    /// Appends an engine-wide entry (`engine_started`, `engine_stopped`,
-    /// `reloaded`, `reload_rejected`) to the journal. Any other name is not
-    /// a journal event: it is logged as a warning and not written.
-    pub fn journal(&self, entry: Entry<'_>) {
-        let name = entry.event;
-        let at = entry.timestamp;
-        match entry.into_event() {
-            Some(event) => self
-                .journal
-                .record(at.unwrap_or_else(|| self.clock.unix_now()), event),
-            None => tracing::warn!(
-                event = name,
-                "not an engine-wide journal event; not journalled"
-            ),
-        }
     }
 
     /// Appends `event` to the journal, stamped now.

@@ -25,7 +25,7 @@ use super::target::{
 };
 use crate::config::{self, ConfigError, ConfigInputs, Settings, TargetSettings};
 use crate::docker::ledger::Ledger;
-use crate::journal::Entry;
+use crate::journal::{JournalEvent, Note};
 use crate::outcome::InjectedFailure;
 use crate::state_files::StateFiles;
 use crate::telemetry::SharedTelemetry;
@@ -464,11 +464,9 @@ impl Supervisor {
             Err(err) => {
                 warn!(error = %err, "Reload rejected: keeping the running configuration");
                 let detail = err.to_string();
-                self.telemetry.journal(Entry {
-                    event: "reload_rejected",
-                    detail: Some(&detail),
-                    ..Entry::default()
-                });
+                self.telemetry.record(JournalEvent::ReloadRejected(Note {
+                    detail: Some(detail),
+                }));
                 return Box::pin(actix::fut::ready(Err(err)));
             }
         };
@@ -574,11 +572,9 @@ impl Supervisor {
                     changed = report.changed.len(),
                     "Configuration reloaded: {detail}"
                 );
-                actor.telemetry.journal(Entry {
-                    event: "reloaded",
-                    detail: Some(&detail),
-                    ..Entry::default()
-                });
+                actor.telemetry.record(JournalEvent::Reloaded(Note {
+                    detail: Some(detail),
+                }));
                 Ok(report)
             }),
         )

@@ -8,7 +8,16 @@ use std::collections::HashMap;
 use std::io::BufRead;
 use std::path::Path;
 
+use super::EventName;
 use crate::docker::FaultRecord;
+
+/// The events that open a record (`fault_applying`) or may end one.
+const READ: [EventName; 4] = [
+    EventName::FaultApplying,
+    EventName::Cleared,
+    EventName::Ended,
+    EventName::FaultRecovered,
+];
 
 /// The `fault_applying` records of the journal at `path` (and its rotated
 /// predecessor `path.1`, read first), streamed line by line, that no later
@@ -44,18 +53,15 @@ struct OpenRecords {
 impl OpenRecords {
     fn read(&mut self, line: &str) {
         // Only the events that matter are parsed.
-        if !(line.contains("\"fault_applying\"")
-            || line.contains("\"cleared\"")
-            || line.contains("\"ended\"")
-            || line.contains("\"fault_recovered\""))
-        {
+        if !READ.iter().any(|event| event.is_quoted_in(line)) {
             return;
         }
         let Ok(value) = serde_json::from_str::<serde_json::Value>(line) else {
             return;
         };
-        match value.get("event").and_then(|e| e.as_str()).unwrap_or("") {
-            "fault_applying" => {
+        let event = value.get("event").and_then(|e| e.as_str()).unwrap_or("");
+        match event.parse::<EventName>() {
+            Ok(EventName::FaultApplying) => {
                 if let Ok(record) = serde_json::from_value::<FaultRecord>(value) {
                     if !self.open.contains_key(&record.id) {
                         self.order.push(record.id.clone());
@@ -63,7 +69,7 @@ impl OpenRecords {
                     self.open.insert(record.id.clone(), record);
                 }
             }
-            "cleared" | "ended" | "fault_recovered" => {
+            Ok(EventName::Cleared | EventName::Ended | EventName::FaultRecovered) => {
                 if let Some(id) = value.get("id").and_then(|id| id.as_str()) {
                     self.open.remove(id);
                 }

@@ -1,5 +1,6 @@
-//! Tests of the journal: whole lines, a full disk, reopening, and
-//! rotation at the size cap (read back with [`super::read`]).
+//! Tests of the journal: whole lines, a full disk, reopening, rotation
+//! at the size cap (read back with [`super::read`]), and the module doc's
+//! list of events.
 
 use super::*;
 
@@ -262,4 +263,22 @@ fn an_unopenable_journal_records_nothing_and_does_not_panic() {
     let journal = Journal::open(Path::new("/nonexistent-dir/journal.jsonl"));
     journal.record(1.0, JournalEvent::EngineStopped(Note::default()));
     assert!(journal.failed.load(Ordering::Relaxed));
+}
+
+/// The module doc's `# Events` list names every event, once, in the order
+/// of [`EventName::ALL`].
+#[test]
+fn the_module_doc_lists_every_event() {
+    let source = include_str!("../journal.rs");
+    let listed: Vec<&str> = source
+        .lines()
+        .map_while(|line| line.strip_prefix("//!"))
+        .skip_while(|line| line.trim() != "# Events")
+        .skip(1)
+        .take_while(|line| !line.trim_start().starts_with('#'))
+        .filter_map(|line| line.strip_prefix(" - `"))
+        .filter_map(|line| line.split_once('`').map(|(name, _)| name))
+        .collect();
+    let all: Vec<&str> = EventName::ALL.iter().map(|event| event.as_str()).collect();
+    assert_eq!(listed, all);
 }

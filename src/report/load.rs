@@ -41,6 +41,7 @@ use serde_json::Value;
 use super::{Failure, JournalSummary, LineWarning, Outcome, ReportError, Skip};
 use crate::journal::read::{for_each_raw_line, RawLine};
 use crate::journal::schema::{Ended, Injected, JournalEvent, JournalLine, OrUnknown};
+use crate::journal::EventName;
 use crate::outcome::EndedBy;
 
 /// How a fault closed by its `fault_recovered` line ended, as `ended_by`
@@ -188,24 +189,24 @@ impl Lines {
             return Err("no \"event\" field (a string) in this object".to_owned());
         };
         let event = event.as_str();
-        if event == "healthy_again" {
-            // Only its target is of use: proof that the target has a probe.
-            if let Some(target) = value.get("target").and_then(Value::as_str) {
-                self.probed.insert(target.to_owned());
+        match event.parse::<EventName>() {
+            Ok(EventName::HealthyAgain) => {
+                // Only its target is of use: proof that the target has a probe.
+                if let Some(target) = value.get("target").and_then(Value::as_str) {
+                    self.probed.insert(target.to_owned());
+                }
+                return Ok(());
             }
-            return Ok(());
-        }
-        if !matches!(
-            event,
-            "injected"
-                | "ended"
-                | "manifested"
-                | "skipped"
-                | "engine_started"
-                | "engine_stopped"
-                | "fault_recovered"
-        ) {
-            return Ok(());
+            Ok(
+                EventName::Injected
+                | EventName::Ended
+                | EventName::Manifested
+                | EventName::Skipped
+                | EventName::EngineStarted
+                | EventName::EngineStopped
+                | EventName::FaultRecovered,
+            ) => {}
+            _ => return Ok(()),
         }
         let JournalLine { timestamp, event } = fields(event, value)?;
         let name = event.name();

@@ -15,6 +15,7 @@ use serde_json::Value;
 use super::{Control, Finding, Incident, ScoreJournal};
 use crate::journal::read::for_each_raw_line;
 use crate::journal::schema::{JournalEvent, JournalLine};
+use crate::journal::EventName;
 use crate::report::load::{Place, Reader};
 use crate::report::{JournalSummary, LineWarning, Outcome, ReportError, Sighting};
 
@@ -83,20 +84,22 @@ impl Extra {
         let Some(event) = value.get("event").and_then(Value::as_str) else {
             return Ok(());
         };
-        if !matches!(
-            event,
-            "injected" | "healthy_again" | "control_window" | "finding"
-        ) {
+        let Ok(
+            event @ (EventName::Injected
+            | EventName::HealthyAgain
+            | EventName::ControlWindow
+            | EventName::Finding),
+        ) = event.parse::<EventName>()
+        else {
             return Ok(());
-        }
-        let event = event.to_owned();
+        };
         let line: JournalLine = match serde_json::from_value(value) {
             Ok(line) => line,
             // The report warns about its own events already.
-            Err(_) if event == "injected" => return Ok(()),
+            Err(_) if event == EventName::Injected => return Ok(()),
             Err(err) => return Err(format!("{event} event: {err}")),
         };
-        let stamped = |name: &str| {
+        let stamped = |name: EventName| {
             line.timestamp
                 .ok_or(format!("{name} event: missing field `timestamp`"))
         };
@@ -112,7 +115,7 @@ impl Extra {
                     .or_insert(healthy.healthy_at);
             }
             JournalEvent::ControlWindow(control) => {
-                let start = stamped("control_window")?;
+                let start = stamped(EventName::ControlWindow)?;
                 self.controls.push(Control {
                     id: control.id.clone(),
                     target: control.target.clone(),
@@ -121,7 +124,7 @@ impl Extra {
                 });
             }
             JournalEvent::Finding(finding) => {
-                let at = stamped("finding")?;
+                let at = stamped(EventName::Finding)?;
                 self.findings.push(Finding {
                     at,
                     finding: finding.clone(),
