@@ -28,7 +28,8 @@ impl<T> Chain<T> {
     ) -> Result<Self, ConfigError> {
         let found = match values.get(id) {
             Some(given) => Some(Sourced {
-                value: parse(&given.value).map_err(|m| ConfigError::new(given.origin.clone(), m))?,
+                value: parse(&given.value)
+                    .map_err(|m| ConfigError::new(given.origin.clone(), m))?,
                 origin: given.origin,
             }),
             None => None,
@@ -90,7 +91,9 @@ mod tests {
     use crate::config::setting::SettingId as Id;
 
     fn number(text: &str) -> Result<u32, String> {
-        text.trim().parse().map_err(|_| format!("not a number: `{text}`"))
+        text.trim()
+            .parse()
+            .map_err(|_| format!("not a number: `{text}`"))
     }
 
     #[test]
@@ -106,7 +109,10 @@ mod tests {
         );
         let values = SettingValues::from_pairs(&[], &[(Id::Seed, "2")]);
         let seed = Chain::given(&values, Id::Seed, number).unwrap();
-        assert_eq!(seed.found().map(|s| s.origin), Some(Origin::Env("CHAOS_SEED")));
+        assert_eq!(
+            seed.found().map(|s| s.origin),
+            Some(Origin::Env("CHAOS_SEED"))
+        );
         let none = Chain::given(&SettingValues::default(), Id::Seed, number).unwrap();
         assert_eq!(
             none.or_built_in(3, "seed"),

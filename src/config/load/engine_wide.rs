@@ -46,7 +46,8 @@ pub(super) fn load_engine_wide(
 ) -> Result<EngineWide, ConfigError> {
     let enabled = enabled(values, warnings)?;
     // `--dry-run` is a switch: given, its value is `true`.
-    let dry_run = Chain::given(values, SettingId::DryRun, parse_bool)?.or_built_in(false, "dry_run");
+    let dry_run =
+        Chain::given(values, SettingId::DryRun, parse_bool)?.or_built_in(false, "dry_run");
     let seed = Chain::given(values, SettingId::Seed, parse_seed)?.found();
     let log_format = Chain::given(values, SettingId::LogFormat, parse_log_format)?
         .or_built_in(LogFormat::Text, "log_format");
@@ -109,7 +110,9 @@ fn parse_log_format(text: &str) -> Result<LogFormat, String> {
     match text.trim().to_ascii_lowercase().as_str() {
         "text" => Ok(LogFormat::Text),
         "json" => Ok(LogFormat::Json),
-        other => Err(format!("log format must be `text` or `json`, got `{other}`")),
+        other => Err(format!(
+            "log format must be `text` or `json`, got `{other}`"
+        )),
     }
 }
 

@@ -147,7 +147,11 @@ impl FileTargetAt<'_> {
                 .or_inherited(default)
         };
         let catalogue = match &target.scenarios {
-            Some(scenarios) => Arc::new(catalogue_from_file(file, &self.key("scenarios"), scenarios)?),
+            Some(scenarios) => Arc::new(catalogue_from_file(
+                file,
+                &self.key("scenarios"),
+                scenarios,
+            )?),
             None => Arc::clone(default_catalogue),
         };
         Ok(RawTarget {

@@ -12,7 +12,9 @@ use crate::config::error::{ConfigError, Origin};
 use crate::config::file::ParsedFile;
 use crate::config::setting::{SettingId, SettingValues, Sourced};
 use crate::config::warning::{self, ConfigWarning};
-use crate::config::{DEFAULT_INTERVAL, DEFAULT_MIN_INTERVAL, DEFAULT_RECOVERY, DEFAULT_STARTUP_WAIT};
+use crate::config::{
+    DEFAULT_INTERVAL, DEFAULT_MIN_INTERVAL, DEFAULT_RECOVERY, DEFAULT_STARTUP_WAIT,
+};
 
 /// The defaults every target inherits, with where each came from.
 pub(super) struct Defaults {
