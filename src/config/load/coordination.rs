@@ -6,6 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::chain::Chain;
 use crate::config::error::{ConfigError, Origin};
 use crate::config::file::{FileProbe, ParsedFile};
 use crate::config::setting::{SettingId, SettingValues, Sourced};
@@ -20,69 +21,82 @@ const DEFAULT_BACKOFF_FACTOR: f64 = 2.0;
 
 /// The policy from flags, variables and the targets file (in that order).
 pub(super) fn load_policy(
-    raw: &SettingValues,
+    values: &SettingValues,
     file: Option<&ParsedFile>,
 ) -> Result<Policy, ConfigError> {
-    let from_file = file.map(|f| &f.content.policy);
-    let file_origin = |key: &str| match file {
+    let max = max_concurrent_failures(values, file)?;
+    let when_capped = when_capped(file, max.is_some())?;
+    let jitter = jitter(values, file)?;
+    let control_rate = control_rate(file)?;
+    let backoff = backoff(file)?;
+    let windows = windows(file)?;
+    Ok(Policy {
+        max_concurrent_failures: max.map(|m| m.value),
+        when_capped,
+        jitter,
+        backoff,
+        windows,
+        control_rate,
+        ..Policy::default()
+    })
+}
+
+/// The origin of `key` in the targets file; without a file, the built-in
+/// policy.
+fn file_origin(file: Option<&ParsedFile>, key: &str) -> Origin {
+    match file {
         Some(file) => file.origin(key),
         None => Origin::BuiltIn("policy"),
-    };
-
-    let max = match raw.get(SettingId::MaxConcurrentFailures) {
-        Some(v) => Some(Sourced {
-            value: v.value.trim().parse::<u32>().map_err(|_| {
-                ConfigError::new(
-                    v.origin.clone(),
-                    format!("expected a whole number of failures, got `{}`", v.value),
-                )
-            })?,
-            origin: v.origin,
-        }),
-        None => from_file
-            .and_then(|p| p.max_concurrent_failures)
-            .map(|value| Sourced {
-                value,
-                origin: file_origin("policy.max_concurrent_failures"),
-            }),
-    };
-    if let Some(max) = &max {
-        if max.value == 0 {
-            return Err(ConfigError::new(
-                max.origin.clone(),
-                "max_concurrent_failures must be at least 1 (to turn chaos off, set CHAOS_ENABLED=false)",
-            ));
-        }
     }
+}
 
-    let when_capped = match from_file.and_then(|p| p.when_capped.as_deref()) {
-        Some(_) if max.is_none() => {
-            return Err(ConfigError::new(
-                file_origin("policy.when_capped"),
-                "when_capped says what a target does at the cap, but no cap is set: \
-                 add max_concurrent_failures (or CHAOS_MAX_CONCURRENT_FAILURES)",
-            ))
-        }
-        Some(text) => WhenCapped::parse(text)
-            .map_err(|m| ConfigError::new(file_origin("policy.when_capped"), m))?,
-        None => WhenCapped::default(),
-    };
+/// The cap on failures active at once, if any: at least 1.
+fn max_concurrent_failures(
+    values: &SettingValues,
+    file: Option<&ParsedFile>,
+) -> Result<Option<Sourced<u32>>, ConfigError> {
+    let max = Chain::given(values, SettingId::MaxConcurrentFailures, |text| {
+        text.trim()
+            .parse::<u32>()
+            .map_err(|_| format!("expected a whole number of failures, got `{text}`"))
+    })?
+    .or_file(file, "policy.max_concurrent_failures", |f| {
+        f.policy.max_concurrent_failures
+    })
+    .found();
+    match max {
+        Some(max) if max.value == 0 => Err(ConfigError::new(
+            max.origin,
+            "max_concurrent_failures must be at least 1 (to turn chaos off, set CHAOS_ENABLED=false)",
+        )),
+        max => Ok(max),
+    }
+}
 
-    let jitter = match raw.get(SettingId::Jitter) {
-        Some(v) => Sourced {
-            value: v.value.trim().parse::<f64>().map_err(|_| {
-                ConfigError::new(
-                    v.origin.clone(),
-                    format!("expected a fraction from 0 to 1, got `{}`", v.value),
-                )
-            })?,
-            origin: v.origin,
-        },
-        None => Sourced {
-            value: from_file.and_then(|p| p.jitter).unwrap_or(0.0),
-            origin: file_origin("policy.jitter"),
-        },
-    };
+/// What a target does at the cap (`policy.when_capped`), which needs a cap
+/// (`capped`).
+fn when_capped(file: Option<&ParsedFile>, capped: bool) -> Result<WhenCapped, ConfigError> {
+    let origin = || file_origin(file, "policy.when_capped");
+    match file.and_then(|f| f.content.policy.when_capped.as_deref()) {
+        Some(_) if !capped => Err(ConfigError::new(
+            origin(),
+            "when_capped says what a target does at the cap, but no cap is set: \
+             add max_concurrent_failures (or CHAOS_MAX_CONCURRENT_FAILURES)",
+        )),
+        Some(text) => WhenCapped::parse(text).map_err(|m| ConfigError::new(origin(), m)),
+        None => Ok(WhenCapped::default()),
+    }
+}
+
+/// The jitter fraction, from 0 to 1; none by default.
+fn jitter(values: &SettingValues, file: Option<&ParsedFile>) -> Result<f64, ConfigError> {
+    let jitter = Chain::given(values, SettingId::Jitter, |text| {
+        text.trim()
+            .parse::<f64>()
+            .map_err(|_| format!("expected a fraction from 0 to 1, got `{text}`"))
+    })?
+    .or_file(file, "policy.jitter", |f| f.policy.jitter)
+    .or_built_in(0.0, "jitter");
     if !jitter.value.is_finite() || !(0.0..=1.0).contains(&jitter.value) {
         return Err(ConfigError::new(
             jitter.origin,
@@ -92,58 +106,56 @@ pub(super) fn load_policy(
             ),
         ));
     }
+    Ok(jitter.value)
+}
 
-    let control_rate = from_file.and_then(|p| p.control_rate).unwrap_or(0.0);
+/// `policy.control_rate`, from 0 to 1; none by default.
+fn control_rate(file: Option<&ParsedFile>) -> Result<f64, ConfigError> {
+    let control_rate = file
+        .and_then(|f| f.content.policy.control_rate)
+        .unwrap_or(0.0);
     if !control_rate.is_finite() || !(0.0..=1.0).contains(&control_rate) {
         return Err(ConfigError::new(
-            file_origin("policy.control_rate"),
+            file_origin(file, "policy.control_rate"),
             format!(
                 "control_rate is the fraction of scheduled cycles that inject nothing, \
                  from 0 to 1 (0.2: one cycle in five), got {control_rate}"
             ),
         ));
     }
+    Ok(control_rate)
+}
 
-    let backoff = match from_file.and_then(|p| p.backoff.as_ref()) {
-        Some(backoff) => {
-            let factor = backoff.factor.unwrap_or(DEFAULT_BACKOFF_FACTOR);
-            if !(1.0..=1000.0).contains(&factor) {
-                return Err(ConfigError::new(
-                    file_origin("policy.backoff.factor"),
-                    format!(
-                        "the backoff factor multiplies intervals: from 1 to 1000, got {factor}"
-                    ),
-                ));
-            }
-            Some(Backoff {
-                above: backoff.above,
-                factor,
-            })
-        }
-        None => None,
+/// `policy.backoff`, its factor from 1 to 1000 (2 when not given).
+fn backoff(file: Option<&ParsedFile>) -> Result<Option<Backoff>, ConfigError> {
+    let Some(backoff) = file.and_then(|f| f.content.policy.backoff.as_ref()) else {
+        return Ok(None);
     };
+    let factor = backoff.factor.unwrap_or(DEFAULT_BACKOFF_FACTOR);
+    if !(1.0..=1000.0).contains(&factor) {
+        return Err(ConfigError::new(
+            file_origin(file, "policy.backoff.factor"),
+            format!("the backoff factor multiplies intervals: from 1 to 1000, got {factor}"),
+        ));
+    }
+    Ok(Some(Backoff {
+        above: backoff.above,
+        factor,
+    }))
+}
 
-    let windows = match from_file.and_then(|p| p.windows.as_ref()) {
-        Some(windows) => Some(Arc::new(ChaosWindows::from_file(windows).map_err(
-            |err| {
-                ConfigError::new(
-                    file_origin(&format!("policy.windows.{}", err.path)),
-                    err.message,
-                )
-            },
-        )?)),
-        None => None,
+/// `policy.windows`, the times chaos may run.
+fn windows(file: Option<&ParsedFile>) -> Result<Option<Arc<ChaosWindows>>, ConfigError> {
+    let Some(windows) = file.and_then(|f| f.content.policy.windows.as_ref()) else {
+        return Ok(None);
     };
-
-    Ok(Policy {
-        max_concurrent_failures: max.map(|m| m.value),
-        when_capped,
-        jitter: jitter.value,
-        backoff,
-        windows,
-        control_rate,
-        ..Policy::default()
-    })
+    let windows = ChaosWindows::from_file(windows).map_err(|err| {
+        ConfigError::new(
+            file_origin(file, &format!("policy.windows.{}", err.path)),
+            err.message,
+        )
+    })?;
+    Ok(Some(Arc::new(windows)))
 }
 
 /// One target's `probe:` (at `key`, e.g. `targets[0].probe`) validated.
