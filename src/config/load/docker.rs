@@ -1,18 +1,18 @@
 //! Checking a Docker target: its `docker:` section (one selector, a valid
-//! Engine address and blast radius), its scenarios (only Docker modes,
-//! each with valid fault keys) and `policy.docker`. State-file targets are
+//! Engine address and blast radius), the presence of its scenarios (each
+//! checked by `docker_fault`) and `policy.docker`. State-file targets are
 //! checked here too, for the fault keys they must not have. The checks of
 //! single values (ranges, syntax) are in `docker_values` and
 //! `docker_selector`.
 
 use std::sync::Arc;
 
+use super::docker_fault::docker_fault;
 use super::docker_selector::{check_container, check_host, check_labels, check_project};
-use super::docker_values::{check_grace, check_signal, network_fault, parse_pick};
+use super::docker_values::parse_pick;
 use crate::config::error::ConfigError;
 use crate::config::file::{FileDocker, FileScenario, ParsedFile};
 use crate::config::DockerSettings;
-use crate::docker::spec::DEFAULT_STOP_GRACE;
 use crate::docker::{
     BlastRadius, DockerFault, DockerMode, DockerPolicy, DockerTarget, ProjectScope, Selector,
 };
@@ -47,27 +47,65 @@ pub(super) fn docker_target(
     scenarios: Option<(&str, &[FileScenario])>,
     policy: &DockerPolicy,
 ) -> Result<Arc<DockerSettings>, ConfigError> {
-    let key = |name: &str| format!("targets[{index}].docker.{name}");
-    let at = |name: &str, message: String| ConfigError::new(file.origin(&key(name)), message);
-    let name = &file.content.targets[index].name;
-    let text = |name: &str, value: &str| -> Result<String, ConfigError> {
-        if value.trim().is_empty() || value.chars().any(char::is_control) {
-            return Err(at(
-                name,
-                format!("`{name}` must be non-empty printable text"),
-            ));
-        }
-        Ok(value.to_owned())
+    let at = |name: &str, message: String| docker_key_error(file, index, name, message);
+    let selector = target_selector(file, index, docker)?;
+    if docker.project.is_some() && docker.service.is_none() {
+        return Err(at(
+            "project",
+            "`project` narrows a `service`; give `service` too".to_owned(),
+        ));
+    }
+    let host = match &docker.host {
+        Some(host) => Some(check_host(host).map_err(|m| at("host", m))?),
+        None => None,
     };
-    let given: Vec<&str> = [
+    let pick = match &docker.pick {
+        Some(pick) => parse_pick(pick).map_err(|m| at("pick", m))?,
+        None => BlastRadius::One,
+    };
+    let faults = target_faults(file, index, scenarios)?;
+    Ok(Arc::new(DockerSettings {
+        target: DockerTarget {
+            selector,
+            host,
+            pick,
+        },
+        faults,
+        policy: policy.clone(),
+    }))
+}
+
+/// An error about `targets[index].docker.{name}`.
+fn docker_key_error(file: &ParsedFile, index: usize, name: &str, message: String) -> ConfigError {
+    ConfigError::new(
+        file.origin(&format!("targets[{index}].docker.{name}")),
+        message,
+    )
+}
+
+/// Which of the selector keys `service`, `container` and `labels` the
+/// `docker:` section gives, in that order.
+fn given_selector_keys(docker: &FileDocker) -> Vec<&'static str> {
+    [
         docker.service.as_ref().map(|_| "service"),
         docker.container.as_ref().map(|_| "container"),
         docker.labels.as_ref().map(|_| "labels"),
     ]
     .into_iter()
     .flatten()
-    .collect();
-    let selector = match (given.as_slice(), docker) {
+    .collect()
+}
+
+/// The selector of `targets[index]`: exactly one of `service` (with its
+/// optional `project`), `container` and `labels`, checked.
+fn target_selector(
+    file: &ParsedFile,
+    index: usize,
+    docker: &FileDocker,
+) -> Result<Selector, ConfigError> {
+    let at = |name: &str, message: String| docker_key_error(file, index, name, message);
+    let name = &file.content.targets[index].name;
+    Ok(match (given_selector_keys(docker).as_slice(), docker) {
         (
             ["service"],
             FileDocker {
@@ -76,7 +114,7 @@ pub(super) fn docker_target(
                 ..
             },
         ) => Selector::Service {
-            service: text("service", service)?,
+            service: check_service(service).map_err(|m| at("service", m))?,
             project: match project {
                 Some(project) => check_project(project).map_err(|m| at("project", m))?,
                 None => ProjectScope::Own,
@@ -119,21 +157,26 @@ pub(super) fn docker_target(
                 ),
             ))
         }
-    };
-    if docker.project.is_some() && docker.service.is_none() {
-        return Err(at(
-            "project",
-            "`project` narrows a `service`; give `service` too".to_owned(),
-        ));
+    })
+}
+
+/// A `service:` selector: non-empty printable text (Compose checks the
+/// rest when it names the service).
+fn check_service(service: &str) -> Result<String, String> {
+    if service.trim().is_empty() || service.chars().any(char::is_control) {
+        return Err("`service` must be non-empty printable text".to_owned());
     }
-    let host = match &docker.host {
-        Some(host) => Some(check_host(host).map_err(|m| at("host", m))?),
-        None => None,
-    };
-    let pick = match &docker.pick {
-        Some(pick) => parse_pick(pick).map_err(|m| at("pick", m))?,
-        None => BlastRadius::One,
-    };
+    Ok(service.to_owned())
+}
+
+/// The fault of each scenario of `targets[index]`, with the scenario's
+/// name; a Docker target must give its scenarios (it has no built-in ones).
+fn target_faults(
+    file: &ParsedFile,
+    index: usize,
+    scenarios: Option<(&str, &[FileScenario])>,
+) -> Result<Vec<(String, DockerFault)>, ConfigError> {
+    let name = &file.content.targets[index].name;
     let Some((scenarios_key, scenarios)) = scenarios else {
         return Err(ConfigError::new(
             file.origin(&format!("targets[{index}]")),
@@ -154,15 +197,7 @@ pub(super) fn docker_target(
         )?;
         faults.push((scenario.name.clone(), fault));
     }
-    Ok(Arc::new(DockerSettings {
-        target: DockerTarget {
-            selector,
-            host,
-            pick,
-        },
-        faults,
-        policy: policy.clone(),
-    }))
+    Ok(faults)
 }
 
 /// Checks that a state-file target's scenarios carry no Docker fault keys.
@@ -189,95 +224,4 @@ pub(super) fn no_fault_keys(
         }
     }
     Ok(())
-}
-
-fn docker_fault(
-    file: &ParsedFile,
-    key: &str,
-    target: &str,
-    scenario: &FileScenario,
-) -> Result<DockerFault, ConfigError> {
-    let at = |field: &str, message: String| {
-        ConfigError::new(file.origin(&format!("{key}.{field}")), message)
-    };
-    let Ok(mode) = scenario.mode.parse::<DockerMode>() else {
-        return Err(at(
-            "mode",
-            format!(
-                "target {target} is a Docker target: scenario {} has mode `{}`; the modes of \
-                 a Docker target are {}",
-                scenario.name,
-                scenario.mode,
-                DockerMode::listed()
-            ),
-        ));
-    };
-    let only_for = |field: &str, allowed: DockerMode| {
-        at(
-            field,
-            format!("`{field}` applies to mode {allowed}, not to mode {mode}"),
-        )
-    };
-    if scenario.delay.is_some() {
-        return Err(at(
-            "delay",
-            "`delay` is the state-file slowdown; for added latency use `network: { delay: 200ms }`"
-                .to_owned(),
-        ));
-    }
-    let keys = [
-        (scenario.signal.is_some(), "signal", DockerMode::Kill),
-        (scenario.grace.is_some(), "grace", DockerMode::Stop),
-        (scenario.network.is_some(), "network", DockerMode::Network),
-        (scenario.peers.is_some(), "peers", DockerMode::Partition),
-    ];
-    for (given, field, allowed) in keys {
-        if given && mode != allowed {
-            return Err(only_for(field, allowed));
-        }
-    }
-    Ok(match mode {
-        DockerMode::Kill => DockerFault::Kill {
-            signal: match &scenario.signal {
-                Some(signal) => check_signal(signal).map_err(|m| at("signal", m))?,
-                None => "SIGKILL".to_owned(),
-            },
-        },
-        DockerMode::Stop => DockerFault::Stop {
-            grace: match scenario.grace {
-                Some(grace) => check_grace(grace).map_err(|m| at("grace", m))?,
-                None => DEFAULT_STOP_GRACE,
-            },
-        },
-        DockerMode::Pause => DockerFault::Pause,
-        DockerMode::Partition => {
-            let peers = scenario.peers.clone().unwrap_or_default();
-            if let Some(bad) = peers
-                .iter()
-                .position(|p| p.trim().is_empty() || p.chars().any(char::is_whitespace))
-            {
-                return Err(at(
-                    &format!("peers[{bad}]"),
-                    "a peer is a container or service name, an IP address or a CIDR block"
-                        .to_owned(),
-                ));
-            }
-            DockerFault::Partition { peers }
-        }
-        DockerMode::Network => {
-            let Some(network) = &scenario.network else {
-                return Err(ConfigError::new(
-                    file.origin(key),
-                    format!(
-                        "scenario {} has mode network: say what to degrade with `network:` \
-                         (loss, rate, delay, jitter, corrupt, duplicate)",
-                        scenario.name
-                    ),
-                ));
-            };
-            DockerFault::Network(network_fault(network).map_err(|(field, message)| {
-                ConfigError::new(file.origin(&format!("{key}.network.{field}")), message)
-            })?)
-        }
-    })
 }

@@ -1,0 +1,124 @@
+//! Checking one scenario of a Docker target: its mode is a Docker mode, it
+//! gives only the fault keys of that mode (`signal` for kill, `grace` for
+//! stop, `network` for network, `peers` for partition, never the state-file
+//! `delay`), and those keys hold valid values. `docker.rs` calls it for
+//! each scenario; the checks of single values are in `docker_values`.
+
+use super::docker_values::{check_grace, check_signal, network_fault};
+use crate::config::error::ConfigError;
+use crate::config::file::{FileScenario, ParsedFile};
+use crate::docker::spec::DEFAULT_STOP_GRACE;
+use crate::docker::{DockerFault, DockerMode};
+
+/// The fault of `scenario` (given at `key`) of the Docker target `target`.
+pub(super) fn docker_fault(
+    file: &ParsedFile,
+    key: &str,
+    target: &str,
+    scenario: &FileScenario,
+) -> Result<DockerFault, ConfigError> {
+    let at = |field: &str, message: String| {
+        ConfigError::new(file.origin(&format!("{key}.{field}")), message)
+    };
+    let mode = scenario_mode(target, scenario).map_err(|(field, m)| at(field, m))?;
+    Ok(match mode {
+        DockerMode::Kill => DockerFault::Kill {
+            signal: match &scenario.signal {
+                Some(signal) => check_signal(signal).map_err(|m| at("signal", m))?,
+                None => "SIGKILL".to_owned(),
+            },
+        },
+        DockerMode::Stop => DockerFault::Stop {
+            grace: match scenario.grace {
+                Some(grace) => check_grace(grace).map_err(|m| at("grace", m))?,
+                None => DEFAULT_STOP_GRACE,
+            },
+        },
+        DockerMode::Pause => DockerFault::Pause,
+        DockerMode::Partition => DockerFault::Partition {
+            peers: partition_peers(scenario).map_err(|(field, m)| at(&field, m))?,
+        },
+        DockerMode::Network => network(file, key, scenario)?,
+    })
+}
+
+/// The Docker mode of `scenario`, once its fault keys are checked against
+/// it; else the field at fault (under the scenario's key) and why.
+fn scenario_mode(
+    target: &str,
+    scenario: &FileScenario,
+) -> Result<DockerMode, (&'static str, String)> {
+    let Ok(mode) = scenario.mode.parse::<DockerMode>() else {
+        return Err((
+            "mode",
+            format!(
+                "target {target} is a Docker target: scenario {} has mode `{}`; the modes of \
+                 a Docker target are {}",
+                scenario.name,
+                scenario.mode,
+                DockerMode::listed()
+            ),
+        ));
+    };
+    if scenario.delay.is_some() {
+        return Err((
+            "delay",
+            "`delay` is the state-file slowdown; for added latency use `network: { delay: 200ms }`"
+                .to_owned(),
+        ));
+    }
+    let keys = [
+        (scenario.signal.is_some(), "signal", DockerMode::Kill),
+        (scenario.grace.is_some(), "grace", DockerMode::Stop),
+        (scenario.network.is_some(), "network", DockerMode::Network),
+        (scenario.peers.is_some(), "peers", DockerMode::Partition),
+    ];
+    for (given, field, allowed) in keys {
+        if given && mode != allowed {
+            return Err((
+                field,
+                format!("`{field}` applies to mode {allowed}, not to mode {mode}"),
+            ));
+        }
+    }
+    Ok(mode)
+}
+
+/// The `peers` of a partition scenario (none given: none); else the
+/// field at fault (`peers[N]`) and why.
+fn partition_peers(scenario: &FileScenario) -> Result<Vec<String>, (String, String)> {
+    let peers = scenario.peers.clone().unwrap_or_default();
+    if let Some(bad) = peers
+        .iter()
+        .position(|p| p.trim().is_empty() || p.chars().any(char::is_whitespace))
+    {
+        return Err((
+            format!("peers[{bad}]"),
+            "a peer is a container or service name, an IP address or a CIDR block".to_owned(),
+        ));
+    }
+    Ok(peers)
+}
+
+/// The fault of a network scenario (given at `key`): its `network:`
+/// section, which it must have.
+fn network(
+    file: &ParsedFile,
+    key: &str,
+    scenario: &FileScenario,
+) -> Result<DockerFault, ConfigError> {
+    let Some(network) = &scenario.network else {
+        return Err(ConfigError::new(
+            file.origin(key),
+            format!(
+                "scenario {} has mode network: say what to degrade with `network:` \
+                 (loss, rate, delay, jitter, corrupt, duplicate)",
+                scenario.name
+            ),
+        ));
+    };
+    let fault = network_fault(network).map_err(|(field, message)| {
+        ConfigError::new(file.origin(&format!("{key}.network.{field}")), message)
+    })?;
+    Ok(DockerFault::Network(fault))
+}
