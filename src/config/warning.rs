@@ -2,7 +2,7 @@
 //! original Python service accepted through its own variables and that the
 //! engine's own rules would refuse (the contract's drop-in exception: a
 //! whole number of seconds in `CHAOS_INTERVAL` below the safety floor, or
-//! not longer than the recovery), and an empty `CHAOS_ENABLED`, which the
+//! not longer than the recovery, 0 included), and an empty `CHAOS_ENABLED`, which the
 //! original read as false.
 //!
 //! [`super::load`] collects them in [`super::Settings::warnings`]; it never
@@ -62,13 +62,24 @@ pub fn below_floor(
 }
 
 /// A drop-in interval not longer than the recovery: the interval is
-/// waited after each clear.
+/// waited after each clear (at 0, the next injection starts at the clear).
 pub fn waits_after_clear(
     origin: Origin,
     target: &str,
     interval: Duration,
     recovery: Duration,
 ) -> ConfigWarning {
+    if interval.is_zero() {
+        return ConfigWarning {
+            origin,
+            message: format!(
+                "interval 0s of target {target} is not longer than its recovery {recovery}: as \
+                 the original chaos engine did, the next injection starts at each clear, a \
+                 cycle of {recovery} (failing all the time, one failure after another)",
+                recovery = format_duration(recovery),
+            ),
+        };
+    }
     ConfigWarning {
         origin,
         message: format!(
@@ -111,6 +122,18 @@ mod tests {
             "CHAOS_INTERVAL: interval 30s of target target-app is below the safety floor \
              min_interval 60s (set by the built-in default min_interval); it runs anyway"
         ));
+        let zero = waits_after_clear(
+            Origin::Env("CHAOS_INTERVAL"),
+            "target-app",
+            Duration::ZERO,
+            Duration::from_secs(30),
+        );
+        assert_eq!(
+            zero.to_string(),
+            "CHAOS_INTERVAL: interval 0s of target target-app is not longer than its recovery \
+             30s: as the original chaos engine did, the next injection starts at each clear, a \
+             cycle of 30s (failing all the time, one failure after another)"
+        );
         assert!(empty_enabled(Origin::Env("CHAOS_ENABLED"))
             .to_string()
             .starts_with("CHAOS_ENABLED: empty: chaos is disabled"));

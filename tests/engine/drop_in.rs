@@ -1,8 +1,8 @@
 //! The engine in place of the original Python service, with that service's
-//! own settings: every `CHAOS_INTERVAL` it accepted runs (with a warning
-//! below the safety floor, and the interval waited after each clear where it
-//! is not longer than the recovery), and an empty `CHAOS_ENABLED` disables
-//! chaos with a warning instead of failing.
+//! own settings: every `CHAOS_INTERVAL` it accepted runs, 0 included (with
+//! a warning below the safety floor, and the interval waited after each
+//! clear where it is not longer than the recovery), and an empty
+//! `CHAOS_ENABLED` disables chaos with a warning instead of failing.
 
 use std::time::Duration;
 
@@ -245,4 +245,62 @@ fn an_empty_chaos_enabled_disables_chaos_with_a_warning_and_idles_until_signalle
     let flag = run_once(&["validate", "--enabled", ""], &env[1..]);
     assert_eq!(flag.status.code(), Some(2));
     assert!(text(&flag.stderr).starts_with("error: --enabled: expected true/false"));
+}
+
+#[test]
+fn on_the_paused_clock_chaos_interval_0_injects_at_each_clear_and_skips_no_cycle() {
+    // The original service with CHAOS_INTERVAL=0: inject, 30 s recovery,
+    // clear, inject again at once. Starts at 60, 90, 120 … 240; each clear
+    // falls on the instant of the next start, which waits for it.
+    let ws = Workspace::new();
+    let mut flags = SettingValues::default();
+    flags.set(SettingId::Interval, Source::Env, "0");
+    flags.set(
+        SettingId::StateFile,
+        Source::Env,
+        ws.path("state.json").to_string_lossy(),
+    );
+    let journal = settings_on_paused_clock(
+        &ws,
+        flags,
+        7,
+        Stamps::Runtime(0.0),
+        Duration::from_secs(250),
+    );
+    let starts: Vec<f64> = stamps(&journal, "injected")
+        .into_iter()
+        .map(|(at, _)| at)
+        .collect();
+    assert_eq!(starts.len(), 7, "{starts:?}");
+    for (k, start) in starts.iter().enumerate() {
+        let expected = 60.0 + 30.0 * k as f64;
+        assert!(
+            (start - expected).abs() < 0.01,
+            "injection {k} at {start:.3}s, expected {expected}s: {starts:?}"
+        );
+    }
+    let cleared = stamps(&journal, "cleared");
+    let clears: Vec<f64> = cleared
+        .iter()
+        .filter(|(_, reason)| reason == "recovery")
+        .map(|(at, _)| *at)
+        .collect();
+    assert_eq!(clears.len(), 6, "{cleared:?}");
+    for (k, (clear, next_start)) in clears.iter().zip(&starts[1..]).enumerate() {
+        assert!(
+            (clear - (90.0 + 30.0 * k as f64)).abs() < 0.01,
+            "clear {k} at {clear:.3}s: {clears:?}"
+        );
+        // The next injection comes at the clear, not before it.
+        assert!((next_start - clear).abs() < 0.01, "{clears:?} {starts:?}");
+    }
+    // Every failure ended by its recovery: none replaced by the next one,
+    // no cycle skipped for a slot still held.
+    assert!(
+        cleared
+            .iter()
+            .all(|(_, reason)| ["startup", "recovery", "shutdown"].contains(&reason.as_str())),
+        "{cleared:?}"
+    );
+    assert!(stamps(&journal, "skipped").is_empty(), "{journal:?}");
 }

@@ -18,6 +18,8 @@
 //!   where the interval is not longer than the recovery (only a drop-in
 //!   `CHAOS_INTERVAL` gets there: see [`Timing::start_to_start`]), the next
 //!   start is the interval after the clear, as the original service did;
+//!   with an interval of 0 a start that comes due while the failure is
+//!   still in place waits for its clear and starts then;
 //! - a failure is watched every watch period; it ends at its deadline
 //!   ([`ClearJob::Recovery`], retried at most every second), when another
 //!   writer ends it, or by hand; a probe marks it manifested, and repaired
@@ -44,7 +46,7 @@ use crate::outcome::InjectedFailure;
 mod tests;
 
 /// How soon a failed clear is tried again (a recovery: at most this, and
-/// at most one interval).
+/// at most one cycle).
 pub const CLEAR_RETRY: Duration = Duration::from_secs(1);
 
 /// The longest time between two looks at a watched failure without probe.
@@ -389,6 +391,9 @@ pub struct TargetCore {
     comeback: Option<Box<Comeback>>,
     /// A probe is on its way (the next tick does not send another).
     probe_in_flight: bool,
+    /// The start of this cycle came due while a failure was in place and
+    /// waits for its end (interval 0 only: see [`TargetCore::start_due`]).
+    start_after_clear: Option<u64>,
 }
 
 impl TargetCore {
@@ -407,6 +412,7 @@ impl TargetCore {
             active: None,
             comeback: None,
             probe_in_flight: false,
+            start_after_clear: None,
         }
     }
 
@@ -477,19 +483,43 @@ impl TargetCore {
         Command::CancelSchedule
     }
 
-    /// The start of `cycle` is due: run its checks.
+    /// The start of `cycle` is due: run its checks. With an interval of 0
+    /// the start falls on the clear of the failure before it: while a
+    /// failure is still in place it waits for its end
+    /// ([`TargetCore::start_after_end`]) rather than race its clear.
     pub fn start_due(&mut self, cycle: u64, now: Now) -> Vec<Command> {
         if !self.is_current(cycle) {
             return Vec::new();
         }
+        if self.timing.interval.is_zero() && self.active.is_some() {
+            self.start_after_clear = Some(cycle);
+            return Vec::new();
+        }
         let planned = self.next_start.unwrap_or(now.at);
+        vec![self.checks_of(cycle, planned, now)]
+    }
+
+    /// The active failure ended: a start that waited for that begins now,
+    /// anchored on this instant, unless it was superseded meanwhile.
+    fn start_after_end(&mut self, now: Now) -> Option<Command> {
+        let cycle = self.start_after_clear.take()?;
+        if !self.is_current(cycle) || self.active.is_some() {
+            return None;
+        }
+        self.next_start = Some(now.at);
+        Some(self.checks_of(cycle, now.at, now))
+    }
+
+    /// The checks of the start of `cycle` planned at `planned`, which is
+    /// the start-to-start anchor from now on.
+    fn checks_of(&mut self, cycle: u64, planned: Instant, now: Now) -> Command {
         self.last_start = Some(planned);
-        vec![Command::CheckCycle {
+        Command::CheckCycle {
             cycle,
             planned,
             lateness: now.at.saturating_duration_since(planned),
             next_due: planned + self.timing.cycle(),
-        }]
+        }
     }
 
     /// The cycle started at `planned` injected or was skipped, and the
@@ -595,6 +625,7 @@ impl TargetCore {
                 }
             }
             commands.extend(self.end_elsewhere(ended));
+            commands.extend(self.start_after_end(now));
             return commands;
         }
         if at_deadline {
@@ -726,6 +757,7 @@ impl TargetCore {
                 });
             }
         }
+        commands.extend(self.start_after_end(now));
         (ended, commands)
     }
 
@@ -733,7 +765,9 @@ impl TargetCore {
     pub fn clear_failed(&mut self, job: ClearJob, now: Now) -> Vec<Command> {
         let wait = match &job {
             ClearJob::Initial(_) | ClearJob::Pause { .. } => CLEAR_RETRY,
-            ClearJob::Recovery { .. } => CLEAR_RETRY.min(self.timing.interval),
+            // The whole cycle, not the interval: an interval of 0 would
+            // retry at once, over and over.
+            ClearJob::Recovery { .. } => CLEAR_RETRY.min(self.timing.cycle()),
             ClearJob::Manual | ClearJob::Drain | ClearJob::Retire => return Vec::new(),
         };
         vec![Command::RetryAt {

@@ -179,7 +179,7 @@ fn invalid_configurations_name_their_source() {
         (None, vec![(Id::Seed, "-1")], "CHAOS_SEED: seed must be a whole number"),
         (None, vec![(Id::LogFormat, "xml")], "CHAOS_LOG_FORMAT: log format must be"),
         (None, vec![(Id::Interval, "45s")], "CHAOS_INTERVAL: interval 45s of target target-app is below the safety floor min_interval 60s"),
-        (None, vec![(Id::Interval, "0")], "CHAOS_INTERVAL: interval must be greater than 0"),
+        (None, vec![(Id::Interval, "0s")], "CHAOS_INTERVAL: interval must be greater than 0"),
         (None, vec![(Id::Interval, "-30")], "CHAOS_INTERVAL: negative duration"),
         (None, vec![(Id::Interval, "30"), (Id::Recovery, "0")], "CHAOS_RECOVERY_PERIOD: recovery must be greater than 0"),
         (None, vec![(Id::Enabled, "tru")], "CHAOS_ENABLED: expected true/false"),
@@ -269,6 +269,40 @@ fn a_whole_number_of_seconds_in_chaos_interval_runs_whatever_the_floor_and_recov
         .is_empty());
     let settings = load_env(&[(Id::Interval, " 45 ")], &[]).unwrap();
     assert_eq!(settings.warnings.len(), 1, "{:?}", settings.warnings);
+    // 0, as the original ran it: the next injection at each clear.
+    let settings = load_env(&[(Id::Interval, "0")], &[]).unwrap();
+    assert_eq!(settings.targets[0].interval, Duration::ZERO);
+    let warnings: Vec<String> = settings.warnings.iter().map(|w| w.to_string()).collect();
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(warnings[1].contains("the next injection starts at each clear, a cycle of 30s"));
+    // Our own forms of 0 keep the error.
+    for (env, flags) in [
+        (vec![(Id::Interval, "0s")], vec![]),
+        (vec![(Id::Interval, "0.0")], vec![]),
+        (vec![], vec![(Id::Interval, "0")]),
+    ] {
+        let err = load_env(&env, &flags).unwrap_err().to_string();
+        assert!(
+            err.ends_with("interval must be greater than 0"),
+            "{env:?} {flags:?}: {err}"
+        );
+    }
+    // So does 0 in the targets file, as the default or a target's own.
+    for (yaml, env) in [
+        (
+            "defaults: { interval: 0 }\ntargets:\n  - { name: app, state_file: '{dir}/app.json' }\n",
+            vec![],
+        ),
+        (
+            "targets:\n  - { name: app, state_file: '{dir}/app.json', interval: 0 }\n",
+            vec![(Id::Interval, "0")],
+        ),
+    ] {
+        let targets = fx.targets(yaml);
+        let flags = [(Id::Targets, targets.to_str().unwrap())];
+        let err = load_env(&env, &flags).unwrap_err().to_string();
+        assert!(err.ends_with("interval must be greater than 0"), "{err}");
+    }
     // Our own forms keep the rules: a unit, a fraction, the flag, the file.
     for (env, flags) in [
         (vec![(Id::Interval, "30s")], vec![]),

@@ -1,7 +1,7 @@
 //! The timing settings: the interval, recovery and startup wait every target
 //! inherits, the safety floor `min_interval`, and the checks of each
 //! target's timing against that floor (with the drop-in exception for a
-//! `CHAOS_INTERVAL` in whole seconds, which warns instead).
+//! `CHAOS_INTERVAL` in whole seconds, 0 included, which warns instead).
 
 use std::time::Duration;
 
@@ -86,7 +86,8 @@ pub(super) struct TimingRules<'a> {
     pub(super) schedule: bool,
     /// `CHAOS_INTERVAL` holds a whole number of seconds, as the original
     /// service read it: an interval taken from it runs whatever the floor
-    /// and the recovery, with a warning (the contract's drop-in exception).
+    /// and the recovery, even 0, with a warning (the contract's drop-in
+    /// exception).
     pub(super) drop_in_interval: bool,
 }
 
@@ -103,14 +104,17 @@ pub(super) struct TargetTiming<'a> {
 /// The recovery must be above 0; with `rules.schedule` (the commands that
 /// keep a schedule: `run`, `validate`), the interval too, not below the
 /// safety floor and longer than the recovery. A drop-in interval (see
-/// [`TimingRules::drop_in_interval`]) breaking the last two gets warnings
-/// instead of an error.
+/// [`TimingRules::drop_in_interval`]) breaking any of these three gets
+/// warnings instead of an error (at 0 the next injection starts at each
+/// clear, as the original service ran it).
 pub(super) fn check_timing(
     target: &TargetTiming<'_>,
     rules: &TimingRules<'_>,
 ) -> Result<Vec<ConfigWarning>, ConfigError> {
     let (interval, recovery) = (target.interval, target.recovery);
-    if rules.schedule && interval.value.is_zero() {
+    let drop_in =
+        rules.drop_in_interval && interval.origin == Origin::Env(SettingId::Interval.def().env);
+    if rules.schedule && interval.value.is_zero() && !drop_in {
         return Err(ConfigError::new(
             interval.origin.clone(),
             "interval must be greater than 0",
@@ -125,8 +129,6 @@ pub(super) fn check_timing(
     if !rules.schedule {
         return Ok(Vec::new());
     }
-    let drop_in =
-        rules.drop_in_interval && interval.origin == Origin::Env(SettingId::Interval.def().env);
     let mut warnings = Vec::new();
     warnings.extend(check_floor(target, rules.min_interval, drop_in)?);
     warnings.extend(check_recovery(target, drop_in)?);

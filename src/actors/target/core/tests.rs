@@ -230,6 +230,106 @@ fn an_interval_not_longer_than_the_recovery_is_waited_after_the_clear() {
     }
 }
 
+/// `CHAOS_INTERVAL=0`: the failure is cleared and the next one injected at
+/// the same instant, whichever of the two comes first.
+#[test]
+fn an_interval_of_0_starts_at_each_clear_never_before_it() {
+    let timing = drop_in_timing(0);
+    assert!(timing.waits_after_clear());
+    assert_eq!(timing.cycle(), secs(30));
+    for start_first in [true, false] {
+        let clock = Clock::new();
+        let mut core = TargetCore::new(timing, true);
+        let (_, cycle) = scheduled(&core.start(clock.at(0.0)));
+        let (next, next_id) = cycle_through(
+            &mut core,
+            cycle,
+            clock.at(60.0),
+            Duration::ZERO,
+            clock.at(60.0),
+        );
+        assert_eq!(next, clock.instant(90.0));
+        core.injected(failure("f1", 1_060.0, 30.0), clock.at(60.0));
+        let clear = ClearJob::Recovery { id: "f1".into() };
+        let expected = Command::CheckCycle {
+            cycle: next_id,
+            planned: clock.instant(90.0),
+            lateness: Duration::ZERO,
+            next_due: clock.instant(120.0),
+        };
+        if start_first {
+            // Due while f1 is in place: the start waits for its clear.
+            assert_eq!(core.start_due(next_id, clock.at(90.0)), Vec::new());
+            assert_eq!(
+                core.recovery_due("f1"),
+                vec![Command::Observe {
+                    id: "f1".into(),
+                    at_deadline: true
+                }]
+            );
+            let (ended, follow_up) = core.cleared(&clear, clock.at(90.0));
+            assert_eq!(ended.map(|e| e.ended_by), Some(EndedBy::Recovery));
+            assert_eq!(follow_up, vec![expected]);
+        } else {
+            let (_, follow_up) = core.cleared(&clear, clock.at(90.0));
+            assert_eq!(follow_up, Vec::new());
+            assert_eq!(core.start_due(next_id, clock.at(90.0)), vec![expected]);
+        }
+    }
+}
+
+#[test]
+fn with_an_interval_of_0_a_late_clear_starts_the_next_cycle_when_it_lands() {
+    let clock = Clock::new();
+    let mut core = TargetCore::new(drop_in_timing(0), true);
+    let (_, cycle) = scheduled(&core.start(clock.at(0.0)));
+    let (_, next_id) = cycle_through(
+        &mut core,
+        cycle,
+        clock.at(60.0),
+        Duration::ZERO,
+        clock.at(60.2),
+    );
+    core.injected(failure("f1", 1_060.2, 30.0), clock.at(60.2));
+    assert_eq!(core.start_due(next_id, clock.at(90.0)), Vec::new());
+    // A failed clear is retried after a second, not at once.
+    let clear = ClearJob::Recovery { id: "f1".into() };
+    assert_eq!(
+        core.clear_failed(clear.clone(), clock.at(90.2)),
+        vec![Command::RetryAt {
+            at: clock.instant(91.2),
+            job: clear.clone()
+        }]
+    );
+    // The start is anchored where the clear landed: the next one is a
+    // recovery later.
+    let (_, follow_up) = core.cleared(&clear, clock.at(91.2));
+    let [Command::CheckCycle {
+        planned, lateness, ..
+    }] = follow_up.as_slice()
+    else {
+        panic!("expected the cycle's checks, got {follow_up:?}");
+    };
+    assert_eq!((*planned, *lateness), (clock.instant(91.2), Duration::ZERO));
+    let (next, _) = scheduled(&core.plan_after(next_id, *planned, Duration::ZERO, clock.at(91.2)));
+    assert_eq!(next, clock.instant(121.2));
+    // Paused while waiting: the clear of the pause starts nothing.
+    let mut paused = TargetCore::new(drop_in_timing(0), true);
+    let (_, cycle) = scheduled(&paused.start(clock.at(0.0)));
+    let (_, next_id) = cycle_through(
+        &mut paused,
+        cycle,
+        clock.at(60.0),
+        Duration::ZERO,
+        clock.at(60.0),
+    );
+    paused.injected(failure("f2", 1_060.0, 30.0), clock.at(60.0));
+    assert_eq!(paused.start_due(next_id, clock.at(90.0)), Vec::new());
+    paused.pause().unwrap();
+    let (_, follow_up) = paused.cleared(&ClearJob::Pause { id: "f2".into() }, clock.at(90.0));
+    assert_eq!(follow_up, Vec::new());
+}
+
 #[test]
 fn an_interval_longer_than_the_recovery_stays_start_to_start() {
     // 31 s against a 30 s recovery: start to start, as the contract has it.
