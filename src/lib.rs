@@ -20,6 +20,8 @@
 //!   from its latest probe answers.
 //! - [`state_files`]: the engine's state-file writes (at once, or queued in
 //!   batches off the actors' thread) and the batched syncs to disk.
+//! - [`backend`]: the seam every backend (state files, Docker, ...) plugs
+//!   into, and the neutral names of what a fault hit.
 //! - [`actors`]: the running engine: Supervisor, TargetActor, WeightedPicker,
 //!   RecoveryActor, talking by typed messages.
 //! - [`clock`]: wall-clock time for state-file timestamps, and durations
@@ -34,6 +36,8 @@
 //!   steady traffic, with its processes, traffic and live view.
 //! - `report`: reads the audit journal back and reports how failures were
 //!   repaired (text, JSON, SVG timeline, HTML).
+//! - `html_style`: the style sheets of the report's and the scorecard's
+//!   HTML pages.
 //! - `score`: scores the responders' findings against the journal's
 //!   incidents and control windows (`score`, `labels`).
 //! - `cli` and [`commands`]: the command line and one module per command
@@ -47,6 +51,7 @@
 
 pub mod actors;
 pub(crate) mod api;
+pub mod backend;
 pub(crate) mod cli;
 pub mod clock;
 pub mod commands;
@@ -54,6 +59,7 @@ pub mod config;
 pub(crate) mod demo;
 pub mod docker;
 pub(crate) mod health;
+pub(crate) mod html_style;
 pub mod journal;
 pub(crate) mod live;
 pub(crate) mod logging;

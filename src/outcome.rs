@@ -32,7 +32,7 @@ pub struct InjectedFailure {
     /// The containers a Docker target's fault was applied to (empty for a
     /// state file).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub containers: Vec<crate::docker::ContainerRef>,
+    pub containers: Vec<crate::backend::AffectedUnit>,
     /// The scenario's `category` (ground truth for scoring), if it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,

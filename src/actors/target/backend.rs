@@ -18,8 +18,8 @@ use chaos_state::{
 };
 
 use super::core::{EndedElsewhere, Observation};
+use crate::backend::AffectedUnit;
 use crate::config::TargetKind;
-use crate::docker::ContainerRef;
 use crate::outcome::EndedBy;
 use crate::outcome::InjectedFailure;
 use crate::state_files::StateFiles;
@@ -46,7 +46,7 @@ pub struct Applied {
     /// How long applying it took.
     pub took: Duration,
     /// The containers it was applied to (empty for a state file).
-    pub containers: Vec<ContainerRef>,
+    pub containers: Vec<AffectedUnit>,
 }
 
 /// Applies, clears and observes one target's failures.
