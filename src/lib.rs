@@ -26,6 +26,7 @@
 //!   RecoveryActor, talking by typed messages.
 //! - [`clock`]: wall-clock time for state-file timestamps, and durations
 //!   shown as users write them.
+//! - `size`: sizes in bytes as users write them (`--journal-max`).
 //! - [`telemetry`]: what each event updates outside the actors: `metrics`
 //!   (Prometheus), the audit [`journal`], the status board and the
 //!   [`timeline`] of recent events.
@@ -72,6 +73,7 @@ pub(crate) mod report;
 pub mod scenario;
 pub mod scenario_colours;
 pub(crate) mod score;
+pub(crate) mod size;
 pub mod state_files;
 pub mod telemetry;
 pub mod timeline;

@@ -4,13 +4,36 @@
 //! the journal) decides *when*, and knows backends only through the types
 //! here.
 //!
-//! - `affected_unit`: [`AffectedUnit`], what a fault hit (a container, a
-//!   task, a pod), by id and name;
+//! - `fault_backend`: the [`FaultBackend`] trait (apply, clear, observe,
+//!   release), its [`Effect`]s and what an applied failure hit
+//!   ([`Applied`]);
+//! - `observation`: what a backend sees of the failure being watched
+//!   ([`Observation`], [`EndedElsewhere`]);
+//! - `error`: [`BackendError`], one error for every backend, its own error
+//!   boxed as the source;
+//! - [`AffectedUnit`] (defined beside the outcome of a failure, which
+//!   records it): what a fault hit (a container, a task, a pod), by id and
+//!   name;
 //! - `fault_record`: [`FaultRecord`], the write-ahead record of a fault
-//!   about to be applied, which the journal holds as `fault_applying`.
+//!   about to be applied, which the journal holds as `fault_applying`;
+//! - `state_file`: [`StateFileBackend`], the backend of a target that
+//!   reads a state file.
+//!
+//! Adding a backend: implement [`FaultBackend`] in the backend's own
+//! folder (as `crate::docker::DockerBackend` does), turn its errors into a
+//! [`BackendError`] (`From`), and name its backend for its target kind in
+//! `actors::target::backend::for_target`.
 
-mod affected_unit;
+mod error;
+mod fault_backend;
 mod fault_record;
+mod observation;
+pub mod state_file;
 
-pub use affected_unit::AffectedUnit;
+pub use crate::outcome::AffectedUnit;
+pub use chaos_state::ClearReason;
+pub use error::BackendError;
+pub use fault_backend::{Applied, Effect, FaultBackend};
 pub use fault_record::FaultRecord;
+pub use observation::{EndedElsewhere, Observation};
+pub use state_file::{judge_rewrite, StateFileBackend};

@@ -264,7 +264,7 @@ pub struct Injected {
     pub active: Option<usize>,
     /// A Docker target's fault: the containers it was applied to.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub containers: Vec<crate::backend::AffectedUnit>,
+    pub containers: Vec<crate::outcome::AffectedUnit>,
     /// The scenario's `category` (e.g. `availability`), when it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
