@@ -21,7 +21,8 @@
 //!
 //! Adding a backend: implement [`FaultBackend`] in the backend's own
 //! folder (as `crate::docker::DockerBackend` does), turn its errors into a
-//! [`BackendError`] (`From`), and name its backend for its target kind in
+//! [`BackendError`] (`From`), give it a target kind in the configuration
+//! (`config::TargetKind`), and name its backend for that kind in
 //! `actors::target::backend::for_target`.
 
 mod error;
