@@ -102,7 +102,7 @@ pub use event_name::EventName;
 pub use read::{for_each_line, rotated_path};
 pub use schema::{JournalEvent, JournalLine, Note, Started};
 
-use crate::config::size::format_size;
+use crate::size::format_size;
 
 /// The journal's size cap when none is configured: 64 MiB (about 250,000
 /// findings or a year of a busy schedule), so at most ~128 MiB of disk with

@@ -20,10 +20,13 @@
 //!   from its latest probe answers.
 //! - [`state_files`]: the engine's state-file writes (at once, or queued in
 //!   batches off the actors' thread) and the batched syncs to disk.
+//! - [`backend`]: the seam every backend (state files, Docker, ...) plugs
+//!   into, and the neutral names of what a fault hit.
 //! - [`actors`]: the running engine: Supervisor, TargetActor, WeightedPicker,
 //!   RecoveryActor, talking by typed messages.
 //! - [`clock`]: wall-clock time for state-file timestamps, and durations
 //!   shown as users write them.
+//! - `size`: sizes in bytes as users write them (`--journal-max`).
 //! - [`telemetry`]: what each event updates outside the actors: `metrics`
 //!   (Prometheus), the audit [`journal`], the status board and the
 //!   [`timeline`] of recent events.
@@ -34,6 +37,8 @@
 //!   steady traffic, with its processes, traffic and live view.
 //! - `report`: reads the audit journal back and reports how failures were
 //!   repaired (text, JSON, SVG timeline, HTML).
+//! - `html_style`: the style sheets of the report's and the scorecard's
+//!   HTML pages.
 //! - `score`: scores the responders' findings against the journal's
 //!   incidents and control windows (`score`, `labels`).
 //! - `cli` and [`commands`]: the command line and one module per command
@@ -47,6 +52,7 @@
 
 pub mod actors;
 pub(crate) mod api;
+pub mod backend;
 pub(crate) mod cli;
 pub mod clock;
 pub mod commands;
@@ -54,6 +60,7 @@ pub mod config;
 pub(crate) mod demo;
 pub mod docker;
 pub(crate) mod health;
+pub(crate) mod html_style;
 pub mod journal;
 pub(crate) mod live;
 pub(crate) mod logging;
@@ -66,6 +73,7 @@ pub(crate) mod report;
 pub mod scenario;
 pub mod scenario_colours;
 pub(crate) mod score;
+pub(crate) mod size;
 pub mod state_files;
 pub mod telemetry;
 pub mod timeline;

@@ -6,11 +6,16 @@
 //! the file was removed, or a probe saw the target healthy again),
 //! *expired* (the recovery deadline passed and the engine cleared it), or
 //! ended by a person or by shutdown. [`FailureOutcome`] is that record, as
-//! the journal's `ended` event and `GET /status` show it.
+//! the journal's `ended` event and `GET /status` show it; [`AffectedUnit`]
+//! names what a fault hit.
 
 use serde::{Deserialize, Serialize};
 
 use crate::clock::millis_between;
+
+mod affected_unit;
+
+pub use affected_unit::AffectedUnit;
 
 /// One failure written to a target's state file.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -29,10 +34,10 @@ pub struct InjectedFailure {
     pub expires_at: f64,
     /// When a probe first saw the target fail, if one has.
     pub manifested_at: Option<f64>,
-    /// The containers a Docker target's fault was applied to (empty for a
-    /// state file).
+    /// The units (a Docker target's containers) the fault was applied to
+    /// (empty for a state file).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub containers: Vec<crate::docker::ContainerRef>,
+    pub containers: Vec<AffectedUnit>,
     /// The scenario's `category` (ground truth for scoring), if it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,

@@ -202,7 +202,7 @@ pub fn describe_journal(journal: &std::path::Path, max: Option<u64>) -> String {
             "{}, rotated to {} at {} ({max} bytes)",
             journal.display(),
             crate::journal::rotated_path(journal).display(),
-            crate::config::size::format_size(max)
+            crate::size::format_size(max)
         ),
         None => format!("{}, never rotated (--journal-max off)", journal.display()),
     }

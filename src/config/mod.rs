@@ -16,7 +16,6 @@ pub mod locate;
 pub mod paths;
 pub mod rate;
 pub mod setting;
-pub mod size;
 pub mod warning;
 
 use std::path::PathBuf;

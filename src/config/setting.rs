@@ -460,7 +460,7 @@ mod tests {
             Ok(Some(super::super::DEFAULT_FINDINGS_RATE))
         );
         assert_eq!(
-            super::super::size::parse_size(DEFAULT_JOURNAL_MAX_TEXT),
+            crate::size::parse_size(DEFAULT_JOURNAL_MAX_TEXT),
             Ok(Some(crate::journal::DEFAULT_JOURNAL_MAX))
         );
     }

@@ -31,8 +31,7 @@ use super::watch::{Watch, WatchKind, Watched};
 use super::{
     ContainerRef, DockerError, DockerFault, DockerMode, DockerPolicy, DockerTarget, FaultRecord,
 };
-use crate::actors::target::backend::{Applied, BackendError, Effect, FaultBackend};
-use crate::actors::target::core::Observation;
+use crate::backend::{Applied, BackendError, Effect, FaultBackend, Observation};
 use crate::outcome::InjectedFailure;
 use crate::telemetry::SharedTelemetry;
 

@@ -74,3 +74,9 @@ pub enum DockerError {
     #[error("the engine is shutting down: the fault was not applied to every container")]
     ShuttingDown,
 }
+
+impl From<DockerError> for crate::backend::BackendError {
+    fn from(err: DockerError) -> Self {
+        crate::backend::BackendError::new("apply the fault", err)
+    }
+}

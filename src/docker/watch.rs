@@ -34,7 +34,7 @@ use futures_util::StreamExt;
 
 use super::spec::{COMPOSE_PROJECT_LABEL, COMPOSE_SERVICE_LABEL, LABEL_ENGINE};
 use super::{ContainerRef, DockerMode, ProjectScope, Selector};
-use crate::actors::target::core::EndedElsewhere;
+use crate::backend::EndedElsewhere;
 use crate::outcome::EndedBy;
 
 /// What the fault did, as far as its repair is concerned.

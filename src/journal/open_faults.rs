@@ -1,15 +1,19 @@
-//! The Docker faults a journal records as applied and never ended: its
+//! The faults a journal records as applied and never ended: its
 //! `fault_applying` write-ahead records with no later `cleared`, `ended`
 //! or `fault_recovered` of the same id. Read line by line (the rotated
 //! `JOURNAL.1` first): only the open records are kept in memory. What
-//! `recover` undoes from a journal besides the fault ledger.
+//! `recover` undoes from a journal besides the fault ledger. A backend
+//! reads the records of its own modes (`Mode`): a record whose mode is not
+//! one of them is skipped.
 
 use std::collections::HashMap;
 use std::io::BufRead;
 use std::path::Path;
 
 use super::EventName;
-use crate::docker::FaultRecord;
+use serde::de::DeserializeOwned;
+
+use crate::backend::FaultRecord;
 
 /// The events that open a record (`fault_applying`) or may end one.
 const READ: [EventName; 4] = [
@@ -24,7 +28,7 @@ const READ: [EventName; 4] = [
 /// event ended (`cleared`, `ended` or `fault_recovered` with the same id).
 /// A journal that does not exist has none; lines that are not JSON are
 /// skipped.
-pub fn open_records(path: &Path) -> Result<Vec<FaultRecord>, String> {
+pub fn open_records<Mode: DeserializeOwned>(path: &Path) -> Result<Vec<FaultRecord<Mode>>, String> {
     let mut open = OpenRecords::default();
     match super::for_each_line(path, |line| open.read(line)) {
         Ok(()) => Ok(open.into_records()),
@@ -34,7 +38,9 @@ pub fn open_records(path: &Path) -> Result<Vec<FaultRecord>, String> {
 }
 
 /// [`open_records`] of a journal read from `reader`.
-pub fn open_records_in(reader: impl BufRead) -> std::io::Result<Vec<FaultRecord>> {
+pub fn open_records_in<Mode: DeserializeOwned>(
+    reader: impl BufRead,
+) -> std::io::Result<Vec<FaultRecord<Mode>>> {
     let mut open = OpenRecords::default();
     for line in reader.lines() {
         open.read(&line?);
@@ -44,13 +50,21 @@ pub fn open_records_in(reader: impl BufRead) -> std::io::Result<Vec<FaultRecord>
 
 /// The open records so far, in the order they were applied: only those
 /// are kept in memory.
-#[derive(Default)]
-struct OpenRecords {
-    open: HashMap<String, FaultRecord>,
+struct OpenRecords<Mode> {
+    open: HashMap<String, FaultRecord<Mode>>,
     order: Vec<String>,
 }
 
-impl OpenRecords {
+impl<Mode> Default for OpenRecords<Mode> {
+    fn default() -> Self {
+        OpenRecords {
+            open: HashMap::new(),
+            order: Vec::new(),
+        }
+    }
+}
+
+impl<Mode: DeserializeOwned> OpenRecords<Mode> {
     fn read(&mut self, line: &str) {
         // Only the events that matter are parsed.
         if !READ.iter().any(|event| event.is_quoted_in(line)) {
@@ -62,7 +76,7 @@ impl OpenRecords {
         let event = value.get("event").and_then(|e| e.as_str()).unwrap_or("");
         match event.parse::<EventName>() {
             Ok(EventName::FaultApplying) => {
-                if let Ok(record) = serde_json::from_value::<FaultRecord>(value) {
+                if let Ok(record) = serde_json::from_value::<FaultRecord<Mode>>(value) {
                     if !self.open.contains_key(&record.id) {
                         self.order.push(record.id.clone());
                     }
@@ -78,7 +92,7 @@ impl OpenRecords {
         }
     }
 
-    fn into_records(mut self) -> Vec<FaultRecord> {
+    fn into_records(mut self) -> Vec<FaultRecord<Mode>> {
         let order = std::mem::take(&mut self.order);
         order
             .into_iter()
@@ -103,10 +117,10 @@ not json
 {"timestamp":7,"event":"fault_applying","target":"web","id":"d","mode":"pause","containers":[],"expires_at":60.0}
 {"timestamp":8,"event":"ended","id":"d","target":"web","scenario":"P","ended_by":"repair","injected_at":7}
 "#;
-        let open = open_records_in(journal.as_bytes()).unwrap();
+        let open = open_records_in::<String>(journal.as_bytes()).unwrap();
         assert_eq!(open.len(), 1, "{open:?}");
         assert_eq!(open[0].id, "b");
-        assert_eq!(open[0].mode, crate::docker::DockerMode::Stop);
+        assert_eq!(open[0].mode, "stop");
         assert_eq!(open[0].containers[0].name, "cache-1");
         assert_eq!(open[0].token, "t-b");
         assert_eq!(open[0].owner.as_deref(), Some("o1"));

@@ -72,7 +72,7 @@ pub enum JournalEvent {
     /// A Docker fault is about to be applied (written before the first
     /// Engine call that changes anything): what `recover` undoes if the
     /// engine dies before it clears the fault.
-    FaultApplying(crate::docker::FaultRecord),
+    FaultApplying(crate::backend::FaultRecord),
     /// A Docker fault left behind by an engine that stopped without
     /// clearing it was undone (`detail`: what was done).
     FaultRecovered(Recovered),
@@ -264,7 +264,7 @@ pub struct Injected {
     pub active: Option<usize>,
     /// A Docker target's fault: the containers it was applied to.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub containers: Vec<crate::docker::ContainerRef>,
+    pub containers: Vec<crate::outcome::AffectedUnit>,
     /// The scenario's `category` (e.g. `availability`), when it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,

@@ -11,25 +11,7 @@ use super::stats::{Row, Table, COLUMNS};
 use super::text::{cells, heading, plural};
 use super::zone::ReportZone;
 use super::{svg, JournalSummary};
-
-/// The page's style sheet (the scorecard's page reuses it).
-pub const STYLE: &str = "
-body { font-family: sans-serif; margin: 16px 24px; color: #222; }
-h1 { font-size: 20px; margin: 0 0 4px; }
-p.span { color: #555; margin: 0 0 12px; }
-table.report { border-collapse: collapse; font-size: 13px; margin-bottom: 6px; }
-table.report th, table.report td { padding: 3px 10px; border-bottom: 1px solid #ddd; }
-table.report th { text-align: right; background: #f0f0f0; }
-table.report td { text-align: right; font-variant-numeric: tabular-nums; }
-table.report th.name, table.report td.name { text-align: left; }
-table.report tr.target-total td { font-weight: bold; background: #fafafa; }
-table.report tr.overall td { font-weight: bold; background: #eef3fb; border-top: 2px solid #999; }
-div.notes { font-size: 13px; color: #444; max-width: 60em; }
-div.notes h2 { font-size: 15px; color: #222; margin: 0 0 6px; }
-div.notes p { margin: 0 0 6px; }
-figure { margin: 8px 0 12px; }
-figure.timeline svg { display: block; width: 100%; max-width: 2600px; height: auto; }
-";
+use crate::html_style::{PAGE, SCORECARD};
 
 /// The whole page, with clock times in `zone`; `scorecard` (the
 /// responders' scorecard section, when the journal has findings) goes
@@ -43,9 +25,9 @@ pub fn render(
 ) -> String {
     let name = escape(journal);
     let mut page = format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>chaos-engine report: {name}</title>\n<style>{STYLE}{}</style>\n</head>\n<body>\n<h1>chaos-engine report: {name}</h1>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>chaos-engine report: {name}</title>\n<style>{PAGE}{}</style>\n</head>\n<body>\n<h1>chaos-engine report: {name}</h1>\n",
         if scorecard.is_some() {
-            crate::score::html::STYLE
+            SCORECARD
         } else {
             ""
         }

@@ -114,7 +114,7 @@ pub struct Failure {
     /// `source` of the injection (`manual` for API or hand injections).
     pub source: Option<String>,
     /// The containers a Docker target's fault hit (empty for a state file).
-    pub containers: Vec<crate::docker::ContainerRef>,
+    pub containers: Vec<crate::outcome::AffectedUnit>,
 }
 
 /// One skipped cycle of a target.

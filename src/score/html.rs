@@ -8,20 +8,14 @@ use std::fmt::Write as _;
 use super::metrics::{Figures, Scorecard};
 use super::text::cut;
 use super::ScoreJournal;
+use crate::html_style::{PAGE, SCORECARD};
 use crate::report::escape::escape;
 use crate::report::text::{format_ms, plural};
-
-/// The style the scorecard adds to the report's.
-pub const STYLE: &str = "
-section.scorecard h2 { font-size: 16px; margin: 16px 0 6px; }
-table.figures td.name { text-align: left; }
-p.score-note { font-size: 13px; color: #444; max-width: 60em; }
-";
 
 /// The whole page.
 pub fn render(name: &str, journal: &ScoreJournal, cards: &[Scorecard], grace_s: f64) -> String {
     let name = escape(name);
-    let style = format!("{}{STYLE}", crate::report::html::STYLE);
+    let style = format!("{PAGE}{SCORECARD}");
     let mut page = format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>chaos-engine score: {name}</title>\n<style>{style}</style>\n</head>\n<body>\n<h1>chaos-engine score: {name}</h1>\n"
     );

@@ -13,8 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chaos_engine::actors::target::backend::{Applied, BackendError, Effect, FaultBackend};
-use chaos_engine::actors::target::core::{EndedElsewhere, Observation};
+use chaos_engine::backend::{Applied, Effect, EndedElsewhere, FaultBackend, Observation};
 use chaos_engine::docker::ledger::{read_open, Ledger};
 use chaos_engine::docker::recover::Scope;
 use chaos_engine::docker::spec::DEFAULT_STOP_GRACE;
@@ -358,7 +357,7 @@ fn docker_faults_a_selector_matching_nothing_and_an_unreachable_engine() {
     let mut nothing = backend(by_group(&group("nothing")), DockerFault::Pause, &telemetry);
     let err = block_on(&rt, apply(&mut nothing, "svc", &failure("pause"))).unwrap_err();
     assert!(
-        matches!(err, BackendError::Docker(DockerError::NoMatch { .. })),
+        matches!(err.downcast_ref(), Some(DockerError::NoMatch { .. })),
         "{err}"
     );
     assert!(
@@ -370,7 +369,7 @@ fn docker_faults_a_selector_matching_nothing_and_an_unreachable_engine() {
     let mut unreachable = backend(away, DockerFault::Pause, &telemetry);
     let err = block_on(&rt, apply(&mut unreachable, "svc", &failure("pause"))).unwrap_err();
     assert!(
-        matches!(err, BackendError::Docker(DockerError::Unreachable { .. })),
+        matches!(err.downcast_ref(), Some(DockerError::Unreachable { .. })),
         "{err}"
     );
     assert!(

@@ -6,7 +6,7 @@
 //! failure and the watch over it. It never writes a file, sends a message,
 //! reads a clock or sleeps: the [`TargetActor`](super::TargetActor) passes
 //! `now` in, carries each command out through its
-//! [`FaultBackend`](super::backend::FaultBackend) and actix, and reports the
+//! [`FaultBackend`](crate::backend::FaultBackend) and actix, and reports the
 //! result back as the next event. That keeps every timing rule of the
 //! contract testable with made-up instants (see `core/tests.rs`):
 //!
@@ -39,6 +39,7 @@ use std::time::Duration;
 use chaos_state::ClearReason;
 use tokio::time::Instant;
 
+pub use crate::backend::{EndedElsewhere, Observation};
 use crate::outcome::EndedBy;
 use crate::outcome::InjectedFailure;
 
@@ -191,31 +192,6 @@ impl ClearJob {
             }
         }
     }
-}
-
-/// What the backend says about the failure being watched.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Observation {
-    /// Still in place (or cannot be told right now).
-    InPlace,
-    /// Something other than the engine ended it.
-    EndedElsewhere(EndedElsewhere),
-}
-
-/// A failure ended by another writer (a restarted target, a person).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EndedElsewhere {
-    /// `Repair` or `Manual`.
-    pub ended_by: EndedBy,
-    /// For a repair: who.
-    pub repaired_by: Option<String>,
-    /// For the log: what the target holds now, and who wrote it.
-    pub how: String,
-    /// What shows that the target went down before it came back (a target
-    /// that wrote its state file healthy at its start, a container started
-    /// again), if anything does: the failure manifested, even if no probe
-    /// saw it.
-    pub went_down: Option<String>,
 }
 
 /// What a probe answered.

@@ -11,10 +11,10 @@ use std::time::Duration;
 use actix::fut::ActorFutureExt;
 use actix::WrapFuture;
 
-use super::backend::{Applied, BackendError, Effect};
 use super::core::{ClearJob, Ended};
 use super::TargetActor;
 use crate::actors::recovery::{FailureEnded, Injected, Slot};
+use crate::backend::{Applied, BackendError, Effect};
 use crate::clock::{duration_ms, round_millis};
 use crate::outcome::EndedBy;
 use crate::outcome::InjectedFailure;
@@ -30,11 +30,6 @@ pub struct TargetError {
     /// What went wrong.
     #[source]
     pub source: BackendError,
-}
-
-/// True for a Docker target's error (logged as a fault, not a state file).
-fn applied_to_containers(err: &BackendError) -> bool {
-    matches!(err, BackendError::Docker(_))
 }
 
 /// An injection whose effect is under way.
@@ -283,11 +278,7 @@ impl TargetActor {
             Err(err) => {
                 let message = err.to_string();
                 self.telemetry.write_error(&name, &message, Some(&failure));
-                let could_not = if applied_to_containers(&err) {
-                    "could not apply the fault"
-                } else {
-                    "could not write the failure state"
-                };
+                let could_not = format!("could not {}", err.could_not());
                 error!(
                     target = %name, scenario = %failure.scenario, mode = %failure.mode, delay = failure.delay,
                     id = %failure.id, error = %message,
@@ -353,7 +344,7 @@ impl TargetActor {
     /// left, or the fault it could not settle). Nothing is journalled: the
     /// ending already was.
     ///
-    /// [`FaultBackend::release`]: super::backend::FaultBackend::release
+    /// [`FaultBackend::release`]: crate::backend::FaultBackend::release
     pub(super) fn release(&mut self, id: &str, ctx: &mut Context<Self>) {
         let name = self.settings.name.clone();
         let effect = self.backend.release(&name, id);

@@ -51,7 +51,7 @@ mod health;
 mod schedule;
 mod watch;
 
-pub use backend::{BackendError, FaultBackend, StateFileBackend};
+pub use crate::backend::{BackendError, FaultBackend, StateFileBackend};
 pub use control_messages::{ClearNow, InjectNow, Pause, Reconfigure, Resume, Retire, UpdatePolicy};
 pub use effects::{InjectError, TargetError};
 

@@ -27,7 +27,7 @@
 //! once its failure was lifted (a crashed process without a restart policy
 //! never does). That watch ends with the next injection.
 //!
-//! [`backend::judge_rewrite`]: super::backend::judge_rewrite
+//! [`backend::judge_rewrite`]: crate::backend::judge_rewrite
 
 use actix::fut::ActorFutureExt;
 use actix::{AsyncContext, Context, WrapFuture};

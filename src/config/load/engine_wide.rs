@@ -12,9 +12,9 @@ use crate::config::error::{ConfigError, Origin};
 use crate::config::paths::check_journal;
 use crate::config::rate::{parse_rate, Rate};
 use crate::config::setting::{SettingId, SettingValues};
-use crate::config::size::parse_size;
 use crate::config::warning::{self, ConfigWarning};
 use crate::config::{LogFormat, DEFAULT_FINDINGS_RATE};
+use crate::size::parse_size;
 
 /// The engine-wide settings, validated.
 pub(super) struct EngineWide {

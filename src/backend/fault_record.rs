@@ -1,0 +1,64 @@
+//! What the engine writes down about a fault before it applies it: the
+//! write-ahead record a backend keeps (Docker's fault ledger) and the
+//! journal holds (event `fault_applying`), so that a later engine, or
+//! `chaos-engine recover`, can undo a fault a killed engine left behind.
+
+use serde::{Deserialize, Serialize};
+
+use crate::outcome::AffectedUnit;
+
+/// A fault about to be applied: written down (by its backend, and
+/// journalled as `fault_applying`) before the first call that changes
+/// anything. `Mode` is the backend's typed mode (the journal reads any
+/// backend's record with the mode as its name, a `String`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FaultRecord<Mode = String> {
+    /// The target's name.
+    pub target: String,
+    /// The failure's id.
+    pub id: String,
+    /// The fault's mode, recorded as its name (`kill`, `stop`, ...).
+    pub mode: Mode,
+    /// Where the units live, in the backend's terms (a Docker Engine's
+    /// host; `None`: the default one).
+    pub host: Option<String>,
+    /// The units the fault is applied to (serialized as `containers`, the
+    /// name journals and ledgers have always used).
+    pub containers: Vec<AffectedUnit>,
+    /// When the fault ends by itself at the latest (Unix time).
+    pub expires_at: f64,
+    /// The opaque token that names this fault on everything the engine
+    /// creates for it (helper names and labels, rule comments); empty in
+    /// journals of engines older than the ledger.
+    #[serde(default)]
+    pub token: String,
+    /// The instance id of the engine that applied it (its ledger's name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// When the record was written (Unix time): a `stop` may still be
+    /// under way until `started_at + grace_s`.
+    #[serde(default)]
+    pub started_at: f64,
+    /// A `stop` fault's grace in seconds: how long the backend may still
+    /// take to stop a unit after the engine that asked is gone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grace_s: Option<f64>,
+}
+
+impl<Mode: std::fmt::Display> FaultRecord<Mode> {
+    /// The same record with its mode as its name, as the journal holds it.
+    pub fn with_mode_name(&self) -> FaultRecord {
+        FaultRecord {
+            target: self.target.clone(),
+            id: self.id.clone(),
+            mode: self.mode.to_string(),
+            host: self.host.clone(),
+            containers: self.containers.clone(),
+            expires_at: self.expires_at,
+            token: self.token.clone(),
+            owner: self.owner.clone(),
+            started_at: self.started_at,
+            grace_s: self.grace_s,
+        }
+    }
+}
