@@ -37,6 +37,8 @@
 //!   steady traffic, with its processes, traffic and live view.
 //! - `report`: reads the audit journal back and reports how failures were
 //!   repaired (text, JSON, SVG timeline, HTML).
+//! - `output_file`: report files written whole (a temporary file renamed
+//!   over the path).
 //! - `html_style`: the style sheets of the report's and the scorecard's
 //!   HTML pages.
 //! - `score`: scores the responders' findings against the journal's
@@ -66,6 +68,7 @@ pub(crate) mod live;
 pub(crate) mod logging;
 pub(crate) mod metrics;
 pub(crate) mod outcome;
+pub(crate) mod output_file;
 pub mod picker;
 pub(crate) mod policy;
 pub(crate) mod probe;

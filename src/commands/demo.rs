@@ -1,17 +1,35 @@
 //! `chaos-engine demo`: checks the flags, then runs [`crate::demo`].
 
+use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::cli::DemoArgs;
+use crate::cli::{DemoArgs, EXIT_FAILURE};
+use crate::demo::DemoSettings;
 
 /// Runs the demo; exit 2 when `--report` cannot be written where asked
-/// (checked before anything starts).
+/// (checked before anything starts), 1 when the demo fails.
 pub fn execute(args: &DemoArgs) -> ExitCode {
     if let Err(message) = check_report_path(&args.report) {
         return super::usage_error(&format!("--report {}: {message}", args.report.display()));
     }
-    crate::demo::run(args)
+    let settings = DemoSettings {
+        duration: args.duration,
+        report: args.report.clone(),
+        seed: args.seed,
+    };
+    match crate::demo::run(&settings) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => failure(&message),
+    }
+}
+
+/// `error: MESSAGE` on standard error; exit 1.
+fn failure(message: &str) -> ExitCode {
+    // Not `eprintln!`: after SIGHUP the terminal may be gone, and a write
+    // that fails must not turn into a panic.
+    let _ = writeln!(std::io::stderr(), "error: {message}");
+    ExitCode::from(EXIT_FAILURE)
 }
 
 /// The report's directory must exist and the path must not be a directory.

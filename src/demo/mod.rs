@@ -20,16 +20,14 @@ pub mod traffic;
 pub mod view;
 
 use std::cell::RefCell;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tokio::signal::unix::{signal, SignalKind};
 
-use crate::cli::{DemoArgs, EXIT_FAILURE};
+use crate::output_file::write_whole;
 use crate::report::{self, stats::Table, zone::ReportZone};
 use process::ChildProcess;
 use traffic::TrafficLog;
@@ -38,6 +36,17 @@ use view::{Events, View};
 /// The default seed: every failure mode within about 10 s (see
 /// [`setup::targets_file`]).
 pub const DEFAULT_SEED: u64 = 40;
+
+/// What a demo run is asked for (the command line's `demo` flags).
+#[derive(Debug, Clone)]
+pub struct DemoSettings {
+    /// How long the demo runs before it stops by itself.
+    pub duration: Duration,
+    /// Where the HTML report of the run is written (replaced whole).
+    pub report: PathBuf,
+    /// Seeds the engine's picks.
+    pub seed: u64,
+}
 
 /// Time between two requests to one target.
 const REQUEST_EVERY: Duration = Duration::from_millis(300);
@@ -70,51 +79,44 @@ pub struct DemoTarget {
     pub traffic: Rc<RefCell<TrafficLog>>,
 }
 
-/// Runs the demo; the exit code.
-pub fn run(args: &DemoArgs) -> ExitCode {
-    let executable = match std::env::current_exe() {
-        Ok(path) => path,
-        Err(err) => return failure(&format!("cannot find the running executable: {err}")),
-    };
-    let dir = match tempfile::Builder::new().prefix("chaos-demo-").tempdir() {
-        Ok(dir) => dir,
-        Err(err) => return failure(&format!("cannot create a temporary directory: {err}")),
-    };
+/// Runs the demo; why it failed, for the command to print. What it did
+/// (and that the report was written) goes to standard output as it
+/// happens.
+pub fn run(settings: &DemoSettings) -> Result<(), String> {
+    let executable = std::env::current_exe()
+        .map_err(|err| format!("cannot find the running executable: {err}"))?;
+    let dir = tempfile::Builder::new()
+        .prefix("chaos-demo-")
+        .tempdir()
+        .map_err(|err| format!("cannot create a temporary directory: {err}"))?;
     let shown_dir = dir.path().display().to_string();
     let system = actix_rt::System::new();
-    let outcome = system.block_on(run_in(args, &executable, dir.path()));
+    let outcome = system.block_on(run_in(settings, &executable, dir.path()));
     let removed = dir.close();
     let events = Events::started_now();
     match removed {
         Ok(()) => events.plain(&format!("removed {shown_dir}")),
         Err(err) => events.plain(&format!("could not remove {shown_dir}: {err}")),
     }
-    match outcome {
-        Ok(report) => {
-            events.plain(&format!("report written to {}", report.display()));
-            ExitCode::SUCCESS
-        }
-        Err(message) => failure(&message),
-    }
-}
-
-fn failure(message: &str) -> ExitCode {
-    // Not `eprintln!`: after SIGHUP the terminal may be gone, and a write
-    // that fails must not turn into a panic.
-    let _ = writeln!(std::io::stderr(), "error: {message}");
-    ExitCode::from(EXIT_FAILURE)
+    let report = outcome?;
+    events.plain(&format!("report written to {}", report.display()));
+    Ok(())
 }
 
 /// Everything between the temporary directory's creation and removal;
 /// the report's path, or why the demo failed.
-async fn run_in(args: &DemoArgs, executable: &PathBuf, dir: &Path) -> Result<PathBuf, String> {
+async fn run_in(
+    settings: &DemoSettings,
+    executable: &PathBuf,
+    dir: &Path,
+) -> Result<PathBuf, String> {
     let signal_error = |err: std::io::Error| format!("cannot handle signals: {err}");
     let mut interrupt = signal(SignalKind::interrupt()).map_err(signal_error)?;
     let mut terminate = signal(SignalKind::terminate()).map_err(signal_error)?;
     // Closing the terminal sends SIGHUP: the same clean end as Ctrl-C, not
     // the default of dying on the spot with the children left running.
     let mut hangup = signal(SignalKind::hangup()).map_err(signal_error)?;
-    let mut view = View::new(args, dir);
+    let mut view = View::new(settings, dir);
 
     let mut targets = Vec::new();
     for (name, path) in setup::TARGETS {
@@ -144,7 +146,7 @@ async fn run_in(args: &DemoArgs, executable: &PathBuf, dir: &Path) -> Result<Pat
     std::fs::write(&targets_file, setup::targets_file(dir, &ports))
         .map_err(|err| format!("{}: {err}", targets_file.display()))?;
     let journal = dir.join("journal.jsonl");
-    let mut engine = setup::start_engine(executable, &targets_file, &journal, args.seed)
+    let mut engine = setup::start_engine(executable, &targets_file, &journal, settings.seed)
         .map_err(|err| format!("cannot start the engine: {err}"))?;
     let api = setup::port_of(&mut engine, "the engine").await?;
     view.events.say(
@@ -152,7 +154,7 @@ async fn run_in(args: &DemoArgs, executable: &PathBuf, dir: &Path) -> Result<Pat
         &format!(
             "started (pid {}), seed {}, API on http://127.0.0.1:{api}/status",
             engine.pid(),
-            args.seed
+            settings.seed
         ),
     );
 
@@ -170,7 +172,7 @@ async fn run_in(args: &DemoArgs, executable: &PathBuf, dir: &Path) -> Result<Pat
         ));
     }
 
-    let deadline = Instant::now() + args.duration;
+    let deadline = Instant::now() + settings.duration;
     let stopped_by = loop {
         tokio::select! {
             _ = actix_rt::time::sleep(TICK) => {}
@@ -204,13 +206,14 @@ async fn run_in(args: &DemoArgs, executable: &PathBuf, dir: &Path) -> Result<Pat
         ),
         None => view.events.say("engine", "could not be stopped"),
     }
-    let report = write_report(&journal, &args.report, args.seed);
+    let report = write_report(&journal, &settings.report, settings.seed);
     for target in &mut targets {
         target.process.stop(STOP_GRACE);
         view.events.say(target.name, "stopped");
     }
     view.totals(&targets);
-    report.map(|()| std::path::absolute(&args.report).unwrap_or_else(|_| args.report.clone()))
+    report
+        .map(|()| std::path::absolute(&settings.report).unwrap_or_else(|_| settings.report.clone()))
 }
 
 /// The demo as the targets' restart policy: a target that exited (a
@@ -323,6 +326,6 @@ fn write_report(journal: &Path, out: &Path, seed: u64) -> Result<(), String> {
         &zone,
         None,
     );
-    crate::commands::report::write_whole(out, page.as_bytes())
+    write_whole(out, page.as_bytes())
         .map_err(|err| format!("{}: cannot write the report: {err}", out.display()))
 }

@@ -11,8 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::DemoTarget;
-use crate::cli::DemoArgs;
+use super::{DemoSettings, DemoTarget};
 use crate::clock::{Clock as _, SystemClock};
 use crate::live::board::TargetLine;
 use crate::live::{short_seconds, Screen};
@@ -82,13 +81,13 @@ pub struct View {
 
 impl View {
     /// Says what the demo is about to do.
-    pub fn new(args: &DemoArgs, dir: &Path) -> Self {
+    pub fn new(settings: &DemoSettings, dir: &Path) -> Self {
         let events = Events::started_now();
         events.plain(&format!(
             "chaos-engine demo: two target services, the engine on a compressed clock \
              (seed {}), steady traffic; stops after {} or on Ctrl-C",
-            args.seed,
-            humantime::format_duration(args.duration)
+            settings.seed,
+            humantime::format_duration(settings.duration)
         ));
         events.plain(&format!(
             "working directory {} (removed at the end)",
@@ -96,8 +95,8 @@ impl View {
         ));
         View {
             events,
-            duration: args.duration,
-            seed: args.seed,
+            duration: settings.duration,
+            seed: settings.seed,
             last: BTreeMap::new(),
             last_summary: Instant::now(),
         }
