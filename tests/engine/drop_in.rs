@@ -116,6 +116,45 @@ fn validate_shows_the_warnings_and_the_cycle_of_a_short_chaos_interval() {
     );
 }
 
+/// The journal of 250 virtual seconds of the default single target with
+/// `CHAOS_INTERVAL=<interval>` from the environment (the original service's
+/// 60 s startup wait and 30 s recovery), seed 7.
+fn original_timing_run(interval: &str) -> Vec<Value> {
+    let ws = Workspace::new();
+    let mut flags = SettingValues::default();
+    flags.set(SettingId::Interval, Source::Env, interval);
+    flags.set(
+        SettingId::StateFile,
+        Source::Env,
+        ws.path("state.json").to_string_lossy(),
+    );
+    settings_on_paused_clock(
+        &ws,
+        flags,
+        7,
+        Stamps::Runtime(0.0),
+        Duration::from_secs(250),
+    )
+}
+
+/// The injection instants of `journal`, checked to be exactly `count`, the
+/// first at 60 s and each `step` seconds after the one before.
+fn injected_every(journal: &[Value], count: usize, step: f64) -> Vec<f64> {
+    let starts: Vec<f64> = stamps(journal, "injected")
+        .into_iter()
+        .map(|(at, _)| at)
+        .collect();
+    assert_eq!(starts.len(), count, "{starts:?}");
+    for (k, start) in starts.iter().enumerate() {
+        let expected = 60.0 + step * k as f64;
+        assert!(
+            (start - expected).abs() < 0.01,
+            "injection {k} at {start:.3}s, expected {expected}s: {starts:?}"
+        );
+    }
+    starts
+}
+
 /// The journal's events `event` of the run, as (timestamp, reason).
 fn stamps(journal: &[Value], event: &str) -> Vec<(f64, String)> {
     journal
@@ -135,31 +174,8 @@ fn on_the_paused_clock_chaos_interval_30_injects_every_60s_the_interval_after_ea
     // The original service's own timing, in virtual time: 60 s startup
     // wait, CHAOS_INTERVAL=30, 30 s recovery. Its cycle: inject, 30 s, clear,
     // 30 s, inject: starts at 60, 120, 180, 240; clears at 90, 150, 210.
-    let ws = Workspace::new();
-    let mut flags = SettingValues::default();
-    flags.set(SettingId::Interval, Source::Env, "30");
-    flags.set(
-        SettingId::StateFile,
-        Source::Env,
-        ws.path("state.json").to_string_lossy(),
-    );
-    let journal = settings_on_paused_clock(
-        &ws,
-        flags,
-        7,
-        Stamps::Runtime(0.0),
-        Duration::from_secs(250),
-    );
-    let injected = stamps(&journal, "injected");
-    let starts: Vec<f64> = injected.iter().map(|(at, _)| *at).collect();
-    assert_eq!(starts.len(), 4, "{starts:?}");
-    for (k, start) in starts.iter().enumerate() {
-        let expected = 60.0 + 60.0 * k as f64;
-        assert!(
-            (start - expected).abs() < 0.01,
-            "injection {k} at {start:.3}s, expected {expected}s: {starts:?}"
-        );
-    }
+    let journal = original_timing_run("30");
+    let starts = injected_every(&journal, 4, 60.0);
     let clears: Vec<f64> = stamps(&journal, "cleared")
         .into_iter()
         .filter(|(_, reason)| reason == "recovery")
@@ -252,33 +268,8 @@ fn on_the_paused_clock_chaos_interval_0_injects_at_each_clear_and_skips_no_cycle
     // The original service with CHAOS_INTERVAL=0: inject, 30 s recovery,
     // clear, inject again at once. Starts at 60, 90, 120 … 240; each clear
     // falls on the instant of the next start, which waits for it.
-    let ws = Workspace::new();
-    let mut flags = SettingValues::default();
-    flags.set(SettingId::Interval, Source::Env, "0");
-    flags.set(
-        SettingId::StateFile,
-        Source::Env,
-        ws.path("state.json").to_string_lossy(),
-    );
-    let journal = settings_on_paused_clock(
-        &ws,
-        flags,
-        7,
-        Stamps::Runtime(0.0),
-        Duration::from_secs(250),
-    );
-    let starts: Vec<f64> = stamps(&journal, "injected")
-        .into_iter()
-        .map(|(at, _)| at)
-        .collect();
-    assert_eq!(starts.len(), 7, "{starts:?}");
-    for (k, start) in starts.iter().enumerate() {
-        let expected = 60.0 + 30.0 * k as f64;
-        assert!(
-            (start - expected).abs() < 0.01,
-            "injection {k} at {start:.3}s, expected {expected}s: {starts:?}"
-        );
-    }
+    let journal = original_timing_run("0");
+    let starts = injected_every(&journal, 7, 30.0);
     let cleared = stamps(&journal, "cleared");
     let clears: Vec<f64> = cleared
         .iter()
