@@ -3,6 +3,9 @@
 //! docs/*.md must parse with the current command line ([`Cli`]), so a
 //! renamed or removed flag cannot live on in the docs.
 //!
+//! Compiled for tests only (`#[cfg(test)] mod documented_commands` in
+//! cli.rs): its `expect`s stop a test, never the engine.
+//!
 //! A command is found in these shapes, in fenced code blocks other than
 //! data (JSON, YAML, TOML, Rust, Python):
 //!
