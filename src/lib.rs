@@ -6,6 +6,9 @@
 //! - [`config`]: flags, environment, `targets.yaml` and defaults merged into
 //!   validated [`config::Settings`]; every bad value becomes a
 //!   [`config::ConfigError`] naming where it came from.
+//! - `input`: where a configuration value came from and what is wrong with
+//!   it (the error type, durations), below `config` and the backends' own
+//!   configuration (`docker::config`).
 //! - [`scenario`]: scenarios and the weighted [`scenario::Catalogue`];
 //!   `weight_table`: how a draw picks among weights; `scenario_colours`:
 //!   the swatch each scenario of a run is drawn with, everywhere.
@@ -63,6 +66,7 @@ pub(crate) mod demo;
 pub mod docker;
 pub(crate) mod health;
 pub(crate) mod html_style;
+pub(crate) mod input;
 pub mod journal;
 pub(crate) mod live;
 pub(crate) mod logging;

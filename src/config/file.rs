@@ -12,10 +12,12 @@ use serde::Deserialize;
 use super::duration::deserialize_optional;
 use super::error::{ConfigError, Origin};
 use super::locate::KeyLocations;
+use crate::input::KeyOrigins;
 
-pub mod docker;
-
-pub use docker::{FileDocker, FileDockerPolicy, FileNetwork, NumberOrText};
+// The Docker keys are the Docker backend's (`docker::config::file`).
+pub use crate::docker::config::file::{
+    FileDocker, FileDockerPolicy, FileNetwork, NumberOrText, ScenarioKeys,
+};
 
 /// The whole file.
 #[derive(Debug, Deserialize)]
@@ -155,6 +157,21 @@ pub struct FileScenario {
     pub peers: Option<Vec<String>>,
 }
 
+impl FileScenario {
+    /// The keys the Docker checks read (`docker::config`).
+    pub fn docker_keys(&self) -> ScenarioKeys<'_> {
+        ScenarioKeys {
+            name: &self.name,
+            mode: &self.mode,
+            has_delay: self.delay.is_some(),
+            signal: self.signal.as_deref(),
+            grace: self.grace,
+            network: self.network.as_ref(),
+            peers: self.peers.as_deref(),
+        }
+    }
+}
+
 /// `delay: { min: 10, max: 30 }`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -194,6 +211,12 @@ impl ParsedFile {
             Some(parent) if !parent.as_os_str().is_empty() => parent,
             _ => Path::new("."),
         }
+    }
+}
+
+impl KeyOrigins for ParsedFile {
+    fn origin(&self, key: &str) -> Origin {
+        ParsedFile::origin(self, key)
     }
 }
 

@@ -28,10 +28,6 @@ use {
 
 mod chain;
 mod coordination;
-mod docker;
-mod docker_fault;
-mod docker_selector;
-mod docker_values;
 mod engine_wide;
 mod responders;
 mod targets;

@@ -8,8 +8,6 @@
 //! meets no invalid value. This module reads the file system (the targets
 //! file, the state files' directories) but never writes to it.
 
-pub mod duration;
-pub mod error;
 pub mod file;
 mod load;
 pub mod locate;
@@ -26,6 +24,10 @@ use crate::policy::Policy;
 use crate::probe::ProbeSettings;
 use crate::scenario::Catalogue;
 
+// The error type and the durations live in `input`, below the backends'
+// own configuration (`docker::config`); their paths under `config` stay.
+pub use crate::docker::config::DockerSettings;
+pub use crate::input::{duration, error};
 pub use error::{ConfigError, Origin};
 pub use load::load;
 pub use paths::comparable_path;
@@ -162,18 +164,6 @@ pub enum TargetKind {
     /// Faults are applied to the target's containers through the Docker
     /// Engine API.
     Docker(Arc<DockerSettings>),
-}
-
-/// A Docker target's settings.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DockerSettings {
-    /// Which containers, on which Engine, how many at a time.
-    pub target: crate::docker::DockerTarget,
-    /// The fault of each scenario: its name and what it does, in the
-    /// order of the scenarios.
-    pub faults: Vec<(String, crate::docker::DockerFault)>,
-    /// Engine-wide Docker settings (`policy.docker`).
-    pub policy: crate::docker::DockerPolicy,
 }
 
 /// One target's effective settings.

@@ -2,6 +2,8 @@
 //! API (kill, stop, pause, network degradation, partition) instead of a
 //! state file.
 //!
+//! - `config/`: the target's configuration: its targets-file keys, their
+//!   checks and the validated `DockerSettings`;
 //! - `mode`: the modes of a Docker target's scenarios, named in one place;
 //! - `spec`: the validated description of a Docker target and its faults;
 //! - `record`: the write-ahead record written before a fault is applied;
@@ -26,6 +28,7 @@
 
 pub mod backend;
 pub mod client;
+pub mod config;
 pub mod container_ops;
 pub mod crash;
 pub mod error;

@@ -9,12 +9,12 @@ use std::time::Duration;
 
 use super::chain::Chain;
 use super::coordination::probe_from_file;
-use super::docker;
 use super::timing::Defaults;
 use crate::config::error::{ConfigError, Origin};
 use crate::config::file::{FileScenario, FileTarget, ParsedFile};
 use crate::config::setting::{SettingId, SettingValues, Sourced};
 use crate::config::{DockerSettings, DEFAULT_STATE_FILE, DEFAULT_TARGET_NAME};
+use crate::docker::config::{self as docker, ScenarioKeys, TargetAt};
 use crate::docker::DockerPolicy;
 use crate::probe::ProbeSettings;
 use crate::scenario::{Catalogue, DelayRange, Scenario, DEFAULT_SLOW_DELAY};
@@ -67,7 +67,7 @@ pub(super) fn raw_targets(
         .raw(SettingId::StateFile)
         .filter(|v| matches!(v.origin, Origin::Flag(_)))
         .map(|v| PathBuf::from(v.value));
-    let docker_policy = docker::load_docker_policy(Some(file))?;
+    let docker_policy = docker::load_docker_policy(file, file.content.policy.docker.as_ref())?;
     Ok((targets_from_file(file, defaults, &docker_policy)?, selector))
 }
 
@@ -205,15 +205,23 @@ impl FileTargetAt<'_> {
                     target.name
                 ),
             )),
-            (None, Some(docker_section)) => Ok(RawKind::Docker(docker::docker_target(
-                file,
-                self.index,
-                docker_section,
-                scenarios_given
+            (None, Some(docker_section)) => {
+                let scenario_keys = scenarios_given
                     .as_ref()
-                    .map(|(key, scenarios)| (key.as_str(), *scenarios)),
-                docker_policy,
-            )?)),
+                    .map(|(key, scenarios)| (key.as_str(), scenario_keys(scenarios)));
+                Ok(RawKind::Docker(docker::docker_target(
+                    file,
+                    TargetAt {
+                        index: self.index,
+                        name: &target.name,
+                    },
+                    docker_section,
+                    scenario_keys
+                        .as_ref()
+                        .map(|(key, scenarios)| (*key, scenarios.as_slice())),
+                    docker_policy,
+                )?))
+            }
             (Some(path), None) => self.state_file(path, scenarios_given),
         }
     }
@@ -227,7 +235,7 @@ impl FileTargetAt<'_> {
     ) -> Result<RawKind, ConfigError> {
         let file = self.file;
         if let Some((scenarios_key, scenarios)) = &scenarios_given {
-            docker::no_fault_keys(file, scenarios_key, scenarios)?;
+            docker::no_fault_keys(file, scenarios_key, &scenario_keys(scenarios))?;
         }
         if path.as_os_str().is_empty() {
             return Err(ConfigError::new(
@@ -245,6 +253,11 @@ impl FileTargetAt<'_> {
             origin: file.origin(&self.key("state_file")),
         }))
     }
+}
+
+/// The keys of `scenarios` the Docker checks read.
+fn scenario_keys(scenarios: &[FileScenario]) -> Vec<ScenarioKeys<'_>> {
+    scenarios.iter().map(FileScenario::docker_keys).collect()
 }
 
 /// The scenario catalogue given at `key` (e.g. `defaults.scenarios`), with

@@ -1,28 +1,28 @@
 //! Checking a Docker target: its `docker:` section (one selector, a valid
 //! Engine address and blast radius), the presence of its scenarios (each
-//! checked by `docker_fault`) and `policy.docker`. State-file targets are
+//! checked by `fault`) and `policy.docker`. State-file targets are
 //! checked here too, for the fault keys they must not have. The checks of
-//! single values (ranges, syntax) are in `docker_values` and
-//! `docker_selector`.
+//! single values (ranges, syntax) are in `values` and `selector`.
 
 use std::sync::Arc;
 
-use super::docker_fault::docker_fault;
-use super::docker_selector::{check_container, check_host, check_labels, check_project};
-use super::docker_values::parse_pick;
-use crate::config::error::ConfigError;
-use crate::config::file::{FileDocker, FileScenario, ParsedFile};
-use crate::config::DockerSettings;
+use super::fault::docker_fault;
+use super::file::{FileDocker, FileDockerPolicy, ScenarioKeys};
+use super::selector::{check_container, check_host, check_labels, check_project};
+use super::settings::DockerSettings;
+use super::values::parse_pick;
 use crate::docker::{
     BlastRadius, DockerFault, DockerMode, DockerPolicy, DockerTarget, ProjectScope, Selector,
 };
+use crate::input::{ConfigError, KeyOrigins};
 
-/// `policy.docker` from the file, or the built-in default.
-pub(super) fn load_docker_policy(file: Option<&ParsedFile>) -> Result<DockerPolicy, ConfigError> {
-    let Some(file) = file else {
-        return Ok(DockerPolicy::default());
-    };
-    let Some(policy) = &file.content.policy.docker else {
+/// `policy.docker` (`policy`, if the file gives it), or the built-in
+/// default.
+pub fn load_docker_policy(
+    file: &dyn KeyOrigins,
+    policy: Option<&FileDockerPolicy>,
+) -> Result<DockerPolicy, ConfigError> {
+    let Some(policy) = policy else {
         return Ok(DockerPolicy::default());
     };
     let mut loaded = DockerPolicy::default();
@@ -38,17 +38,27 @@ pub(super) fn load_docker_policy(file: Option<&ParsedFile>) -> Result<DockerPoli
     Ok(loaded)
 }
 
-/// The Docker settings of `targets[index]`: its selector from `docker`, and
-/// a fault for each of `scenarios` (given at `scenarios_key`).
-pub(super) fn docker_target(
-    file: &ParsedFile,
-    index: usize,
+/// The Docker target `targets[index]` of the targets file, called `name`.
+#[derive(Debug, Clone, Copy)]
+pub struct TargetAt<'a> {
+    /// Its place in `targets`.
+    pub index: usize,
+    /// Its name.
+    pub name: &'a str,
+}
+
+/// The Docker settings of `target`: its selector from `docker`, and a
+/// fault for each of `scenarios` (given at `scenarios_key`).
+pub fn docker_target(
+    file: &dyn KeyOrigins,
+    target: TargetAt<'_>,
     docker: &FileDocker,
-    scenarios: Option<(&str, &[FileScenario])>,
+    scenarios: Option<(&str, &[ScenarioKeys<'_>])>,
     policy: &DockerPolicy,
 ) -> Result<Arc<DockerSettings>, ConfigError> {
+    let index = target.index;
     let at = |name: &str, message: String| docker_key_error(file, index, name, message);
-    let selector = target_selector(file, index, docker)?;
+    let selector = target_selector(file, target, docker)?;
     if docker.project.is_some() && docker.service.is_none() {
         return Err(at(
             "project",
@@ -63,7 +73,7 @@ pub(super) fn docker_target(
         Some(pick) => parse_pick(pick).map_err(|m| at("pick", m))?,
         None => BlastRadius::One,
     };
-    let faults = target_faults(file, index, scenarios)?;
+    let faults = target_faults(file, target, scenarios)?;
     Ok(Arc::new(DockerSettings {
         target: DockerTarget {
             selector,
@@ -76,7 +86,12 @@ pub(super) fn docker_target(
 }
 
 /// An error about `targets[index].docker.{name}`.
-fn docker_key_error(file: &ParsedFile, index: usize, name: &str, message: String) -> ConfigError {
+fn docker_key_error(
+    file: &dyn KeyOrigins,
+    index: usize,
+    name: &str,
+    message: String,
+) -> ConfigError {
     ConfigError::new(
         file.origin(&format!("targets[{index}].docker.{name}")),
         message,
@@ -96,15 +111,15 @@ fn given_selector_keys(docker: &FileDocker) -> Vec<&'static str> {
     .collect()
 }
 
-/// The selector of `targets[index]`: exactly one of `service` (with its
-/// optional `project`), `container` and `labels`, checked.
+/// The selector of `target`: exactly one of `service` (with its optional
+/// `project`), `container` and `labels`, checked.
 fn target_selector(
-    file: &ParsedFile,
-    index: usize,
+    file: &dyn KeyOrigins,
+    target: TargetAt<'_>,
     docker: &FileDocker,
 ) -> Result<Selector, ConfigError> {
+    let TargetAt { index, name } = target;
     let at = |name: &str, message: String| docker_key_error(file, index, name, message);
-    let name = &file.content.targets[index].name;
     Ok(match (given_selector_keys(docker).as_slice(), docker) {
         (
             ["service"],
@@ -169,14 +184,14 @@ fn check_service(service: &str) -> Result<String, String> {
     Ok(service.to_owned())
 }
 
-/// The fault of each scenario of `targets[index]`, with the scenario's
-/// name; a Docker target must give its scenarios (it has no built-in ones).
+/// The fault of each scenario of `target`, with the scenario's name; a
+/// Docker target must give its scenarios (it has no built-in ones).
 fn target_faults(
-    file: &ParsedFile,
-    index: usize,
-    scenarios: Option<(&str, &[FileScenario])>,
+    file: &dyn KeyOrigins,
+    target: TargetAt<'_>,
+    scenarios: Option<(&str, &[ScenarioKeys<'_>])>,
 ) -> Result<Vec<(String, DockerFault)>, ConfigError> {
-    let name = &file.content.targets[index].name;
+    let TargetAt { index, name } = target;
     let Some((scenarios_key, scenarios)) = scenarios else {
         return Err(ConfigError::new(
             file.origin(&format!("targets[{index}]")),
@@ -195,16 +210,16 @@ fn target_faults(
             name,
             scenario,
         )?;
-        faults.push((scenario.name.clone(), fault));
+        faults.push((scenario.name.to_owned(), fault));
     }
     Ok(faults)
 }
 
 /// Checks that a state-file target's scenarios carry no Docker fault keys.
-pub(super) fn no_fault_keys(
-    file: &ParsedFile,
+pub fn no_fault_keys(
+    file: &dyn KeyOrigins,
     scenarios_key: &str,
-    scenarios: &[FileScenario],
+    scenarios: &[ScenarioKeys<'_>],
 ) -> Result<(), ConfigError> {
     for (position, scenario) in scenarios.iter().enumerate() {
         let present = [

@@ -2,7 +2,7 @@
 //! the Engine address (`host`), a container name (`container`) and a
 //! label selector (`labels`). Each check refuses what the client could not
 //! connect to or the Engine could never match, and shows the right form;
-//! `docker.rs` puts the key path and position in front.
+//! `target` puts the key path and position in front.
 
 use std::collections::BTreeMap;
 

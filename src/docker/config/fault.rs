@@ -1,21 +1,21 @@
 //! Checking one scenario of a Docker target: its mode is a Docker mode, it
 //! gives only the fault keys of that mode (`signal` for kill, `grace` for
 //! stop, `network` for network, `peers` for partition, never the state-file
-//! `delay`), and those keys hold valid values. `docker.rs` calls it for
-//! each scenario; the checks of single values are in `docker_values`.
+//! `delay`), and those keys hold valid values. `target` calls it for each
+//! scenario; the checks of single values are in `values`.
 
-use super::docker_values::{check_grace, check_signal, network_fault};
-use crate::config::error::ConfigError;
-use crate::config::file::{FileScenario, ParsedFile};
+use super::file::ScenarioKeys;
+use super::values::{check_grace, check_signal, network_fault};
 use crate::docker::spec::DEFAULT_STOP_GRACE;
 use crate::docker::{DockerFault, DockerMode};
+use crate::input::{ConfigError, KeyOrigins};
 
 /// The fault of `scenario` (given at `key`) of the Docker target `target`.
 pub(super) fn docker_fault(
-    file: &ParsedFile,
+    file: &dyn KeyOrigins,
     key: &str,
     target: &str,
-    scenario: &FileScenario,
+    scenario: &ScenarioKeys<'_>,
 ) -> Result<DockerFault, ConfigError> {
     let at = |field: &str, message: String| {
         ConfigError::new(file.origin(&format!("{key}.{field}")), message)
@@ -23,7 +23,7 @@ pub(super) fn docker_fault(
     let mode = scenario_mode(target, scenario).map_err(|(field, m)| at(field, m))?;
     Ok(match mode {
         DockerMode::Kill => DockerFault::Kill {
-            signal: match &scenario.signal {
+            signal: match scenario.signal {
                 Some(signal) => check_signal(signal).map_err(|m| at("signal", m))?,
                 None => "SIGKILL".to_owned(),
             },
@@ -46,7 +46,7 @@ pub(super) fn docker_fault(
 /// it; else the field at fault (under the scenario's key) and why.
 fn scenario_mode(
     target: &str,
-    scenario: &FileScenario,
+    scenario: &ScenarioKeys<'_>,
 ) -> Result<DockerMode, (&'static str, String)> {
     let Ok(mode) = scenario.mode.parse::<DockerMode>() else {
         return Err((
@@ -60,7 +60,7 @@ fn scenario_mode(
             ),
         ));
     };
-    if scenario.delay.is_some() {
+    if scenario.has_delay {
         return Err((
             "delay",
             "`delay` is the state-file slowdown; for added latency use `network: { delay: 200ms }`"
@@ -86,8 +86,8 @@ fn scenario_mode(
 
 /// The `peers` of a partition scenario (none given: none); else the
 /// field at fault (`peers[N]`) and why.
-fn partition_peers(scenario: &FileScenario) -> Result<Vec<String>, (String, String)> {
-    let peers = scenario.peers.clone().unwrap_or_default();
+fn partition_peers(scenario: &ScenarioKeys<'_>) -> Result<Vec<String>, (String, String)> {
+    let peers = scenario.peers.map(<[String]>::to_vec).unwrap_or_default();
     if let Some(bad) = peers
         .iter()
         .position(|p| p.trim().is_empty() || p.chars().any(char::is_whitespace))
@@ -103,11 +103,11 @@ fn partition_peers(scenario: &FileScenario) -> Result<Vec<String>, (String, Stri
 /// The fault of a network scenario (given at `key`): its `network:`
 /// section, which it must have.
 fn network(
-    file: &ParsedFile,
+    file: &dyn KeyOrigins,
     key: &str,
-    scenario: &FileScenario,
+    scenario: &ScenarioKeys<'_>,
 ) -> Result<DockerFault, ConfigError> {
-    let Some(network) = &scenario.network else {
+    let Some(network) = scenario.network else {
         return Err(ConfigError::new(
             file.origin(key),
             format!(

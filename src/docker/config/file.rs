@@ -1,14 +1,14 @@
 //! The Docker parts of the targets file as written: a target's `docker:`
 //! section, the fault keys of its scenarios (`signal`, `grace`, `network`,
-//! `peers`) and `policy.docker`. Checked and turned into
-//! [`crate::docker`] types by `config::load::docker`.
+//! `peers`, read through [`ScenarioKeys`]) and `policy.docker`. Checked
+//! and turned into [`crate::docker`] types by `target`.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::config::duration::deserialize_optional;
+use crate::input::duration::deserialize_optional;
 
 /// `docker:` of one target: which containers it is made of.
 #[derive(Debug, Deserialize)]
@@ -76,4 +76,24 @@ pub struct FileNetwork {
 pub struct FileDockerPolicy {
     /// The network helper's image.
     pub net_image: Option<String>,
+}
+
+/// The keys of one scenario the Docker checks read. The scenario itself is
+/// the targets file's (`config::file::FileScenario`), which lends them.
+#[derive(Debug, Clone, Copy)]
+pub struct ScenarioKeys<'a> {
+    /// Name shown in logs, e.g. `CRASH`.
+    pub name: &'a str,
+    /// The mode as written (a Docker mode, once checked).
+    pub mode: &'a str,
+    /// The scenario gives `delay` (the state-file slowdown, refused here).
+    pub has_delay: bool,
+    /// `kill`: the signal sent.
+    pub signal: Option<&'a str>,
+    /// `stop`: the time to exit before SIGKILL.
+    pub grace: Option<Duration>,
+    /// `network`: what to degrade.
+    pub network: Option<&'a FileNetwork>,
+    /// `partition`: cut off only these.
+    pub peers: Option<&'a [String]>,
 }

@@ -1,13 +1,13 @@
 //! The fault values of a Docker target, checked one by one: percentages,
 //! rates, delays, the stop grace, the kill signal and the blast radius.
 //! Each check refuses what would fail, or do nothing, when the fault runs,
-//! and says the allowed range; `docker.rs` puts the key path and position
-//! in front. The `docker:` selector's values are in `docker_selector`.
+//! and says the allowed range; `target` puts the key path and position in
+//! front. The `docker:` selector's values are in `selector`.
 
 use std::time::Duration;
 
+use super::file::{FileNetwork, NumberOrText};
 use crate::clock::format_duration;
-use crate::config::file::{FileNetwork, NumberOrText};
 use crate::docker::netfault::{
     MAX_NETEM_DELAY, MAX_RATE_BITS, MIN_NETEM_DELAY, MIN_PERCENT, MIN_RATE_BITS,
 };
