@@ -25,6 +25,9 @@
 //!   batches off the actors' thread) and the batched syncs to disk.
 //! - [`backend`]: the seam every backend (state files, Docker, ...) plugs
 //!   into, and the neutral names of what a fault hit.
+//! - [`registry`]: which backend each kind of target goes through, for the
+//!   running engine and for the one-shot commands (the one place that
+//!   matches on the kind).
 //! - [`actors`]: the running engine: Supervisor, TargetActor, WeightedPicker,
 //!   RecoveryActor, talking by typed messages.
 //! - [`clock`]: wall-clock time for state-file timestamps, and durations
@@ -46,6 +49,7 @@
 //!   HTML pages.
 //! - `score`: scores the responders' findings against the journal's
 //!   incidents and control windows (`score`, `labels`).
+//! - `console`: command output that survives a closed pipe (`say!`).
 //! - `cli` and [`commands`]: the command line and one module per command
 //!   ([`commands::main`] is the binary's entry point).
 //!
@@ -54,6 +58,10 @@
 //!
 //! The state-file protocol itself (record types, atomic writer, reader) is
 //! the `chaos-state` crate, re-exported as [`state`].
+
+// First, so that its `say!` macro is in scope in every module after it.
+#[macro_use]
+pub(crate) mod console;
 
 pub mod actors;
 pub(crate) mod api;
@@ -76,6 +84,7 @@ pub(crate) mod output_file;
 pub mod picker;
 pub(crate) mod policy;
 pub(crate) mod probe;
+pub mod registry;
 pub(crate) mod report;
 pub mod scenario;
 pub mod scenario_colours;

@@ -7,15 +7,20 @@
 //! *expired* (the recovery deadline passed and the engine cleared it), or
 //! ended by a person or by shutdown. [`FailureOutcome`] is that record, as
 //! the journal's `ended` event and `GET /status` show it; [`AffectedUnit`]
-//! names what a fault hit.
+//! names what a fault hit, and [`FaultRecord`] is the write-ahead record of
+//! a fault about to be applied.
 
 use serde::{Deserialize, Serialize};
 
 use crate::clock::millis_between;
 
 mod affected_unit;
+mod fault_record;
+mod location;
 
 pub use affected_unit::AffectedUnit;
+pub use fault_record::FaultRecord;
+pub use location::Location;
 
 /// One failure written to a target's state file.
 #[derive(Debug, Clone, PartialEq, Serialize)]

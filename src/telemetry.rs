@@ -14,13 +14,13 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use serde::Serialize;
 
-use crate::backend::FaultRecord;
 use crate::clock::{millis_between, SharedClock};
 use crate::health::Health;
 use crate::journal::schema::{self, JournalEvent, OrUnknown, TargetOnly};
 use crate::journal::Journal;
 use crate::metrics::{Count, Metrics};
-use crate::outcome::{EndedBy, FailureOutcome, InjectedFailure, SkipReason};
+use crate::outcome::FaultRecord;
+use crate::outcome::{EndedBy, FailureOutcome, InjectedFailure, Location, SkipReason};
 use crate::scenario_colours::{ScenarioColours, Swatch};
 use crate::timeline::{Timeline, TimelineKind};
 
@@ -81,12 +81,11 @@ impl ScenarioChoice {
 pub struct TargetStatus {
     /// The target's name.
     pub name: String,
-    /// Its state file (a state-file target).
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub state_file: String,
-    /// The containers it is made of (a Docker target), e.g. `service cache`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub docker: Option<String>,
+    /// Where its failures take effect: its state file, or the containers
+    /// it is made of (e.g. `service cache`), under the key that configures
+    /// it (`state_file`, `docker`); `None` only before it is registered.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
     /// The scenarios it is configured with, in order: what the
     /// dashboard's inject control offers (configuration, not the active
     /// failure).
@@ -289,14 +288,11 @@ impl Telemetry {
     pub fn target_added<'a>(
         &self,
         target: &str,
-        state_file: Option<String>,
-        docker: Option<String>,
+        location: Location,
         scenarios: impl Iterator<Item = &'a str>,
     ) {
-        self.board.update(target, |status| {
-            status.state_file = state_file.unwrap_or_default();
-            status.docker = docker;
-        });
+        self.board
+            .update(target, |status| status.location = Some(location));
         let metrics = &self.metrics;
         let labels = metrics.target_labels(target);
         metrics.paused.with(&labels, |paused| paused.set(0));

@@ -18,7 +18,6 @@ use super::control::{ControlError, ManualInjection};
 use super::picker::{RemoveStream, SetStream, WeightedPicker};
 use super::recovery::{InUse, RecoveryActor, SetPolicy};
 use super::reload_plan::plan_reload;
-use super::target::backend;
 use super::target::{
     ClearNow, DrainTarget, InjectNow, Pause, Peers, Reconfigure, Resume, Retire, RunMode,
     TargetActor, UpdatePolicy,
@@ -127,15 +126,12 @@ impl Supervisor {
         }
         self.telemetry.target_added(
             &target.name,
-            target.state_file().map(|path| path.display().to_string()),
-            target
-                .docker()
-                .map(|docker| docker.target.selector.to_string()),
+            crate::registry::one_shot(&target).location(),
             target.catalogue.scenarios().iter().map(|s| s.name.as_str()),
         );
         self.telemetry
             .target_scenarios(&target.name, target.catalogue.scenarios());
-        let backend = backend::for_target(
+        let backend = crate::registry::fault_backend(
             &target,
             &self.telemetry,
             &self.files,

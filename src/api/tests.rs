@@ -260,7 +260,15 @@ async fn status_lists_each_targets_configured_scenarios_and_the_timeline_their_s
         category: None,
         fix: Vec::new(),
     };
-    telemetry.target_added("box", None, Some("service box".into()), std::iter::empty());
+    telemetry.target_added(
+        "box",
+        crate::outcome::Location {
+            key: "docker",
+            noun: "Docker",
+            value: "service box".into(),
+        },
+        std::iter::empty(),
+    );
     telemetry.target_scenarios(
         "box",
         &[
@@ -568,7 +576,7 @@ async fn findings_beyond_the_limit_get_429_and_are_not_journalled() {
         let path = dir.path().join("journal.jsonl");
         let clock = std::sync::Arc::new(crate::clock::FixedClock(1_700_000_000.0));
         let telemetry = std::sync::Arc::new(Telemetry::new(clock, Journal::open(&path)));
-        telemetry.target_added("db", Some("/tmp/db.json".into()), None, std::iter::empty());
+        telemetry.target_added("db", db_location(), std::iter::empty());
         let agent = blind.then_some("agent-token");
         let app = app_with_limit(telemetry, "3/1m", agent, blind).await;
         let token = agent.unwrap_or(TOKEN);
@@ -636,7 +644,7 @@ async fn a_bad_finding_is_a_400_and_takes_nothing_from_the_limit() {
         std::sync::Arc::new(crate::clock::FixedClock(1_700_000_000.0)),
         Journal::disabled(),
     ));
-    telemetry.target_added("db", Some("/tmp/db.json".into()), None, std::iter::empty());
+    telemetry.target_added("db", db_location(), std::iter::empty());
     let app = app_with_limit(telemetry, "1/1h", None, false).await;
     let send = |body: &'static str| {
         post("/findings", Some(TOKEN))
@@ -654,4 +662,13 @@ async fn a_bad_finding_is_a_400_and_takes_nothing_from_the_limit() {
     let again = call(&app, send(good)).await;
     assert_eq!(again.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(again.body.contains("retry after 3600s"), "{}", again.body);
+}
+
+/// Where the test target `db` takes its failures: its state file.
+fn db_location() -> crate::outcome::Location {
+    crate::outcome::Location {
+        key: "state_file",
+        noun: "state file",
+        value: "/tmp/db.json".into(),
+    }
 }

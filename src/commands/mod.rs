@@ -1,23 +1,13 @@
 //! One module per command. Each `execute` returns the process exit code and
 //! prints configuration errors as `error: <origin>: <message>` (exit 2).
 //!
-//! The one-shot commands (`inject`, `clear`, `status`) use the same
-//! state-file module as the daemon; they are not a second implementation.
-
-/// `println!` for command output that does not panic when standard output
-/// is closed early (e.g. `chaos-engine status | head -1`): the rest of the
-/// output is dropped, as other command-line tools do. Long outputs use
-/// [`emit`] instead, to stop when nobody reads.
-macro_rules! say {
-    ($($arg:tt)*) => {{
-        let _ = $crate::commands::emit(format_args!($($arg)*));
-    }};
-}
+//! The one-shot commands (`validate`, `status`, `inject`, `clear`) go
+//! through each target's backend (`crate::backend::OneShot`, picked in
+//! `crate::registry`): no command knows which kind of target it acts on.
 
 pub mod clear;
 pub mod demo;
 pub mod demo_target;
-mod docker_target;
 pub mod healthcheck;
 pub mod inject;
 mod inject_choice;
@@ -34,15 +24,12 @@ pub mod validate;
 
 use std::process::ExitCode;
 
-use chaos_state::{write_atomic_durable, ClearReason, StateRecord};
-
 use clap::Parser as _;
 
+use crate::backend::{OneShotContext, Recorder};
 use crate::cli::{Cli, Command, SettingArgs, EXIT_USAGE};
-use crate::clock::{round_millis, Clock, SystemClock};
 use crate::config::{self, ConfigInputs, Settings, TargetSettings};
-use crate::journal::schema::Cleared;
-use crate::journal::{Journal, JournalEvent};
+use crate::journal::Journal;
 
 /// Parses the process arguments and runs the command; returns the exit code.
 pub fn main() -> ExitCode {
@@ -63,13 +50,6 @@ pub fn main() -> ExitCode {
         Some(Command::Demo(args)) => demo::execute(&args),
         Some(Command::DemoTarget(args)) => demo_target::execute(args),
     }
-}
-
-/// Writes one line to standard output; `false` when it could not (e.g. the
-/// reading end of a pipe was closed).
-pub fn emit(line: std::fmt::Arguments<'_>) -> bool {
-    use std::io::Write as _;
-    writeln!(std::io::stdout(), "{line}").is_ok()
 }
 
 /// Loads and validates the configuration of `inject` or `clear` (which
@@ -220,38 +200,33 @@ pub fn describe_findings_rate(rate: Option<crate::config::rate::Rate>) -> String
     }
 }
 
-/// Writes `target` healthy now (`reason: manual`), prints and journals it;
-/// `false` (after printing why) when the file cannot be written.
-pub fn clear_by_hand(settings: &Settings, target: &TargetSettings, journal: &Journal) -> bool {
-    let state_file = match &target.kind {
-        config::TargetKind::StateFile(path) => path,
-        config::TargetKind::Docker(_) => return docker_target::clear(settings, target),
-    };
-    let now = round_millis(SystemClock.unix_now());
-    let record = StateRecord::healthy(&target.name, ClearReason::Manual, now);
-    match write_atomic_durable(state_file, &record) {
-        Ok(()) => {
-            say!("✓ {} cleared ({})", target.name, state_file.display());
-            journal.record(
-                now,
-                JournalEvent::Cleared(Cleared {
-                    id: None,
-                    target: target.name.clone(),
-                    scenario: None,
-                    mode: None,
-                    delay: None,
-                    reason: ClearReason::Manual.as_str().to_owned(),
-                    write_ms: None,
-                    source: Some("cli".to_owned()),
-                }),
-            );
-            true
-        }
-        Err(err) => {
-            eprintln!("error: {}: {err}", target.name);
-            false
-        }
+/// The one-shot operations of `target`'s backend are given this: its
+/// settings, and `recorder` for what they do.
+pub fn one_shot_context<'a>(
+    settings: &'a Settings,
+    target: &'a TargetSettings,
+    recorder: &'a Recorder,
+) -> OneShotContext<'a> {
+    OneShotContext {
+        target: &target.name,
+        recovery: target.recovery,
+        catalogue: &target.catalogue,
+        enabled: settings.enabled,
+        dry_run: settings.dry_run,
+        ledger_dir: &settings.ledger_dir,
+        recorder,
     }
+}
+
+/// What a one-shot command records its doings through: the audit journal
+/// of `settings` ([`journal_for`]), opened at its first record.
+pub fn recorder_for(settings: &Settings) -> Recorder {
+    Recorder::new(settings.journal.clone(), settings.journal_max)
+}
+
+/// A command that only reads: it records nothing.
+pub fn no_recorder() -> Recorder {
+    Recorder::new(None, None)
 }
 
 fn target_names(settings: &Settings) -> String {

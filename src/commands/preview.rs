@@ -79,14 +79,14 @@ pub fn execute(args: &PreviewArgs) -> ExitCode {
                     delay: pick.delay,
                     control,
                 };
-                if !super::emit(format_args!(
+                if !crate::console::emit(format_args!(
                     "{}",
                     serde_json::to_string(&line).unwrap_or_default()
                 )) {
                     return ExitCode::SUCCESS;
                 }
             } else if control {
-                if !super::emit(format_args!("  {n:>4}. {CONTROL} (nothing injected)")) {
+                if !crate::console::emit(format_args!("  {n:>4}. {CONTROL} (nothing injected)")) {
                     return ExitCode::SUCCESS;
                 }
             } else {
@@ -95,7 +95,7 @@ pub fn execute(args: &PreviewArgs) -> ExitCode {
                 } else {
                     String::new()
                 };
-                if !super::emit(format_args!(
+                if !crate::console::emit(format_args!(
                     "  {n:>4}. {} [{}]{delay}",
                     pick.scenario, pick.mode
                 )) {

@@ -26,7 +26,7 @@ use crate::api::{self, ApiState, ControlAccess};
 use crate::cli::{ConfigArgs, EXIT_FAILURE};
 use crate::clock::format_duration;
 use crate::clock::system_clock;
-use crate::config::{ConfigInputs, Settings, TargetKind};
+use crate::config::{ConfigInputs, Settings};
 use crate::docker::ledger::Ledger;
 use crate::journal::{JournalEvent, Note};
 use crate::logging;
@@ -38,10 +38,6 @@ use crate::telemetry::Telemetry;
 /// default 10 s grace period. One target takes milliseconds, 10,000 on a
 /// real disk well under a second. Docker targets get [`drain_budget`].
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(8);
-/// What undoing Docker faults may take at shutdown, beyond a stop's grace:
-/// helpers reverting their rules (a few hundred ms each, 16 at a time),
-/// containers started and checked.
-const DOCKER_UNDO_TIME: Duration = Duration::from_secs(12);
 
 /// Runs the daemon until a signal; returns the exit code.
 pub fn execute(args: &ConfigArgs) -> ExitCode {
@@ -135,27 +131,7 @@ async fn recover_docker_leftovers(settings: &Settings, telemetry: &Telemetry) {
         return;
     }
     let has_docker = settings.targets.iter().any(|t| t.docker().is_some());
-    let image = settings
-        .targets
-        .iter()
-        .find_map(|t| t.docker())
-        .map(|docker| docker.policy.net_image.clone())
-        .unwrap_or_else(|| crate::docker::DockerPolicy::default().net_image);
-    let scope = crate::docker::recover::Scope {
-        ledger_dir: &settings.ledger_dir,
-        journal_faults: settings
-            .journal
-            .as_deref()
-            .map_or(Ok(Vec::new()), crate::journal::open_faults::open_records),
-        image: &image,
-        only: None,
-        hosts: settings
-            .targets
-            .iter()
-            .filter_map(|t| Some(t.docker()?.target.host.clone()))
-            .collect(),
-    };
-    let report = crate::docker::recover::recover(&scope, telemetry).await;
+    let report = crate::registry::recover_leftovers(settings, telemetry, None).await;
     if has_docker {
         info!(
             ledger = %settings.ledger_dir.display(),
@@ -174,30 +150,16 @@ async fn recover_docker_leftovers(settings: &Settings, telemetry: &Telemetry) {
     }
 }
 
-/// How long the shutdown drain may take: [`DRAIN_TIMEOUT`], or with Docker
-/// targets the longest `stop` grace (a stop under way is waited out, then
-/// undone) plus [`DOCKER_UNDO_TIME`], whichever is longer.
+/// How long the shutdown drain may take: [`DRAIN_TIMEOUT`], or the longest
+/// time undoing a target's failure may take (its backend's `undo_time`: on
+/// a Docker target, the longest `stop` grace, as a stop under way is waited
+/// out and then undone, plus the Engine's undo time), whichever is longer.
 pub fn drain_budget(settings: &Settings) -> Duration {
-    let longest_grace = settings
+    settings
         .targets
         .iter()
-        .filter_map(|t| t.docker())
-        .flat_map(|docker| {
-            docker
-                .faults
-                .iter()
-                .filter_map(|(_, fault)| match fault {
-                    crate::docker::DockerFault::Stop { grace } => Some(*grace),
-                    _ => None,
-                })
-                // A manual `inject stop` without a stop scenario.
-                .chain(std::iter::once(crate::docker::spec::DEFAULT_STOP_GRACE))
-        })
-        .max();
-    match longest_grace {
-        Some(grace) => DRAIN_TIMEOUT.max(grace + DOCKER_UNDO_TIME),
-        None => DRAIN_TIMEOUT,
-    }
+        .filter_map(|target| crate::registry::one_shot(target).undo_time())
+        .fold(DRAIN_TIMEOUT, Duration::max)
 }
 
 /// Removes what writers killed mid-write (an engine, `inject`, `clear`)
@@ -425,11 +387,12 @@ fn print_banner(settings: &Settings, seed: u64) {
         format_duration(settings.min_interval)
     );
     for target in &settings.targets {
-        let kind = target.describe_kind();
-        let (state_file, docker) = match &target.kind {
-            TargetKind::StateFile(path) => (Some(path.display().to_string()), None),
-            TargetKind::Docker(docker) => (None, Some(docker.target.selector.to_string())),
-        };
+        // The log field is named by the configuration key (`state_file`,
+        // `docker`): tracing's field names are fixed at compile time.
+        let location = crate::registry::one_shot(target).location();
+        let named = |key: &str| (location.key == key).then_some(location.value.as_str());
+        let (state_file, docker) = (named("state_file"), named("docker"));
+        let kind = &location;
         info!(
             target = %target.name,
             state_file,

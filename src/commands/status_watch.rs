@@ -11,15 +11,13 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use chaos_state::{read_state, ReadOutcome};
 use serde_json::Value;
 use tokio::signal::unix::{signal, SignalKind};
 
 use super::service_health::{self, Windows};
-use super::status::status_line;
 use crate::cli::{StatusArgs, EXIT_FAILURE};
 use crate::clock::{Clock as _, SystemClock};
-use crate::config::{SettingId, Settings, TargetKind};
+use crate::config::{SettingId, Settings};
 use crate::live::board::lines_from_status;
 use crate::live::Screen;
 
@@ -174,40 +172,18 @@ async fn look_at_api(client: &awc::Client, addr: SocketAddr) -> Look {
 async fn look_at_files(settings: &Settings, windows: &mut Windows) -> Vec<Row> {
     let healths = service_health::look(&settings.targets, windows).await;
     let now = SystemClock.unix_now();
+    let recorder = super::no_recorder();
     settings
         .targets
         .iter()
         .zip(healths)
         .map(|(target, health)| {
-            let state_file = match &target.kind {
-                TargetKind::StateFile(path) => path,
-                TargetKind::Docker(docker) => {
-                    let line =
-                        super::docker_target::look(&target.name, docker, &settings.ledger_dir)
-                            .line(&target.name);
-                    return Row {
-                        name: target.name.clone(),
-                        key: format!("{line}|{}", health.health),
-                        line: line + &health.suffix(),
-                    };
-                }
-            };
-            let outcome = read_state(state_file);
-            let key = match &outcome {
-                ReadOutcome::Missing => "missing".to_owned(),
-                ReadOutcome::Unreadable(err) => format!("unreadable {err}"),
-                ReadOutcome::Record(record) => format!(
-                    "{}|{:?}|{:?}|{}",
-                    record.mode,
-                    record.id,
-                    record.reason,
-                    outcome.is_failing_at(now)
-                ),
-            };
+            let context = super::one_shot_context(settings, target, &recorder);
+            let look = crate::registry::one_shot(target).look(&context, now);
             Row {
                 name: target.name.clone(),
-                key: format!("{key}|{}", health.health),
-                line: status_line(target, state_file, &outcome, now) + &health.suffix(),
+                key: format!("{}|{}", look.change_key, health.health),
+                line: look.line + &health.suffix(),
             }
         })
         .collect()

@@ -5,7 +5,6 @@ use std::process::ExitCode;
 
 use crate::cli::{ConfigArgs, EXIT_USAGE};
 use crate::clock::format_duration;
-use crate::config::TargetKind;
 use crate::scenario::DelayRange;
 
 /// Prints the effective configuration; exit 2 when it is invalid, or when
@@ -60,15 +59,12 @@ pub fn execute(args: &ConfigArgs) -> ExitCode {
         "findings limit: {}",
         super::describe_findings_rate(settings.findings_rate)
     );
+    let recorder = super::no_recorder();
     for target in &settings.targets {
         say!("");
         say!("target {}", target.name);
-        match &target.kind {
-            TargetKind::StateFile(path) => say!("  state_file:   {}", path.display()),
-            TargetKind::Docker(docker) => {
-                refused |= !super::docker_target::describe_for_validate(&target.name, docker)
-            }
-        }
+        let context = super::one_shot_context(&settings, target, &recorder);
+        refused |= !crate::registry::one_shot(target).describe(&context);
         say!("  interval:     {}", format_duration(target.interval));
         say!("  recovery:     {}", format_duration(target.recovery));
         if target.recovery >= target.interval {

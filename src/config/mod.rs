@@ -210,14 +210,6 @@ impl TargetSettings {
         }
     }
 
-    /// `state file /tmp/x.json` or `Docker service cache` for messages.
-    pub fn describe_kind(&self) -> String {
-        match &self.kind {
-            TargetKind::StateFile(path) => format!("state file {}", path.display()),
-            TargetKind::Docker(docker) => format!("Docker {}", docker.target.selector),
-        }
-    }
-
     /// Equal apart from the engine-wide policy, which a reload hands to a
     /// running target without touching its schedule.
     pub fn same_except_policy(&self, other: &TargetSettings) -> bool {

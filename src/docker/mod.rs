@@ -24,7 +24,10 @@
 //! - `script_file`: a helper's script handed over as a file, off its
 //!   command line;
 //! - `backend`: the `FaultBackend` of a Docker target;
-//! - `recover`: undoing the faults a killed engine left behind.
+//! - `recover`: undoing the faults a killed engine left behind;
+//! - `one_shot`: the one-shot commands on a Docker target (`validate`,
+//!   `status`, `inject`, `clear`) and the recovery of what dead engines
+//!   left, for `recover` and the daemon's start.
 
 pub mod backend;
 pub mod client;
@@ -37,6 +40,7 @@ pub mod ledger;
 pub mod mode;
 pub mod netfault;
 pub mod netns;
+pub mod one_shot;
 pub mod own_project;
 pub mod record;
 pub mod recover;

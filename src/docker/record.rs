@@ -1,5 +1,5 @@
 //! What the engine writes down about a Docker fault before it applies it:
-//! the seam's write-ahead record ([`crate::backend::FaultRecord`]) with
+//! the seam's write-ahead record ([`crate::outcome::FaultRecord`]) with
 //! Docker's typed modes, kept in the fault ledger (always, see
 //! [`super::ledger`]) and in the journal (event `fault_applying`, when
 //! there is one), so that a later engine, or `chaos-engine recover`, can
@@ -15,4 +15,4 @@ pub type ContainerRef = crate::backend::AffectedUnit;
 /// A Docker fault about to be applied: written to the ledger (and
 /// journalled as `fault_applying`) before the first Engine call that
 /// changes anything.
-pub type FaultRecord = crate::backend::FaultRecord<DockerMode>;
+pub type FaultRecord = crate::outcome::FaultRecord<DockerMode>;

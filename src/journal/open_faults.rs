@@ -13,7 +13,7 @@ use std::path::Path;
 use super::EventName;
 use serde::de::DeserializeOwned;
 
-use crate::backend::FaultRecord;
+use crate::outcome::FaultRecord;
 
 /// The events that open a record (`fault_applying`) or may end one.
 const READ: [EventName; 4] = [

@@ -72,7 +72,7 @@ pub enum JournalEvent {
     /// A Docker fault is about to be applied (written before the first
     /// Engine call that changes anything): what `recover` undoes if the
     /// engine dies before it clears the fault.
-    FaultApplying(crate::backend::FaultRecord),
+    FaultApplying(crate::outcome::FaultRecord),
     /// A Docker fault left behind by an engine that stopped without
     /// clearing it was undone (`detail`: what was done).
     FaultRecovered(Recovered),

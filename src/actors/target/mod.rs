@@ -43,7 +43,6 @@ use crate::clock::format_duration;
 use crate::config::TargetSettings;
 use crate::telemetry::SharedTelemetry;
 
-pub mod backend;
 mod control_messages;
 pub mod core;
 mod effects;

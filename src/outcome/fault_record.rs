@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::outcome::AffectedUnit;
+use super::AffectedUnit;
 
 /// A fault about to be applied: written down (by its backend, and
 /// journalled as `fault_applying`) before the first call that changes

@@ -2,6 +2,8 @@
 //! a JSON state file (see `chaos_state`) has its failures written to it,
 //! and a rewrite by anyone else read back as a repair or a manual end.
 
+mod one_shot;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -13,6 +15,8 @@ use chaos_state::{
 use super::{Applied, BackendError, Effect, EndedElsewhere, FaultBackend, Observation};
 use crate::outcome::{EndedBy, InjectedFailure};
 use crate::state_files::StateFiles;
+
+pub use one_shot::StateFileTarget;
 
 /// A target that reads a state file: failures are records written to it
 /// atomically (see `chaos_state`). The clears at start and at shutdown,

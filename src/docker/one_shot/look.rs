@@ -1,0 +1,139 @@
+//! `status` on a Docker target: what its containers are doing now, and
+//! which faults are in effect on them (the open faults of every engine's
+//! ledger).
+
+use std::path::Path;
+
+use serde_json::json;
+
+use crate::backend::Look;
+use crate::clock::{Clock, SystemClock};
+use crate::config::DockerSettings;
+use crate::docker::client::connect;
+use crate::docker::container_ops;
+use crate::docker::ledger::read_open;
+use crate::docker::select::listed;
+use crate::docker::DockerError;
+
+use super::runtime;
+
+/// What a Docker target's containers are doing now.
+struct Seen {
+    selector: String,
+    containers: Vec<(String, String)>,
+    faults: Vec<String>,
+    error: Option<String>,
+}
+
+/// Looks at the containers of `docker` now, and at the faults in effect
+/// on them (the open faults of the ledgers in `ledger_dir`).
+pub(super) fn look(name: &str, docker: &DockerSettings, ledger_dir: &Path) -> Look {
+    let seen = see(name, docker, ledger_dir);
+    let line = seen.line(name);
+    Look {
+        json: seen.json(name),
+        change_key: line.clone(),
+        line,
+    }
+}
+
+fn see(name: &str, docker: &DockerSettings, ledger_dir: &Path) -> Seen {
+    let mut look = Seen {
+        selector: docker.target.selector.to_string(),
+        containers: Vec::new(),
+        faults: Vec::new(),
+        error: None,
+    };
+    let runtime = match runtime() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            look.error = Some(err.to_string());
+            return look;
+        }
+    };
+    let seen = runtime.block_on(async {
+        let engine = connect(docker.target.host.as_deref()).await?;
+        let mut containers = Vec::new();
+        for container in listed(&engine, &docker.target.selector, true).await? {
+            let state = match container_ops::inspect(&engine, &container).await? {
+                Some(state) if state.paused => "paused",
+                Some(state) if state.restarting => "restarting",
+                Some(state) if state.running => "running",
+                Some(_) => "not running",
+                None => "gone",
+            };
+            containers.push((container.to_string(), state.to_owned()));
+        }
+        // What is in effect, from every engine's ledger: the helpers'
+        // labels name no fault.
+        let faults = read_open(ledger_dir)
+            .into_iter()
+            .filter(|record| record.target == name)
+            .map(|record| {
+                let on: Vec<String> = record.containers.iter().map(ToString::to_string).collect();
+                format!(
+                    "{} in effect on {} (ends in {:.0}s)",
+                    record.mode,
+                    on.join(", "),
+                    (record.expires_at - SystemClock.unix_now()).max(0.0)
+                )
+            })
+            .collect();
+        Ok::<_, DockerError>((containers, faults))
+    });
+    match seen {
+        Ok((containers, faults)) => {
+            look.containers = containers;
+            look.faults = faults;
+        }
+        Err(err) => look.error = Some(err.to_string()),
+    }
+    look
+}
+
+impl Seen {
+    /// `cache: running (cache-1 (3f2a…) running) [service cache]`.
+    fn line(&self, name: &str) -> String {
+        if let Some(error) = &self.error {
+            return format!("{name}: unknown ({error}) [{}]", self.selector);
+        }
+        let overall = if !self.faults.is_empty() {
+            self.faults.join("; ")
+        } else if self.containers.is_empty() {
+            "no container".to_owned()
+        } else if self.containers.iter().all(|(_, state)| state == "running") {
+            "healthy".to_owned()
+        } else {
+            "degraded".to_owned()
+        };
+        let containers: Vec<String> = self
+            .containers
+            .iter()
+            .map(|(container, state)| format!("{container} {state}"))
+            .collect();
+        format!(
+            "{name}: {overall} ({}) [{}]",
+            if containers.is_empty() {
+                "none matching".to_owned()
+            } else {
+                containers.join(", ")
+            },
+            self.selector
+        )
+    }
+
+    /// The same as one JSON object.
+    fn json(&self, name: &str) -> serde_json::Value {
+        json!({
+            "target": name,
+            "docker": self.selector,
+            "containers": self
+                .containers
+                .iter()
+                .map(|(container, state)| json!({ "container": container, "state": state }))
+                .collect::<Vec<_>>(),
+            "faults": self.faults,
+            "error": self.error,
+        })
+    }
+}
