@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::clock::system_clock;
-use crate::config::duration::parse_duration;
+use crate::input::duration::parse_duration;
 use crate::journal::Journal;
 use crate::scenario::{Catalogue, Scenario};
 use crate::telemetry::Telemetry;

@@ -2,8 +2,8 @@
 //! it matches now, and its faults; a refusal when a container it matches
 //! has no network namespace of its own for its network scenarios.
 
-use crate::config::DockerSettings;
 use crate::docker::client::{connect, resolve_host};
+use crate::docker::config::DockerSettings;
 use crate::docker::netns::check_own_namespace;
 use crate::docker::own_project::resolve;
 use crate::docker::select::listed;

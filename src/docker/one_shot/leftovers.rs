@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use crate::backend::OneShotContext;
-use crate::config::DockerSettings;
+use crate::docker::config::DockerSettings;
 use crate::docker::recover::{recover, RecoverReport, Scope};
 use crate::telemetry::Telemetry;
 

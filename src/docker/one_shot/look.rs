@@ -8,8 +8,8 @@ use serde_json::json;
 
 use crate::backend::Look;
 use crate::clock::{Clock, SystemClock};
-use crate::config::DockerSettings;
 use crate::docker::client::connect;
+use crate::docker::config::DockerSettings;
 use crate::docker::container_ops;
 use crate::docker::ledger::read_open;
 use crate::docker::select::listed;

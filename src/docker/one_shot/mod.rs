@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::backend::{InjectRequest, Location, Look, OneShot, OneShotContext, OneShotError};
-use crate::config::DockerSettings;
+use crate::docker::config::DockerSettings;
 
 pub use leftovers::recover_leftovers;
 
