@@ -7,8 +7,7 @@
 //!   validated [`config::Settings`]; every bad value becomes a
 //!   [`config::ConfigError`] naming where it came from.
 //! - [`scenario`]: scenarios and the weighted [`scenario::Catalogue`];
-//!   `weight_table`: how a draw picks among weights; `scenario_colours`:
-//!   the swatch each scenario of a run is drawn with, everywhere.
+//!   `weight_table`: how a draw picks among weights.
 //! - [`picker`]: reproducible per-target random streams ([`picker::PickStream`]).
 //! - `policy`: coordination across targets (cap, jitter, backoff).
 //! - `outcome`: each injected failure, how it ended (repaired, expired,
@@ -39,8 +38,9 @@
 //!   repaired (text, JSON, SVG timeline, HTML).
 //! - `output_file`: report files written whole (a temporary file renamed
 //!   over the path).
-//! - `html_style`: the style sheets of the report's and the scorecard's
-//!   HTML pages.
+//! - [`render`]: what report, score and the dashboard draw with: the
+//!   swatch each scenario of a run is drawn with (everywhere), escaping
+//!   for SVG and HTML, and the style sheets of the HTML pages.
 //! - `score`: scores the responders' findings against the journal's
 //!   incidents and control windows (`score`, `labels`).
 //! - `cli` and [`commands`]: the command line and one module per command
@@ -62,7 +62,6 @@ pub mod config;
 pub(crate) mod demo;
 pub mod docker;
 pub(crate) mod health;
-pub(crate) mod html_style;
 pub mod journal;
 pub(crate) mod live;
 pub(crate) mod logging;
@@ -72,9 +71,9 @@ pub(crate) mod output_file;
 pub mod picker;
 pub(crate) mod policy;
 pub(crate) mod probe;
+pub mod render;
 pub(crate) mod report;
 pub mod scenario;
-pub mod scenario_colours;
 pub(crate) mod score;
 pub(crate) mod size;
 pub mod state_files;

@@ -21,7 +21,7 @@ use crate::journal::schema::{self, JournalEvent, OrUnknown, TargetOnly};
 use crate::journal::Journal;
 use crate::metrics::{Count, Metrics};
 use crate::outcome::{EndedBy, FailureOutcome, InjectedFailure, SkipReason};
-use crate::scenario_colours::{ScenarioColours, Swatch};
+use crate::render::colours::{ScenarioColours, Swatch};
 use crate::timeline::{Timeline, TimelineKind};
 
 /// How a failure ended, for [`Telemetry::cleared`].
@@ -229,7 +229,7 @@ impl Telemetry {
 
     /// The run starts: its `engine_started` journal line, with the seed
     /// and the configured `scenarios` (see
-    /// `crate::scenario_colours::configured_names`), which take their
+    /// `crate::render::colours::configured_names`), which take their
     /// swatches in that order here as the report takes them from the line.
     pub fn engine_started(&self, seed: u64, targets: usize, scenarios: Vec<String>) {
         {
