@@ -321,6 +321,7 @@ pub(super) fn inject(
         docker.faults.clone(),
         docker.policy.clone(),
         Arc::clone(&telemetry),
+        Arc::clone(&telemetry.clock),
         false,
     );
     let injected_at = round_millis(SystemClock.unix_now());

@@ -32,6 +32,7 @@ use super::{
     ContainerRef, DockerError, DockerFault, DockerMode, DockerPolicy, DockerTarget, FaultRecord,
 };
 use crate::backend::{Applied, BackendError, Effect, FaultBackend, Observation};
+use crate::clock::SharedClock;
 use crate::outcome::InjectedFailure;
 use crate::telemetry::SharedTelemetry;
 
@@ -46,6 +47,9 @@ pub struct DockerBackend {
     faults: Vec<(String, DockerFault)>,
     policy: DockerPolicy,
     telemetry: SharedTelemetry,
+    /// Stamps the ledger's records and the watch's start (Unix time);
+    /// durations are measured on the monotonic `Instant`.
+    clock: SharedClock,
     dry_run: bool,
     active: Rc<RefCell<Option<Active>>>,
 }
@@ -80,7 +84,12 @@ struct AppliedTo {
 impl DockerBackend {
     /// The backend of the Docker target `target`: `faults` maps each
     /// scenario name to what it does; `dry_run` logs the Engine calls it
-    /// would make and makes none. Every fault is written to `ledger`.
+    /// would make and makes none. Every fault is written to `ledger`, its
+    /// times read from `clock`.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "each part has its own owner at the call sites (ledger, configuration, telemetry, clock, flag)"
+    )]
     pub fn new(
         ledger: Arc<Ledger>,
         target: &str,
@@ -88,6 +97,7 @@ impl DockerBackend {
         faults: Vec<(String, DockerFault)>,
         policy: DockerPolicy,
         telemetry: SharedTelemetry,
+        clock: SharedClock,
         dry_run: bool,
     ) -> DockerBackend {
         DockerBackend {
@@ -97,6 +107,7 @@ impl DockerBackend {
             faults,
             policy,
             telemetry,
+            clock,
             dry_run,
             active: Rc::new(RefCell::new(None)),
         }
@@ -176,13 +187,6 @@ pub fn fault_for(
     })
 }
 
-fn unix_now() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
-}
-
 impl FaultBackend for DockerBackend {
     fn apply(&mut self, target: &str, failure: &InjectedFailure) -> Effect<Applied> {
         let fault = match self.fault_for(failure) {
@@ -209,6 +213,7 @@ impl FaultBackend for DockerBackend {
             failure: failure.clone(),
             image: self.policy.net_image.clone(),
             telemetry: Arc::clone(&self.telemetry),
+            clock: Arc::clone(&self.clock),
             ledger: Arc::clone(&self.ledger),
             token: random_id(),
         };
@@ -351,6 +356,7 @@ struct ApplyJob {
     failure: InjectedFailure,
     image: String,
     telemetry: SharedTelemetry,
+    clock: SharedClock,
     ledger: Arc<Ledger>,
     token: String,
 }
@@ -358,7 +364,7 @@ struct ApplyJob {
 impl ApplyJob {
     async fn run(self) -> Result<(Applied, Active), BackendError> {
         let started = Instant::now();
-        let since = unix_now();
+        let since = self.clock.unix_now();
         let docker = connect(self.docker_target.host.as_deref()).await?;
         // Resolved once: the watch judges replacements by the same scope.
         let selector = resolve(&docker, &self.docker_target.selector).await?;
@@ -379,7 +385,7 @@ impl ApplyJob {
             expires_at: self.failure.expires_at,
             token: self.token.clone(),
             owner: Some(self.ledger.owner().to_owned()),
-            started_at: unix_now(),
+            started_at: self.clock.unix_now(),
             grace_s: match &self.fault {
                 DockerFault::Stop { grace } => Some(grace.as_secs_f64()),
                 _ => None,

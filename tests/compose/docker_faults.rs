@@ -73,6 +73,7 @@ fn backend(target: DockerTarget, fault: DockerFault, telemetry: &SharedTelemetry
             net_image: "chaos-engine-nethelper:local".to_owned(),
         },
         Arc::clone(telemetry),
+        Arc::clone(&telemetry.clock),
         false,
     )
 }
@@ -410,6 +411,7 @@ fn docker_faults_recover_undoes_what_a_dead_engine_left() {
                 net_image: image.to_owned(),
             },
             Arc::clone(&telemetry),
+            Arc::clone(&telemetry.clock),
             false,
         );
         block_on(&rt, apply(&mut pause, "svc", &failure("pause"))).expect("pause applied");

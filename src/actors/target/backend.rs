@@ -25,6 +25,7 @@ pub fn for_target(
             docker.faults.clone(),
             docker.policy.clone(),
             std::sync::Arc::clone(telemetry),
+            std::sync::Arc::clone(&telemetry.clock),
             dry_run,
         )),
     }
