@@ -30,7 +30,22 @@ fn into_io_error(err: WriteError) -> std::io::Error {
         WriteError::NotAFile { kind, .. } => std::io::Error::other(format!(
             "it is {kind}, not a regular file: refusing to replace it"
         )),
-        WriteError::Temporary { source, .. } | WriteError::Rename { source, .. } => source,
+        WriteError::Temporary { source, .. } => without_temporary_path(source),
+        WriteError::Rename { source, .. } => source,
+    }
+}
+
+/// `err` in the words the OS gave it: the `tempfile` crate adds
+/// ` at path "…"` (the temporary file's random name) to its errors, which
+/// the report's message does not carry.
+fn without_temporary_path(err: std::io::Error) -> std::io::Error {
+    if err.raw_os_error().is_some() {
+        return err;
+    }
+    let text = err.to_string();
+    match text.rfind(" at path \"") {
+        Some(at) => std::io::Error::new(err.kind(), &text[..at]),
+        None => err,
     }
 }
 
@@ -62,7 +77,14 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         assert_eq!(names, ["taken"]);
-        assert!(write_whole(&dir.path().join("missing/report.svg"), b"x").is_err());
+        let err = write_whole(&dir.path().join("missing/report.svg"), b"x").unwrap_err();
+        // The OS's words alone, as a plain write's error would be.
+        assert_eq!(
+            err.to_string(),
+            std::io::Error::from_raw_os_error(2).to_string(),
+            "ENOENT"
+        );
+        assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
         assert!(write_whole(Path::new("/"), b"x").is_err(), "no file name");
     }
 
