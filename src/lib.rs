@@ -10,8 +10,7 @@
 //!   it (the error type, durations), below `config` and the backends' own
 //!   configuration (`docker::config`).
 //! - [`scenario`]: scenarios and the weighted [`scenario::Catalogue`];
-//!   `weight_table`: how a draw picks among weights; `scenario_colours`:
-//!   the swatch each scenario of a run is drawn with, everywhere.
+//!   `weight_table`: how a draw picks among weights.
 //! - [`picker`]: reproducible per-target random streams ([`picker::PickStream`]).
 //! - `policy`: coordination across targets (cap, jitter, backoff).
 //! - `outcome`: each injected failure, how it ended (repaired, expired,
@@ -45,8 +44,9 @@
 //!   repaired (text, JSON, SVG timeline, HTML).
 //! - `output_file`: report files written whole (a temporary file renamed
 //!   over the path).
-//! - `html_style`: the style sheets of the report's and the scorecard's
-//!   HTML pages.
+//! - [`render`]: what report, score and the dashboard draw with: the
+//!   swatch each scenario of a run is drawn with (everywhere), escaping
+//!   for SVG and HTML, and the style sheets of the HTML pages.
 //! - `score`: scores the responders' findings against the journal's
 //!   incidents and control windows (`score`, `labels`).
 //! - `console`: command output that survives a closed pipe (`say!`).
@@ -73,7 +73,6 @@ pub mod config;
 pub(crate) mod demo;
 pub mod docker;
 pub(crate) mod health;
-pub(crate) mod html_style;
 pub(crate) mod input;
 pub mod journal;
 pub(crate) mod live;
@@ -85,9 +84,9 @@ pub mod picker;
 pub(crate) mod policy;
 pub(crate) mod probe;
 pub mod registry;
+pub mod render;
 pub(crate) mod report;
 pub mod scenario;
-pub mod scenario_colours;
 pub(crate) mod score;
 pub(crate) mod size;
 pub mod state_files;

@@ -41,7 +41,7 @@
 //!    its checks first draws one fraction (as in step 6) from its control
 //!    stream (`stream_seed(seed ^ 0x636f_6e74_726f_6c01, target)`); below
 //!    the rate, the cycle is a control window and nothing is picked
-//!    ([`control`]). At rate 0 nothing is drawn.
+//!    ([`fault_free`]). At rate 0 nothing is drawn.
 
 use chacha20::ChaCha20Rng;
 use rand::{Rng, RngExt, SeedableRng};
@@ -52,9 +52,9 @@ use std::sync::Arc;
 
 use crate::scenario::{Catalogue, DelayRange, DEFAULT_SLOW_DELAY, MAX_DELAY_SECS};
 
-pub mod control;
+pub mod fault_free;
 
-pub use control::{ControlStream, Cycle, CycleStream};
+pub use fault_free::{ControlStream, Cycle, CycleStream};
 
 /// One pick: what to inject next.
 #[derive(Debug, Clone, PartialEq, Eq)]

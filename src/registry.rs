@@ -32,9 +32,7 @@ pub fn fault_backend(
         TargetKind::Docker(docker) => Box::new(crate::docker::DockerBackend::new(
             Arc::clone(ledger),
             &settings.name,
-            Arc::new(docker.target.clone()),
-            docker.faults.clone(),
-            docker.policy.clone(),
+            docker,
             Arc::clone(telemetry),
             dry_run,
         )),

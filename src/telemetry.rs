@@ -19,9 +19,8 @@ use crate::health::Health;
 use crate::journal::schema::{self, JournalEvent, OrUnknown, TargetOnly};
 use crate::journal::Journal;
 use crate::metrics::{Count, Metrics};
-use crate::outcome::FaultRecord;
-use crate::outcome::{EndedBy, FailureOutcome, InjectedFailure, Location, SkipReason};
-use crate::scenario_colours::{ScenarioColours, Swatch};
+use crate::outcome::{EndedBy, FailureOutcome, FaultRecord, InjectedFailure, Location, SkipReason};
+use crate::render::colours::{ScenarioColours, Swatch};
 use crate::timeline::{Timeline, TimelineKind};
 
 /// How a failure ended, for [`Telemetry::cleared`].
@@ -228,7 +227,7 @@ impl Telemetry {
 
     /// The run starts: its `engine_started` journal line, with the seed
     /// and the configured `scenarios` (see
-    /// `crate::scenario_colours::configured_names`), which take their
+    /// `crate::render::colours::configured_names`), which take their
     /// swatches in that order here as the report takes them from the line.
     pub fn engine_started(&self, seed: u64, targets: usize, scenarios: Vec<String>) {
         {

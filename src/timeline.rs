@@ -8,7 +8,7 @@ use std::sync::{Mutex, PoisonError};
 
 use serde::Serialize;
 
-use crate::scenario_colours::Swatch;
+use crate::render::colours::Swatch;
 
 /// How many events the ring keeps.
 pub const TIMELINE_CAPACITY: usize = 500;

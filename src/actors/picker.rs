@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use actix::{Actor, Context, Handler, Message};
 
-use crate::picker::control::next_cycle;
+use crate::picker::fault_free::next_cycle;
 use crate::picker::{ControlStream, Cycle, JitterStream, Pick, PickStream};
 use crate::scenario::Catalogue;
 

@@ -62,4 +62,22 @@ pub trait FaultBackend: Unpin + 'static {
     fn release(&mut self, _target: &str, _id: &str) -> Effect<Option<String>> {
         Box::pin(std::future::ready(Ok(None)))
     }
+
+    /// Whether a probe that sees the target healthy again, before the
+    /// failure's deadline, proves the failure repaired. Yes by default: a
+    /// state file's failure is all or nothing. A backend whose faults a
+    /// healthy answer does not disprove (a partial network fault lets most
+    /// requests through; another replica may answer) says no, and only its
+    /// own observation ends them.
+    fn probe_repairs(&self) -> bool {
+        true
+    }
+
+    /// How the log says a clear went through, when it ended a failure of
+    /// the engine's (`ended_one`) or found none: `Failure state cleared`
+    /// either way by default (a state file is written healthy either way;
+    /// the contract's words).
+    fn cleared_words(&self, _ended_one: bool) -> &'static str {
+        "Failure state cleared"
+    }
 }

@@ -31,7 +31,7 @@ use crate::docker::ledger::Ledger;
 use crate::journal::{JournalEvent, Note};
 use crate::logging;
 use crate::picker::random_seed;
-use crate::scenario_colours::configured_names;
+use crate::render::colours::configured_names;
 use crate::telemetry::Telemetry;
 
 /// Upper bound on the shutdown drain of state-file targets: under Docker's

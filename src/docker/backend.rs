@@ -21,6 +21,7 @@ use chaos_state::ClearReason;
 use futures_util::StreamExt;
 
 use super::client::connect;
+use super::config::DockerSettings;
 use super::container_ops::{self, Reverted};
 use super::crash::{self, Crash};
 use super::helper;
@@ -32,6 +33,7 @@ use super::{
     ContainerRef, DockerError, DockerFault, DockerMode, DockerPolicy, DockerTarget, FaultRecord,
 };
 use crate::backend::{Applied, BackendError, Effect, FaultBackend, Observation};
+use crate::clock::SharedClock;
 use crate::outcome::InjectedFailure;
 use crate::telemetry::SharedTelemetry;
 
@@ -46,6 +48,9 @@ pub struct DockerBackend {
     faults: Vec<(String, DockerFault)>,
     policy: DockerPolicy,
     telemetry: SharedTelemetry,
+    /// Stamps the ledger's records and the watch's start (Unix time);
+    /// durations are measured on the monotonic `Instant`.
+    clock: SharedClock,
     dry_run: bool,
     active: Rc<RefCell<Option<Active>>>,
 }
@@ -78,24 +83,25 @@ struct AppliedTo {
 }
 
 impl DockerBackend {
-    /// The backend of the Docker target `target`: `faults` maps each
-    /// scenario name to what it does; `dry_run` logs the Engine calls it
-    /// would make and makes none. Every fault is written to `ledger`.
+    /// The backend of the Docker target `target`, configured with
+    /// `docker` (its containers, the fault of each scenario, the helper
+    /// image); `dry_run` logs the Engine calls it would make and makes
+    /// none. Every fault is written to `ledger` first; its times are read
+    /// from the engine's clock (`telemetry.clock`).
     pub fn new(
         ledger: Arc<Ledger>,
         target: &str,
-        docker_target: Arc<DockerTarget>,
-        faults: Vec<(String, DockerFault)>,
-        policy: DockerPolicy,
+        docker: &DockerSettings,
         telemetry: SharedTelemetry,
         dry_run: bool,
     ) -> DockerBackend {
         DockerBackend {
             ledger,
             target: target.to_owned(),
-            docker_target,
-            faults,
-            policy,
+            docker_target: Arc::new(docker.target.clone()),
+            faults: docker.faults.clone(),
+            policy: docker.policy.clone(),
+            clock: Arc::clone(&telemetry.clock),
             telemetry,
             dry_run,
             active: Rc::new(RefCell::new(None)),
@@ -176,14 +182,23 @@ pub fn fault_for(
     })
 }
 
-fn unix_now() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
-}
-
 impl FaultBackend for DockerBackend {
+    /// No: a probe that gets through a partial network fault, or reaches
+    /// another replica, proves nothing; the Engine's events and the
+    /// helper's rules tell (see `super::watch`).
+    fn probe_repairs(&self) -> bool {
+        false
+    }
+
+    /// `Fault cleared`, or `No fault of ours in effect` when there was
+    /// none to undo.
+    fn cleared_words(&self, ended_one: bool) -> &'static str {
+        if ended_one {
+            "Fault cleared"
+        } else {
+            "No fault of ours in effect"
+        }
+    }
     fn apply(&mut self, target: &str, failure: &InjectedFailure) -> Effect<Applied> {
         let fault = match self.fault_for(failure) {
             Ok(fault) => fault,
@@ -209,6 +224,7 @@ impl FaultBackend for DockerBackend {
             failure: failure.clone(),
             image: self.policy.net_image.clone(),
             telemetry: Arc::clone(&self.telemetry),
+            clock: Arc::clone(&self.clock),
             ledger: Arc::clone(&self.ledger),
             token: random_id(),
         };
@@ -351,6 +367,7 @@ struct ApplyJob {
     failure: InjectedFailure,
     image: String,
     telemetry: SharedTelemetry,
+    clock: SharedClock,
     ledger: Arc<Ledger>,
     token: String,
 }
@@ -358,7 +375,7 @@ struct ApplyJob {
 impl ApplyJob {
     async fn run(self) -> Result<(Applied, Active), BackendError> {
         let started = Instant::now();
-        let since = unix_now();
+        let since = self.clock.unix_now();
         let docker = connect(self.docker_target.host.as_deref()).await?;
         // Resolved once: the watch judges replacements by the same scope.
         let selector = resolve(&docker, &self.docker_target.selector).await?;
@@ -379,7 +396,7 @@ impl ApplyJob {
             expires_at: self.failure.expires_at,
             token: self.token.clone(),
             owner: Some(self.ledger.owner().to_owned()),
-            started_at: unix_now(),
+            started_at: self.clock.unix_now(),
             grace_s: match &self.fault {
                 DockerFault::Stop { grace } => Some(grace.as_secs_f64()),
                 _ => None,

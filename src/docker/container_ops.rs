@@ -11,6 +11,7 @@ use bollard::Docker;
 
 use super::client::{api_error, bounded, is_not_found, CALL_TIMEOUT};
 use super::{signals, ContainerRef, DockerError};
+use crate::clock::Clock;
 
 /// What the Engine says about a container right now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -235,19 +236,20 @@ pub async fn unpause_verified(
 }
 
 /// Waits until `container` is not running, at most until Unix time
-/// `until` (a `stop` Docker is still carrying out, a signal on its way):
-/// the undo then acts on the settled state. Polls every 200 ms.
+/// `until` by `clock` (a `stop` Docker is still carrying out, a signal on
+/// its way): the undo then acts on the settled state. Polls every 200 ms.
 pub async fn wait_until_stopped(
     docker: &Docker,
     container: &ContainerRef,
     until: f64,
+    clock: &dyn Clock,
 ) -> Result<(), DockerError> {
     loop {
         match inspect(docker, container).await? {
             Some(state) if state.running && !state.restarting => {}
             _ => return Ok(()),
         }
-        if crate::clock::Clock::unix_now(&crate::clock::SystemClock) >= until {
+        if clock.unix_now() >= until {
             return Ok(());
         }
         tokio::time::sleep(Duration::from_millis(200)).await;

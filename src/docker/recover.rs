@@ -32,7 +32,7 @@ use super::helper::{self, HelperInfo};
 use super::ledger::{self, DeadLedger, Scan};
 use super::spec::DEFAULT_STOP_GRACE;
 use super::{ContainerRef, DockerError, DockerMode, FaultRecord};
-use crate::clock::{Clock, SystemClock};
+use crate::clock::Clock;
 use crate::telemetry::Telemetry;
 
 /// How long after its record a `pause` may still be taking effect.
@@ -92,8 +92,10 @@ enum Source {
     Journal,
 }
 
-/// Finds and undoes the faults dead engines left (see the module docs).
+/// Finds and undoes the faults dead engines left (see the module docs),
+/// telling the time by `telemetry`'s clock.
 pub async fn recover(scope: &Scope<'_>, telemetry: &Telemetry) -> RecoverReport {
+    let clock = &*telemetry.clock;
     let mut report = RecoverReport::default();
     let (mut dead, live) = match ledger::scan(scope.ledger_dir) {
         Ok(Scan::Found { dead, live }) => (dead, live),
@@ -157,7 +159,7 @@ pub async fn recover(scope: &Scope<'_>, telemetry: &Telemetry) -> RecoverReport 
         .iter()
         .map(|(_, record)| record.started_at)
         .fold(0.0, f64::max);
-    let settle = newest + IN_FLIGHT_SETTLE - unix_now();
+    let settle = newest + IN_FLIGHT_SETTLE - clock.unix_now();
     if settle > 0.0 {
         tokio::time::sleep(Duration::from_secs_f64(settle)).await;
     }
@@ -199,7 +201,8 @@ pub async fn recover(scope: &Scope<'_>, telemetry: &Telemetry) -> RecoverReport 
                         .collect();
                     let docker = &docker;
                     async move {
-                        let outcome = recover_record(docker, record, &theirs, scope.image).await;
+                        let outcome =
+                            recover_record(docker, record, &theirs, scope.image, clock).await;
                         (*source, record, outcome)
                     }
                 })
@@ -300,17 +303,14 @@ fn subject_of(found: &HelperInfo) -> ContainerRef {
     }
 }
 
-fn unix_now() -> f64 {
-    SystemClock.unix_now()
-}
-
-/// Undoes one open fault on settled state and verifies it; says what it
-/// did per container.
+/// Undoes one open fault on settled state (waited for by `clock`) and
+/// verifies it; says what it did per container.
 async fn recover_record(
     docker: &Docker,
     record: &FaultRecord,
     helpers: &[&HelperInfo],
     image: &str,
+    clock: &dyn Clock,
 ) -> Result<String, DockerError> {
     let owner = record.owner.as_deref().unwrap_or_default();
     let mut signalled = false;
@@ -325,7 +325,7 @@ async fn recover_record(
             let grace = record.grace_s.unwrap_or(DEFAULT_STOP_GRACE.as_secs_f64());
             record.started_at + grace + STOP_SETTLE
         }
-        DockerMode::Kill if signalled => unix_now() + STOP_SETTLE,
+        DockerMode::Kill if signalled => clock.unix_now() + STOP_SETTLE,
         DockerMode::Kill => record.started_at + STOP_SETTLE,
         DockerMode::Pause => record.started_at + PAUSE_SETTLE,
         DockerMode::Network | DockerMode::Partition => 0.0,
@@ -335,13 +335,14 @@ async fn recover_record(
             .map(|container| async move {
                 let what = match record.mode {
                     DockerMode::Stop | DockerMode::Kill => {
-                        container_ops::wait_until_stopped(docker, container, settle_until).await?;
+                        container_ops::wait_until_stopped(docker, container, settle_until, clock)
+                            .await?;
                         container_ops::start_verified(docker, container)
                             .await?
                             .describe()
                     }
                     DockerMode::Pause => {
-                        let left = settle_until - unix_now();
+                        let left = settle_until - clock.unix_now();
                         if left > 0.0 {
                             tokio::time::sleep(Duration::from_secs_f64(left)).await;
                         }

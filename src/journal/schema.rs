@@ -209,7 +209,7 @@ pub struct Started {
     pub seed: Option<u64>,
     /// The run's configured scenarios, targets in configuration order and
     /// each one's scenarios in order, each name once: the order in which
-    /// they take their colours (see `crate::scenario_colours`). Absent in
+    /// they take their colours (see `crate::render::colours`). Absent in
     /// journals written before it was recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scenarios: Option<Vec<String>>,

@@ -5,13 +5,13 @@
 
 use std::fmt::Write as _;
 
-use super::escape::escape;
 use super::notes::html_paragraphs;
 use super::stats::{Row, Table, COLUMNS};
 use super::text::{cells, heading, plural};
 use super::zone::ReportZone;
 use super::{svg, JournalSummary};
-use crate::html_style::{PAGE, SCORECARD};
+use crate::render::escape::escape;
+use crate::render::style::{PAGE, SCORECARD};
 
 /// The whole page, with clock times in `zone`; `scorecard` (the
 /// responders' scorecard section, when the journal has findings) goes

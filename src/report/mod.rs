@@ -6,13 +6,13 @@
 //!   skipped cycles; malformed lines become [`LineWarning`]s, never errors.
 //! - [`stats`]: the table rows, repair rate and the nearest-rank percentile.
 //! - [`text`], [`json`], [`svg`], [`html`]: the four output formats.
-//! - [`time_axis`], [`escape`]: helpers of the drawings (each scenario's
-//!   swatch comes from [`JournalSummary::scenario_colours`]).
+//! - [`time_axis`]: helper of the drawings (each scenario's swatch comes
+//!   from [`JournalSummary::scenario_colours`]; colours, escaping and the
+//!   page's style from [`crate::render`]).
 //!
 //! Nothing here touches a state file or the running engine: the report only
 //! reads the journal it is given, and returns text for the command to write.
 
-pub mod escape;
 pub mod html;
 pub mod json;
 pub mod load;
@@ -27,7 +27,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::scenario_colours::ScenarioColours;
+use crate::render::colours::ScenarioColours;
 pub use load::load;
 #[cfg(test)]
 pub use load::parse;

@@ -1,6 +1,6 @@
 //! The failures timeline as a self-contained SVG (no fonts, scripts or
 //! links): one lane per target, one bar per failure from its injection to
-//! its end, in its scenario's swatch (see `crate::scenario_colours`: a
+//! its end, in its scenario's swatch (see `crate::render::colours`: a
 //! palette colour, beyond the palette a pattern over one), with a time axis in the report's zone and
 //! a legend explaining every mark.
 //!
@@ -22,12 +22,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use super::escape::escape;
 use super::text::{format_ms, plural};
 use super::time_axis::ticks;
 use super::zone::ReportZone;
 use super::{Failure, JournalSummary, Outcome, Sighting, Skip};
-use crate::scenario_colours::{ScenarioColours, Swatch};
+use crate::render::colours::{ScenarioColours, Swatch};
+use crate::render::escape::escape;
 
 /// The drawing's width in its own units (pixels when shown alone).
 pub const WIDTH: f64 = 1300.0;
@@ -602,8 +602,8 @@ fn lay_out_legend(entries: &[LegendEntry], top: f64) -> (String, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::colours::CRASH;
     use crate::report::parse;
-    use crate::scenario_colours::CRASH;
 
     fn render_journal(lines: &[&str]) -> String {
         render(

@@ -8,8 +8,8 @@ use std::fmt::Write as _;
 use super::metrics::{Figures, Scorecard};
 use super::text::cut;
 use super::ScoreJournal;
-use crate::html_style::{PAGE, SCORECARD};
-use crate::report::escape::escape;
+use crate::render::escape::escape;
+use crate::render::style::{PAGE, SCORECARD};
 use crate::report::text::{format_ms, plural};
 
 /// The whole page.

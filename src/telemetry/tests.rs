@@ -180,7 +180,7 @@ fn each_event_of_a_failure_reaches_the_timeline_in_order() {
         TimelineKind::Ended {
             id: "f1".into(),
             scenario: "SLOWDOWN".into(),
-            swatch: crate::scenario_colours::Swatch::solid("#0072b2"),
+            swatch: crate::render::colours::Swatch::solid("#0072b2"),
             ended_by: "manual"
         }
     );

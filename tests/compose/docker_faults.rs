@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chaos_engine::backend::{Applied, Effect, EndedElsewhere, FaultBackend, Observation};
+use chaos_engine::docker::config::DockerSettings;
 use chaos_engine::docker::ledger::{read_open, Ledger};
 use chaos_engine::docker::recover::Scope;
 use chaos_engine::docker::spec::DEFAULT_STOP_GRACE;
@@ -67,10 +68,12 @@ fn backend(target: DockerTarget, fault: DockerFault, telemetry: &SharedTelemetry
     DockerBackend::new(
         ledger(),
         "svc",
-        Arc::new(target),
-        vec![("FAULT".to_owned(), fault)],
-        DockerPolicy {
-            net_image: "chaos-engine-nethelper:local".to_owned(),
+        &DockerSettings {
+            target,
+            faults: vec![("FAULT".to_owned(), fault)],
+            policy: DockerPolicy {
+                net_image: "chaos-engine-nethelper:local".to_owned(),
+            },
         },
         Arc::clone(telemetry),
         false,
@@ -404,10 +407,12 @@ fn docker_faults_recover_undoes_what_a_dead_engine_left() {
         let mut part = DockerBackend::new(
             ledger(),
             "part",
-            Arc::new(by_group(&group_n)),
-            vec![("FAULT".to_owned(), partition)],
-            DockerPolicy {
-                net_image: image.to_owned(),
+            &DockerSettings {
+                target: by_group(&group_n),
+                faults: vec![("FAULT".to_owned(), partition)],
+                policy: DockerPolicy {
+                    net_image: image.to_owned(),
+                },
             },
             Arc::clone(&telemetry),
             false,

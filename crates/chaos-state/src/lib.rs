@@ -10,7 +10,9 @@
 //! - [`write`]: [`write_atomic`], the only correct way to replace a state file
 //!   (temporary file in the same directory, then a rename), with
 //!   [`sync_directories`] to make a batch of writes durable at once and
-//!   [`write_atomic_durable`] for a single write that must be on disk;
+//!   [`write_atomic_durable`] for a single write that must be on disk
+//!   ([`write_bytes_atomic`] and [`write_bytes_atomic_with_mode`] write
+//!   any bytes the same way);
 //! - [`read`]: [`read_state`], which never fails on bad content, never
 //!   blocks on what stands at the path (a FIFO, a device) and reads at most
 //!   64 KiB, and tells a healthy file, a missing one and an unreadable one
@@ -45,5 +47,5 @@ pub use read::{parse_state, read_state, ReadOutcome, MAX_STATE_FILE_BYTES};
 pub use record::{modes, ClearReason, FailureSpec, StateRecord, CLEARED_BY, INJECTED_BY};
 pub use write::{
     parent_dir, remove_stale_temporaries, sync_directories, write_atomic, write_atomic_durable,
-    WriteError,
+    write_bytes_atomic, write_bytes_atomic_with_mode, Durability, WriteError,
 };

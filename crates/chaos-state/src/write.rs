@@ -138,11 +138,29 @@ pub enum Durability {
     Later,
 }
 
-/// Replaces the file at `path` with `bytes`, atomically.
+/// The permissions a new state file is created with, before the umask:
+/// readable by everyone, so that target apps running as another user can
+/// read it.
+pub const STATE_FILE_MODE: u32 = 0o644;
+
+/// Replaces the file at `path` with `bytes`, atomically, the new file
+/// created with [`STATE_FILE_MODE`] (before the umask).
 pub fn write_bytes_atomic(
     path: &Path,
     bytes: &[u8],
     durability: Durability,
+) -> Result<(), WriteError> {
+    write_bytes_atomic_with_mode(path, bytes, durability, STATE_FILE_MODE)
+}
+
+/// [`write_bytes_atomic`], the new file created with the permissions
+/// `mode` before the umask (`0o666` gives what [`std::fs::write`] gives a
+/// new file), for files other than state files written the same way.
+pub fn write_bytes_atomic_with_mode(
+    path: &Path,
+    bytes: &[u8],
+    durability: Durability,
+    mode: u32,
 ) -> Result<(), WriteError> {
     let file_name = path
         .file_name()
@@ -168,7 +186,7 @@ pub fn write_bytes_atomic(
     let mut temporary = tempfile::Builder::new()
         .prefix(&prefix)
         .suffix(".tmp")
-        .permissions(Permissions::from_mode(0o644))
+        .permissions(Permissions::from_mode(mode))
         .tempfile_in(dir)
         .map_err(temporary_error)?;
     temporary.write_all(bytes).map_err(temporary_error)?;
@@ -321,6 +339,28 @@ mod tests {
         write_atomic(&path, &StateRecord::healthy("a", ClearReason::Startup, 1.0)).unwrap();
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o044, 0o044, "mode {mode:o}");
+    }
+
+    #[test]
+    fn a_new_file_takes_the_mode_it_is_given_under_the_umask() {
+        let dir = tempfile::tempdir().unwrap();
+        let mode_of = |name: &str| {
+            std::fs::metadata(dir.path().join(name))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777
+        };
+        // 0o666 under the umask is what `std::fs::write` gives a new file.
+        std::fs::write(dir.path().join("plain"), b"x").unwrap();
+        let path = dir.path().join("like-plain");
+        write_bytes_atomic_with_mode(&path, b"x", Durability::Later, 0o666).unwrap();
+        assert_eq!(mode_of("like-plain"), mode_of("plain"));
+        let path = dir.path().join("private");
+        write_bytes_atomic_with_mode(&path, b"x", Durability::Now, 0o600).unwrap();
+        assert_eq!(mode_of("private"), 0o600);
+        assert_eq!(std::fs::read(&path).unwrap(), b"x");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
     }
 
     #[test]

@@ -218,7 +218,9 @@ impl Handler<Reconfigure> for TargetActor {
     fn handle(&mut self, msg: Reconfigure, ctx: &mut Context<Self>) {
         let probe_changed = self.settings.probe != msg.0.probe;
         self.settings = msg.0;
-        let commands = self.core.reconfigure(timing(&self.settings), self.now());
+        let commands = self
+            .core
+            .reconfigure(timing(&self.settings, self.backend.as_ref()), self.now());
         let _ = self.run(commands, ctx);
         if probe_changed {
             self.watch_health(ctx, true);

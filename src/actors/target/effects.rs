@@ -116,12 +116,7 @@ impl TargetActor {
         match written {
             Ok(took) => {
                 let (ended, follow_up) = self.core.cleared(&job, self.now());
-                let docker = self.settings.docker().is_some();
-                let cleared = if docker {
-                    "Fault cleared"
-                } else {
-                    "Failure state cleared"
-                };
+                let cleared = self.backend.cleared_words(ended.is_some());
                 match &ended {
                     Some(e) => {
                         let f = &e.failure;
@@ -133,9 +128,6 @@ impl TargetActor {
                             id = %f.id, reason = %reason,
                             "✓ {cleared} ({reason})"
                         );
-                    }
-                    None if docker => {
-                        info!(target = %name, reason = %reason, "✓ No fault of ours in effect ({reason})")
                     }
                     None => {
                         info!(target = %name, reason = %reason, "✓ {cleared} ({reason})")

@@ -112,14 +112,15 @@ pub struct TargetActor {
     injection_outcome: Option<Box<Result<crate::outcome::InjectedFailure, InjectError>>>,
 }
 
-/// The durations of `settings` the core decides with.
-fn timing(settings: &TargetSettings) -> Timing {
+/// The durations of `settings` the core decides with, and whether a probe
+/// may end a failure of `backend`.
+fn timing(settings: &TargetSettings, backend: &dyn FaultBackend) -> Timing {
     Timing {
         startup_wait: settings.startup_wait,
         interval: settings.interval,
         recovery: settings.recovery,
         has_probe: settings.probe.is_some(),
-        probe_repairs: settings.docker().is_none(),
+        probe_repairs: backend.probe_repairs(),
         probe_period: settings
             .probe
             .as_ref()
@@ -140,7 +141,7 @@ impl TargetActor {
         in_use: InUse,
     ) -> Self {
         TargetActor {
-            core: TargetCore::new(timing(&settings), mode.enabled),
+            core: TargetCore::new(timing(&settings, backend.as_ref()), mode.enabled),
             dry_run: mode.dry_run,
             backend,
             settings,

@@ -76,9 +76,7 @@ pub(super) fn inject(
     let mut backend = DockerBackend::new(
         Arc::clone(&ledger),
         name,
-        Arc::new(docker.target.clone()),
-        docker.faults.clone(),
-        docker.policy.clone(),
+        docker,
         Arc::clone(telemetry),
         false,
     );

@@ -1,5 +1,5 @@
-//! Control episodes: which scheduled cycles inject nothing on purpose
-//! (`policy.control_rate`).
+//! Fault-free cycles (control episodes): which scheduled cycles inject
+//! nothing on purpose (`policy.control_rate`).
 //!
 //! A target's control draws come from their own ChaCha20 stream, keyed like
 //! the pick stream but from `seed ^ CONTROL_SALT` (the bytes of `control`
