@@ -23,9 +23,9 @@ use super::target::{
     TargetActor, UpdatePolicy,
 };
 use crate::config::{self, ConfigError, ConfigInputs, Settings, TargetSettings};
-use crate::docker::ledger::Ledger;
 use crate::journal::{JournalEvent, Note};
 use crate::outcome::InjectedFailure;
+use crate::registry::EngineBackends;
 use crate::state_files::StateFiles;
 use crate::telemetry::SharedTelemetry;
 
@@ -68,8 +68,8 @@ pub struct Supervisor {
     files: StateFiles,
     /// Configured targets not started yet (see [`START_BATCH`]).
     to_start: VecDeque<TargetSettings>,
-    /// The fault ledger every Docker target writes its faults to.
-    ledger: Arc<Ledger>,
+    /// What the targets' backends share (the fault ledger).
+    backends: Arc<EngineBackends>,
 }
 
 impl Supervisor {
@@ -86,7 +86,7 @@ impl Supervisor {
             .iter()
             .filter(|target| target.state_file().is_some())
             .count();
-        let settings_ledger_dir = settings.ledger_dir.clone();
+        let backends = Arc::new(EngineBackends::new(settings.ledger_dir.clone()));
         Supervisor {
             settings,
             inputs,
@@ -98,14 +98,14 @@ impl Supervisor {
             draining: false,
             files: StateFiles::for_fleet(state_file_targets),
             to_start: VecDeque::new(),
-            ledger: Arc::new(Ledger::new(settings_ledger_dir)),
+            backends,
         }
     }
 
-    /// Writes the Docker targets' faults to `ledger` (the one `run` closes
-    /// at exit) instead of a ledger of its own.
-    pub fn with_ledger(mut self, ledger: Arc<Ledger>) -> Self {
-        self.ledger = ledger;
+    /// Gives the targets `backends` (the ones `run` closes at exit)
+    /// instead of backends of its own.
+    pub fn with_backends(mut self, backends: Arc<EngineBackends>) -> Self {
+        self.backends = backends;
         self
     }
 
@@ -131,11 +131,10 @@ impl Supervisor {
         );
         self.telemetry
             .target_scenarios(&target.name, target.catalogue.scenarios());
-        let backend = crate::registry::fault_backend(
+        let backend = self.backends.fault_backend(
             &target,
             &self.telemetry,
             &self.files,
-            &self.ledger,
             self.run_mode().dry_run,
         );
         let name = target.name.clone();

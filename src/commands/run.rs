@@ -27,10 +27,10 @@ use crate::cli::{ConfigArgs, EXIT_FAILURE};
 use crate::clock::format_duration;
 use crate::clock::system_clock;
 use crate::config::{ConfigInputs, Settings};
-use crate::docker::ledger::Ledger;
 use crate::journal::{JournalEvent, Note};
 use crate::logging;
 use crate::picker::random_seed;
+use crate::registry::EngineBackends;
 use crate::render::colours::configured_names;
 use crate::telemetry::Telemetry;
 
@@ -118,35 +118,6 @@ impl ShutdownSignals {
                 return name;
             }
         }
-    }
-}
-
-/// Undoes the Docker faults engines that died left behind (their ledgers
-/// in the ledger directory, and the journal's records of engines older
-/// than the ledger; see `crate::docker::recover`), before the targets'
-/// actors start; logs each thing done. A dry run only says it skipped this.
-async fn recover_docker_leftovers(settings: &Settings, telemetry: &Telemetry) {
-    if settings.dry_run {
-        info!("[dry run] Docker faults left by an earlier engine are not looked for");
-        return;
-    }
-    let has_docker = settings.targets.iter().any(|t| t.docker().is_some());
-    let report = crate::registry::recover_leftovers(settings, telemetry, None).await;
-    if has_docker {
-        info!(
-            ledger = %settings.ledger_dir.display(),
-            "Fault ledger: {}",
-            settings.ledger_dir.display()
-        );
-    }
-    for note in &report.notes {
-        info!("{note}");
-    }
-    for line in &report.lines {
-        info!("Recovered a fault left behind: {line}");
-    }
-    for error in &report.errors {
-        warn!(error = %error, "Could not undo a fault left behind: {error}");
     }
 }
 
@@ -239,7 +210,8 @@ async fn run_until_signal(
         None => None,
     };
     remove_stale_temporaries(&settings);
-    recover_docker_leftovers(&settings, &telemetry).await;
+    let backends = Arc::new(EngineBackends::new(settings.ledger_dir.clone()));
+    backends.recover_at_start(&settings, &telemetry).await;
     let scenarios = configured_names(
         settings
             .targets
@@ -247,11 +219,10 @@ async fn run_until_signal(
             .map(|t| t.catalogue.scenarios().iter().map(|s| s.name.as_str())),
     );
     telemetry.engine_started(seed, settings.targets.len(), scenarios);
-    let ledger = Arc::new(Ledger::new(settings.ledger_dir.clone()));
     let budget = drain_budget(&settings);
     context.run(
         Supervisor::new(settings, Some(inputs), seed, telemetry.clone())
-            .with_ledger(Arc::clone(&ledger)),
+            .with_backends(Arc::clone(&backends)),
     );
 
     let received = loop {
@@ -296,7 +267,7 @@ async fn run_until_signal(
         detail: Some(received.to_owned()),
     }));
     System::current().stop();
-    let left = ledger_left_open(&ledger);
+    let left = backends.close_at_exit();
     match report {
         _ if left => ExitCode::from(EXIT_FAILURE),
         Ok(Ok(report)) if report.failed.is_empty() => {
@@ -318,32 +289,6 @@ async fn run_until_signal(
             ExitCode::from(EXIT_FAILURE)
         }
     }
-}
-
-/// At exit: names every Docker fault still open in the ledger (it stays
-/// there for the next engine or `recover`) and says so (true); deletes the
-/// ledger when nothing is open (false).
-fn ledger_left_open(ledger: &Ledger) -> bool {
-    let open = ledger.open_faults();
-    for record in &open {
-        let on: Vec<String> = record.containers.iter().map(ToString::to_string).collect();
-        error!(
-            target = %record.target,
-            id = %record.id,
-            ledger = %ledger.path().display(),
-            "{} fault on {} is still in effect: kept in the ledger {} for the next engine or `chaos-engine recover`",
-            record.mode,
-            on.join(", "),
-            ledger.path().display()
-        );
-    }
-    if !open.is_empty() {
-        return true;
-    }
-    if let Err(err) = ledger.close() {
-        warn!(error = %err, "cannot remove the fault ledger: {err}");
-    }
-    false
 }
 
 /// Logs each configuration warning (a drop-in value of the original

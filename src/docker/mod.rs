@@ -25,6 +25,9 @@
 //!   command line;
 //! - `backend`: the `FaultBackend` of a Docker target;
 //! - `recover`: undoing the faults a killed engine left behind;
+//! - `engine_lifecycle`: what a running engine does for its Docker
+//!   targets at start (undo what dead engines left) and at exit (close its
+//!   ledger);
 //! - `one_shot`: the one-shot commands on a Docker target (`validate`,
 //!   `status`, `inject`, `clear`) and the recovery of what dead engines
 //!   left, for `recover` and the daemon's start.
@@ -34,6 +37,7 @@ pub mod client;
 pub mod config;
 pub mod container_ops;
 pub mod crash;
+pub mod engine_lifecycle;
 pub mod error;
 pub mod helper;
 pub mod ledger;
