@@ -14,6 +14,7 @@ pub mod locate;
 pub mod paths;
 pub mod rate;
 pub mod setting;
+mod target_kind;
 pub mod warning;
 
 use std::path::PathBuf;
@@ -32,6 +33,7 @@ pub use error::{ConfigError, Origin};
 pub use load::load;
 pub use paths::comparable_path;
 pub use setting::{SettingId, SettingValues, Source, Sourced};
+pub use target_kind::TargetKind;
 pub use warning::ConfigWarning;
 
 /// The state file of the single target when nothing else is configured.
@@ -156,16 +158,6 @@ pub struct Settings {
     pub warnings: Vec<ConfigWarning>,
 }
 
-/// How a target's failures take effect.
-#[derive(Debug, Clone, PartialEq)]
-pub enum TargetKind {
-    /// The target's app reads a state file the engine writes.
-    StateFile(PathBuf),
-    /// Faults are applied to the target's containers through the Docker
-    /// Engine API.
-    Docker(Arc<DockerSettings>),
-}
-
 /// One target's effective settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TargetSettings {
@@ -193,23 +185,9 @@ pub struct TargetSettings {
     pub policy: Arc<Policy>,
 }
 
+// `state_file()` and `docker()`, which read the kind, are with
+// [`TargetKind`] in `target_kind`.
 impl TargetSettings {
-    /// The state file the engine writes, for a state-file target.
-    pub fn state_file(&self) -> Option<&std::path::Path> {
-        match &self.kind {
-            TargetKind::StateFile(path) => Some(path),
-            TargetKind::Docker(_) => None,
-        }
-    }
-
-    /// The Docker settings, for a Docker target.
-    pub fn docker(&self) -> Option<&DockerSettings> {
-        match &self.kind {
-            TargetKind::StateFile(_) => None,
-            TargetKind::Docker(docker) => Some(docker),
-        }
-    }
-
     /// Equal apart from the engine-wide policy, which a reload hands to a
     /// running target without touching its schedule.
     pub fn same_except_policy(&self, other: &TargetSettings) -> bool {

@@ -1,7 +1,7 @@
 //! The targets before cross-target validation: every `targets[i]` of the
-//! targets file (its kind, its timing inherited from the defaults, its
-//! scenario catalogue and probe), or, without a file, the single target the
-//! flags and variables describe.
+//! targets file (its kind, read by `config::target_kind`, its timing
+//! inherited from the defaults, its scenario catalogue and probe), or,
+//! without a file, the single target the flags and variables describe.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -13,9 +13,8 @@ use super::timing::Defaults;
 use crate::config::error::{ConfigError, Origin};
 use crate::config::file::{FileScenario, FileTarget, ParsedFile};
 use crate::config::setting::{SettingId, SettingValues, Sourced};
-use crate::config::{DockerSettings, DEFAULT_STATE_FILE, DEFAULT_TARGET_NAME};
-use crate::docker::config::{self as docker, ScenarioKeys, TargetAt};
-use crate::docker::DockerPolicy;
+use crate::config::target_kind::{KindKeys, KindPolicies, RawKind};
+use crate::config::{DEFAULT_STATE_FILE, DEFAULT_TARGET_NAME};
 use crate::probe::ProbeSettings;
 use crate::scenario::{Catalogue, DelayRange, Scenario, DEFAULT_SLOW_DELAY};
 
@@ -39,14 +38,6 @@ pub(super) struct RawTarget {
     pub(super) probe: Option<ProbeSettings>,
 }
 
-/// A state file (with where it was given) or Docker settings.
-pub(super) enum RawKind {
-    /// An app that reads this state file.
-    StateFile(Sourced<PathBuf>),
-    /// Containers to break.
-    Docker(Arc<DockerSettings>),
-}
-
 /// The targets, and the `--state-file` kept as a target selector for
 /// `inject` and `clear` when a targets file names the state files.
 pub(super) type RawTargets = (Vec<RawTarget>, Option<PathBuf>);
@@ -67,8 +58,8 @@ pub(super) fn raw_targets(
         .raw(SettingId::StateFile)
         .filter(|v| matches!(v.origin, Origin::Flag(_)))
         .map(|v| PathBuf::from(v.value));
-    let docker_policy = docker::load_docker_policy(file, file.content.policy.docker.as_ref())?;
-    Ok((targets_from_file(file, defaults, &docker_policy)?, selector))
+    let policies = KindPolicies::load(file)?;
+    Ok((targets_from_file(file, defaults, &policies)?, selector))
 }
 
 /// The one target without a targets file: `target-app` on the state file
@@ -92,7 +83,7 @@ fn single_target(values: &SettingValues, defaults: &Defaults) -> Result<RawTarge
 fn targets_from_file(
     file: &ParsedFile,
     defaults: &Defaults,
-    docker_policy: &DockerPolicy,
+    policies: &KindPolicies,
 ) -> Result<Vec<RawTarget>, ConfigError> {
     let content = &file.content;
     if content.targets.is_empty() {
@@ -112,7 +103,7 @@ fn targets_from_file(
             index,
             target,
         };
-        targets.push(at.raw_target(defaults, &default_catalogue, docker_policy)?);
+        targets.push(at.raw_target(defaults, &default_catalogue, policies)?);
     }
     Ok(targets)
 }
@@ -138,7 +129,7 @@ impl FileTargetAt<'_> {
         &self,
         defaults: &Defaults,
         default_catalogue: &Arc<Catalogue>,
-        docker_policy: &DockerPolicy,
+        policies: &KindPolicies,
     ) -> Result<RawTarget, ConfigError> {
         let (file, target) = (self.file, self.target);
         let timing = |value: Option<Duration>, name: &str, default: &Sourced<Duration>| {
@@ -157,7 +148,14 @@ impl FileTargetAt<'_> {
         Ok(RawTarget {
             name: target.name.clone(),
             name_origin: file.origin(&self.key("name")),
-            kind: self.kind(docker_policy)?,
+            kind: KindKeys {
+                file,
+                index: self.index,
+                target,
+                scenarios_given: self.scenarios_given(),
+                policies,
+            }
+            .read()?,
             interval: timing(target.interval, "interval", &defaults.interval),
             recovery: timing(target.recovery, "recovery", &defaults.recovery),
             startup_wait: timing(target.startup_wait, "startup_wait", &defaults.startup_wait),
@@ -183,81 +181,6 @@ impl FileTargetAt<'_> {
                 .map(|scenarios| ("defaults.scenarios".to_owned(), scenarios)),
         }
     }
-
-    /// A state file or containers: exactly one of `state_file` and `docker`.
-    fn kind(&self, docker_policy: &DockerPolicy) -> Result<RawKind, ConfigError> {
-        let (file, target) = (self.file, self.target);
-        let scenarios_given = self.scenarios_given();
-        match (&target.state_file, &target.docker) {
-            (Some(_), Some(_)) => Err(ConfigError::new(
-                file.origin(&self.key("docker")),
-                format!(
-                    "target {} has both `state_file` and `docker`: a target is a state file \
-                     or containers, not both",
-                    target.name
-                ),
-            )),
-            (None, None) => Err(ConfigError::new(
-                file.origin(&format!("targets[{}]", self.index)),
-                format!(
-                    "target {} needs `state_file` (an app that reads it) or `docker` \
-                     (containers to break)",
-                    target.name
-                ),
-            )),
-            (None, Some(docker_section)) => {
-                let scenario_keys = scenarios_given
-                    .as_ref()
-                    .map(|(key, scenarios)| (key.as_str(), scenario_keys(scenarios)));
-                Ok(RawKind::Docker(docker::docker_target(
-                    file,
-                    TargetAt {
-                        index: self.index,
-                        name: &target.name,
-                    },
-                    docker_section,
-                    scenario_keys
-                        .as_ref()
-                        .map(|(key, scenarios)| (*key, scenarios.as_slice())),
-                    docker_policy,
-                )?))
-            }
-            (Some(path), None) => self.state_file(path, scenarios_given),
-        }
-    }
-
-    /// A state-file target at `path` (relative to the targets file's
-    /// directory), whose scenarios must not have Docker fault keys.
-    fn state_file(
-        &self,
-        path: &std::path::Path,
-        scenarios_given: Option<(String, &[FileScenario])>,
-    ) -> Result<RawKind, ConfigError> {
-        let file = self.file;
-        if let Some((scenarios_key, scenarios)) = &scenarios_given {
-            docker::no_fault_keys(file, scenarios_key, &scenario_keys(scenarios))?;
-        }
-        if path.as_os_str().is_empty() {
-            return Err(ConfigError::new(
-                file.origin(&self.key("state_file")),
-                "empty path",
-            ));
-        }
-        let state_file = if path.is_relative() {
-            file.base_dir().join(path)
-        } else {
-            path.to_path_buf()
-        };
-        Ok(RawKind::StateFile(Sourced {
-            value: state_file,
-            origin: file.origin(&self.key("state_file")),
-        }))
-    }
-}
-
-/// The keys of `scenarios` the Docker checks read.
-fn scenario_keys(scenarios: &[FileScenario]) -> Vec<ScenarioKeys<'_>> {
-    scenarios.iter().map(FileScenario::docker_keys).collect()
 }
 
 /// The scenario catalogue given at `key` (e.g. `defaults.scenarios`), with

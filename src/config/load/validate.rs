@@ -7,12 +7,12 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::targets::{RawKind, RawTarget};
+use super::targets::RawTarget;
 use super::timing::{check_timing, TargetTiming, TimingRules};
 use crate::config::error::ConfigError;
 use crate::config::paths::{check_state_file, comparable_path_in, StateDirectories};
 use crate::config::warning::ConfigWarning;
-use crate::config::{ConfigInputs, TargetKind, TargetSettings};
+use crate::config::{ConfigInputs, TargetSettings};
 use crate::policy::Policy;
 
 /// Checks `raw` as a whole, pushing the timing warnings onto `warnings`,
@@ -41,10 +41,7 @@ pub(super) fn validate_targets(
     let mut targets = Vec::with_capacity(raw.len());
     targets.extend(raw.into_iter().map(|t| TargetSettings {
         name: t.name,
-        kind: match t.kind {
-            RawKind::StateFile(path) => TargetKind::StateFile(path.value),
-            RawKind::Docker(docker) => TargetKind::Docker(docker),
-        },
+        kind: t.kind.into_kind(),
         interval: t.interval.value,
         recovery: t.recovery.value,
         startup_wait: t.startup_wait.value,
@@ -99,7 +96,7 @@ impl StateFiles {
         index: usize,
         check_writable: bool,
     ) -> Result<(), ConfigError> {
-        let RawKind::StateFile(state_file) = &target.kind else {
+        let Some(state_file) = target.kind.state_file() else {
             return Ok(());
         };
         check_state_file(&state_file.value, check_writable, &mut self.dirs)
