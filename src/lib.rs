@@ -27,6 +27,8 @@
 //! - [`registry`]: which backend each kind of target goes through, for the
 //!   running engine and for the one-shot commands (the one place that
 //!   matches on the kind).
+//! - [`swarm`]: Swarm targets, a service's tasks broken through the
+//!   manager's Docker Engine.
 //! - [`actors`]: the running engine: Supervisor, TargetActor, WeightedPicker,
 //!   RecoveryActor, talking by typed messages.
 //! - [`clock`]: wall-clock time for state-file timestamps, and durations
@@ -90,6 +92,7 @@ pub mod scenario;
 pub(crate) mod score;
 pub(crate) mod size;
 pub mod state_files;
+pub mod swarm;
 pub mod telemetry;
 pub mod timeline;
 pub(crate) mod weight_table;

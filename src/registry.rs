@@ -17,6 +17,7 @@ use crate::docker::config::DockerSettings;
 use crate::docker::ledger::Ledger;
 use crate::docker::one_shot::DockerOneShot;
 use crate::state_files::StateFiles;
+use crate::swarm::{SwarmBackend, SwarmOneShot};
 use crate::telemetry::{SharedTelemetry, Telemetry};
 
 /// What the backends of one running engine share, built once per engine:
@@ -58,6 +59,13 @@ impl EngineBackends {
                 Arc::clone(telemetry),
                 dry_run,
             )),
+            TargetKind::Swarm(swarm) => Box::new(SwarmBackend::new(
+                Arc::clone(&self.ledger),
+                &settings.name,
+                Arc::clone(swarm),
+                Arc::clone(telemetry),
+                dry_run,
+            )),
         }
     }
 
@@ -87,6 +95,7 @@ pub fn one_shot(target: &TargetSettings) -> Box<dyn OneShot> {
     match &target.kind {
         TargetKind::StateFile(path) => Box::new(StateFileTarget::new(path.clone())),
         TargetKind::Docker(docker) => Box::new(DockerOneShot::new(Arc::clone(docker))),
+        TargetKind::Swarm(swarm) => Box::new(SwarmOneShot::new(Arc::clone(swarm))),
     }
 }
 
@@ -114,6 +123,8 @@ fn dockers<'a>(settings: &'a Settings, only: Option<&[&str]>) -> Vec<&'a DockerS
         .filter(|target| only.is_none_or(|names| names.contains(&target.name.as_str())))
         .filter_map(|target| match &target.kind {
             TargetKind::Docker(docker) => Some(docker.as_ref()),
+            // A Swarm target's task containers are a Docker target's.
+            TargetKind::Swarm(swarm) => Some(swarm.docker.as_ref()),
             TargetKind::StateFile(_) => None,
         })
         .collect()

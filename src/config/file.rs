@@ -113,6 +113,8 @@ pub struct FileTarget {
     pub state_file: Option<PathBuf>,
     /// The containers this target is made of (a Docker target).
     pub docker: Option<FileDocker>,
+    /// The Swarm service whose tasks this target breaks (a Swarm target).
+    pub swarm: Option<crate::swarm::config::FileSwarm>,
     /// Overrides `defaults.interval`.
     #[serde(default, deserialize_with = "deserialize_optional")]
     pub interval: Option<Duration>,
@@ -155,6 +157,8 @@ pub struct FileScenario {
     /// Docker `partition`: cut off only these (containers, Compose
     /// services, IP addresses or CIDR blocks); absent: everything.
     pub peers: Option<Vec<String>>,
+    /// Swarm `scale`: the replicas the service is scaled to (default 0).
+    pub replicas: Option<u64>,
 }
 
 impl FileScenario {
@@ -168,6 +172,14 @@ impl FileScenario {
             grace: self.grace,
             network: self.network.as_ref(),
             peers: self.peers.as_deref(),
+        }
+    }
+
+    /// The keys the Swarm checks read (`swarm::config`).
+    pub fn swarm_keys(&self) -> crate::swarm::config::SwarmScenarioKeys<'_> {
+        crate::swarm::config::SwarmScenarioKeys {
+            docker: self.docker_keys(),
+            replicas: self.replicas,
         }
     }
 }

@@ -12,6 +12,7 @@ use super::setting::Sourced;
 use super::{DockerSettings, TargetSettings};
 use crate::docker::config::{self as docker, ScenarioKeys, TargetAt};
 use crate::docker::DockerPolicy;
+use crate::swarm::config::{self as swarm, SwarmScenarioKeys, SwarmSettings};
 
 /// How a target's failures take effect.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,6 +22,9 @@ pub enum TargetKind {
     /// Faults are applied to the target's containers through the Docker
     /// Engine API.
     Docker(Arc<DockerSettings>),
+    /// Faults are applied to a Swarm service's tasks (their containers,
+    /// their nodes, their number) through the manager's Docker Engine.
+    Swarm(Arc<SwarmSettings>),
 }
 
 impl TargetKind {
@@ -28,14 +32,14 @@ impl TargetKind {
     pub fn state_file(&self) -> Option<&Path> {
         match self {
             TargetKind::StateFile(path) => Some(path),
-            TargetKind::Docker(_) => None,
+            TargetKind::Docker(_) | TargetKind::Swarm(_) => None,
         }
     }
 
     /// The Docker settings, for a Docker target.
     pub fn docker(&self) -> Option<&DockerSettings> {
         match self {
-            TargetKind::StateFile(_) => None,
+            TargetKind::StateFile(_) | TargetKind::Swarm(_) => None,
             TargetKind::Docker(docker) => Some(docker),
         }
     }
@@ -60,6 +64,8 @@ pub(super) enum RawKind {
     StateFile(Sourced<PathBuf>),
     /// Containers to break.
     Docker(Arc<DockerSettings>),
+    /// A Swarm service's tasks to break.
+    Swarm(Arc<SwarmSettings>),
 }
 
 impl RawKind {
@@ -68,7 +74,7 @@ impl RawKind {
     pub(super) fn state_file(&self) -> Option<&Sourced<PathBuf>> {
         match self {
             RawKind::StateFile(state_file) => Some(state_file),
-            RawKind::Docker(_) => None,
+            RawKind::Docker(_) | RawKind::Swarm(_) => None,
         }
     }
 
@@ -77,6 +83,7 @@ impl RawKind {
         match self {
             RawKind::StateFile(path) => TargetKind::StateFile(path.value),
             RawKind::Docker(docker) => TargetKind::Docker(docker),
+            RawKind::Swarm(swarm) => TargetKind::Swarm(swarm),
         }
     }
 }
@@ -118,46 +125,113 @@ impl KindKeys<'_> {
         format!("targets[{}].{name}", self.index)
     }
 
-    /// A state file or containers: exactly one of `state_file` and `docker`.
+    /// The keys that name a kind that `target` gives, in the order
+    /// `state_file`, `docker`, `swarm`.
+    fn kind_keys_given(&self) -> Vec<&'static str> {
+        let target = self.target;
+        [
+            target.state_file.as_ref().map(|_| "state_file"),
+            target.docker.as_ref().map(|_| "docker"),
+            target.swarm.as_ref().map(|_| "swarm"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
+    /// A state file, containers or a Swarm service: exactly one of
+    /// `state_file`, `docker` and `swarm`.
     pub(super) fn read(&self) -> Result<RawKind, ConfigError> {
         let (file, target) = (self.file, self.target);
-        match (&target.state_file, &target.docker) {
-            (Some(_), Some(_)) => Err(ConfigError::new(
-                file.origin(&self.key("docker")),
-                format!(
-                    "target {} has both `state_file` and `docker`: a target is a state file \
-                     or containers, not both",
-                    target.name
-                ),
-            )),
-            (None, None) => Err(ConfigError::new(
-                file.origin(&format!("targets[{}]", self.index)),
-                format!(
-                    "target {} needs `state_file` (an app that reads it) or `docker` \
-                     (containers to break)",
-                    target.name
-                ),
-            )),
-            (None, Some(docker_section)) => {
-                let scenario_keys = self
-                    .scenarios_given
-                    .as_ref()
-                    .map(|(key, scenarios)| (key.as_str(), scenario_keys(scenarios)));
-                Ok(RawKind::Docker(docker::docker_target(
-                    file,
-                    TargetAt {
-                        index: self.index,
-                        name: &target.name,
-                    },
-                    docker_section,
-                    scenario_keys
-                        .as_ref()
-                        .map(|(key, scenarios)| (*key, scenarios.as_slice())),
-                    &self.policies.docker,
-                )?))
+        match self.kind_keys_given().as_slice() {
+            ["state_file", "docker", ..] => {
+                return Err(ConfigError::new(
+                    file.origin(&self.key("docker")),
+                    format!(
+                        "target {} has both `state_file` and `docker`: a target is a state file \
+                         or containers, not both",
+                        target.name
+                    ),
+                ))
             }
-            (Some(path), None) => self.state_file(path),
+            [first, second, ..] => {
+                return Err(ConfigError::new(
+                    file.origin(&self.key(second)),
+                    format!(
+                        "target {} has both `{first}` and `{second}`: give one of `state_file`, \
+                         `docker` and `swarm`",
+                        target.name
+                    ),
+                ))
+            }
+            _ => {}
         }
+        if let Some(path) = &target.state_file {
+            return self.state_file(path);
+        }
+        if let Some(docker_section) = &target.docker {
+            return self.docker(docker_section);
+        }
+        if let Some(swarm_section) = &target.swarm {
+            return self.swarm(swarm_section);
+        }
+        Err(ConfigError::new(
+            file.origin(&format!("targets[{}]", self.index)),
+            format!(
+                "target {} needs `state_file` (an app that reads it), `docker` (containers to \
+                 break) or `swarm` (a Swarm service's tasks to break)",
+                target.name
+            ),
+        ))
+    }
+
+    /// Where this target is, for a backend's checks.
+    fn at(&self) -> TargetAt<'_> {
+        TargetAt {
+            index: self.index,
+            name: &self.target.name,
+        }
+    }
+
+    /// A Docker target, whose scenarios must not have Swarm keys.
+    fn docker(
+        &self,
+        docker_section: &crate::docker::config::FileDocker,
+    ) -> Result<RawKind, ConfigError> {
+        let file = self.file;
+        let scenario_keys = self
+            .scenarios_given
+            .as_ref()
+            .map(|(key, scenarios)| (key.as_str(), scenario_keys(scenarios)));
+        if let Some((key, scenarios)) = &self.scenarios_given {
+            swarm::no_swarm_keys(file, key, &swarm_keys(scenarios))?;
+        }
+        Ok(RawKind::Docker(docker::docker_target(
+            file,
+            self.at(),
+            docker_section,
+            scenario_keys
+                .as_ref()
+                .map(|(key, scenarios)| (*key, scenarios.as_slice())),
+            &self.policies.docker,
+        )?))
+    }
+
+    /// A Swarm target, whose task containers are reached with
+    /// `policy.docker`.
+    fn swarm(&self, swarm_section: &swarm::FileSwarm) -> Result<RawKind, ConfigError> {
+        let keys = self
+            .scenarios_given
+            .as_ref()
+            .map(|(key, scenarios)| (key.as_str(), swarm_keys(scenarios)));
+        Ok(RawKind::Swarm(swarm::swarm_target(
+            self.file,
+            self.at(),
+            swarm_section,
+            keys.as_ref()
+                .map(|(key, scenarios)| (*key, scenarios.as_slice())),
+            &self.policies.docker,
+        )?))
     }
 
     /// A state-file target at `path` (relative to the targets file's
@@ -166,6 +240,7 @@ impl KindKeys<'_> {
         let file = self.file;
         if let Some((scenarios_key, scenarios)) = &self.scenarios_given {
             docker::no_fault_keys(file, scenarios_key, &scenario_keys(scenarios))?;
+            swarm::no_swarm_keys(file, scenarios_key, &swarm_keys(scenarios))?;
         }
         if path.as_os_str().is_empty() {
             return Err(ConfigError::new(
@@ -188,4 +263,9 @@ impl KindKeys<'_> {
 /// The keys of `scenarios` the Docker checks read.
 fn scenario_keys(scenarios: &[FileScenario]) -> Vec<ScenarioKeys<'_>> {
     scenarios.iter().map(FileScenario::docker_keys).collect()
+}
+
+/// The keys of `scenarios` the Swarm checks read.
+fn swarm_keys(scenarios: &[FileScenario]) -> Vec<SwarmScenarioKeys<'_>> {
+    scenarios.iter().map(FileScenario::swarm_keys).collect()
 }

@@ -295,7 +295,7 @@ fn cases(dir: &Path) -> Vec<Case> {
         file_case(
             "a target with neither a state file nor containers",
             format!("{TARGETS}  - name: lost\n"),
-            "targets.yaml:4:5: targets[1]: target lost needs `state_file` (an app that reads it) or `docker`",
+            "targets.yaml:4:5: targets[1]: target lost needs `state_file` (an app that reads it), `docker` (containers to break) or `swarm`",
         ),
         file_case(
             "a Docker target with two selectors",

@@ -580,3 +580,113 @@ fn the_journal_cap_and_the_findings_limit_have_defaults_and_can_be_turned_off() 
         assert!(message.starts_with(expected), "{message}");
     }
 }
+
+#[test]
+fn a_swarm_target_breaks_its_services_tasks_as_containers_and_drains_and_scales() {
+    use crate::docker::{DockerFault, Selector};
+    use crate::swarm::SwarmFault;
+    let fx = Fixture::new();
+    let targets = fx.targets(
+        "targets:\n  - name: api\n    swarm: { service: shop_api, pick: all }\n    scenarios:\n      \
+         - { name: KILL_TASK, mode: kill, weight: 2 }\n      \
+         - { name: DRAIN, mode: drain, weight: 1 }\n      \
+         - { name: SCALE_1, mode: scale, weight: 1, replicas: 1 }\n      \
+         - { name: SCALE_0, mode: scale, weight: 1 }\n",
+    );
+    let flags = [(Id::Targets, targets.to_str().unwrap())];
+    let settings = load(&fx.inputs(&flags, &[])).unwrap();
+    let api = settings.target("api").unwrap();
+    let crate::config::TargetKind::Swarm(swarm) = &api.kind else {
+        panic!("not a Swarm target: {:?}", api.kind);
+    };
+    assert_eq!(swarm.service, "shop_api");
+    assert_eq!(
+        swarm.docker.target.selector,
+        Selector::Labels(
+            [(
+                "com.docker.swarm.service.name".to_owned(),
+                "shop_api".to_owned()
+            )]
+            .into()
+        )
+    );
+    assert_eq!(swarm.docker.target.pick, crate::docker::BlastRadius::All);
+    // Only the container modes reach the Docker backend.
+    assert_eq!(
+        swarm.docker.faults,
+        [(
+            "KILL_TASK".to_owned(),
+            DockerFault::Kill {
+                signal: "SIGKILL".into()
+            }
+        )]
+    );
+    let faults: Vec<&SwarmFault> = swarm.faults.iter().map(|(_, fault)| fault).collect();
+    assert_eq!(
+        faults[1..],
+        [
+            &SwarmFault::Drain,
+            &SwarmFault::Scale { replicas: 1 },
+            &SwarmFault::Scale { replicas: 0 },
+        ]
+    );
+    assert_eq!(api.state_file(), None);
+    assert!(api.docker().is_none());
+}
+
+#[test]
+fn swarm_keys_are_checked_where_they_are_written() {
+    let fx = Fixture::new();
+    let cases = [
+        (
+            "  - name: api\n    swarm: { host: 'tcp://127.0.0.1:2375' }\n    scenarios: [{ name: K, mode: kill, weight: 1 }]\n",
+            "targets[0].swarm: ",
+            "target api: say which service's tasks it breaks: `service` (its name)",
+        ),
+        (
+            "  - name: api\n    swarm: { service: s }\n    scenarios: [{ name: X, mode: slow, weight: 1 }]\n",
+            "targets[0].scenarios[0].mode",
+            "target api is a Swarm target: scenario X has mode `slow`; the modes of a Swarm \
+             target are kill, stop, pause, network, partition, drain, scale",
+        ),
+        (
+            "  - name: api\n    swarm: { service: s }\n    scenarios: [{ name: D, mode: drain, weight: 1, replicas: 2 }]\n",
+            "targets[0].scenarios[0].replicas",
+            "`replicas` is for mode scale; scenario D has mode drain",
+        ),
+        (
+            "  - name: api\n    swarm: { service: s }\n    scenarios: [{ name: D, mode: scale, weight: 1, signal: 9 }]\n",
+            "targets[0].scenarios[0].signal",
+            "`signal` is not a setting of mode scale (scenario D)",
+        ),
+        (
+            "  - name: api\n    swarm: { service: s }\n",
+            "targets[0]: ",
+            "target api is a Swarm target, which has no built-in scenarios",
+        ),
+        (
+            "  - name: api\n    docker: { service: s }\n    swarm: { service: s }\n    scenarios: [{ name: K, mode: kill, weight: 1 }]\n",
+            "targets[0].swarm",
+            "target api has both `docker` and `swarm`: give one of `state_file`, `docker` and `swarm`",
+        ),
+        (
+            "  - name: api\n    docker: { service: s }\n    scenarios: [{ name: K, mode: kill, weight: 1, replicas: 2 }]\n",
+            "targets[0].scenarios[0].replicas",
+            "`replicas` is a Swarm scale setting",
+        ),
+        (
+            "  - name: api\n    state_file: /tmp/x.json\n    scenarios: [{ name: K, mode: crash, weight: 1, replicas: 2 }]\n",
+            "targets[0].scenarios[0].replicas",
+            "`replicas` is a Swarm scale setting",
+        ),
+    ];
+    for (target, key, message) in cases {
+        let targets = fx.targets(&format!("targets:\n{target}"));
+        let flags = [(Id::Targets, targets.to_str().unwrap())];
+        let err = error(&fx.inputs(&flags, &[]));
+        assert!(
+            err.contains(key) && err.contains(message),
+            "{target}: {err}"
+        );
+    }
+}

@@ -11,7 +11,7 @@ use crate::docker::{DockerFault, DockerMode};
 use crate::input::{ConfigError, KeyOrigins};
 
 /// The fault of `scenario` (given at `key`) of the Docker target `target`.
-pub(super) fn docker_fault(
+pub fn docker_fault(
     file: &dyn KeyOrigins,
     key: &str,
     target: &str,

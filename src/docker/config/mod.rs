@@ -23,6 +23,9 @@ pub mod settings;
 mod target;
 mod values;
 
+pub use fault::docker_fault;
 pub use file::{FileDocker, FileDockerPolicy, FileNetwork, NumberOrText, ScenarioKeys};
+pub use selector::check_host;
 pub use settings::DockerSettings;
-pub use target::{docker_target, load_docker_policy, no_fault_keys, TargetAt};
+pub use target::{check_service, docker_target, load_docker_policy, no_fault_keys, TargetAt};
+pub use values::parse_pick;

@@ -10,7 +10,7 @@ use crate::docker::ProjectScope;
 
 /// `unix:///path`, `tcp://host:port` or `http://host:port`, as the client
 /// connects to them (`docker::client`; no TLS, so no `https://`).
-pub(super) fn check_host(host: &str) -> Result<String, String> {
+pub fn check_host(host: &str) -> Result<String, String> {
     match host_problem(host) {
         None => Ok(host.to_owned()),
         Some(why) => Err(format!(

@@ -177,7 +177,7 @@ fn target_selector(
 
 /// A `service:` selector: non-empty printable text (Compose checks the
 /// rest when it names the service).
-fn check_service(service: &str) -> Result<String, String> {
+pub fn check_service(service: &str) -> Result<String, String> {
     if service.trim().is_empty() || service.chars().any(char::is_control) {
         return Err("`service` must be non-empty printable text".to_owned());
     }

@@ -149,7 +149,7 @@ fn describe_gbit(bits_per_second: u64) -> String {
 }
 
 /// `one`, `all`, a count of at least 1, or a percentage (`50%`).
-pub(super) fn parse_pick(value: &NumberOrText) -> Result<BlastRadius, String> {
+pub fn parse_pick(value: &NumberOrText) -> Result<BlastRadius, String> {
     let wrong =
         || format!("expected one, all, a count (2) or a percentage (\"50%\"), got `{value}`");
     match value {

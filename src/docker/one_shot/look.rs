@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde_json::json;
 
-use crate::backend::Look;
+use crate::backend::{Location, Look};
 use crate::clock::{Clock, SystemClock};
 use crate::docker::client::connect;
 use crate::docker::config::DockerSettings;
@@ -19,7 +19,7 @@ use super::runtime;
 
 /// What a Docker target's containers are doing now.
 struct Seen {
-    selector: String,
+    location: Location,
     containers: Vec<(String, String)>,
     faults: Vec<String>,
     error: Option<String>,
@@ -27,8 +27,10 @@ struct Seen {
 
 /// Looks at the containers of `docker` now, and at the faults in effect
 /// on them (the open faults of the ledgers in `ledger_dir`).
-pub(super) fn look(name: &str, docker: &DockerSettings, ledger_dir: &Path) -> Look {
-    let seen = see(name, docker, ledger_dir);
+/// They are shown as at `location` (the selector of a Docker target, the
+/// service of a Swarm target).
+pub fn look(name: &str, docker: &DockerSettings, ledger_dir: &Path, location: Location) -> Look {
+    let seen = see(name, docker, ledger_dir, location);
     let line = seen.line(name);
     Look {
         json: seen.json(name),
@@ -37,9 +39,9 @@ pub(super) fn look(name: &str, docker: &DockerSettings, ledger_dir: &Path) -> Lo
     }
 }
 
-fn see(name: &str, docker: &DockerSettings, ledger_dir: &Path) -> Seen {
+fn see(name: &str, docker: &DockerSettings, ledger_dir: &Path, location: Location) -> Seen {
     let mut look = Seen {
-        selector: docker.target.selector.to_string(),
+        location,
         containers: Vec::new(),
         faults: Vec::new(),
         error: None,
@@ -95,7 +97,7 @@ impl Seen {
     /// `cache: running (cache-1 (3f2a…) running) [service cache]`.
     fn line(&self, name: &str) -> String {
         if let Some(error) = &self.error {
-            return format!("{name}: unknown ({error}) [{}]", self.selector);
+            return format!("{name}: unknown ({error}) [{}]", self.location.value);
         }
         let overall = if !self.faults.is_empty() {
             self.faults.join("; ")
@@ -118,22 +120,24 @@ impl Seen {
             } else {
                 containers.join(", ")
             },
-            self.selector
+            self.location.value
         )
     }
 
     /// The same as one JSON object.
     fn json(&self, name: &str) -> serde_json::Value {
-        json!({
-            "target": name,
-            "docker": self.selector,
-            "containers": self
-                .containers
+        let mut value = serde_json::Map::new();
+        value.insert("target".to_owned(), json!(name));
+        value.insert(self.location.key.to_owned(), json!(self.location.value));
+        value.insert(
+            "containers".to_owned(),
+            self.containers
                 .iter()
                 .map(|(container, state)| json!({ "container": container, "state": state }))
-                .collect::<Vec<_>>(),
-            "faults": self.faults,
-            "error": self.error,
-        })
+                .collect(),
+        );
+        value.insert("faults".to_owned(), json!(self.faults));
+        value.insert("error".to_owned(), json!(self.error));
+        serde_json::Value::Object(value)
     }
 }

@@ -9,7 +9,7 @@
 mod describe;
 mod inject;
 mod leftovers;
-mod look;
+pub mod look;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -51,7 +51,12 @@ impl OneShot for DockerOneShot {
     }
 
     fn look(&self, context: &OneShotContext<'_>, _now: f64) -> Look {
-        look::look(context.target, &self.docker, context.ledger_dir)
+        look::look(
+            context.target,
+            &self.docker,
+            context.ledger_dir,
+            self.location(),
+        )
     }
 
     fn inject(

@@ -1,0 +1,29 @@
+//! The Swarm parts of the targets file as written: a target's `swarm:`
+//! section, and the key only a Swarm scenario has (`replicas`, read
+//! through [`SwarmScenarioKeys`]).
+
+use serde::Deserialize;
+
+use crate::docker::config::{NumberOrText, ScenarioKeys};
+
+/// `swarm:` of one target: which service's tasks it breaks.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSwarm {
+    /// The Swarm service's name.
+    pub service: Option<String>,
+    /// The manager's Docker Engine address.
+    pub host: Option<String>,
+    /// `one`, `all`, a count or a percentage of its running tasks.
+    pub pick: Option<NumberOrText>,
+}
+
+/// The keys of one scenario the Swarm checks read: the Docker ones (a
+/// task's container is broken as a Docker container is) and `replicas`.
+#[derive(Debug, Clone, Copy)]
+pub struct SwarmScenarioKeys<'a> {
+    /// The keys the Docker checks read.
+    pub docker: ScenarioKeys<'a>,
+    /// `scale`: the number of replicas the service is scaled to.
+    pub replicas: Option<u64>,
+}

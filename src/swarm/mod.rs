@@ -1,0 +1,23 @@
+//! Swarm targets: the tasks of a Docker Swarm service, broken through the
+//! Docker Engine of the swarm's manager. A task's container is broken as a
+//! Docker target's container is (kill, stop, pause, network, partition:
+//! the Docker backend does it, on the containers that carry the service's
+//! label), and Swarm replaces a killed task with a new one in its slot
+//! (`repaired_by: swarm`, see `crate::docker::watch`).
+//!
+//! - `config`: the `swarm:` keys, their checks and [`SwarmSettings`];
+//! - `backend`: [`SwarmBackend`], the running engine's backend;
+//! - `one_shot`: [`SwarmOneShot`], what `validate`, `status`, `inject`
+//!   and `clear` do on a Swarm target.
+
+pub mod backend;
+pub mod config;
+pub mod one_shot;
+
+pub use backend::SwarmBackend;
+pub use config::{SwarmFault, SwarmSettings};
+pub use one_shot::SwarmOneShot;
+
+/// The label the Engine puts on every task container of a service, naming
+/// the service.
+pub const SERVICE_LABEL: &str = "com.docker.swarm.service.name";
