@@ -26,12 +26,6 @@ use std::time::Duration;
 use super::docker::{docker, inspect, run, run_ok, wait_for, TEST_LABEL};
 use super::fault_fixtures::target_image;
 
-/// The label Swarm puts on a task's container: its service's name.
-pub const SERVICE_NAME_LABEL: &str = "com.docker.swarm.service.name";
-
-/// The label Swarm puts on a task's container: its task id.
-pub const TASK_ID_LABEL: &str = "com.docker.swarm.task.id";
-
 /// The bridge `docker swarm init` makes for the tasks' outside traffic.
 const GWBRIDGE: &str = "docker_gwbridge";
 

@@ -18,6 +18,7 @@ use chaos_engine::docker::config::DockerSettings;
 use chaos_engine::docker::container_ops::{self, Reverted};
 use chaos_engine::docker::ledger::{read_open, Ledger};
 use chaos_engine::docker::spec::LABEL_OWNER;
+use chaos_engine::docker::swarm_task::{SERVICE_NAME_LABEL, TASK_ID_LABEL};
 use chaos_engine::docker::{
     BlastRadius, ContainerRef, DockerBackend, DockerFault, DockerPolicy, DockerTarget, Selector,
 };
@@ -28,7 +29,7 @@ use chaos_state::ClearReason;
 use super::docker::{docker, inspect, run};
 use super::engine_helpers::test_ledger_dir;
 use super::fault_fixtures::{engine, net_helper_image, now, runtime, NET_HELPER_IMAGE};
-use super::swarm_fixtures::{ServiceGuard, SwarmNode, SERVICE_NAME_LABEL, TASK_ID_LABEL};
+use super::swarm_fixtures::{ServiceGuard, SwarmNode};
 
 /// How long Swarm may take to replace a killed task (restart delay 1 s).
 const REPAIR_WAIT: Duration = Duration::from_secs(30);
