@@ -28,6 +28,7 @@ use super::helper;
 use super::ledger::{random_id, Ledger};
 use super::own_project::resolve;
 use super::select::{choose, draw_for, matching};
+use super::swarm_task;
 use super::watch::{Watch, WatchKind, Watched};
 use super::{
     ContainerRef, DockerError, DockerFault, DockerMode, DockerPolicy, DockerTarget, FaultRecord,
@@ -382,9 +383,15 @@ impl ApplyJob {
         let found = matching(&docker, &selector).await?;
         let hit = choose(&found, self.docker_target.pick, draw_for(&self.failure.id));
         let mut restart_counts = std::collections::HashMap::new();
+        let mut slots = std::collections::HashMap::new();
         for container in &hit {
             if let Some(state) = container_ops::inspect(&docker, container).await? {
                 restart_counts.insert(container.id.clone(), state.restart_count);
+                if state.swarm_task {
+                    if let Some(slot) = swarm_task::slot_of(&docker, container).await? {
+                        slots.insert(container.id.clone(), slot);
+                    }
+                }
             }
         }
         let record = FaultRecord {
@@ -454,6 +461,7 @@ impl ApplyJob {
             helpers: applied.iter().filter_map(|a| a.helper.clone()).collect(),
             selector,
             restart_counts,
+            slots,
             expires_at: self.failure.expires_at,
         };
         let watch = Watch::start(docker.clone(), watched, since);

@@ -2,7 +2,9 @@
 //! grace), pause; and their reverts, which look first and change only what
 //! is still broken: unpause a paused container, start one that is not
 //! running (one that runs again already, by its restart policy or by a
-//! person, is left alone and is not an error).
+//! person, is left alone and is not an error). A Swarm task container that
+//! is down is left to Swarm, which fills its slot with a new task: a
+//! `docker start` of it would run a copy outside Swarm's control.
 
 use std::time::Duration;
 
@@ -10,6 +12,7 @@ use bollard::query_parameters::{KillContainerOptions, StopContainerOptions};
 use bollard::Docker;
 
 use super::client::{api_error, bounded, is_not_found, CALL_TIMEOUT};
+use super::swarm_task::TASK_ID_LABEL;
 use super::{signals, ContainerRef, DockerError};
 use crate::clock::Clock;
 
@@ -24,6 +27,9 @@ pub struct ContainerState {
     pub restarting: bool,
     /// How many times its restart policy restarted it.
     pub restart_count: i64,
+    /// A Swarm task's container (it carries
+    /// [`TASK_ID_LABEL`](super::swarm_task::TASK_ID_LABEL)).
+    pub swarm_task: bool,
 }
 
 /// What a revert found and did to one container.
@@ -39,6 +45,9 @@ pub enum Reverted {
     AlreadyRunning,
     /// It no longer exists.
     Gone,
+    /// A Swarm task's container, down: not started, Swarm starts a new
+    /// task in its slot.
+    LeftToSwarm,
 }
 
 impl Reverted {
@@ -50,6 +59,7 @@ impl Reverted {
             Reverted::NotPaused => "not paused any more",
             Reverted::AlreadyRunning => "already running",
             Reverted::Gone => "gone",
+            Reverted::LeftToSwarm => "left to Swarm (its slot gets a new task)",
         }
     }
 }
@@ -74,12 +84,18 @@ pub async fn inspect(
         Ok(Err(err)) => return Err(api_error("inspect", &name, &err)),
         Ok(Ok(details)) => details,
     };
+    let swarm_task = details
+        .config
+        .as_ref()
+        .and_then(|config| config.labels.as_ref())
+        .is_some_and(|labels| labels.contains_key(TASK_ID_LABEL));
     let state = details.state.unwrap_or_default();
     Ok(Some(ContainerState {
         running: state.running.unwrap_or(false),
         paused: state.paused.unwrap_or(false),
         restarting: state.restarting.unwrap_or(false),
         restart_count: details.restart_count.unwrap_or(0),
+        swarm_task,
     }))
 }
 
@@ -168,7 +184,7 @@ pub async fn unpause_if_paused(
 }
 
 /// Starts `container` unless it runs already (or its restart policy is
-/// bringing it back).
+/// bringing it back), or is a Swarm task's (left to Swarm).
 pub async fn start_unless_running(
     docker: &Docker,
     container: &ContainerRef,
@@ -176,6 +192,7 @@ pub async fn start_unless_running(
     match inspect(docker, container).await? {
         None => Ok(Reverted::Gone),
         Some(state) if state.running || state.restarting => Ok(Reverted::AlreadyRunning),
+        Some(state) if state.swarm_task => Ok(Reverted::LeftToSwarm),
         Some(_) => {
             tracing::debug!(container = %container, "docker start");
             let name = container.to_string();
@@ -201,12 +218,16 @@ pub async fn start_unless_running(
 }
 
 /// [`start_unless_running`], then a look that it runs (or its restart
-/// policy is bringing it back): an undo is reported only once verified.
+/// policy is bringing it back): an undo is reported only once verified. A
+/// Swarm task's container left to Swarm stays down: nothing to verify.
 pub async fn start_verified(
     docker: &Docker,
     container: &ContainerRef,
 ) -> Result<Reverted, DockerError> {
     let reverted = start_unless_running(docker, container).await?;
+    if reverted == Reverted::LeftToSwarm {
+        return Ok(reverted);
+    }
     match inspect(docker, container).await? {
         None => Ok(Reverted::Gone),
         Some(state) if state.running || state.restarting => Ok(reverted),

@@ -16,6 +16,8 @@
 //! - `container_ops`: kill, stop, pause and their reverts;
 //! - `crash`: the kill fault as a crash a restart policy repairs;
 //! - `signals`: the signals a kill may send (those that end a process);
+//! - `swarm_task`: the Swarm slot of a task container (service, slot,
+//!   task), read from its labels;
 //! - `watch`: repair detection from the Engine's events;
 //! - `netfault`: the network helper's shell script (iptables, tc);
 //! - `netns`: the check that a container has a network namespace of its
@@ -52,6 +54,7 @@ pub mod script_file;
 pub mod select;
 pub mod signals;
 pub mod spec;
+pub mod swarm_task;
 pub mod watch;
 
 pub use backend::DockerBackend;

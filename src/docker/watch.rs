@@ -15,7 +15,10 @@
 //!   restarted (its network namespace, and the rules in it, are new); or
 //!   the network helper was stopped or removed by someone;
 //! - any mode: a hit container destroyed and a new container matching the
-//!   selector started ("recreate").
+//!   selector started ("recreate");
+//! - any mode, on a Swarm task container: a new task's container started
+//!   in the hit one's slot of its service ("swarm"; the old container is
+//!   kept in the task history, not destroyed, so this is no recreate).
 //!
 //! The engine's own revert never reads as a repair: the backend stops the
 //! watch before its first revert call ([`Watch::stop`]). Nor does a probe:
@@ -33,6 +36,7 @@ use bollard::Docker;
 use futures_util::StreamExt;
 
 use super::spec::{COMPOSE_PROJECT_LABEL, COMPOSE_SERVICE_LABEL, LABEL_ENGINE};
+use super::swarm_task::SwarmSlot;
 use super::{ContainerRef, DockerMode, ProjectScope, Selector};
 use crate::backend::EndedElsewhere;
 use crate::outcome::EndedBy;
@@ -74,6 +78,9 @@ pub struct Watched {
     pub selector: Selector,
     /// Each hit container's `RestartCount` before the fault.
     pub restart_counts: HashMap<String, i64>,
+    /// The Swarm slot of each hit container that is a Swarm task, by
+    /// container id (empty when none is).
+    pub slots: HashMap<String, SwarmSlot>,
     /// When the helpers end the fault by themselves (Unix seconds): their
     /// exit from then on is the dead-man's switch, not a repair.
     pub expires_at: f64,
@@ -158,12 +165,20 @@ impl Judge {
         if self.watched.helpers.contains(&event.id) {
             return self.on_helper_event(event);
         }
-        if action == "start" && self.is_replacement(event) {
-            let name = event
+        let name = || {
+            event
                 .attributes
                 .get("name")
                 .cloned()
-                .unwrap_or_else(|| event.id.clone());
+                .unwrap_or_else(|| event.id.clone())
+        };
+        if action == "start" && !event.attributes.contains_key(LABEL_ENGINE) {
+            if let Some((hit, slot)) = self.replaced_slot(&event.attributes) {
+                return Step::Ended(swarm_repair(&hit, slot, &name()));
+            }
+        }
+        if action == "start" && self.is_replacement(event) {
+            let name = name();
             if self.destroyed.is_empty() {
                 self.newcomers.push(name);
                 return Step::Nothing;
@@ -269,6 +284,18 @@ impl Judge {
         repaired
     }
 
+    /// The hit container whose Swarm slot a container with `attributes`
+    /// fills with a new task, and that slot.
+    fn replaced_slot(
+        &self,
+        attributes: &HashMap<String, String>,
+    ) -> Option<(ContainerRef, &SwarmSlot)> {
+        self.watched.hit.iter().find_map(|hit| {
+            let slot = self.watched.slots.get(&hit.id)?;
+            slot.replaced_by(attributes).then(|| (hit.clone(), slot))
+        })
+    }
+
     /// True when `event`'s container is a new one the selector matches
     /// (never one of the engine's own helpers).
     fn is_replacement(&self, event: &SeenEvent) -> bool {
@@ -304,6 +331,23 @@ fn repair(by: &str, how: String) -> EndedElsewhere {
         how,
         went_down: None,
     }
+}
+
+/// Swarm started `new_name`, a new task, in `slot`, the slot of the hit
+/// container `hit`. Whatever the fault, Swarm replaces a task only once
+/// its container is down: the failure manifested.
+fn swarm_repair(hit: &ContainerRef, slot: &SwarmSlot, new_name: &str) -> EndedElsewhere {
+    let mut repaired = repair(
+        "swarm",
+        format!(
+            "{hit} was replaced by Swarm: {new_name} started in slot {} of {}",
+            slot.slot, slot.service
+        ),
+    );
+    repaired.went_down = Some(format!(
+        "{hit} was down until Swarm started {new_name} in its slot"
+    ));
+    repaired
 }
 
 fn recreate(new_name: &str) -> EndedElsewhere {
@@ -423,6 +467,7 @@ async fn run(
 
 #[cfg(test)]
 mod tests {
+    use super::super::swarm_task::{SERVICE_NAME_LABEL, TASK_ID_LABEL, TASK_NAME_LABEL};
     use super::*;
 
     fn container(n: u8) -> ContainerRef {
@@ -442,6 +487,7 @@ mod tests {
                 project: ProjectScope::Named("demo".into()),
             },
             restart_counts: HashMap::from([(container(1).id, 2)]),
+            slots: HashMap::new(),
             expires_at: 1_000.0,
         }
     }
@@ -597,5 +643,112 @@ mod tests {
             panic!("a stopped helper is a repair");
         };
         assert_eq!(ended.repaired_by.as_deref(), Some("network helper removed"));
+    }
+
+    /// A task container of service `svc` in slot `slot`, running task
+    /// `task`, as its events' attributes name it.
+    fn task_event(action: &str, id: &str, slot: &str, task: &str) -> SeenEvent {
+        let mut seen = event(action, id, 10);
+        seen.attributes = HashMap::from([
+            ("name".to_owned(), format!("svc.{slot}.{task}")),
+            (SERVICE_NAME_LABEL.to_owned(), "svc".to_owned()),
+            (TASK_ID_LABEL.to_owned(), task.to_owned()),
+            (TASK_NAME_LABEL.to_owned(), format!("svc.{slot}.{task}")),
+        ]);
+        seen
+    }
+
+    /// A kill of the task container in slot 1 of `svc` (task `old`).
+    fn swarm_watched() -> Watched {
+        let hit = ContainerRef {
+            id: container(1).id,
+            name: "svc.1.old".into(),
+        };
+        let slot = SwarmSlot::from_labels(&task_event("start", &hit.id, "1", "old").attributes)
+            .expect("a task's labels");
+        Watched {
+            kind: WatchKind::Down,
+            hit: vec![hit.clone()],
+            helpers: Vec::new(),
+            selector: Selector::Labels(std::collections::BTreeMap::from([(
+                SERVICE_NAME_LABEL.to_owned(),
+                "svc".to_owned(),
+            )])),
+            restart_counts: HashMap::from([(hit.id.clone(), 0)]),
+            slots: HashMap::from([(hit.id, slot)]),
+            expires_at: 1_000.0,
+        }
+    }
+
+    #[test]
+    fn a_new_task_in_the_killed_tasks_slot_is_a_repair_by_swarm() {
+        let id = container(1).id;
+        let new = container(9).id;
+        let mut judge = Judge::new(swarm_watched());
+        let mut helper = event("start", &container(7).id, 1);
+        helper
+            .attributes
+            .insert(LABEL_ENGINE.into(), "chaos-engine".into());
+        let events = [
+            helper,
+            task_event("kill", &id, "1", "old"),
+            task_event("die", &id, "1", "old"),
+            task_event("create", &new, "1", "new"),
+            task_event("start", &new, "1", "new"),
+        ];
+        let Step::Ended(ended) = run_all(&mut judge, &events) else {
+            panic!("a new task in the slot is Swarm's repair");
+        };
+        assert_eq!(ended.ended_by, EndedBy::Repair);
+        assert_eq!(ended.repaired_by.as_deref(), Some("swarm"));
+        assert_eq!(
+            ended.how,
+            format!(
+                "svc.1.old ({}) was replaced by Swarm: svc.1.new started in slot 1 of svc",
+                &id[..12]
+            )
+        );
+        assert_eq!(
+            ended.went_down,
+            Some(format!(
+                "svc.1.old ({}) was down until Swarm started svc.1.new in its slot",
+                &id[..12]
+            ))
+        );
+    }
+
+    #[test]
+    fn a_task_of_another_slot_or_our_helper_is_no_repair() {
+        let id = container(1).id;
+        let mut judge = Judge::new(swarm_watched());
+        let other_slot = [
+            task_event("die", &id, "1", "old"),
+            task_event("start", &container(9).id, "2", "x"),
+        ];
+        assert_eq!(run_all(&mut judge, &other_slot), Step::Nothing);
+        // A helper of ours carrying the task's labels (it never does; the
+        // engine's label wins anyway).
+        let mut ours = task_event("start", &container(8).id, "1", "new");
+        ours.attributes
+            .insert(LABEL_ENGINE.into(), "chaos-engine".into());
+        assert_eq!(judge.on_event(&ours), Step::Nothing);
+    }
+
+    #[test]
+    fn the_same_task_started_again_by_hand_asks_who_did_it() {
+        let id = container(1).id;
+        let mut judge = Judge::new(swarm_watched());
+        let events = [
+            task_event("die", &id, "1", "old"),
+            task_event("start", &id, "1", "old"),
+        ];
+        assert_eq!(
+            run_all(&mut judge, &events),
+            Step::AskRestartCount(id.clone())
+        );
+        assert_eq!(
+            judge.after_start(&id, Some(0)).repaired_by.as_deref(),
+            Some("docker start")
+        );
     }
 }

@@ -24,6 +24,11 @@
 //! - `net_namespaces.rs`: network faults refused on containers in the host's
 //!   or another container's namespace (the host's rules untouched), and
 //!   applied to IPv6 too.
+//! - `swarm_fixtures.rs`: a single-node swarm on the local Engine (made and
+//!   left when there is none) and services of the target image on it;
+//!   `swarm_tasks.rs`: kill and pause of Swarm task containers through a
+//!   `docker:` target (a kill is repaired by Swarm, never started again by
+//!   the engine).
 //! - `tmp_layout.rs`: the image's defaults (root, `/tmp`), as target apps
 //!   of the original service share it.
 //!
@@ -52,4 +57,6 @@ mod net_namespaces;
 mod partial_faults;
 mod settle_repaired;
 mod shipped_targets;
+mod swarm_fixtures;
+mod swarm_tasks;
 mod tmp_layout;
