@@ -170,10 +170,11 @@ pub fn fault_for(
     {
         return Ok(fault.clone());
     }
-    let default = mode
-        .parse::<DockerMode>()
-        .ok()
-        .and_then(DockerFault::default_for_mode);
+    let parsed = mode.parse::<DockerMode>().ok();
+    if let Some(swarm_only) = parsed.filter(|m| m.is_swarm_only()) {
+        return Err(DockerError::Unsupported(swarm_only_refusal(swarm_only)));
+    }
+    let default = parsed.and_then(DockerFault::default_for_mode);
     default.ok_or_else(|| {
         DockerError::Unsupported(format!(
             "target {target} has no scenario with mode {mode}, and a {mode} fault needs its \
@@ -181,6 +182,12 @@ pub fn fault_for(
              network: {{ loss: 30% }} }}` to the target and inject that scenario"
         ))
     })
+}
+
+/// `mode drain needs a `swarm:` target`: why a `docker:` target refuses
+/// a Swarm-only mode.
+pub fn swarm_only_refusal(mode: DockerMode) -> String {
+    format!("mode {mode} needs a `swarm:` target")
 }
 
 impl FaultBackend for DockerBackend {
@@ -408,6 +415,7 @@ impl ApplyJob {
                 DockerFault::Stop { grace } => Some(grace.as_secs_f64()),
                 _ => None,
             },
+            restore: None,
         };
         self.ledger
             .intent(&record)
@@ -662,5 +670,8 @@ mod tests {
                 .contains("target cache has no scenario with mode network"),
             "{err}"
         );
+        // A Swarm-only mode is no container fault.
+        let err = fault_for("cache", &faults, "DRAIN", "drain").unwrap_err();
+        assert_eq!(err.to_string(), "mode drain needs a `swarm:` target");
     }
 }

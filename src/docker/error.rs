@@ -66,6 +66,28 @@ pub enum DockerError {
     /// A manual injection of a mode the target cannot apply as asked.
     #[error("{0}")]
     Unsupported(String),
+    /// A Swarm fault refused before anything changed: the service or node
+    /// is not one it can break (a global service to scale, a count it
+    /// already has, a node already drained).
+    #[error("{0}; nothing was changed")]
+    SwarmRefused(String),
+    /// A Swarm object whose version index does not fit the 32-bit version
+    /// the Docker client library sends for a service update (the Engine's
+    /// is 64-bit): the update cannot be made.
+    #[error(
+        "cannot update {object}: its version index {index} does not fit the 32-bit version \
+         the Docker client library sends (the Engine's is 64-bit); nothing was changed"
+    )]
+    VersionOverflow {
+        /// The object (`service shop_api`).
+        object: String,
+        /// Its version index, as the Engine gave it.
+        index: u64,
+    },
+    /// A ledger record that cannot be undone as written (a `drain` or
+    /// `scale` without its `restore`, or with values that do not parse).
+    #[error("{0}")]
+    BadRecord(String),
     /// The fault ledger could not be written: nothing is applied
     /// without its write-ahead record.
     #[error("the fault ledger: {0}; nothing was applied")]

@@ -42,8 +42,9 @@ const COMPACT_AT_BYTES: u64 = 256 * 1024;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Entry {
-    /// About to apply a fault (before the first change).
-    Intent(FaultRecord),
+    /// About to apply a fault (before the first change); boxed, as the
+    /// record is many times the size of the other lines.
+    Intent(Box<FaultRecord>),
     /// Every change of the fault was made.
     Applied {
         /// The fault's token.
@@ -128,7 +129,7 @@ impl Ledger {
         let mut record = record.clone();
         record.owner = Some(self.owner.clone());
         let token = record.token.clone();
-        self.write(&Entry::Intent(record.clone()), true, |open| {
+        self.write(&Entry::Intent(Box::new(record.clone())), true, |open| {
             open.open.insert(token, record);
         })
     }
@@ -393,7 +394,7 @@ pub fn open_faults(reader: impl BufRead) -> io::Result<Vec<FaultRecord>> {
         match serde_json::from_str::<Entry>(&line) {
             Ok(Entry::Intent(record)) => {
                 open.retain(|r| r.token != record.token);
-                open.push(record);
+                open.push(*record);
             }
             Ok(Entry::Undone { token, .. }) => open.retain(|r| r.token != token),
             Ok(Entry::Applied { .. }) | Err(_) => {}
@@ -422,6 +423,7 @@ mod tests {
             owner: None,
             started_at: 70.0,
             grace_s: None,
+            restore: None,
         }
     }
 
@@ -446,6 +448,36 @@ mod tests {
         ledger.undone("b", "started").unwrap();
         assert!(ledger.close().unwrap());
         assert!(!ledger.path().exists(), "nothing open: deleted at exit");
+    }
+
+    #[test]
+    fn a_restore_round_trips_through_the_ledger_and_a_container_fault_writes_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::new(dir.path().join("ledger"));
+        let mut scale = record("s", DockerMode::Scale);
+        scale.containers = vec![ContainerRef {
+            id: "svc-id".to_owned(),
+            name: "shop_api".to_owned(),
+        }];
+        scale.restore = Some(crate::outcome::Restore {
+            field: "replicas".to_owned(),
+            before: "2".to_owned(),
+            applied: "0".to_owned(),
+        });
+        ledger.intent(&scale).unwrap();
+        ledger.intent(&record("p", DockerMode::Pause)).unwrap();
+        let text = std::fs::read_to_string(ledger.path()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].contains(r#""restore":{"field":"replicas","before":"2","applied":"0"}"#));
+        assert!(!lines[1].contains("restore"), "{}", lines[1]);
+        let read = open_faults(BufReader::new(File::open(ledger.path()).unwrap())).unwrap();
+        assert_eq!(read.len(), 2);
+        assert_eq!(read[0].mode, DockerMode::Scale);
+        assert_eq!(read[0].restore, scale.restore);
+        assert_eq!(read[0].with_mode_name().restore, scale.restore);
+        assert_eq!(read[1].restore, None);
+        ledger.undone("s", "replicas 0 -> 2").unwrap();
+        ledger.undone("p", "unpaused").unwrap();
     }
 
     #[test]

@@ -15,6 +15,9 @@
 //! - `select`: the containers a fault hits;
 //! - `container_ops`: kill, stop, pause and their reverts;
 //! - `crash`: the kill fault as a crash a restart policy repairs;
+//! - `swarm_ops`: the Swarm Engine calls of `drain` and `scale` (a node's
+//!   availability, a service's replicas) and their restores;
+//! - `swarm_restore`: undoing a `drain` or `scale` from its ledger record;
 //! - `signals`: the signals a kill may send (those that end a process);
 //! - `swarm_task`: the Swarm slot of a task container (service, slot,
 //!   task), read from its labels;
@@ -54,6 +57,8 @@ pub mod script_file;
 pub mod select;
 pub mod signals;
 pub mod spec;
+pub mod swarm_ops;
+pub mod swarm_restore;
 pub mod swarm_task;
 pub mod watch;
 

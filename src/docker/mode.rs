@@ -1,15 +1,19 @@
 //! The modes of a Docker target's scenarios ([`DockerMode`]): the one
 //! place a mode's name is spelled. Configuration, manual injection, the
 //! fault ledger, the journal's `fault_applying` records, the repair watch
-//! and the recovery all go through this type.
+//! and the recovery all go through this type. The container modes are
+//! what a `docker:` target accepts; `drain` and `scale` act on a Swarm
+//! node or service and need a `swarm:` target (they live here so that
+//! the ledger's records stay of one type).
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-/// What a Docker fault does to a container; serialized as its name
-/// (`"kill"`, `"stop"`, ...).
+/// What a Docker fault does to a container (or, for the Swarm-only
+/// modes, to a Swarm node or service); serialized as its name (`"kill"`,
+/// `"stop"`, ...).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DockerMode {
@@ -23,16 +27,33 @@ pub enum DockerMode {
     Network,
     /// Drop its traffic, all of it or to and from some peers.
     Partition,
+    /// Drain the Swarm node a service's task runs on (Swarm only).
+    Drain,
+    /// Set a Swarm service's replica count (Swarm only).
+    Scale,
 }
 
 impl DockerMode {
-    /// Every mode, in the order the documentation and errors list them.
-    pub const ALL: [DockerMode; 5] = [
+    /// The modes that act on containers (what a `docker:` target
+    /// accepts), in the order the documentation and errors list them.
+    pub const CONTAINER: [DockerMode; 5] = [
         DockerMode::Kill,
         DockerMode::Stop,
         DockerMode::Pause,
         DockerMode::Network,
         DockerMode::Partition,
+    ];
+
+    /// Every mode (the container modes, then `drain` and `scale`): what a
+    /// name is parsed against.
+    pub const ALL: [DockerMode; 7] = [
+        DockerMode::Kill,
+        DockerMode::Stop,
+        DockerMode::Pause,
+        DockerMode::Network,
+        DockerMode::Partition,
+        DockerMode::Drain,
+        DockerMode::Scale,
     ];
 
     /// The mode's name, as configured and as recorded.
@@ -43,12 +64,28 @@ impl DockerMode {
             DockerMode::Pause => "pause",
             DockerMode::Network => "network",
             DockerMode::Partition => "partition",
+            DockerMode::Drain => "drain",
+            DockerMode::Scale => "scale",
         }
     }
 
-    /// `kill, stop, pause, network, partition`: the modes, for messages.
+    /// True for the modes that act on a Swarm node or service (`drain`,
+    /// `scale`), which only a `swarm:` target takes.
+    pub fn is_swarm_only(self) -> bool {
+        match self {
+            DockerMode::Drain | DockerMode::Scale => true,
+            DockerMode::Kill
+            | DockerMode::Stop
+            | DockerMode::Pause
+            | DockerMode::Network
+            | DockerMode::Partition => false,
+        }
+    }
+
+    /// `kill, stop, pause, network, partition`: the container modes (what
+    /// a `docker:` target accepts), for messages.
     pub fn listed() -> String {
-        DockerMode::ALL.map(DockerMode::as_str).join(", ")
+        DockerMode::CONTAINER.map(DockerMode::as_str).join(", ")
     }
 }
 
@@ -108,6 +145,20 @@ mod tests {
             DockerMode::listed(),
             "kill, stop, pause, network, partition"
         );
+    }
+
+    #[test]
+    fn drain_and_scale_are_the_swarm_only_modes() {
+        let swarm_only: Vec<DockerMode> = DockerMode::ALL
+            .into_iter()
+            .filter(|mode| mode.is_swarm_only())
+            .collect();
+        assert_eq!(swarm_only, [DockerMode::Drain, DockerMode::Scale]);
+        assert!(DockerMode::CONTAINER
+            .iter()
+            .all(|mode| !mode.is_swarm_only()));
+        assert_eq!("drain".parse::<DockerMode>(), Ok(DockerMode::Drain));
+        assert_eq!("scale".parse::<DockerMode>(), Ok(DockerMode::Scale));
     }
 
     #[test]

@@ -16,6 +16,10 @@
 //! is not paused; the helper reverted its rules) before it is reported,
 //! journalled (`fault_recovered`) and written to the ledger. A fault
 //! whose undo failed stays open: the next recovery tries again.
+//!
+//! A `drain` or `scale` (a Swarm node's availability, a service's
+//! replicas) is set back from its record's `restore` by
+//! [`super::swarm_restore`]; a record without one stays open.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -31,6 +35,7 @@ use super::container_ops;
 use super::helper::{self, HelperInfo};
 use super::ledger::{self, DeadLedger, Scan};
 use super::spec::DEFAULT_STOP_GRACE;
+use super::swarm_restore;
 use super::{ContainerRef, DockerError, DockerMode, FaultRecord};
 use crate::clock::Clock;
 use crate::telemetry::Telemetry;
@@ -328,7 +333,9 @@ async fn recover_record(
         DockerMode::Kill if signalled => clock.unix_now() + STOP_SETTLE,
         DockerMode::Kill => record.started_at + STOP_SETTLE,
         DockerMode::Pause => record.started_at + PAUSE_SETTLE,
-        DockerMode::Network | DockerMode::Partition => 0.0,
+        // Nothing of a drain or scale runs on after the engine: the
+        // restore reads the field as the Engine has it.
+        DockerMode::Network | DockerMode::Partition | DockerMode::Drain | DockerMode::Scale => 0.0,
     };
     let outcomes: Vec<Result<String, DockerError>> =
         futures_util::stream::iter(record.containers.iter())
@@ -362,6 +369,12 @@ async fn recover_record(
                             owner,
                         )
                         .await?
+                    }
+                    DockerMode::Drain | DockerMode::Scale => {
+                        let restore = record.restore.as_ref();
+                        let done =
+                            swarm_restore::undo(docker, record.mode, container, restore).await?;
+                        return Ok(format!("{container} {done}"));
                     }
                 };
                 Ok(format!("{container} {what}"))

@@ -208,7 +208,8 @@ impl DockerFault {
 
     /// The fault a manual injection of `mode` applies when no scenario of
     /// the target has that mode; `None` for `network`, which needs
-    /// parameters.
+    /// parameters, and for `drain` and `scale`, which are no container
+    /// faults (a `swarm:` target's).
     pub fn default_for_mode(mode: DockerMode) -> Option<DockerFault> {
         match mode {
             DockerMode::Kill => Some(DockerFault::Kill {
@@ -219,7 +220,7 @@ impl DockerFault {
             }),
             DockerMode::Pause => Some(DockerFault::Pause),
             DockerMode::Partition => Some(DockerFault::Partition { peers: Vec::new() }),
-            DockerMode::Network => None,
+            DockerMode::Network | DockerMode::Drain | DockerMode::Scale => None,
         }
     }
 

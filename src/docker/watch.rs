@@ -60,6 +60,9 @@ impl WatchKind {
             DockerMode::Kill | DockerMode::Stop => WatchKind::Down,
             DockerMode::Pause => WatchKind::Paused,
             DockerMode::Network | DockerMode::Partition => WatchKind::Network,
+            // A Swarm-only fault takes its node's or service's tasks down
+            // (no container watch runs for it: see `super::swarm_ops`).
+            DockerMode::Drain | DockerMode::Scale => WatchKind::Down,
         }
     }
 }

@@ -43,6 +43,25 @@ pub struct FaultRecord<Mode = String> {
     /// take to stop a unit after the engine that asked is gone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grace_s: Option<f64>,
+    /// For a fault that changes one field of an object (a Swarm service's
+    /// replicas, a node's availability) rather than a unit's state: what
+    /// the field held and what the fault set, so that it can be set back;
+    /// none for container faults (absent from their records).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restore: Option<Restore>,
+}
+
+/// The field a fault changed and its two values: set back to `before`
+/// when it still holds `applied` (a value someone else set is left
+/// alone).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Restore {
+    /// The field's name (`replicas`, `availability`).
+    pub field: String,
+    /// What it held before the fault (`2`, `active`).
+    pub before: String,
+    /// What the fault set it to (`0`, `drain`).
+    pub applied: String,
 }
 
 impl<Mode: std::fmt::Display> FaultRecord<Mode> {
@@ -59,6 +78,7 @@ impl<Mode: std::fmt::Display> FaultRecord<Mode> {
             owner: self.owner.clone(),
             started_at: self.started_at,
             grace_s: self.grace_s,
+            restore: self.restore.clone(),
         }
     }
 }

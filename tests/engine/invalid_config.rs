@@ -283,6 +283,11 @@ fn cases(dir: &Path) -> Vec<Case> {
             "targets.yaml:7:20: targets[1].scenarios[0].mode: target cache is a Docker target: scenario C has mode `crash`; the modes of a Docker target are kill, stop, pause, network, partition",
         ),
         file_case(
+            "a Docker target with a Swarm-only mode",
+            format!("{TARGETS}{DOCKER}      - {{ name: D, mode: drain, weight: 1 }}\n"),
+            "targets.yaml:7:20: targets[1].scenarios[0].mode: mode drain needs a `swarm:` target",
+        ),
+        file_case(
             "a Docker target without scenarios",
             format!("{TARGETS}  - name: cache\n    docker: {{ service: cache }}\n"),
             "targets.yaml:4:5: targets[1]: target cache is a Docker target, which has no built-in scenarios",

@@ -39,6 +39,10 @@ pub fn docker_fault(
             peers: partition_peers(scenario).map_err(|(field, m)| at(&field, m))?,
         },
         DockerMode::Network => network(file, key, scenario)?,
+        // Refused by `scenario_mode` already.
+        DockerMode::Drain | DockerMode::Scale => {
+            return Err(at("mode", crate::docker::backend::swarm_only_refusal(mode)))
+        }
     })
 }
 
@@ -60,6 +64,9 @@ fn scenario_mode(
             ),
         ));
     };
+    if mode.is_swarm_only() {
+        return Err(("mode", crate::docker::backend::swarm_only_refusal(mode)));
+    }
     if scenario.has_delay {
         return Err((
             "delay",
@@ -121,4 +128,44 @@ fn network(
         ConfigError::new(file.origin(&format!("{key}.network.{field}")), message)
     })?;
     Ok(DockerFault::Network(fault))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scenario<'a>(mode: &'a str) -> ScenarioKeys<'a> {
+        ScenarioKeys {
+            name: "S",
+            mode,
+            has_delay: false,
+            signal: None,
+            grace: None,
+            network: None,
+            peers: None,
+        }
+    }
+
+    #[test]
+    fn a_docker_target_refuses_the_swarm_only_modes() {
+        for mode in ["drain", "scale"] {
+            assert_eq!(
+                scenario_mode("cache", &scenario(mode)),
+                Err(("mode", format!("mode {mode} needs a `swarm:` target")))
+            );
+        }
+        assert_eq!(
+            scenario_mode("cache", &scenario("pause")),
+            Ok(DockerMode::Pause)
+        );
+        assert_eq!(
+            scenario_mode("cache", &scenario("crash")),
+            Err((
+                "mode",
+                "target cache is a Docker target: scenario S has mode `crash`; the modes of a \
+                 Docker target are kill, stop, pause, network, partition"
+                    .to_owned()
+            ))
+        );
+    }
 }

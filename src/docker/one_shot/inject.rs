@@ -33,6 +33,12 @@ pub(super) fn inject(
             DockerMode::listed()
         ));
     };
+    if docker_mode.is_swarm_only() {
+        return usage(format!(
+            "MODE {mode}: target {name} is a Docker target; {}",
+            crate::docker::backend::swarm_only_refusal(docker_mode)
+        ));
+    }
     if request.delay.is_some() {
         return usage(format!(
             "--delay: target {name} is a Docker target; added latency is a `network` scenario's delay"
