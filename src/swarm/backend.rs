@@ -4,11 +4,14 @@
 //! is replaced by Swarm in its slot, which the Docker backend's watch sees
 //! as a repair by Swarm.
 
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chaos_state::ClearReason;
 
+use super::cluster_fault::{self, ClusterActive, ClusterJob};
 use super::config::{SwarmFault, SwarmSettings};
 use crate::backend::{Applied, Effect, FaultBackend, Observation};
 use crate::docker::ledger::Ledger;
@@ -22,6 +25,15 @@ pub struct SwarmBackend {
     containers: DockerBackend,
     /// The target's service and the fault of each scenario.
     swarm: Arc<SwarmSettings>,
+    /// Where a drain or scale is written first.
+    ledger: Arc<Ledger>,
+    /// Where it is journalled.
+    telemetry: SharedTelemetry,
+    /// Only log the Engine calls.
+    dry_run: bool,
+    /// The drain or scale in effect, if any (shared with the effect that
+    /// applies it).
+    cluster: Rc<RefCell<Option<ClusterActive>>>,
 }
 
 impl SwarmBackend {
@@ -36,41 +48,116 @@ impl SwarmBackend {
         dry_run: bool,
     ) -> Self {
         SwarmBackend {
-            containers: DockerBackend::new(ledger, target, &swarm.docker, telemetry, dry_run),
+            containers: DockerBackend::new(
+                Arc::clone(&ledger),
+                target,
+                &swarm.docker,
+                Arc::clone(&telemetry),
+                dry_run,
+            ),
             swarm,
+            ledger,
+            telemetry,
+            dry_run,
+            cluster: Rc::new(RefCell::new(None)),
         }
     }
 
     /// The fault `failure` applies: its scenario's, else the first
     /// scenario of its mode's, else (a manual injection of a mode no
-    /// scenario has) the mode's default.
+    /// scenario has) the mode's default; `None`: a container mode no
+    /// scenario has (the Docker backend's default for it, or its refusal).
     fn fault_of(&self, failure: &InjectedFailure) -> Option<SwarmFault> {
+        let default = match failure.mode.as_str() {
+            "drain" => Some(SwarmFault::Drain),
+            "scale" => Some(SwarmFault::Scale { replicas: 0 }),
+            _ => None,
+        };
         self.swarm
             .fault_for(&failure.scenario, &failure.mode)
             .cloned()
-            .or_else(|| match failure.mode.as_str() {
-                "drain" => Some(SwarmFault::Drain),
-                "scale" => Some(SwarmFault::Scale { replicas: 0 }),
-                _ => None,
-            })
+            .or(default)
     }
 }
 
 impl FaultBackend for SwarmBackend {
     fn apply(&mut self, target: &str, failure: &InjectedFailure) -> Effect<Applied> {
-        match self.fault_of(failure) {
-            // A container mode (or one no scenario has: the Docker
-            // backend's default, or its refusal).
-            Some(SwarmFault::Container(_)) | None => self.containers.apply(target, failure),
-            Some(SwarmFault::Drain | SwarmFault::Scale { .. }) => todo_swarm_ops(),
+        let fault = match self.fault_of(failure) {
+            Some(fault @ (SwarmFault::Drain | SwarmFault::Scale { .. })) => fault,
+            Some(SwarmFault::Container(_)) | None => return self.containers.apply(target, failure),
+        };
+        if self.dry_run {
+            tracing::info!(
+                target,
+                service = %self.swarm.service,
+                "dry run: would journal fault_applying and {}",
+                fault.describe()
+            );
+            return Box::pin(std::future::ready(Ok(Applied::default())));
         }
+        let job = ClusterJob {
+            target: target.to_owned(),
+            swarm: Arc::clone(&self.swarm),
+            fault,
+            failure: failure.clone(),
+            ledger: Arc::clone(&self.ledger),
+            telemetry: Arc::clone(&self.telemetry),
+        };
+        let cluster = Rc::clone(&self.cluster);
+        let ledger = Arc::clone(&self.ledger);
+        Box::pin(async move {
+            // A drain or scale still in effect (a clear that failed) is
+            // undone first.
+            let leftover = cluster.borrow_mut().take();
+            if let Some(previous) = leftover {
+                if let Err(err) = cluster_fault::undo(&previous, &ledger).await {
+                    *cluster.borrow_mut() = Some(previous);
+                    return Err(err.into());
+                }
+            }
+            let (applied, active) = job.run().await?;
+            *cluster.borrow_mut() = Some(active);
+            Ok(applied)
+        })
     }
 
     fn clear(&mut self, target: &str, reason: ClearReason, now: f64) -> Effect<Duration> {
-        self.containers.clear(target, reason, now)
+        let taken = self.cluster.borrow_mut().take();
+        let Some(active) = taken else {
+            return self.containers.clear(target, reason, now);
+        };
+        let cluster = Rc::clone(&self.cluster);
+        let ledger = Arc::clone(&self.ledger);
+        let target = target.to_owned();
+        Box::pin(async move {
+            let started = std::time::Instant::now();
+            match cluster_fault::undo(&active, &ledger).await {
+                Ok(done) => {
+                    tracing::info!(target = %target, reason = %reason, "Undone: {done}");
+                    Ok(started.elapsed())
+                }
+                Err(err) => {
+                    // Kept: the next clear, injection or shutdown tries
+                    // again, and the ledger keeps it for `recover`.
+                    *cluster.borrow_mut() = Some(active);
+                    Err(err.into())
+                }
+            }
+        })
     }
 
+    /// A drain or scale stays in place until it is undone (who else set
+    /// the field back is seen at the undo); a container fault is watched
+    /// as a Docker target's.
     fn observe(&self, id: &str) -> Observation {
+        if self
+            .cluster
+            .borrow()
+            .as_ref()
+            .is_some_and(|active| active.id == id)
+        {
+            return Observation::InPlace;
+        }
         self.containers.observe(id)
     }
 
@@ -85,11 +172,4 @@ impl FaultBackend for SwarmBackend {
     fn cleared_words(&self, ended_one: bool) -> &'static str {
         self.containers.cleared_words(ended_one)
     }
-}
-
-// STAGE2: replaced by the drain/scale jobs once docker::swarm_ops lands.
-fn todo_swarm_ops<T: 'static>() -> Effect<T> {
-    Box::pin(std::future::ready(Err(crate::backend::BackendError::from(
-        crate::docker::DockerError::Unsupported("drain and scale: not built yet".to_owned()),
-    ))))
 }

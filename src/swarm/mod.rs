@@ -7,17 +7,17 @@
 //!
 //! - `config`: the `swarm:` keys, their checks and [`SwarmSettings`];
 //! - `backend`: [`SwarmBackend`], the running engine's backend;
+//! - `cluster_fault`: `drain` and `scale`, the faults on the swarm itself
+//!   (a node's availability, a service's replicas), written to the ledger
+//!   and set back at the clear;
 //! - `one_shot`: [`SwarmOneShot`], what `validate`, `status`, `inject`
 //!   and `clear` do on a Swarm target.
 
 pub mod backend;
+pub mod cluster_fault;
 pub mod config;
 pub mod one_shot;
 
 pub use backend::SwarmBackend;
 pub use config::{SwarmFault, SwarmSettings};
 pub use one_shot::SwarmOneShot;
-
-/// The label the Engine puts on every task container of a service, naming
-/// the service.
-pub const SERVICE_LABEL: &str = "com.docker.swarm.service.name";

@@ -6,9 +6,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::config::{SwarmFault, SwarmSettings};
+use super::config::{SwarmSettings, SWARM_MODES};
+use super::SwarmBackend;
+use crate::backend::one_shot::DISABLED;
 use crate::backend::{InjectRequest, Location, Look, OneShot, OneShotContext, OneShotError};
+use crate::clock::format_duration;
 use crate::docker::client::{connect, resolve_host};
+use crate::docker::one_shot::inject::apply_held;
 use crate::docker::one_shot::DockerOneShot;
 use crate::docker::select::listed;
 use crate::docker::DockerError;
@@ -79,18 +83,18 @@ impl OneShot for SwarmOneShot {
         context: &OneShotContext<'_>,
         request: &InjectRequest<'_>,
     ) -> Result<(), OneShotError> {
-        let fault = self.swarm.fault_for(&request.scenario, &request.mode);
-        match fault {
-            Some(SwarmFault::Drain | SwarmFault::Scale { .. }) => todo_swarm_ops(),
-            _ if !super::config::SWARM_MODES.contains(&request.mode.as_str()) => {
-                Err(OneShotError::Usage(format!(
-                    "MODE {}: target {} is a Swarm target; its modes are {}",
-                    request.mode,
-                    context.target,
-                    super::config::SWARM_MODES.join(", ")
-                )))
-            }
-            _ => self.containers.inject(context, request),
+        let mode = request.mode.as_str();
+        if !SWARM_MODES.contains(&mode) {
+            return Err(OneShotError::Usage(format!(
+                "MODE {mode}: target {} is a Swarm target; its modes are {}",
+                context.target,
+                SWARM_MODES.join(", ")
+            )));
+        }
+        if mode == "drain" || mode == "scale" {
+            self.inject_on_swarm(context, request)
+        } else {
+            self.containers.inject(context, request)
         }
     }
 
@@ -100,6 +104,58 @@ impl OneShot for SwarmOneShot {
 
     fn undo_time(&self) -> Option<Duration> {
         self.containers.undo_time()
+    }
+}
+
+impl SwarmOneShot {
+    /// `inject drain` or `inject scale`: applies it on the swarm, holds it
+    /// for `--for` (by default the target's recovery) and sets it back.
+    fn inject_on_swarm(
+        &self,
+        context: &OneShotContext<'_>,
+        request: &InjectRequest<'_>,
+    ) -> Result<(), OneShotError> {
+        let name = context.target;
+        let mode = request.mode.as_str();
+        if request.delay.is_some() {
+            return Err(OneShotError::Usage(format!(
+                "--delay: target {name} is a Swarm target; mode {mode} takes no delay"
+            )));
+        }
+        let hold = request.hold()?.unwrap_or(context.recovery);
+        // A scenario chosen by name is that scenario's fault; a mode alone,
+        // the first fault of that mode (or the mode's default).
+        let scenario = match request.chosen {
+            Some(_) => request.scenario.clone(),
+            None => self
+                .swarm
+                .faults
+                .iter()
+                .find(|(_, fault)| fault.mode() == mode)
+                .map(|(scenario, _)| scenario.clone())
+                .unwrap_or_else(|| mode.to_ascii_uppercase()),
+        };
+        if !context.enabled {
+            return Err(OneShotError::Usage(DISABLED.to_owned()));
+        }
+        if context.dry_run {
+            say!(
+                "[dry run] would inject {scenario} ({mode}) into {name} (service {}) for {}; no \
+                 Docker call made",
+                self.swarm.service,
+                format_duration(hold)
+            );
+            return Ok(());
+        }
+        apply_held(context, &scenario, mode, hold, |ledger, telemetry| {
+            Box::new(SwarmBackend::new(
+                ledger,
+                name,
+                Arc::clone(&self.swarm),
+                Arc::clone(telemetry),
+                false,
+            ))
+        })
     }
 }
 
@@ -114,11 +170,4 @@ fn running_tasks(swarm: &SwarmSettings) -> Result<Vec<String>, DockerError> {
         let found = listed(&engine, &swarm.docker.target.selector, false).await?;
         Ok(found.iter().map(ToString::to_string).collect())
     })
-}
-
-// STAGE2: replaced once docker::swarm_ops lands.
-fn todo_swarm_ops() -> Result<(), OneShotError> {
-    Err(OneShotError::Usage(
-        "drain and scale: not built yet".to_owned(),
-    ))
 }

@@ -58,5 +58,6 @@ mod partial_faults;
 mod settle_repaired;
 mod shipped_targets;
 mod swarm_fixtures;
+mod swarm_kind;
 mod swarm_tasks;
 mod tmp_layout;

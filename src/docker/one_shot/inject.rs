@@ -12,7 +12,7 @@ use crate::docker::config::DockerSettings;
 use crate::docker::ledger::Ledger;
 use crate::docker::DockerMode;
 use crate::outcome::InjectedFailure;
-use crate::telemetry::Telemetry;
+use crate::telemetry::{SharedTelemetry, Telemetry};
 
 /// `inject MODE --target NAME` on a Docker target: applies the fault now,
 /// holds it for `--for` (default: the target's recovery), undoes it.
@@ -70,6 +70,30 @@ pub(super) fn inject(
         );
         return Ok(());
     }
+    apply_held(context, &scenario, mode, hold, |ledger, telemetry| {
+        Box::new(DockerBackend::new(
+            ledger,
+            name,
+            docker,
+            Arc::clone(telemetry),
+            false,
+        ))
+    })
+}
+
+/// Applies `scenario` (`mode`) once through the backend `make_backend`
+/// builds (given the one-shot's ledger and telemetry), holds it for
+/// `hold` (or until SIGTERM or SIGINT) and undoes it; journals both as the
+/// daemon does, and says what it did. Used by every container backend's
+/// one-shot `inject`.
+pub fn apply_held(
+    context: &OneShotContext<'_>,
+    scenario: &str,
+    mode: &str,
+    hold: std::time::Duration,
+    make_backend: impl FnOnce(Arc<Ledger>, &SharedTelemetry) -> Box<dyn FaultBackend>,
+) -> Result<(), OneShotError> {
+    let name = context.target;
     let mut waiter = match HoldWaiter::install() {
         Ok(waiter) => waiter,
         Err(err) => {
@@ -79,19 +103,13 @@ pub(super) fn inject(
     };
     let telemetry = context.recorder.telemetry();
     let ledger = Arc::new(Ledger::new(context.ledger_dir.to_owned()));
-    let mut backend = DockerBackend::new(
-        Arc::clone(&ledger),
-        name,
-        docker,
-        Arc::clone(telemetry),
-        false,
-    );
+    let mut backend = make_backend(Arc::clone(&ledger), telemetry);
     let injected_at = round_millis(SystemClock.unix_now());
-    let (category, fix) = context.catalogue.truth_for(&scenario, mode);
+    let (category, fix) = context.catalogue.truth_for(scenario, mode);
     let mut failure = InjectedFailure {
         id: uuid::Uuid::new_v4().to_string(),
-        scenario: scenario.clone(),
-        mode: mode.clone(),
+        scenario: scenario.to_owned(),
+        mode: mode.to_owned(),
         delay: 0,
         injected_at,
         expires_at: round_millis(injected_at + hold.as_secs_f64()),
@@ -132,7 +150,7 @@ pub(super) fn inject(
         format_duration(hold)
     );
     waiter.wait(hold);
-    let undone = undo(&mut backend, telemetry, name, &failure, &waiter);
+    let undone = undo(backend.as_mut(), telemetry, name, &failure, &waiter);
     close_ledger(&ledger);
     undone
 }
@@ -151,7 +169,7 @@ fn close_ledger(ledger: &Ledger) {
 }
 
 fn undo(
-    backend: &mut DockerBackend,
+    backend: &mut dyn FaultBackend,
     telemetry: &Telemetry,
     name: &str,
     failure: &InjectedFailure,

@@ -7,7 +7,7 @@
 //! what an engine left behind (`leftovers`).
 
 mod describe;
-mod inject;
+pub mod inject;
 mod leftovers;
 pub mod look;
 

@@ -10,6 +10,7 @@ use super::file::{FileSwarm, SwarmScenarioKeys};
 use super::settings::{SwarmFault, SwarmSettings};
 use crate::docker::config::TargetAt;
 use crate::docker::config::{check_host, check_service, docker_fault, parse_pick, DockerSettings};
+use crate::docker::swarm_task::SERVICE_NAME_LABEL;
 use crate::docker::{BlastRadius, DockerPolicy, DockerTarget, Selector};
 use crate::input::{ConfigError, KeyOrigins};
 
@@ -65,7 +66,7 @@ pub fn swarm_target(
         })
         .collect();
     let selector = Selector::Labels(BTreeMap::from([(
-        super::super::SERVICE_LABEL.to_owned(),
+        SERVICE_NAME_LABEL.to_owned(),
         service.clone(),
     )]));
     Ok(Arc::new(SwarmSettings {
