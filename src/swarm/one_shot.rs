@@ -75,6 +75,7 @@ impl OneShot for SwarmOneShot {
             &self.swarm.docker,
             context.ledger_dir,
             self.location(),
+            false,
         )
     }
 

@@ -29,8 +29,17 @@ struct Seen {
 /// on them (the open faults of the ledgers in `ledger_dir`).
 /// They are shown as at `location` (the selector of a Docker target, the
 /// service of a Swarm target).
-pub fn look(name: &str, docker: &DockerSettings, ledger_dir: &Path, location: Location) -> Look {
-    let seen = see(name, docker, ledger_dir, location);
+/// `include_stopped`: the containers that are not running are listed too
+/// (a Docker target's are the same containers, started again; a Swarm
+/// service's are its old tasks, replaced).
+pub fn look(
+    name: &str,
+    docker: &DockerSettings,
+    ledger_dir: &Path,
+    location: Location,
+    include_stopped: bool,
+) -> Look {
+    let seen = see(name, docker, ledger_dir, location, include_stopped);
     let line = seen.line(name);
     Look {
         json: seen.json(name),
@@ -39,7 +48,13 @@ pub fn look(name: &str, docker: &DockerSettings, ledger_dir: &Path, location: Lo
     }
 }
 
-fn see(name: &str, docker: &DockerSettings, ledger_dir: &Path, location: Location) -> Seen {
+fn see(
+    name: &str,
+    docker: &DockerSettings,
+    ledger_dir: &Path,
+    location: Location,
+    include_stopped: bool,
+) -> Seen {
     let mut look = Seen {
         location,
         containers: Vec::new(),
@@ -56,7 +71,7 @@ fn see(name: &str, docker: &DockerSettings, ledger_dir: &Path, location: Locatio
     let seen = runtime.block_on(async {
         let engine = connect(docker.target.host.as_deref()).await?;
         let mut containers = Vec::new();
-        for container in listed(&engine, &docker.target.selector, true).await? {
+        for container in listed(&engine, &docker.target.selector, include_stopped).await? {
             let state = match container_ops::inspect(&engine, &container).await? {
                 Some(state) if state.paused => "paused",
                 Some(state) if state.restarting => "restarting",

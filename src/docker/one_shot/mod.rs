@@ -56,6 +56,7 @@ impl OneShot for DockerOneShot {
             &self.docker,
             context.ledger_dir,
             self.location(),
+            true,
         )
     }
 

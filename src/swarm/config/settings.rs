@@ -34,7 +34,16 @@ impl SwarmFault {
     /// What it does, for `validate`.
     pub fn describe(&self) -> String {
         match self {
-            SwarmFault::Container(fault) => format!("{} of a running task", fault.describe()),
+            SwarmFault::Container(DockerFault::Kill { signal }) => format!(
+                "kill ({signal}) a running task; Swarm starts a new one in its slot (restart \
+                 policy permitting)"
+            ),
+            SwarmFault::Container(DockerFault::Stop { grace }) => format!(
+                "stop (SIGKILL after {}s) a running task; Swarm starts a new one in its slot \
+                 (restart policy permitting)",
+                grace.as_secs()
+            ),
+            SwarmFault::Container(fault) => format!("a running task: {}", fault.describe()),
             SwarmFault::Drain => {
                 "drain the node of a running task (availability active again at recovery)"
                     .to_owned()
