@@ -110,16 +110,11 @@ pub fn resolve_host(host: Option<&str>) -> String {
 /// otherwise [`DockerError::Unreachable`].
 pub async fn connect(host: Option<&str>, cert_dir: Option<&Path>) -> Result<Docker, DockerError> {
     let endpoint = resolve_endpoint(host, cert_dir);
-    let host = &endpoint.host;
+    // Named with its certificates when TLS is spoken: a refusal is often
+    // theirs.
     let unreachable = |detail: String| DockerError::Unreachable {
-        host: host.clone(),
-        detail: match &endpoint.cert_dir {
-            Some(dir) => format!(
-                "over TLS with the certificates in {}: {detail}",
-                dir.display()
-            ),
-            None => detail,
-        },
+        host: endpoint.to_string(),
+        detail,
     };
     let docker = client_for(&endpoint, &FIRST_VERSION).map_err(|e| unreachable(error_chain(&e)))?;
     match ping(&docker).await {
@@ -299,7 +294,7 @@ mod tests {
         .unwrap_err();
         let text = err.to_string();
         assert!(
-            text.contains("over TLS with the certificates in /nonexistent/certs"),
+            text.contains("at tcp://127.0.0.1:1 over TLS (certificates in /nonexistent/certs): "),
             "{text}"
         );
     }
