@@ -162,13 +162,16 @@ impl SecondDaemon {
         // socket path may not be longer than 107 bytes.
         let root = PathBuf::from(format!("/tmp/ce-tls-{pid}-{n}"));
         let bridge = format!("cetls{}-{n}", pid % 100_000);
+        // Its own subnet, out of Docker's default pools (a daemon of
+        // another test may run meanwhile).
+        let address = format!("10.213.{}.1/24", n % 250);
         let _ = Command::new("ip")
             .args(["link", "del", &bridge])
             .stderr(Stdio::null())
             .status();
         let made = [
             vec!["link", "add", &bridge, "type", "bridge"],
-            vec!["addr", "add", "10.213.213.1/24", "dev", &bridge],
+            vec!["addr", "add", &address, "dev", &bridge],
             vec!["link", "set", &bridge, "up"],
         ]
         .iter()

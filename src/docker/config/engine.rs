@@ -41,11 +41,10 @@ pub fn engine_keys(
     let Some(tls_host) = host.as_deref() else {
         return Err(at(
             "cert_path",
-            format!(
-                "`cert_path` is the certificate directory of `host`: give `host: \
-                 tcp://HOST:2376` too (the default Engine's certificates are \
-                 DOCKER_CERT_PATH's when DOCKER_TLS_VERIFY is set)"
-            ),
+            "`cert_path` is the certificate directory of `host`: give `host: \
+             tcp://HOST:2376` too (the default Engine's certificates are \
+             DOCKER_CERT_PATH's when DOCKER_TLS_VERIFY is set)"
+                .to_owned(),
         ));
     };
     if !tls::speaks_tls(tls_host) {
