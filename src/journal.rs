@@ -54,8 +54,8 @@
 //! - `fault_applying`: a Docker fault is about to be applied, written
 //!   before the first Engine call that changes anything (what `recover`
 //!   undoes if the engine dies first). `target`, `id`, `mode`, `host`,
-//!   `containers`, `expires_at`, `token`, `owner?`, `started_at`,
-//!   `grace_s?`.
+//!   `cert_path?` (TLS), `containers`, `expires_at`, `token`, `owner?`,
+//!   `started_at`, `grace_s?`.
 //! - `fault_recovered`: a Docker fault was undone outside its normal
 //!   clear: left behind by an engine that stopped (`recover`, or at
 //!   startup), or partly applied when applying it failed. `id?`, `target`,

@@ -230,6 +230,10 @@ impl KeyOrigins for ParsedFile {
     fn origin(&self, key: &str) -> Origin {
         ParsedFile::origin(self, key)
     }
+
+    fn base_dir(&self) -> &Path {
+        ParsedFile::base_dir(self)
+    }
 }
 
 /// Reads and parses the targets file at `path`. `origin` names where the

@@ -384,7 +384,11 @@ impl ApplyJob {
     async fn run(self) -> Result<(Applied, Active), BackendError> {
         let started = Instant::now();
         let since = self.clock.unix_now();
-        let docker = connect(self.docker_target.host.as_deref()).await?;
+        let docker = connect(
+            self.docker_target.host.as_deref(),
+            self.docker_target.cert_path.as_deref(),
+        )
+        .await?;
         // Resolved once: the watch judges replacements by the same scope.
         let selector = resolve(&docker, &self.docker_target.selector).await?;
         let found = matching(&docker, &selector).await?;
@@ -406,6 +410,7 @@ impl ApplyJob {
             id: self.failure.id.clone(),
             mode: self.fault.mode(),
             host: self.docker_target.host.clone(),
+            cert_path: self.docker_target.cert_path.clone(),
             containers: hit.clone(),
             expires_at: self.failure.expires_at,
             token: self.token.clone(),

@@ -1,13 +1,16 @@
 //! The connection to the Docker Engine: where it is (`unix://`, `tcp://`,
-//! `http://`, or `DOCKER_HOST`, or the local socket), a short ping that
-//! tells at once when it is not there, and the time bound every Engine
-//! call runs under ([`bounded`]).
+//! `http://`, `https://`, or `DOCKER_HOST`, or the local socket) and
+//! whether TLS is spoken to it (see `super::tls`), a short ping that tells
+//! at once when it is not there, and the time bound every Engine call
+//! runs under ([`bounded`]).
 
 use std::future::Future;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use bollard::{ClientVersion, Docker};
 
+use super::tls;
 use super::DockerError;
 
 /// The local socket used when neither the target nor `DOCKER_HOST` names
@@ -33,37 +36,98 @@ const FIRST_VERSION: ClientVersion = ClientVersion {
 /// shorter, so this one only stops a request that was never bounded.
 const BOLLARD_TIMEOUT_SECS: u64 = 600;
 
-/// The Engine address `host` names, or `DOCKER_HOST`, or [`DEFAULT_HOST`].
-pub fn resolve_host(host: Option<&str>) -> String {
-    match host {
-        Some(host) => host.to_owned(),
-        None => std::env::var("DOCKER_HOST")
-            .ok()
-            .filter(|value| !value.trim().is_empty())
-            .unwrap_or_else(|| DEFAULT_HOST.to_owned()),
+/// An Engine as the client reaches it: its address, and the certificate
+/// directory when TLS is spoken to it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Endpoint {
+    /// The address (`unix:///…`, `tcp://…`, `http://…`, `https://…`).
+    pub host: String,
+    /// The directory of `ca.pem`, `cert.pem` and `key.pem`; `None`: no
+    /// TLS.
+    pub cert_dir: Option<PathBuf>,
+}
+
+impl std::fmt::Display for Endpoint {
+    /// The address, followed by `over TLS (certificates in DIR)` when TLS
+    /// is spoken.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.host)?;
+        if let Some(dir) = &self.cert_dir {
+            write!(f, " over TLS (certificates in {})", dir.display())?;
+        }
+        Ok(())
     }
 }
 
-/// A client of the Engine at `host` (see [`resolve_host`]) that answered a
-/// ping within [`CONNECT_TIMEOUT`]; otherwise [`DockerError::Unreachable`].
-pub async fn connect(host: Option<&str>) -> Result<Docker, DockerError> {
-    let host = resolve_host(host);
+/// The Engine a target reaches: at `host` with the certificates in
+/// `cert_dir` (TLS) when the target gives them; otherwise at
+/// `DOCKER_HOST`, over TLS with the certificates of `DOCKER_CERT_PATH`
+/// (or `~/.docker`) when `DOCKER_TLS_VERIFY` asks for it (then
+/// `tcp://localhost:2376` when `DOCKER_HOST` is not set, as the Docker CLI
+/// does), else [`DEFAULT_HOST`].
+pub fn resolve_endpoint(host: Option<&str>, cert_dir: Option<&Path>) -> Endpoint {
+    if let Some(host) = host {
+        let cert_dir = match cert_dir {
+            Some(dir) => Some(dir.to_path_buf()),
+            None if host.starts_with("https://") => Some(tls::env_cert_dir()),
+            None => None,
+        };
+        return Endpoint {
+            host: host.to_owned(),
+            cert_dir,
+        };
+    }
+    let verify = tls::verify_asked();
+    let host = std::env::var("DOCKER_HOST")
+        .ok()
+        .filter(|value| !value.trim().is_empty())
+        .unwrap_or_else(|| {
+            if verify {
+                tls::DEFAULT_TLS_HOST
+            } else {
+                DEFAULT_HOST
+            }
+            .to_owned()
+        });
+    let cert_dir = match cert_dir {
+        Some(dir) => Some(dir.to_path_buf()),
+        None if tls::speaks_tls(&host) && (verify || host.starts_with("https://")) => {
+            Some(tls::env_cert_dir())
+        }
+        None => None,
+    };
+    Endpoint { host, cert_dir }
+}
+
+/// The Engine address `host` names, or `DOCKER_HOST`, or [`DEFAULT_HOST`]
+/// (see [`resolve_endpoint`]).
+pub fn resolve_host(host: Option<&str>) -> String {
+    resolve_endpoint(host, None).host
+}
+
+/// A client of the Engine at `host` with the certificates in `cert_dir`
+/// (see [`resolve_endpoint`]) that answered a ping within [`CONNECT_TIMEOUT`];
+/// otherwise [`DockerError::Unreachable`].
+pub async fn connect(host: Option<&str>, cert_dir: Option<&Path>) -> Result<Docker, DockerError> {
+    let endpoint = resolve_endpoint(host, cert_dir);
+    // Named with its certificates when TLS is spoken: a refusal is often
+    // theirs.
     let unreachable = |detail: String| DockerError::Unreachable {
-        host: host.clone(),
+        host: endpoint.to_string(),
         detail,
     };
-    let docker = client_for(&host, &FIRST_VERSION).map_err(|e| unreachable(e.to_string()))?;
+    let docker = client_for(&endpoint, &FIRST_VERSION).map_err(|e| unreachable(error_chain(&e)))?;
     match ping(&docker).await {
         Ok(()) => Ok(docker),
         // The Engine answered but refuses 1.41 (it raised its minimum):
         // start from the newest version and come down to the Engine's.
         Err(PingError::Refused(_)) => {
-            let newest = client_for(&host, bollard::API_DEFAULT_VERSION)
-                .map_err(|e| unreachable(e.to_string()))?;
+            let newest = client_for(&endpoint, bollard::API_DEFAULT_VERSION)
+                .map_err(|e| unreachable(error_chain(&e)))?;
             let negotiated = tokio::time::timeout(CONNECT_TIMEOUT, newest.negotiate_version())
                 .await
                 .map_err(|_| unreachable(no_answer(CONNECT_TIMEOUT)))?
-                .map_err(|e| unreachable(e.to_string()))?;
+                .map_err(|e| unreachable(error_chain(&e)))?;
             ping(&negotiated)
                 .await
                 .map_err(|e| unreachable(e.to_string()))?;
@@ -90,19 +154,51 @@ async fn ping(docker: &Docker) -> Result<(), PingError> {
             status_code,
             message,
         })) => Err(PingError::Refused(format!("{status_code}: {message}"))),
-        Ok(Err(other)) => Err(PingError::Failed(other.to_string())),
+        Ok(Err(other)) => Err(PingError::Failed(error_chain(&other))),
     }
 }
 
-fn client_for(host: &str, version: &ClientVersion) -> Result<Docker, bollard::errors::Error> {
-    if host.starts_with("tcp://") || host.starts_with("http://") {
-        Docker::connect_with_http(host, BOLLARD_TIMEOUT_SECS, version)
-    } else if host.starts_with("unix://") || host.starts_with('/') {
-        Docker::connect_with_unix(host, BOLLARD_TIMEOUT_SECS, version)
-    } else {
-        Err(bollard::errors::Error::UnsupportedURISchemeError {
-            uri: format!("{host} (use unix://, tcp:// or http://)"),
-        })
+/// `err` and the errors under it, joined by `: ` (a TLS refusal is the
+/// last of them; bollard's own message says only that connecting failed).
+fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+fn client_for(
+    endpoint: &Endpoint,
+    version: &ClientVersion,
+) -> Result<Docker, bollard::errors::Error> {
+    let host = endpoint.host.as_str();
+    match &endpoint.cert_dir {
+        Some(dir) if tls::speaks_tls(host) => Docker::connect_with_ssl(
+            host,
+            &dir.join(tls::KEY_FILE),
+            &dir.join(tls::CERT_FILE),
+            &dir.join(tls::CA_FILE),
+            BOLLARD_TIMEOUT_SECS,
+            version,
+        ),
+        _ if host.starts_with("tcp://") || host.starts_with("http://") => {
+            Docker::connect_with_http(host, BOLLARD_TIMEOUT_SECS, version)
+        }
+        _ if host.starts_with("unix://") || host.starts_with('/') => {
+            Docker::connect_with_unix(host, BOLLARD_TIMEOUT_SECS, version)
+        }
+        _ => Err(bollard::errors::Error::UnsupportedURISchemeError {
+            uri: format!(
+                "{host} (use unix://, tcp://, http://, or https:// with a certificate directory)"
+            ),
+        }),
     }
 }
 
@@ -175,14 +271,47 @@ mod tests {
     }
 
     #[test]
+    fn a_target_s_certificate_directory_is_kept_and_shown() {
+        let endpoint = resolve_endpoint(Some("tcp://10.0.0.1:2376"), Some(Path::new("/certs")));
+        assert_eq!(endpoint.cert_dir.as_deref(), Some(Path::new("/certs")));
+        assert_eq!(
+            endpoint.to_string(),
+            "tcp://10.0.0.1:2376 over TLS (certificates in /certs)"
+        );
+        assert_eq!(
+            resolve_endpoint(Some("tcp://10.0.0.1:2375"), None).cert_dir,
+            None
+        );
+    }
+
+    #[tokio::test]
+    async fn a_missing_certificate_is_named_when_connecting() {
+        let err = connect(
+            Some("tcp://127.0.0.1:1"),
+            Some(Path::new("/nonexistent/certs")),
+        )
+        .await
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("at tcp://127.0.0.1:1 over TLS (certificates in /nonexistent/certs): "),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn an_unknown_scheme_is_refused_before_any_call() {
-        let err = client_for("ftp://x", &FIRST_VERSION).unwrap_err();
+        let endpoint = Endpoint {
+            host: "ftp://x".to_owned(),
+            cert_dir: None,
+        };
+        let err = client_for(&endpoint, &FIRST_VERSION).unwrap_err();
         assert!(err.to_string().contains("unix://"), "{err}");
     }
 
     #[tokio::test]
     async fn a_missing_socket_is_unreachable_at_once() {
-        let err = connect(Some("unix:///nonexistent/chaos-engine.sock"))
+        let err = connect(Some("unix:///nonexistent/chaos-engine.sock"), None)
             .await
             .unwrap_err();
         assert!(

@@ -7,7 +7,7 @@ pub enum DockerError {
     /// No connection to the Docker Engine.
     #[error("cannot reach the Docker Engine at {host}: {detail}")]
     Unreachable {
-        /// The address tried.
+        /// The address tried (with its certificates, over TLS).
         host: String,
         /// What the connection attempt said.
         detail: String,

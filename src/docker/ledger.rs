@@ -414,6 +414,7 @@ mod tests {
             id: format!("failure-{token}"),
             mode,
             host: None,
+            cert_path: None,
             containers: vec![ContainerRef {
                 id: "c1".to_owned(),
                 name: "cache-1".to_owned(),

@@ -10,6 +10,8 @@
 //! - `ledger`: the fault ledger, where those records live (always on);
 //! - `error`: why a Docker operation failed;
 //! - `client`: the connection to the Engine and the bound on every call;
+//! - `tls`: a remote Engine's TLS material (a certificate directory, the
+//!   Docker CLI's `DOCKER_TLS_VERIFY` and `DOCKER_CERT_PATH`);
 //! - `own_project`: the engine's own Compose project, the default scope of
 //!   a Compose service selector;
 //! - `select`: the containers a fault hits;
@@ -60,6 +62,7 @@ pub mod spec;
 pub mod swarm_ops;
 pub mod swarm_restore;
 pub mod swarm_task;
+pub mod tls;
 pub mod watch;
 
 pub use backend::DockerBackend;

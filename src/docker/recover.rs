@@ -22,7 +22,7 @@
 //! [`super::swarm_restore`]; a record without one stays open.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use bollard::query_parameters::{RemoveContainerOptions, WaitContainerOptions};
@@ -30,7 +30,7 @@ use bollard::Docker;
 use futures_util::StreamExt;
 
 use super::backend::CONCURRENCY;
-use super::client::{connect, resolve_host, CALL_TIMEOUT};
+use super::client::{connect, resolve_endpoint, Endpoint, CALL_TIMEOUT};
 use super::container_ops;
 use super::helper::{self, HelperInfo};
 use super::ledger::{self, DeadLedger, Scan};
@@ -83,9 +83,24 @@ pub struct Scope<'a> {
     pub image: &'a str,
     /// Only the faults of these targets (`clear --target`); all if `None`.
     pub only: Option<BTreeSet<String>>,
-    /// The Engines of the configured targets (swept for dead engines'
-    /// helpers even when no open fault names them).
-    pub hosts: Vec<Option<String>>,
+    /// The Engines of the configured targets, each with its certificate
+    /// directory (swept for dead engines' helpers even when no open fault
+    /// names them).
+    pub hosts: Vec<EngineKeys>,
+}
+
+/// An Engine as a target or a record names it: its `host` and the
+/// certificate directory TLS is spoken with (`None`: the defaults).
+pub type EngineKeys = (Option<String>, Option<PathBuf>);
+
+/// The Engine `keys` reach (see [`resolve_endpoint`]).
+fn endpoint_of((host, cert_path): &EngineKeys) -> Endpoint {
+    resolve_endpoint(host.as_deref(), cert_path.as_deref())
+}
+
+/// The Engine `record` was applied on.
+fn record_endpoint(record: &FaultRecord) -> Endpoint {
+    resolve_endpoint(record.host.as_deref(), record.cert_path.as_deref())
 }
 
 /// Where an open fault was found.
@@ -147,15 +162,14 @@ pub async fn recover(scope: &Scope<'_>, telemetry: &Telemetry) -> RecoverReport 
         ),
         Err(err) => report.errors.push(err.clone()),
     }
-    let mut hosts: BTreeMap<String, Option<String>> = BTreeMap::new();
-    for host in scope
-        .hosts
-        .iter()
-        .chain(work.iter().map(|(_, record)| &record.host))
-    {
-        hosts
-            .entry(resolve_host(host.as_deref()))
-            .or_insert(host.clone());
+    // Each Engine once, reached as its records say (with the certificate
+    // directory a target over TLS wrote down).
+    let mut hosts: BTreeMap<Endpoint, EngineKeys> = BTreeMap::new();
+    for keys in scope.hosts.iter().cloned().chain(
+        work.iter()
+            .map(|(_, record)| (record.host.clone(), record.cert_path.clone())),
+    ) {
+        hosts.entry(endpoint_of(&keys)).or_insert(keys);
     }
     // An Engine call in flight when its engine died (a helper being
     // created or started) lands within moments: let it, so that what is
@@ -170,14 +184,11 @@ pub async fn recover(scope: &Scope<'_>, telemetry: &Telemetry) -> RecoverReport 
     }
     let dead_owners: BTreeSet<String> = dead.iter().map(|l| l.owner.clone()).collect();
     let mut failed_tokens = BTreeSet::new();
-    for (key, host) in &hosts {
-        let docker = match connect(host.as_deref()).await {
+    for (key, (host, cert_path)) in &hosts {
+        let docker = match connect(host.as_deref(), cert_path.as_deref()).await {
             Ok(docker) => docker,
             Err(err) => {
-                for (_, record) in work
-                    .iter()
-                    .filter(|(_, r)| &resolve_host(r.host.as_deref()) == key)
-                {
+                for (_, record) in work.iter().filter(|(_, r)| &record_endpoint(r) == key) {
                     report.errors.push(format!("{}: {err}", record.target));
                     failed_tokens.insert(record.token.clone());
                 }
@@ -193,7 +204,7 @@ pub async fn recover(scope: &Scope<'_>, telemetry: &Telemetry) -> RecoverReport 
         };
         let here: Vec<&(Source, FaultRecord)> = work
             .iter()
-            .filter(|(_, r)| &resolve_host(r.host.as_deref()) == key)
+            .filter(|(_, r)| &record_endpoint(r) == key)
             .collect();
         let outcomes: Vec<(Source, &FaultRecord, Result<String, DockerError>)> =
             futures_util::stream::iter(here)

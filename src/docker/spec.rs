@@ -7,6 +7,7 @@
 //! invalid value (a loss above 100 %, a rate of 0, an empty selector).
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use super::DockerMode;
@@ -49,6 +50,11 @@ pub struct DockerTarget {
     /// The Docker Engine's address (`unix:///…`, `tcp://…`, `http://…`);
     /// `None`: `DOCKER_HOST`, then the local socket.
     pub host: Option<String>,
+    /// The certificate directory (`ca.pem`, `cert.pem`, `key.pem`, checked
+    /// and made absolute at load) TLS is spoken to `host` with; `None`:
+    /// no TLS, unless `DOCKER_TLS_VERIFY` asks for it on the default
+    /// Engine (see `super::client::resolve_endpoint`).
+    pub cert_path: Option<PathBuf>,
     /// How many of the matching containers a fault hits.
     pub pick: BlastRadius,
 }

@@ -18,4 +18,8 @@ pub use error::{ConfigError, Origin};
 pub trait KeyOrigins {
     /// Where `key` is.
     fn origin(&self, key: &str) -> Origin;
+
+    /// The directory a relative path the file gives is resolved against
+    /// (the file's own).
+    fn base_dir(&self) -> &std::path::Path;
 }

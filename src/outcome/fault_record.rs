@@ -22,6 +22,11 @@ pub struct FaultRecord<Mode = String> {
     /// Where the units live, in the backend's terms (a Docker Engine's
     /// host; `None`: the default one).
     pub host: Option<String>,
+    /// The certificate directory TLS was spoken to `host` with (a target's
+    /// `cert_path`), so that a recovery reaches the Engine the same way;
+    /// none without one (absent from the record).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cert_path: Option<std::path::PathBuf>,
     /// The units the fault is applied to (serialized as `containers`, the
     /// name journals and ledgers have always used).
     pub containers: Vec<AffectedUnit>,
@@ -72,6 +77,7 @@ impl<Mode: std::fmt::Display> FaultRecord<Mode> {
             id: self.id.clone(),
             mode: self.mode.to_string(),
             host: self.host.clone(),
+            cert_path: self.cert_path.clone(),
             containers: self.containers.clone(),
             expires_at: self.expires_at,
             token: self.token.clone(),

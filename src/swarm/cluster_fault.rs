@@ -56,7 +56,11 @@ impl ClusterJob {
     /// the journal, then makes it.
     pub async fn run(self) -> Result<(Applied, ClusterActive), BackendError> {
         let started = Instant::now();
-        let docker = connect(self.swarm.docker.target.host.as_deref()).await?;
+        let docker = connect(
+            self.swarm.docker.target.host.as_deref(),
+            self.swarm.docker.target.cert_path.as_deref(),
+        )
+        .await?;
         let planned = self.plan(&docker).await?;
         let token = random_id();
         let mut record = FaultRecord {
@@ -64,6 +68,7 @@ impl ClusterJob {
             id: self.failure.id.clone(),
             mode: planned.mode,
             host: self.swarm.docker.target.host.clone(),
+            cert_path: self.swarm.docker.target.cert_path.clone(),
             containers: vec![planned.unit.clone()],
             expires_at: self.failure.expires_at,
             token: token.clone(),

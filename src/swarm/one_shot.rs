@@ -11,7 +11,7 @@ use super::SwarmBackend;
 use crate::backend::one_shot::DISABLED;
 use crate::backend::{InjectRequest, Location, Look, OneShot, OneShotContext, OneShotError};
 use crate::clock::format_duration;
-use crate::docker::client::{connect, resolve_host};
+use crate::docker::client::{connect, resolve_endpoint};
 use crate::docker::one_shot::inject::apply_held;
 use crate::docker::one_shot::DockerOneShot;
 use crate::docker::select::listed;
@@ -43,12 +43,13 @@ impl OneShot for SwarmOneShot {
         }
     }
 
-    fn describe(&self, _context: &OneShotContext<'_>) -> bool {
+    fn describe(&self, context: &OneShotContext<'_>) -> bool {
         let target = &self.swarm.docker.target;
+        let mut valid = true;
         say!(
             "  swarm:        service {} on {}, pick {}",
             self.swarm.service,
-            resolve_host(target.host.as_deref()),
+            resolve_endpoint(target.host.as_deref(), target.cert_path.as_deref()),
             target.pick
         );
         match running_tasks(&self.swarm) {
@@ -60,13 +61,17 @@ impl OneShot for SwarmOneShot {
                 tasks.len(),
                 tasks.join(", ")
             ),
+            Err(err @ DockerError::Unreachable { .. }) => {
+                eprintln!("error: target {}: {err}", context.target);
+                valid = false;
+            }
             Err(err) => say!("  tasks now:    unknown ({err})"),
         }
         say!("  faults:");
         for (scenario, fault) in &self.swarm.faults {
             say!("    {scenario:<20} {}", fault.describe());
         }
-        true
+        valid
     }
 
     fn look(&self, context: &OneShotContext<'_>, _now: f64) -> Look {
@@ -167,7 +172,11 @@ fn running_tasks(swarm: &SwarmSettings) -> Result<Vec<String>, DockerError> {
         .build()
         .map_err(|err| DockerError::Unsupported(err.to_string()))?;
     runtime.block_on(async {
-        let engine = connect(swarm.docker.target.host.as_deref()).await?;
+        let engine = connect(
+            swarm.docker.target.host.as_deref(),
+            swarm.docker.target.cert_path.as_deref(),
+        )
+        .await?;
         let found = listed(&engine, &swarm.docker.target.selector, false).await?;
         Ok(found.iter().map(ToString::to_string).collect())
     })

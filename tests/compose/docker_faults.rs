@@ -54,6 +54,7 @@ fn by_group(group: &str) -> DockerTarget {
     DockerTarget {
         selector: Selector::Labels(BTreeMap::from([(GROUP_LABEL.to_owned(), group.to_owned())])),
         host: None,
+        cert_path: None,
         pick: BlastRadius::One,
     }
 }
@@ -435,7 +436,7 @@ fn docker_faults_recover_undoes_what_a_dead_engine_left() {
         journal_faults: open_records(&journal),
         image,
         only: None,
-        hosts: vec![None],
+        hosts: vec![(None, None)],
     };
     let telemetry = telemetry(&journal);
     let report = block_on(&rt, recover(&scope(), &telemetry));

@@ -29,6 +29,10 @@
 //!   `swarm_tasks.rs`: kill and pause of Swarm task containers through a
 //!   `docker:` target (a kill is repaired by Swarm, never started again by
 //!   the engine).
+//! - `tls_fixtures.rs`: a CA and certificates made in the test, and a
+//!   second dockerd speaking only TLS on 127.0.0.1; `tls_engines.rs`:
+//!   Docker targets on it (`cert_path`, `DOCKER_TLS_VERIFY`), a refused
+//!   certificate and an absent Engine at `validate`, a pause over TLS.
 //! - `tmp_layout.rs`: the image's defaults (root, `/tmp`), as target apps
 //!   of the original service share it.
 //!
@@ -60,4 +64,6 @@ mod shipped_targets;
 mod swarm_fixtures;
 mod swarm_kind;
 mod swarm_tasks;
+mod tls_engines;
+mod tls_fixtures;
 mod tmp_layout;

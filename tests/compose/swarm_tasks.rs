@@ -59,6 +59,7 @@ fn backend(
                     service.name().to_owned(),
                 )])),
                 host: None,
+                cert_path: None,
                 pick: BlastRadius::One,
             },
             faults: vec![("FAULT".to_owned(), fault)],

@@ -323,9 +323,29 @@ fn cases(dir: &Path) -> Vec<Case> {
             "targets.yaml:7:9: targets[1].scenarios[0]: scenario N has mode network: say what to degrade with `network:`",
         ),
         file_case(
-            "a Docker Engine over TLS",
+            "a Docker Engine over https:// without certificates",
             format!("{TARGETS}  - name: cache\n    docker: {{ service: cache, host: 'https://h:2376' }}\n    scenarios: [{{ name: P, mode: pause, weight: 1 }}]\n"),
-            "targets.yaml:5:31: targets[1].docker.host: `https://h:2376` is not a Docker Engine address",
+            "targets.yaml:5:31: targets[1].docker.host: `https://h:2376` speaks TLS: give `cert_path`, the directory of its ca.pem, cert.pem and key.pem",
+        ),
+        file_case(
+            "a certificate directory that is not there, relative to the targets file",
+            format!("{TARGETS}  - name: cache\n    docker: {{ service: cache, host: 'tcp://h:2376', cert_path: nocerts }}\n    scenarios: [{{ name: P, mode: pause, weight: 1 }}]\n"),
+            "targets.yaml:5:53: targets[1].docker.cert_path: cannot read {dir}/nocerts: ",
+        ),
+        file_case(
+            "a certificate directory without its three files",
+            format!("{TARGETS}  - name: cache\n    docker: {{ service: cache, host: 'tcp://h:2376', cert_path: . }}\n    scenarios: [{{ name: P, mode: pause, weight: 1 }}]\n"),
+            "targets.yaml:5:53: targets[1].docker.cert_path: {dir}/. must hold ca.pem, cert.pem and key.pem (the CA, the client's certificate and key, as `docker --tlsverify` reads them): there is no ca.pem, no cert.pem, no key.pem",
+        ),
+        file_case(
+            "a certificate directory without a host",
+            format!("{TARGETS}  - name: cache\n    docker: {{ service: cache, cert_path: . }}\n    scenarios: [{{ name: P, mode: pause, weight: 1 }}]\n"),
+            "targets.yaml:5:31: targets[1].docker.cert_path: `cert_path` is the certificate directory of `host`: give `host: tcp://HOST:2376` too",
+        ),
+        file_case(
+            "a certificate directory for a plain HTTP Engine",
+            format!("{TARGETS}  - name: cache\n    swarm: {{ service: api, host: 'http://h:2375', cert_path: . }}\n    scenarios: [{{ name: P, mode: pause, weight: 1 }}]\n"),
+            "targets.yaml:5:51: targets[1].swarm.cert_path: `cert_path` is for TLS, spoken to tcp:// and https:// addresses; `host` is `http://h:2375`",
         ),
         file_case(
             "a bad blast radius",

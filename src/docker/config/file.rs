@@ -27,6 +27,9 @@ pub struct FileDocker {
     pub labels: Option<BTreeMap<String, Option<String>>>,
     /// The Docker Engine's address.
     pub host: Option<String>,
+    /// The directory of `ca.pem`, `cert.pem` and `key.pem` TLS is spoken
+    /// to `host` with.
+    pub cert_path: Option<String>,
     /// `one`, `all`, a count or a percentage.
     pub pick: Option<NumberOrText>,
 }

@@ -10,12 +10,15 @@
 //! - `target`: a target's `docker:` section, its scenarios and
 //!   `policy.docker`, checked;
 //! - `fault`: one scenario's mode and fault keys, checked;
+//! - `engine`: the Engine a target reaches (`host`, and `cert_path` for
+//!   TLS), shared with Swarm targets;
 //! - `selector`: the values of `docker:` (Engine address, container name,
 //!   Compose project, labels);
 //! - `values`: the fault values (percentages, rates, delays, grace,
 //!   signal) and the blast radius;
 //! - `settings`: [`DockerSettings`], the result.
 
+mod engine;
 mod fault;
 pub mod file;
 mod selector;
@@ -23,6 +26,7 @@ pub mod settings;
 mod target;
 mod values;
 
+pub use engine::engine_keys;
 pub use fault::docker_fault;
 pub use file::{FileDocker, FileDockerPolicy, FileNetwork, NumberOrText, ScenarioKeys};
 pub use selector::check_host;

@@ -8,14 +8,17 @@ use std::collections::BTreeMap;
 
 use crate::docker::ProjectScope;
 
-/// `unix:///path`, `tcp://host:port` or `http://host:port`, as the client
-/// connects to them (`docker::client`; no TLS, so no `https://`).
+/// `unix:///path`, `tcp://host:port`, `http://host:port` or
+/// `https://host:port`, as the client connects to them (`docker::client`;
+/// whether TLS is spoken is the target's `cert_path`, checked with the
+/// address in `engine`).
 pub fn check_host(host: &str) -> Result<String, String> {
     match host_problem(host) {
         None => Ok(host.to_owned()),
         Some(why) => Err(format!(
             "`{host}` is not a Docker Engine address ({why}): use unix:///var/run/docker.sock, \
-             tcp://HOST:2375 or http://HOST:2375 (TLS is not supported)"
+             tcp://HOST:2375, http://HOST:2375 or, over TLS, tcp://HOST:2376 or https://HOST:2376 \
+             with `cert_path`"
         )),
     }
 }
@@ -34,12 +37,11 @@ fn host_problem(host: &str) -> Option<String> {
             None
         };
     }
-    let Some(authority) = ["tcp://", "http://"]
+    let Some(authority) = ["tcp://", "http://", "https://"]
         .iter()
         .find_map(|scheme| host.strip_prefix(scheme))
     else {
         return Some(match host.split_once("://") {
-            Some(("https", _)) => "https:// needs TLS".to_owned(),
             Some((scheme, _)) => format!("unknown scheme {scheme}://"),
             None => "no scheme".to_owned(),
         });
@@ -181,6 +183,7 @@ mod tests {
             "tcp://[::1]:2375",
             "tcp://my_engine:1",
             "tcp://h:65535",
+            "https://x:2376",
         ] {
             assert_eq!(check_host(good).as_deref(), Ok(good), "{good}");
         }
@@ -200,7 +203,6 @@ mod tests {
             ),
             ("tcp://h$x:2375", "`h$x` is not a host name or IP address"),
             ("tcp://[zz]:2375", "`[zz]` is not a host name or IP address"),
-            ("https://x:2376", "https:// needs TLS"),
             ("ssh://me@host", "unknown scheme ssh://"),
             ("127.0.0.1:2375", "no scheme"),
             (

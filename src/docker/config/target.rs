@@ -6,9 +6,10 @@
 
 use std::sync::Arc;
 
+use super::engine::engine_keys;
 use super::fault::docker_fault;
 use super::file::{FileDocker, FileDockerPolicy, ScenarioKeys};
-use super::selector::{check_container, check_host, check_labels, check_project};
+use super::selector::{check_container, check_labels, check_project};
 use super::settings::DockerSettings;
 use super::values::parse_pick;
 use crate::docker::{
@@ -65,10 +66,12 @@ pub fn docker_target(
             "`project` narrows a `service`; give `service` too".to_owned(),
         ));
     }
-    let host = match &docker.host {
-        Some(host) => Some(check_host(host).map_err(|m| at("host", m))?),
-        None => None,
-    };
+    let (host, cert_path) = engine_keys(
+        file,
+        &format!("targets[{index}].docker"),
+        docker.host.as_deref(),
+        docker.cert_path.as_deref(),
+    )?;
     let pick = match &docker.pick {
         Some(pick) => parse_pick(pick).map_err(|m| at("pick", m))?,
         None => BlastRadius::One,
@@ -78,6 +81,7 @@ pub fn docker_target(
         target: DockerTarget {
             selector,
             host,
+            cert_path,
             pick,
         },
         faults,

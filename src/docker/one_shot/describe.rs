@@ -1,8 +1,10 @@
 //! `validate` on a Docker target: its selector, the Engine it is on, what
-//! it matches now, and its faults; a refusal when a container it matches
-//! has no network namespace of its own for its network scenarios.
+//! it matches now, and its faults; a refusal when the Engine cannot be
+//! reached (down, or refusing the TLS certificates), and when a container
+//! it matches has no network namespace of its own for its network
+//! scenarios.
 
-use crate::docker::client::{connect, resolve_host};
+use crate::docker::client::{connect, resolve_endpoint};
 use crate::docker::config::DockerSettings;
 use crate::docker::netns::check_own_namespace;
 use crate::docker::own_project::resolve;
@@ -12,7 +14,8 @@ use crate::docker::{DockerError, ProjectScope, Selector};
 use super::runtime;
 
 /// The `validate` lines of a Docker target named `name`; `false` (after
-/// an `error:` line) when a container it matches now has no network
+/// an `error:` line) when its Engine cannot be reached, or when a
+/// container it matches now has no network
 /// namespace of its own (network mode `host` or `container:<id>`) and the
 /// target has network or partition scenarios, which would be refused
 /// there at every injection.
@@ -21,7 +24,7 @@ pub(super) fn describe(name: &str, docker: &DockerSettings) -> bool {
     say!(
         "  docker:       {} on {}, pick {}",
         target.selector,
-        resolve_host(target.host.as_deref()),
+        resolve_endpoint(target.host.as_deref(), target.cert_path.as_deref()),
         target.pick
     );
     let helper_scenarios: Vec<&str> = docker
@@ -32,7 +35,7 @@ pub(super) fn describe(name: &str, docker: &DockerSettings) -> bool {
         .collect();
     let now = match runtime() {
         Ok(runtime) => runtime.block_on(async {
-            let engine = connect(target.host.as_deref()).await?;
+            let engine = connect(target.host.as_deref(), target.cert_path.as_deref()).await?;
             let selector = resolve(&engine, &target.selector).await?;
             if selector != target.selector {
                 let why = match &selector {
@@ -96,6 +99,10 @@ pub(super) fn describe(name: &str, docker: &DockerSettings) -> bool {
                     valid = false;
                 }
             }
+        }
+        Err(err @ DockerError::Unreachable { .. }) => {
+            eprintln!("error: target {name}: {err}");
+            valid = false;
         }
         Err(err) => say!("  matches now:  unknown ({err})"),
     }

@@ -42,7 +42,7 @@ pub async fn recover_leftovers(
         }),
         hosts: dockers
             .iter()
-            .map(|docker| docker.target.host.clone())
+            .map(|docker| (docker.target.host.clone(), docker.target.cert_path.clone()))
             .collect(),
     };
     recover(&scope, telemetry).await

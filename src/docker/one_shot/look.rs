@@ -69,7 +69,11 @@ fn see(
         }
     };
     let seen = runtime.block_on(async {
-        let engine = connect(docker.target.host.as_deref()).await?;
+        let engine = connect(
+            docker.target.host.as_deref(),
+            docker.target.cert_path.as_deref(),
+        )
+        .await?;
         let mut containers = Vec::new();
         for container in listed(&engine, &docker.target.selector, include_stopped).await? {
             let state = match container_ops::inspect(&engine, &container).await? {

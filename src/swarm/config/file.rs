@@ -14,6 +14,9 @@ pub struct FileSwarm {
     pub service: Option<String>,
     /// The manager's Docker Engine address.
     pub host: Option<String>,
+    /// The directory of `ca.pem`, `cert.pem` and `key.pem` TLS is spoken
+    /// to `host` with.
+    pub cert_path: Option<String>,
     /// `one`, `all`, a count or a percentage of its running tasks.
     pub pick: Option<NumberOrText>,
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::file::{FileSwarm, SwarmScenarioKeys};
 use super::settings::{SwarmFault, SwarmSettings};
 use crate::docker::config::TargetAt;
-use crate::docker::config::{check_host, check_service, docker_fault, parse_pick, DockerSettings};
+use crate::docker::config::{check_service, docker_fault, engine_keys, parse_pick, DockerSettings};
 use crate::docker::swarm_task::SERVICE_NAME_LABEL;
 use crate::docker::{BlastRadius, DockerPolicy, DockerTarget, Selector};
 use crate::input::{ConfigError, KeyOrigins};
@@ -49,10 +49,12 @@ pub fn swarm_target(
         ));
     };
     let service = check_service(service).map_err(|m| at("service", m))?;
-    let host = match &swarm.host {
-        Some(host) => Some(check_host(host).map_err(|m| at("host", m))?),
-        None => None,
-    };
+    let (host, cert_path) = engine_keys(
+        file,
+        &format!("targets[{index}].swarm"),
+        swarm.host.as_deref(),
+        swarm.cert_path.as_deref(),
+    )?;
     let pick = match &swarm.pick {
         Some(pick) => parse_pick(pick).map_err(|m| at("pick", m))?,
         None => BlastRadius::One,
@@ -75,6 +77,7 @@ pub fn swarm_target(
             target: DockerTarget {
                 selector,
                 host,
+                cert_path,
                 pick,
             },
             faults: container_faults,
