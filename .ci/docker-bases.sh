@@ -242,6 +242,9 @@ main() {
     fi
     ensure_docker_engine
     ensure_compose
+    # The TLS tests give their second Docker daemon a bridge of its own
+    # (tests/compose/tls_fixtures.rs).
+    command -v ip >/dev/null 2>&1 || apt_install iproute2
 
     local lock_hash
     lock_hash=$(sha256sum Cargo.lock | cut -c1-16)

@@ -591,7 +591,8 @@ pub async fn restore_availability(
 }
 
 /// The tasks of `service` (a name or an id) that are meant to run and
-/// do, by slot (then id).
+/// do (their container runs: state `running`, or `starting` while a health
+/// check has not passed yet), by slot (then id).
 pub async fn running_tasks(docker: &Docker, service: &str) -> Result<Vec<TaskRef>, DockerError> {
     let filters = HashMap::from([
         ("service".to_owned(), vec![service.to_owned()]),
@@ -609,7 +610,14 @@ pub async fn running_tasks(docker: &Docker, service: &str) -> Result<Vec<TaskRef
     .await?;
     let mut running: Vec<TaskRef> = tasks
         .into_iter()
-        .filter(|task| task.status.as_ref().and_then(|s| s.state) == Some(TaskState::RUNNING))
+        // `starting`: its container runs, its health check has not passed
+        // yet (a task whose image has one stays there until it does).
+        .filter(|task| {
+            matches!(
+                task.status.as_ref().and_then(|s| s.state),
+                Some(TaskState::RUNNING | TaskState::STARTING)
+            )
+        })
         .filter_map(|task| {
             Some(TaskRef {
                 id: task.id?,
