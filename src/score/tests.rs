@@ -410,3 +410,32 @@ fn a_rotated_journal_is_scored_and_reported_whole() {
     assert_eq!(scored.incidents, whole.incidents);
     assert_eq!(scored.findings, whole.findings);
 }
+
+#[test]
+fn a_swarm_task_replaced_by_swarm_is_a_repair_scored_from_its_going_down() {
+    // The journal of a Swarm target's kill: the watch saw the task down
+    // until Swarm started a new one in its slot (`manifested` at the
+    // repair), then the responder's findings.
+    let text = [
+        r#"{"timestamp":1000,"event":"engine_started","seed":1}"#,
+        r#"{"timestamp":1010,"event":"injected","id":"s","target":"api","scenario":"KILL_TASK","mode":"kill","expires_at":1040,"containers":[{"id":"0123456789abcdef","name":"shop_api.2.abc"}]}"#,
+        r#"{"timestamp":1012.5,"event":"manifested","id":"s","target":"api","scenario":"KILL_TASK","mode":"kill","injected_at":1010,"manifested_at":1012.5,"time_to_manifest_ms":2500}"#,
+        r#"{"timestamp":1012.5,"event":"ended","id":"s","target":"api","scenario":"KILL_TASK","mode":"kill","ended_by":"repair","repaired_by":"swarm","injected_at":1010,"manifested_at":1012.5,"repaired_at":1012.5,"ended_at":1012.5}"#,
+        r#"{"timestamp":1013,"event":"finding","id":"r-1","responder":"r","target":"api","kind":"detected"}"#,
+    ]
+    .join("\n");
+    let journal = parse(text.as_bytes());
+    assert!(journal.warnings.is_empty(), "{:?}", journal.warnings);
+    let incident = &journal.incidents[0];
+    assert_eq!(incident.outcome, Outcome::Repaired);
+    assert_eq!(incident.repaired_by.as_deref(), Some("swarm"));
+    assert!(!incident.visible, "a container target's: not a state file");
+    assert!(
+        !incident.tampering,
+        "Swarm replacing a task is no tampering"
+    );
+    assert!(incident.scored());
+    assert_eq!(incident.clock_start(), 1012.5, "from its going down");
+    let figures = figures_of(&journal, "r");
+    assert_eq!((figures.true_positives, figures.false_negatives), (1, 0));
+}
