@@ -298,6 +298,16 @@ fn swarm_target_by_labels_finds_its_one_service_at_each_use() {
     );
     assert!(shown.contains("tasks now:    1 running: "), "{shown}");
 
+    let status = run_once(&["status", "--targets", targets], &[]);
+    let shown = text(&status);
+    assert!(
+        shown.contains(&format!(
+            "[service labelled chaos-engine.test={}]",
+            service.name()
+        )),
+        "{shown}"
+    );
+
     let child = command(&[])
         .args([
             "inject",
