@@ -71,6 +71,10 @@ pub enum DockerError {
     /// already has, a node already drained).
     #[error("{0}; nothing was changed")]
     SwarmRefused(String),
+    /// A Swarm target's `labels:` match no service, or several (`labels
+    /// tier=api match no service`).
+    #[error("{0}")]
+    ServiceLabels(String),
     /// A Swarm object whose version index does not fit the 32-bit version
     /// the Docker client library sends for a service update (the Engine's
     /// is 64-bit): the update cannot be made.

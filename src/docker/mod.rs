@@ -20,6 +20,7 @@
 //! - `swarm_ops`: the Swarm Engine calls of `drain` and `scale` (a node's
 //!   availability, a service's replicas) and their restores;
 //! - `swarm_restore`: undoing a `drain` or `scale` from its ledger record;
+//! - `swarm_service`: the one Swarm service a set of service labels names;
 //! - `signals`: the signals a kill may send (those that end a process);
 //! - `swarm_task`: the Swarm slot of a task container (service, slot,
 //!   task), read from its labels;
@@ -61,6 +62,7 @@ pub mod signals;
 pub mod spec;
 pub mod swarm_ops;
 pub mod swarm_restore;
+pub mod swarm_service;
 pub mod swarm_task;
 pub mod tls;
 pub mod watch;

@@ -15,13 +15,20 @@
 //!
 //! An Engine error while looking (other than "no such container") is an
 //! error, never a silent widening to every project.
+//!
+//! [`resolve`], the look-up every use of a selector starts with, also
+//! finds the one Swarm service a Swarm target's `labels:` name
+//! (`super::swarm_service`).
 
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use bollard::Docker;
 
 use super::client::{api_error, is_not_found, no_answer, CALL_TIMEOUT};
 use super::spec::{ProjectScope, Selector, COMPOSE_PROJECT_LABEL};
+use super::swarm_service::service_labelled;
+use super::swarm_task::SERVICE_NAME_LABEL;
 use super::DockerError;
 
 /// The variable naming the project when the engine's container does not.
@@ -29,7 +36,9 @@ pub const COMPOSE_PROJECT_ENV: &str = "COMPOSE_PROJECT_NAME";
 
 /// `selector` with [`ProjectScope::Own`] replaced by the project found
 /// ([`ProjectScope::Named`]) or, when none is, [`ProjectScope::Any`];
-/// any other selector as it is.
+/// a [`Selector::SwarmServiceLabels`] replaced by the name label of the
+/// one service its labels match (`super::swarm_service`); any other
+/// selector as it is.
 pub async fn resolve(docker: &Docker, selector: &Selector) -> Result<Selector, DockerError> {
     match selector {
         Selector::Service {
@@ -42,6 +51,10 @@ pub async fn resolve(docker: &Docker, selector: &Selector) -> Result<Selector, D
                 None => ProjectScope::Any,
             },
         }),
+        Selector::SwarmServiceLabels(labels) => Ok(Selector::Labels(BTreeMap::from([(
+            SERVICE_NAME_LABEL.to_owned(),
+            service_labelled(docker, labels).await?,
+        )]))),
         other => Ok(other.clone()),
     }
 }

@@ -92,7 +92,7 @@ pub async fn listed(
 fn selects(selector: &Selector, container: &ContainerRef) -> bool {
     match selector {
         Selector::Container(wanted) => names_container(wanted, container),
-        Selector::Service { .. } | Selector::Labels(_) => true,
+        Selector::Service { .. } | Selector::Labels(_) | Selector::SwarmServiceLabels(_) => true,
     }
 }
 

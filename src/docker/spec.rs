@@ -75,6 +75,12 @@ pub enum Selector {
     Container(String),
     /// Every container carrying all these labels.
     Labels(BTreeMap<String, String>),
+    /// The task containers of the one Swarm service whose service labels
+    /// include all these (a Swarm target's `labels:`): which service that
+    /// is, is found at every look-up (`super::own_project::resolve`,
+    /// `super::swarm_service`), which turns it into [`Selector::Labels`]
+    /// on the service's name label.
+    SwarmServiceLabels(BTreeMap<String, String>),
 }
 
 /// The Compose projects a [`Selector::Service`] reaches: on a Docker host
@@ -109,6 +115,11 @@ impl Selector {
             }
             Selector::Container(_) => Vec::new(),
             Selector::Labels(labels) => labels.iter().map(|(k, v)| format!("{k}={v}")).collect(),
+            // Not resolved yet: the task containers of any service (the
+            // service labels are not on the containers).
+            Selector::SwarmServiceLabels(_) => {
+                vec![super::swarm_task::SERVICE_NAME_LABEL.to_owned()]
+            }
         }
     }
 }
@@ -128,6 +139,11 @@ impl std::fmt::Display for Selector {
                 let labels: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
                 write!(f, "containers labelled {}", labels.join(", "))
             }
+            Selector::SwarmServiceLabels(labels) => write!(
+                f,
+                "the tasks of the Swarm service labelled {}",
+                super::swarm_service::labels_text(labels)
+            ),
         }
     }
 }

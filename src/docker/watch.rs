@@ -319,6 +319,9 @@ impl Judge {
             }
             Selector::Labels(labels) => labels.iter().all(|(k, v)| has(k, v)),
             Selector::Container(name) => has("name", name.trim_start_matches('/')),
+            // Handed over resolved (`Selector::Labels` on the service's
+            // name label); unresolved, no service is known to match.
+            Selector::SwarmServiceLabels(_) => false,
         }
     }
 }

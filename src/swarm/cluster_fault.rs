@@ -11,6 +11,7 @@ use std::time::Instant;
 use bollard::Docker;
 
 use super::config::{SwarmFault, SwarmSettings};
+use super::service::resolve_service;
 use crate::backend::{Applied, BackendError};
 use crate::docker::client::connect;
 use crate::docker::ledger::{random_id, Ledger};
@@ -61,7 +62,8 @@ impl ClusterJob {
             self.swarm.docker.target.cert_path.as_deref(),
         )
         .await?;
-        let planned = self.plan(&docker).await?;
+        let service = resolve_service(&docker, &self.swarm.service).await?;
+        let planned = self.plan(&docker, &service).await?;
         let token = random_id();
         let mut record = FaultRecord {
             target: self.target.clone(),
@@ -83,7 +85,7 @@ impl ClusterJob {
         self.telemetry.fault_applying(&record);
         let restore = match &self.fault {
             SwarmFault::Scale { replicas } => {
-                let done = swarm_ops::scale(&docker, &self.swarm.service, *replicas).await?;
+                let done = swarm_ops::scale(&docker, &service, *replicas).await?;
                 done.restore(*replicas)
             }
             _ => swarm_ops::drain(&docker, &planned.unit.id).await?.restore(),
@@ -114,9 +116,9 @@ impl ClusterJob {
         Ok((applied, active))
     }
 
-    /// What the fault will change, checked on the swarm as it is now.
-    async fn plan(&self, docker: &Docker) -> Result<Planned, DockerError> {
-        let service = &self.swarm.service;
+    /// What the fault will change on `service`, checked on the swarm as it
+    /// is now.
+    async fn plan(&self, docker: &Docker, service: &str) -> Result<Planned, DockerError> {
         match &self.fault {
             SwarmFault::Scale { replicas } => {
                 let done = swarm_ops::check_scale(docker, service, *replicas).await?;

@@ -1,12 +1,15 @@
 //! [`SwarmOneShot`]: what `validate`, `status`, `inject` and `clear` do on
 //! a Swarm target. Its task containers are looked at, broken and undone as
 //! a Docker target's are (`crate::docker::one_shot`); `validate` says
-//! which service they belong to and how many tasks run.
+//! which service they belong to (by labels: which one they match now, an
+//! error when none or several) and how many tasks run.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::config::{SwarmSettings, SWARM_MODES};
+use super::config::{ServiceSelector, SwarmSettings, SWARM_MODES};
+use super::service::resolve_service;
 use super::SwarmBackend;
 use crate::backend::one_shot::DISABLED;
 use crate::backend::{InjectRequest, Location, Look, OneShot, OneShotContext, OneShotError};
@@ -15,7 +18,8 @@ use crate::docker::client::{connect, resolve_endpoint};
 use crate::docker::one_shot::inject::apply_held;
 use crate::docker::one_shot::DockerOneShot;
 use crate::docker::select::listed;
-use crate::docker::DockerError;
+use crate::docker::swarm_task::SERVICE_NAME_LABEL;
+use crate::docker::{DockerError, Selector};
 
 /// The one-shot operations on the Swarm target configured with `swarm`.
 #[derive(Debug, Clone)]
@@ -53,15 +57,21 @@ impl OneShot for SwarmOneShot {
             target.pick
         );
         match running_tasks(&self.swarm) {
-            Ok(tasks) if tasks.is_empty() => {
-                say!("  tasks now:    no running task (faults are skipped until one runs)")
+            Ok((service, tasks)) => {
+                if matches!(self.swarm.service, ServiceSelector::Labels(_)) {
+                    say!("  service now:  {service}");
+                }
+                if tasks.is_empty() {
+                    say!("  tasks now:    no running task (faults are skipped until one runs)")
+                } else {
+                    say!(
+                        "  tasks now:    {} running: {}",
+                        tasks.len(),
+                        tasks.join(", ")
+                    )
+                }
             }
-            Ok(tasks) => say!(
-                "  tasks now:    {} running: {}",
-                tasks.len(),
-                tasks.join(", ")
-            ),
-            Err(err @ DockerError::Unreachable { .. }) => {
+            Err(err @ (DockerError::Unreachable { .. } | DockerError::ServiceLabels(_))) => {
                 eprintln!("error: target {}: {err}", context.target);
                 valid = false;
             }
@@ -165,8 +175,9 @@ impl SwarmOneShot {
     }
 }
 
-/// The running task containers of `swarm`'s service, by name.
-fn running_tasks(swarm: &SwarmSettings) -> Result<Vec<String>, DockerError> {
+/// The name of `swarm`'s service (found by its labels, when configured
+/// so) and its running task containers, by name.
+fn running_tasks(swarm: &SwarmSettings) -> Result<(String, Vec<String>), DockerError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -177,7 +188,12 @@ fn running_tasks(swarm: &SwarmSettings) -> Result<Vec<String>, DockerError> {
             swarm.docker.target.cert_path.as_deref(),
         )
         .await?;
-        let found = listed(&engine, &swarm.docker.target.selector, false).await?;
-        Ok(found.iter().map(ToString::to_string).collect())
+        let service = resolve_service(&engine, &swarm.service).await?;
+        let tasks = Selector::Labels(BTreeMap::from([(
+            SERVICE_NAME_LABEL.to_owned(),
+            service.clone(),
+        )]));
+        let found = listed(&engine, &tasks, false).await?;
+        Ok((service, found.iter().map(ToString::to_string).collect()))
     })
 }

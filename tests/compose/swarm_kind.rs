@@ -6,7 +6,10 @@
 //!   `--for` and set back after it;
 //! - a `scale` left by a killed `inject` is set back by `recover`;
 //! - the engine kills a task and sees Swarm replace it (`repaired_by:
-//!   swarm`), then exits 0 on SIGTERM with the service's replicas running.
+//!   swarm`), then exits 0 on SIGTERM with the service's replicas running;
+//! - a target given by service `labels:` finds its one service at each
+//!   use: `validate` lists its tasks, `inject` pauses and unpauses one, and
+//!   labels that match no service fail `validate` (exit 2).
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -245,4 +248,100 @@ fn the_engine_kills_a_swarm_task_and_sees_swarm_replace_it() {
     service.wait_running(1);
     assert_eq!(service.running().len(), 1, "{}", service.describe());
     assert!(read_open(&test_ledger_dir()).is_empty());
+}
+
+/// The ids of `service`'s paused task containers.
+fn paused(service: &ServiceGuard<'_>) -> Vec<String> {
+    run_ok(&mut docker(&[
+        "ps",
+        "-q",
+        "--filter",
+        &format!("label=chaos-engine.test={}", service.name()),
+        "--filter",
+        "status=paused",
+    ]))
+    .lines()
+    .map(str::to_owned)
+    .collect()
+}
+
+#[test]
+#[ignore = "needs a Docker Engine that can be a swarm manager and the base images; .ci/run runs it"]
+fn swarm_target_by_labels_finds_its_one_service_at_each_use() {
+    let node = SwarmNode::join();
+    let service = node.service("labels", 1);
+    let ws = Workspace::new();
+    let by_labels = |value: &str| {
+        format!(
+            "defaults: {{ interval: 2h, recovery: 30s, startup_wait: 0 }}\n\
+             policy:\n  min_interval: 0\n\
+             targets:\n  - name: api\n    swarm: {{ labels: {{ chaos-engine.test: {value} }} }}\n\
+             \x20   scenarios:\n      - {{ name: PAUSE_TASK, mode: pause, weight: 1 }}\n"
+        )
+    };
+    let targets = ws.targets(&by_labels(service.name()));
+    let targets = targets.to_str().unwrap();
+
+    let validate = run_once(&["validate", "--targets", targets], &[]);
+    let shown = text(&validate);
+    assert!(validate.status.success(), "{shown}");
+    assert!(
+        shown.contains(&format!(
+            "swarm:        service labelled chaos-engine.test={} on",
+            service.name()
+        )),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(&format!("service now:  {}\n", service.name())),
+        "{shown}"
+    );
+    assert!(shown.contains("tasks now:    1 running: "), "{shown}");
+
+    let status = run_once(&["status", "--targets", targets], &[]);
+    let shown = text(&status);
+    assert!(
+        shown.contains(&format!(
+            "[service labelled chaos-engine.test={}]",
+            service.name()
+        )),
+        "{shown}"
+    );
+
+    let child = command(&[])
+        .args([
+            "inject",
+            "--scenario",
+            "PAUSE_TASK",
+            "--for",
+            "4s",
+            "--targets",
+            targets,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn inject");
+    wait_until(WAIT, "a task of the service paused", || {
+        paused(&service).len() == 1
+    });
+    let output = child.wait_with_output().expect("inject ends");
+    let shown = text(&output);
+    assert!(output.status.success(), "{shown}");
+    assert!(shown.contains("✓ api: fault undone"), "{shown}");
+    assert!(paused(&service).is_empty(), "{}", service.describe());
+    assert_eq!(service.running().len(), 1, "{}", service.describe());
+    assert!(read_open(&test_ledger_dir()).is_empty());
+
+    let nothing = format!("nothing-{}", std::process::id());
+    let targets = ws.targets(&by_labels(&nothing));
+    let validate = run_once(&["validate", "--targets", targets.to_str().unwrap()], &[]);
+    let shown = text(&validate);
+    assert_eq!(validate.status.code(), Some(2), "{shown}");
+    assert!(
+        shown.contains(&format!(
+            "error: target api: labels chaos-engine.test={nothing} match no service"
+        )),
+        "{shown}"
+    );
 }

@@ -599,7 +599,10 @@ fn a_swarm_target_breaks_its_services_tasks_as_containers_and_drains_and_scales(
     let crate::config::TargetKind::Swarm(swarm) = &api.kind else {
         panic!("not a Swarm target: {:?}", api.kind);
     };
-    assert_eq!(swarm.service, "shop_api");
+    assert_eq!(
+        swarm.service,
+        crate::swarm::config::ServiceSelector::Name("shop_api".to_owned())
+    );
     assert_eq!(
         swarm.docker.target.selector,
         Selector::Labels(
@@ -635,13 +638,61 @@ fn a_swarm_target_breaks_its_services_tasks_as_containers_and_drains_and_scales(
 }
 
 #[test]
+fn a_swarm_target_may_name_its_service_by_labels_found_at_each_use() {
+    use crate::docker::Selector;
+    use crate::swarm::config::ServiceSelector;
+    let fx = Fixture::new();
+    let targets = fx.targets(
+        "targets:\n  - name: api\n    swarm: { labels: { tier: api, team: shop } }\n    \
+         scenarios: [{ name: P, mode: pause, weight: 1 }]\n",
+    );
+    let flags = [(Id::Targets, targets.to_str().unwrap())];
+    let settings = load(&fx.inputs(&flags, &[])).unwrap();
+    let crate::config::TargetKind::Swarm(swarm) = &settings.target("api").unwrap().kind else {
+        panic!("not a Swarm target");
+    };
+    let labels: std::collections::BTreeMap<String, String> = [
+        ("team".to_owned(), "shop".to_owned()),
+        ("tier".to_owned(), "api".to_owned()),
+    ]
+    .into();
+    assert_eq!(swarm.service, ServiceSelector::Labels(labels.clone()));
+    assert_eq!(swarm.service.to_string(), "labelled team=shop, tier=api");
+    assert_eq!(
+        swarm.docker.target.selector,
+        Selector::SwarmServiceLabels(labels)
+    );
+}
+
+#[test]
 fn swarm_keys_are_checked_where_they_are_written() {
     let fx = Fixture::new();
     let cases = [
         (
             "  - name: api\n    swarm: { host: 'tcp://127.0.0.1:2375' }\n    scenarios: [{ name: K, mode: kill, weight: 1 }]\n",
             "targets[0].swarm: ",
-            "target api: say which service's tasks it breaks: `service` (its name)",
+            "target api: say which service's tasks it breaks: `service` (its name) or `labels` \
+             (its service labels)",
+        ),
+        (
+            "  - name: api\n    swarm: { service: s, labels: { tier: api } }\n    scenarios: [{ name: K, mode: kill, weight: 1 }]\n",
+            "targets[0].swarm.labels",
+            "target api: give one of `service` and `labels`, not service and labels",
+        ),
+        (
+            "  - name: api\n    swarm: { labels: {} }\n    scenarios: [{ name: K, mode: kill, weight: 1 }]\n",
+            "targets[0].swarm.labels",
+            "give at least one label",
+        ),
+        (
+            "  - name: api\n    swarm: { labels: { tier: } }\n    scenarios: [{ name: K, mode: kill, weight: 1 }]\n",
+            "targets[0].swarm.labels.tier",
+            "label `tier` has no value",
+        ),
+        (
+            "  - name: api\n    swarm: { labels: { tier=api: } }\n    scenarios: [{ name: K, mode: kill, weight: 1 }]\n",
+            "targets[0].swarm.labels.tier=api",
+            "`tier=api` is not a label key: write the label as `labels: { tier: \"api\" }`",
         ),
         (
             "  - name: api\n    swarm: { service: s }\n    scenarios: [{ name: X, mode: slow, weight: 1 }]\n",

@@ -29,7 +29,7 @@ mod values;
 pub use engine::engine_keys;
 pub use fault::docker_fault;
 pub use file::{FileDocker, FileDockerPolicy, FileNetwork, NumberOrText, ScenarioKeys};
-pub use selector::check_host;
+pub use selector::{check_host, check_labels};
 pub use settings::DockerSettings;
 pub use target::{check_service, docker_target, load_docker_policy, no_fault_keys, TargetAt};
 pub use values::parse_pick;

@@ -129,7 +129,7 @@ pub(super) fn check_project(project: &str) -> Result<ProjectScope, String> {
 /// A `labels:` selector: at least one label, each a key without `=` or
 /// spaces and a printable value. Errors name the label (`None`: the whole
 /// mapping).
-pub(super) fn check_labels(
+pub fn check_labels(
     labels: &BTreeMap<String, Option<String>>,
 ) -> Result<BTreeMap<String, String>, (Option<&str>, String)> {
     if labels.is_empty() {

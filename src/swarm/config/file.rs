@@ -2,6 +2,8 @@
 //! section, and the key only a Swarm scenario has (`replicas`, read
 //! through [`SwarmScenarioKeys`]).
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 
 use crate::docker::config::{NumberOrText, ScenarioKeys};
@@ -12,6 +14,10 @@ use crate::docker::config::{NumberOrText, ScenarioKeys};
 pub struct FileSwarm {
     /// The Swarm service's name.
     pub service: Option<String>,
+    /// Instead of `service`: the service labels of the one service it
+    /// breaks (a value is optional here so that a missing one is refused
+    /// by name).
+    pub labels: Option<BTreeMap<String, Option<String>>>,
     /// The manager's Docker Engine address.
     pub host: Option<String>,
     /// The directory of `ca.pem`, `cert.pem` and `key.pem` TLS is spoken

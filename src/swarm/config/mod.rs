@@ -8,5 +8,5 @@ pub mod settings;
 mod target;
 
 pub use file::{FileSwarm, SwarmScenarioKeys};
-pub use settings::{SwarmFault, SwarmSettings};
+pub use settings::{ServiceSelector, SwarmFault, SwarmSettings};
 pub use target::{no_swarm_keys, swarm_target, SWARM_MODES};

@@ -1,6 +1,7 @@
-//! A Swarm target's validated settings: the service, the Docker settings
+//! A Swarm target's validated settings: the service (by name or labels), the Docker settings
 //! its task containers are broken with, and the fault of each scenario.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::docker::config::DockerSettings;
@@ -55,11 +56,37 @@ impl SwarmFault {
     }
 }
 
+/// Which service a Swarm target breaks, as configured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServiceSelector {
+    /// `service: NAME`.
+    Name(String),
+    /// `labels: {...}`: the one service whose service labels include all
+    /// these, found on the manager's Engine at each use
+    /// (`crate::swarm::service::resolve_service`).
+    Labels(BTreeMap<String, String>),
+}
+
+/// What follows `service ` where a target's service is shown: its name,
+/// or `labelled tier=api`.
+impl std::fmt::Display for ServiceSelector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ServiceSelector::Name(name) => f.write_str(name),
+            ServiceSelector::Labels(labels) => write!(
+                f,
+                "labelled {}",
+                crate::docker::swarm_service::labels_text(labels)
+            ),
+        }
+    }
+}
+
 /// A Swarm target's settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SwarmSettings {
     /// The service whose tasks it breaks.
-    pub service: String,
+    pub service: ServiceSelector,
     /// Its task containers as a Docker target: the containers with the
     /// service's label on the manager's Engine, how many at a time, and
     /// the container faults of its scenarios.

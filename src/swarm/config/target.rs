@@ -1,15 +1,17 @@
-//! Checking a Swarm target: its `swarm:` section (a service, a valid
-//! Engine address and blast radius) and its scenarios (their modes; a
-//! container mode's keys are checked as a Docker target's are), and that
-//! other targets' scenarios carry no Swarm key.
+//! Checking a Swarm target: its `swarm:` section (a service, by name or
+//! by labels, a valid Engine address and blast radius) and its scenarios
+//! (their modes; a container mode's keys are checked as a Docker target's
+//! are), and that other targets' scenarios carry no Swarm key.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::file::{FileSwarm, SwarmScenarioKeys};
-use super::settings::{SwarmFault, SwarmSettings};
+use super::settings::{ServiceSelector, SwarmFault, SwarmSettings};
 use crate::docker::config::TargetAt;
-use crate::docker::config::{check_service, docker_fault, engine_keys, parse_pick, DockerSettings};
+use crate::docker::config::{
+    check_labels, check_service, docker_fault, engine_keys, parse_pick, DockerSettings,
+};
 use crate::docker::swarm_task::SERVICE_NAME_LABEL;
 use crate::docker::{BlastRadius, DockerPolicy, DockerTarget, Selector};
 use crate::input::{ConfigError, KeyOrigins};
@@ -35,20 +37,14 @@ pub fn swarm_target(
     scenarios: Option<(&str, &[SwarmScenarioKeys<'_>])>,
     policy: &DockerPolicy,
 ) -> Result<Arc<SwarmSettings>, ConfigError> {
-    let TargetAt { index, name } = target;
+    let index = target.index;
     let at = |key: &str, message: String| {
         ConfigError::new(
             file.origin(&format!("targets[{index}].swarm.{key}")),
             message,
         )
     };
-    let Some(service) = &swarm.service else {
-        return Err(ConfigError::new(
-            file.origin(&format!("targets[{index}].swarm")),
-            format!("target {name}: say which service's tasks it breaks: `service` (its name)"),
-        ));
-    };
-    let service = check_service(service).map_err(|m| at("service", m))?;
+    let service = service_selector(file, target, swarm)?;
     let (host, cert_path) = engine_keys(
         file,
         &format!("targets[{index}].swarm"),
@@ -67,10 +63,13 @@ pub fn swarm_target(
             SwarmFault::Drain | SwarmFault::Scale { .. } => None,
         })
         .collect();
-    let selector = Selector::Labels(BTreeMap::from([(
-        SERVICE_NAME_LABEL.to_owned(),
-        service.clone(),
-    )]));
+    let selector = match &service {
+        ServiceSelector::Name(service_name) => Selector::Labels(BTreeMap::from([(
+            SERVICE_NAME_LABEL.to_owned(),
+            service_name.clone(),
+        )])),
+        ServiceSelector::Labels(labels) => Selector::SwarmServiceLabels(labels.clone()),
+    };
     Ok(Arc::new(SwarmSettings {
         service,
         docker: Arc::new(DockerSettings {
@@ -85,6 +84,44 @@ pub fn swarm_target(
         }),
         faults,
     }))
+}
+
+/// The service of `target`: exactly one of `service` (its name) and
+/// `labels` (its service labels), checked.
+fn service_selector(
+    file: &dyn KeyOrigins,
+    target: TargetAt<'_>,
+    swarm: &FileSwarm,
+) -> Result<ServiceSelector, ConfigError> {
+    let TargetAt { index, name } = target;
+    let at = |key: &str, message: String| {
+        ConfigError::new(
+            file.origin(&format!("targets[{index}].swarm.{key}")),
+            message,
+        )
+    };
+    match (&swarm.service, &swarm.labels) {
+        (Some(_), Some(_)) => Err(at(
+            "labels",
+            format!("target {name}: give one of `service` and `labels`, not service and labels"),
+        )),
+        (Some(service), None) => Ok(ServiceSelector::Name(
+            check_service(service).map_err(|m| at("service", m))?,
+        )),
+        (None, Some(labels)) => Ok(ServiceSelector::Labels(check_labels(labels).map_err(
+            |(label, message)| match label {
+                Some(label) => at(&format!("labels.{label}"), message),
+                None => at("labels", message),
+            },
+        )?)),
+        (None, None) => Err(ConfigError::new(
+            file.origin(&format!("targets[{index}].swarm")),
+            format!(
+                "target {name}: say which service's tasks it breaks: `service` (its name) or \
+                 `labels` (its service labels)"
+            ),
+        )),
+    }
 }
 
 /// The fault of each scenario of `target`; a Swarm target must give its
