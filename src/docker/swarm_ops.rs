@@ -590,6 +590,28 @@ pub async fn restore_availability(
     }
 }
 
+/// What the field `field` ([`REPLICAS`] of the service `id`, or
+/// [`AVAILABILITY`] of the node `id`) holds now, as a [`Restore`] writes
+/// it (`2`, `active`); `None` when the object no longer exists.
+pub async fn field_now(
+    docker: &Docker,
+    field: &str,
+    id: &str,
+) -> Result<Option<String>, DockerError> {
+    if field == REPLICAS {
+        let Some(state) = find_service(docker, id).await? else {
+            return Ok(None);
+        };
+        return Ok(Some(match replicas_in(&state.spec) {
+            Ok(now) => now.to_string(),
+            Err(kind) => format!("a {kind}"),
+        }));
+    }
+    Ok(find_node(docker, id)
+        .await?
+        .map(|state| availability_in(&state.spec)))
+}
+
 /// The tasks of `service` (a name or an id) that are meant to run and
 /// do (their container runs: state `running`, or `starting` while a health
 /// check has not passed yet), by slot (then id).

@@ -2,7 +2,9 @@
 //! container mode goes through the Docker backend, on the task containers
 //! that carry the service's label on the manager's Engine: a killed task
 //! is replaced by Swarm in its slot, which the Docker backend's watch sees
-//! as a repair by Swarm.
+//! as a repair by Swarm. A `drain` or `scale` set back by someone else
+//! while in effect is a repair too (`super::cluster_watch`), settled by
+//! closing it in the ledger: the clear leaves that field alone.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -110,6 +112,7 @@ impl FaultBackend for SwarmBackend {
             // undone first.
             let leftover = cluster.borrow_mut().take();
             if let Some(previous) = leftover {
+                previous.stop_watching();
                 if let Err(err) = cluster_fault::undo(&previous, &ledger).await {
                     *cluster.borrow_mut() = Some(previous);
                     return Err(err.into());
@@ -129,6 +132,8 @@ impl FaultBackend for SwarmBackend {
         let cluster = Rc::clone(&self.cluster);
         let ledger = Arc::clone(&self.ledger);
         let target = target.to_owned();
+        // The undo's own update is no repair.
+        active.stop_watching();
         Box::pin(async move {
             let started = std::time::Instant::now();
             match cluster_fault::undo(&active, &ledger).await {
@@ -146,23 +151,52 @@ impl FaultBackend for SwarmBackend {
         })
     }
 
-    /// A drain or scale stays in place until it is undone (who else set
-    /// the field back is seen at the undo); a container fault is watched
+    /// A drain or scale stays in place until it is undone, or someone
+    /// else sets the field back (a repair); a container fault is watched
     /// as a Docker target's.
     fn observe(&self, id: &str) -> Observation {
-        if self
-            .cluster
-            .borrow()
-            .as_ref()
-            .is_some_and(|active| active.id == id)
-        {
-            return Observation::InPlace;
+        if let Some(active) = self.cluster.borrow().as_ref().filter(|a| a.id == id) {
+            return match active.verdict() {
+                Some(repaired) => Observation::EndedElsewhere(repaired.ended),
+                None => Observation::InPlace,
+            };
         }
         self.containers.observe(id)
     }
 
+    /// A drain or scale someone else set back is closed in the ledger,
+    /// nothing set back (the field is theirs now); a container fault is
+    /// settled as a Docker target's.
     fn release(&mut self, target: &str, id: &str) -> Effect<Option<String>> {
-        self.containers.release(target, id)
+        let repaired = {
+            let mut slot = self.cluster.borrow_mut();
+            let now = slot
+                .as_ref()
+                .filter(|active| active.id == id)
+                .and_then(ClusterActive::verdict)
+                .map(|repaired| repaired.now);
+            now.and_then(|now| slot.take().map(|active| (active, now)))
+        };
+        let Some((active, now)) = repaired else {
+            return self.containers.release(target, id);
+        };
+        active.stop_watching();
+        let settled = match cluster_fault::settle(&active, &self.ledger, &now) {
+            Ok(done) => {
+                tracing::info!(target = %target, id = %id, "Swarm fault settled after repair: {done}");
+                Ok(Some(done))
+            }
+            Err(err) => {
+                // Kept: the next clear's undo finds the field changed by
+                // someone and leaves it, then closes it.
+                let mut slot = self.cluster.borrow_mut();
+                if slot.is_none() {
+                    *slot = Some(active);
+                }
+                Err(err.into())
+            }
+        };
+        Box::pin(std::future::ready(settled))
     }
 
     fn probe_repairs(&self) -> bool {

@@ -3,13 +3,17 @@
 //! ledger (with what to set back, `restore`) and journalled as
 //! `fault_applying` before the Engine changes anything, and undone by
 //! setting that field back (`crate::docker::swarm_restore`), as the clear
-//! at recovery or shutdown and a later `recover` do.
+//! at recovery or shutdown and a later `recover` do. Once made, the change
+//! is watched ([`super::cluster_watch`]): set back by someone else, it is
+//! a repair, settled by closing it in the ledger with nothing to set back
+//! ([`settle`]).
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use bollard::Docker;
 
+use super::cluster_watch::{ClusterWatch, ClusterWatched, Repaired};
 use super::config::{SwarmFault, SwarmSettings};
 use super::service::resolve_service;
 use crate::backend::{Applied, BackendError};
@@ -34,6 +38,20 @@ pub struct ClusterActive {
     unit: ContainerRef,
     /// What to set back.
     restore: crate::outcome::Restore,
+    /// Who else sets it back.
+    watch: ClusterWatch,
+}
+
+impl ClusterActive {
+    /// The repair the watch has seen, if any (`None` once it is stopped).
+    pub fn verdict(&self) -> Option<Repaired> {
+        self.watch.verdict()
+    }
+
+    /// Stops the watch: what happens from now on is the engine's doing.
+    pub fn stop_watching(&self) {
+        self.watch.stop();
+    }
 }
 
 /// What applying a drain or scale needs.
@@ -83,6 +101,8 @@ impl ClusterJob {
             .intent(&record)
             .map_err(|err| DockerError::Ledger(err.to_string()))?;
         self.telemetry.fault_applying(&record);
+        // Our own update, replayed by the stream, is no repair.
+        let since = self.telemetry.clock.unix_now();
         let restore = match &self.fault {
             SwarmFault::Scale { replicas } => {
                 let done = swarm_ops::scale(&docker, &service, *replicas).await?;
@@ -105,6 +125,15 @@ impl ClusterJob {
             took: started.elapsed(),
             containers: vec![planned.unit.clone()],
         };
+        let watch = ClusterWatch::start(
+            docker.clone(),
+            ClusterWatched {
+                mode: planned.mode,
+                unit: planned.unit.clone(),
+                applied: restore.applied.clone(),
+            },
+            since,
+        );
         let active = ClusterActive {
             id: self.failure.id.clone(),
             token,
@@ -112,6 +141,7 @@ impl ClusterJob {
             mode: planned.mode,
             unit: planned.unit,
             restore,
+            watch,
         };
         Ok((applied, active))
     }
@@ -184,5 +214,19 @@ pub async fn undo(active: &ClusterActive, ledger: &Ledger) -> Result<String, Doc
     ledger
         .undone(&active.token, &done)
         .map_err(|err| DockerError::Ledger(format!("cannot note the undo ({done}): {err}")))?;
+    Ok(done)
+}
+
+/// Closes `active`, which someone else set back to `now`, in `ledger`
+/// without touching the Engine (the field is no longer ours); says so
+/// (`scale svc (id) already changed by someone (replicas 2): left alone`).
+pub fn settle(active: &ClusterActive, ledger: &Ledger, now: &str) -> Result<String, DockerError> {
+    let done = format!(
+        "{} {} already changed by someone ({} {now}): left alone",
+        active.mode, active.unit, active.restore.field
+    );
+    ledger
+        .undone(&active.token, &done)
+        .map_err(|err| DockerError::Ledger(format!("cannot note the settle ({done}): {err}")))?;
     Ok(done)
 }

@@ -10,6 +10,8 @@
 //! - `cluster_fault`: `drain` and `scale`, the faults on the swarm itself
 //!   (a node's availability, a service's replicas), written to the ledger
 //!   and set back at the clear;
+//! - `cluster_watch`: a drain or scale set back by someone else, seen as a
+//!   repair (`docker node update`, `docker service scale`);
 //! - `one_shot`: [`SwarmOneShot`], what `validate`, `status`, `inject`
 //!   and `clear` do on a Swarm target;
 //! - `service`: the name of a target's service when it is used (given, or
@@ -17,6 +19,7 @@
 
 pub mod backend;
 pub mod cluster_fault;
+pub mod cluster_watch;
 pub mod config;
 pub mod one_shot;
 pub mod service;

@@ -28,7 +28,9 @@
 //!   left when there is none) and services of the target image on it;
 //!   `swarm_tasks.rs`: kill and pause of Swarm task containers through a
 //!   `docker:` target (a kill is repaired by Swarm, never started again by
-//!   the engine).
+//!   the engine); `swarm_repairs.rs`: a `scale` or `drain` set back by
+//!   hand is a repair (`docker service scale`, `docker node update`) and
+//!   stays as set.
 //! - `tls_fixtures.rs`: a CA and certificates made in the test, and a
 //!   second dockerd speaking only TLS on 127.0.0.1; `tls_engines.rs`:
 //!   Docker targets on it (`cert_path`, `DOCKER_TLS_VERIFY`), a refused
@@ -63,6 +65,7 @@ mod settle_repaired;
 mod shipped_targets;
 mod swarm_fixtures;
 mod swarm_kind;
+mod swarm_repairs;
 mod swarm_tasks;
 mod tls_engines;
 mod tls_fixtures;
