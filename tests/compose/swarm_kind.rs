@@ -77,7 +77,9 @@ struct ActiveAgain;
 
 impl Drop for ActiveAgain {
     fn drop(&mut self) {
-        let _ = docker(&["node", "update", "--availability", "active", "self"])
+        // `docker node update` takes no `self` (`node inspect` does).
+        let node = run_ok(&mut docker(&["info", "--format", "{{.Swarm.NodeID}}"]));
+        let _ = docker(&["node", "update", "--availability", "active", node.trim()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status();
