@@ -91,6 +91,13 @@ fn a_kill_repaired_by_the_restart_policy_is_settled_at_the_repair() {
         "settled only at the expiry ({expires_at})"
     );
     assert!(engine.is_running(), "the engine exited");
+    // The ledger is closed just before the settle is logged: wait for the
+    // log line too.
+    wait_until(WAIT, "the settle to be logged", || {
+        !engine
+            .events_matching("Docker fault settled after repair", Some("settled"))
+            .is_empty()
+    });
     let settled = engine.events_matching("Docker fault settled after repair", Some("settled"));
     assert_eq!(settled.len(), 1, "{:?}", engine.events());
     assert!(
