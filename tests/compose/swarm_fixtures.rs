@@ -255,3 +255,63 @@ impl Drop for ServiceGuard<'_> {
         }
     }
 }
+
+/// A targets file with one Swarm target `api` on `service`: its first
+/// fault at once, held for `recovery`, the local helper image, and
+/// `scenarios` (YAML list items, indented for the target).
+pub fn swarm_targets_file(service: &ServiceGuard<'_>, recovery: &str, scenarios: &str) -> String {
+    format!(
+        "defaults: {{ interval: 2h, recovery: {recovery}, startup_wait: 0 }}\n\
+         policy:\n  min_interval: 0\n  docker: {{ net_image: {} }}\n\
+         targets:\n  - name: api\n    swarm: {{ service: {} }}\n    scenarios:\n{scenarios}",
+        super::fault_fixtures::net_helper_image(),
+        service.name()
+    )
+}
+
+/// The service's configured replicas now.
+pub fn configured_replicas(service: &ServiceGuard<'_>) -> String {
+    run_ok(&mut docker(&[
+        "service",
+        "inspect",
+        "--format",
+        "{{.Spec.Mode.Replicated.Replicas}}",
+        service.name(),
+    ]))
+    .trim()
+    .to_owned()
+}
+
+/// The local node's id (`docker node update` takes no `self` on every
+/// CLI).
+pub fn node_id() -> String {
+    run_ok(&mut docker(&["info", "--format", "{{.Swarm.NodeID}}"]))
+        .trim()
+        .to_owned()
+}
+
+/// The local node's availability now (`active`, `drain`).
+pub fn availability() -> String {
+    run_ok(&mut docker(&[
+        "node",
+        "inspect",
+        "self",
+        "--format",
+        "{{.Spec.Availability}}",
+    ]))
+    .trim()
+    .to_owned()
+}
+
+/// Sets the local node active again at its drop, whatever a failed test
+/// left.
+pub struct ActiveAgain;
+
+impl Drop for ActiveAgain {
+    fn drop(&mut self) {
+        let _ = docker(&["node", "update", "--availability", "active", &node_id()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
+}

@@ -20,49 +20,11 @@ use super::docker::{docker, run_ok};
 use super::engine_helpers::{
     command, journal_events, run_once, test_ledger_dir, wait_until, Engine, Workspace,
 };
-use super::fault_fixtures::net_helper_image;
-use super::swarm_fixtures::{ServiceGuard, SwarmNode};
+use super::swarm_fixtures::{
+    availability, configured_replicas, swarm_targets_file, ActiveAgain, ServiceGuard, SwarmNode,
+};
 
 const WAIT: Duration = Duration::from_secs(60);
-
-/// A targets file with one Swarm target `api` on `service`, a fast
-/// schedule (first fault at once, `recovery` long enough to look at it),
-/// and `scenarios`.
-fn targets_file(service: &ServiceGuard<'_>, recovery: &str, scenarios: &str) -> String {
-    format!(
-        "defaults: {{ interval: 2h, recovery: {recovery}, startup_wait: 0 }}\n\
-         policy:\n  min_interval: 0\n  docker: {{ net_image: {} }}\n\
-         targets:\n  - name: api\n    swarm: {{ service: {} }}\n    scenarios:\n{scenarios}",
-        net_helper_image(),
-        service.name()
-    )
-}
-
-/// The service's configured replicas now.
-fn replicas(service: &ServiceGuard<'_>) -> String {
-    run_ok(&mut docker(&[
-        "service",
-        "inspect",
-        "--format",
-        "{{.Spec.Mode.Replicated.Replicas}}",
-        service.name(),
-    ]))
-    .trim()
-    .to_owned()
-}
-
-/// The local node's availability now (`active`, `drain`).
-fn availability() -> String {
-    run_ok(&mut docker(&[
-        "node",
-        "inspect",
-        "self",
-        "--format",
-        "{{.Spec.Availability}}",
-    ]))
-    .trim()
-    .to_owned()
-}
 
 fn text(output: &std::process::Output) -> String {
     format!(
@@ -70,20 +32,6 @@ fn text(output: &std::process::Output) -> String {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     )
-}
-
-/// Sets the node active again, whatever a failed test left.
-struct ActiveAgain;
-
-impl Drop for ActiveAgain {
-    fn drop(&mut self) {
-        // `docker node update` takes no `self` (`node inspect` does).
-        let node = run_ok(&mut docker(&["info", "--format", "{{.Swarm.NodeID}}"]));
-        let _ = docker(&["node", "update", "--availability", "active", node.trim()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-    }
 }
 
 const SCENARIOS: &str = "      - { name: KILL_TASK, mode: kill, weight: 1 }\n      \
@@ -97,7 +45,7 @@ fn swarm_target_validate_status_and_held_scale_and_drain() {
     let _active = ActiveAgain;
     let service = node.service("kind", 2);
     let ws = Workspace::new();
-    let targets = ws.targets(&targets_file(&service, "30s", SCENARIOS));
+    let targets = ws.targets(&swarm_targets_file(&service, "30s", SCENARIOS));
     let targets = targets.to_str().unwrap();
 
     let validate = run_once(&["validate", "--targets", targets], &[]);
@@ -143,7 +91,7 @@ fn swarm_target_validate_status_and_held_scale_and_drain() {
     };
     let child = held("SCALE_0");
     wait_until(WAIT, "the service scaled to 0", || {
-        replicas(&service) == "0"
+        configured_replicas(&service) == "0"
     });
     let output = child.wait_with_output().expect("inject ends");
     let shown = text(&output);
@@ -156,7 +104,7 @@ fn swarm_target_validate_status_and_held_scale_and_drain() {
         "{shown}"
     );
     assert!(shown.contains("✓ api: fault undone"), "{shown}");
-    assert_eq!(replicas(&service), "2", "{}", service.describe());
+    assert_eq!(configured_replicas(&service), "2", "{}", service.describe());
     service.wait_running(2);
 
     // drain, held, then the node active again.
@@ -181,7 +129,7 @@ fn a_scale_left_by_a_killed_inject_is_set_back_by_recover() {
     let node = SwarmNode::join();
     let service = node.service("recover", 2);
     let ws = Workspace::new();
-    let targets = ws.targets(&targets_file(&service, "30s", SCENARIOS));
+    let targets = ws.targets(&swarm_targets_file(&service, "30s", SCENARIOS));
     let targets = targets.to_str().unwrap();
     let mut child = command(&[])
         .args([
@@ -198,17 +146,17 @@ fn a_scale_left_by_a_killed_inject_is_set_back_by_recover() {
         .spawn()
         .expect("spawn inject");
     wait_until(WAIT, "the service scaled to 0", || {
-        replicas(&service) == "0" && !read_open(&test_ledger_dir()).is_empty()
+        configured_replicas(&service) == "0" && !read_open(&test_ledger_dir()).is_empty()
     });
     child.kill().expect("kill -9 the inject");
     child.wait().expect("reap it");
-    assert_eq!(replicas(&service), "0");
+    assert_eq!(configured_replicas(&service), "0");
 
     let recovered = run_once(&["recover", "--targets", targets], &[]);
     let shown = text(&recovered);
     assert!(recovered.status.success(), "{shown}");
     assert!(shown.contains("replicas 0 -> 2"), "{shown}");
-    assert_eq!(replicas(&service), "2");
+    assert_eq!(configured_replicas(&service), "2");
     assert!(read_open(&test_ledger_dir()).is_empty());
     service.wait_running(2);
 }
@@ -219,7 +167,7 @@ fn the_engine_kills_a_swarm_task_and_sees_swarm_replace_it() {
     let node = SwarmNode::join();
     let service = node.service("engine", 1);
     let ws = Workspace::new();
-    let targets = ws.targets(&targets_file(
+    let targets = ws.targets(&swarm_targets_file(
         &service,
         "2m",
         "      - { name: KILL_TASK, mode: kill, weight: 1 }\n",

@@ -4,75 +4,18 @@
 //! node update`) within a minute, the ledger is closed, and the engine's
 //! clear at SIGTERM leaves the field as that someone set it.
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use chaos_engine::docker::ledger::read_open;
 
 use super::docker::{docker, run_ok};
 use super::engine_helpers::{journal_events, test_ledger_dir, wait_until, Engine, Workspace};
-use super::fault_fixtures::net_helper_image;
-use super::swarm_fixtures::{ServiceGuard, SwarmNode};
+use super::swarm_fixtures::{
+    availability, configured_replicas, node_id, swarm_targets_file, ActiveAgain, ServiceGuard,
+    SwarmNode,
+};
 
 const WAIT: Duration = Duration::from_secs(60);
-
-/// A targets file with one Swarm target `api` on `service`, its first
-/// fault at once and held for 2 minutes, and the one scenario `scenario`.
-fn targets_file(service: &ServiceGuard<'_>, scenario: &str) -> String {
-    format!(
-        "defaults: {{ interval: 2h, recovery: 2m, startup_wait: 0 }}\n\
-         policy:\n  min_interval: 0\n  docker: {{ net_image: {} }}\n\
-         targets:\n  - name: api\n    swarm: {{ service: {} }}\n    scenarios:\n      - {scenario}\n",
-        net_helper_image(),
-        service.name()
-    )
-}
-
-/// The service's configured replicas now.
-fn replicas(service: &ServiceGuard<'_>) -> String {
-    run_ok(&mut docker(&[
-        "service",
-        "inspect",
-        "--format",
-        "{{.Spec.Mode.Replicated.Replicas}}",
-        service.name(),
-    ]))
-    .trim()
-    .to_owned()
-}
-
-/// The local node's id (`docker node update` takes no `self` on every
-/// CLI).
-fn node_id() -> String {
-    run_ok(&mut docker(&["info", "--format", "{{.Swarm.NodeID}}"]))
-        .trim()
-        .to_owned()
-}
-
-/// The local node's availability now (`active`, `drain`).
-fn availability() -> String {
-    run_ok(&mut docker(&[
-        "node",
-        "inspect",
-        "self",
-        "--format",
-        "{{.Spec.Availability}}",
-    ]))
-    .trim()
-    .to_owned()
-}
-
-/// Sets the node active again, whatever a failed test left.
-struct ActiveAgain(String);
-
-impl Drop for ActiveAgain {
-    fn drop(&mut self) {
-        let _ = docker(&["node", "update", "--availability", "active", &self.0])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-    }
-}
 
 /// Runs the engine on `service` with `scenario`; once `in_effect` holds
 /// (and the fault is journalled as injected), `undo_by_hand` runs; then
@@ -86,7 +29,11 @@ fn repaired_by_hand(
     repaired_by: &str,
 ) {
     let ws = Workspace::new();
-    let targets = ws.targets(&targets_file(service, scenario));
+    let targets = ws.targets(&swarm_targets_file(
+        service,
+        "2m",
+        &format!("      - {scenario}\n"),
+    ));
     let journal = ws.path("journal.jsonl");
     let mut engine = Engine::start(
         &[
@@ -144,7 +91,7 @@ fn swarm_a_scale_undone_by_hand_is_a_repair_and_stays_undone() {
     repaired_by_hand(
         &service,
         "{ name: SCALE_0, mode: scale, weight: 1, replicas: 0 }",
-        || replicas(&service) == "0",
+        || configured_replicas(&service) == "0",
         || {
             run_ok(&mut docker(&[
                 "service",
@@ -155,7 +102,7 @@ fn swarm_a_scale_undone_by_hand_is_a_repair_and_stays_undone() {
         },
         "docker service scale",
     );
-    assert_eq!(replicas(&service), "2", "{}", service.describe());
+    assert_eq!(configured_replicas(&service), "2", "{}", service.describe());
     service.wait_running(2);
 }
 
@@ -164,7 +111,7 @@ fn swarm_a_scale_undone_by_hand_is_a_repair_and_stays_undone() {
 fn swarm_a_drain_undone_by_hand_is_a_repair_and_stays_undone() {
     let node = SwarmNode::join();
     let id = node_id();
-    let _active = ActiveAgain(id.clone());
+    let _active = ActiveAgain;
     let service = node.service("undrain", 1);
     repaired_by_hand(
         &service,
