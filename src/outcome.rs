@@ -19,7 +19,7 @@ mod fault_record;
 mod location;
 
 pub use affected_unit::AffectedUnit;
-pub use fault_record::{FaultRecord, Restore};
+pub use fault_record::{FaultRecord, Restore, UnitHost};
 pub use location::Location;
 
 /// One failure written to a target's state file.

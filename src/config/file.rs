@@ -71,6 +71,8 @@ pub struct FilePolicy {
     pub windows: Option<crate::windows::FileWindows>,
     /// Settings of Docker targets (the network helper's image).
     pub docker: Option<FileDockerPolicy>,
+    /// Settings of Swarm targets (the Engines of the other nodes).
+    pub swarm: Option<crate::swarm::config::FileSwarmPolicy>,
     /// Blind mode: only the control token reads the active failure
     /// (on by default when `CHAOS_AGENT_TOKEN` is set).
     pub blind: Option<bool>,

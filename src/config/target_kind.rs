@@ -89,10 +89,12 @@ impl RawKind {
 }
 
 /// The engine-wide settings of the kinds, read once per targets file
-/// (`policy.docker`).
+/// (`policy.docker`, `policy.swarm`).
 pub(super) struct KindPolicies {
     /// `policy.docker`, or its built-in default.
     docker: DockerPolicy,
+    /// `policy.swarm.nodes`: the Swarm nodes' Engines (none by default).
+    swarm_nodes: crate::docker::swarm_nodes::SwarmNodes,
 }
 
 impl KindPolicies {
@@ -100,6 +102,7 @@ impl KindPolicies {
     pub(super) fn load(file: &ParsedFile) -> Result<Self, ConfigError> {
         Ok(KindPolicies {
             docker: docker::load_docker_policy(file, file.content.policy.docker.as_ref())?,
+            swarm_nodes: swarm::load_swarm_policy(file, file.content.policy.swarm.as_ref())?,
         })
     }
 }
@@ -218,7 +221,7 @@ impl KindKeys<'_> {
     }
 
     /// A Swarm target, whose task containers are reached with
-    /// `policy.docker`.
+    /// `policy.docker`, on the nodes of `policy.swarm.nodes`.
     fn swarm(&self, swarm_section: &swarm::FileSwarm) -> Result<RawKind, ConfigError> {
         let keys = self
             .scenarios_given
@@ -231,6 +234,7 @@ impl KindKeys<'_> {
             keys.as_ref()
                 .map(|(key, scenarios)| (*key, scenarios.as_slice())),
             &self.policies.docker,
+            &self.policies.swarm_nodes,
         )?))
     }
 

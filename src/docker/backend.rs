@@ -12,6 +12,7 @@
 //! ledger closes it, so that nothing reads it as still in effect.
 
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -28,10 +29,12 @@ use super::helper;
 use super::ledger::{random_id, Ledger};
 use super::own_project::resolve;
 use super::select::{choose, draw_for, matching};
-use super::swarm_task;
+use super::swarm_nodes::{task_containers, unreachable_text, UnitEngines};
+use super::swarm_task::{self, SERVICE_NAME_LABEL};
 use super::watch::{Watch, WatchKind, Watched};
 use super::{
     ContainerRef, DockerError, DockerFault, DockerMode, DockerPolicy, DockerTarget, FaultRecord,
+    Selector,
 };
 use crate::backend::{Applied, BackendError, Effect, FaultBackend, Observation};
 use crate::clock::SharedClock;
@@ -70,7 +73,8 @@ impl std::fmt::Debug for DockerBackend {
 struct Active {
     id: String,
     token: String,
-    docker: Docker,
+    /// The Engine of each container it was applied to.
+    engines: UnitEngines,
     fault: DockerFault,
     applied: Vec<AppliedTo>,
     watch: Option<Watch>,
@@ -345,6 +349,15 @@ impl FaultBackend for DockerBackend {
     }
 }
 
+/// The service of a Swarm target's selector, resolved (its service name
+/// label); empty when it names none, which lists no task.
+fn swarm_service_of(selector: &Selector) -> &str {
+    match selector {
+        Selector::Labels(labels) => labels.get(SERVICE_NAME_LABEL).map_or("", String::as_str),
+        _ => "",
+    }
+}
+
 /// `kill (SIGKILL)`, `stop (grace 10s)`, `pause`, `start a network helper
 /// (loss 30%)`: the changing call a fault makes, for dry-run logs.
 fn describe_call(fault: &DockerFault) -> String {
@@ -391,15 +404,39 @@ impl ApplyJob {
         .await?;
         // Resolved once: the watch judges replacements by the same scope.
         let selector = resolve(&docker, &self.docker_target.selector).await?;
-        let found = matching(&docker, &selector).await?;
-        let hit = choose(&found, self.docker_target.pick, draw_for(&self.failure.id));
+        let (hit, elsewhere) = match &self.docker_target.swarm_nodes {
+            Some(nodes) => {
+                let service = swarm_service_of(&selector);
+                let tasks = task_containers(&docker, service, nodes).await?;
+                if !tasks.unreachable_nodes.is_empty() {
+                    tracing::warn!(target = %self.target, "{}", unreachable_text(service, &tasks.unreachable_nodes));
+                }
+                if tasks.containers.is_empty() {
+                    return Err(tasks.none_reachable(service).into());
+                }
+                let hit = choose(
+                    &tasks.containers,
+                    self.docker_target.pick,
+                    draw_for(&self.failure.id),
+                );
+                let elsewhere = tasks.elsewhere_of(&hit);
+                (hit, elsewhere)
+            }
+            None => {
+                let found = matching(&docker, &selector).await?;
+                let hit = choose(&found, self.docker_target.pick, draw_for(&self.failure.id));
+                (hit, BTreeMap::new())
+            }
+        };
+        let engines = UnitEngines::connect(docker, &elsewhere).await?;
         let mut restart_counts = std::collections::HashMap::new();
         let mut slots = std::collections::HashMap::new();
         for container in &hit {
-            if let Some(state) = container_ops::inspect(&docker, container).await? {
+            let docker = engines.of(&container.id);
+            if let Some(state) = container_ops::inspect(docker, container).await? {
                 restart_counts.insert(container.id.clone(), state.restart_count);
                 if state.swarm_task {
-                    if let Some(slot) = swarm_task::slot_of(&docker, container).await? {
+                    if let Some(slot) = swarm_task::slot_of(docker, container).await? {
                         slots.insert(container.id.clone(), slot);
                     }
                 }
@@ -421,6 +458,7 @@ impl ApplyJob {
                 _ => None,
             },
             restore: None,
+            unit_hosts: elsewhere,
         };
         self.ledger
             .intent(&record)
@@ -434,7 +472,7 @@ impl ApplyJob {
                     let outcome = if self.telemetry.is_shutting_down() {
                         Err(DockerError::ShuttingDown)
                     } else {
-                        self.apply_one(&docker, container).await
+                        self.apply_one(engines.of(&container.id), container).await
                     };
                     (container.clone(), outcome)
                 })
@@ -463,7 +501,7 @@ impl ApplyJob {
             }
         }
         if let Some(err) = first_error {
-            return Err(self.undo_partial(docker, applied, err).await.into());
+            return Err(self.undo_partial(engines, applied, err).await.into());
         }
         if let Err(err) = self.ledger.applied(&self.token) {
             tracing::warn!(target = %self.target, "cannot note the fault as applied in the ledger: {err}");
@@ -477,11 +515,17 @@ impl ApplyJob {
             slots,
             expires_at: self.failure.expires_at,
         };
-        let watch = Watch::start(docker.clone(), watched, since);
+        // Swarm replaces a task on any node: the manager's task list tells.
+        let manager = self
+            .docker_target
+            .swarm_nodes
+            .is_some()
+            .then(|| engines.home().clone());
+        let watch = Watch::start(engines.all(), manager, watched, since);
         let active = Active {
             id: self.failure.id.clone(),
             token: self.token.clone(),
-            docker,
+            engines,
             fault: self.fault.clone(),
             applied,
             watch: Some(watch),
@@ -533,14 +577,14 @@ impl ApplyJob {
     /// the error that stopped it.
     async fn undo_partial(
         &self,
-        docker: Docker,
+        engines: UnitEngines,
         applied: Vec<AppliedTo>,
         err: DockerError,
     ) -> DockerError {
         let partial = Active {
             id: self.failure.id.clone(),
             token: self.token.clone(),
-            docker,
+            engines,
             fault: self.fault.clone(),
             applied,
             watch: None,
@@ -570,7 +614,7 @@ async fn revert(active: &Active, image: &str, ledger: &Ledger) -> Result<String,
         futures_util::stream::iter(active.applied.iter())
             .map(|applied| async move {
                 let outcome = revert_one(
-                    &active.docker,
+                    active.engines.of(&applied.container.id),
                     &active.fault,
                     applied,
                     image,

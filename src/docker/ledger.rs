@@ -425,6 +425,7 @@ mod tests {
             started_at: 70.0,
             grace_s: None,
             restore: None,
+            unit_hosts: Default::default(),
         }
     }
 

@@ -19,6 +19,9 @@
 //! - `crash`: the kill fault as a crash a restart policy repairs;
 //! - `swarm_ops`: the Swarm Engine calls of `drain` and `scale` (a node's
 //!   availability, a service's replicas) and their restores;
+//! - `swarm_nodes`: where a Swarm service's task containers are (the
+//!   manager's tasks, each on its node's Engine) and the connections to
+//!   those Engines;
 //! - `swarm_restore`: undoing a `drain` or `scale` from its ledger record;
 //! - `swarm_service`: the one Swarm service a set of service labels names;
 //! - `signals`: the signals a kill may send (those that end a process);
@@ -60,6 +63,7 @@ pub mod script_file;
 pub mod select;
 pub mod signals;
 pub mod spec;
+pub mod swarm_nodes;
 pub mod swarm_ops;
 pub mod swarm_restore;
 pub mod swarm_service;

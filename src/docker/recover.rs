@@ -162,12 +162,24 @@ pub async fn recover(scope: &Scope<'_>, telemetry: &Telemetry) -> RecoverReport 
         ),
         Err(err) => report.errors.push(err.clone()),
     }
+    // Each record in parts, one per Engine its containers live on (a
+    // Swarm task on another node is undone through that node's Engine).
+    let parts: Vec<(usize, FaultRecord)> = work
+        .iter()
+        .enumerate()
+        .flat_map(|(index, (_, record))| {
+            split_by_engine(record)
+                .into_iter()
+                .map(move |part| (index, part))
+        })
+        .collect();
     // Each Engine once, reached as its records say (with the certificate
     // directory a target over TLS wrote down).
     let mut hosts: BTreeMap<Endpoint, EngineKeys> = BTreeMap::new();
     for keys in scope.hosts.iter().cloned().chain(
-        work.iter()
-            .map(|(_, record)| (record.host.clone(), record.cert_path.clone())),
+        parts
+            .iter()
+            .map(|(_, part)| (part.host.clone(), part.cert_path.clone())),
     ) {
         hosts.entry(endpoint_of(&keys)).or_insert(keys);
     }
@@ -184,13 +196,21 @@ pub async fn recover(scope: &Scope<'_>, telemetry: &Telemetry) -> RecoverReport 
     }
     let dead_owners: BTreeSet<String> = dead.iter().map(|l| l.owner.clone()).collect();
     let mut failed_tokens = BTreeSet::new();
+    // What each part of each record (by its index in `work`) came to.
+    let mut results: Vec<Vec<Result<String, String>>> = vec![Vec::new(); work.len()];
     for (key, (host, cert_path)) in &hosts {
+        let here: Vec<&(usize, FaultRecord)> = parts
+            .iter()
+            .filter(|(_, part)| &record_endpoint(part) == key)
+            .collect();
         let docker = match connect(host.as_deref(), cert_path.as_deref()).await {
             Ok(docker) => docker,
             Err(err) => {
-                for (_, record) in work.iter().filter(|(_, r)| &record_endpoint(r) == key) {
-                    report.errors.push(format!("{}: {err}", record.target));
-                    failed_tokens.insert(record.token.clone());
+                for (index, part) in here {
+                    failed_tokens.insert(part.token.clone());
+                    if let Some(result) = results.get_mut(*index) {
+                        result.push(Err(err.to_string()));
+                    }
                 }
                 continue;
             }
@@ -202,55 +222,31 @@ pub async fn recover(scope: &Scope<'_>, telemetry: &Telemetry) -> RecoverReport 
                 Vec::new()
             }
         };
-        let here: Vec<&(Source, FaultRecord)> = work
-            .iter()
-            .filter(|(_, r)| &record_endpoint(r) == key)
-            .collect();
-        let outcomes: Vec<(Source, &FaultRecord, Result<String, DockerError>)> =
+        let outcomes: Vec<(usize, &FaultRecord, Result<String, DockerError>)> =
             futures_util::stream::iter(here)
-                .map(|(source, record)| {
+                .map(|(index, part)| {
                     let theirs: Vec<&HelperInfo> = helpers
                         .iter()
                         .filter(|h| {
-                            !record.token.is_empty() && h.fault.as_deref() == Some(&record.token)
+                            !part.token.is_empty() && h.fault.as_deref() == Some(&part.token)
                         })
                         .collect();
                     let docker = &docker;
                     async move {
                         let outcome =
-                            recover_record(docker, record, &theirs, scope.image, clock).await;
-                        (*source, record, outcome)
+                            recover_record(docker, part, &theirs, scope.image, clock).await;
+                        (*index, part, outcome)
                     }
                 })
                 .buffer_unordered(CONCURRENCY)
                 .collect()
                 .await;
-        for (source, record, outcome) in outcomes {
-            match outcome {
-                Ok(done) => {
-                    let detail = format!("{} fault {} left behind: {done}", record.mode, record.id);
-                    if let Source::Ledger(index) = source {
-                        if let Some(ledger) = dead.get_mut(index) {
-                            if let Err(err) = ledger.undone(&record.token, &done) {
-                                report.errors.push(format!(
-                                    "{}: undone ({done}) but the ledger {} could not say so: {err}",
-                                    record.target,
-                                    ledger.path.display()
-                                ));
-                            }
-                        }
-                    }
-                    telemetry.fault_recovered(&record.target, Some(&record.id), &detail);
-                    report.lines.push(format!("{}: {detail}", record.target));
-                }
-                Err(err) => {
-                    failed_tokens.insert(record.token.clone());
-                    report.errors.push(format!(
-                        "{}: {} fault {} is not undone, and stays in the ledger for the next \
-                         `recover`: {err}",
-                        record.target, record.mode, record.id
-                    ));
-                }
+        for (index, part, outcome) in outcomes {
+            if outcome.is_err() {
+                failed_tokens.insert(part.token.clone());
+            }
+            if let Some(result) = results.get_mut(index) {
+                result.push(outcome.map_err(|err| err.to_string()));
             }
         }
         // Looked at afresh: what the recovery itself left, and anything
@@ -259,6 +255,34 @@ pub async fn recover(scope: &Scope<'_>, telemetry: &Telemetry) -> RecoverReport 
             Ok(now) => sweep(&docker, &now, &dead_owners, &failed_tokens, &mut report).await,
             Err(err) => report.errors.push(err.to_string()),
         }
+    }
+    // A record is undone once every part of it is.
+    for ((source, record), result) in work.iter().zip(results) {
+        let (done, errors): (Vec<_>, Vec<_>) = result.into_iter().partition(Result::is_ok);
+        if let Some(Err(err)) = errors.into_iter().next() {
+            report.errors.push(format!(
+                "{}: {} fault {} is not undone, and stays in the ledger for the next \
+                 `recover`: {err}",
+                record.target, record.mode, record.id
+            ));
+            continue;
+        }
+        let done: Vec<String> = done.into_iter().filter_map(Result::ok).collect();
+        let done = done.join(", ");
+        let detail = format!("{} fault {} left behind: {done}", record.mode, record.id);
+        if let Source::Ledger(index) = source {
+            if let Some(ledger) = dead.get_mut(*index) {
+                if let Err(err) = ledger.undone(&record.token, &done) {
+                    report.errors.push(format!(
+                        "{}: undone ({done}) but the ledger {} could not say so: {err}",
+                        record.target,
+                        ledger.path.display()
+                    ));
+                }
+            }
+        }
+        telemetry.fault_recovered(&record.target, Some(&record.id), &detail);
+        report.lines.push(format!("{}: {detail}", record.target));
     }
     for ledger in dead {
         let path = ledger.path.clone();
@@ -270,6 +294,39 @@ pub async fn recover(scope: &Scope<'_>, telemetry: &Telemetry) -> RecoverReport 
         }
     }
     report
+}
+
+/// The parts of `record`, one per Engine: its containers at its `host`,
+/// then those on each Engine `unit_hosts` names (Swarm tasks on other
+/// nodes), each part a record of that Engine's alone.
+fn split_by_engine(record: &FaultRecord) -> Vec<FaultRecord> {
+    if record.unit_hosts.is_empty() {
+        return vec![record.clone()];
+    }
+    let mut elsewhere: BTreeMap<EngineKeys, Vec<ContainerRef>> = BTreeMap::new();
+    let mut home = Vec::new();
+    for container in &record.containers {
+        match record.unit_hosts.get(&container.id) {
+            Some(at) => elsewhere
+                .entry((Some(at.host.clone()), at.cert_path.clone()))
+                .or_default()
+                .push(container.clone()),
+            None => home.push(container.clone()),
+        }
+    }
+    let part = |(host, cert_path): EngineKeys, containers: Vec<ContainerRef>| FaultRecord {
+        host,
+        cert_path,
+        containers,
+        unit_hosts: BTreeMap::new(),
+        ..record.clone()
+    };
+    let mut parts = Vec::new();
+    if !home.is_empty() {
+        parts.push(part((record.host.clone(), record.cert_path.clone()), home));
+    }
+    parts.extend(elsewhere.into_iter().map(|(keys, units)| part(keys, units)));
+    parts
 }
 
 /// Removes what dead engines' helpers are left that no open fault needs

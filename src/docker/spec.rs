@@ -57,6 +57,11 @@ pub struct DockerTarget {
     pub cert_path: Option<PathBuf>,
     /// How many of the matching containers a fault hits.
     pub pick: BlastRadius,
+    /// Set for a Swarm service's tasks: they are listed by the manager
+    /// (`host`), each reached through the Engine of the node that runs it
+    /// (the manager's own, or one of these by node name); `None`: the
+    /// containers on `host` that the selector matches.
+    pub swarm_nodes: Option<std::sync::Arc<super::swarm_nodes::SwarmNodes>>,
 }
 
 /// Which running containers a Docker target is made of.

@@ -612,6 +612,12 @@ pub async fn field_now(
         .map(|state| availability_in(&state.spec)))
 }
 
+/// The hostname of the node `node_id` (its id when the Engine gives
+/// none), or `None` when there is no such node.
+pub async fn node_hostname(docker: &Docker, node_id: &str) -> Result<Option<String>, DockerError> {
+    Ok(find_node(docker, node_id).await?.map(|state| state.hostname))
+}
+
 /// The tasks of `service` (a name or an id) that are meant to run and
 /// do (their container runs: state `running`, or `starting` while a health
 /// check has not passed yet), by slot (then id).

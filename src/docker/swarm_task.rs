@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use bollard::Docker;
 
 use super::client::{api_error, is_not_found, no_answer, CALL_TIMEOUT};
+use super::swarm_ops::TaskRef;
 use super::{ContainerRef, DockerError};
 
 /// The service a task container belongs to.
@@ -67,6 +68,18 @@ impl SwarmSlot {
                 && other.slot == self.slot
                 && other.task_id != self.task_id
         })
+    }
+
+    /// True when `task` (one of the service's running tasks, as the
+    /// manager lists them) is another task in this slot: Swarm's
+    /// replacement, on whichever node it runs.
+    pub fn filled_by(&self, task: &TaskRef) -> bool {
+        let place = match (task.slot, &task.node_id) {
+            (Some(slot), _) => slot.to_string(),
+            (None, Some(node)) => node.clone(),
+            (None, None) => return false,
+        };
+        task.id != self.task_id && place == self.slot
     }
 }
 
@@ -148,6 +161,24 @@ mod tests {
         );
         assert_eq!(SwarmSlot::from_labels(&labels("svc", "svc.t", "t")), None);
         assert_eq!(SwarmSlot::from_labels(&labels("svc", "svc..t", "t")), None);
+    }
+
+    #[test]
+    fn a_listed_task_in_the_same_slot_fills_it() {
+        let old = SwarmSlot::from_labels(&labels("svc", "svc.1.old", "old")).unwrap();
+        let task = |id: &str, slot: Option<i64>, node: Option<&str>| TaskRef {
+            id: id.to_owned(),
+            slot,
+            node_id: node.map(str::to_owned),
+            container_id: None,
+        };
+        assert!(old.filled_by(&task("new", Some(1), Some("n2"))));
+        assert!(!old.filled_by(&task("old", Some(1), Some("n1"))));
+        assert!(!old.filled_by(&task("new", Some(2), Some("n1"))));
+        let global = SwarmSlot::from_labels(&labels("svc", "svc.N1.old", "old")).unwrap();
+        assert!(global.filled_by(&task("new", None, Some("N1"))));
+        assert!(!global.filled_by(&task("new", None, Some("N2"))));
+        assert!(!global.filled_by(&task("new", None, None)));
     }
 
     #[test]

@@ -19,6 +19,12 @@
 //! - any mode, on a Swarm task container: a new task's container started
 //!   in the hit one's slot of its service ("swarm"; the old container is
 //!   kept in the task history, not destroyed, so this is no recreate).
+//!   Swarm may start it on any node: the manager's task list is read
+//!   every [`SLOT_POLL`] too, and a new running task in the slot is the
+//!   same repair wherever it runs.
+//!
+//! A fault whose containers live on several Engines (Swarm tasks on
+//! several nodes) reads the events of each.
 //!
 //! The engine's own revert never reads as a repair: the backend stops the
 //! watch before its first revert call ([`Watch::stop`]). Nor does a probe:
@@ -363,37 +369,61 @@ fn recreate(new_name: &str) -> EndedElsewhere {
     )
 }
 
-/// A running watch: a task reading the events stream until it finds a
-/// verdict or is stopped.
+/// A running watch: tasks reading the events streams (and the manager's
+/// task list) until one finds a verdict or the watch is stopped.
 #[derive(Debug)]
 pub struct Watch {
     verdict: Arc<Mutex<Option<EndedElsewhere>>>,
     stopped: Arc<AtomicBool>,
-    task: tokio::task::JoinHandle<()>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
 }
+
+/// How often the manager's task list is read for a task Swarm started
+/// in a hit one's slot.
+pub const SLOT_POLL: Duration = Duration::from_secs(1);
 
 /// How long the watch waits before it subscribes again when the stream
 /// broke (the Engine restarted).
 const RESUBSCRIBE_AFTER: Duration = Duration::from_secs(1);
 
 impl Watch {
-    /// Watches `watched` on `docker` from Unix time `since` (the moment
-    /// the fault was applied, so events during the apply are seen too).
-    /// Runs on the current tokio runtime.
-    pub fn start(docker: Docker, watched: Watched, since: f64) -> Watch {
+    /// Watches `watched` on the events of each of `engines` from Unix
+    /// time `since` (the moment the fault was applied, so events during
+    /// the apply are seen too) and, given a Swarm `manager`, on its task
+    /// list. Runs on the current tokio runtime.
+    pub fn start(
+        engines: Vec<Docker>,
+        manager: Option<Docker>,
+        watched: Watched,
+        since: f64,
+    ) -> Watch {
         let verdict = Arc::new(Mutex::new(None));
         let stopped = Arc::new(AtomicBool::new(false));
-        let task = tokio::spawn(run(
-            docker,
-            Judge::new(watched),
-            since,
-            Arc::clone(&verdict),
-            Arc::clone(&stopped),
-        ));
+        let judge = Judge::new(watched);
+        let mut tasks: Vec<tokio::task::JoinHandle<()>> = engines
+            .into_iter()
+            .map(|docker| {
+                tokio::spawn(run(
+                    docker,
+                    judge.clone(),
+                    since,
+                    Arc::clone(&verdict),
+                    Arc::clone(&stopped),
+                ))
+            })
+            .collect();
+        if let Some(manager) = manager.filter(|_| !judge.watched.slots.is_empty()) {
+            tasks.push(tokio::spawn(poll_slots(
+                manager,
+                judge,
+                Arc::clone(&verdict),
+                Arc::clone(&stopped),
+            )));
+        }
         Watch {
             verdict,
             stopped,
-            task,
+            tasks,
         }
     }
 
@@ -411,13 +441,53 @@ impl Watch {
     /// Stops watching: what happens from now on is the engine's own doing.
     pub fn stop(&self) {
         self.stopped.store(true, Ordering::SeqCst);
-        self.task.abort();
+        self.tasks.iter().for_each(tokio::task::JoinHandle::abort);
     }
 }
 
 impl Drop for Watch {
     fn drop(&mut self) {
-        self.task.abort();
+        self.tasks.iter().for_each(tokio::task::JoinHandle::abort);
+    }
+}
+
+/// Records `ended` as the verdict unless another task found one first.
+fn conclude(verdict: &Mutex<Option<EndedElsewhere>>, ended: EndedElsewhere) {
+    verdict
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get_or_insert(ended);
+}
+
+/// Reads `manager`'s task list every [`SLOT_POLL`] until a new running
+/// task fills the slot of a hit task container (wherever Swarm started
+/// it), or the watch is stopped. A list that fails is read again next
+/// time.
+async fn poll_slots(
+    manager: Docker,
+    judge: Judge,
+    verdict: Arc<Mutex<Option<EndedElsewhere>>>,
+    stopped: Arc<AtomicBool>,
+) {
+    loop {
+        tokio::time::sleep(SLOT_POLL).await;
+        if stopped.load(Ordering::SeqCst) {
+            return;
+        }
+        for hit in &judge.watched.hit {
+            let Some(slot) = judge.watched.slots.get(&hit.id) else {
+                continue;
+            };
+            let Ok(tasks) = super::swarm_ops::running_tasks(&manager, &slot.service).await else {
+                continue;
+            };
+            if let Some(task) = tasks.iter().find(|task| slot.filled_by(task)) {
+                let name = format!("{}.{}.{}", slot.service, slot.slot, task.id);
+                tracing::debug!(task = %name, "the manager's task list shows a replacement");
+                conclude(&verdict, swarm_repair(hit, slot, &name));
+                return;
+            }
+        }
     }
 }
 
@@ -463,7 +533,7 @@ async fn run(
             };
             if let Some(ended) = ended {
                 tracing::debug!(how = %ended.how, "the events stream shows a repair");
-                *verdict.lock().unwrap_or_else(PoisonError::into_inner) = Some(ended);
+                conclude(&verdict, ended);
                 return;
             }
         }

@@ -54,6 +54,26 @@ pub struct FaultRecord<Mode = String> {
     /// none for container faults (absent from their records).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restore: Option<Restore>,
+    /// The units that live elsewhere than `host` (a Swarm task on another
+    /// node, reached through that node's Engine), by unit id; none when
+    /// every unit is at `host` (absent from the record).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub unit_hosts: std::collections::BTreeMap<String, UnitHost>,
+}
+
+/// Where one unit lives when that is not its record's `host`: the node it
+/// runs on and the address (with its certificate directory) of the node's
+/// Engine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitHost {
+    /// The node's name (a Swarm node's hostname).
+    pub node: String,
+    /// The node's Engine address.
+    pub host: String,
+    /// The certificate directory TLS is spoken to `host` with; none
+    /// without TLS (absent from the record).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cert_path: Option<std::path::PathBuf>,
 }
 
 /// The field a fault changed and its two values: set back to `before`
@@ -85,6 +105,7 @@ impl<Mode: std::fmt::Display> FaultRecord<Mode> {
             started_at: self.started_at,
             grace_s: self.grace_s,
             restore: self.restore.clone(),
+            unit_hosts: self.unit_hosts.clone(),
         }
     }
 }

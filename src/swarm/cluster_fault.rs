@@ -96,6 +96,7 @@ impl ClusterJob {
             started_at: self.telemetry.clock.unix_now(),
             grace_s: None,
             restore: Some(planned.restore.clone()),
+            unit_hosts: Default::default(),
         };
         self.ledger
             .intent(&record)

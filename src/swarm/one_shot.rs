@@ -4,7 +4,6 @@
 //! which service they belong to (by labels: which one they match now, an
 //! error when none or several) and how many tasks run.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,9 +16,8 @@ use crate::clock::format_duration;
 use crate::docker::client::{connect, resolve_endpoint};
 use crate::docker::one_shot::inject::apply_held;
 use crate::docker::one_shot::DockerOneShot;
-use crate::docker::select::listed;
-use crate::docker::swarm_task::SERVICE_NAME_LABEL;
-use crate::docker::{DockerError, Selector};
+use crate::docker::swarm_nodes::{task_containers, unreachable_text, UnitEngines};
+use crate::docker::DockerError;
 
 /// The one-shot operations on the Swarm target configured with `swarm`.
 #[derive(Debug, Clone)]
@@ -57,7 +55,7 @@ impl OneShot for SwarmOneShot {
             target.pick
         );
         match running_tasks(&self.swarm) {
-            Ok((service, tasks)) => {
+            Ok((service, tasks, out_of_reach)) => {
                 if matches!(self.swarm.service, ServiceSelector::Labels(_)) {
                     say!("  service now:  {service}");
                 }
@@ -69,6 +67,9 @@ impl OneShot for SwarmOneShot {
                         tasks.len(),
                         tasks.join(", ")
                     )
+                }
+                if let Some(out_of_reach) = out_of_reach {
+                    say!("  warning:      {out_of_reach}");
                 }
             }
             Err(err @ (DockerError::Unreachable { .. } | DockerError::ServiceLabels(_))) => {
@@ -176,24 +177,36 @@ impl SwarmOneShot {
 }
 
 /// The name of `swarm`'s service (found by its labels, when configured
-/// so) and its running task containers, by name.
-fn running_tasks(swarm: &SwarmSettings) -> Result<(String, Vec<String>), DockerError> {
+/// so) and its running task containers, by name, each followed by the
+/// node it runs on when that is not the manager's, and which nodes are
+/// out of reach (not in `policy.swarm.nodes`); an unreachable node Engine
+/// is an error, like the manager's.
+fn running_tasks(
+    swarm: &SwarmSettings,
+) -> Result<(String, Vec<String>, Option<String>), DockerError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|err| DockerError::Unsupported(err.to_string()))?;
     runtime.block_on(async {
-        let engine = connect(
-            swarm.docker.target.host.as_deref(),
-            swarm.docker.target.cert_path.as_deref(),
-        )
-        .await?;
+        let target = &swarm.docker.target;
+        let engine = connect(target.host.as_deref(), target.cert_path.as_deref()).await?;
         let service = resolve_service(&engine, &swarm.service).await?;
-        let tasks = Selector::Labels(BTreeMap::from([(
-            SERVICE_NAME_LABEL.to_owned(),
-            service.clone(),
-        )]));
-        let found = listed(&engine, &tasks, false).await?;
-        Ok((service, found.iter().map(ToString::to_string).collect()))
+        let nodes = target.swarm_nodes.as_deref().cloned().unwrap_or_default();
+        let found = task_containers(&engine, &service, &nodes).await?;
+        // Each node Engine a fault may use answers now.
+        UnitEngines::connect(engine, &found.elsewhere).await?;
+        let mut tasks: Vec<String> = found
+            .containers
+            .iter()
+            .map(|task| match found.elsewhere.get(&task.id) {
+                Some(at) => format!("{task} on {}", at.node),
+                None => task.to_string(),
+            })
+            .collect();
+        let out_of_reach = (!found.unreachable_nodes.is_empty())
+            .then(|| unreachable_text(&service, &found.unreachable_nodes));
+        tasks.sort();
+        Ok((service, tasks, out_of_reach))
     })
 }

@@ -56,6 +56,7 @@ fn by_group(group: &str) -> DockerTarget {
         host: None,
         cert_path: None,
         pick: BlastRadius::One,
+        swarm_nodes: None,
     }
 }
 

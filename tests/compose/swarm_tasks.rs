@@ -61,6 +61,7 @@ fn backend(
                 host: None,
                 cert_path: None,
                 pick: BlastRadius::One,
+                swarm_nodes: Some(Default::default()),
             },
             faults: vec![("FAULT".to_owned(), fault)],
             policy: DockerPolicy {

@@ -741,3 +741,57 @@ fn swarm_keys_are_checked_where_they_are_written() {
         );
     }
 }
+
+#[test]
+fn policy_swarm_nodes_gives_each_nodes_engine_checked_where_it_is_written() {
+    use crate::docker::swarm_nodes::NodeEngine;
+    let fx = Fixture::new();
+    let target = "targets:\n  - name: api\n    swarm: { service: s }\n    scenarios: [{ name: K, mode: kill, weight: 1 }]\n";
+    let targets = fx.targets(&format!(
+        "policy:\n  swarm:\n    nodes:\n      node2: tcp://10.0.0.2:2375\n      node3: {{ host: 'tcp://10.0.0.3:2375' }}\n{target}"
+    ));
+    let flags = [(Id::Targets, targets.to_str().unwrap())];
+    let settings = load(&fx.inputs(&flags, &[])).unwrap();
+    let crate::config::TargetKind::Swarm(swarm) = &settings.target("api").unwrap().kind else {
+        panic!("not a Swarm target");
+    };
+    let engine = |host: &str| NodeEngine {
+        host: host.to_owned(),
+        cert_path: None,
+    };
+    assert_eq!(
+        swarm.docker.target.swarm_nodes.as_deref(),
+        Some(&std::collections::BTreeMap::from([
+            ("node2".to_owned(), engine("tcp://10.0.0.2:2375")),
+            ("node3".to_owned(), engine("tcp://10.0.0.3:2375")),
+        ]))
+    );
+    let cases = [
+        (
+            "      node2: 'tcp://'\n",
+            "policy.swarm.nodes.node2",
+            "tcp://",
+        ),
+        (
+            "      node2: { cert_path: certs }\n",
+            "policy.swarm.nodes.node2.cert_path",
+            "`cert_path` is the certificate directory of `host`",
+        ),
+        (
+            "      node2: {}\n",
+            "policy.swarm.nodes.node2",
+            "node node2 needs `host`, the address of its Engine",
+        ),
+        (
+            "      node2: { host: 'tcp://10.0.0.2:2376', cert_path: missing }\n",
+            "policy.swarm.nodes.node2.cert_path",
+            "cannot read",
+        ),
+    ];
+    for (nodes, key, message) in cases {
+        let targets = fx.targets(&format!("policy:\n  swarm:\n    nodes:\n{nodes}{target}"));
+        let flags = [(Id::Targets, targets.to_str().unwrap())];
+        let err = error(&fx.inputs(&flags, &[]));
+        assert!(err.contains(key) && err.contains(message), "{nodes}: {err}");
+    }
+}

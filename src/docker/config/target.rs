@@ -83,6 +83,7 @@ pub fn docker_target(
             host,
             cert_path,
             pick,
+            swarm_nodes: None,
         },
         faults,
         policy: policy.clone(),

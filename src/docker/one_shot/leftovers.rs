@@ -40,9 +40,19 @@ pub async fn recover_leftovers(
                 .map(|n| (*n).to_owned())
                 .collect::<BTreeSet<_>>()
         }),
+        // Each target's Engine, and those of a Swarm target's other nodes.
         hosts: dockers
             .iter()
-            .map(|docker| (docker.target.host.clone(), docker.target.cert_path.clone()))
+            .flat_map(|docker| {
+                let nodes = docker.target.swarm_nodes.iter().flat_map(|nodes| {
+                    nodes
+                        .values()
+                        .map(|node| (Some(node.host.clone()), node.cert_path.clone()))
+                });
+                std::iter::once((docker.target.host.clone(), docker.target.cert_path.clone()))
+                    .chain(nodes)
+                    .collect::<Vec<_>>()
+            })
             .collect(),
     };
     recover(&scope, telemetry).await

@@ -36,3 +36,34 @@ pub struct SwarmScenarioKeys<'a> {
     /// `scale`: the number of replicas the service is scaled to.
     pub replicas: Option<u64>,
 }
+
+/// `policy.swarm:` the engine-wide Swarm settings.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSwarmPolicy {
+    /// The Engine of each node other than the manager's, by node name.
+    #[serde(default)]
+    pub nodes: BTreeMap<String, FileNodeEngine>,
+}
+
+/// One node's Engine: its address, or its address and certificate
+/// directory.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum FileNodeEngine {
+    /// `node2: tcp://10.0.0.2:2375`.
+    Address(String),
+    /// `node2: { host: tcp://10.0.0.2:2376, cert_path: certs/node2 }`.
+    Keys(FileNodeKeys),
+}
+
+/// `{ host, cert_path }` of one node's Engine.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileNodeKeys {
+    /// The node's Engine address.
+    pub host: Option<String>,
+    /// The directory of `ca.pem`, `cert.pem` and `key.pem` TLS is spoken
+    /// to `host` with.
+    pub cert_path: Option<String>,
+}

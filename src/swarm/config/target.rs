@@ -12,6 +12,7 @@ use crate::docker::config::TargetAt;
 use crate::docker::config::{
     check_labels, check_service, docker_fault, engine_keys, parse_pick, DockerSettings,
 };
+use crate::docker::swarm_nodes::SwarmNodes;
 use crate::docker::swarm_task::SERVICE_NAME_LABEL;
 use crate::docker::{BlastRadius, DockerPolicy, DockerTarget, Selector};
 use crate::input::{ConfigError, KeyOrigins};
@@ -29,13 +30,15 @@ pub const SWARM_MODES: [&str; 7] = [
 
 /// The Swarm settings of `target`: its service from `swarm`, and a fault
 /// for each of `scenarios` (given at `scenarios_key`); its task containers
-/// are reached with `policy` (`policy.docker`).
+/// are reached with `policy` (`policy.docker`), on the manager's node or
+/// one of `nodes` (`policy.swarm.nodes`).
 pub fn swarm_target(
     file: &dyn KeyOrigins,
     target: TargetAt<'_>,
     swarm: &FileSwarm,
     scenarios: Option<(&str, &[SwarmScenarioKeys<'_>])>,
     policy: &DockerPolicy,
+    nodes: &SwarmNodes,
 ) -> Result<Arc<SwarmSettings>, ConfigError> {
     let index = target.index;
     let at = |key: &str, message: String| {
@@ -78,6 +81,7 @@ pub fn swarm_target(
                 host,
                 cert_path,
                 pick,
+                swarm_nodes: Some(Arc::new(nodes.clone())),
             },
             faults: container_faults,
             policy: policy.clone(),
