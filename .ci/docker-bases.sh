@@ -27,8 +27,20 @@
 #    inside `docker build`), when it is missing or was built from another
 #    version of that Dockerfile (label io.chaos-engine.nethelper-dockerfile).
 #
+# 4. Makes the simulated Swarm node image, chaos-engine-swarmnode:local: a
+#    `debootstrap --variant=minbase` root filesystem with Debian's docker.io
+#    (dockerd, containerd, runc), iptables, iproute2 and procps, and the
+#    start script docker/swarmnode/chaos-swarm-node (cgroup mounts, iptables
+#    backend, dockerd kept running), `docker import`ed with that script as
+#    CMD. The Swarm tests run two of them as the nodes of a swarm on one
+#    machine without `--privileged` (the options are in the start script).
+#    Made again when missing or made from another recipe: the import message
+#    carries a hash of the package list, the start script and the function
+#    that makes it.
+#
 #   bash .ci/docker-bases.sh          # idempotent; about 1 min when both are missing
 #   bash .ci/docker-bases.sh nethelper   # only step 3 (the tests' fixture runs this)
+#   bash .ci/docker-bases.sh swarmnode   # only step 4 (about 1 min when missing)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -128,7 +140,7 @@ workdir=""
 cleanup() {
     if [ -n "$workdir" ]; then
         # Never leave a chroot's mounts behind, and never delete through them.
-        for m in "$workdir"/rootfs/proc "$workdir"/rust/proc; do
+        for m in "$workdir"/rootfs/proc "$workdir"/rust/proc "$workdir"/swarmnode/proc; do
             mountpoint -q "$m" 2>/dev/null && $sudo_cmd umount "$m"
         done
         $sudo_cmd rm -rf "$workdir"
@@ -235,11 +247,75 @@ ensure_nethelper_image() {
     say "made $NETHELPER_IMAGE"
 }
 
-main() {
-    if [ "${1:-}" = nethelper ]; then
-        ensure_nethelper_image
+SWARMNODE_IMAGE=chaos-engine-swarmnode:local
+SWARMNODE_MARK="chaos-engine swarm node"
+SWARMNODE_SCRIPT=docker/swarmnode/chaos-swarm-node
+# debootstrap adds what these depend on (containerd, runc, tini for docker.io).
+# procps: pkill and ps, for the tests that kill the node's dockerd;
+# ca-certificates: not needed by the tests' plain TCP, but dockerd's TLS
+# options and registries (none here) want it.
+SWARMNODE_PACKAGES=docker.io,iptables,iproute2,procps,ca-certificates
+
+make_swarmnode_image() {
+    local recipe="$1"
+    local rootfs="$workdir/swarmnode"
+    command -v debootstrap >/dev/null 2>&1 || apt_install debootstrap
+    local mirror
+    mirror=$(debian_mirror)
+    say "debootstrap --variant=minbase --include=$SWARMNODE_PACKAGES bookworm (about 1 min)"
+    $sudo_cmd debootstrap --variant=minbase --include="$SWARMNODE_PACKAGES" \
+        bookworm "$rootfs" "$mirror" >"$workdir/debootstrap-swarmnode.log" 2>&1 || {
+        tail -n 20 "$workdir/debootstrap-swarmnode.log" >&2
+        exit 1
+    }
+    $sudo_cmd install -m 0755 "$SWARMNODE_SCRIPT" "$rootfs/usr/local/bin/chaos-swarm-node"
+    # Nothing in the node installs packages: no archives, no lists.
+    $sudo_cmd rm -rf "$rootfs"/var/cache/apt/archives/*.deb
+    $sudo_cmd find "$rootfs"/var/lib/apt/lists -type f -delete
+    $sudo_cmd tar -C "$rootfs" -c . |
+        docker import --message "$SWARMNODE_MARK recipe=$recipe" \
+            --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+            --change 'EXPOSE 2375' \
+            --change 'CMD ["/usr/local/bin/chaos-swarm-node"]' \
+            - "$SWARMNODE_IMAGE" >/dev/null
+    say "made $SWARMNODE_IMAGE"
+}
+
+# The Swarm node image, made again when its recipe changed.
+ensure_swarmnode_image() {
+    local recipe
+    recipe=$({
+        echo "$SWARMNODE_PACKAGES"
+        cat "$SWARMNODE_SCRIPT"
+        declare -f make_swarmnode_image
+    } | sha256sum | cut -c1-16)
+    if [ "$(image_comment "$SWARMNODE_IMAGE")" = "$SWARMNODE_MARK recipe=$recipe" ]; then
+        say "$SWARMNODE_IMAGE is present"
         return
     fi
+    local previous
+    previous=$(docker image inspect --format '{{.Id}}' "$SWARMNODE_IMAGE" 2>/dev/null || true)
+    [ -n "$workdir" ] || workdir=$(mktemp -d /var/tmp/chaos-docker-bases.XXXXXX)
+    make_swarmnode_image "$recipe"
+    # The image of the previous recipe (400 MB), when it is left without a
+    # name; kept while a container still uses it.
+    if [ -n "$previous" ] &&
+        [ "$(docker image inspect --format '{{len .RepoTags}}' "$previous" 2>/dev/null)" = 0 ]; then
+        docker image rm "$previous" >/dev/null 2>&1 || true
+    fi
+}
+
+main() {
+    case "${1:-}" in
+    nethelper)
+        ensure_nethelper_image
+        return
+        ;;
+    swarmnode)
+        ensure_swarmnode_image
+        return
+        ;;
+    esac
     ensure_docker_engine
     ensure_compose
     # The TLS tests give their second Docker daemon a bridge of its own
@@ -268,6 +344,7 @@ main() {
         [ -n "$need_rust" ] && make_rust_image "$lock_hash"
     fi
     ensure_nethelper_image
+    ensure_swarmnode_image
 }
 
 main "$@"
