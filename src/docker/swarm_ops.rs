@@ -615,7 +615,9 @@ pub async fn field_now(
 /// The hostname of the node `node_id` (its id when the Engine gives
 /// none), or `None` when there is no such node.
 pub async fn node_hostname(docker: &Docker, node_id: &str) -> Result<Option<String>, DockerError> {
-    Ok(find_node(docker, node_id).await?.map(|state| state.hostname))
+    Ok(find_node(docker, node_id)
+        .await?
+        .map(|state| state.hostname))
 }
 
 /// The tasks of `service` (a name or an id) that are meant to run and

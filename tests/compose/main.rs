@@ -31,6 +31,11 @@
 //!   the engine); `swarm_repairs.rs`: a `scale` or `drain` set back by
 //!   hand is a repair (`docker service scale`, `docker node update`) and
 //!   stays as set.
+//! - `swarm_cluster.rs`: a simulated two-node swarm of the project's own
+//!   node containers (a dockerd in each, published on 127.0.0.1);
+//!   `swarm_nodes.rs`: a task on node2 killed and replaced by Swarm, node2
+//!   drained and made active again, a partition on node2 left by kill -9
+//!   undone by `recover`, each through node2's Engine.
 //! - `tls_fixtures.rs`: a CA and certificates made in the test, and a
 //!   second dockerd speaking only TLS on 127.0.0.1; `tls_engines.rs`:
 //!   Docker targets on it (`cert_path`, `DOCKER_TLS_VERIFY`), a refused
@@ -63,8 +68,10 @@ mod net_namespaces;
 mod partial_faults;
 mod settle_repaired;
 mod shipped_targets;
+mod swarm_cluster;
 mod swarm_fixtures;
 mod swarm_kind;
+mod swarm_nodes;
 mod swarm_repairs;
 mod swarm_tasks;
 mod tls_engines;

@@ -1,0 +1,169 @@
+//! A Swarm target whose task runs on another node than the manager's, on
+//! the simulated two-node swarm of [`TwoNodeSwarm`], through the real
+//! binary: the engine reaches the manager's Engine (`swarm.host`) and
+//! `node2`'s (`policy.swarm.nodes`), both over TCP on 127.0.0.1.
+//!
+//! - a kill of the task on `node2` goes through `node2`'s Engine, and
+//!   Swarm's replacement, read from the manager's task list, ends it as a
+//!   repair by `swarm`;
+//! - a drain of `node2` (the node of the picked task) is set through the
+//!   manager and made active again at recovery;
+//! - a partition of the task on `node2` left behind by kill -9 of the
+//!   engine is undone by `recover` through `node2`'s Engine, from the
+//!   ledger.
+
+use std::time::Duration;
+
+use chaos_engine::docker::ledger::read_open;
+
+use super::engine_helpers::{
+    journal_events, run_once, test_ledger_dir, wait_until, Engine, Workspace,
+};
+use super::swarm_cluster::TwoNodeSwarm;
+
+const WAIT: Duration = Duration::from_secs(90);
+
+/// The engine on `targets` with a journal; the journal's path.
+fn start_engine(ws: &Workspace, targets: &str) -> (Engine, std::path::PathBuf) {
+    let targets = ws.targets(targets);
+    let journal = ws.path("journal.jsonl");
+    let engine = Engine::start(
+        &[
+            "--targets",
+            targets.to_str().unwrap(),
+            "--journal",
+            journal.to_str().unwrap(),
+        ],
+        &[],
+    );
+    (engine, journal)
+}
+
+#[test]
+#[ignore = "needs a Docker Engine and the swarm node image (.ci/docker-bases.sh); .ci/run runs it"]
+fn swarm_nodes_a_task_killed_on_node2_is_replaced_by_swarm() {
+    let cluster = TwoNodeSwarm::start();
+    let service = cluster.service_on_worker("kill");
+    let first = cluster.wait_task_on_worker(&service);
+    let ws = Workspace::new();
+    let (mut engine, journal) = start_engine(
+        &ws,
+        &cluster.targets_file(&service, "2m", "{ name: KILL_TASK, mode: kill, weight: 1 }"),
+    );
+    wait_until(WAIT, "the repair by swarm in the journal", || {
+        journal_events(&journal, "ended")
+            .iter()
+            .any(|e| e["repaired_by"] == "swarm")
+    });
+    // The task hit was node2's, reached through node2's Engine.
+    let applying = journal_events(&journal, "fault_applying");
+    assert_eq!(applying.len(), 1, "{applying:?}");
+    assert_eq!(applying[0]["containers"][0]["id"], first.as_str());
+    assert_eq!(
+        applying[0]["unit_hosts"][first.as_str()]["node"],
+        "node2",
+        "{applying:?}"
+    );
+    assert_eq!(
+        applying[0]["unit_hosts"][first.as_str()]["host"],
+        cluster.worker().host.as_str()
+    );
+    assert_eq!(cluster.worker().state(&first), "exited");
+    // Swarm's new task runs on node2 (its constraint), in another container.
+    let second = cluster.wait_task_on_worker(&service);
+    assert_ne!(second, first, "{}", cluster.describe(&service));
+    let (status, _) = engine.terminate();
+    assert!(status.success(), "the engine exits 0 on SIGTERM");
+    let ended = journal_events(&journal, "ended");
+    assert_eq!(ended.len(), 1, "{ended:?}");
+    assert_eq!(ended[0]["ended_by"], "repair", "{ended:?}");
+    assert!(read_open(&test_ledger_dir()).is_empty(), "ledger closed");
+    assert!(
+        engine.events_matching("started again", None).is_empty(),
+        "the engine never starts a replaced task itself"
+    );
+}
+
+#[test]
+#[ignore = "needs a Docker Engine and the swarm node image (.ci/docker-bases.sh); .ci/run runs it"]
+fn swarm_nodes_node2_is_drained_and_active_again_at_recovery() {
+    let cluster = TwoNodeSwarm::start();
+    let service = cluster.service_on_worker("drain");
+    let ws = Workspace::new();
+    let (mut engine, journal) = start_engine(
+        &ws,
+        &cluster.targets_file(&service, "6s", "{ name: DRAIN, mode: drain, weight: 1 }"),
+    );
+    wait_until(WAIT, "node2 drained", || {
+        cluster.worker_availability() == "drain"
+    });
+    // Drained: node2's task stops, and its constraint keeps it off node1.
+    wait_until(WAIT, "no task running on node2", || {
+        cluster.worker().tasks_running(&service).is_empty()
+    });
+    wait_until(WAIT, "the recovery in the journal", || {
+        journal_events(&journal, "cleared")
+            .iter()
+            .any(|e| e["reason"] == "recovery")
+    });
+    assert_eq!(cluster.worker_availability(), "active");
+    cluster.wait_task_on_worker(&service);
+    let applying = journal_events(&journal, "fault_applying");
+    assert_eq!(
+        applying[0]["containers"][0]["name"], "node2",
+        "{applying:?}"
+    );
+    let (status, _) = engine.terminate();
+    assert!(status.success(), "the engine exits 0 on SIGTERM");
+    assert!(read_open(&test_ledger_dir()).is_empty(), "ledger closed");
+}
+
+#[test]
+#[ignore = "needs a Docker Engine and the swarm node image (.ci/docker-bases.sh); .ci/run runs it"]
+fn swarm_nodes_a_partition_on_node2_left_by_kill_9_is_undone_by_recover() {
+    let cluster = TwoNodeSwarm::start();
+    let service = cluster.service_on_worker("partition");
+    let task = cluster.wait_task_on_worker(&service);
+    let ws = Workspace::new();
+    let targets = cluster.targets_file(
+        &service,
+        "5m",
+        "{ name: PARTITION, mode: partition, weight: 1 }",
+    );
+    let (mut engine, journal) = start_engine(&ws, &targets);
+    wait_until(WAIT, "the partition in effect on node2", || {
+        !journal_events(&journal, "injected").is_empty()
+            && cluster
+                .worker()
+                .namespace_rules(&task)
+                .contains("CHAOS_ENGINE")
+    });
+    engine.child.kill().expect("kill -9 the engine");
+    engine.child.wait().expect("reap the engine");
+    // Left behind on node2: its helper and its rules.
+    assert!(!cluster.worker().helpers().is_empty(), "a helper on node2");
+    assert_eq!(read_open(&test_ledger_dir()).len(), 1, "open in the ledger");
+    let targets = ws.path("targets.yaml");
+    let output = run_once(&["recover", "--targets", targets.to_str().unwrap()], &[]);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "{text}");
+    assert!(
+        text.contains(&task[..12]),
+        "names the task container: {text}"
+    );
+    let rules = cluster.worker().namespace_rules(&task);
+    assert!(
+        !rules.contains("CHAOS_ENGINE") && !rules.contains("qdisc tbf"),
+        "rules left on node2:\n{rules}"
+    );
+    assert!(
+        cluster.worker().helpers().is_empty(),
+        "no helper left on node2"
+    );
+    assert!(read_open(&test_ledger_dir()).is_empty(), "ledger closed");
+    assert_eq!(cluster.worker().state(&task), "running");
+}
