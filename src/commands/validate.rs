@@ -64,7 +64,8 @@ pub fn execute(args: &ConfigArgs) -> ExitCode {
         say!("");
         say!("target {}", target.name);
         let context = super::one_shot_context(&settings, target, &recorder);
-        refused |= !crate::registry::one_shot(target).describe(&context);
+        let one_shot = crate::registry::one_shot(target);
+        refused |= !one_shot.describe(&context);
         say!("  interval:     {}", format_duration(target.interval));
         say!("  recovery:     {}", format_duration(target.recovery));
         if target.recovery >= target.interval {
@@ -83,7 +84,8 @@ pub fn execute(args: &ConfigArgs) -> ExitCode {
                 format_duration(probe.period)
             ),
             None => say!(
-                "  probe:        none (repairs are seen in the state file only; health unknown)"
+                "  probe:        none (repairs are seen in {} only; health unknown)",
+                one_shot.repairs_seen_in()
             ),
         }
         say!("  scenarios:");

@@ -29,12 +29,11 @@ use super::helper;
 use super::ledger::{random_id, Ledger};
 use super::own_project::resolve;
 use super::select::{choose, draw_for, matching};
-use super::swarm_nodes::{task_containers, unreachable_text, UnitEngines};
-use super::swarm_task::{self, SERVICE_NAME_LABEL};
+use super::swarm_nodes::{swarm_tasks, unreachable_text, UnitEngines};
+use super::swarm_task;
 use super::watch::{Watch, WatchKind, Watched};
 use super::{
     ContainerRef, DockerError, DockerFault, DockerMode, DockerPolicy, DockerTarget, FaultRecord,
-    Selector,
 };
 use crate::backend::{Applied, BackendError, Effect, FaultBackend, Observation};
 use crate::clock::SharedClock;
@@ -349,15 +348,6 @@ impl FaultBackend for DockerBackend {
     }
 }
 
-/// The service of a Swarm target's selector, resolved (its service name
-/// label); empty when it names none, which lists no task.
-fn swarm_service_of(selector: &Selector) -> &str {
-    match selector {
-        Selector::Labels(labels) => labels.get(SERVICE_NAME_LABEL).map_or("", String::as_str),
-        _ => "",
-    }
-}
-
 /// `kill (SIGKILL)`, `stop (grace 10s)`, `pause`, `start a network helper
 /// (loss 30%)`: the changing call a fault makes, for dry-run logs.
 fn describe_call(fault: &DockerFault) -> String {
@@ -406,13 +396,12 @@ impl ApplyJob {
         let selector = resolve(&docker, &self.docker_target.selector).await?;
         let (hit, elsewhere) = match &self.docker_target.swarm_nodes {
             Some(nodes) => {
-                let service = swarm_service_of(&selector);
-                let tasks = task_containers(&docker, service, nodes).await?;
+                let (service, tasks) = swarm_tasks(&docker, &selector, nodes).await?;
                 if !tasks.unreachable_nodes.is_empty() {
-                    tracing::warn!(target = %self.target, "{}", unreachable_text(service, &tasks.unreachable_nodes));
+                    tracing::warn!(target = %self.target, "{}", unreachable_text(&service, &tasks.unreachable_nodes));
                 }
                 if tasks.containers.is_empty() {
-                    return Err(tasks.none_reachable(service).into());
+                    return Err(tasks.none_reachable(&service).into());
                 }
                 let hit = choose(
                     &tasks.containers,

@@ -15,8 +15,10 @@ use std::path::PathBuf;
 use bollard::Docker;
 
 use super::client::{bounded, connect, CALL_TIMEOUT};
+use super::own_project::resolve;
 use super::swarm_ops::{node_hostname, running_tasks};
-use super::{ContainerRef, DockerError};
+use super::swarm_task::SERVICE_NAME_LABEL;
+use super::{ContainerRef, DockerError, Selector};
 use crate::outcome::UnitHost;
 
 /// The Engine of one Swarm node, as `policy.swarm.nodes` gives it.
@@ -76,6 +78,29 @@ pub fn unreachable_text(service: &str, nodes: &BTreeSet<String>) -> String {
         if names.len() == 1 { "it" } else { "them" },
         names.first().copied().unwrap_or("NODE")
     )
+}
+
+/// The running task containers of the service a Swarm target's
+/// `selector` names (resolved first: by its labels, when configured so),
+/// as [`task_containers`] finds them; the service's name with them.
+pub async fn swarm_tasks(
+    manager: &Docker,
+    selector: &Selector,
+    nodes: &SwarmNodes,
+) -> Result<(String, TaskContainers), DockerError> {
+    let selector = resolve(manager, selector).await?;
+    let service = service_of(&selector);
+    let tasks = task_containers(manager, service, nodes).await?;
+    Ok((service.to_owned(), tasks))
+}
+
+/// The service a resolved Swarm target's selector names (its service
+/// name label); empty when it names none, which lists no task.
+pub fn service_of(selector: &Selector) -> &str {
+    match selector {
+        Selector::Labels(labels) => labels.get(SERVICE_NAME_LABEL).map_or("", String::as_str),
+        _ => "",
+    }
 }
 
 /// The running task containers of `service` as the manager `manager`
@@ -201,6 +226,11 @@ impl UnitEngines {
             .get(id)
             .and_then(|&index| self.others.get(index))
             .map_or(&self.home, |(_, docker)| docker)
+    }
+
+    /// The node `id` lives on when that is not the target's own Engine's.
+    pub fn node_of<'a>(elsewhere: &'a BTreeMap<String, UnitHost>, id: &str) -> Option<&'a str> {
+        elsewhere.get(id).map(|at| at.node.as_str())
     }
 
     /// The target's own Engine.

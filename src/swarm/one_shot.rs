@@ -122,6 +122,10 @@ impl OneShot for SwarmOneShot {
     fn undo_time(&self) -> Option<Duration> {
         self.containers.undo_time()
     }
+
+    fn repairs_seen_in(&self) -> &'static str {
+        "the Engines' events and the manager's task list"
+    }
 }
 
 impl SwarmOneShot {

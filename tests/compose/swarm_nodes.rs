@@ -10,7 +10,7 @@
 //!   manager and made active again at recovery;
 //! - a partition of the task on `node2` left behind by kill -9 of the
 //!   engine is undone by `recover` through `node2`'s Engine, from the
-//!   ledger.
+//!   ledger; `validate` and `status` show that task on node2 first.
 
 use std::time::Duration;
 
@@ -37,6 +37,15 @@ fn start_engine(ws: &Workspace, targets: &str) -> (Engine, std::path::PathBuf) {
         &[],
     );
     (engine, journal)
+}
+
+/// What a one-shot command printed, standard output then error.
+fn output_text(output: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
 }
 
 #[test]
@@ -138,18 +147,30 @@ fn swarm_nodes_a_partition_on_node2_left_by_kill_9_is_undone_by_recover() {
                 .namespace_rules(&task)
                 .contains("CHAOS_ENGINE")
     });
+    // `validate` and `status` reach the task through node2's Engine.
+    let targets_path = ws.path("targets.yaml");
+    let targets_arg = targets_path.to_str().unwrap();
+    let validated = output_text(&run_once(&["validate", "--targets", targets_arg], &[]));
+    println!("{validated}");
+    assert!(
+        validated.contains(&format!("({}) on node2", &task[..12])),
+        "{validated}"
+    );
+    let status = output_text(&run_once(&["status", "--targets", targets_arg], &[]));
+    println!("{status}");
+    assert!(
+        status.contains(&format!("({}) on node2 running", &task[..12]))
+            && status.contains("partition in effect on"),
+        "{status}"
+    );
     engine.child.kill().expect("kill -9 the engine");
     engine.child.wait().expect("reap the engine");
     // Left behind on node2: its helper and its rules.
     assert!(!cluster.worker().helpers().is_empty(), "a helper on node2");
     assert_eq!(read_open(&test_ledger_dir()).len(), 1, "open in the ledger");
-    let targets = ws.path("targets.yaml");
-    let output = run_once(&["recover", "--targets", targets.to_str().unwrap()], &[]);
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = run_once(&["recover", "--targets", targets_arg], &[]);
+    let text = output_text(&output);
+    println!("{text}");
     assert!(output.status.success(), "{text}");
     assert!(
         text.contains(&task[..12]),

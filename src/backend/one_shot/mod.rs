@@ -165,4 +165,11 @@ pub trait OneShot {
     fn undo_time(&self) -> Option<Duration> {
         None
     }
+
+    /// Where repairs are seen without a probe, for `validate`'s `probe:
+    /// none (repairs are seen ...)`: the state file, unless a backend
+    /// says otherwise.
+    fn repairs_seen_in(&self) -> &'static str {
+        "the state file"
+    }
 }

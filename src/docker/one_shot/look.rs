@@ -2,6 +2,7 @@
 //! which faults are in effect on them (the open faults of every engine's
 //! ledger).
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::json;
@@ -13,6 +14,7 @@ use crate::docker::config::DockerSettings;
 use crate::docker::container_ops;
 use crate::docker::ledger::read_open;
 use crate::docker::select::listed;
+use crate::docker::swarm_nodes::{swarm_tasks, UnitEngines};
 use crate::docker::DockerError;
 
 use super::runtime;
@@ -30,8 +32,10 @@ struct Seen {
 /// They are shown as at `location` (the selector of a Docker target, the
 /// service of a Swarm target).
 /// `include_stopped`: the containers that are not running are listed too
-/// (a Docker target's are the same containers, started again; a Swarm
-/// service's are its old tasks, replaced).
+/// (a Docker target's are the same containers, started again). A Swarm
+/// target's are its running tasks as the manager lists them, each looked
+/// at on the Engine of its node (shown `... on NODE` when not the
+/// manager's).
 pub fn look(
     name: &str,
     docker: &DockerSettings,
@@ -74,16 +78,34 @@ fn see(
             docker.target.cert_path.as_deref(),
         )
         .await?;
+        // A Swarm target's tasks as the manager lists them, each looked at
+        // on its node's Engine.
+        let (found, elsewhere) = match &docker.target.swarm_nodes {
+            Some(nodes) => {
+                let (_, tasks) = swarm_tasks(&engine, &docker.target.selector, nodes).await?;
+                (tasks.containers, tasks.elsewhere)
+            }
+            None => (
+                listed(&engine, &docker.target.selector, include_stopped).await?,
+                BTreeMap::new(),
+            ),
+        };
+        let engines = UnitEngines::connect(engine, &elsewhere).await?;
         let mut containers = Vec::new();
-        for container in listed(&engine, &docker.target.selector, include_stopped).await? {
-            let state = match container_ops::inspect(&engine, &container).await? {
+        for container in found {
+            let on = engines.of(&container.id);
+            let state = match container_ops::inspect(on, &container).await? {
                 Some(state) if state.paused => "paused",
                 Some(state) if state.restarting => "restarting",
                 Some(state) if state.running => "running",
                 Some(_) => "not running",
                 None => "gone",
             };
-            containers.push((container.to_string(), state.to_owned()));
+            let shown = match UnitEngines::node_of(&elsewhere, &container.id) {
+                Some(node) => format!("{container} on {node}"),
+                None => container.to_string(),
+            };
+            containers.push((shown, state.to_owned()));
         }
         // What is in effect, from every engine's ledger: the helpers'
         // labels name no fault.

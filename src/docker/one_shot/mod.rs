@@ -72,6 +72,10 @@ impl OneShot for DockerOneShot {
         leftovers::clear(context, &self.docker)
     }
 
+    fn repairs_seen_in(&self) -> &'static str {
+        "the Docker Engine's events"
+    }
+
     /// The longest `stop` grace of its faults (or the default one, for a
     /// manual `inject stop` without a stop scenario), plus [`UNDO_TIME`].
     fn undo_time(&self) -> Option<Duration> {
