@@ -10,7 +10,9 @@
 //!   manager and made active again at recovery;
 //! - a partition of the task on `node2` left behind by kill -9 of the
 //!   engine is undone by `recover` through `node2`'s Engine, from the
-//!   ledger; `validate` and `status` show that task on node2 first.
+//!   ledger; `validate` and `status` show that task on node2 first;
+//! - the manager's task list alone (no Engine's events) tells Swarm's
+//!   replacement, wherever it runs.
 
 use std::time::Duration;
 
@@ -187,4 +189,67 @@ fn swarm_nodes_a_partition_on_node2_left_by_kill_9_is_undone_by_recover() {
     );
     assert!(read_open(&test_ledger_dir()).is_empty(), "ledger closed");
     assert_eq!(cluster.worker().state(&task), "running");
+}
+
+#[test]
+#[ignore = "needs a Docker Engine and the swarm node image (.ci/docker-bases.sh); .ci/run runs it"]
+fn swarm_nodes_the_managers_task_list_alone_sees_swarm_replace_a_task() {
+    use std::collections::{BTreeMap, HashMap};
+
+    use chaos_engine::docker::client::connect;
+    use chaos_engine::docker::swarm_task::slot_of;
+    use chaos_engine::docker::watch::{Watch, WatchKind, Watched};
+    use chaos_engine::docker::{ContainerRef, Selector};
+
+    let cluster = TwoNodeSwarm::start();
+    let service = cluster.service_on_worker("poll");
+    let first = cluster.wait_task_on_worker(&service);
+    let runtime = super::fault_fixtures::runtime();
+    runtime.block_on(async {
+        let node2 = connect(Some(&cluster.worker().host), None).await.unwrap();
+        let manager = connect(Some(&cluster.manager().host), None).await.unwrap();
+        let container = ContainerRef {
+            id: first.clone(),
+            name: first.clone(),
+        };
+        let slot = slot_of(&node2, &container)
+            .await
+            .unwrap()
+            .expect("a Swarm task's slot");
+        let watched = Watched {
+            kind: WatchKind::Down,
+            hit: vec![container],
+            helpers: Vec::new(),
+            selector: Selector::Labels(BTreeMap::new()),
+            restart_counts: HashMap::new(),
+            slots: HashMap::from([(first.clone(), slot)]),
+            expires_at: f64::MAX,
+        };
+        // No Engine's events at all: only the manager's task list.
+        let watch = Watch::start(Vec::new(), Some(manager), watched, 0.0);
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert!(watch.verdict().is_none(), "no repair before the kill");
+        cluster.worker().run_ok(&["kill", &first]);
+        let deadline = std::time::Instant::now() + WAIT;
+        let repaired = loop {
+            if let Some(repaired) = watch.verdict() {
+                break repaired;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no verdict: {}",
+                cluster.describe(&service)
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        assert_eq!(repaired.repaired_by.as_deref(), Some("swarm"));
+        assert!(
+            repaired
+                .how
+                .contains(&format!("started in slot 1 of {service}")),
+            "{}",
+            repaired.how
+        );
+        watch.stop();
+    });
 }
