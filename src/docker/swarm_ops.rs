@@ -437,39 +437,74 @@ pub async fn restore_replicas(
     let subject = format!("service {service_id}");
     let count = i64::try_from(before)
         .map_err(|_| DockerError::BadRecord(format!("{subject}: {before} replicas")))?;
+    restore_field(
+        &subject,
+        REPLICAS,
+        &before,
+        &applied,
+        || find_service(docker, service_id),
+        |state: &ServiceState| replicas_in(&state.spec),
+        move |state: ServiceState| async move {
+            let body = with_replicas(state.spec.clone(), count);
+            send_service(docker, "restore", &state, body).await
+        },
+    )
+    .await
+}
+
+/// The restore shared by [`restore_replicas`] and
+/// [`restore_availability`]: reads the object with `read` and its field
+/// (`field` names it in messages) with `value`, which says what kind of
+/// object it is when the field does not apply; while the field holds
+/// `applied`, `send` sets it back to `before` (a stale version index is
+/// read and tried again once); then reads it again to verify it.
+/// [`GONE`] when the object is; else what it found, left alone.
+async fn restore_field<S, T, R, U>(
+    subject: &str,
+    field: &str,
+    before: &T,
+    applied: &T,
+    read: impl Fn() -> R,
+    value: impl Fn(&S) -> Result<T, String>,
+    send: impl Fn(S) -> U,
+) -> Result<String, DockerError>
+where
+    T: PartialEq + std::fmt::Display,
+    R: Future<Output = Result<Option<S>, DockerError>>,
+    U: Future<Output = Result<Result<(), EngineError>, DockerError>>,
+{
     let mut retried = false;
     loop {
-        let Some(state) = find_service(docker, service_id).await? else {
+        let Some(state) = read().await? else {
             return Ok(GONE.to_owned());
         };
-        let now = match replicas_in(&state.spec) {
+        let now = match value(&state) {
             Ok(now) => now,
             Err(kind) => return Ok(format!("already changed by someone (a {kind}): left alone")),
         };
-        match finding(&now, &before, &applied) {
+        match finding(&now, before, applied) {
             Finding::Undo => {}
-            Finding::NothingToUndo => return Ok(format!("nothing to undo (replicas {now})")),
+            Finding::NothingToUndo => return Ok(format!("nothing to undo ({field} {now})")),
             Finding::ChangedBySomeone => {
                 return Ok(format!(
-                    "already changed by someone (replicas {now}): left alone"
+                    "already changed by someone ({field} {now}): left alone"
                 ))
             }
         }
-        let body = with_replicas(state.spec.clone(), count);
-        match send_service(docker, "restore", &state, body).await? {
+        match send(state).await? {
             Ok(()) => break,
             Err(err) if is_not_found(&err) => return Ok(GONE.to_owned()),
             Err(err) if is_out_of_sequence(&err) && !retried => retried = true,
-            Err(err) => return Err(api_error("restore", &subject, &err)),
+            Err(err) => return Err(api_error("restore", subject, &err)),
         }
     }
-    let Some(state) = find_service(docker, service_id).await? else {
+    let Some(state) = read().await? else {
         return Ok(GONE.to_owned());
     };
-    match replicas_in(&state.spec) {
-        Ok(now) if now == before => Ok(format!("replicas {applied} -> {before}")),
-        Ok(now) => Err(not_verified(&subject, &format!("replicas {now}"), &before)),
-        Err(kind) => Err(not_verified(&subject, &format!("a {kind}"), &before)),
+    match value(&state) {
+        Ok(now) if now == *before => Ok(format!("{field} {applied} -> {before}")),
+        Ok(now) => Err(not_verified(subject, &format!("{field} {now}"), before)),
+        Err(kind) => Err(not_verified(subject, &format!("a {kind}"), before)),
     }
 }
 
@@ -552,42 +587,19 @@ pub async fn restore_availability(
     let target: NodeSpecAvailabilityEnum = before
         .parse()
         .map_err(|_| DockerError::BadRecord(format!("{subject}: availability `{before}`")))?;
-    let mut retried = false;
-    loop {
-        let Some(state) = find_node(docker, node_id).await? else {
-            return Ok(GONE.to_owned());
-        };
-        let now = availability_in(&state.spec);
-        match finding(&now.as_str(), &before, &applied) {
-            Finding::Undo => {}
-            Finding::NothingToUndo => return Ok(format!("nothing to undo (availability {now})")),
-            Finding::ChangedBySomeone => {
-                return Ok(format!(
-                    "already changed by someone (availability {now}): left alone"
-                ))
-            }
-        }
-        let body = with_availability(state.spec.clone(), target);
-        match send_node(docker, "restore", &state, body).await? {
-            Ok(()) => break,
-            Err(err) if is_not_found(&err) => return Ok(GONE.to_owned()),
-            Err(err) if is_out_of_sequence(&err) && !retried => retried = true,
-            Err(err) => return Err(api_error("restore", &subject, &err)),
-        }
-    }
-    let Some(state) = find_node(docker, node_id).await? else {
-        return Ok(GONE.to_owned());
-    };
-    let now = availability_in(&state.spec);
-    if now == before {
-        Ok(format!("availability {applied} -> {before}"))
-    } else {
-        Err(not_verified(
-            &subject,
-            &format!("availability {now}"),
-            &before,
-        ))
-    }
+    restore_field(
+        &subject,
+        AVAILABILITY,
+        &before.to_owned(),
+        &applied.to_owned(),
+        || find_node(docker, node_id),
+        |state: &NodeState| Ok(availability_in(&state.spec)),
+        move |state: NodeState| async move {
+            let body = with_availability(state.spec.clone(), target);
+            send_node(docker, "restore", &state, body).await
+        },
+    )
+    .await
 }
 
 /// What the field `field` ([`REPLICAS`] of the service `id`, or
