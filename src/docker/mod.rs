@@ -27,6 +27,8 @@
 //! - `signals`: the signals a kill may send (those that end a process);
 //! - `swarm_task`: the Swarm slot of a task container (service, slot,
 //!   task), read from its labels;
+//! - `events`: the Engine's events stream, subscribed again when it
+//!   breaks, as the repair watches read it;
 //! - `watch`: repair detection from the Engine's events;
 //! - `netfault`: the network helper's shell script (iptables, tc);
 //! - `netns`: the check that a container has a network namespace of its
@@ -50,6 +52,7 @@ pub mod container_ops;
 pub mod crash;
 pub mod engine_lifecycle;
 pub mod error;
+pub mod events;
 pub mod helper;
 pub mod ledger;
 pub mod mode;

@@ -37,10 +37,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use bollard::query_parameters::EventsOptions;
 use bollard::Docker;
-use futures_util::StreamExt;
 
+use super::events::{EventFeed, Heard};
 use super::spec::{COMPOSE_PROJECT_LABEL, COMPOSE_SERVICE_LABEL, LABEL_ENGINE};
 use super::swarm_task::SwarmSlot;
 use super::{ContainerRef, DockerMode, ProjectScope, Selector};
@@ -382,10 +381,6 @@ pub struct Watch {
 /// in a hit one's slot.
 pub const SLOT_POLL: Duration = Duration::from_secs(1);
 
-/// How long the watch waits before it subscribes again when the stream
-/// broke (the Engine restarted).
-const RESUBSCRIBE_AFTER: Duration = Duration::from_secs(1);
-
 impl Watch {
     /// Watches `watched` on the events of each of `engines` from Unix
     /// time `since` (the moment the fault was applied, so events during
@@ -498,46 +493,36 @@ async fn run(
     verdict: Arc<Mutex<Option<EndedElsewhere>>>,
     stopped: Arc<AtomicBool>,
 ) {
-    let mut since = since;
-    while !stopped.load(Ordering::SeqCst) {
-        let options = EventsOptions {
-            since: Some(format!("{since:.6}")),
-            until: None,
-            filters: Some(HashMap::from([(
-                "type".to_owned(),
-                vec!["container".to_owned()],
-            )])),
+    let mut feed = EventFeed::new(&docker, "container", since, &stopped);
+    while let Some(heard) = feed.next(None).await {
+        let Heard::Event(message) = heard else {
+            continue;
         };
-        let mut events = docker.events(Some(options));
-        while let Some(message) = events.next().await {
-            let Ok(message) = message else { break };
-            let Some(event) = SeenEvent::from_message(&message) else {
-                continue;
-            };
-            since = since.max(event.time as f64);
-            let ended = match judge.on_event(&event) {
-                Step::Nothing => None,
-                Step::Ended(ended) => Some(ended),
-                Step::AskRestartCount(id) => {
-                    let container = ContainerRef {
-                        id: id.clone(),
-                        name: id.clone(),
-                    };
-                    let count = super::container_ops::inspect(&docker, &container)
-                        .await
-                        .ok()
-                        .flatten()
-                        .map(|state| state.restart_count);
-                    Some(judge.after_start(&id, count))
-                }
-            };
-            if let Some(ended) = ended {
-                tracing::debug!(how = %ended.how, "the events stream shows a repair");
-                conclude(&verdict, ended);
-                return;
+        let Some(event) = SeenEvent::from_message(&message) else {
+            continue;
+        };
+        feed.seen(event.time as f64);
+        let ended = match judge.on_event(&event) {
+            Step::Nothing => None,
+            Step::Ended(ended) => Some(ended),
+            Step::AskRestartCount(id) => {
+                let container = ContainerRef {
+                    id: id.clone(),
+                    name: id.clone(),
+                };
+                let count = super::container_ops::inspect(&docker, &container)
+                    .await
+                    .ok()
+                    .flatten()
+                    .map(|state| state.restart_count);
+                Some(judge.after_start(&id, count))
             }
+        };
+        if let Some(ended) = ended {
+            tracing::debug!(how = %ended.how, "the events stream shows a repair");
+            conclude(&verdict, ended);
+            return;
         }
-        tokio::time::sleep(RESUBSCRIBE_AFTER).await;
     }
 }
 

@@ -20,11 +20,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use bollard::query_parameters::EventsOptions;
 use bollard::Docker;
-use futures_util::StreamExt;
 
 use crate::backend::EndedElsewhere;
+use crate::docker::events::{EventFeed, Heard};
 use crate::docker::{swarm_ops, ContainerRef, DockerMode};
 use crate::outcome::EndedBy;
 
@@ -125,10 +124,6 @@ impl ClusterWatched {
 /// anyway (an event missed).
 pub const LOOK_EVERY: Duration = Duration::from_secs(10);
 
-/// How long the watch waits before it subscribes again when the stream
-/// broke (the Engine restarted).
-const RESUBSCRIBE_AFTER: Duration = Duration::from_secs(1);
-
 /// A running watch: a task reading the events stream until it finds a
 /// repair or is stopped.
 #[derive(Debug)]
@@ -199,44 +194,31 @@ async fn run(
     verdict: Arc<Mutex<Option<Repaired>>>,
     stopped: Arc<AtomicBool>,
 ) {
-    let mut since = since;
-    while !stopped.load(Ordering::SeqCst) {
-        let options = EventsOptions {
-            since: Some(format!("{since:.6}")),
-            until: None,
-            filters: Some(HashMap::from([(
-                "type".to_owned(),
-                vec![watched.event_type().to_owned()],
-            )])),
-        };
-        let mut events = docker.events(Some(options));
-        loop {
-            let repaired = match tokio::time::timeout(LOOK_EVERY, events.next()).await {
-                // Quiet: look anyway.
-                Err(_) => look(&docker, &watched).await,
-                Ok(Some(Ok(message))) => {
-                    since = since.max(message.time.unwrap_or(0) as f64);
-                    let actor = message.actor.as_ref();
-                    let suspect = watched.suspect(
-                        &message.typ.map(|t| t.to_string()).unwrap_or_default(),
-                        message.action.as_deref().unwrap_or_default(),
-                        actor.and_then(|a| a.id.as_deref()).unwrap_or_default(),
-                        &actor.and_then(|a| a.attributes.clone()).unwrap_or_default(),
-                    );
-                    match suspect {
-                        Some(_) => look(&docker, &watched).await,
-                        None => None,
-                    }
+    let mut feed = EventFeed::new(&docker, watched.event_type(), since, &stopped);
+    while let Some(heard) = feed.next(Some(LOOK_EVERY)).await {
+        let repaired = match heard {
+            // Quiet: look anyway.
+            Heard::Quiet => look(&docker, &watched).await,
+            Heard::Event(message) => {
+                feed.seen(message.time.unwrap_or(0) as f64);
+                let actor = message.actor.as_ref();
+                let suspect = watched.suspect(
+                    &message.typ.map(|t| t.to_string()).unwrap_or_default(),
+                    message.action.as_deref().unwrap_or_default(),
+                    actor.and_then(|a| a.id.as_deref()).unwrap_or_default(),
+                    &actor.and_then(|a| a.attributes.clone()).unwrap_or_default(),
+                );
+                match suspect {
+                    Some(_) => look(&docker, &watched).await,
+                    None => None,
                 }
-                Ok(Some(Err(_)) | None) => break,
-            };
-            if let Some(repaired) = repaired {
-                tracing::debug!(how = %repaired.ended.how, "the Engine shows a drain or scale undone by someone else");
-                *verdict.lock().unwrap_or_else(PoisonError::into_inner) = Some(repaired);
-                return;
             }
+        };
+        if let Some(repaired) = repaired {
+            tracing::debug!(how = %repaired.ended.how, "the Engine shows a drain or scale undone by someone else");
+            *verdict.lock().unwrap_or_else(PoisonError::into_inner) = Some(repaired);
+            return;
         }
-        tokio::time::sleep(RESUBSCRIBE_AFTER).await;
     }
 }
 
