@@ -368,13 +368,72 @@ fn recreate(new_name: &str) -> EndedElsewhere {
     )
 }
 
+/// The tasks of a running watch and the verdict they share: the first
+/// task to find one records it, the synchronous `observe()` reads it, and
+/// stopping (or dropping) the watch ends the tasks. [`Watch`] and the
+/// Swarm cluster watch are each one.
+#[derive(Debug)]
+pub struct WatchTasks<V> {
+    verdict: Arc<Mutex<Option<V>>>,
+    stopped: Arc<AtomicBool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl<V: Clone + Send + 'static> WatchTasks<V> {
+    /// No task yet, no verdict.
+    pub fn new() -> Self {
+        WatchTasks {
+            verdict: Arc::new(Mutex::new(None)),
+            stopped: Arc::new(AtomicBool::new(false)),
+            tasks: Vec::new(),
+        }
+    }
+
+    /// Spawns on the current tokio runtime the task `task` makes of the
+    /// shared verdict and the flag set when the watch is stopped.
+    pub fn spawn<F>(&mut self, task: impl FnOnce(Arc<Mutex<Option<V>>>, Arc<AtomicBool>) -> F)
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let task = task(Arc::clone(&self.verdict), Arc::clone(&self.stopped));
+        self.tasks.push(tokio::spawn(task));
+    }
+
+    /// The repair seen so far, if any (always `None` once stopped).
+    pub fn verdict(&self) -> Option<V> {
+        if self.stopped.load(Ordering::SeqCst) {
+            return None;
+        }
+        self.verdict
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Stops watching: what happens from now on is the engine's own doing.
+    pub fn stop(&self) {
+        self.stopped.store(true, Ordering::SeqCst);
+        self.tasks.iter().for_each(tokio::task::JoinHandle::abort);
+    }
+}
+
+impl<V: Clone + Send + 'static> Default for WatchTasks<V> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<V> Drop for WatchTasks<V> {
+    fn drop(&mut self) {
+        self.tasks.iter().for_each(tokio::task::JoinHandle::abort);
+    }
+}
+
 /// A running watch: tasks reading the events streams (and the manager's
 /// task list) until one finds a verdict or the watch is stopped.
 #[derive(Debug)]
 pub struct Watch {
-    verdict: Arc<Mutex<Option<EndedElsewhere>>>,
-    stopped: Arc<AtomicBool>,
-    tasks: Vec<tokio::task::JoinHandle<()>>,
+    tasks: WatchTasks<EndedElsewhere>,
 }
 
 /// How often the manager's task list is read for a task Swarm started
@@ -392,57 +451,26 @@ impl Watch {
         watched: Watched,
         since: f64,
     ) -> Watch {
-        let verdict = Arc::new(Mutex::new(None));
-        let stopped = Arc::new(AtomicBool::new(false));
         let judge = Judge::new(watched);
-        let mut tasks: Vec<tokio::task::JoinHandle<()>> = engines
-            .into_iter()
-            .map(|docker| {
-                tokio::spawn(run(
-                    docker,
-                    judge.clone(),
-                    since,
-                    Arc::clone(&verdict),
-                    Arc::clone(&stopped),
-                ))
-            })
-            .collect();
+        let mut tasks = WatchTasks::new();
+        for docker in engines {
+            let judge = judge.clone();
+            tasks.spawn(|verdict, stopped| run(docker, judge, since, verdict, stopped));
+        }
         if let Some(manager) = manager.filter(|_| !judge.watched.slots.is_empty()) {
-            tasks.push(tokio::spawn(poll_slots(
-                manager,
-                judge,
-                Arc::clone(&verdict),
-                Arc::clone(&stopped),
-            )));
+            tasks.spawn(|verdict, stopped| poll_slots(manager, judge, verdict, stopped));
         }
-        Watch {
-            verdict,
-            stopped,
-            tasks,
-        }
+        Watch { tasks }
     }
 
     /// The repair seen so far, if any (always `None` once stopped).
     pub fn verdict(&self) -> Option<EndedElsewhere> {
-        if self.stopped.load(Ordering::SeqCst) {
-            return None;
-        }
-        self.verdict
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        self.tasks.verdict()
     }
 
     /// Stops watching: what happens from now on is the engine's own doing.
     pub fn stop(&self) {
-        self.stopped.store(true, Ordering::SeqCst);
-        self.tasks.iter().for_each(tokio::task::JoinHandle::abort);
-    }
-}
-
-impl Drop for Watch {
-    fn drop(&mut self) {
-        self.tasks.iter().for_each(tokio::task::JoinHandle::abort);
+        self.tasks.stop();
     }
 }
 

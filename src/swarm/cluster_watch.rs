@@ -16,7 +16,7 @@
 //! watch before it sets the field back ([`ClusterWatch::stop`]).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -24,6 +24,7 @@ use bollard::Docker;
 
 use crate::backend::EndedElsewhere;
 use crate::docker::events::{EventFeed, Heard};
+use crate::docker::watch::WatchTasks;
 use crate::docker::{swarm_ops, ContainerRef, DockerMode};
 use crate::outcome::EndedBy;
 
@@ -128,52 +129,26 @@ pub const LOOK_EVERY: Duration = Duration::from_secs(10);
 /// repair or is stopped.
 #[derive(Debug)]
 pub struct ClusterWatch {
-    verdict: Arc<Mutex<Option<Repaired>>>,
-    stopped: Arc<AtomicBool>,
-    task: tokio::task::JoinHandle<()>,
+    task: WatchTasks<Repaired>,
 }
 
 impl ClusterWatch {
     /// Watches `watched` on `docker` from Unix time `since` (the moment
     /// the change was made). Runs on the current tokio runtime.
     pub fn start(docker: Docker, watched: ClusterWatched, since: f64) -> ClusterWatch {
-        let verdict = Arc::new(Mutex::new(None));
-        let stopped = Arc::new(AtomicBool::new(false));
-        let task = tokio::spawn(run(
-            docker,
-            watched,
-            since,
-            Arc::clone(&verdict),
-            Arc::clone(&stopped),
-        ));
-        ClusterWatch {
-            verdict,
-            stopped,
-            task,
-        }
+        let mut task = WatchTasks::new();
+        task.spawn(|verdict, stopped| run(docker, watched, since, verdict, stopped));
+        ClusterWatch { task }
     }
 
     /// The repair seen so far, if any (always `None` once stopped).
     pub fn verdict(&self) -> Option<Repaired> {
-        if self.stopped.load(Ordering::SeqCst) {
-            return None;
-        }
-        self.verdict
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        self.task.verdict()
     }
 
     /// Stops watching: what happens from now on is the engine's own doing.
     pub fn stop(&self) {
-        self.stopped.store(true, Ordering::SeqCst);
-        self.task.abort();
-    }
-}
-
-impl Drop for ClusterWatch {
-    fn drop(&mut self) {
-        self.task.abort();
+        self.task.stop();
     }
 }
 
