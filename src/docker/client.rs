@@ -8,10 +8,11 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use bollard::models::ContainerInspectResponse;
 use bollard::{ClientVersion, Docker};
 
 use super::tls;
-use super::DockerError;
+use super::{ContainerRef, DockerError};
 
 /// The local socket used when neither the target nor `DOCKER_HOST` names
 /// an Engine.
@@ -223,6 +224,27 @@ pub async fn bounded<T>(
             container: container.to_owned(),
             detail: no_answer(limit),
         }),
+    }
+}
+
+/// The Engine's inspect of `container`, within [`CALL_TIMEOUT`]; `None`
+/// when it no longer exists.
+pub async fn inspect_container(
+    docker: &Docker,
+    container: &ContainerRef,
+) -> Result<Option<ContainerInspectResponse>, DockerError> {
+    let name = container.to_string();
+    let answer =
+        tokio::time::timeout(CALL_TIMEOUT, docker.inspect_container(&container.id, None)).await;
+    match answer {
+        Err(_) => Err(DockerError::Api {
+            action: "inspect",
+            container: name,
+            detail: no_answer(CALL_TIMEOUT),
+        }),
+        Ok(Err(err)) if is_not_found(&err) => Ok(None),
+        Ok(Err(err)) => Err(api_error("inspect", &name, &err)),
+        Ok(Ok(details)) => Ok(Some(details)),
     }
 }
 

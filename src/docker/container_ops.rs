@@ -11,7 +11,7 @@ use std::time::Duration;
 use bollard::query_parameters::{KillContainerOptions, StopContainerOptions};
 use bollard::Docker;
 
-use super::client::{api_error, bounded, is_not_found, CALL_TIMEOUT};
+use super::client::{api_error, bounded, inspect_container, is_not_found, CALL_TIMEOUT};
 use super::swarm_task::TASK_ID_LABEL;
 use super::{signals, ContainerRef, DockerError};
 use crate::clock::Clock;
@@ -69,20 +69,8 @@ pub async fn inspect(
     docker: &Docker,
     container: &ContainerRef,
 ) -> Result<Option<ContainerState>, DockerError> {
-    let name = container.to_string();
-    let answer =
-        tokio::time::timeout(CALL_TIMEOUT, docker.inspect_container(&container.id, None)).await;
-    let details = match answer {
-        Err(_) => {
-            return Err(DockerError::Api {
-                action: "inspect",
-                container: name,
-                detail: super::client::no_answer(CALL_TIMEOUT),
-            })
-        }
-        Ok(Err(err)) if is_not_found(&err) => return Ok(None),
-        Ok(Err(err)) => return Err(api_error("inspect", &name, &err)),
-        Ok(Ok(details)) => details,
+    let Some(details) = inspect_container(docker, container).await? else {
+        return Ok(None);
     };
     let swarm_task = details
         .config

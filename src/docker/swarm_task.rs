@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use bollard::Docker;
 
-use super::client::{api_error, is_not_found, no_answer, CALL_TIMEOUT};
+use super::client::inspect_container;
 use super::swarm_ops::TaskRef;
 use super::{ContainerRef, DockerError};
 
@@ -89,20 +89,8 @@ pub async fn slot_of(
     docker: &Docker,
     container: &ContainerRef,
 ) -> Result<Option<SwarmSlot>, DockerError> {
-    let name = container.to_string();
-    let answer =
-        tokio::time::timeout(CALL_TIMEOUT, docker.inspect_container(&container.id, None)).await;
-    let details = match answer {
-        Err(_) => {
-            return Err(DockerError::Api {
-                action: "inspect",
-                container: name,
-                detail: no_answer(CALL_TIMEOUT),
-            })
-        }
-        Ok(Err(err)) if is_not_found(&err) => return Ok(None),
-        Ok(Err(err)) => return Err(api_error("inspect", &name, &err)),
-        Ok(Ok(details)) => details,
+    let Some(details) = inspect_container(docker, container).await? else {
+        return Ok(None);
     };
     Ok(details
         .config
