@@ -248,6 +248,21 @@ pub async fn inspect_container(
     }
 }
 
+/// For tests: a client of an Engine on a port nothing listens on, and a
+/// container `cache-1 (0123456789ab)` there: a call that got through
+/// would fail as [`DockerError::Api`], so any other error was made before
+/// a call.
+#[cfg(test)]
+pub fn nobody_listening() -> (Docker, ContainerRef) {
+    let docker = Docker::connect_with_http("tcp://127.0.0.1:9", 1, bollard::API_DEFAULT_VERSION)
+        .expect("a client of tcp://127.0.0.1:9");
+    let container = ContainerRef {
+        id: "0123456789ab".into(),
+        name: "cache-1".into(),
+    };
+    (docker, container)
+}
+
 /// [`DockerError::Api`] for `err`, with the Engine's own message when it
 /// answered.
 pub fn api_error(

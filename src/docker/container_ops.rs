@@ -271,15 +271,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_signal_that_does_not_end_the_process_is_never_sent() {
-        // Nothing listens there: a call that got through would fail as an
-        // Api error, not as Unsupported.
-        let docker =
-            Docker::connect_with_http("tcp://127.0.0.1:9", 1, bollard::API_DEFAULT_VERSION)
-                .unwrap();
-        let container = ContainerRef {
-            id: "0123456789ab".into(),
-            name: "cache-1".into(),
-        };
+        let (docker, container) = super::super::client::nobody_listening();
         for signal in ["SIGSTOP", "CONT", "19"] {
             let err = kill(&docker, &container, signal).await.unwrap_err();
             assert!(

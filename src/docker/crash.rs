@@ -177,15 +177,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_signal_that_does_not_end_the_process_is_refused_before_any_call() {
-        // Nothing listens there: a call that got through would fail as an
-        // Api error, not as Unsupported.
-        let docker =
-            Docker::connect_with_http("tcp://127.0.0.1:9", 1, bollard::API_DEFAULT_VERSION)
-                .unwrap();
-        let container = ContainerRef {
-            id: "0123456789ab".into(),
-            name: "cache-1".into(),
-        };
+        let (docker, container) = super::super::client::nobody_listening();
         for signal in ["SIGSTOP", "SIGTSTP", "WINCH", "SIGNOPE", "KILL; reboot"] {
             let crash_of = Crash {
                 image: "nettools:local",
