@@ -131,31 +131,26 @@ pub fn now() -> f64 {
         .as_secs_f64()
 }
 
-/// `iptables-save`, `ip6tables-save` and `tc qdisc show` in the network
-/// namespace of container `id`, by a throw-away container of the helper
-/// image labelled `chaos-engine.test=<test_label>` (removed as it ends).
-pub fn namespace_rules(id: &str, test_label: &str) -> String {
-    run_in_namespace(
-        id,
-        test_label,
-        "echo '== iptables'; iptables-save; echo '== ip6tables'; ip6tables-save; tc qdisc show",
-    )
-}
+/// The script that lists the rules and qdiscs of a network namespace:
+/// `iptables-save`, `ip6tables-save` and `tc qdisc show`.
+pub const RULES_SCRIPT: &str =
+    "echo '== iptables'; iptables-save; echo '== ip6tables'; ip6tables-save; tc qdisc show";
 
-/// Runs `script` (as root, with NET_ADMIN) in container `id`'s network
-/// namespace, as a person with Docker access would, from a throw-away
-/// container of the helper image labelled `chaos-engine.test=<test_label>`
-/// (removed as it ends); answers what it printed.
-pub fn run_in_namespace(id: &str, test_label: &str, script: &str) -> String {
+/// `command` (a `docker`, of whichever Engine) given `run OPTIONS
+/// --network container:ID --cap-add NET_ADMIN --entrypoint sh IMAGE -c
+/// SCRIPT`: a container of the helper image that runs `script` as root,
+/// with NET_ADMIN, in container `id`'s network namespace; `options`
+/// (`--rm`, `-d`, `--label ...`) come before the network.
+pub fn in_namespace<'a>(
+    command: &'a mut Command,
+    options: &[&str],
+    id: &str,
+    script: &str,
+) -> &'a mut Command {
     let network = format!("container:{id}");
-    let label = format!("{TEST_LABEL}={test_label}");
-    run_ok(&mut docker(&[
-        "run",
-        "--rm",
-        "--label",
-        &label,
+    command.arg("run").args(options).args([
         "--network",
-        &network,
+        network.as_str(),
         "--cap-add",
         "NET_ADMIN",
         "--entrypoint",
@@ -163,7 +158,28 @@ pub fn run_in_namespace(id: &str, test_label: &str, script: &str) -> String {
         net_helper_image(),
         "-c",
         script,
-    ]))
+    ])
+}
+
+/// [`RULES_SCRIPT`] in the network namespace of container `id`, by a
+/// throw-away container of the helper image labelled
+/// `chaos-engine.test=<test_label>` (removed as it ends).
+pub fn namespace_rules(id: &str, test_label: &str) -> String {
+    run_in_namespace(id, test_label, RULES_SCRIPT)
+}
+
+/// Runs `script` (as root, with NET_ADMIN) in container `id`'s network
+/// namespace, as a person with Docker access would, from a throw-away
+/// container of the helper image labelled `chaos-engine.test=<test_label>`
+/// (removed as it ends); answers what it printed.
+pub fn run_in_namespace(id: &str, test_label: &str, script: &str) -> String {
+    let label = format!("{TEST_LABEL}={test_label}");
+    run_ok(in_namespace(
+        &mut docker(&[]),
+        &["--rm", "--label", &label],
+        id,
+        script,
+    ))
 }
 
 /// One running target container, published on 127.0.0.1; removed (with

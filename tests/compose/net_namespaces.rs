@@ -32,7 +32,8 @@ use chaos_engine::docker::ContainerRef;
 use super::docker::{docker, inspect, run, run_ok, wait_for, Labelled};
 use super::engine_helpers::{command, journal_events, run_once, Engine, Workspace};
 use super::fault_fixtures::{
-    engine, namespace_rules, net_helper_image, now, runtime, TargetContainer, TARGET_PORT,
+    engine, in_namespace, namespace_rules, net_helper_image, now, runtime, TargetContainer,
+    TARGET_PORT,
 };
 
 /// A partition that would be harmless even in the host's namespace:
@@ -579,18 +580,14 @@ fn net_without_ipv6_the_fault_applies_to_ipv4_and_says_so() {
                 printf '#!/bin/sh\\necho \"ip6tables v1.8.9 (nf_tables): Could not fetch rule set \
                 generation id: Address family not supported by protocol\" >&2\\nexit 4\\n' \
                 >/tmp/no6/$T && chmod +x /tmp/no6/$T; done; export PATH=/tmp/no6:$PATH\n";
-    let network = format!("container:{}", target.id());
-    let helper = guard.run_detached(&[
-        "--network",
-        &network,
-        "--cap-add",
-        "NET_ADMIN",
-        "--entrypoint",
-        "sh",
-        net_helper_image(),
-        "-c",
+    let helper = run_ok(in_namespace(
+        &mut docker(&[]),
+        &["-d", "--label", &guard.label()],
+        target.id(),
         &format!("{fake}{script}"),
-    ]);
+    ))
+    .trim()
+    .to_owned();
     let logs = wait_for(
         Duration::from_secs(30),
         "the helper to apply",

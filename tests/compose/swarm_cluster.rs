@@ -17,7 +17,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use super::docker::{docker, inspect, repo_root, run, run_ok, wait_for, TEST_LABEL};
-use super::fault_fixtures::{net_helper_image, target_image};
+use super::fault_fixtures::{in_namespace, net_helper_image, target_image, RULES_SCRIPT};
 
 /// The node image `.ci/docker-bases.sh swarmnode` makes.
 pub const NODE_IMAGE: &str = "chaos-engine-swarmnode:local";
@@ -72,20 +72,12 @@ impl Node {
     /// The rules and qdiscs in the network namespace of container `id`
     /// on this node, listed from a throw-away helper container there.
     pub fn namespace_rules(&self, id: &str) -> String {
-        let network = format!("container:{id}");
-        self.run_ok(&[
-            "run",
-            "--rm",
-            "--network",
-            &network,
-            "--cap-add",
-            "NET_ADMIN",
-            "--entrypoint",
-            "sh",
-            net_helper_image(),
-            "-c",
-            "echo '== iptables'; iptables-save; echo '== ip6tables'; ip6tables-save; tc qdisc show",
-        ])
+        run_ok(in_namespace(
+            &mut self.docker(&[]),
+            &["--rm"],
+            id,
+            RULES_SCRIPT,
+        ))
     }
 
     /// The state of container `id` on this node (`running`, `exited`...),
