@@ -299,6 +299,8 @@ pub struct InjectInto {
     pub target: String,
     /// What to inject.
     pub injection: ManualInjection,
+    /// How long it holds (`None`: the target's recovery).
+    pub hold: Option<std::time::Duration>,
 }
 
 fn shutting_down() -> ControlError {
@@ -351,9 +353,12 @@ impl Handler<InjectInto> for Supervisor {
         };
         Box::pin(async move {
             let (name, addr) = chosen?.remove(0);
-            addr.send(InjectNow(msg.injection))
-                .await
-                .map_err(|err| ControlError::Failed(format!("{name}: {err}")))?
+            addr.send(InjectNow {
+                injection: msg.injection,
+                hold: msg.hold,
+            })
+            .await
+            .map_err(|err| ControlError::Failed(format!("{name}: {err}")))?
         })
     }
 }

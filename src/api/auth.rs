@@ -80,6 +80,17 @@ impl ControlGate {
     pub(super) fn new(access: ControlAccess, supervisor: Addr<Supervisor>) -> Self {
         ControlGate { access, supervisor }
     }
+
+    /// The supervisor's address, for a request with this `Authorization`
+    /// value that passes [`ControlAccess::check`] (the MCP endpoint's
+    /// operator tools), else the error to answer.
+    pub(super) fn authorize(
+        &self,
+        authorization: Option<&[u8]>,
+    ) -> Result<Addr<Supervisor>, ApiError> {
+        self.access.check(authorization)?;
+        Ok(self.supervisor.clone())
+    }
 }
 
 /// Proof that the request passed [`ControlAccess::check`]; it carries the
@@ -114,9 +125,8 @@ fn authorize(req: &HttpRequest) -> Result<Authorized, ApiError> {
         .headers()
         .get(header::AUTHORIZATION)
         .map(header::HeaderValue::as_bytes);
-    gate.access.check(authorization)?;
     Ok(Authorized {
-        supervisor: gate.supervisor.clone(),
+        supervisor: gate.authorize(authorization)?,
     })
 }
 

@@ -40,7 +40,7 @@ impl ReadGate {
 
     /// `Ok` when a request with this `Authorization` value may see the
     /// active failure.
-    fn may_reveal(&self, authorization: Option<&[u8]>) -> Result<(), ApiError> {
+    pub(super) fn may_reveal(&self, authorization: Option<&[u8]>) -> Result<(), ApiError> {
         if !self.blind {
             return Ok(());
         }
@@ -58,7 +58,7 @@ impl ReadGate {
     }
 
     /// Who is posting or reading findings, or the error to answer.
-    fn poster(&self, authorization: Option<&[u8]>) -> Result<Poster, ApiError> {
+    pub(super) fn poster(&self, authorization: Option<&[u8]>) -> Result<Poster, ApiError> {
         if self.is_agent(authorization) {
             return Ok(Poster::Agent);
         }

@@ -40,6 +40,7 @@ pub(super) async fn inject(auth: Authorized, body: web::Json<InjectBody>) -> Ans
         .send(InjectInto {
             target: target.clone(),
             injection,
+            hold: None,
         })
         .await??;
     Ok(HttpResponse::Ok().json(json!({ "target": target, "injected": failure })))

@@ -34,6 +34,26 @@ pub(super) struct FindingBody {
 }
 
 impl FindingBody {
+    /// A finding's fields as given elsewhere than in a JSON body (the MCP
+    /// tool `report_finding`), checked as a body's are.
+    pub(super) fn new(
+        responder: String,
+        target: String,
+        kind: String,
+        category: Option<String>,
+        mode: Option<String>,
+        note: Option<String>,
+    ) -> Self {
+        FindingBody {
+            responder,
+            target,
+            kind,
+            category,
+            mode,
+            note,
+        }
+    }
+
     /// The target it names (checked against the configured targets by the
     /// handler).
     pub(super) fn target(&self) -> &str {

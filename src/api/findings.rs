@@ -34,32 +34,46 @@ pub(super) async fn post(
     desk: web::Data<FindingDesk>,
     body: web::Json<FindingBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
-    if !desk.telemetry.board.contains(body.target()) {
-        return Err(ApiError::BadRequest(format!(
-            "`target`: no target named `{}`",
-            body.target()
-        )));
-    }
-    let finding = body.into_finding(uuid::Uuid::new_v4().to_string())?;
-    if let Some(limit) = &desk.limit {
-        let now = desk.telemetry.clock.unix_now();
-        if let Err(refused) = limit.take(&finding.responder, now) {
-            if refused.first {
-                warn!(
-                    responder = %finding.responder,
-                    retry_after = refused.retry_after,
-                    "POST /findings over the limit: refused with 429 (not journalled) until it \
-                     is back under (logged once per run of refusals)"
-                );
-            }
-            return Err(refused.into_error());
-        }
-    }
-    let id = finding.id.clone();
-    let timestamp = desk.telemetry.finding(finding.clone());
-    desk.log.push(poster, Shown { timestamp, finding });
+    let (id, timestamp) = desk.take(poster, body.into_inner())?;
     Ok(HttpResponse::Created().json(json!({ "id": id, "timestamp": timestamp })))
+}
+
+impl FindingDesk {
+    /// Takes a finding `poster` sent (`POST /findings`, the MCP tool
+    /// `report_finding`): checked whole, then against the targets
+    /// configured now and the findings limit, before anything is
+    /// journalled; its id and the engine's timestamp.
+    pub(super) fn take(
+        &self,
+        poster: Poster,
+        body: FindingBody,
+    ) -> Result<(String, f64), ApiError> {
+        if !self.telemetry.board.contains(body.target()) {
+            return Err(ApiError::BadRequest(format!(
+                "`target`: no target named `{}`",
+                body.target()
+            )));
+        }
+        let finding = body.into_finding(uuid::Uuid::new_v4().to_string())?;
+        if let Some(limit) = &self.limit {
+            let now = self.telemetry.clock.unix_now();
+            if let Err(refused) = limit.take(&finding.responder, now) {
+                if refused.first {
+                    warn!(
+                        responder = %finding.responder,
+                        retry_after = refused.retry_after,
+                        "findings over the limit: refused with 429 (not journalled) until it \
+                         is back under (logged once per run of refusals)"
+                    );
+                }
+                return Err(refused.into_error());
+            }
+        }
+        let id = finding.id.clone();
+        let timestamp = self.telemetry.finding(finding.clone());
+        self.log.push(poster, Shown { timestamp, finding });
+        Ok((id, timestamp))
+    }
 }
 
 /// `?responder=NAME`, optional.

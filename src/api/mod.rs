@@ -19,7 +19,9 @@
 //! (the handlers; `finding_body`, `finding_limit` and `finding_log` what
 //! findings carry, how many may come and where they are kept), `blind` (who may read what),
 //! `dashboard` (the live page, its HTML, CSS and JS in `dashboard/`),
-//! `auth` (the token check), `requests` and `body` (what a request carries),
+//! `mcp` (the MCP endpoint, `POST /mcp`: the same tokens and the same
+//! handlers' code as tools), `auth` (the token check), `requests` and
+//! `body` (what a request carries),
 //! `error` (the error answers), `from_actors` (actor answers as errors).
 //!
 //! [`Telemetry`]: crate::telemetry::Telemetry
@@ -35,6 +37,7 @@ mod finding_limit;
 mod finding_log;
 mod findings;
 mod from_actors;
+mod mcp;
 mod read;
 mod requests;
 mod routes;
@@ -79,7 +82,7 @@ pub struct ApiState {
 /// Binds `addr` and returns the server (to spawn on the actix system) and
 /// the address it actually listens on (port 0 picks a free port).
 pub fn bind(addr: SocketAddr, state: ApiState) -> std::io::Result<(Server, SocketAddr)> {
-    let service = service(state);
+    let service = service(state, addr);
     let server = HttpServer::new(move || App::new().configure(service.clone()))
         // One worker thread is plenty for a control API; the engine's own
         // signal handling stays in charge of shutdown.
@@ -91,12 +94,15 @@ pub fn bind(addr: SocketAddr, state: ApiState) -> std::io::Result<(Server, Socke
     Ok((server.run(), bound))
 }
 
-/// The whole API as an app configuration: its shared data, the body
-/// limits and every route.
+/// The whole API, listening on `addr`, as an app configuration: its
+/// shared data, the body limits, every route and the MCP endpoint.
 ///
 /// The supervisor's address is split here: the control endpoints get it
 /// only through the token check, the open ones only as a health ping.
-fn service(state: ApiState) -> impl Fn(&mut web::ServiceConfig) + Clone + Send + 'static {
+fn service(
+    state: ApiState,
+    addr: SocketAddr,
+) -> impl Fn(&mut web::ServiceConfig) + Clone + Send + 'static {
     let control = state.access.as_str();
     let reads = web::Data::new(blind::ReadGate::new(
         state.access.clone(),
@@ -120,12 +126,17 @@ fn service(state: ApiState) -> impl Fn(&mut web::ServiceConfig) + Clone + Send +
         control,
         health: state.supervisor.recipient(),
     });
+    let mcp_desk = mcp::McpDesk {
+        findings: desk.clone(),
+        view: view.clone(),
+    };
     move |cfg: &mut web::ServiceConfig| {
         cfg.app_data(gate.clone())
             .app_data(reads.clone())
             .app_data(desk.clone())
             .app_data(view.clone())
             .app_data(body::payload_config());
+        cfg.service(mcp::scope(mcp_desk.clone(), addr));
         routes::configure(cfg);
     }
 }

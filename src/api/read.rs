@@ -46,46 +46,58 @@ pub(super) async fn healthz(view: web::Data<EngineView>) -> Result<HttpResponse,
 
 /// `GET /status`: the configuration flags and every target's board entry.
 pub(super) async fn status(_: MayReveal, view: web::Data<EngineView>) -> HttpResponse {
-    let targets = view.telemetry.board.snapshot();
-    let paused = !targets.is_empty() && targets.iter().all(|t| t.paused);
-    HttpResponse::Ok().json(json!({
-        "enabled": view.enabled,
-        "dry_run": view.dry_run,
-        "seed": view.seed,
-        "control": view.control,
-        "paused": paused,
-        "targets": targets,
-    }))
+    HttpResponse::Ok().json(view.status())
 }
 
 /// `GET /timeline`: the run's recent events, oldest first, and the
 /// engine's clock (`now`) so a page can count down without trusting its own.
 pub(super) async fn timeline(_: MayReveal, view: web::Data<EngineView>) -> HttpResponse {
-    let snapshot = view.telemetry.timeline.snapshot();
-    // Each scenario's swatch, as the report will draw it: the page draws
-    // with these `fill`s and `<pattern>`s, never deriving its own.
-    let scenarios: Vec<serde_json::Value> = view
-        .telemetry
-        .swatches()
-        .into_iter()
-        .map(|(name, swatch)| {
-            json!({
-                "scenario": name,
-                "colour": swatch.colour,
-                "pattern": swatch.pattern,
-                "fill": swatch.fill(false),
-                "pattern_svg": swatch.pattern_def(false),
-            })
+    HttpResponse::Ok().json(view.timeline())
+}
+
+impl EngineView {
+    /// What `GET /status` answers (and the MCP tool `status`).
+    pub(super) fn status(&self) -> serde_json::Value {
+        let targets = self.telemetry.board.snapshot();
+        let paused = !targets.is_empty() && targets.iter().all(|t| t.paused);
+        json!({
+            "enabled": self.enabled,
+            "dry_run": self.dry_run,
+            "seed": self.seed,
+            "control": self.control,
+            "paused": paused,
+            "targets": targets,
         })
-        .collect();
-    HttpResponse::Ok().json(json!({
-        "now": crate::clock::round_millis(view.telemetry.clock.unix_now()),
-        "started_at": snapshot.started_at,
-        "capacity": snapshot.capacity,
-        "dropped": snapshot.dropped,
-        "events": snapshot.events,
-        "scenarios": scenarios,
-    }))
+    }
+
+    /// What `GET /timeline` answers (and the MCP tool `timeline`).
+    pub(super) fn timeline(&self) -> serde_json::Value {
+        let snapshot = self.telemetry.timeline.snapshot();
+        // Each scenario's swatch, as the report will draw it: the page draws
+        // with these `fill`s and `<pattern>`s, never deriving its own.
+        let scenarios: Vec<serde_json::Value> = self
+            .telemetry
+            .swatches()
+            .into_iter()
+            .map(|(name, swatch)| {
+                json!({
+                    "scenario": name,
+                    "colour": swatch.colour,
+                    "pattern": swatch.pattern,
+                    "fill": swatch.fill(false),
+                    "pattern_svg": swatch.pattern_def(false),
+                })
+            })
+            .collect();
+        json!({
+            "now": crate::clock::round_millis(self.telemetry.clock.unix_now()),
+            "started_at": snapshot.started_at,
+            "capacity": snapshot.capacity,
+            "dropped": snapshot.dropped,
+            "events": snapshot.events,
+            "scenarios": scenarios,
+        })
+    }
 }
 
 /// `GET /metrics`: OpenMetrics text.

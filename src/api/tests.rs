@@ -47,7 +47,7 @@ async fn app_on(
         blind: false,
         findings_rate: None,
     };
-    test::init_service(App::new().configure(service(state))).await
+    test::init_service(App::new().configure(service(state, ([127, 0, 0, 1], 0).into()))).await
 }
 
 fn token_access() -> ControlAccess {
@@ -562,7 +562,7 @@ async fn app_with_limit(
         blind,
         findings_rate: crate::config::rate::parse_rate(rate).unwrap(),
     };
-    test::init_service(App::new().configure(service(state))).await
+    test::init_service(App::new().configure(service(state, ([127, 0, 0, 1], 0).into()))).await
 }
 
 /// Findings beyond the limit (3 a minute, the clock fixed) get 429 with

@@ -83,21 +83,28 @@ impl Handler<Resume> for TargetActor {
     }
 }
 
-/// Inject a failure now, cleared by the RecoveryActor like any other.
+/// Inject a failure now, cleared by the RecoveryActor like any other:
+/// after `hold`, or the target's recovery when `None`.
 #[derive(Debug, Message)]
 #[rtype(result = "Result<InjectedFailure, ControlError>")]
-pub struct InjectNow(pub ManualInjection);
+pub struct InjectNow {
+    /// What to inject.
+    pub injection: ManualInjection,
+    /// How long it holds (`None`: the target's recovery).
+    pub hold: Option<std::time::Duration>,
+}
 
 impl Handler<InjectNow> for TargetActor {
     type Result = ResponseActFuture<Self, Result<InjectedFailure, ControlError>>;
 
     fn handle(&mut self, msg: InjectNow, ctx: &mut Context<Self>) -> Self::Result {
-        let pick = match self.manual_pick(msg) {
+        let hold = msg.hold;
+        let pick = match self.manual_pick(msg.injection) {
             Ok(pick) => pick,
             Err(refused) => return answer_now(Err(refused)),
         };
         self.injection_outcome = None;
-        self.inject(pick, Some("manual"), None, None, ctx);
+        self.inject(pick, Some("manual"), None, None, hold, ctx);
         // After the effect, if it had to wait (the answer runs after it).
         Box::pin(actix::fut::ready(()).map(|(), actor: &mut Self, _ctx| {
             match actor.injection_outcome.take().map(|outcome| *outcome) {
@@ -112,7 +119,7 @@ impl Handler<InjectNow> for TargetActor {
 
 impl TargetActor {
     /// What a manual injection asks for, or why it is refused.
-    fn manual_pick(&mut self, msg: InjectNow) -> Result<Pick, ControlError> {
+    fn manual_pick(&mut self, injection: ManualInjection) -> Result<Pick, ControlError> {
         match self.core.lifecycle() {
             Lifecycle::Disabled => {
                 return Err(conflict(
@@ -123,7 +130,7 @@ impl TargetActor {
             Lifecycle::Running | Lifecycle::Paused => {}
         }
         let catalogue = &self.settings.catalogue;
-        let pick = match msg.0 {
+        let pick = match injection {
             ManualInjection::Scenario(name) => {
                 let scenario = catalogue
                     .scenarios()

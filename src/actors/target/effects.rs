@@ -38,6 +38,8 @@ struct Applying {
     source: Option<&'static str>,
     lateness_ms: Option<f64>,
     slot: Option<Slot>,
+    /// How long it holds before the recovery clears it.
+    hold: Duration,
 }
 
 /// Why a failure was not applied.
@@ -180,6 +182,7 @@ impl TargetActor {
         source: Option<&'static str>,
         lateness_ms: Option<f64>,
         slot: Option<Slot>,
+        hold: Option<Duration>,
         ctx: &mut Context<Self>,
     ) {
         // The core learns of a drain with the drain message, which may wait
@@ -200,6 +203,8 @@ impl TargetActor {
             return;
         }
         let timestamp = round_millis(self.telemetry.clock.unix_now());
+        // A manual injection may ask for its own hold; else the recovery.
+        let hold = hold.unwrap_or(self.settings.recovery);
         let (category, fix) = self
             .settings
             .catalogue
@@ -210,7 +215,7 @@ impl TargetActor {
             mode: pick.mode,
             delay: pick.delay,
             injected_at: timestamp,
-            expires_at: round_millis(timestamp + self.settings.recovery.as_secs_f64()),
+            expires_at: round_millis(timestamp + hold.as_secs_f64()),
             manifested_at: None,
             containers: Vec::new(),
             category,
@@ -222,6 +227,7 @@ impl TargetActor {
             source,
             lateness_ms,
             slot,
+            hold,
         };
         match ready_now(effect) {
             Ok(outcome) => {
@@ -263,6 +269,7 @@ impl TargetActor {
             source,
             lateness_ms,
             slot,
+            hold,
         } = applying;
         let name = self.settings.name.clone();
         let applied = match outcome {
@@ -321,7 +328,7 @@ impl TargetActor {
         self.peers.recovery.do_send(Injected {
             id: failure.id.clone(),
             target: name,
-            recovery: self.settings.recovery,
+            recovery: hold,
             owner: ctx.address().recipient(),
             slot,
         });

@@ -222,7 +222,7 @@ impl TargetActor {
                 // Errors are logged and journalled by `inject`; the slot
                 // goes back when it is dropped.
                 Ok(Some(Cycle::Inject(pick))) => {
-                    actor.inject(pick, None, Some(lateness_ms), Some(slot), ctx);
+                    actor.inject(pick, None, Some(lateness_ms), Some(slot), None, ctx);
                 }
                 Ok(Some(Cycle::Control)) => {
                     // A control window holds no slot.
