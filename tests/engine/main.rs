@@ -22,6 +22,7 @@ mod hostile_files;
 mod invalid_config;
 mod journal_rotation;
 mod lifecycle;
+mod mcp_config;
 mod reader_race;
 mod repair;
 mod report;
