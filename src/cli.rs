@@ -17,10 +17,12 @@ use clap::{Arg, ArgAction, ArgMatches, Args, FromArgMatches, Parser, Subcommand,
 use crate::config::{SettingId, SettingValues, Source};
 
 mod command_settings;
+mod mcp_config_args;
 
 pub use command_settings::{
     ClearSettings, InjectSettings, PreviewSettings, RecoverSettings, StatusSettings,
 };
+pub use mcp_config_args::{McpClient, McpConfigArgs};
 
 /// Exit code for bad usage or bad configuration.
 pub const EXIT_USAGE: u8 = 2;
@@ -99,6 +101,8 @@ pub enum Command {
     /// Probe the running engine's HTTP API (GET /healthz) for container
     /// health checks: exit 0 healthy, 1 not answering, 2 no address given.
     Healthcheck(HealthcheckArgs),
+    /// Print MCP clients' configuration for the engine's POST /mcp.
+    McpConfig(McpConfigArgs),
     /// Watch chaos happen: two local target services, the engine on a
     /// compressed clock, steady traffic, a live view, an HTML report.
     Demo(DemoArgs),
@@ -607,6 +611,7 @@ mod tests {
                 Some(Command::Score(a)) => a.journal.values().clone(),
                 Some(Command::Labels(a)) => a.journal.values().clone(),
                 Some(Command::Healthcheck(a)) => a.http.values().clone(),
+                Some(Command::McpConfig(a)) => a.http.values().clone(),
                 Some(Command::Demo(_) | Command::DemoTarget(_)) => SettingValues::default(),
             }
         })
@@ -687,6 +692,7 @@ mod tests {
         (&["score"], ReportJournal::IDS),
         (&["labels"], ReportJournal::IDS),
         (&["healthcheck"], HealthcheckHttp::IDS),
+        (&["mcp-config"], mcp_config_args::McpConfigHttp::IDS),
     ];
 
     #[test]

@@ -12,6 +12,7 @@ pub mod healthcheck;
 pub mod inject;
 mod inject_choice;
 pub mod labels;
+pub mod mcp_config;
 pub mod preview;
 pub mod recover;
 pub mod report;
@@ -47,6 +48,7 @@ pub fn main() -> ExitCode {
         Some(Command::Score(args)) => score::execute(&args),
         Some(Command::Labels(args)) => labels::execute(&args),
         Some(Command::Healthcheck(args)) => healthcheck::execute(&args),
+        Some(Command::McpConfig(args)) => mcp_config::execute(&args),
         Some(Command::Demo(args)) => demo::execute(&args),
         Some(Command::DemoTarget(args)) => demo_target::execute(args),
     }

@@ -23,6 +23,7 @@ mod invalid_config;
 mod journal_rotation;
 mod lifecycle;
 mod mcp;
+mod mcp_config;
 mod reader_race;
 mod repair;
 mod report;
