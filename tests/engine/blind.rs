@@ -1,6 +1,7 @@
 //! Blind mode and the responder API (`/findings`) against the real binary:
 //! with an active failure injected through the control token, no read
-//! reachable with the agent token or with none reveals it, and bad findings
+//! reachable with the agent token or with none reveals it (the MCP
+//! endpoint's headers, tool results and errors included), and bad findings
 //! never reach the journal.
 
 use std::time::Duration;
@@ -134,6 +135,58 @@ fn in_blind_mode_nothing_but_the_control_token_reveals_the_active_failure() {
             );
         }
     }
+    // The MCP endpoint: no header, result or error the agent token gets
+    // names it, and without a token or with a wrong one MCP never answers.
+    let initialize = r#"{"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "probe", "version": "1"}}}"#;
+    // (The agent token passes the check; a bare POST then lacks the Accept
+    // header MCP asks for.)
+    for (token, status) in [(None, 401), (Some("wrong"), 403), (Some(AGENT), 406)] {
+        let answer = post(port, "/mcp", initialize, token);
+        assert_eq!(
+            answer.status, status,
+            "POST /mcp with {token:?}: {}",
+            answer.body
+        );
+        assert!(
+            !reveals(&answer),
+            "POST /mcp with {token:?}: {}{}",
+            answer.head,
+            answer.body
+        );
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        let agent = crate::mcp::connect(port, AGENT, "blind-agent").await;
+        let mut answers = vec![format!("{:?}", agent.peer_info())];
+        for (tool, arguments) in [
+            ("list_targets", serde_json::json!({})),
+            ("my_findings", serde_json::json!({})),
+            (
+                "report_finding",
+                serde_json::json!({"target": "target-app", "kind": "guess"}),
+            ),
+        ] {
+            let (answer, _) = crate::mcp::call(&agent, tool, arguments).await;
+            answers.push(answer.to_string());
+        }
+        for tool in ["status", "timeline", "scorecard", "inject", "clear"] {
+            let refused = agent
+                .call_tool(rmcp::model::CallToolRequestParams::new(tool))
+                .await
+                .expect_err("an operator tool for the agent");
+            answers.push(refused.to_string());
+        }
+        for answer in answers {
+            assert!(
+                !answer.contains(&id) && !answer.contains("corrupt"),
+                "MCP with the agent token: {answer}"
+            );
+        }
+        agent.cancel().await.expect("the agent closes");
+    });
     assert_eq!(
         get(port, "/healthz", None).status,
         200,

@@ -29,10 +29,11 @@ const CONTROL: &str = "control-token-mcp";
 const AGENT: &str = "agent-token-mcp";
 const WAIT: Duration = Duration::from_secs(30);
 
-type Client = RunningService<RoleClient, ClientConfig>;
+/// An MCP client session.
+pub type Client = RunningService<RoleClient, ClientConfig>;
 
 /// An MCP client named `name` on the engine's `/mcp` with `token`.
-async fn connect(api: u16, token: &str, name: &str) -> Client {
+pub async fn connect(api: u16, token: &str, name: &str) -> Client {
     let config =
         StreamableHttpClientTransportConfig::with_uri(format!("http://127.0.0.1:{api}/mcp"))
             .auth_header(token);
@@ -48,7 +49,7 @@ async fn connect(api: u16, token: &str, name: &str) -> Client {
 }
 
 /// The names of the tools `client` is offered, sorted.
-async fn tool_names(client: &Client) -> Vec<String> {
+pub async fn tool_names(client: &Client) -> Vec<String> {
     let mut names: Vec<String> = client
         .list_tools(None)
         .await
@@ -63,7 +64,7 @@ async fn tool_names(client: &Client) -> Vec<String> {
 
 /// Calls `tool` with `arguments`: its JSON (`structuredContent`) and
 /// whether it is a tool error; panics on a protocol error.
-async fn call(client: &Client, tool: &str, arguments: Value) -> (Value, bool) {
+pub async fn call(client: &Client, tool: &str, arguments: Value) -> (Value, bool) {
     let mut request = CallToolRequestParams::new(tool.to_owned());
     if let Value::Object(arguments) = arguments {
         request = request.with_arguments(arguments);
@@ -319,4 +320,51 @@ fn an_agent_and_an_operator_over_mcp_break_report_and_score() {
     assert!(status.success(), "the engine exits 0");
     let findings = events(&journal_path, "finding");
     assert_eq!(findings.len(), 3, "{findings:?}");
+}
+
+#[test]
+fn findings_over_mcp_keep_to_the_findings_limit() {
+    let ws = Workspace::new();
+    let targets = ws.targets(
+        "defaults:\n  interval: 2h\n  startup_wait: 1h\ntargets:\n\
+         \x20 - { name: orders, state_file: '{dir}/orders.json' }\n",
+    );
+    let journal_path = ws.path("journal.jsonl");
+    let (mut engine, api) = start_with_api(
+        &[
+            "--targets",
+            targets.to_str().unwrap(),
+            "--journal",
+            journal_path.to_str().unwrap(),
+            "--findings-rate",
+            "2/1h",
+        ],
+        &[("CHAOS_API_TOKEN", CONTROL), ("CHAOS_AGENT_TOKEN", AGENT)],
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        let agent = connect(api, AGENT, "eager").await;
+        let finding = json!({"target": "orders", "kind": "detected"});
+        for _ in 0..2 {
+            ok(&agent, "report_finding", finding.clone()).await;
+        }
+        let (answer, is_error) = call(&agent, "report_finding", finding).await;
+        assert!(is_error, "{answer}");
+        assert!(
+            answer
+                .to_string()
+                .contains("too many findings from responder `eager`"),
+            "{answer}"
+        );
+        agent.cancel().await.expect("the agent closes");
+    });
+    engine.terminate();
+    assert_eq!(
+        events(&journal_path, "finding").len(),
+        2,
+        "the refused one is not journalled"
+    );
 }
