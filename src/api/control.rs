@@ -32,15 +32,16 @@ pub(super) async fn clear(auth: Authorized, target: RequestedTarget) -> Answer {
     Ok(fan_out_answer("cleared", report))
 }
 
-/// `POST /inject`: one failure now, by scenario or by mode.
+/// `POST /inject`: one failure now, by scenario or by mode, held for
+/// `for` or the target's recovery.
 pub(super) async fn inject(auth: Authorized, body: web::Json<InjectBody>) -> Answer {
-    let (target, injection) = body.into_inner().into_injection()?;
+    let (target, injection, hold) = body.into_inner().into_injection()?;
     let failure = auth
         .supervisor()
         .send(InjectInto {
             target: target.clone(),
             injection,
-            hold: None,
+            hold,
         })
         .await??;
     Ok(HttpResponse::Ok().json(json!({ "target": target, "injected": failure })))

@@ -9,13 +9,15 @@ use std::pin::Pin;
 use actix_web::{dev, web, FromRequest, HttpRequest};
 use serde::Deserialize;
 
+use std::time::Duration;
+
 use super::body;
 use super::error::ApiError;
 use crate::actors::ManualInjection;
+use crate::input::duration::parse_duration;
 
 /// The body shape of `POST /inject`, for its 400 message.
-pub(super) const INJECT_SHAPE: &str =
-    r#"{"target": ..., "scenario": ...} or {"target": ..., "mode": ..., "delay": N}"#;
+pub(super) const INJECT_SHAPE: &str = r#"{"target": ..., "scenario": ...} or {"target": ..., "mode": ..., "delay": N}, either with "for": "45s""#;
 
 /// The body shape of `POST /pause`, `/resume` and `/clear`, for their 400 message.
 const TARGET_SHAPE: &str = r#"{"target": "NAME"} or empty"#;
@@ -67,20 +69,34 @@ fn requested_target(req: &HttpRequest, body: &[u8]) -> Result<Option<String>, Ap
     Ok(parsed.target)
 }
 
-/// The body of `POST /inject`: `{"target": "...", "scenario": "..."}` or
-/// `{"target": "...", "mode": "...", "delay": N}`.
-#[derive(Debug, Deserialize)]
+/// The body of `POST /inject` (and the arguments of the MCP tool
+/// `inject`): `{"target": "...", "scenario": "..."}` or `{"target": "...",
+/// "mode": "...", "delay": N}`, either with `"for": "45s"`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct InjectBody {
+    /// The target's name.
     target: String,
+    /// A scenario of the target, by name (or give `mode`).
     scenario: Option<String>,
+    /// A mode (`crash`, `slow`, `config_error`, a custom or container
+    /// mode), instead of a scenario.
     mode: Option<String>,
+    /// Whole seconds of a `slow` mode's delay.
     delay: Option<u64>,
+    /// How long the failure holds before it is cleared, e.g. `45s`, `2m`
+    /// (default: the target's recovery).
+    #[serde(rename = "for")]
+    hold: Option<String>,
 }
 
+/// What an inject asks for: the target, the failure and how long it
+/// holds (`None`: the target's recovery).
+pub(super) type Injection = (String, ManualInjection, Option<Duration>);
+
 impl InjectBody {
-    /// The target and what to inject into it.
-    pub(super) fn into_injection(self) -> Result<(String, ManualInjection), ApiError> {
+    /// The target, what to inject into it and how long it holds.
+    pub(super) fn into_injection(self) -> Result<Injection, ApiError> {
         let injection = match (self.scenario, self.mode, self.delay) {
             (Some(scenario), None, None) => ManualInjection::Scenario(scenario),
             (Some(_), None, Some(_)) => {
@@ -98,7 +114,17 @@ impl InjectBody {
                 return Err(ApiError::BadRequest("give `scenario` or `mode`".to_owned()))
             }
         };
-        Ok((self.target, injection))
+        let hold = match self.hold.as_deref().map(parse_duration) {
+            None => None,
+            Some(Ok(hold)) if hold.is_zero() => {
+                return Err(ApiError::BadRequest(
+                    "`for`: must be more than 0s".to_owned(),
+                ))
+            }
+            Some(Ok(hold)) => Some(hold),
+            Some(Err(err)) => return Err(ApiError::BadRequest(format!("`for`: {err}"))),
+        };
+        Ok((self.target, injection, hold))
     }
 }
 
@@ -132,13 +158,34 @@ mod tests {
     }
 
     #[test]
+    fn an_injection_may_hold_for_its_own_time() {
+        let body: InjectBody =
+            serde_json::from_str(r#"{"target": "a", "mode": "crash", "for": "45s"}"#).unwrap();
+        assert_eq!(
+            body.into_injection().unwrap().2,
+            Some(Duration::from_secs(45))
+        );
+        let soon: InjectBody =
+            serde_json::from_str(r#"{"target": "a", "mode": "crash", "for": "soon"}"#).unwrap();
+        assert!(soon
+            .into_injection()
+            .unwrap_err()
+            .to_string()
+            .starts_with("`for`: "));
+    }
+
+    #[test]
     fn an_injection_is_a_scenario_or_a_mode() {
         let body = |json: &str| serde_json::from_str::<InjectBody>(json).unwrap();
         assert_eq!(
             body(r#"{"target": "a", "scenario": "CRASH"}"#)
                 .into_injection()
                 .unwrap(),
-            ("a".to_owned(), ManualInjection::Scenario("CRASH".into()))
+            (
+                "a".to_owned(),
+                ManualInjection::Scenario("CRASH".into()),
+                None
+            )
         );
         assert_eq!(
             body(r#"{"target": "a", "mode": "slow", "delay": 3}"#)
@@ -159,6 +206,10 @@ mod tests {
             (
                 r#"{"target": "a", "scenario": "C", "delay": 1}"#,
                 "`delay` goes with `mode`; a scenario draws its own delay",
+            ),
+            (
+                r#"{"target": "a", "scenario": "C", "for": "0s"}"#,
+                "`for`: must be more than 0s",
             ),
         ] {
             assert_eq!(

@@ -353,7 +353,7 @@ async fn bodies_over_the_limit_get_413_with_or_without_a_length() {
 #[actix_rt::test]
 async fn malformed_bodies_and_queries_get_400_with_what_was_expected() {
     let app = app(ControlAccess::Open).await;
-    let inject_shape = r#"body must be {\"target\": ..., \"scenario\": ...} or {\"target\": ..., \"mode\": ..., \"delay\": N}"#;
+    let inject_shape = r#"body must be {\"target\": ..., \"scenario\": ...} or {\"target\": ..., \"mode\": ..., \"delay\": N}, either with \"for\": \"45s\""#;
     for (path, body, expected) in [
         (
             "/inject",
@@ -369,7 +369,7 @@ async fn malformed_bodies_and_queries_get_400_with_what_was_expected() {
             "/inject",
             r#"{"target":"a","mode":"crash","x":1}"#,
             format!(
-                r#"{{"error":"{inject_shape}: unknown field `x`, expected one of `target`, `scenario`, `mode`, `delay` at line 1 column 32"}}"#
+                r#"{{"error":"{inject_shape}: unknown field `x`, expected one of `target`, `scenario`, `mode`, `delay`, `for` at line 1 column 32"}}"#
             ),
         ),
         (

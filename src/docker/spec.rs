@@ -351,9 +351,9 @@ impl NetworkFault {
 
 /// `1mbit`, `512kbit`, `1500bit`: a rate in `tc`'s own units.
 pub fn describe_rate(bits_per_second: u64) -> String {
-    if bits_per_second % 1_000_000 == 0 {
+    if bits_per_second.is_multiple_of(1_000_000) {
         format!("{}mbit", bits_per_second / 1_000_000)
-    } else if bits_per_second % 1_000 == 0 {
+    } else if bits_per_second.is_multiple_of(1_000) {
         format!("{}kbit", bits_per_second / 1_000)
     } else {
         format!("{bits_per_second}bit")

@@ -108,7 +108,7 @@ fn bad_responder(api: u16, app_port: u16, stop: Arc<AtomicBool>) {
             );
         }
         app_was = app_now;
-        if round % 7 == 0 {
+        if round.is_multiple_of(7) {
             post_finding(
                 api,
                 json!({"responder": "bad", "target": "db", "kind": "detected", "mode": "slow"}),

@@ -1,4 +1,5 @@
-//! The arguments of the MCP tools, with the JSON Schemas clients see.
+//! The arguments of the MCP tools, with the JSON Schemas clients see
+//! (`inject` takes `POST /inject`'s body, `crate::api::requests`).
 //! Unknown fields are refused, as the HTTP API's bodies refuse them.
 
 use schemars::JsonSchema;
@@ -30,26 +31,6 @@ pub(super) struct ReportFinding {
 pub(super) struct MyFindings {
     /// Only this responder's findings.
     pub(super) responder: Option<String>,
-}
-
-/// `inject`: a scenario, or a mode (with its delay), into one target,
-/// held for `for` (default: the target's recovery).
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub(super) struct Inject {
-    /// The target's name.
-    pub(super) target: String,
-    /// A scenario of the target, by name (or give `mode`).
-    pub(super) scenario: Option<String>,
-    /// A mode (`crash`, `slow`, `config_error`, a custom or container
-    /// mode), instead of a scenario.
-    pub(super) mode: Option<String>,
-    /// Whole seconds of a `slow` mode's delay.
-    pub(super) delay: Option<u64>,
-    /// How long the failure holds before it is cleared, e.g. `45s`, `2m`
-    /// (default: the target's recovery).
-    #[serde(rename = "for")]
-    pub(super) hold: Option<String>,
 }
 
 /// `clear`, `pause`, `resume`: one target, or all.

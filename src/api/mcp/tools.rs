@@ -27,11 +27,10 @@ use serde_json::{json, Value};
 use super::args;
 use super::caller::Caller;
 use super::McpDesk;
-use crate::actors::{
-    ClearTargets, FanOutReport, InjectInto, ManualInjection, PauseTargets, ResumeTargets,
-};
+use crate::actors::{ClearTargets, FanOutReport, InjectInto, PauseTargets, ResumeTargets};
 use crate::api::blind::Poster;
 use crate::api::finding_body::FindingBody;
+use crate::api::requests::InjectBody;
 
 /// The tools the agent token may call.
 pub(super) const AGENT_TOOLS: [&str; 3] = ["report_finding", "list_targets", "my_findings"];
@@ -107,7 +106,7 @@ fn fanned_out(key: &str, report: FanOutReport) -> Answer {
     })))
 }
 
-/// A duration argument `field` (`45s`, `2m`), or why it is not one.
+/// A duration argument `field` (`30s`, `500ms`), or why it is not one.
 fn duration_arg(field: &str, text: &str) -> Result<std::time::Duration, String> {
     crate::input::duration::parse_duration(text).map_err(|err| format!("`{field}`: {err}"))
 }
@@ -218,28 +217,16 @@ impl ChaosMcp {
     )]
     async fn inject(
         &self,
-        Parameters(args): Parameters<args::Inject>,
+        Parameters(args): Parameters<InjectBody>,
         context: RequestContext<RoleServer>,
     ) -> Answer {
         let Some(supervisor) = caller(&context).and_then(|caller| caller.supervisor) else {
             return refused("the control token is needed");
         };
-        let injection = match (args.scenario, args.mode, args.delay) {
-            (Some(scenario), None, None) => ManualInjection::Scenario(scenario),
-            (Some(_), None, Some(_)) => {
-                return refused("`delay` goes with `mode`; a scenario draws its own delay")
-            }
-            (None, Some(mode), delay) => ManualInjection::Mode { mode, delay },
-            (Some(_), Some(_), _) => return refused("give `scenario` or `mode`, not both"),
-            (None, None, _) => return refused("give `scenario` or `mode`"),
+        let (target, injection, hold) = match args.into_injection() {
+            Ok(injection) => injection,
+            Err(why) => return refused(why),
         };
-        let hold = match args.hold.as_deref().map(|text| duration_arg("for", text)) {
-            Some(Ok(hold)) if hold.is_zero() => return refused("`for`: must be more than 0s"),
-            Some(Ok(hold)) => Some(hold),
-            Some(Err(why)) => return refused(why),
-            None => None,
-        };
-        let target = args.target;
         let sent = supervisor
             .send(InjectInto {
                 target: target.clone(),
