@@ -154,10 +154,7 @@ fn in_blind_mode_nothing_but_the_control_token_reveals_the_active_failure() {
             answer.body
         );
     }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
+    let runtime = crate::mcp::client_runtime();
     runtime.block_on(async {
         let agent = crate::mcp::connect(port, AGENT, "blind-agent").await;
         let mut answers = vec![format!("{:?}", agent.peer_info())];

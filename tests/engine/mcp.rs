@@ -21,7 +21,7 @@ use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::{RoleClient, ServiceExt};
 use serde_json::{json, Value};
 
-use crate::helpers::{journal, start_with_api, wait_until, Workspace};
+use crate::helpers::{journal, start_with_api, wait_until, Engine, Workspace};
 use crate::http;
 use crate::target_harness::TargetService;
 
@@ -87,6 +87,40 @@ async fn ok(client: &Client, tool: &str, arguments: Value) -> Value {
     value
 }
 
+/// The engine on `targets` with both tokens, journalling to
+/// `journal.jsonl` in `ws`, with `extra` arguments: the engine, its API
+/// port and the journal's path.
+fn engine_with_tokens(
+    ws: &Workspace,
+    targets: &std::path::Path,
+    extra: &[&str],
+) -> (Engine, u16, std::path::PathBuf) {
+    let journal_path = ws.path("journal.jsonl");
+    let args = [
+        &[
+            "--targets",
+            targets.to_str().unwrap(),
+            "--journal",
+            journal_path.to_str().unwrap(),
+        ],
+        extra,
+    ]
+    .concat();
+    let (engine, api) = start_with_api(
+        &args,
+        &[("CHAOS_API_TOKEN", CONTROL), ("CHAOS_AGENT_TOKEN", AGENT)],
+    );
+    (engine, api, journal_path)
+}
+
+/// A runtime for the SDK's client, on this test's thread.
+pub fn client_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+}
+
 /// The engine's journal lines of `event`.
 fn events(path: &std::path::Path, event: &str) -> Vec<Value> {
     journal(path)
@@ -106,16 +140,7 @@ fn an_agent_and_an_operator_over_mcp_break_report_and_score() {
          \x20 - {{ name: orders, state_file: '{{dir}}/orders.json', probe: {{ url: 'http://127.0.0.1:{}/orders', period: 100ms, timeout: 400ms }} }}\n",
         orders.port
     ));
-    let journal_path = ws.path("journal.jsonl");
-    let (mut engine, api) = start_with_api(
-        &[
-            "--targets",
-            targets.to_str().unwrap(),
-            "--journal",
-            journal_path.to_str().unwrap(),
-        ],
-        &[("CHAOS_API_TOKEN", CONTROL), ("CHAOS_AGENT_TOKEN", AGENT)],
-    );
+    let (mut engine, api, journal_path) = engine_with_tokens(&ws, &targets, &[]);
 
     // Refused before MCP reads the request: no token 401, a wrong one 403.
     let initialize = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
@@ -141,10 +166,7 @@ fn an_agent_and_an_operator_over_mcp_break_report_and_score() {
         );
     }
 
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
+    let runtime = client_runtime();
     runtime.block_on(async {
         let agent = connect(api, AGENT, "mcp-responder").await;
         let operator = connect(api, CONTROL, "operator-assistant").await;
@@ -329,22 +351,9 @@ fn findings_over_mcp_keep_to_the_findings_limit() {
         "defaults:\n  interval: 2h\n  startup_wait: 1h\ntargets:\n\
          \x20 - { name: orders, state_file: '{dir}/orders.json' }\n",
     );
-    let journal_path = ws.path("journal.jsonl");
-    let (mut engine, api) = start_with_api(
-        &[
-            "--targets",
-            targets.to_str().unwrap(),
-            "--journal",
-            journal_path.to_str().unwrap(),
-            "--findings-rate",
-            "2/1h",
-        ],
-        &[("CHAOS_API_TOKEN", CONTROL), ("CHAOS_AGENT_TOKEN", AGENT)],
-    );
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
+    let (mut engine, api, journal_path) =
+        engine_with_tokens(&ws, &targets, &["--findings-rate", "2/1h"]);
+    let runtime = client_runtime();
     runtime.block_on(async {
         let agent = connect(api, AGENT, "eager").await;
         let finding = json!({"target": "orders", "kind": "detected"});
