@@ -130,7 +130,34 @@ pub struct Plan {
     pub present_v4: Vec<String>,
     /// The same for IPv6 (checked only when its rules were applied).
     pub present_v6: Vec<String>,
+    /// Where the kernel has no netem: the user-space delayer that does
+    /// the netem part instead (see [`Delayer`]); `None` when no netem is
+    /// used.
+    pub delayer: Option<Delayer>,
 }
+
+/// The user-space delayer (`chaos-delayer`, in the helper image) that
+/// delays, duplicates and corrupts the namespace's outgoing packets on an
+/// NFQUEUE queue when the kernel has no netem qdisc: the fault's chain
+/// `CHAOS_ENGINE_OUT` sends every outgoing packet but loopback's to
+/// [`DELAYER_QUEUE`] with `--queue-bypass`, so that traffic flows as
+/// normal whenever no delayer holds the queue (fail-open). A rate is then
+/// a `tbf` qdisc ([`Delayer::tc`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delayer {
+    /// `chaos-delayer`'s arguments.
+    pub args: String,
+    /// The `tc` commands for each `$IF` beside it (a `tbf` for a rate).
+    pub tc: Vec<String>,
+    /// The rules that send outgoing packets to its queue, for `iptables`
+    /// (or `ip6tables`: the same with the tool's name changed).
+    pub rules: Vec<String>,
+    /// A shell condition, true while its IPv4 queue rule is in place.
+    pub present: String,
+}
+
+/// The NFQUEUE queue the delayer reads (one per network namespace).
+pub const DELAYER_QUEUE: u16 = 4242;
 
 /// The smallest rate, bit/s: `tc` counts rates in whole bytes per second,
 /// and refuses `rate 7bit` ("the \"rate\" parameter is mandatory").
@@ -180,6 +207,13 @@ pub fn rule_comment(token: &str) -> String {
     let mut comment = format!("chaos-engine {clean}");
     comment.truncate(255);
     comment
+}
+
+/// The fault's comment as `grep -F` finds it in `iptables -S` output,
+/// shell-quoted: `iptables -S` prints the comment in double quotes, and
+/// the closing one keeps token `ab` from matching a rule of token `abc`.
+fn marked(token: &str) -> String {
+    format!("'\"{}\"'", rule_comment(token))
 }
 
 /// The index of IPv4 rules in [`plan`]'s per-family arrays.
@@ -254,6 +288,25 @@ pub fn plan(token: &str, fault: &DockerFault, peers: &[String]) -> Result<Plan, 
             plan.tc = tc_commands(network);
             if network.needs_netem() {
                 plan.netem = Some(netem_parameters(network));
+                plan.delayer = Some(Delayer {
+                    args: delayer_args(network),
+                    tc: tc_commands(&NetworkFault {
+                        rate: network.rate,
+                        ..NetworkFault::default()
+                    }),
+                    rules: vec![
+                        format!("iptables -w -N {CHAIN_OUT}"),
+                        format!(
+                            "iptables -w -A {CHAIN_OUT} ! -o lo {comment} -j NFQUEUE \
+                             --queue-num {DELAYER_QUEUE} --queue-bypass"
+                        ),
+                        format!("iptables -w -I OUTPUT {comment} -j {CHAIN_OUT}"),
+                    ],
+                    present: format!(
+                        "iptables -w -S {CHAIN_OUT} 2>/dev/null | grep -F -- '-j NFQUEUE' | grep -qF {}",
+                        marked(token)
+                    ),
+                });
             }
         }
         other => {
@@ -263,9 +316,7 @@ pub fn plan(token: &str, fault: &DockerFault, peers: &[String]) -> Result<Plan, 
             )))
         }
     }
-    // `iptables -S` prints the comment in double quotes: the closing one
-    // keeps token `ab` from matching a rule of token `abc`.
-    let marked = format!("'\"{}\"'", rule_comment(token));
+    let marked = marked(token);
     for (tool, family, commands, present) in [
         ("iptables", V4, &mut plan.iptables, &mut plan.present_v4),
         ("ip6tables", V6, &mut plan.ip6tables, &mut plan.present_v6),
@@ -300,6 +351,25 @@ fn netem_parameters(network: &NetworkFault) -> String {
         ..network.clone()
     }
     .describe()
+}
+
+/// `chaos-delayer`'s arguments for the netem part of `network`: the
+/// queue, delay and jitter in milliseconds, shares in percent.
+fn delayer_args(network: &NetworkFault) -> String {
+    let mut args = vec![format!("--queue {DELAYER_QUEUE}")];
+    if let Some(delay) = network.delay {
+        args.push(format!("--delay {}ms", delay.as_millis()));
+    }
+    if let Some(jitter) = network.jitter {
+        args.push(format!("--jitter {}ms", jitter.as_millis()));
+    }
+    if let Some(duplicate) = network.duplicate {
+        args.push(format!("--duplicate {}", percent(duplicate)));
+    }
+    if let Some(corrupt) = network.corrupt {
+        args.push(format!("--corrupt {}", percent(corrupt)));
+    }
+    args.join(" ")
 }
 
 /// The qdisc of a network fault, for each `$IF`: netem when it needs it
@@ -371,7 +441,8 @@ pub fn revert_commands() -> Vec<String> {
 fn prelude() -> String {
     let mut text = String::from(
         "interfaces() { for I in $(ls /sys/class/net); do [ \"$I\" = lo ] || echo \"$I\"; done; }\n\
-         revert() {\n",
+         revert() {\n\
+         \x20 if [ -n \"${DELAYER:-}\" ]; then kill \"$DELAYER\" 2>/dev/null; wait \"$DELAYER\" 2>/dev/null; DELAYER=; fi\n",
     );
     for line in revert_commands() {
         text.push_str("  ");
@@ -405,7 +476,10 @@ pub fn apply_script(plan: &Plan, expires_at: f64) -> String {
          exit {EXIT_BUSY}; fi; done\n\
          [ -n \"$(interfaces)\" ] || fail \"no network interface but lo\" 1\n\
          APPLIED_IFS=$(interfaces)\n\
-         V6=0\n"
+         V6=0\n\
+         NETEM=1\n\
+         QDISC=0\n\
+         DELAYER=\n"
     ));
     s.push_str(&present_function(plan));
     let checked = |command: &String| {
@@ -431,13 +505,18 @@ pub fn apply_script(plan: &Plan, expires_at: f64) -> String {
         ));
     }
     if !plan.tc.is_empty() {
-        s.push_str("for IF in $(interfaces); do\n");
+        s.push_str("QDISC=1\nfor IF in $(interfaces); do\n");
         for command in &plan.tc {
             s.push_str(&format!("  OUT=$({command} 2>&1) || {{\n"));
             if plan.netem.is_some() {
+                let fallback = if plan.delayer.is_some() {
+                    "NETEM=0; break"
+                } else {
+                    "fail \"no netem qdisc in this kernel: $OUT\" EXIT_NO_NETEM"
+                };
                 s.push_str(&format!(
-                    "    case \"$OUT\" in *\"kind is unknown\"*|*\"nknown qdisc\"*) \
-                     fail \"no netem qdisc in this kernel: $OUT\" {EXIT_NO_NETEM};; esac\n"
+                    "    case \"$OUT\" in *\"kind is unknown\"*|*\"nknown qdisc\"*) {};; esac\n",
+                    fallback.replace("EXIT_NO_NETEM", &EXIT_NO_NETEM.to_string())
                 ));
             }
             s.push_str(&format!(
@@ -446,6 +525,9 @@ pub fn apply_script(plan: &Plan, expires_at: f64) -> String {
             ));
         }
         s.push_str("done\n");
+    }
+    if let Some(delayer) = &plan.delayer {
+        s.push_str(&delayer_block(delayer));
     }
     s.push_str(&format!(
         "WATCH=1\n\
@@ -460,6 +542,57 @@ pub fn apply_script(plan: &Plan, expires_at: f64) -> String {
          revert\n\
          echo \"{EXPIRED_LINE}\"\n\
          exit 0\n"
+    ));
+    s
+}
+
+/// The part of the apply script that runs the delayer where netem was
+/// refused (`NETEM=0`): its `tbf` for a rate, the rules that queue the
+/// outgoing packets (IPv4, and IPv6 where `ip6tables` works), then
+/// `chaos-delayer` in the background (`DELAYER`, stopped by `revert`);
+/// notes which mechanism delays. Without `chaos-delayer` in the image,
+/// the netem error as before.
+fn delayer_block(delayer: &Delayer) -> String {
+    let checked = |command: &str| {
+        format!(
+            "  OUT=$({command} 2>&1) || fail \"{} failed: $OUT\" 1\n",
+            command.split(" -m comment").next().unwrap_or(command)
+        )
+    };
+    let mut s = format!(
+        "if [ \"$NETEM\" = 0 ]; then\n\
+         \x20 command -v chaos-delayer >/dev/null 2>&1 || fail \"no netem qdisc in this kernel, \
+         and no chaos-delayer in the helper image: $OUT\" {EXIT_NO_NETEM}\n\
+         \x20 QDISC=0\n"
+    );
+    if !delayer.tc.is_empty() {
+        s.push_str("  for IF in $(interfaces); do\n");
+        for command in &delayer.tc {
+            s.push_str(&format!(
+                "    OUT=$({command} 2>&1) || fail \"{} failed on $IF: $OUT\" 1\n",
+                command.replace('"', "")
+            ));
+        }
+        s.push_str("  done\n  QDISC=1\n");
+    }
+    for rule in &delayer.rules {
+        s.push_str(&checked(rule));
+    }
+    s.push_str("  if ip6tables -w -n -L OUTPUT >/dev/null 2>&1; then\n");
+    for rule in &delayer.rules {
+        s.push_str("  ");
+        s.push_str(&checked(&rule.replacen("iptables ", "ip6tables ", 1)));
+    }
+    s.push_str(&format!(
+        "  fi\n\
+         \x20 chaos-delayer {} >/dev/null 2>&1 &\n\
+         \x20 DELAYER=$!\n\
+         \x20 sleep 1\n\
+         \x20 kill -0 \"$DELAYER\" 2>/dev/null || {{ DELAYER=; fail \"chaos-delayer exited at once\" 1; }}\n\
+         \x20 echo \"{NOTE_PREFIX}no netem qdisc in this kernel: the user-space delayer \
+         (chaos-delayer, NFQUEUE, fail-open) delays, duplicates and corrupts the outgoing packets\"\n\
+         fi\n",
+        delayer.args
     ));
     s
 }
@@ -480,9 +613,18 @@ fn present_function(plan: &Plan) -> String {
         }
         s.push_str("  fi\n");
     }
+    if let Some(delayer) = &plan.delayer {
+        s.push_str(&format!(
+            "  if [ -n \"$DELAYER\" ]; then\n\
+             \x20   kill -0 \"$DELAYER\" 2>/dev/null || return 1\n\
+             \x20   {} || return 1\n\
+             \x20 fi\n",
+            delayer.present
+        ));
+    }
     if !plan.tc.is_empty() {
         s.push_str(
-            "  for IF in $APPLIED_IFS; do\n\
+            "  [ \"$QDISC\" = 1 ] && for IF in $APPLIED_IFS; do\n\
              \x20   [ -e \"/sys/class/net/$IF\" ] || continue\n\
              \x20   tc qdisc show dev \"$IF\" root 2>/dev/null | grep -Eq '^qdisc (tbf|netem) ' || return 1\n\
              \x20 done\n",
