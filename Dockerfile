@@ -18,6 +18,7 @@ COPY Cargo.toml ./
 COPY Cargo.lock ./
 COPY crates/chaos-state/Cargo.toml crates/chaos-state/
 COPY crates/chaos-target/Cargo.toml crates/chaos-target/
+COPY crates/chaos-delayer/Cargo.toml crates/chaos-delayer/
 RUN for stub in \
         src/lib.rs \
         src/main.rs \
@@ -29,6 +30,8 @@ RUN for stub in \
         crates/chaos-state/src/lib.rs \
         crates/chaos-state/benches/reader.rs \
         crates/chaos-target/src/lib.rs \
+        crates/chaos-delayer/src/lib.rs \
+        crates/chaos-delayer/src/main.rs \
     ; do mkdir -p "$(dirname "$stub")" && echo 'fn main() {}' > "$stub"; done \
     && cargo build --release --locked --bin chaos-engine --bin chaos-target \
     && cargo clean --release --locked -p chaos-engine -p chaos-state -p chaos-target

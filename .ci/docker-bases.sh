@@ -22,10 +22,15 @@
 # apt is configured with.
 #
 # 3. Makes the network helper image the Docker fault tests use,
-#    chaos-engine-nethelper:local, from docker/nethelper/Dockerfile (FROM
-#    debian:bookworm-slim, Debian's iproute2 and iptables installed by apt
-#    inside `docker build`), when it is missing or was built from another
-#    version of that Dockerfile (label io.chaos-engine.nethelper-dockerfile).
+#    chaos-engine-nethelper:local, from docker/nethelper/Dockerfile with the
+#    repository as context (a rust:1-slim-bookworm stage builds
+#    chaos-delayer, crates/chaos-delayer; the image is debian:bookworm-slim
+#    with Debian's iproute2 and iptables installed by apt inside `docker
+#    build`, and that binary), when it is missing or was built from another
+#    recipe: label io.chaos-engine.nethelper-dockerfile, a hash of the
+#    Dockerfile, Cargo.toml, Cargo.lock and the chaos-delayer crate's files.
+#    It needs the two base images of step 2, which `nethelper` alone makes
+#    too when they are missing (or the rust stand-in is for another lock).
 #
 # 4. Makes the simulated Swarm node image, chaos-engine-swarmnode:local: a
 #    `debootstrap --variant=minbase` root filesystem with Debian's docker.io
@@ -222,11 +227,20 @@ make_rust_image() {
 NETHELPER_IMAGE=chaos-engine-nethelper:local
 NETHELPER_LABEL=io.chaos-engine.nethelper-dockerfile
 
-# The network helper image, made again when its Dockerfile changed.
+# The network helper's recipe: its Dockerfile and what its build stage
+# compiles chaos-delayer from (the workspace manifest, with the release
+# profile, the lock and the crate's files, names included).
+nethelper_recipe_hash() {
+    {
+        sha256sum docker/nethelper/Dockerfile Cargo.toml Cargo.lock
+        find crates/chaos-delayer -type f -not -path '*/target/*' -print0 | sort -z | xargs -0 sha256sum
+    } | sha256sum | cut -c1-16
+}
+
+# The network helper image, made again when its recipe changed.
 ensure_nethelper_image() {
-    local dockerfile=docker/nethelper/Dockerfile
     local hash
-    hash=$(sha256sum "$dockerfile" | cut -c1-16)
+    hash=$(nethelper_recipe_hash)
     local built
     built=$(docker image inspect --format "{{ index .Config.Labels \"$NETHELPER_LABEL\" }}" \
         "$NETHELPER_IMAGE" 2>/dev/null || true)
@@ -234,11 +248,13 @@ ensure_nethelper_image() {
         say "$NETHELPER_IMAGE is present"
         return
     fi
-    say "building $NETHELPER_IMAGE (apt-get in docker build, about 30 s)"
+    # Its build stage is FROM the rust image, its runtime FROM debian's.
+    ensure_base_images
+    say "building $NETHELPER_IMAGE (chaos-delayer in docker build, apt-get; about 2 min)"
     local log
     log=$(mktemp /var/tmp/chaos-nethelper-build.XXXXXX)
     if ! docker build --label "$NETHELPER_LABEL=$hash" -t "$NETHELPER_IMAGE" \
-        docker/nethelper >"$log" 2>&1; then
+        -f docker/nethelper/Dockerfile . >"$log" 2>&1; then
         tail -n 20 "$log" >&2
         rm -f "$log"
         exit 1
@@ -305,23 +321,9 @@ ensure_swarmnode_image() {
     fi
 }
 
-main() {
-    case "${1:-}" in
-    nethelper)
-        ensure_nethelper_image
-        return
-        ;;
-    swarmnode)
-        ensure_swarmnode_image
-        return
-        ;;
-    esac
-    ensure_docker_engine
-    ensure_compose
-    # The TLS tests give their second Docker daemon a bridge of its own
-    # (tests/compose/tls_fixtures.rs).
-    command -v ip >/dev/null 2>&1 || apt_install iproute2
-
+# debian:bookworm-slim and rust:1-slim-bookworm (stand-ins when missing;
+# the rust stand-in made again when its registry copy is for another lock).
+ensure_base_images() {
     local lock_hash
     lock_hash=$(sha256sum Cargo.lock | cut -c1-16)
     local need_debian="" need_rust=""
@@ -343,6 +345,27 @@ main() {
         [ -n "$need_debian" ] && make_debian_image
         [ -n "$need_rust" ] && make_rust_image "$lock_hash"
     fi
+    return 0
+}
+
+main() {
+    case "${1:-}" in
+    nethelper)
+        ensure_nethelper_image
+        return
+        ;;
+    swarmnode)
+        ensure_swarmnode_image
+        return
+        ;;
+    esac
+    ensure_docker_engine
+    ensure_compose
+    # The TLS tests give their second Docker daemon a bridge of its own
+    # (tests/compose/tls_fixtures.rs).
+    command -v ip >/dev/null 2>&1 || apt_install iproute2
+
+    ensure_base_images
     ensure_nethelper_image
     ensure_swarmnode_image
 }
