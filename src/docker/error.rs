@@ -28,11 +28,14 @@ pub enum DockerError {
         /// The Engine's answer.
         detail: String,
     },
-    /// The Docker host's kernel has no netem qdisc.
+    /// The Docker host's kernel has no netem qdisc, and the helper image
+    /// has no user-space delayer to stand in for it.
     #[error(
         "the Docker host's kernel has no netem qdisc (sch_netem), which {what} needs \
-         (tc: \"Specified qdisc kind is unknown\"); load it on the host with `modprobe sch_netem`, \
-         or use only loss, rate and partition, which need no netem"
+         (tc: \"Specified qdisc kind is unknown\"), and the network helper image has no \
+         chaos-delayer to do it in user space: use the project's helper image \
+         (docker/nethelper), load sch_netem on the host with `modprobe sch_netem`, or use only \
+         loss, rate and partition, which need neither"
     )]
     NoNetem {
         /// The parameters that need netem (`delay 200ms, jitter 20ms`).

@@ -121,10 +121,11 @@ async fn ensure_image(docker: &Docker, image: &str, subject: &str) -> Result<(),
             container: subject.to_owned(),
             detail: format!(
                 "the network helper image {image} is not on the Docker host, and chaos-engine \
-                 never pulls images: build or load it there (for example `docker build -t \
-                 chaos-engine-nethelper:local docker/nethelper`, or `docker pull {image}` where \
-                 a registry is reachable), or set policy.docker.net_image to an image that has \
-                 iproute2 (tc) and iptables"
+                 never pulls images: build or load it there (for example, from the repository \
+                 root, `docker build -t chaos-engine-nethelper:local -f \
+                 docker/nethelper/Dockerfile .`, or `docker pull {image}` where a registry is \
+                 reachable), or set policy.docker.net_image to an image that has iproute2 (tc), \
+                 iptables and, for delay without netem, chaos-delayer"
             ),
         }),
         Ok(Err(err)) => Err(DockerError::Api {

@@ -905,8 +905,48 @@ mod tests {
             rate: Some(1_000_000),
             ..NetworkFault::default()
         }));
-        assert!(rate.contains("  for IF in $APPLIED_IFS; do\n    [ -e \"/sys/class/net/$IF\" ] || continue\n    tc qdisc show dev \"$IF\" root 2>/dev/null | grep -Eq '^qdisc (tbf|netem) ' || return 1\n"));
+        assert!(rate.contains("  [ \"$QDISC\" = 1 ] && for IF in $APPLIED_IFS; do\n    [ -e \"/sys/class/net/$IF\" ] || continue\n    tc qdisc show dev \"$IF\" root 2>/dev/null | grep -Eq '^qdisc (tbf|netem) ' || return 1\n"));
         assert!(!rate.contains("iptables"));
+    }
+
+    #[test]
+    fn the_delayer_takes_netems_part_and_a_rate_stays_on_tbf() {
+        let plan = network(NetworkFault {
+            delay: Some(Duration::from_millis(300)),
+            jitter: Some(Duration::from_millis(20)),
+            duplicate: Some(5.0),
+            corrupt: Some(0.5),
+            rate: Some(1_000_000),
+            ..NetworkFault::default()
+        });
+        let delayer = plan.delayer.expect("a delayer where netem is missing");
+        assert_eq!(
+            delayer.args,
+            format!(
+                "--queue {DELAYER_QUEUE} --delay 300ms --jitter 20ms --duplicate 5% --corrupt 0.5%"
+            )
+        );
+        assert_eq!(delayer.tc.len(), 1);
+        assert!(
+            delayer.tc[0].contains("root tbf rate 1mbit"),
+            "{:?}",
+            delayer.tc
+        );
+        assert!(
+            delayer.rules[1].contains(&format!("! -o lo {C} -j NFQUEUE")),
+            "{:?}",
+            delayer.rules
+        );
+        // The revert stops it before it removes the rules.
+        assert!(prelude().contains("if [ -n \"${DELAYER:-}\" ]; then kill \"$DELAYER\""));
+        // Loss and rate alone need none.
+        assert!(network(NetworkFault {
+            loss: Some(10.0),
+            rate: Some(1_000_000),
+            ..NetworkFault::default()
+        })
+        .delayer
+        .is_none());
     }
 
     #[test]
@@ -918,7 +958,17 @@ mod tests {
         let script = apply_script(&plan, 1_700_000_000.2);
         assert!(script.contains("EXPIRES=1700000001\n"));
         assert!(script.contains("trap 'revert; exit 0' TERM INT\n"));
-        assert!(script.contains("fail \"no netem qdisc in this kernel: $OUT\" 3"));
+        // No netem: the delayer, or (not in the image) the netem error.
+        assert!(script.contains("*\"nknown qdisc\"*) NETEM=0; break;; esac"));
+        assert!(script.contains(
+            "fail \"no netem qdisc in this kernel, and no chaos-delayer in the helper image: $OUT\" 3"
+        ));
+        assert!(script.contains(&format!(
+            "chaos-delayer --queue {DELAYER_QUEUE} --delay 200ms >/dev/null 2>&1 &\n"
+        )));
+        assert!(script.contains(&format!(
+            "-j NFQUEUE --queue-num {DELAYER_QUEUE} --queue-bypass"
+        )));
         let applied = script.find(APPLIED_LINE).unwrap();
         let waits = script.find("  sleep 1 & wait $!\n").unwrap();
         let tc = script.find("tc qdisc add").unwrap();

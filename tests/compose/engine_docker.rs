@@ -2,7 +2,7 @@
 //! outside through `docker inspect`, HTTP on published ports and the
 //! journal: SIGTERM in the middle of a fault reverts it; `kill -9` in the
 //! middle of faults leaves nothing broken after `recover` or a restart; an
-//! Engine that cannot be reached, a kernel without netem and a selector
+//! Engine that cannot be reached, a network helper image that is not there and a selector
 //! that matches nothing fail their cycles while other targets carry on;
 //! the one-shot commands and `--dry-run` on a Docker target.
 
@@ -285,7 +285,7 @@ fn docker_faults_that_cannot_be_applied_fail_their_cycle_and_others_carry_on() {
          \x20   scenarios: [{{ name: PAUSE, mode: pause, weight: 1 }}]\n\
          {}\
          \x20 - name: file\n    state_file: '{{dir}}/file.json'\n",
-        net_helper_image(),
+        "chaos-engine-no-such-helper:never",
         std::process::id(),
         docker_target(
             "laggy",
@@ -323,7 +323,7 @@ fn docker_faults_that_cannot_be_applied_fail_their_cycle_and_others_carry_on() {
         error("nobody")
     );
     assert!(
-        error("laggy").contains("no netem qdisc"),
+        error("laggy").contains("chaos-engine-no-such-helper:never is not on the Docker host"),
         "{}",
         error("laggy")
     );
