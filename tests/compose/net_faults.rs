@@ -239,12 +239,18 @@ fn net_delay_shows_while_it_lasts_by_netem_or_the_delayer_and_not_after() {
     // Each answer waits for the delayed packets of its exchange: at least
     // the delay, however loaded the machine.
     let during = health_ms(&target);
-    assert!(during >= 300, "{during} ms with a 300 ms delay ({before} ms before)");
+    assert!(
+        during >= 300,
+        "{during} ms with a 300 ms delay ({before} ms before)"
+    );
     let end = rt.block_on(stop_helper(&docker, &helper, &subject(&target)));
     assert_eq!(end.expect("it reverted"), HelperEnd::Reverted);
     assert_no_rules(&target);
     let after = health_ms(&target);
-    assert!(after < 300, "{after} ms after the revert ({during} ms during)");
+    assert!(
+        after < 300,
+        "{after} ms after the revert ({during} ms during)"
+    );
     assert!(guard.left().is_empty(), "the helper is removed");
 }
 
