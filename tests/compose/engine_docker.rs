@@ -2,7 +2,7 @@
 //! outside through `docker inspect`, HTTP on published ports and the
 //! journal: SIGTERM in the middle of a fault reverts it; `kill -9` in the
 //! middle of faults leaves nothing broken after `recover` or a restart; an
-//! Engine that cannot be reached, a network helper image that is not there and a selector
+//! Engine that cannot be reached, partition peers that match nothing and a selector
 //! that matches nothing fail their cycles while other targets carry on;
 //! the one-shot commands and `--dry-run` on a Docker target.
 
@@ -285,12 +285,12 @@ fn docker_faults_that_cannot_be_applied_fail_their_cycle_and_others_carry_on() {
          \x20   scenarios: [{{ name: PAUSE, mode: pause, weight: 1 }}]\n\
          {}\
          \x20 - name: file\n    state_file: '{{dir}}/file.json'\n",
-        "chaos-engine-no-such-helper:never",
+        net_helper_image(),
         std::process::id(),
         docker_target(
             "laggy",
             &laggy,
-            "      - { name: LATENCY, mode: network, weight: 1, network: { delay: 100ms } }\n"
+            "      - { name: CUT, mode: partition, weight: 1, peers: [nowhere-to-be-found] }\n"
         ),
     )
     .replace("\ntargets:\n- name: gone", "\ntargets:\n  - name: gone");
@@ -323,7 +323,7 @@ fn docker_faults_that_cannot_be_applied_fail_their_cycle_and_others_carry_on() {
         error("nobody")
     );
     assert!(
-        error("laggy").contains("chaos-engine-no-such-helper:never is not on the Docker host"),
+        error("laggy").contains("no running container matches partition peer nowhere-to-be-found"),
         "{}",
         error("laggy")
     );

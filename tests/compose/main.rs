@@ -12,7 +12,8 @@
 //!   (always runs).
 //! - `fault_fixtures.rs`: a target container that knows nothing of
 //!   chaos-engine, and the network helper image, for the Docker fault tests.
-//! - `net_faults.rs`: network faults (partition, loss, rate, the netem error,
+//! - `net_faults.rs`: network faults (partition, loss, rate, delay by netem
+//!   or the user-space delayer and its fail-open,
 //!   the dead-man's switch) applied by the network helper to a real container.
 //! - `partial_faults.rs`: a loss fault that lets probes through ends by
 //!   recovery, never by a probe; rules removed by hand end a fault by repair.

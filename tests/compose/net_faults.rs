@@ -256,6 +256,41 @@ fn net_delay_shows_while_it_lasts_by_netem_or_the_delayer_and_not_after() {
 
 #[test]
 #[ignore = "needs a Docker Engine and the local images (see .ci/docker-bases.sh)"]
+fn net_a_helper_killed_mid_delay_lets_traffic_through_and_recover_removes_its_rule() {
+    let target = TargetContainer::start("failopen", &[]);
+    let guard = HelperGuard(target.id().to_owned());
+    let rt = runtime();
+    let docker = engine();
+    let fault = DockerFault::Network(NetworkFault {
+        delay: Some(Duration::from_millis(300)),
+        ..NetworkFault::default()
+    });
+    let helper =
+        apply(&rt, &docker, &target, "f-failopen", &fault, now() + 600.0).expect("a delay applies");
+    assert!(health_ms(&target) >= 300);
+    // SIGKILL: no trap runs, the rule (or netem's qdisc) stays behind.
+    run_ok(&mut docker_cli(&["kill", &helper]));
+    let left = rules(&target);
+    if left.contains("NFQUEUE") {
+        // The delayer went with its helper: the queue's bypass lets
+        // everything through at once.
+        assert!(health_ms(&target) < 300, "still delayed after the kill");
+    }
+    rt.block_on(chaos_engine::docker::helper::revert_leftovers(
+        &docker,
+        net_helper_image(),
+        &subject(&target),
+        "test-owner",
+    ))
+    .expect("leftovers reverted");
+    assert_no_rules(&target);
+    assert!(health_ms(&target) < 300);
+    run_ok(&mut docker_cli(&["rm", "-f", &helper]));
+    assert!(guard.left().is_empty(), "{:?}", guard.left());
+}
+
+#[test]
+#[ignore = "needs a Docker Engine and the local images (see .ci/docker-bases.sh)"]
 fn net_dead_mans_switch_reverts_without_the_engine() {
     let target = TargetContainer::start("deadman", &[]);
     let guard = HelperGuard(target.id().to_owned());
