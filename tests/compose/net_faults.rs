@@ -195,6 +195,23 @@ fn net_rate_installs_a_token_bucket_and_traffic_flows() {
     assert!(guard.left().is_empty());
 }
 
+/// What a killed helper left in `target`'s namespace, removed by a
+/// revert-only helper (as `recover` does); then no rule is left.
+fn revert_leftovers_of(
+    rt: &tokio::runtime::Runtime,
+    docker: &bollard::Docker,
+    target: &TargetContainer,
+) {
+    rt.block_on(chaos_engine::docker::helper::revert_leftovers(
+        docker,
+        net_helper_image(),
+        &subject(target),
+        "test-owner",
+    ))
+    .expect("leftovers reverted");
+    assert_no_rules(target);
+}
+
 /// How long `/health` takes to answer now, in ms (the median of five).
 fn health_ms(target: &TargetContainer) -> u128 {
     let mut times: Vec<u128> = (0..5)
@@ -276,14 +293,7 @@ fn net_a_helper_killed_mid_delay_lets_traffic_through_and_recover_removes_its_ru
         // everything through at once.
         assert!(health_ms(&target) < 300, "still delayed after the kill");
     }
-    rt.block_on(chaos_engine::docker::helper::revert_leftovers(
-        &docker,
-        net_helper_image(),
-        &subject(&target),
-        "test-owner",
-    ))
-    .expect("leftovers reverted");
-    assert_no_rules(&target);
+    revert_leftovers_of(&rt, &docker, &target);
     assert!(health_ms(&target) < 300);
     run_ok(&mut docker_cli(&["rm", "-f", &helper]));
     assert!(guard.left().is_empty(), "{:?}", guard.left());
@@ -379,14 +389,7 @@ fn net_partition_from_a_peer_and_leftovers_of_a_killed_helper() {
     // helper removes them.
     run_ok(&mut docker_cli(&["kill", &helper]));
     assert!(rules(&target).contains("CHAOS_ENGINE_IN"));
-    rt.block_on(chaos_engine::docker::helper::revert_leftovers(
-        &docker,
-        net_helper_image(),
-        &subject(&target),
-        "test-owner",
-    ))
-    .expect("leftovers reverted");
-    assert_no_rules(&target);
+    revert_leftovers_of(&rt, &docker, &target);
     run_ok(&mut docker_cli(&["rm", "-f", &helper]));
     assert!(guard.left().is_empty(), "{:?}", guard.left());
 }
