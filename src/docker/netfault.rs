@@ -70,7 +70,7 @@
 
 use std::time::Duration;
 
-use crate::docker::spec::{describe_rate, DockerFault, NetworkFault};
+use crate::docker::spec::{describe_rate, DelayWith, DockerFault, NetworkFault};
 use crate::docker::DockerError;
 
 /// The line the helper prints once the fault is in effect.
@@ -130,9 +130,10 @@ pub struct Plan {
     pub present_v4: Vec<String>,
     /// The same for IPv6 (checked only when its rules were applied).
     pub present_v6: Vec<String>,
-    /// Where the kernel has no netem: the user-space delayer that does
-    /// the netem part instead (see [`Delayer`]); `None` when no netem is
-    /// used.
+    /// Where the kernel has no netem (or always, as configured): the
+    /// user-space delayer that does the netem part instead (see
+    /// [`Delayer`]); `None` when no netem is used, or netem only is
+    /// configured.
     pub delayer: Option<Delayer>,
 }
 
@@ -288,6 +289,12 @@ pub fn plan(token: &str, fault: &DockerFault, peers: &[String]) -> Result<Plan, 
             plan.tc = tc_commands(network);
             if network.needs_netem() {
                 plan.netem = Some(netem_parameters(network));
+            }
+            if network.needs_netem() && network.delay_by != DelayWith::Netem {
+                if network.delay_by == DelayWith::Delayer {
+                    // No netem tried: the delayer block runs at once.
+                    plan.tc.clear();
+                }
                 plan.delayer = Some(Delayer {
                     args: delayer_args(network),
                     tc: tc_commands(&NetworkFault {
@@ -457,6 +464,8 @@ fn prelude() -> String {
 /// or by itself at `expires_at` (Unix seconds, rounded up).
 pub fn apply_script(plan: &Plan, expires_at: f64) -> String {
     let expires = expires_at.ceil().max(0.0) as u64;
+    // 0: the delayer straight away (configured so): no netem is tried.
+    let netem = u8::from(!(plan.delayer.is_some() && plan.tc.is_empty()));
     let mut s = prelude();
     s.push_str(&format!(
         "fail() {{ echo \"chaos-engine: $1\" >&2; revert; exit \"$2\"; }}\n\
@@ -477,7 +486,7 @@ pub fn apply_script(plan: &Plan, expires_at: f64) -> String {
          [ -n \"$(interfaces)\" ] || fail \"no network interface but lo\" 1\n\
          APPLIED_IFS=$(interfaces)\n\
          V6=0\n\
-         NETEM=1\n\
+         NETEM={netem}\n\
          QDISC=0\n\
          DELAYER=\n"
     ));
@@ -527,7 +536,7 @@ pub fn apply_script(plan: &Plan, expires_at: f64) -> String {
         s.push_str("done\n");
     }
     if let Some(delayer) = &plan.delayer {
-        s.push_str(&delayer_block(delayer));
+        s.push_str(&delayer_block(delayer, netem == 0));
     }
     s.push_str(&format!(
         "WATCH=1\n\
@@ -552,17 +561,30 @@ pub fn apply_script(plan: &Plan, expires_at: f64) -> String {
 /// `chaos-delayer` in the background (`DELAYER`, stopped by `revert`);
 /// notes which mechanism delays. Without `chaos-delayer` in the image,
 /// the netem error as before.
-fn delayer_block(delayer: &Delayer) -> String {
+fn delayer_block(delayer: &Delayer, configured: bool) -> String {
     let checked = |command: &str| {
         format!(
             "  OUT=$({command} 2>&1) || fail \"{} failed: $OUT\" 1\n",
             command.split(" -m comment").next().unwrap_or(command)
         )
     };
+    let missing = if configured {
+        "fail \"policy.docker.delay_with is delayer, and the helper image has no chaos-delayer\" 1"
+            .to_owned()
+    } else {
+        format!(
+            "fail \"no netem qdisc in this kernel, and no chaos-delayer in the helper image: \
+             $OUT\" {EXIT_NO_NETEM}"
+        )
+    };
+    let why = if configured {
+        "as configured (policy.docker.delay_with: delayer)"
+    } else {
+        "no netem qdisc in this kernel"
+    };
     let mut s = format!(
         "if [ \"$NETEM\" = 0 ]; then\n\
-         \x20 command -v chaos-delayer >/dev/null 2>&1 || fail \"no netem qdisc in this kernel, \
-         and no chaos-delayer in the helper image: $OUT\" {EXIT_NO_NETEM}\n\
+         \x20 command -v chaos-delayer >/dev/null 2>&1 || {missing}\n\
          \x20 QDISC=0\n"
     );
     if !delayer.tc.is_empty() {
@@ -589,7 +611,7 @@ fn delayer_block(delayer: &Delayer) -> String {
          \x20 DELAYER=$!\n\
          \x20 sleep 1\n\
          \x20 kill -0 \"$DELAYER\" 2>/dev/null || {{ DELAYER=; fail \"chaos-delayer exited at once\" 1; }}\n\
-         \x20 echo \"{NOTE_PREFIX}no netem qdisc in this kernel: the user-space delayer \
+         \x20 echo \"{NOTE_PREFIX}{why}: the user-space delayer \
          (chaos-delayer, NFQUEUE, fail-open) delays, duplicates and corrupts the outgoing packets\"\n\
          fi\n",
         delayer.args
@@ -947,6 +969,35 @@ mod tests {
         })
         .delayer
         .is_none());
+    }
+
+    #[test]
+    fn delay_with_netem_or_the_delayer_as_configured() {
+        let delay = |how| NetworkFault {
+            delay: Some(Duration::from_millis(300)),
+            delay_by: how,
+            ..NetworkFault::default()
+        };
+        // netem only: no delayer, the netem error as before.
+        let netem = network(delay(DelayWith::Netem));
+        assert!(netem.delayer.is_none());
+        let script = apply_script(&netem, 1_700_000_000.0);
+        assert!(script.contains("NETEM=1\n"));
+        assert!(script.contains("fail \"no netem qdisc in this kernel: $OUT\" 3"));
+        // The delayer only: no netem tried, the delayer at once.
+        let delayer = network(delay(DelayWith::Delayer));
+        assert!(delayer.tc.is_empty());
+        let script = apply_script(&delayer, 1_700_000_000.0);
+        assert!(script.contains("NETEM=0\n"));
+        assert!(!script.contains("netem delay"));
+        assert!(script.contains(
+            "fail \"policy.docker.delay_with is delayer, and the helper image has no chaos-delayer\" 1"
+        ));
+        assert!(script
+            .contains("as configured (policy.docker.delay_with: delayer): the user-space delayer"));
+        // Auto: netem first.
+        let auto = apply_script(&network(delay(DelayWith::Auto)), 1_700_000_000.0);
+        assert!(auto.contains("NETEM=1\n") && auto.contains("root netem delay 300ms"));
     }
 
     #[test]

@@ -263,6 +263,11 @@ impl DockerFault {
                 grace.as_secs()
             ),
             DockerFault::Pause => "pause; unpaused at recovery".to_owned(),
+            DockerFault::Network(network) if network.needs_netem() => format!(
+                "network {} ({}); rules removed at recovery",
+                network.describe(),
+                network.delay_by.describe()
+            ),
             DockerFault::Network(network) => {
                 format!("network {}; rules removed at recovery", network.describe())
             }
@@ -312,6 +317,47 @@ pub struct NetworkFault {
     pub corrupt: Option<f64>,
     /// Share of packets duplicated, percent: netem.
     pub duplicate: Option<f64>,
+    /// What applies delay, jitter, corrupt and duplicate
+    /// (`policy.docker.delay_with`).
+    pub delay_by: DelayWith,
+}
+
+/// What applies a network fault's delay, jitter, corrupt and duplicate
+/// (`policy.docker.delay_with`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DelayWith {
+    /// The kernel's netem qdisc where the Docker host has it, else the
+    /// user-space delayer (`chaos-delayer`, NFQUEUE).
+    #[default]
+    Auto,
+    /// netem only: a kernel without it is an error.
+    Netem,
+    /// The user-space delayer, even where netem exists.
+    Delayer,
+}
+
+impl DelayWith {
+    /// The names `policy.docker.delay_with` takes.
+    pub const NAMES: [&'static str; 3] = ["auto", "netem", "delayer"];
+
+    /// The setting named `name`, if it is one.
+    pub fn parse(name: &str) -> Option<DelayWith> {
+        match name {
+            "auto" => Some(DelayWith::Auto),
+            "netem" => Some(DelayWith::Netem),
+            "delayer" => Some(DelayWith::Delayer),
+            _ => None,
+        }
+    }
+
+    /// What applies the delay, for `validate`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            DelayWith::Auto => "by netem where the kernel has it, else the user-space delayer",
+            DelayWith::Netem => "by netem only (policy.docker.delay_with: netem)",
+            DelayWith::Delayer => "by the user-space delayer (policy.docker.delay_with: delayer)",
+        }
+    }
 }
 
 impl NetworkFault {
@@ -365,12 +411,29 @@ pub fn describe_rate(bits_per_second: u64) -> String {
 pub struct DockerPolicy {
     /// The image of the network helper container.
     pub net_image: String,
+    /// What applies delay, jitter, corrupt and duplicate.
+    pub delay_with: DelayWith,
 }
 
 impl Default for DockerPolicy {
     fn default() -> Self {
         DockerPolicy {
             net_image: DEFAULT_NET_IMAGE.to_owned(),
+            delay_with: DelayWith::Auto,
+        }
+    }
+}
+
+impl DockerFault {
+    /// The fault with its network part applied as `how` says (the other
+    /// faults as they are).
+    pub fn delayed_with(self, how: DelayWith) -> DockerFault {
+        match self {
+            DockerFault::Network(network) => DockerFault::Network(NetworkFault {
+                delay_by: how,
+                ..network
+            }),
+            other => other,
         }
     }
 }

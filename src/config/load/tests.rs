@@ -795,3 +795,36 @@ fn policy_swarm_nodes_gives_each_nodes_engine_checked_where_it_is_written() {
         assert!(err.contains(key) && err.contains(message), "{nodes}: {err}");
     }
 }
+
+#[test]
+fn policy_docker_delay_with_reaches_every_network_fault_and_is_checked() {
+    use crate::docker::spec::DelayWith;
+    use crate::docker::DockerFault;
+    let fx = Fixture::new();
+    let target = "targets:\n  - name: one\n    docker: { container: web }\n    scenarios:\n      \
+                  - { name: N, mode: network, weight: 1, network: { delay: 300ms } }\n";
+    for (written, expected) in [
+        ("", DelayWith::Auto),
+        ("  docker: { delay_with: netem }\n", DelayWith::Netem),
+        ("  docker: { delay_with: delayer }\n", DelayWith::Delayer),
+    ] {
+        let targets = fx.targets(&format!("policy:\n  min_interval: 0\n{written}{target}"));
+        let flags = [(Id::Targets, targets.to_str().unwrap())];
+        let settings = load(&fx.inputs(&flags, &[])).unwrap();
+        let one = settings.target("one").unwrap().docker().unwrap();
+        let DockerFault::Network(network) = &one.faults[0].1 else {
+            panic!("not a network fault");
+        };
+        assert_eq!(network.delay_by, expected, "{written}");
+    }
+    let targets = fx.targets(&format!(
+        "policy:\n  docker: {{ delay_with: tc }}\n{target}"
+    ));
+    let flags = [(Id::Targets, targets.to_str().unwrap())];
+    let err = error(&fx.inputs(&flags, &[]));
+    assert!(
+        err.contains("policy.docker.delay_with")
+            && err.contains("`tc` is not a way to delay: give auto, netem, delayer"),
+        "{err}"
+    );
+}

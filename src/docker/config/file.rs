@@ -79,6 +79,9 @@ pub struct FileNetwork {
 pub struct FileDockerPolicy {
     /// The network helper's image.
     pub net_image: Option<String>,
+    /// What applies delay, jitter, corrupt and duplicate: `auto`, `netem`
+    /// or `delayer`.
+    pub delay_with: Option<String>,
 }
 
 /// The keys of one scenario the Docker checks read. The scenario itself is

@@ -12,6 +12,7 @@ use super::file::{FileDocker, FileDockerPolicy, ScenarioKeys};
 use super::selector::{check_container, check_labels, check_project};
 use super::settings::DockerSettings;
 use super::values::parse_pick;
+use crate::docker::spec::DelayWith;
 use crate::docker::{
     BlastRadius, DockerFault, DockerMode, DockerPolicy, DockerTarget, ProjectScope, Selector,
 };
@@ -35,6 +36,18 @@ pub fn load_docker_policy(
             ));
         }
         loaded.net_image = image.clone();
+    }
+    if let Some(delay_with) = &policy.delay_with {
+        loaded.delay_with = DelayWith::parse(delay_with).ok_or_else(|| {
+            ConfigError::new(
+                file.origin("policy.docker.delay_with"),
+                format!(
+                    "`{delay_with}` is not a way to delay: give {} (netem where the kernel \
+                     has it, else the user-space delayer; netem only; the delayer only)",
+                    DelayWith::NAMES.join(", ")
+                ),
+            )
+        })?;
     }
     Ok(loaded)
 }
@@ -76,7 +89,10 @@ pub fn docker_target(
         Some(pick) => parse_pick(pick).map_err(|m| at("pick", m))?,
         None => BlastRadius::One,
     };
-    let faults = target_faults(file, target, scenarios)?;
+    let faults = target_faults(file, target, scenarios)?
+        .into_iter()
+        .map(|(name, fault)| (name, fault.delayed_with(policy.delay_with)))
+        .collect();
     Ok(Arc::new(DockerSettings {
         target: DockerTarget {
             selector,

@@ -30,6 +30,8 @@ pub(super) fn network_fault(network: &FileNetwork) -> Result<NetworkFault, (&'st
         jitter: network.jitter,
         corrupt: percent("corrupt", &network.corrupt)?,
         duplicate: percent("duplicate", &network.duplicate)?,
+        // Set from `policy.docker.delay_with` with the target's faults.
+        delay_by: Default::default(),
     };
     if fault == NetworkFault::default() {
         return Err((

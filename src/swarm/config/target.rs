@@ -58,7 +58,16 @@ pub fn swarm_target(
         Some(pick) => parse_pick(pick).map_err(|m| at("pick", m))?,
         None => BlastRadius::One,
     };
-    let faults = swarm_faults(file, target, scenarios)?;
+    let faults: Vec<(String, SwarmFault)> = swarm_faults(file, target, scenarios)?
+        .into_iter()
+        .map(|(scenario, fault)| match fault {
+            SwarmFault::Container(fault) => (
+                scenario,
+                SwarmFault::Container(fault.delayed_with(policy.delay_with)),
+            ),
+            other => (scenario, other),
+        })
+        .collect();
     let container_faults = faults
         .iter()
         .filter_map(|(scenario, fault)| match fault {
