@@ -75,6 +75,7 @@ fn backend(target: DockerTarget, fault: DockerFault, telemetry: &SharedTelemetry
             faults: vec![("FAULT".to_owned(), fault)],
             policy: DockerPolicy {
                 net_image: "chaos-engine-nethelper:local".to_owned(),
+                ..DockerPolicy::default()
             },
         },
         Arc::clone(telemetry),
@@ -414,6 +415,7 @@ fn docker_faults_recover_undoes_what_a_dead_engine_left() {
                 faults: vec![("FAULT".to_owned(), partition)],
                 policy: DockerPolicy {
                     net_image: image.to_owned(),
+                    ..DockerPolicy::default()
                 },
             },
             Arc::clone(&telemetry),

@@ -66,6 +66,7 @@ fn backend(
             faults: vec![("FAULT".to_owned(), fault)],
             policy: DockerPolicy {
                 net_image: NET_HELPER_IMAGE.to_owned(),
+                ..DockerPolicy::default()
             },
         },
         Arc::clone(telemetry),
