@@ -19,27 +19,11 @@ use std::time::Duration;
 use chaos_engine::docker::ledger::read_open;
 
 use super::engine_helpers::{
-    journal_events, run_once, test_ledger_dir, wait_until, Engine, Workspace,
+    journal_events, run_once, start_journalled, test_ledger_dir, wait_until,
 };
 use super::swarm_cluster::TwoNodeSwarm;
 
 const WAIT: Duration = Duration::from_secs(90);
-
-/// The engine on `targets` with a journal; the journal's path.
-fn start_engine(ws: &Workspace, targets: &str) -> (Engine, std::path::PathBuf) {
-    let targets = ws.targets(targets);
-    let journal = ws.path("journal.jsonl");
-    let engine = Engine::start(
-        &[
-            "--targets",
-            targets.to_str().unwrap(),
-            "--journal",
-            journal.to_str().unwrap(),
-        ],
-        &[],
-    );
-    (engine, journal)
-}
 
 /// What a one-shot command printed, standard output then error.
 fn output_text(output: &std::process::Output) -> String {
@@ -56,10 +40,9 @@ fn swarm_nodes_a_task_killed_on_node2_is_replaced_by_swarm() {
     let cluster = TwoNodeSwarm::start();
     let service = cluster.service_on_worker("kill");
     let first = cluster.wait_task_on_worker(&service);
-    let ws = Workspace::new();
-    let (mut engine, journal) = start_engine(
-        &ws,
+    let (_ws, journal, mut engine) = start_journalled(
         &cluster.targets_file(&service, "2m", "{ name: KILL_TASK, mode: kill, weight: 1 }"),
+        &[],
     );
     wait_until(WAIT, "the repair by swarm in the journal", || {
         journal_events(&journal, "ended")
@@ -100,10 +83,9 @@ fn swarm_nodes_a_task_killed_on_node2_is_replaced_by_swarm() {
 fn swarm_nodes_node2_is_drained_and_active_again_at_recovery() {
     let cluster = TwoNodeSwarm::start();
     let service = cluster.service_on_worker("drain");
-    let ws = Workspace::new();
-    let (mut engine, journal) = start_engine(
-        &ws,
+    let (_ws, journal, mut engine) = start_journalled(
         &cluster.targets_file(&service, "6s", "{ name: DRAIN, mode: drain, weight: 1 }"),
+        &[],
     );
     wait_until(WAIT, "node2 drained", || {
         cluster.worker_availability() == "drain"
@@ -135,13 +117,12 @@ fn swarm_nodes_a_partition_on_node2_left_by_kill_9_is_undone_by_recover() {
     let cluster = TwoNodeSwarm::start();
     let service = cluster.service_on_worker("partition");
     let task = cluster.wait_task_on_worker(&service);
-    let ws = Workspace::new();
     let targets = cluster.targets_file(
         &service,
         "5m",
         "{ name: PARTITION, mode: partition, weight: 1 }",
     );
-    let (mut engine, journal) = start_engine(&ws, &targets);
+    let (ws, journal, mut engine) = start_journalled(&targets, &[]);
     wait_until(WAIT, "the partition in effect on node2", || {
         !journal_events(&journal, "injected").is_empty()
             && cluster

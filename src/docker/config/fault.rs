@@ -6,16 +6,20 @@
 
 use super::file::ScenarioKeys;
 use super::values::{check_grace, check_signal, network_fault};
+use crate::docker::spec::DelayWith;
 use crate::docker::spec::DEFAULT_STOP_GRACE;
 use crate::docker::{DockerFault, DockerMode};
 use crate::input::{ConfigError, KeyOrigins};
 
-/// The fault of `scenario` (given at `key`) of the Docker target `target`.
+/// The fault of `scenario` (given at `key`) of the Docker target `target`;
+/// a network fault's delay is applied as `delay_with` says
+/// (`policy.docker.delay_with`).
 pub fn docker_fault(
     file: &dyn KeyOrigins,
     key: &str,
     target: &str,
     scenario: &ScenarioKeys<'_>,
+    delay_with: DelayWith,
 ) -> Result<DockerFault, ConfigError> {
     let at = |field: &str, message: String| {
         ConfigError::new(file.origin(&format!("{key}.{field}")), message)
@@ -38,7 +42,7 @@ pub fn docker_fault(
         DockerMode::Partition => DockerFault::Partition {
             peers: partition_peers(scenario).map_err(|(field, m)| at(&field, m))?,
         },
-        DockerMode::Network => network(file, key, scenario)?,
+        DockerMode::Network => network(file, key, scenario)?.delayed_with(delay_with),
         // Refused by `scenario_mode` already.
         DockerMode::Drain | DockerMode::Scale => {
             return Err(at("mode", crate::docker::backend::swarm_only_refusal(mode)))

@@ -89,10 +89,7 @@ pub fn docker_target(
         Some(pick) => parse_pick(pick).map_err(|m| at("pick", m))?,
         None => BlastRadius::One,
     };
-    let faults = target_faults(file, target, scenarios)?
-        .into_iter()
-        .map(|(name, fault)| (name, fault.delayed_with(policy.delay_with)))
-        .collect();
+    let faults = target_faults(file, target, scenarios, policy.delay_with)?;
     Ok(Arc::new(DockerSettings {
         target: DockerTarget {
             selector,
@@ -205,12 +202,14 @@ pub fn check_service(service: &str) -> Result<String, String> {
     Ok(service.to_owned())
 }
 
-/// The fault of each scenario of `target`, with the scenario's name; a
-/// Docker target must give its scenarios (it has no built-in ones).
+/// The fault of each scenario of `target`, with the scenario's name
+/// (delays applied as `delay_with` says); a Docker target must give its
+/// scenarios (it has no built-in ones).
 fn target_faults(
     file: &dyn KeyOrigins,
     target: TargetAt<'_>,
     scenarios: Option<(&str, &[ScenarioKeys<'_>])>,
+    delay_with: DelayWith,
 ) -> Result<Vec<(String, DockerFault)>, ConfigError> {
     let TargetAt { index, name } = target;
     let Some((scenarios_key, scenarios)) = scenarios else {
@@ -230,6 +229,7 @@ fn target_faults(
             &format!("{scenarios_key}[{position}]"),
             name,
             scenario,
+            delay_with,
         )?;
         faults.push((scenario.name.to_owned(), fault));
     }

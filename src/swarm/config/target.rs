@@ -12,6 +12,7 @@ use crate::docker::config::TargetAt;
 use crate::docker::config::{
     check_labels, check_service, docker_fault, engine_keys, parse_pick, DockerSettings,
 };
+use crate::docker::spec::DelayWith;
 use crate::docker::swarm_nodes::SwarmNodes;
 use crate::docker::swarm_task::SERVICE_NAME_LABEL;
 use crate::docker::{BlastRadius, DockerPolicy, DockerTarget, Selector};
@@ -58,16 +59,7 @@ pub fn swarm_target(
         Some(pick) => parse_pick(pick).map_err(|m| at("pick", m))?,
         None => BlastRadius::One,
     };
-    let faults: Vec<(String, SwarmFault)> = swarm_faults(file, target, scenarios)?
-        .into_iter()
-        .map(|(scenario, fault)| match fault {
-            SwarmFault::Container(fault) => (
-                scenario,
-                SwarmFault::Container(fault.delayed_with(policy.delay_with)),
-            ),
-            other => (scenario, other),
-        })
-        .collect();
+    let faults = swarm_faults(file, target, scenarios, policy.delay_with)?;
     let container_faults = faults
         .iter()
         .filter_map(|(scenario, fault)| match fault {
@@ -137,12 +129,14 @@ fn service_selector(
     }
 }
 
-/// The fault of each scenario of `target`; a Swarm target must give its
-/// scenarios (it has no built-in ones).
+/// The fault of each scenario of `target` (delays applied as
+/// `delay_with` says); a Swarm target must give its scenarios (it has no
+/// built-in ones).
 fn swarm_faults(
     file: &dyn KeyOrigins,
     target: TargetAt<'_>,
     scenarios: Option<(&str, &[SwarmScenarioKeys<'_>])>,
+    delay_with: DelayWith,
 ) -> Result<Vec<(String, SwarmFault)>, ConfigError> {
     let TargetAt { index, name } = target;
     let Some((scenarios_key, scenarios)) = scenarios else {
@@ -160,7 +154,7 @@ fn swarm_faults(
         let key = format!("{scenarios_key}[{position}]");
         faults.push((
             scenario.docker.name.to_owned(),
-            swarm_fault(file, &key, name, scenario)?,
+            swarm_fault(file, &key, name, scenario, delay_with)?,
         ));
     }
     Ok(faults)
@@ -172,6 +166,7 @@ fn swarm_fault(
     key: &str,
     target: &str,
     scenario: &SwarmScenarioKeys<'_>,
+    delay_with: DelayWith,
 ) -> Result<SwarmFault, ConfigError> {
     let at = |field: &str, message: String| {
         ConfigError::new(file.origin(&format!("{key}.{field}")), message)
@@ -228,7 +223,7 @@ fn swarm_fault(
             })
         }
         _ => Ok(SwarmFault::Container(docker_fault(
-            file, key, target, keys,
+            file, key, target, keys, delay_with,
         )?)),
     }
 }
