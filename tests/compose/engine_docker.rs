@@ -1,7 +1,9 @@
 //! The engine itself (the real binary) on Docker targets, checked from
 //! outside through `docker inspect`, HTTP on published ports and the
-//! journal: SIGTERM in the middle of a fault reverts it; `kill -9` in the
-//! middle of faults leaves nothing broken after `recover` or a restart; an
+//! journal and the rules in a target's network namespace: SIGTERM in the
+//! middle of a fault reverts it (a network delay among them: no rule, no
+//! qdisc, no delayer left); `kill -9` in the middle of faults leaves nothing
+//! broken after `recover` or a restart; an
 //! Engine that cannot be reached, partition peers that match nothing and a selector
 //! that matches nothing fail their cycles while other targets carry on;
 //! the one-shot commands and `--dry-run` on a Docker target.
@@ -13,7 +15,7 @@ use serde_json::Value;
 
 use super::docker::inspect;
 use super::engine_helpers::{journal_events, run_once, wait_until, Engine, Workspace};
-use super::fault_fixtures::{net_helper_image, TargetContainer};
+use super::fault_fixtures::{namespace_rules, net_helper_image, TargetContainer};
 
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -57,6 +59,37 @@ fn answers(container: &TargetContainer) -> bool {
         return false;
     };
     super::http::get(port, "/health", Duration::from_secs(2)).is_ok_and(|r| r.status == 200)
+}
+
+/// The scenario of a 300 ms network delay (netem where the kernel has it,
+/// else the user-space delayer).
+const SLOW_SCENARIO: &str =
+    "      - { name: SLOW, mode: network, weight: 1, network: { delay: 300ms } }\n";
+
+/// Whether `container`'s outgoing traffic is delayed now: the delay's rule
+/// (the delayer's NFQUEUE) or qdisc (netem) is in its namespace, and a
+/// request waits at least the delay, however loaded the machine.
+fn delayed(container: &TargetContainer) -> Result<(), String> {
+    let rules = namespace_rules(container.id(), container.label_value());
+    if !rules.contains("NFQUEUE") && !rules.contains("netem") {
+        return Err(format!("no delayer rule and no netem qdisc:\n{rules}"));
+    }
+    let started = std::time::Instant::now();
+    let answer = container.get("/health", Duration::from_secs(10));
+    let took = started.elapsed();
+    if answer != Ok(200) || took < Duration::from_millis(300) {
+        return Err(format!("GET /health: {answer:?} in {took:?}"));
+    }
+    Ok(())
+}
+
+/// Whether nothing of a network fault is left in `container`'s namespace.
+fn no_network_fault(container: &TargetContainer) -> Result<(), String> {
+    let rules = namespace_rules(container.id(), container.label_value());
+    if rules.contains("CHAOS_ENGINE") || rules.contains("netem") || rules.contains("qdisc tbf") {
+        return Err(format!("left behind:\n{rules}"));
+    }
+    Ok(())
 }
 
 /// The engine's helper containers still on the Engine (any state).
@@ -104,6 +137,7 @@ fn errors_of(journal: &Path, target: &str) -> Vec<Value> {
 fn sigterm_in_the_middle_of_docker_faults_reverts_them_and_exits_zero() {
     let frozen = TargetContainer::start("term-pause", &[]);
     let cut = TargetContainer::start("term-cut", &[]);
+    let slow = TargetContainer::start("term-slow", &[]);
     let ws = Workspace::new();
     let yaml = targets_file(
         "5m",
@@ -119,16 +153,21 @@ fn sigterm_in_the_middle_of_docker_faults_reverts_them_and_exits_zero() {
                 &cut,
                 "      - { name: CUT, mode: partition, weight: 1 }\n",
             ),
+            docker_target("term-slow", &slow, SLOW_SCENARIO),
         ]
         .concat(),
     );
     let mut engine = start(&ws, &yaml, &["--seed", "1"]);
-    wait_until(WAIT, "both faults in effect", || {
-        injected(&engine, "term-frozen") == 1 && injected(&engine, "term-cut") == 1
+    wait_until(WAIT, "the three faults in effect", || {
+        ["term-frozen", "term-cut", "term-slow"]
+            .iter()
+            .all(|t| injected(&engine, t) == 1)
     });
     assert!(paused(&frozen), "{}", frozen.describe());
     assert!(!answers(&cut), "the partitioned container still answers");
     assert_eq!(helpers_of(&cut).len(), 1);
+    delayed(&slow).expect("the delay is in effect");
+    assert_eq!(helpers_of(&slow).len(), 1);
 
     let (status, _) = engine.terminate();
     assert!(status.success(), "exit {status}");
@@ -138,17 +177,22 @@ fn sigterm_in_the_middle_of_docker_faults_reverts_them_and_exits_zero() {
         frozen.describe()
     );
     assert!(answers(&cut), "{}", cut.describe());
-    assert!(
-        helpers_of(&cut).is_empty(),
-        "helpers left: {:?}",
-        helpers_of(&cut)
-    );
+    for container in [&cut, &slow] {
+        assert!(
+            helpers_of(container).is_empty(),
+            "helpers left: {:?}",
+            helpers_of(container)
+        );
+    }
+    no_network_fault(&cut).expect("the partition is undone");
+    no_network_fault(&slow).expect("the delay is undone");
+    assert!(answers(&slow), "{}", slow.describe());
 
     // The journal: the write-ahead record came first, the injection names
     // the container, the shutdown clear ended it.
     let journal = ws.path("journal.jsonl");
     let applying = journal_events(&journal, "fault_applying");
-    assert_eq!(applying.len(), 2, "{applying:?}");
+    assert_eq!(applying.len(), 3, "{applying:?}");
     let injections = journal_events(&journal, "injected");
     let frozen_injection = injections
         .iter()
@@ -162,7 +206,7 @@ fn sigterm_in_the_middle_of_docker_faults_reverts_them_and_exits_zero() {
             .iter()
             .filter(|e| e["reason"] == "shutdown" && e["id"].is_string())
             .count()
-            == 2,
+            == 3,
         "{cleared:?}"
     );
 }
@@ -173,6 +217,7 @@ fn faults_left_by_a_killed_engine_are_undone_by_recover_and_by_a_restart() {
     let frozen = TargetContainer::start("kill9-pause", &[]);
     let stopped = TargetContainer::start("kill9-stop", &[]);
     let cut = TargetContainer::start("kill9-cut", &[]);
+    let slow = TargetContainer::start("kill9-slow", &[]);
     let ws = Workspace::new();
     let scenarios = [
         docker_target(
@@ -190,12 +235,17 @@ fn faults_left_by_a_killed_engine_are_undone_by_recover_and_by_a_restart() {
             &cut,
             "      - { name: CUT, mode: partition, weight: 1 }\n",
         ),
+        docker_target("slow", &slow, SLOW_SCENARIO),
     ]
     .concat();
     let broken = |what: &str| {
         assert!(paused(&frozen), "{what}: {}", frozen.describe());
         assert!(!running(&stopped), "{what}: {}", stopped.describe());
         assert!(!answers(&cut), "{what}: the partitioned container answers");
+        // The helper outlives the engine: its delay goes on.
+        if let Err(err) = delayed(&slow) {
+            panic!("{what}: the delay is gone: {err}");
+        }
     };
     let whole = |what: &str| {
         assert!(
@@ -207,12 +257,18 @@ fn faults_left_by_a_killed_engine_are_undone_by_recover_and_by_a_restart() {
             answers(&stopped)
         });
         assert!(answers(&cut), "{what}: {}", cut.describe());
-        assert!(helpers_of(&cut).is_empty(), "{what}: helpers left");
+        assert!(answers(&slow), "{what}: {}", slow.describe());
+        for container in [&cut, &slow] {
+            assert!(helpers_of(container).is_empty(), "{what}: helpers left");
+            if let Err(err) = no_network_fault(container) {
+                panic!("{what}: {}: {err}", container.name());
+            }
+        }
     };
     let kill_mid_fault = |extra: &[&str]| {
         let mut engine = start(&ws, &targets_file("5m", "0", &scenarios), extra);
-        wait_until(WAIT, "three faults in effect", || {
-            ["frozen", "stopped", "cut"]
+        wait_until(WAIT, "four faults in effect", || {
+            ["frozen", "stopped", "cut", "slow"]
                 .iter()
                 .all(|t| injected(&engine, t) == 1)
         });
@@ -245,7 +301,10 @@ fn faults_left_by_a_killed_engine_are_undone_by_recover_and_by_a_restart() {
         String::from_utf8_lossy(&output.stderr)
     );
     whole("after recover");
-    assert!(stdout.contains(frozen.name()), "{stdout}");
+    assert!(
+        stdout.contains(frozen.name()) && stdout.contains(slow.name()),
+        "{stdout}"
+    );
     let again = recover();
     assert!(
         String::from_utf8_lossy(&again.stdout).contains("nothing to recover"),
@@ -262,13 +321,13 @@ fn faults_left_by_a_killed_engine_are_undone_by_recover_and_by_a_restart() {
         restarted
             .events_matching("Recovered a fault left behind", None)
             .len()
-            >= 3
+            >= 4
     });
     whole("after the restart");
     let (status, _) = restarted.terminate();
     assert!(status.success(), "exit {status}");
     let recovered = journal_events(&journal, "fault_recovered");
-    assert!(recovered.len() >= 6, "{recovered:?}");
+    assert!(recovered.len() >= 8, "{recovered:?}");
 }
 
 #[test]

@@ -13,7 +13,7 @@ use chaos_engine::docker::helper::{find_helpers, start_helper, stop_helper, Help
 use chaos_engine::docker::spec::{DockerFault, NetworkFault, LABEL_SUBJECT};
 use chaos_engine::docker::{ContainerRef, DockerError};
 
-use super::docker::{docker, docker as docker_cli, inspect, run, run_ok, wait_for};
+use super::docker::{docker, docker as docker_cli, inspect, run, run_ok, wait_for, TEST_LABEL};
 use super::fault_fixtures::{
     engine, namespace_rules, net_helper_image, now, runtime, TargetContainer,
 };
@@ -68,6 +68,56 @@ fn wait_answers(target: &TargetContainer) {
         || (target.get("/health", Duration::from_secs(3)) == Ok(200)).then_some(()),
         || target.describe(),
     );
+}
+
+/// How long each of `count` TCP connections to `target`'s port 8000 took
+/// to be accepted, measured from a peer container on the same bridge (the
+/// helper image's bash, `/dev/tcp`, `$EPOCHREALTIME`): `workers` shells at
+/// once, each trying `count / workers` connections in turn, each given
+/// 2 s (`None`: not accepted in that time). A connection is accepted when
+/// the target's SYN-ACK arrives: one outgoing packet of the target, one
+/// incoming (the SYN), so a delay shows whole and a lost SYN costs the
+/// kernel's first retransmission, 1 s later.
+fn connect_times(target: &TargetContainer, count: usize, workers: usize) -> Vec<Option<f64>> {
+    let ip = inspect(
+        target.id(),
+        "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
+    )
+    .expect("the target's address");
+    let script = format!(
+        "attempt() {{ local t0=$EPOCHREALTIME; \
+           if timeout 2 bash -c 'exec 3<>/dev/tcp/{ip}/8000' 2>/dev/null; \
+           then echo \"ok $t0 $EPOCHREALTIME\"; else echo none; fi; }}; \
+         for w in $(seq {workers}); do \
+           ( for i in $(seq {per_worker}); do attempt; done ) & \
+         done; wait",
+        per_worker = count / workers
+    );
+    let label = format!("{TEST_LABEL}={}", target.label_value());
+    let printed = run_ok(&mut docker(&[
+        "run",
+        "--rm",
+        "--label",
+        &label,
+        "--entrypoint",
+        "bash",
+        net_helper_image(),
+        "-c",
+        &script,
+    ]));
+    let times: Vec<Option<f64>> = printed
+        .lines()
+        .map(|line| {
+            let fields: Vec<f64> = line
+                .strip_prefix("ok ")?
+                .split(' ')
+                .map(|f| f.parse().expect("$EPOCHREALTIME"))
+                .collect();
+            Some(fields[1] - fields[0])
+        })
+        .collect();
+    assert_eq!(times.len(), count, "{printed}");
+    times
 }
 
 /// Starts the network helper of `fault` on `target` (target `web`, failure
@@ -151,14 +201,17 @@ fn net_loss_fails_a_share_of_requests_and_none_after() {
         apply(&rt, &docker, &target, "f-loss", &fault, now() + 600.0).expect("loss applied");
     let listed = rules(&target);
     assert!(listed.contains("--probability 0.5"), "{listed}");
-    let answers: Vec<_> = (0..40)
-        .map(|_| target.get("/health", Duration::from_millis(1500)))
-        .collect();
-    let failed = answers.iter().filter(|a| a.is_err()).count();
+    // Each SYN is lost with probability 0.5: a connection accepted within
+    // 0.9 s had its first SYN through (a lost one is sent again after 1 s).
+    // Of 160, the number through is Binomial(160, 0.5): mean 80, standard
+    // deviation 6.3; 52..=108 is 4.4 deviations either side (a false
+    // failure about once in 100,000 runs). A loaded machine can only slow
+    // an accepted connection, never speed a lost one.
+    let times = connect_times(&target, 160, 16);
+    let through = times.iter().filter(|t| t.is_some_and(|t| t < 0.9)).count();
     assert!(
-        failed >= 1 && failed < answers.len(),
-        "{failed} of {} failed: {answers:?}",
-        answers.len()
+        (52..=108).contains(&through),
+        "{through} of 160 first SYNs through with 50% loss: {times:?}"
     );
     let end = rt.block_on(stop_helper(&docker, &helper, &subject(&target)));
     assert_eq!(end.expect("reverted"), HelperEnd::Reverted);
@@ -268,6 +321,45 @@ fn net_delay_shows_while_it_lasts_by_netem_or_the_delayer_and_not_after() {
         after < 300,
         "{after} ms after the revert ({during} ms during)"
     );
+    assert!(guard.left().is_empty(), "the helper is removed");
+}
+
+#[test]
+#[ignore = "needs a Docker Engine and the local images (see .ci/docker-bases.sh)"]
+fn net_jitter_spreads_the_delay_over_its_range() {
+    let target = TargetContainer::start("jitter", &[]);
+    let guard = HelperGuard(target.id().to_owned());
+    let rt = runtime();
+    let docker = engine();
+    let fault = DockerFault::Network(NetworkFault {
+        delay: Some(Duration::from_millis(200)),
+        jitter: Some(Duration::from_millis(100)),
+        ..NetworkFault::default()
+    });
+    let helper =
+        apply(&rt, &docker, &target, "f-jitter", &fault, now() + 600.0).expect("jitter applied");
+    // Each connection waits for the target's SYN-ACK, delayed by a draw
+    // from 200 ms ± 100 ms (uniform with the delayer; netem's default
+    // distribution is uniform too), plus whatever the machine adds. So
+    // no connection is faster than 100 ms, and a delay that does not vary
+    // would put none below 180 ms: with the jitter, each is below 180 ms
+    // with probability 0.4, so at least 6 of 60 (a false failure about
+    // once in 10 million runs) unless the machine adds 80 ms to most.
+    let times: Vec<f64> = connect_times(&target, 60, 1)
+        .into_iter()
+        .map(|t| t.expect("no loss: every connection is accepted"))
+        .collect();
+    let fastest = times.iter().copied().fold(f64::INFINITY, f64::min);
+    let below = times.iter().filter(|&&t| t < 0.180).count();
+    let above = times.iter().filter(|&&t| t > 0.220).count();
+    assert!(fastest >= 0.099, "a connection took {fastest} s: {times:?}");
+    assert!(
+        below >= 6 && above >= 6,
+        "{below} of 60 below 180 ms and {above} above 220 ms: {times:?}"
+    );
+    let end = rt.block_on(stop_helper(&docker, &helper, &subject(&target)));
+    assert_eq!(end.expect("it reverted"), HelperEnd::Reverted);
+    assert_no_rules(&target);
     assert!(guard.left().is_empty(), "the helper is removed");
 }
 
