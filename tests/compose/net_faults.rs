@@ -70,27 +70,40 @@ fn wait_answers(target: &TargetContainer) {
     );
 }
 
-/// How long each of `count` TCP connections to `target`'s port 8000 took
-/// to be accepted, measured from a peer container on the same bridge (the
-/// helper image's bash, `/dev/tcp`, `$EPOCHREALTIME`): `workers` shells at
-/// once, each trying `count / workers` connections in turn, each given
-/// 2 s (`None`: not accepted in that time). A connection is accepted when
-/// the target's SYN-ACK arrives: one outgoing packet of the target, one
-/// incoming (the SYN), so a delay shows whole and a lost SYN costs the
+/// What a peer container saw of `count` TCP connections to `target`.
+struct PeerConnects {
+    /// How long each connection took to be accepted, in seconds (`None`:
+    /// not accepted within 2 s).
+    times: Vec<Option<f64>>,
+    /// The IP packets the peer received meanwhile (`Ip: InReceives` of its
+    /// namespace's /proc/net/snmp).
+    received: u64,
+    /// The TCP segments it dropped for a bad checksum (`Tcp: InCsumErrors`).
+    checksum_errors: u64,
+}
+
+/// `count` TCP connections to `target`'s port 8000 from a peer container
+/// on the same bridge (the helper image's bash, `/dev/tcp`,
+/// `$EPOCHREALTIME`): `workers` shells at once, each trying
+/// `count / workers` connections in turn, each given 2 s; the peer's
+/// packet counters are read before and after. A connection is accepted
+/// when the target's SYN-ACK arrives: one outgoing packet of the target,
+/// one incoming (the SYN), so a delay shows whole and a lost SYN costs the
 /// kernel's first retransmission, 1 s later.
-fn connect_times(target: &TargetContainer, count: usize, workers: usize) -> Vec<Option<f64>> {
+fn peer_connects(target: &TargetContainer, count: usize, workers: usize) -> PeerConnects {
     let ip = inspect(
         target.id(),
         "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
     )
     .expect("the target's address");
     let script = format!(
-        "attempt() {{ local t0=$EPOCHREALTIME; \
-           if timeout 2 bash -c 'exec 3<>/dev/tcp/{ip}/8000' 2>/dev/null; \
-           then echo \"ok $t0 $EPOCHREALTIME\"; else echo none; fi; }}; \
-         for w in $(seq {workers}); do \
-           ( for i in $(seq {per_worker}); do attempt; done ) & \
-         done; wait",
+        "attempt() {{ local t0=$EPOCHREALTIME; \\
+           if timeout 2 bash -c 'exec 3<>/dev/tcp/{ip}/8000' 2>/dev/null; \\
+           then echo \"ok $t0 $EPOCHREALTIME\"; else echo none; fi; }}; \\
+         cat /proc/net/snmp; \\
+         for w in $(seq {workers}); do \\
+           ( for i in $(seq {per_worker}); do attempt; done ) & \\
+         done; wait; cat /proc/net/snmp",
         per_worker = count / workers
     );
     let label = format!("{TEST_LABEL}={}", target.label_value());
@@ -107,6 +120,7 @@ fn connect_times(target: &TargetContainer, count: usize, workers: usize) -> Vec<
     ]));
     let times: Vec<Option<f64>> = printed
         .lines()
+        .filter(|line| *line == "none" || line.starts_with("ok "))
         .map(|line| {
             let fields: Vec<f64> = line
                 .strip_prefix("ok ")?
@@ -117,7 +131,30 @@ fn connect_times(target: &TargetContainer, count: usize, workers: usize) -> Vec<
         })
         .collect();
     assert_eq!(times.len(), count, "{printed}");
-    times
+    let counter = |section: &str, name: &str| {
+        let readings = snmp_counter(&printed, section, name);
+        assert_eq!(readings.len(), 2, "{section} {name} in {printed}");
+        readings[1] - readings[0]
+    };
+    PeerConnects {
+        times,
+        received: counter("Ip", "InReceives"),
+        checksum_errors: counter("Tcp", "InCsumErrors"),
+    }
+}
+
+/// Every reading of counter `name` of `section` (`Ip`, `Tcp`) in `text`,
+/// /proc/net/snmp's lines (a line of names, then a line of values).
+fn snmp_counter(text: &str, section: &str, name: &str) -> Vec<u64> {
+    let prefix = format!("{section}: ");
+    let lines: Vec<&str> = text.lines().filter(|l| l.starts_with(&prefix)).collect();
+    lines
+        .chunks(2)
+        .filter_map(|pair| {
+            let column = pair[0].split(' ').position(|field| field == name)?;
+            pair.get(1)?.split(' ').nth(column)?.parse().ok()
+        })
+        .collect()
 }
 
 /// Starts the network helper of `fault` on `target` (target `web`, failure
@@ -207,7 +244,7 @@ fn net_loss_fails_a_share_of_requests_and_none_after() {
     // deviation 6.3; 52..=108 is 4.4 deviations either side (a false
     // failure about once in 100,000 runs). A loaded machine can only slow
     // an accepted connection, never speed a lost one.
-    let times = connect_times(&target, 160, 16);
+    let times = peer_connects(&target, 160, 16).times;
     let through = times.iter().filter(|t| t.is_some_and(|t| t < 0.9)).count();
     assert!(
         (52..=108).contains(&through),
@@ -345,7 +382,8 @@ fn net_jitter_spreads_the_delay_over_its_range() {
     // would put none below 180 ms: with the jitter, each is below 180 ms
     // with probability 0.4, so at least 6 of 60 (a false failure about
     // once in 10 million runs) unless the machine adds 80 ms to most.
-    let times: Vec<f64> = connect_times(&target, 60, 1)
+    let times: Vec<f64> = peer_connects(&target, 60, 1)
+        .times
         .into_iter()
         .map(|t| t.expect("no loss: every connection is accepted"))
         .collect();
@@ -360,6 +398,89 @@ fn net_jitter_spreads_the_delay_over_its_range() {
     let end = rt.block_on(stop_helper(&docker, &helper, &subject(&target)));
     assert_eq!(end.expect("it reverted"), HelperEnd::Reverted);
     assert_no_rules(&target);
+    assert!(guard.left().is_empty(), "the helper is removed");
+}
+
+#[test]
+#[ignore = "needs a Docker Engine and the local images (see .ci/docker-bases.sh)"]
+fn net_duplicate_sends_each_packet_twice() {
+    let target = TargetContainer::start("duplicate", &[]);
+    let guard = HelperGuard(target.id().to_owned());
+    let rt = runtime();
+    let docker = engine();
+    let before = peer_connects(&target, 20, 1);
+    assert!(
+        before.times.iter().all(Option::is_some),
+        "{:?}",
+        before.times
+    );
+    let fault = DockerFault::Network(NetworkFault {
+        duplicate: Some(100.0),
+        ..NetworkFault::default()
+    });
+    let helper = apply(&rt, &docker, &target, "f-duplicate", &fault, now() + 600.0)
+        .expect("duplicate applied");
+    // Every packet of the target arrives twice: the peer receives at least
+    // twice what the same connections brought before (the copies of the
+    // SYN-ACKs even draw more answers; 1.75 leaves room for a packet or two
+    // that one run has and another not).
+    let during = peer_connects(&target, 20, 1);
+    assert!(
+        during.times.iter().all(Option::is_some),
+        "{:?}",
+        during.times
+    );
+    assert!(
+        during.received * 4 >= before.received * 7,
+        "{} packets received with 100% duplicate, {} before",
+        during.received,
+        before.received
+    );
+    let end = rt.block_on(stop_helper(&docker, &helper, &subject(&target)));
+    assert_eq!(end.expect("it reverted"), HelperEnd::Reverted);
+    assert_no_rules(&target);
+    let after = peer_connects(&target, 20, 1);
+    assert!(
+        after.received * 4 < before.received * 7,
+        "{} packets received after the revert, {} before",
+        after.received,
+        before.received
+    );
+    assert!(guard.left().is_empty(), "the helper is removed");
+}
+
+#[test]
+#[ignore = "needs a Docker Engine and the local images (see .ci/docker-bases.sh)"]
+fn net_corrupt_makes_the_peer_drop_every_packet_for_its_checksum() {
+    let target = TargetContainer::start("corrupt", &[]);
+    let guard = HelperGuard(target.id().to_owned());
+    let rt = runtime();
+    let docker = engine();
+    let fault = DockerFault::Network(NetworkFault {
+        corrupt: Some(100.0),
+        ..NetworkFault::default()
+    });
+    let helper =
+        apply(&rt, &docker, &target, "f-corrupt", &fault, now() + 600.0).expect("corrupt applied");
+    // Each SYN-ACK (and its retransmissions) reaches the peer with a
+    // flipped byte: its TCP checksum fails, no connection is accepted.
+    let during = peer_connects(&target, 4, 4);
+    assert!(
+        during.times.iter().all(Option::is_none),
+        "{:?}",
+        during.times
+    );
+    assert!(
+        during.checksum_errors >= 4,
+        "{} checksum errors",
+        during.checksum_errors
+    );
+    let end = rt.block_on(stop_helper(&docker, &helper, &subject(&target)));
+    assert_eq!(end.expect("it reverted"), HelperEnd::Reverted);
+    assert_no_rules(&target);
+    let after = peer_connects(&target, 4, 4);
+    assert!(after.times.iter().all(Option::is_some), "{:?}", after.times);
+    assert_eq!(after.checksum_errors, 0);
     assert!(guard.left().is_empty(), "the helper is removed");
 }
 
