@@ -13,7 +13,9 @@
 //! - A container on an IPv6 network (`--ipv6 --subnet fd00:cafe:...::/64`):
 //!   a partition cuts it off over IPv6 from a peer container while it
 //!   lasts, a partition from that peer by name drops its IPv6 address too,
-//!   loss applies to IPv6, and nothing is left after.
+//!   loss applies to IPv6, a delay with duplicate (netem, or the
+//!   user-space delayer where the kernel has none) delays and doubles the
+//!   IPv6 packets, and nothing is left after.
 //! - A namespace where ip6tables does not work: the fault applies to IPv4
 //!   and the helper notes it.
 //!
@@ -557,7 +559,76 @@ fn net_partition_and_loss_apply_to_ipv6_too() {
     stop(&helper);
     assert_eq!(get_from(peer.id(), &target_v6).map(|_| ()), Ok(()));
     assert_no_rules(&target);
+
+    // Delay and duplicate: every IPv6 connection waits for the delayed
+    // SYN-ACK, and the peer receives each of the target's packets twice
+    // (at least 1.75 times what the same connections brought before).
+    let before = connects_from(peer.id(), &target_v6);
+    assert!(before.times.iter().all(Option::is_some), "{before:?}");
+    let doubled = DockerFault::Network(NetworkFault {
+        delay: Some(Duration::from_millis(100)),
+        duplicate: Some(100.0),
+        ..NetworkFault::default()
+    });
+    let helper = apply("f-v6-dup", &doubled);
+    let during = connects_from(peer.id(), &target_v6);
+    assert!(
+        during.times.iter().all(|t| t.is_some_and(|t| t >= 0.099)),
+        "{during:?}"
+    );
+    assert!(
+        during.received * 4 >= before.received * 7,
+        "{during:?} with 100% duplicate; before: {before:?}"
+    );
+    stop(&helper);
+    assert_eq!(get_from(peer.id(), &target_v6).map(|_| ()), Ok(()));
+    assert_no_rules(&target);
     assert_eq!(helpers_for(target.id()), Vec::<String>::new());
+}
+
+/// What a peer saw of 20 TCP connections to a target over IPv6.
+#[derive(Debug)]
+struct Connects {
+    /// How long each took to be accepted, in seconds (`None`: not in 2 s).
+    times: Vec<Option<f64>>,
+    /// The IPv6 packets the peer received meanwhile (`Ip6InReceives` of its
+    /// namespace's /proc/net/snmp6).
+    received: u64,
+}
+
+/// 20 TCP connections, one after the other, from container `from` to
+/// `address` port 8000 (bash's /dev/tcp, timed by `$EPOCHREALTIME`).
+fn connects_from(from: &str, address: &str) -> Connects {
+    let script = format!(
+        "six() {{ while read -r k v; do [ \"$k\" = Ip6InReceives ] && echo \"$v\"; done \
+           < /proc/net/snmp6; }}; \
+         before=$(six); \
+         for i in $(seq 20); do t0=$EPOCHREALTIME; \
+           if timeout 2 bash -c 'exec 3<>/dev/tcp/{address}/{TARGET_PORT}' 2>/dev/null; \
+           then echo \"ok $t0 $EPOCHREALTIME\"; else echo none; fi; \
+         done; \
+         echo \"received $(( $(six) - before ))\""
+    );
+    let printed = run_ok(&mut docker(&["exec", from, "bash", "-c", &script]));
+    let mut connects = Connects {
+        times: Vec::new(),
+        received: 0,
+    };
+    for line in printed.lines() {
+        if let Some(count) = line.strip_prefix("received ") {
+            connects.received = count.parse().expect("a packet count");
+        } else if let Some(times) = line.strip_prefix("ok ") {
+            let t: Vec<f64> = times
+                .split(' ')
+                .map(|f| f.parse().expect("$EPOCHREALTIME"))
+                .collect();
+            connects.times.push(Some(t[1] - t[0]));
+        } else if line == "none" {
+            connects.times.push(None);
+        }
+    }
+    assert_eq!(connects.times.len(), 20, "{printed}");
+    connects
 }
 
 #[test]

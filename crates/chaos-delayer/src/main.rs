@@ -25,7 +25,7 @@
 //! `--queue-bypass`, packets pass untouched while no delayer is bound.
 
 use std::io::{self, Write};
-use std::net::SocketAddrV4;
+use std::net::{IpAddr, SocketAddrV4, SocketAddrV6};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -58,7 +58,7 @@ const DEFAULT_COPY_MARK: u32 = 0x4345_0001;
 /// Each packet of the queue is dropped with probability --loss, otherwise
 /// held for a time drawn uniformly from [delay - jitter, delay + jitter]
 /// (clamped at 0) and accepted; --duplicate sends a marked copy through a
-/// raw IPv4 socket when it is released; --corrupt flips one byte beyond its
+/// raw socket (IPv4 or IPv6) when it is released; --corrupt flips one byte beyond its
 /// IP header. On SIGTERM or SIGINT it accepts every held packet, prints one
 /// line of counters and exits 0.
 #[derive(Debug, Parser)]
@@ -111,39 +111,52 @@ struct Held {
     duplicate: bool,
 }
 
-/// Sends duplicates' copies: a raw IPv4 socket (`IPPROTO_RAW`, so the
-/// packet goes out with the header it has) with `SO_MARK`.
+/// Sends duplicates' copies: one raw socket per family (`IPPROTO_RAW`, so
+/// the packet goes out with the header it has), with `SO_MARK`.
 struct Copier {
-    socket: Option<Socket>,
+    v4: Option<Socket>,
+    v6: Option<Socket>,
 }
 
 impl Copier {
+    /// A copier that sends nothing (no duplicate asked for).
+    fn none() -> Self {
+        Copier { v4: None, v6: None }
+    }
+
     fn open(mark: u32) -> Self {
-        let socket = Socket::new(
-            Domain::IPV4,
-            Type::RAW,
-            Some(Protocol::from(libc_ipproto_raw())),
-        )
-        .and_then(|socket| socket.set_mark(mark).map(|()| socket));
-        match socket {
-            Ok(socket) => Copier {
-                socket: Some(socket),
-            },
-            Err(err) => {
-                eprintln!("chaos-delayer: no raw socket for duplicates ({err}); duplicates will not be sent");
-                Copier { socket: None }
+        let open = |domain: Domain, family: &str| {
+            let socket = Socket::new(domain, Type::RAW, Some(Protocol::from(libc_ipproto_raw())))
+                .and_then(|socket| socket.set_mark(mark).map(|()| socket));
+            match socket {
+                Ok(socket) => Some(socket),
+                Err(err) => {
+                    eprintln!("chaos-delayer: no raw {family} socket for duplicates ({err}); {family} duplicates will not be sent");
+                    None
+                }
             }
+        };
+        Copier {
+            v4: open(Domain::IPV4, "IPv4"),
+            v6: open(Domain::IPV6, "IPv6"),
         }
     }
 
-    /// Sends a copy of `ip_packet`; false when it could not.
-    fn send(&self, ip_packet: &[u8]) -> bool {
-        let (Some(socket), Some(destination)) = (&self.socket, packet::ipv4_destination(ip_packet))
-        else {
-            return false;
+    /// Sends a copy of `ip_packet`, which left through interface `outdev`
+    /// (the scope of a link-local IPv6 destination); false when it could
+    /// not.
+    fn send(&self, ip_packet: &[u8], outdev: u32) -> bool {
+        let (socket, address) = match packet::destination(ip_packet) {
+            Some(IpAddr::V4(to)) => (&self.v4, SockAddr::from(SocketAddrV4::new(to, 0))),
+            Some(IpAddr::V6(to)) => (
+                &self.v6,
+                SockAddr::from(SocketAddrV6::new(to, 0, 0, outdev)),
+            ),
+            None => return false,
         };
-        let address = SockAddr::from(SocketAddrV4::new(destination, 0));
-        socket.send_to(ip_packet, &address).is_ok()
+        socket
+            .as_ref()
+            .is_some_and(|socket| socket.send_to(ip_packet, &address).is_ok())
     }
 }
 
@@ -203,9 +216,10 @@ impl Delayer {
     /// Accepts a held packet, and sends its copy after it.
     fn release(&mut self, held: Held) {
         let copy = held.duplicate.then(|| held.message.get_payload().to_vec());
+        let outdev = held.message.get_outdev();
         self.verdict(held.message, Verdict::Accept);
         if let Some(copy) = copy {
-            if self.copier.send(&copy) {
+            if self.copier.send(&copy, outdev) {
                 self.stats.duplicated += 1;
             } else {
                 self.stats.duplicate_failed += 1;
@@ -308,7 +322,7 @@ fn main() -> ExitCode {
     let copier = if cli.duplicate.is_set() {
         Copier::open(cli.copy_mark)
     } else {
-        Copier { socket: None }
+        Copier::none()
     };
     eprintln!(
         "chaos-delayer: queue {} bound; {params}; max held {}; seed {seed}",

@@ -1,13 +1,13 @@
 //! The little of an IP packet the delayer reads: where the header ends (a
 //! corrupted byte is always beyond it, as with netem, so the packet is still
 //! routed and the damage is found by the transport's checksum) and, for a
-//! duplicate's copy, the IPv4 destination.
+//! duplicate's copy, the destination (IPv4 or IPv6).
 //!
 //! NFQUEUE hands over the packet from its network header on, IPv4 or IPv6.
 //! An IPv6 header is taken as its fixed 40 bytes: a flipped byte in an
 //! extension header is corruption all the same.
 
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::ops::Range;
 
 /// The bytes of `ip_packet` that may be corrupted: everything after the IP
@@ -40,14 +40,17 @@ pub fn flip_byte(ip_packet: &mut [u8], at: usize) {
     }
 }
 
-/// The destination of an IPv4 packet, `None` for anything else.
-pub fn ipv4_destination(ip_packet: &[u8]) -> Option<Ipv4Addr> {
+/// The destination of an IPv4 or IPv6 packet, `None` for anything else
+/// (or a truncated header).
+pub fn destination(ip_packet: &[u8]) -> Option<IpAddr> {
     header_len(ip_packet)?;
-    if ip_packet[0] >> 4 != 4 {
-        return None;
+    if ip_packet[0] >> 4 == 4 {
+        let bytes: [u8; 4] = ip_packet.get(16..20)?.try_into().ok()?;
+        Some(IpAddr::V4(Ipv4Addr::from(bytes)))
+    } else {
+        let bytes: [u8; 16] = ip_packet.get(24..40)?.try_into().ok()?;
+        Some(IpAddr::V6(Ipv6Addr::from(bytes)))
     }
-    let bytes: [u8; 4] = ip_packet.get(16..20)?.try_into().ok()?;
-    Some(Ipv4Addr::from(bytes))
 }
 
 #[cfg(test)]
@@ -128,12 +131,17 @@ mod tests {
     #[test]
     fn destinations() {
         assert_eq!(
-            ipv4_destination(&ipv4(5, 20)),
-            Some(Ipv4Addr::new(127, 0, 0, 9))
+            destination(&ipv4(5, 20)),
+            Some(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 9)))
         );
         let mut v6 = vec![0u8; 48];
         v6[0] = 0x60;
-        assert_eq!(ipv4_destination(&v6), None);
-        assert_eq!(ipv4_destination(&[0x45; 10]), None);
+        v6[8..24].copy_from_slice(&Ipv6Addr::LOCALHOST.octets());
+        let to: Ipv6Addr = "fd00:cafe::2".parse().unwrap();
+        v6[24..40].copy_from_slice(&to.octets());
+        assert_eq!(destination(&v6), Some(IpAddr::V6(to)));
+        assert_eq!(destination(&v6[..39]), None);
+        assert_eq!(destination(&[0x45; 10]), None);
+        assert_eq!(destination(&[0x20; 40]), None);
     }
 }

@@ -12,7 +12,7 @@ pub struct Stats {
     pub dropped: u64,
     /// Copies sent (duplicate).
     pub duplicated: u64,
-    /// Duplicates decided but not sent (no raw socket, not IPv4, send failed).
+    /// Duplicates decided but not sent (no raw socket for its family, not IP, send failed).
     pub duplicate_failed: u64,
     /// Packets accepted with a flipped byte.
     pub corrupted: u64,
