@@ -445,20 +445,36 @@ mod tests {
     }
 
     #[test]
-    fn shown_defaults_come_from_the_constants() {
+    fn shown_defaults_are_the_documented_ones() {
+        // Literals from the table in docs/configuration.md, not the
+        // constants: a changed constant must fail here until the docs
+        // change with it.
+        let shown = |id: SettingId| id.def().default.text();
+        assert_eq!(shown(SettingId::Interval).as_deref(), Some("180s"));
+        assert_eq!(shown(SettingId::Recovery).as_deref(), Some("30s"));
+        assert_eq!(shown(SettingId::StartupWait).as_deref(), Some("60s"));
+        assert_eq!(shown(SettingId::MinInterval).as_deref(), Some("60s"));
         assert_eq!(
-            SettingId::Interval.def().default.text().as_deref(),
-            Some("180s")
+            shown(SettingId::StateFile).as_deref(),
+            Some("/tmp/failure_state.json")
         );
+        assert_eq!(shown(SettingId::Seed), None);
+        assert_eq!(shown(SettingId::FindingsRate).as_deref(), Some("20/2s"));
+        assert_eq!(shown(SettingId::JournalMax).as_deref(), Some("64MiB"));
+        // The shown texts are what the engine applies: 20 at once, then 20
+        // more every 2 s; 64 MiB is 64 * 1024 * 1024 bytes.
         assert_eq!(
-            SettingId::StateFile.def().default.text().as_deref(),
-            Some(DEFAULT_STATE_FILE)
+            super::super::DEFAULT_FINDINGS_RATE,
+            super::super::rate::Rate {
+                count: 20,
+                per: Duration::from_secs(2)
+            }
         );
-        assert_eq!(SettingId::Seed.def().default.text(), None);
         assert_eq!(
             super::super::rate::parse_rate(DEFAULT_FINDINGS_RATE_TEXT),
             Ok(Some(super::super::DEFAULT_FINDINGS_RATE))
         );
+        assert_eq!(crate::journal::DEFAULT_JOURNAL_MAX, 67_108_864);
         assert_eq!(
             crate::size::parse_size(DEFAULT_JOURNAL_MAX_TEXT),
             Ok(Some(crate::journal::DEFAULT_JOURNAL_MAX))
