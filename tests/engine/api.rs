@@ -533,15 +533,37 @@ fn the_schedule_goes_on_while_status_and_metrics_are_under_load() {
         "100 requests answered and 10 injections made meanwhile",
         || served.load(Ordering::Relaxed) >= 100 && injections() >= before + 10,
     );
+    // `lateness_ms` is on scheduled injections, and only on them: the one
+    // asked for through the API in the middle of the load has none.
+    let manual = post(
+        port,
+        "/inject",
+        r#"{"target": "target-app", "mode": "crash"}"#,
+        None,
+    );
+    assert_eq!(manual.status, 200, "{}", manual.body);
+    let manual_id = manual.json()["injected"]["id"].clone();
+    wait_until(TIMEOUT, "the manual injection in the journal", || {
+        journal_events(&journal_path, "injected")
+            .iter()
+            .any(|e| e["id"] == manual_id)
+    });
+    let after = injections();
+    wait_until(TIMEOUT, "a scheduled injection after it", || {
+        injections() > after
+    });
     stop.store(true, Ordering::Relaxed);
     load.into_iter().for_each(|t| t.join().unwrap());
     engine.terminate();
     let injected = journal_events(&journal_path, "injected");
-    for entry in &injected {
-        assert!(
-            entry["lateness_ms"].as_f64().is_some_and(|l| l >= 0.0),
-            "{entry}"
-        );
+    let (manual, scheduled): (Vec<_>, Vec<_>) = injected.iter().partition(|e| e["id"] == manual_id);
+    assert_eq!(manual.len(), 1, "{injected:?}");
+    assert_eq!(manual[0]["source"], "manual", "{}", manual[0]);
+    assert!(manual[0].get("lateness_ms").is_none(), "{}", manual[0]);
+    assert!(scheduled.len() >= 11, "{injected:?}");
+    for entry in scheduled {
+        assert!(entry.get("source").is_none(), "{entry}");
+        assert!(entry["lateness_ms"].is_number(), "{entry}");
     }
 }
 
