@@ -439,3 +439,66 @@ fn a_swarm_task_replaced_by_swarm_is_a_repair_scored_from_its_going_down() {
     let figures = figures_of(&journal, "r");
     assert_eq!((figures.true_positives, figures.false_negatives), (1, 0));
 }
+
+/// Worked by hand (grace 30 s). `o` on `app` is open (no `ended` line):
+/// its window runs to its `expires_at`, 2030, plus the grace: [2000, 2060].
+/// `r` on `db` was repaired (by the probe) at 2104, half a second before
+/// the probe's `manifested` line put its clock start at 2104.5.
+/// - `early` detects `o` at 2001, 4 s before it manifested at 2005: a true
+///   positive whose time to detect is clamped to 0, not -4000 ms; it
+///   mitigates `r` at 2104.2: clamped to 0 too (2104 - 2104.5 < 0).
+/// - `edge` detects `o` at 2060, the window's last instant (a detection),
+///   and again at 2060.5 (no incident: a false alarm).
+#[test]
+fn an_open_incident_runs_to_its_deadline_and_early_times_are_clamped_to_zero() {
+    let text = [
+        r#"{"timestamp":2000,"event":"injected","id":"o","target":"app","scenario":"CRASH","mode":"crash","expires_at":2030}"#,
+        r#"{"timestamp":2005,"event":"manifested","id":"o","target":"app","scenario":"CRASH","mode":"crash","injected_at":2000,"manifested_at":2005,"time_to_manifest_ms":5000}"#,
+        r#"{"timestamp":2100,"event":"injected","id":"r","target":"db","scenario":"CRASH","mode":"crash","expires_at":2130}"#,
+        r#"{"timestamp":2104.5,"event":"manifested","id":"r","target":"db","scenario":"CRASH","mode":"crash","injected_at":2100,"manifested_at":2104.5,"time_to_manifest_ms":4500}"#,
+        r#"{"timestamp":2104.5,"event":"ended","id":"r","target":"db","scenario":"CRASH","mode":"crash","ended_by":"repair","repaired_by":"probe","injected_at":2100,"manifested_at":2104.5,"repaired_at":2104,"ended_at":2104}"#,
+        r#"{"timestamp":2001,"event":"finding","id":"f1","responder":"early","target":"app","kind":"detected"}"#,
+        r#"{"timestamp":2104.1,"event":"finding","id":"f2","responder":"early","target":"db","kind":"detected"}"#,
+        r#"{"timestamp":2104.2,"event":"finding","id":"f3","responder":"early","target":"db","kind":"mitigated"}"#,
+        r#"{"timestamp":2060,"event":"finding","id":"f4","responder":"edge","target":"app","kind":"detected"}"#,
+        r#"{"timestamp":2060.5,"event":"finding","id":"f5","responder":"edge","target":"app","kind":"detected"}"#,
+    ]
+    .join("\n");
+    let journal = parse(text.as_bytes());
+    assert!(journal.warnings.is_empty(), "{:?}", journal.warnings);
+    let open = &journal.incidents[0];
+    assert_eq!(open.id, "o");
+    assert_eq!(open.window(GRACE), (2000.0, 2060.0), "expires_at + grace");
+    assert!(open.scored());
+
+    let early = scorecards(&journal, Some("early"), GRACE);
+    let ttd: Vec<Option<f64>> = early[0]
+        .matched
+        .incidents
+        .iter()
+        .map(|s| s.time_to_detect_ms)
+        .collect();
+    assert_eq!(
+        ttd,
+        [Some(0.0), Some(0.0)],
+        "2001 - 2005 and 2104.1 - 2104.5"
+    );
+    let f = &early[0].figures;
+    assert_eq!((f.true_positives, f.false_positives), (2, 0));
+    assert_eq!((f.mitigated, f.repaired), (1, 1));
+    assert_eq!((f.mttr_p50_ms, f.mttr_p95_ms), (Some(0.0), Some(0.0)));
+    assert_eq!((f.mttd_p50_ms, f.mttd_p95_ms), (Some(0.0), Some(0.0)));
+
+    let edge = scorecards(&journal, Some("edge"), GRACE);
+    let f = &edge[0].figures;
+    assert_eq!((f.true_positives, f.false_negatives), (1, 1), "o, not r");
+    assert_eq!(
+        (f.false_positives, f.false_positives_without_incident),
+        (1, 1)
+    );
+    assert_eq!(edge[0].matched.false_alarms[0].finding, "f5");
+    assert_eq!(
+        edge[0].matched.incidents[0].time_to_detect_ms,
+        Some(55_000.0)
+    );
+}
