@@ -377,7 +377,7 @@ fn the_recovery_clear_leaves_a_failure_written_by_someone_else() {
             "--interval",
             "60",
             "--recovery",
-            "0.6",
+            "3",
             "--startup-wait",
             "0",
             "--min-interval",
@@ -388,19 +388,47 @@ fn the_recovery_clear_leaves_a_failure_written_by_someone_else() {
     wait_until(Duration::from_secs(10), "the engine's failure", || {
         read_state(&state).is_some_and(|v| is_failure(&v))
     });
-    // A person injects by hand before the engine's recovery deadline.
+    // The engine is stopped (SIGSTOP) while a person injects by hand, so
+    // the manual write lands before the engine's recovery deadline however
+    // long the one-shot takes; when the engine goes on, its clear is due
+    // at once (or overdue) and must leave the person's failure.
+    let pid = rustix::process::Pid::from_child(&engine.child);
+    rustix::process::kill_process(pid, rustix::process::Signal::STOP).unwrap();
+    let engines = read_state(&state).unwrap();
+    assert!(
+        is_failure(&engines),
+        "still the engine's failure: {engines}"
+    );
     let manual = crate::helpers::run_once(&["inject", "network_partition"], &env);
+    rustix::process::kill_process(pid, rustix::process::Signal::CONT).unwrap();
     assert!(manual.status.success());
     let manual_id = read_state(&state).unwrap()["id"].clone();
+    assert_ne!(manual_id, engines["id"]);
     wait_until(
         Duration::from_secs(10),
         "the engine to notice the other writer",
         || !engine.events_matching("ended by hand", None).is_empty(),
     );
+    // Past the engine's deadline, the file is still the person's.
+    let deadline = engines["expires_at"].as_f64().unwrap();
+    wait_until(Duration::from_secs(10), "the engine's deadline", || {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap();
+        now.as_secs_f64() > deadline + 0.2
+    });
     let now = read_state(&state).unwrap();
     assert_eq!(
         (now["mode"].as_str(), &now["id"]),
         (Some("network_partition"), &manual_id)
+    );
+    assert!(
+        engine
+            .events_matching("Failure state cleared", None)
+            .iter()
+            .all(|e| e["reason"] != "recovery"),
+        "{:?}",
+        engine.events()
     );
     engine.terminate();
 }
