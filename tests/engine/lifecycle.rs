@@ -10,7 +10,7 @@ const TWO_TARGETS: &str = "\
 defaults:
   interval: 300ms
   recovery: 100ms
-  startup_wait: 100ms   # long enough for the watcher to see the startup clear
+  startup_wait: 100ms
 policy:
   min_interval: 0
 targets:
@@ -38,9 +38,20 @@ fn two_targets_are_injected_and_cleared_independently() {
         &[],
     );
 
+    // The watchers poll the files; a failure lasts 100 ms, so a loaded
+    // machine may keep them from seeing some: the engine goes on injecting
+    // until each watcher has seen a failure and a recovery clear after it.
+    let seen_failure_then_recovery = |watcher: &StateWatcher| {
+        let seen = watcher.seen();
+        seen.iter().position(is_failure).is_some_and(|at| {
+            seen[at + 1..]
+                .iter()
+                .any(|v| v["reason"] == "recovery" && v["mode"] == "healthy")
+        })
+    };
     wait_until(
-        Duration::from_secs(20),
-        "two recoveries on each target",
+        Duration::from_secs(60),
+        "two recoveries on each target, each seen in its file after a failure",
         || {
             ["app", "db"].iter().all(|t| {
                 engine
@@ -49,18 +60,31 @@ fn two_targets_are_injected_and_cleared_independently() {
                     .filter(|e| e["reason"] == "recovery")
                     .count()
                     >= 2
-            })
+            }) && seen_failure_then_recovery(&app)
+                && seen_failure_then_recovery(&db)
         },
     );
     let (status, _) = engine.terminate();
     assert!(status.success(), "exit status {status:?}");
 
     for (name, watcher) in [("app", &app), ("db", &db)] {
-        let seen = watcher.seen();
+        // The first write is the startup clear: the log's order (which
+        // does not depend on a poll catching the 100 ms startup wait).
+        let writes: Vec<Value> = engine
+            .events()
+            .into_iter()
+            .filter(|e| e["target"] == name)
+            .filter(|e| {
+                e["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("Failure state cleared") || m.contains("Injecting"))
+            })
+            .collect();
         assert_eq!(
-            seen[0]["reason"], "startup",
-            "{name}: first write is the startup clear: {seen:?}"
+            writes[0]["reason"], "startup",
+            "{name}: first write is the startup clear: {writes:?}"
         );
+        let seen = watcher.seen();
         let failure = seen
             .iter()
             .find(|v| is_failure(v))
