@@ -80,23 +80,31 @@ fn control_status_metrics_and_journal_follow_a_scripted_sequence() {
         .as_str()
         .unwrap()
         .to_owned();
-    assert_eq!(read_state(&state).unwrap()["id"], id.as_str());
+    // (The file and /status are checked on the held failure below: this
+    // one may already be cleared by the time they are read.)
     assert_eq!(
-        get_json(port, "/status")["targets"][0]["failure"]["id"],
+        journal_events(&journal_path, "injected")[0]["id"],
         id.as_str()
     );
     wait_until(TIMEOUT, "the automatic clear", || {
         read_state(&state).is_some_and(|v| v["reason"] == "recovery")
     });
 
-    // Manual inject by mode, then pause while it is active.
+    // Manual inject by mode, held for an hour (so nothing but the pause
+    // ends it, however slow the machine), then pause while it is active.
     let slow = post(
         port,
         "/inject",
-        r#"{"target": "target-app", "mode": "slow", "delay": 7}"#,
+        r#"{"target": "target-app", "mode": "slow", "delay": 7, "for": "1h"}"#,
         None,
     );
-    assert_eq!(slow.json()["injected"]["delay"], 7);
+    let slow = slow.json()["injected"].clone();
+    assert_eq!(slow["delay"], 7);
+    assert_eq!(read_state(&state).unwrap()["id"], slow["id"]);
+    assert_eq!(
+        get_json(port, "/status")["targets"][0]["failure"]["id"],
+        slow["id"]
+    );
     let paused = post(port, "/pause", "", None);
     assert_eq!(paused.json()["paused"], serde_json::json!(["target-app"]));
     let after_pause = read_state(&state).unwrap();
