@@ -267,6 +267,10 @@ impl Handler<RequestSlot> for RecoveryActor {
                 // Targets that gave up since leave the queue here, so it
                 // stays as long as the number of targets actually waiting.
                 self.waiters.retain(|waiter| !waiter.reply.is_closed());
+                debug!(
+                    target = %msg.target, in_use, cap, waiting = self.waiters.len(),
+                    "queued for a free slot"
+                );
                 self.waiters.push_back(Waiter {
                     target: msg.target,
                     reply: msg.reply,

@@ -373,13 +373,29 @@ targets:
 
 #[test]
 fn a_pause_cancels_a_cycle_that_is_waiting_for_a_slot() {
+    // a holds the only slot until the test clears it by hand; b, then c,
+    // queue for it (the recovery actor logs each at debug level).
     let yaml = "\
 policy: { min_interval: 0, max_concurrent_failures: 1, when_capped: wait }
 targets:
-  - { name: a, state_file: '{dir}/a.json', interval: 60s, recovery: 2s, startup_wait: 0s }
-  - { name: b, state_file: '{dir}/b.json', interval: 60s, recovery: 1s, startup_wait: 300ms }
+  - { name: a, state_file: '{dir}/a.json', interval: 2h, recovery: 1h, startup_wait: 0s }
+  - { name: b, state_file: '{dir}/b.json', interval: 2h, recovery: 1h, startup_wait: 200ms }
+  - { name: c, state_file: '{dir}/c.json', interval: 2h, recovery: 1h, startup_wait: 400ms }
 ";
-    let (_ws, journal_path, mut engine) = start_journalled(yaml, &["--http", "127.0.0.1:0"]);
+    let ws = crate::helpers::Workspace::new();
+    let journal_path = ws.path("journal.jsonl");
+    let targets = ws.targets(yaml);
+    let mut engine = crate::helpers::Engine::start(
+        &[
+            "--targets",
+            targets.to_str().unwrap(),
+            "--journal",
+            journal_path.to_str().unwrap(),
+            "--http",
+            "127.0.0.1:0",
+        ],
+        &[("RUST_LOG", "info,chaos_engine::actors::recovery=debug")],
+    );
     let port = engine.api_port();
     let injected_into = |target: &str| {
         journal_events(&journal_path, "injected")
@@ -387,20 +403,29 @@ targets:
             .filter(|e| e["target"] == target)
             .count()
     };
-    wait_until(TIMEOUT, "a's failure", || injected_into("a") == 1);
-    // b's turn comes at 0.3 s while a holds the only slot: b waits.
-    std::thread::sleep(Duration::from_millis(600));
-    assert_eq!(injected_into("b"), 0);
+    let queued = |engine: &crate::helpers::Engine| -> Vec<String> {
+        engine
+            .events_matching("queued for a free slot", None)
+            .iter()
+            .map(|e| e["target"].as_str().unwrap_or("").to_owned())
+            .collect()
+    };
+    wait_until(TIMEOUT, "a's failure, then b and c queued", || {
+        injected_into("a") == 1 && queued(&engine).len() == 2
+    });
+    assert_eq!(queued(&engine), ["b", "c"]);
     for action in ["/pause?target=b", "/resume?target=b"] {
         let answer = http::post_json(port, action, "", TIMEOUT).unwrap();
         assert_eq!(answer.status, 200, "{action}: {}", answer.body);
     }
-    // a's failure ends and frees the slot; b's cancelled cycle must not
-    // take it (after the resume, b's next start is an interval away).
-    wait_until(TIMEOUT, "a's failure to end", || {
-        !journal_events(&journal_path, "ended").is_empty()
+    // a's failure ends and frees the slot, which goes to the oldest live
+    // waiter: b's cancelled cycle must not take it (after the resume, b's
+    // next start is an interval away), so c, queued behind b, gets it.
+    let cleared = http::post_json(port, "/clear?target=a", "", TIMEOUT).unwrap();
+    assert_eq!(cleared.status, 200, "{}", cleared.body);
+    wait_until(TIMEOUT, "the slot taken by c (or by b)", || {
+        injected_into("c") + injected_into("b") == 1
     });
-    std::thread::sleep(Duration::from_millis(500));
     assert_eq!(injected_into("b"), 0, "{:?}", journal(&journal_path));
     engine.terminate();
 }
