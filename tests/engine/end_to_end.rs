@@ -1,31 +1,35 @@
 //! The whole system on loopback: the real engine and two real
-//! `chaos-target` services (restarted by the harness when they exit), with
-//! a fixed seed and a time-compressed schedule. Every scenario must show on
-//! the HTTP side, and every endpoint must answer again after each clear.
+//! `chaos-target` services (restarted by the harness when they exit). Each
+//! scenario is injected through the API and held for an hour, so it is in
+//! place for as long as the test looks at it, however loaded the machine:
+//! every scenario must show on the HTTP side, and every endpoint must
+//! answer again after each end (a restart for a crash, a clear otherwise).
+//! The schedule's own injections and recovery clears are tested in
+//! lifecycle.rs, on the paused clock where their timing matters.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
-use chaos_engine::picker::PickStream;
-use chaos_engine::scenario::{Catalogue, DelayRange, Scenario};
 use serde_json::Value;
 
-use crate::helpers::{read_state, wait_until, Engine, Workspace};
+use crate::helpers::{read_state, start_with_api, wait_until, Workspace};
 use crate::http;
 use crate::target_harness::{TargetService, RECHECK_GRACE};
 
 const CONFIG_ERROR_DETAIL: &str = "Configuration error: DATABASE_URL is not properly configured. Please check environment variables and restart the service.";
 const TIMEOUT: Duration = Duration::from_secs(10);
 
+/// No scheduled injection during the test (the first is an hour away);
+/// a slow request hangs for ten minutes unless the failure ends first.
 const TARGETS: &str = "\
 defaults:
-  interval: 3s
-  recovery: 2s
-  startup_wait: 500ms
+  interval: 2h
+  recovery: 1h
+  startup_wait: 1h
   scenarios:
     - { name: CRASH, mode: crash, weight: 1 }
-    - { name: SLOWDOWN, mode: slow, weight: 1, delay: { min: 5, max: 5 } }
+    - { name: SLOWDOWN, mode: slow, weight: 1, delay: { min: 600, max: 600 } }
     - { name: CONFIG_ERROR, mode: config_error, weight: 1 }
 policy:
   min_interval: 0
@@ -34,43 +38,6 @@ targets:
   - { name: db, state_file: '{dir}/db.json' }
 ";
 
-/// A seed whose first three picks cover all three scenarios on both
-/// targets, found with the engine's own picker (the same streams `run` uses).
-fn seed_covering_every_scenario() -> u64 {
-    let catalogue = std::sync::Arc::new(
-        Catalogue::new(
-            [
-                ("CRASH", "crash", None),
-                ("SLOWDOWN", "slow", Some(DelayRange { min: 5, max: 5 })),
-                ("CONFIG_ERROR", "config_error", None),
-            ]
-            .into_iter()
-            .map(|(name, mode, delay)| Scenario {
-                name: name.into(),
-                mode: mode.into(),
-                weight: 1.0,
-                delay,
-                category: None,
-                fix: Vec::new(),
-            })
-            .collect(),
-        )
-        .unwrap(),
-    );
-    (0..10_000u64)
-        .find(|seed| {
-            ["app", "db"].iter().all(|target| {
-                let mut stream = PickStream::new(*seed, target, &catalogue);
-                (0..3)
-                    .map(|_| stream.next_pick().mode)
-                    .collect::<HashSet<_>>()
-                    .len()
-                    == 3
-            })
-        })
-        .expect("some seed covers every scenario")
-}
-
 fn now() -> f64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -78,17 +45,38 @@ fn now() -> f64 {
         .as_secs_f64()
 }
 
-/// Waits for an injection whose id is not in `seen`.
-fn next_failure(state_file: &Path, seen: &HashSet<String>) -> Value {
+/// Injects `scenario` into `name` through the API, held for an hour, and
+/// waits until its state file holds it; returns the failure.
+fn inject_held(api: u16, name: &str, scenario: &str, state_file: &Path) -> Value {
+    let body = format!(r#"{{"target": "{name}", "scenario": "{scenario}", "for": "1h"}}"#);
+    let answer = http::post_json(api, "/inject", &body, TIMEOUT).unwrap();
+    assert_eq!(answer.status, 200, "{name} {scenario}: {}", answer.body);
+    let id = answer.json()["injected"]["id"].clone();
     let mut found = None;
-    wait_until(TIMEOUT, "the next injection", || {
-        found = read_state(state_file).filter(|v| {
-            v["injected_by"] == "chaos-engine"
-                && v["id"].as_str().is_some_and(|id| !seen.contains(id))
-        });
+    wait_until(TIMEOUT, "the failure in the state file", || {
+        found = read_state(state_file).filter(|v| v["id"] == id);
         found.is_some()
     });
     found.unwrap()
+}
+
+/// Ends the active failure of `name` with `POST /clear`.
+fn clear(api: u16, name: &str) {
+    let body = format!(r#"{{"target": "{name}"}}"#);
+    let answer = http::post_json(api, "/clear", &body, TIMEOUT).unwrap();
+    assert_eq!(answer.status, 200, "{name}: {}", answer.body);
+}
+
+/// The active failure of `name` in `/status` (null when none).
+fn active_failure(api: u16, name: &str) -> Value {
+    let status = http::get(api, "/status", TIMEOUT).unwrap().json();
+    status["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == name)
+        .unwrap()["failure"]
+        .clone()
 }
 
 /// Every endpoint answers with success.
@@ -116,16 +104,20 @@ fn assert_every_endpoint_answers(service: &TargetService, name: &str) {
     assert_eq!(created.status, 201, "{name} POST /orders: {}", created.body);
 }
 
-/// Follows three injections into one target and checks each on the HTTP side.
-fn follow_target(name: &str, state_file: &Path, service: &TargetService) -> BTreeSet<String> {
-    let mut seen_ids = HashSet::new();
+/// Injects each scenario into one target in turn and checks each on the
+/// HTTP side, then that it ends and every endpoint answers again.
+fn follow_target(
+    api: u16,
+    name: &str,
+    state_file: &Path,
+    service: &TargetService,
+) -> BTreeSet<String> {
     let mut modes = BTreeSet::new();
-    for _ in 0..3 {
-        let failure = next_failure(state_file, &seen_ids);
+    for scenario in ["CRASH", "SLOWDOWN", "CONFIG_ERROR"] {
+        let failure = inject_held(api, name, scenario, state_file);
         // chaos-target trusts its last look at the file for 10 ms
         // (--state-recheck-ms): give it that long to see the new failure.
         std::thread::sleep(RECHECK_GRACE);
-        let id = failure["id"].as_str().unwrap().to_owned();
         let mode = failure["mode"].as_str().unwrap().to_owned();
         match mode.as_str() {
             "crash" => {
@@ -146,45 +138,51 @@ fn follow_target(name: &str, state_file: &Path, service: &TargetService) -> BTre
                 wait_until(TIMEOUT, "the restarted target to answer /health", || {
                     http::get(service.port, "/health", TIMEOUT).is_ok_and(|r| r.status == 200)
                 });
-                let rewritten = read_state(state_file).unwrap();
-                assert_eq!(
-                    (rewritten["mode"].as_str(), rewritten["cleared_by"].as_str()),
-                    (Some("healthy"), Some(name)),
-                    "a restarted target writes its state healthy"
-                );
                 assert_eq!(
                     http::get(service.port, "/orders", TIMEOUT).unwrap().status,
                     200,
                     "{name}: restarted is repaired"
                 );
+                // The engine sees the restarted target's healthy write as a
+                // repair and leaves the file as the target wrote it.
+                wait_until(TIMEOUT, "the engine to see the repair", || {
+                    active_failure(api, name).is_null()
+                });
+                let state = read_state(state_file).unwrap();
+                assert_eq!(
+                    (state["mode"].as_str(), state["cleared_by"].as_str()),
+                    (Some("healthy"), Some(name)),
+                    "a restarted target writes its state healthy: {state}"
+                );
             }
             "slow" => {
-                // The delay (5 s) outlasts the failure (2 s): a slow request
-                // hangs until the failure ends, at its `expires_at`.
-                let delay = failure["delay"].as_f64().unwrap();
-                let expires_at = failure["expires_at"].as_f64().unwrap();
-                assert!(delay > 2.0, "{failure}");
-                // /health first, while the failure is on: it is never
-                // slowed, so it answers before the failure ends.
-                let sent = now();
+                // The delay (600 s) outlasts the test: a slow request hangs
+                // until the failure ends, here by the clear below.
+                assert_eq!(failure["delay"], 600, "{failure}");
+                let port = service.port;
+                let slow = std::thread::spawn(move || {
+                    let answer = http::get(port, "/orders", Duration::from_secs(120));
+                    (answer, now())
+                });
+                // The request is held (chaos-target counts it), and
+                // /health, never slowed, answers meanwhile.
+                wait_until(TIMEOUT, "the slow request held", || {
+                    http::get(service.port, "/debug/state", TIMEOUT)
+                        .is_ok_and(|r| r.json()["slow_requests_waiting"].as_u64() == Some(1))
+                });
                 let health = http::get(service.port, "/health", TIMEOUT).unwrap();
-                let answered = now();
                 assert_eq!(health.status, 200);
-                // Sent with a second or more of the failure left, a slowed
-                // /health would hang until the failure ended.
                 assert!(
-                    sent > expires_at - 1.0 || answered < expires_at,
-                    "{name}: /health sent at {sent:.3} answered only when the failure ended at {expires_at:.3}"
+                    !slow.is_finished(),
+                    "{name}: /orders answered during a slow failure"
                 );
-                let started = now();
-                let response = http::get(service.port, "/orders", TIMEOUT).unwrap();
-                let ended = now();
-                assert_eq!(response.status, 200, "{name}: slow still serves");
-                // Hung until the end of the failure (to the reader's 10 ms
-                // look-again window), whenever the request started.
+                let cleared_at = now();
+                clear(api, name);
+                let (answer, answered_at) = slow.join().unwrap();
+                assert_eq!(answer.unwrap().status, 200, "{name}: slow still serves");
                 assert!(
-                    ended >= expires_at.min(started + delay) - 0.05,
-                    "{name}: slow request answered at {ended:.3}, the failure ended at {expires_at:.3}"
+                    answered_at >= cleared_at,
+                    "{name}: the slow request was answered at {answered_at:.3}, before the clear at {cleared_at:.3}"
                 );
             }
             "config_error" => {
@@ -196,28 +194,25 @@ fn follow_target(name: &str, state_file: &Path, service: &TargetService) -> BTre
                     200,
                     "/health is never failure-injected"
                 );
+                clear(api, name);
             }
             other => panic!("{name}: unexpected mode {other}"),
         }
-        if mode == "crash" {
-            // The restart already repaired it: past the recovery deadline the
-            // engine leaves the target's own healthy state in place.
-            let deadline = failure["expires_at"].as_f64().unwrap();
-            wait_until(TIMEOUT, "the recovery deadline", || now() > deadline + 0.2);
+        if mode != "crash" {
             let state = read_state(state_file).unwrap();
             assert_eq!(
-                (state["mode"].as_str(), state["cleared_by"].as_str()),
-                (Some("healthy"), Some(name)),
+                (
+                    state["mode"].as_str(),
+                    state["reason"].as_str(),
+                    state["cleared_by"].as_str()
+                ),
+                (Some("healthy"), Some("manual"), Some("chaos-engine")),
                 "{state}"
             );
-        } else {
-            wait_until(TIMEOUT, "the engine's recovery clear", || {
-                read_state(state_file)
-                    .is_some_and(|v| v["reason"] == "recovery" && v["cleared_by"] == "chaos-engine")
-            });
+            // Past the target's 10 ms look-again window, it serves again.
+            std::thread::sleep(RECHECK_GRACE);
         }
         assert_every_endpoint_answers(service, name);
-        seen_ids.insert(id);
         modes.insert(mode);
     }
     modes
@@ -233,15 +228,11 @@ fn every_scenario_manifests_over_http_and_every_clear_repairs() {
     assert_every_endpoint_answers(&db, "db");
 
     let targets = ws.targets(TARGETS);
-    let seed = seed_covering_every_scenario().to_string();
-    let mut engine = Engine::start(
-        &["--targets", targets.to_str().unwrap(), "--seed", &seed],
-        &[],
-    );
+    let (mut engine, api) = start_with_api(&["--targets", targets.to_str().unwrap()], &[]);
 
     let (app_modes, db_modes) = std::thread::scope(|scope| {
-        let app_thread = scope.spawn(|| follow_target("app", &app_file, &app));
-        let db_thread = scope.spawn(|| follow_target("db", &db_file, &db));
+        let app_thread = scope.spawn(|| follow_target(api, "app", &app_file, &app));
+        let db_thread = scope.spawn(|| follow_target(api, "db", &db_file, &db));
         (app_thread.join().unwrap(), db_thread.join().unwrap())
     });
     let every: BTreeSet<String> = ["config_error", "crash", "slow"]
