@@ -30,8 +30,15 @@ impl From<MailboxError> for ApiError {
 
 /// A reload the supervisor refused; an invalid file's error names the
 /// file, line and key.
+/// A rejected reload: 400, except once a shutdown has begun, which is a
+/// 409 as for every request then (docs/api.md).
 pub(super) fn reload_rejected(reason: ReloadError) -> ApiError {
-    ApiError::ReloadRejected(reason.to_string())
+    match reason {
+        ReloadError::ShuttingDown => ApiError::Conflict(format!(
+            "reload rejected, running configuration kept: {reason}"
+        )),
+        reason => ApiError::ReloadRejected(reason.to_string()),
+    }
 }
 
 /// The targets a fan-out (pause, resume, clear) could not act on, and why.
@@ -90,6 +97,12 @@ mod tests {
             rejected.to_string(),
             "reload rejected, running configuration kept: \
              this engine was not started from a configuration that can be re-read"
+        );
+        let late = reload_rejected(ReloadError::ShuttingDown);
+        assert_eq!(late.status_code(), StatusCode::CONFLICT);
+        assert_eq!(
+            late.to_string(),
+            "reload rejected, running configuration kept: the engine is shutting down"
         );
     }
 }

@@ -25,6 +25,7 @@ mod lifecycle;
 mod mcp;
 mod mcp_config;
 mod reader_race;
+mod reload;
 mod repair;
 mod report;
 mod report_browser;
