@@ -602,6 +602,32 @@ fn disabled_chaos_refuses_manual_injections() {
 }
 
 #[test]
+fn a_dry_run_refuses_manual_injections_with_409() {
+    let ws = Workspace::new();
+    let state = ws.path("s.json");
+    let (mut engine, port) = start_with_api(
+        &["--dry-run", "--startup-wait", "60"],
+        &[("FAILURE_STATE_FILE", state.to_str().unwrap())],
+    );
+    for body in [
+        r#"{"target": "target-app", "mode": "crash"}"#,
+        r#"{"target": "target-app", "scenario": "CRASH"}"#,
+    ] {
+        let refused = post(port, "/inject", body, None);
+        assert_eq!(refused.status, 409, "{body}: {}", refused.body);
+        assert!(refused.json()["error"].is_string(), "{}", refused.body);
+    }
+    wait_until(TIMEOUT, "the startup clear", || {
+        read_state(&state).is_some()
+    });
+    assert_eq!(read_state(&state).unwrap()["mode"], "healthy");
+    let status = get_json(port, "/status");
+    assert_eq!(status["dry_run"], true);
+    assert_eq!(status["targets"][0]["injections"], 0);
+    assert!(engine.terminate().0.success());
+}
+
+#[test]
 fn pause_reaches_every_target_even_when_one_cannot_be_cleared() {
     let ws = Workspace::new();
     let targets = ws.targets(

@@ -1,6 +1,7 @@
 //! Reload promises of docs/api.md: blind mode cannot change on reload, a
 //! removed target whose file cannot be cleared is listed under
-//! `not_cleared`, and reloads are refused once a shutdown has begun.
+//! `not_cleared`, and reloads (and manual injections) are refused once a
+//! shutdown has begun.
 
 use std::time::Duration;
 
@@ -170,4 +171,54 @@ fn reloads_are_refused_once_a_shutdown_has_begun() {
     let lines = crate::helpers::journal(&ws.path("journal.jsonl"));
     let reloaded = lines.iter().filter(|l| l["event"] == "reloaded").count();
     assert_eq!(reloaded, 1, "only the first reload was applied: {lines:?}");
+}
+
+/// In process, as above: a manual injection asked for once the drain has
+/// begun is refused with the conflict the API answers 409 to, and the
+/// target's file is left as the drain wrote it.
+#[test]
+fn manual_injections_are_refused_once_a_shutdown_has_begun() {
+    use chaos_engine::actors::{ControlError, Drain, InjectInto, ManualInjection, Supervisor};
+    use chaos_engine::config::{self, ConfigInputs, SettingId, SettingValues, Source};
+    use chaos_engine::journal::Journal;
+    use chaos_engine::telemetry::Telemetry;
+    use std::sync::Arc;
+
+    let ws = Workspace::new();
+    let mut flags = SettingValues::default();
+    let file = ws.targets(&targets(false));
+    flags.set(SettingId::Targets, Source::Flag, file.to_string_lossy());
+    let inputs = ConfigInputs {
+        flags,
+        ..ConfigInputs::default()
+    };
+    let settings = config::load(&inputs).unwrap();
+    let journal_path = ws.path("journal.jsonl");
+    let inject = || InjectInto {
+        target: "a".to_owned(),
+        injection: ManualInjection::Mode {
+            mode: "crash".to_owned(),
+            delay: None,
+        },
+        hold: None,
+    };
+    let system = actix::System::new();
+    let (before, after) = system.block_on(async move {
+        use actix::Actor;
+        let clock: chaos_engine::clock::SharedClock =
+            Arc::new(chaos_engine::clock::FixedClock(1_800_000_000.0));
+        let telemetry = Arc::new(Telemetry::new(clock, Journal::open(&journal_path)));
+        let supervisor = Supervisor::new(settings, Some(inputs), 1, telemetry).start();
+        let before = supervisor.send(inject()).await.unwrap();
+        supervisor.do_send(Drain);
+        let after = supervisor.send(inject()).await.unwrap();
+        (before.map(|_| ()), after)
+    });
+    assert_eq!(before, Ok(()));
+    assert_eq!(
+        after.unwrap_err(),
+        ControlError::Conflict("the engine is shutting down".to_owned())
+    );
+    let injected = journal_events(&ws.path("journal.jsonl"), "injected");
+    assert_eq!(injected.len(), 1, "only the first: {injected:?}");
 }
