@@ -628,6 +628,81 @@ fn a_dry_run_refuses_manual_injections_with_409() {
 }
 
 #[test]
+fn skipped_cycles_are_counted_in_status_metrics_and_journal_alike() {
+    // a holds the only slot for an hour; every cycle of b is skipped (cap).
+    let ws = Workspace::new();
+    let journal_path = ws.path("journal.jsonl");
+    let targets = ws.targets(
+        "policy: { min_interval: 0, max_concurrent_failures: 1, when_capped: skip }\n\
+         targets:\n\
+         \x20 - { name: a, state_file: '{dir}/a.json', interval: 2h, recovery: 1h, startup_wait: 0s }\n\
+         \x20 - { name: b, state_file: '{dir}/b.json', interval: 200ms, recovery: 100ms, startup_wait: 100ms }\n",
+    );
+    let (mut engine, port) = start_with_api(
+        &[
+            "--targets",
+            targets.to_str().unwrap(),
+            "--journal",
+            journal_path.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let skipped_b = || {
+        journal_events(&journal_path, "skipped")
+            .into_iter()
+            .filter(|e| e["target"] == "b")
+            .collect::<Vec<_>>()
+    };
+    wait_until(TIMEOUT, "three skipped cycles of b", || {
+        skipped_b().len() >= 3
+    });
+    // Paused, b plans no more cycles: the three views can be compared.
+    assert_eq!(post(port, "/pause?target=b", "", None).status, 200);
+    let journalled = skipped_b();
+    let status = get_json(port, "/status");
+    let b = status["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "b")
+        .unwrap()
+        .clone();
+    assert_eq!(b["skipped"].as_u64(), Some(journalled.len() as u64), "{b}");
+    assert_eq!(b["injections"], 0, "{b}");
+    let last = journalled.last().unwrap();
+    assert_eq!(b["last_skip"]["reason"], "cap", "{b}");
+    assert_eq!(b["last_skip"]["reason"], last["reason"]);
+    assert_eq!(b["last_skip"]["detail"], last["detail"], "{b} / {last}");
+    // The same instant, to the millisecond /status rounds to.
+    let at = b["last_skip"]["at"].as_f64().unwrap();
+    assert!(
+        (at - last["timestamp"].as_f64().unwrap()).abs() <= 0.0006,
+        "{b} / {last}"
+    );
+    let a = status["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "a")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (a["skipped"].as_u64(), a["last_skip"].is_null()),
+        (Some(0), true)
+    );
+    let text = http::get(port, "/metrics", TIMEOUT).unwrap().body;
+    assert_eq!(
+        metric(
+            &text,
+            r#"chaos_skipped_cycles_total{target="b",reason="cap"}"#
+        ),
+        Some(journalled.len() as f64),
+        "{text}"
+    );
+    assert!(engine.terminate().0.success());
+}
+
+#[test]
 fn pause_reaches_every_target_even_when_one_cannot_be_cleared() {
     let ws = Workspace::new();
     let targets = ws.targets(
