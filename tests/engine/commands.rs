@@ -565,3 +565,38 @@ fn each_command_takes_only_the_settings_it_uses() {
     assert_eq!(validate.status.code(), Some(2));
     assert!(stderr(&validate).contains("must be shorter than the interval"));
 }
+
+#[test]
+fn yaml_anchors_and_aliases_work_in_a_targets_file() {
+    // b's scenarios are an alias of a's anchored list (merge keys are
+    // refused: invalid_config.rs).
+    let ws = Workspace::new();
+    let targets = ws.targets(
+        "targets:\n\
+         \x20 - { name: a, state_file: '{dir}/a.json', scenarios: &s [ { name: ONLY, mode: custom_x, weight: 1 } ] }\n\
+         \x20 - { name: b, state_file: '{dir}/b.json', scenarios: *s }\n",
+    );
+    let output = run_once(&["validate", "--targets", targets.to_str().unwrap()], &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    let b = text.split("target b").nth(1).expect("target b listed");
+    assert!(
+        b.contains("ONLY") && b.contains("mode custom_x"),
+        "b has a's scenarios: {text}"
+    );
+    assert!(!b.contains("CRASH"), "not the default catalogue: {text}");
+}
+
+#[test]
+fn healthcheck_without_an_address_is_exit_2() {
+    let output = run_once(&["healthcheck"], &[]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("no API to probe: give --http ADDR or set CHAOS_HTTP_ADDR"),
+        "{}",
+        stderr(&output)
+    );
+    // An empty variable is no address either.
+    let output = run_once(&["healthcheck"], &[("CHAOS_HTTP_ADDR", "")]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+}

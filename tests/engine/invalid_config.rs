@@ -43,6 +43,11 @@ fn cases(dir: &Path) -> Vec<Case> {
             "targets.yaml:4:5: targets[0].intervall: unknown field `intervall`",
         ),
         file_case(
+            "merge key",
+            "defaults: &d { interval: 60s }\ntargets:\n  - name: app\n    state_file: {dir}/state.json\n    <<: *d\n".into(),
+            "targets.yaml:5:5: targets[0].<<: unknown field `<<`",
+        ),
+        file_case(
             "duplicate key",
             "targets:\n  - name: app\n    name: other\n    state_file: {dir}/state.json\n".into(),
             "targets.yaml:3:5: targets[0].name: duplicate key `name`",
