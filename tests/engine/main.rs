@@ -35,5 +35,6 @@ mod score;
 mod seeds;
 mod service_health;
 mod status_watch;
+mod stuck_target;
 mod swatches_browser;
 mod target_service;

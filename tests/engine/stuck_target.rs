@@ -1,0 +1,125 @@
+//! chaos-target's `/health` says `503 {"status": "stuck"}` when reading its
+//! state file has hung for 5 s (docs/protocol.md: a lost network mount),
+//! and healthy again once the read returns. The hang is real: the state
+//! file lies on a FUSE mount (`fuse-overlayfs`) whose daemon is stopped
+//! with SIGSTOP, so every look at the file waits in the kernel.
+//!
+//! Needs `fuse-overlayfs`, `/dev/fuse` and the right to mount (root); set
+//! `CHAOS_SKIP_FUSE_TESTS=1` to skip it where they are missing (it fails
+//! otherwise, so that it is never skipped silently).
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use crate::helpers::{wait_until, Workspace};
+use crate::http;
+use crate::target_harness::TargetService;
+
+/// A `fuse-overlayfs` mount of fresh directories at `mount`, its daemon a
+/// child of the test. Dropped: the daemon is let go on, the mount undone.
+struct FuseMount {
+    daemon: Child,
+    mount: PathBuf,
+}
+
+impl FuseMount {
+    fn new(dir: &Path) -> Self {
+        let [lower, upper, work, mount] = ["lower", "upper", "work", "mnt"].map(|d| dir.join(d));
+        for d in [&lower, &upper, &work, &mount] {
+            std::fs::create_dir(d).unwrap();
+        }
+        let options = format!(
+            "lowerdir={},upperdir={},workdir={}",
+            lower.display(),
+            upper.display(),
+            work.display()
+        );
+        let daemon = Command::new("fuse-overlayfs")
+            .args(["-f", "-o", &options])
+            .arg(&mount)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("fuse-overlayfs (set CHAOS_SKIP_FUSE_TESTS=1 where it is missing)");
+        let fuse = FuseMount { daemon, mount };
+        let listed = fuse.mount.to_str().unwrap().to_owned();
+        wait_until(Duration::from_secs(10), "the FUSE mount", || {
+            std::fs::read_to_string("/proc/self/mountinfo")
+                .is_ok_and(|m| m.lines().any(|l| l.contains(&format!(" {listed} "))))
+        });
+        fuse
+    }
+
+    fn signal(&self, signal: rustix::process::Signal) {
+        let pid = rustix::process::Pid::from_child(&self.daemon);
+        rustix::process::kill_process(pid, signal).unwrap();
+    }
+}
+
+impl Drop for FuseMount {
+    fn drop(&mut self) {
+        let pid = rustix::process::Pid::from_child(&self.daemon);
+        let _ = rustix::process::kill_process(pid, rustix::process::Signal::CONT);
+        let _ = Command::new("fusermount3")
+            .arg("-u")
+            .arg(&self.mount)
+            .status();
+        let _ = self.daemon.kill();
+        let _ = self.daemon.wait();
+    }
+}
+
+#[test]
+fn health_says_stuck_while_reading_the_state_file_hangs() {
+    if std::env::var_os("CHAOS_SKIP_FUSE_TESTS").is_some() {
+        eprintln!("skipped: CHAOS_SKIP_FUSE_TESTS is set");
+        return;
+    }
+    let ws = Workspace::new();
+    let fuse = FuseMount::new(ws.dir.path());
+    let state = fuse.mount.join("state.json");
+    let service = TargetService::start("app", &state);
+    let health = |timeout: Duration| {
+        http::get(service.port, "/health", timeout).map(|r| (r.status, r.json()))
+    };
+    assert_eq!(health(Duration::from_secs(10)).unwrap().0, 200);
+
+    fuse.signal(rustix::process::Signal::STOP);
+    // A request that looks at the file now hangs in the kernel (on one of
+    // the target's two workers); /health, which reads nothing, answers on
+    // the other.
+    let port = service.port;
+    let hung = std::thread::spawn(move || http::get(port, "/orders", Duration::from_secs(60)));
+    let mut stuck = None;
+    wait_until(Duration::from_secs(30), "/health to say stuck", || {
+        stuck = health(Duration::from_millis(500))
+            .ok()
+            .filter(|(status, _)| *status == 503);
+        stuck.is_some()
+    });
+    let (_, body) = stuck.unwrap();
+    assert_eq!(body["status"], "stuck", "{body}");
+    let detail = body["detail"].as_str().unwrap();
+    assert!(
+        detail.starts_with(&format!(
+            "reading the state file {} has not returned for ",
+            state.display()
+        )),
+        "{body}"
+    );
+    assert!(!hung.is_finished(), "the read is still hanging");
+
+    fuse.signal(rustix::process::Signal::CONT);
+    let orders = hung
+        .join()
+        .unwrap()
+        .expect("/orders answers once the read returns");
+    assert_eq!(orders.status, 200);
+    wait_until(Duration::from_secs(10), "/health healthy again", || {
+        health(Duration::from_millis(500))
+            .is_ok_and(|(status, body)| status == 200 && body["status"] == "healthy")
+    });
+    drop(service);
+    drop(fuse);
+}
