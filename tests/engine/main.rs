@@ -17,6 +17,7 @@ mod dashboard_browser;
 mod dashboard_health_browser;
 mod demo;
 mod drop_in;
+mod durability;
 mod end_to_end;
 mod hostile_files;
 mod invalid_config;
