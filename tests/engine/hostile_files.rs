@@ -157,6 +157,10 @@ fn temporary_files_of_a_killed_writer_are_removed_at_start() {
     wait_until(Duration::from_secs(20), "the startup clear", || {
         read_state(&state).is_some_and(|s| s["reason"] == "startup")
     });
+    // The log is read on a thread of its own: it may lag behind the file.
+    wait_until(Duration::from_secs(20), "the removal logged", || {
+        !engine.events_matching("left in", None).is_empty()
+    });
     let removed = engine.events_matching("left in", None);
     assert_eq!(removed.len(), 1, "{:?}", engine.events());
     assert_eq!(removed[0]["removed"], 2);
