@@ -112,6 +112,14 @@ impl DockerBackend {
         }
     }
 
+    /// The Engine time (Unix nanoseconds) up to which the repair watch of
+    /// the fault in effect has judged the events ([`Watch::read_until`]);
+    /// `None` without a fault in effect or a watch.
+    pub fn watch_read_until(&self) -> Option<i64> {
+        let active = self.active.borrow();
+        active.as_ref()?.watch.as_ref().map(Watch::read_until)
+    }
+
     /// The fault `failure` applies: its scenario's, else the first
     /// scenario of its mode, else the mode's default (a manual injection);
     /// a network fault needs a scenario.

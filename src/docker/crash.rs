@@ -42,10 +42,36 @@ pub struct Crash<'a> {
     pub signal: &'a str,
 }
 
-/// The shell command that sends `signal` to host process `pid`.
+/// The helper's exit status when the signal did not end the process
+/// within [`END_WAIT_TENTHS`] tenths of a second.
+const EXIT_NOT_ENDED: i64 = 4;
+
+/// How long the helper waits for the process to end after a signal other
+/// than SIGKILL, in tenths of a second.
+const END_WAIT_TENTHS: u32 = 100;
+
+/// The shell script that sends `signal` (as [`signals::terminating`]
+/// gives it) to host process `pid`. After any signal but SIGKILL it waits
+/// up to [`END_WAIT_TENTHS`] for the process to end (gone, or a zombie),
+/// and exits [`EXIT_NOT_ENDED`] when it has not: a process may handle the
+/// signal and carry on, and a container's main process, the PID 1 of its
+/// namespace, never gets a signal it has no handler for, so nothing would
+/// have crashed.
 pub fn kill_command(signal: &str, pid: i64) -> String {
     let name = signal.trim_start_matches("SIG");
-    format!("kill -s {name} {pid}")
+    let send = format!("kill -s {name} {pid}");
+    if signals::number(signal) == Some(9) {
+        return send;
+    }
+    format!(
+        "{send} || exit 1\n\
+         for I in $(seq {END_WAIT_TENTHS}); do\n\
+         \x20 case \"$(sed -n 's/^State:[[:space:]]*//p' /proc/{pid}/status 2>/dev/null)\" in \
+         ''|Z*|X*) exit 0;; esac\n\
+         \x20 sleep 0.1\n\
+         done\n\
+         exit {EXIT_NOT_ENDED}\n"
+    )
 }
 
 /// Crashes `container`: sends the signal to its main process from a
@@ -108,7 +134,8 @@ pub async fn crash(
                 "the helper image is not on the Docker host: killing through the Engine, \
                  so a restart policy will not restart the container"
             );
-            return container_ops::kill(docker, container, &signal).await;
+            container_ops::kill(docker, container, &signal).await?;
+            return ended_by_engine_kill(docker, container, &signal).await;
         }
         Ok(Err(err)) => return Err(api_error("create the kill helper for", &name, &err)),
         Err(_) => {
@@ -121,7 +148,7 @@ pub async fn crash(
     };
     let script = kill_command(&signal, pid);
     let result = match script_file::upload(docker, &created.id, &name, &script).await {
-        Ok(()) => run_to_end(docker, &created.id, &name).await,
+        Ok(()) => run_to_end(docker, &created.id, &name, &signal).await,
         Err(err) => Err(err),
     };
     let options = RemoveContainerOptions {
@@ -136,7 +163,44 @@ pub async fn crash(
     result
 }
 
-async fn run_to_end(docker: &Docker, helper: &str, name: &str) -> Result<(), DockerError> {
+/// After the Engine's kill of `container` with `signal`: waits, as the
+/// helper does, until it no longer runs (SIGKILL: at once), or says that
+/// the signal did not end it.
+async fn ended_by_engine_kill(
+    docker: &Docker,
+    container: &ContainerRef,
+    signal: &str,
+) -> Result<(), DockerError> {
+    if signals::number(signal) == Some(9) {
+        return Ok(());
+    }
+    for _ in 0..END_WAIT_TENTHS {
+        match container_ops::inspect(docker, container).await? {
+            Some(state) if state.running => {}
+            _ => return Ok(()),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    Err(not_ended(&container.to_string(), signal))
+}
+
+/// The error of a signal that did not end `name`'s main process.
+fn not_ended(name: &str, signal: &str) -> DockerError {
+    DockerError::Unsupported(format!(
+        "kill {name}: {signal} did not end its main process within {} s, so nothing \
+         crashed: the process handles the signal, or it is the container's PID 1, which \
+         never gets a signal it has no handler for; use SIGKILL (the default), or run the \
+         container with an init (`docker run --init`, Compose `init: true`)",
+        END_WAIT_TENTHS / 10
+    ))
+}
+
+async fn run_to_end(
+    docker: &Docker,
+    helper: &str,
+    name: &str,
+    signal: &str,
+) -> Result<(), DockerError> {
     bounded(
         CALL_TIMEOUT,
         "start the kill helper for",
@@ -160,14 +224,14 @@ async fn run_to_end(docker: &Docker, helper: &str, name: &str) -> Result<(), Doc
             })
         }
     };
-    if code == 0 {
-        Ok(())
-    } else {
-        Err(DockerError::Api {
+    match code {
+        0 => Ok(()),
+        EXIT_NOT_ENDED => Err(not_ended(name, signal)),
+        _ => Err(DockerError::Api {
             action: "kill",
             container: name.to_owned(),
             detail: format!("the kill helper exited {code}"),
-        })
+        }),
     }
 }
 
@@ -194,8 +258,52 @@ mod tests {
     }
 
     #[test]
-    fn the_helper_sends_the_named_signal_to_the_host_pid() {
+    fn the_helper_sends_sigkill_to_the_host_pid_unchecked() {
         assert_eq!(kill_command("SIGKILL", 4242), "kill -s KILL 4242");
-        assert_eq!(kill_command("TERM", 7), "kill -s TERM 7");
+        assert_eq!(kill_command("9", 7), "kill -s 9 7");
+    }
+
+    /// Runs the script of `signal` with `kill` replaced by `sent` and
+    /// `/proc/4242/status` by a file holding `state`: its exit status and
+    /// what it printed.
+    fn run_against(signal: &str, sent: &str, state: &str) -> (i32, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("status");
+        std::fs::write(&file, format!("Name:\tapp\nState:\t{state}\n")).unwrap();
+        let script = kill_command(signal, 4242)
+            .replace("/proc/4242/status", file.to_str().unwrap())
+            .replace("kill -s", sent)
+            .replace(&format!("seq {END_WAIT_TENTHS}"), "seq 3");
+        let output = std::process::Command::new("sh")
+            .args(["-c", &script])
+            .output()
+            .unwrap();
+        (
+            output.status.code().unwrap(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        )
+    }
+
+    #[test]
+    fn after_a_signal_but_sigkill_the_helper_waits_for_the_end() {
+        // Ended: a zombie, or gone (the file emptied).
+        assert_eq!(
+            run_against("SIGUSR1", "echo sent", "Z (zombie)"),
+            (0, "sent USR1 4242\n".to_owned())
+        );
+        assert_eq!(
+            run_against("SIGTERM", "echo sent", ""),
+            (0, "sent TERM 4242\n".to_owned())
+        );
+        // Still running after the wait: not ended.
+        assert_eq!(
+            run_against("SIGUSR1", "echo sent", "S (sleeping)"),
+            (EXIT_NOT_ENDED as i32, "sent USR1 4242\n".to_owned())
+        );
+        // The signal could not be sent.
+        assert_eq!(
+            run_against("40", "false", "S (sleeping)"),
+            (1, String::new())
+        );
     }
 }

@@ -109,6 +109,17 @@ pub fn terminating(signal: &str) -> Result<String, String> {
 }
 
 /// `a signal that ends the process: HUP, INT, ...`, for the messages.
+/// The Linux number of `sent`, a signal as [`terminating`] gives it
+/// (`SIGUSR1`, `40`).
+pub fn number(sent: &str) -> Option<u8> {
+    let bare = sent.strip_prefix("SIG").unwrap_or(sent);
+    TERMINATING
+        .iter()
+        .find(|(name, _)| *name == bare)
+        .map(|(_, n)| *n)
+        .or_else(|| bare.parse().ok())
+}
+
 fn ending() -> String {
     let names: Vec<&str> = TERMINATING.iter().map(|(name, _)| *name).collect();
     format!(
@@ -121,6 +132,16 @@ fn ending() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_of_the_signals_as_sent() {
+        assert_eq!(number("SIGKILL"), Some(9));
+        assert_eq!(number("SIGUSR1"), Some(10));
+        assert_eq!(number("SIGSYS"), Some(31));
+        assert_eq!(number("40"), Some(40));
+        assert_eq!(number(&terminating("iot").unwrap()), Some(6));
+        assert_eq!(number("SIGNOPE"), None);
+    }
 
     #[test]
     fn terminating_signals_are_accepted_by_name_alias_or_number() {

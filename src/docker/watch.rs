@@ -33,7 +33,7 @@
 //! the ones above only (`Timing::probe_repairs` is false for it).
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -434,6 +434,9 @@ impl<V> Drop for WatchTasks<V> {
 #[derive(Debug)]
 pub struct Watch {
     tasks: WatchTasks<EndedElsewhere>,
+    /// The Engine time (Unix nanoseconds) of the latest event the watch
+    /// has judged, on any of its Engines (0: none yet).
+    read_until: Arc<AtomicI64>,
 }
 
 /// How often the manager's task list is read for a task Swarm started
@@ -453,14 +456,25 @@ impl Watch {
     ) -> Watch {
         let judge = Judge::new(watched);
         let mut tasks = WatchTasks::new();
+        let read_until = Arc::new(AtomicI64::new(0));
         for docker in engines {
             let judge = judge.clone();
-            tasks.spawn(|verdict, stopped| run(docker, judge, since, verdict, stopped));
+            let read = Arc::clone(&read_until);
+            tasks.spawn(|verdict, stopped| run(docker, judge, since, verdict, stopped, read));
         }
         if let Some(manager) = manager.filter(|_| !judge.watched.slots.is_empty()) {
             tasks.spawn(|verdict, stopped| poll_slots(manager, judge, verdict, stopped));
         }
-        Watch { tasks }
+        Watch { tasks, read_until }
+    }
+
+    /// The Engine time (Unix nanoseconds) of the latest event judged so
+    /// far (0: none; with several Engines, the latest on any of them): on
+    /// one Engine, every event it sent before has been judged too. A test
+    /// makes an event of its own after an action and waits for this to
+    /// pass it, to know the watch has seen the action.
+    pub fn read_until(&self) -> i64 {
+        self.read_until.load(Ordering::SeqCst)
     }
 
     /// The repair seen so far, if any (always `None` once stopped).
@@ -520,6 +534,7 @@ async fn run(
     since: f64,
     verdict: Arc<Mutex<Option<EndedElsewhere>>>,
     stopped: Arc<AtomicBool>,
+    read_until: Arc<AtomicI64>,
 ) {
     let mut feed = EventFeed::new(&docker, "container", since, &stopped);
     while let Some(heard) = feed.next(None).await {
@@ -550,6 +565,9 @@ async fn run(
             tracing::debug!(how = %ended.how, "the events stream shows a repair");
             conclude(&verdict, ended);
             return;
+        }
+        if let Some(time) = message.time_nano {
+            read_until.fetch_max(time, Ordering::SeqCst);
         }
     }
 }

@@ -27,7 +27,7 @@ use chaos_engine::journal::Journal;
 use chaos_engine::telemetry::{SharedTelemetry, Telemetry};
 use chaos_state::ClearReason;
 
-use super::docker::{docker, inspect, parse_published_port, run, run_ok};
+use super::docker::{docker, inspect, parse_published_port, run, run_ok, TEST_LABEL};
 use super::engine_helpers::test_ledger_dir;
 use super::fault_fixtures::{net_helper_image, runtime, TargetContainer, TARGET_PORT};
 use super::http;
@@ -169,9 +169,53 @@ fn shown_as(target: &TargetContainer) -> String {
     format!("{} ({})", target.name(), &target.id()[..12])
 }
 
-/// Lets the watch read the events stream for a moment.
-async fn settle() {
-    tokio::time::sleep(Duration::from_millis(500)).await;
+/// Lets the watch of `backend`'s fault `id` read past everything that
+/// happened so far: makes a container event of the test's own (a container
+/// created and removed) and runs `rt` until the watch has judged it, or
+/// has found a verdict (it then reads no further). The Engine sends its
+/// events in order, so the apply's own events were judged too.
+fn fence(rt: &tokio::runtime::Runtime, backend: &DockerBackend, id: &str) {
+    let since = super::fault_fixtures::now();
+    let label = format!("{TEST_LABEL}=fence-{}", std::process::id());
+    let fence = run_ok(&mut docker(&[
+        "create",
+        "--label",
+        &label,
+        "debian:bookworm-slim",
+        "true",
+    ]))
+    .trim()
+    .to_owned();
+    run(&mut docker(&["rm", "-f", &fence]));
+    let until = super::fault_fixtures::now() + 0.001;
+    let created: i64 = run_ok(&mut docker(&[
+        "events",
+        "--since",
+        &format!("{since:.6}"),
+        "--until",
+        &format!("{until:.6}"),
+        "--filter",
+        &format!("container={fence}"),
+        "--filter",
+        "event=create",
+        "--format",
+        "{{.TimeNano}}",
+    ]))
+    .trim()
+    .parse()
+    .expect("the fence's create time");
+    block_on(rt, async {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while backend.watch_read_until().unwrap_or(0) < created
+            && backend.observe(id) == Observation::InPlace
+        {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the watch did not read the fence within {WAIT:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    });
 }
 
 fn block_on<F: Future>(rt: &tokio::runtime::Runtime, future: F) -> F::Output {
@@ -239,7 +283,7 @@ fn docker_faults_stop_then_clear_starts_it_again() {
     block_on(&rt, apply(&mut backend, "svc", &failure)).expect("stop applied");
     assert_eq!(state(&target), "exited");
     assert!(health(&target, Duration::from_secs(2)).is_err());
-    block_on(&rt, settle());
+    fence(&rt, &backend, &failure.id);
     assert_eq!(
         backend.observe(&failure.id),
         Observation::InPlace,
@@ -265,7 +309,7 @@ fn docker_faults_pause_stalls_requests_until_clear() {
     assert_eq!(state(&target), "paused");
     let stalled = target.get("/health", Duration::from_secs(2));
     assert!(stalled.is_err(), "a paused container answered: {stalled:?}");
-    block_on(&rt, settle());
+    fence(&rt, &backend, &failure.id);
     assert_eq!(backend.observe(&failure.id), Observation::InPlace);
     block_on(&rt, backend.clear("svc", ClearReason::Recovery, 0.0)).expect("clear");
     assert_eq!(state(&target), "running");

@@ -48,17 +48,7 @@ fn running(container: &TargetContainer) -> bool {
 /// Whether `container` answers `GET /health` on the port published now
 /// (a container started again gets a new ephemeral host port).
 fn answers(container: &TargetContainer) -> bool {
-    let published = super::docker::run(&mut super::docker::docker(&[
-        "port",
-        container.id(),
-        "8000",
-    ]));
-    let Some(port) =
-        super::docker::parse_published_port(&String::from_utf8_lossy(&published.stdout))
-    else {
-        return false;
-    };
-    super::http::get(port, "/health", Duration::from_secs(2)).is_ok_and(|r| r.status == 200)
+    container.get_republished("/health", Duration::from_secs(2)) == Ok(200)
 }
 
 /// The scenario of a 300 ms network delay (netem where the kernel has it,

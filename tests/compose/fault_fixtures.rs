@@ -252,6 +252,17 @@ impl TargetContainer {
             .map_err(|err| err.to_string())
     }
 
+    /// `GET path` through the port published now: a container started
+    /// again gets a new ephemeral host port.
+    pub fn get_republished(&self, path: &str, timeout: Duration) -> Result<u16, String> {
+        let published = run(&mut docker(&["port", &self.id, &TARGET_PORT.to_string()]));
+        let port = parse_published_port(&String::from_utf8_lossy(&published.stdout))
+            .ok_or_else(|| format!("{} publishes no port now", self.name))?;
+        http::get(port, path, timeout)
+            .map(|response| response.status)
+            .map_err(|err| err.to_string())
+    }
+
     /// The container's state and last log lines, for failure messages.
     pub fn describe(&self) -> String {
         let state = inspect(&self.id, "{{.State.Status}} exit={{.State.ExitCode}}")

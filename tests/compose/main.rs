@@ -61,6 +61,7 @@ mod demo;
 mod demo_first_fault;
 mod demo_inventory;
 mod docker_faults;
+mod docker_promises;
 mod dockerfile;
 mod engine_docker;
 mod fault_fixtures;

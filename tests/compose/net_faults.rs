@@ -260,9 +260,84 @@ fn net_loss_fails_a_share_of_requests_and_none_after() {
     assert!(guard.left().is_empty());
 }
 
+/// Sends `bytes` zero bytes from `target`'s network namespace (a
+/// throw-away container of the helper image sharing it, bash's
+/// `/dev/tcp`) to a receiver container on the same bridge (perl, from the
+/// target's image), and answers how long the receiver took from the first
+/// byte to the last, in seconds, and how many bytes it got.
+fn send_from(target: &TargetContainer, bytes: usize) -> (f64, usize) {
+    let label = format!("{TEST_LABEL}={}", target.label_value());
+    let receiver = run_ok(&mut docker(&[
+        "run",
+        "-d",
+        "--label",
+        &label,
+        "--entrypoint",
+        "bash",
+        super::fault_fixtures::target_image(),
+        "-c",
+        "perl -MIO::Socket::INET -e '$|=1; \
+         my $s = IO::Socket::INET->new(LocalPort => 9000, Listen => 1, ReuseAddr => 1) or die $!; \
+         print qq(listening\n); my $c = $s->accept; my ($n, $b) = (0, q()); \
+         while ((my $r = sysread($c, $b, 65536)) > 0) { print qq(first\n) if $n == 0; $n += $r } \
+         print qq(total $n\n)' | while read -r line; do echo \"$EPOCHREALTIME $line\"; done",
+    ]))
+    .trim()
+    .to_owned();
+    let logs =
+        || String::from_utf8_lossy(&run(&mut docker(&["logs", &receiver])).stdout).into_owned();
+    wait_for(
+        Duration::from_secs(30),
+        "the receiver to listen",
+        || logs().contains("listening").then_some(()),
+        logs,
+    );
+    let address = inspect(
+        &receiver,
+        "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
+    )
+    .expect("the receiver's address");
+    let network = format!("container:{}", target.id());
+    run_ok(&mut docker(&[
+        "run",
+        "--rm",
+        "--label",
+        &label,
+        "--network",
+        &network,
+        "--entrypoint",
+        "bash",
+        net_helper_image(),
+        "-c",
+        &format!("head -c {bytes} /dev/zero > /dev/tcp/{address}/9000"),
+    ]));
+    let printed = wait_for(
+        Duration::from_secs(60),
+        "the receiver to get everything",
+        || {
+            let printed = logs();
+            printed.contains(" total ").then_some(printed)
+        },
+        logs,
+    );
+    run(&mut docker(&["rm", "-f", &receiver]));
+    let at = |word: &str| -> (f64, String) {
+        let line = printed
+            .lines()
+            .find(|line| line.split(' ').nth(1) == Some(word))
+            .unwrap_or_else(|| panic!("no {word} in {printed}"));
+        let mut fields = line.split(' ');
+        let time = fields.next().and_then(|t| t.parse().ok()).expect("a time");
+        (time, fields.nth(1).unwrap_or_default().to_owned())
+    };
+    let (first, _) = at("first");
+    let (last, total) = at("total");
+    (last - first, total.parse().expect("a byte count"))
+}
+
 #[test]
 #[ignore = "needs a Docker Engine and the local images (see .ci/docker-bases.sh)"]
-fn net_rate_installs_a_token_bucket_and_traffic_flows() {
+fn net_rate_caps_the_bandwidth_and_traffic_flows() {
     let target = TargetContainer::start("rate", &[]);
     let guard = HelperGuard(target.id().to_owned());
     let rt = runtime();
@@ -278,10 +353,26 @@ fn net_rate_installs_a_token_bucket_and_traffic_flows() {
         listed.contains("qdisc tbf") && listed.contains("rate 1Mbit"),
         "{listed}"
     );
+    // 1 Mbit/s is 125,000 bytes a second: 300,000 bytes (and their
+    // headers) cannot arrive in less than 2.4 s less one bucket, however
+    // fast the machine; a loaded machine only makes it slower. 30 s at
+    // most: traffic flows.
+    let (took, got) = send_from(&target, 300_000);
+    assert_eq!(got, 300_000);
+    let bucket = chaos_engine::docker::netfault::tbf_burst_bytes(1_000_000) as f64;
+    let least = (300_000.0 - bucket) / 125_000.0;
+    assert!(
+        took >= least && took < 30.0,
+        "300,000 bytes in {took:.3} s at 1 Mbit/s: {:.0} bit/s (at least {least:.2} s expected)",
+        300_000.0 * 8.0 / took
+    );
     assert_eq!(target.get("/orders", Duration::from_secs(30)), Ok(200));
     let end = rt.block_on(stop_helper(&docker, &helper, &subject(&target)));
     assert_eq!(end.expect("reverted"), HelperEnd::Reverted);
     assert_no_rules(&target);
+    // Unshaped, everything arrives as before (here in about 2 ms).
+    let (_, got) = send_from(&target, 300_000);
+    assert_eq!(got, 300_000);
     assert!(guard.left().is_empty());
 }
 

@@ -84,8 +84,9 @@ pub(super) fn clear(context: &OneShotContext<'_>, docker: &DockerSettings) -> bo
     for note in &report.notes {
         say!("· {name}: {note}");
     }
+    // Each line starts with its record's target, which is `name`.
     for line in &report.lines {
-        say!("✓ {name}: {line}");
+        say!("✓ {line}");
     }
     for error in &report.errors {
         eprintln!("error: {name}: {error}");
