@@ -187,23 +187,11 @@ fn fence(rt: &tokio::runtime::Runtime, backend: &DockerBackend, id: &str) {
     .trim()
     .to_owned();
     run(&mut docker(&["rm", "-f", &fence]));
-    let until = super::fault_fixtures::now() + 0.001;
-    let created: i64 = run_ok(&mut docker(&[
-        "events",
-        "--since",
-        &format!("{since:.6}"),
-        "--until",
-        &format!("{until:.6}"),
-        "--filter",
-        &format!("container={fence}"),
-        "--filter",
-        "event=create",
-        "--format",
-        "{{.TimeNano}}",
-    ]))
-    .trim()
-    .parse()
-    .expect("the fence's create time");
+    let created = super::fault_fixtures::events_of(&fence, since)
+        .into_iter()
+        .find(|(action, _, _)| action == "create")
+        .map(|(_, _, at)| at)
+        .expect("the fence's create event");
     block_on(rt, async {
         let deadline = tokio::time::Instant::now() + WAIT;
         while backend.watch_read_until().unwrap_or(0) < created

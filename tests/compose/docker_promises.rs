@@ -23,13 +23,11 @@ use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde_json::Value;
-
 use super::docker::{docker, inspect, run, run_ok, Labelled};
 use super::engine_helpers::{
-    collect_lines, command, journal_events, run_once, wait_until, Engine, Workspace,
+    collect_lines, command, journal_events, run_once, start_journalled, wait_until, Workspace,
 };
-use super::fault_fixtures::{net_helper_image, TargetContainer};
+use super::fault_fixtures::{events_of, net_helper_image, TargetContainer};
 
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -41,6 +39,14 @@ fn targets_file(targets: &str) -> String {
          policy:\n  min_interval: 0\n  docker: {{ net_image: {} }}\ntargets:\n{targets}",
         net_helper_image()
     )
+}
+
+/// A targets file of one target `name` on the container `container` with
+/// the one scenario `scenario` (a flow mapping).
+fn one_target(name: &str, container: &str, scenario: &str) -> String {
+    targets_file(&format!(
+        "  - name: {name}\n    docker: {{ container: {container} }}\n    scenarios: [{scenario}]\n"
+    ))
 }
 
 fn text(output: &std::process::Output) -> String {
@@ -108,34 +114,6 @@ impl Drop for Injecting {
             self.child.wait().ok();
         }
     }
-}
-
-/// The Docker events of `id` from Unix time `since` until now: `(action,
-/// attributes, time in ns)`.
-fn events_of(id: &str, since: f64) -> Vec<(String, Value, i64)> {
-    let until = super::fault_fixtures::now() + 0.001;
-    let printed = run_ok(&mut docker(&[
-        "events",
-        "--since",
-        &format!("{since:.6}"),
-        "--until",
-        &format!("{until:.6}"),
-        "--filter",
-        &format!("container={id}"),
-        "--format",
-        "{{json .}}",
-    ]));
-    printed
-        .lines()
-        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-        .map(|event| {
-            (
-                event["Action"].as_str().unwrap_or_default().to_owned(),
-                event["Actor"]["Attributes"].clone(),
-                event["timeNano"].as_i64().unwrap_or_default(),
-            )
-        })
-        .collect()
 }
 
 fn restart_count(id: &str) -> u32 {
@@ -208,10 +186,11 @@ fn pick_all_two_and_half_hit_that_many_and_ctrl_c_undoes_inject() {
 fn status_shows_a_fault_in_effect_and_clear_undoes_it_after_a_killed_inject() {
     let cache = TargetContainer::start("status", &[]);
     let ws = Workspace::new();
-    let yaml = targets_file(&format!(
-        "  - name: cache\n    docker: {{ container: {} }}\n    scenarios: [{{ name: CUT, mode: partition, weight: 1 }}]\n",
-        cache.name()
-    ));
+    let yaml = one_target(
+        "cache",
+        cache.name(),
+        "{ name: CUT, mode: partition, weight: 1 }",
+    );
     let targets = ws.targets(&yaml);
     let targets = targets.to_str().unwrap();
     let status = || text(&run_once(&["status", "--targets", targets], &[]));
@@ -391,9 +370,11 @@ fn stop_sends_sigterm_then_sigkill_once_its_grace_has_passed() {
     let name = format!("chaos-stop-grace-{}", std::process::id());
     let id = guard.run_detached(&["--name", &name, "debian:bookworm-slim", "sleep", "infinity"]);
     let ws = Workspace::new();
-    let yaml = targets_file(&format!(
-        "  - name: stubborn\n    docker: {{ container: {name} }}\n    scenarios: [{{ name: STOP, mode: stop, grace: 2s, weight: 1 }}]\n"
-    ));
+    let yaml = one_target(
+        "stubborn",
+        &name,
+        "{ name: STOP, mode: stop, grace: 2s, weight: 1 }",
+    );
     let targets = ws.targets(&yaml);
     let since = super::fault_fixtures::now();
     let stopped = run_once(
@@ -445,24 +426,13 @@ fn stop_sends_sigterm_then_sigkill_once_its_grace_has_passed() {
 fn a_stopped_or_partitioned_container_restarted_by_someone_is_a_repair() {
     let stopped = TargetContainer::start("restart-stop", &[]);
     let cut = TargetContainer::start("restart-cut", &[]);
-    let ws = Workspace::new();
     let yaml = targets_file(&format!(
         "  - name: stopped\n    docker: {{ container: {} }}\n    scenarios: [{{ name: STOP, mode: stop, grace: 0s, weight: 1 }}]\n\
          \x20 - name: cut\n    docker: {{ container: {} }}\n    scenarios: [{{ name: CUT, mode: partition, weight: 1 }}]\n",
         stopped.name(),
         cut.name()
     ));
-    let targets = ws.targets(&yaml);
-    let journal = ws.path("journal.jsonl");
-    let mut engine = Engine::start(
-        &[
-            "--targets",
-            targets.to_str().unwrap(),
-            "--journal",
-            journal.to_str().unwrap(),
-        ],
-        &[],
-    );
+    let (_ws, journal, mut engine) = start_journalled(&yaml, &[]);
     wait_until(WAIT, "both faults in effect", || {
         journal_events(&journal, "injected").len() == 2
     });
@@ -509,10 +479,11 @@ fn a_stopped_or_partitioned_container_restarted_by_someone_is_a_repair() {
 fn a_target_without_host_uses_docker_host() {
     let cache = TargetContainer::start("docker-host", &[]);
     let ws = Workspace::new();
-    let yaml = targets_file(&format!(
-        "  - name: cache\n    docker: {{ container: {} }}\n    scenarios: [{{ name: PAUSE, mode: pause, weight: 1 }}]\n",
-        cache.name()
-    ));
+    let yaml = one_target(
+        "cache",
+        cache.name(),
+        "{ name: PAUSE, mode: pause, weight: 1 }",
+    );
     let targets = ws.targets(&yaml);
     let validate = |docker_host: &str| {
         run_once(

@@ -21,6 +21,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use serde_json::Value;
+
 use super::docker::{
     docker, inspect, parse_published_port, repo_root, run, run_ok, wait_for, Labelled, TEST_LABEL,
 };
@@ -275,6 +277,34 @@ impl TargetContainer {
             String::from_utf8_lossy(&logs.stderr)
         )
     }
+}
+
+/// The Docker events of `id` from Unix time `since` until now: `(action,
+/// attributes, time in ns)`.
+pub fn events_of(id: &str, since: f64) -> Vec<(String, Value, i64)> {
+    let until = now() + 0.001;
+    let printed = run_ok(&mut docker(&[
+        "events",
+        "--since",
+        &format!("{since:.6}"),
+        "--until",
+        &format!("{until:.6}"),
+        "--filter",
+        &format!("container={id}"),
+        "--format",
+        "{{json .}}",
+    ]));
+    printed
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .map(|event| {
+            (
+                event["Action"].as_str().unwrap_or_default().to_owned(),
+                event["Actor"]["Attributes"].clone(),
+                event["timeNano"].as_i64().unwrap_or_default(),
+            )
+        })
+        .collect()
 }
 
 #[test]
