@@ -299,25 +299,38 @@ fn the_compose_demo_breaks_and_recovers_every_target_in_real_containers() {
         Some("10001:10001"),
         "the test runs the engine without root"
     );
-    // The engine finds its own project from its container's label.
-    let validated = project.exec("chaos-engine", &["chaos-engine", "validate"]);
-    assert!(
-        validated.contains(&format!(
-            "selects now:  service inventory of project {}\n",
-            project.name
-        )),
-        "{validated}"
-    );
-    let matches = validated
-        .lines()
-        .filter(|line| line.trim_start().starts_with("matches now:"))
-        .collect::<Vec<_>>();
+    // The engine finds its own project from its container's label, and
+    // matches that project's inventory container alone. The engine may be
+    // killing or stopping it right now (its first fault comes within
+    // seconds): validate again until it runs.
     let inventory_short = &containers[INVENTORY][..12];
-    assert!(
-        matches.len() == 1
-            && matches[0].contains("1 running: ")
-            && matches[0].contains(inventory_short),
-        "inventory matches its own project's container alone: {matches:?}"
+    wait_for(
+        Duration::from_secs(120),
+        "validate to match the running inventory container alone",
+        || {
+            let validated = project.exec("chaos-engine", &["chaos-engine", "validate"]);
+            assert!(
+                validated.contains(&format!(
+                    "selects now:  service inventory of project {}\n",
+                    project.name
+                )),
+                "{validated}"
+            );
+            let matches = validated
+                .lines()
+                .filter(|line| line.trim_start().starts_with("matches now:"))
+                .collect::<Vec<_>>();
+            assert_eq!(matches.len(), 1, "{validated}");
+            if matches[0].contains("no running container") {
+                return None;
+            }
+            assert!(
+                matches[0].contains("1 running: ") && matches[0].contains(inventory_short),
+                "inventory matches its own project's container alone: {matches:?}"
+            );
+            Some(())
+        },
+        || project.logs(),
     );
     let api = project.port("chaos-engine", 9797);
     // The control endpoints (the dashboard's buttons) take the token from
