@@ -49,6 +49,17 @@ const READ_BATCH: usize = 64;
 /// After this many failed reads in a row the delayer gives up (exit 1).
 const MAX_READ_ERRORS: u32 = 1000;
 
+/// Linux's ENOBUFS: the queue's netlink socket overflowed, and the kernel
+/// let the packets it could not hand over pass at once (fail-open).
+const ENOBUFS: i32 = 105;
+
+/// The bytes of each packet copied to the delayer when it only delays or
+/// drops: its headers, all it looks at. Duplicate and corrupt need the
+/// whole packet (up to 65535 bytes, a GSO packet's size). The less each
+/// queued packet weighs, the more of them the netlink socket holds before
+/// it overflows while the delayer waits for the processor.
+const HEADER_COPY: u16 = 128;
+
 /// The mark a duplicate's copy carries (`SO_MARK`), so that the delayer
 /// accepts it at once when the rule queues it again.
 const DEFAULT_COPY_MARK: u32 = 0x4345_0001;
@@ -238,6 +249,9 @@ impl Delayer {
                     }
                     Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
                     Err(err) if err.kind() == io::ErrorKind::Interrupted => break,
+                    Err(err) if err.raw_os_error() == Some(ENOBUFS) => {
+                        self.stats.socket_overflows += 1;
+                    }
                     Err(err) => {
                         read_errors += 1;
                         if read_errors >= MAX_READ_ERRORS {
@@ -273,11 +287,14 @@ impl Delayer {
     }
 }
 
-fn open_queue(number: u16, max_held: u32) -> io::Result<Queue> {
+fn open_queue(number: u16, max_held: u32, copy_range: u16) -> io::Result<Queue> {
     let mut queue = Queue::open()?;
-    // Copy-packet mode, whole packets (bind sets the copy range to 65535).
+    // Copy-packet mode (bind sets the copy range to 65535: whole packets).
     queue.bind(number)?;
+    queue.set_copy_range(number, copy_range)?;
     queue.set_fail_open(number, true)?;
+    // Told when the socket overflowed (counted), instead of nothing.
+    queue.set_recv_enobufs(true)?;
     // The kernel keeps the held packets; leave room beyond --max-held for
     // those queued and not yet read.
     queue.set_queue_max_len(number, max_held.saturating_add(1024))?;
@@ -301,7 +318,14 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     }
-    let queue = match open_queue(cli.queue, cli.max_held) {
+    // An unmodified packet's verdict carries no payload: the kernel keeps
+    // the packet whole whatever was copied.
+    let copy_range = if cli.duplicate.is_set() || cli.corrupt.is_set() {
+        u16::MAX
+    } else {
+        HEADER_COPY
+    };
+    let queue = match open_queue(cli.queue, cli.max_held, copy_range) {
         Ok(queue) => queue,
         Err(err) => {
             eprintln!(

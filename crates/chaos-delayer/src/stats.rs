@@ -22,6 +22,10 @@ pub struct Stats {
     pub own_copies: u64,
     /// Verdicts the kernel refused.
     pub verdict_errors: u64,
+    /// Times the queue's socket overflowed while the delayer was off the
+    /// processor: the kernel let the packets it could not queue pass at
+    /// once, undelayed (fail-open), how many is not told.
+    pub socket_overflows: u64,
     /// The most any packet left after its release time.
     pub max_lateness: Duration,
 }
@@ -38,7 +42,7 @@ impl fmt::Display for Stats {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "held={} dropped={} duplicated={} duplicate_failed={} corrupted={} overflowed={} own_copies={} verdict_errors={} max_lateness={:.3}ms",
+            "held={} dropped={} duplicated={} duplicate_failed={} corrupted={} overflowed={} own_copies={} verdict_errors={} socket_overflows={} max_lateness={:.3}ms",
             self.held,
             self.dropped,
             self.duplicated,
@@ -47,6 +51,7 @@ impl fmt::Display for Stats {
             self.overflowed,
             self.own_copies,
             self.verdict_errors,
+            self.socket_overflows,
             self.max_lateness.as_secs_f64() * 1000.0
         )
     }
