@@ -87,12 +87,13 @@ impl Send {
             sockets.push(socket);
         }
         let wait = self.start - unix_nanos() as f64 / 1e9;
-        if wait > 0.0 {
-            std::thread::sleep(Duration::from_secs_f64(wait));
+        if let Ok(wait) = Duration::try_from_secs_f64(wait) {
+            std::thread::sleep(wait);
         }
         let late = (-wait).max(0.0);
+        let length = Duration::try_from_secs_f64(self.seconds)
+            .map_err(|err| format!("--udp-send seconds {}: {err}", self.seconds))?;
         let began = Instant::now();
-        let length = Duration::from_secs_f64(self.seconds);
         let mut datagram = [0u8; DATAGRAM];
         datagram[..4].copy_from_slice(MAGIC);
         datagram[4..8].copy_from_slice(&self.step.to_le_bytes());

@@ -150,7 +150,15 @@ fn options(args: &[String]) -> Options {
         }
         i += 2;
     }
+    // Keep every duration finite and positive (a bad value falls back to
+    // the nearest sensible one rather than panicking).
+    let at_least = |value: f64, least: f64| if value >= least { value } else { least };
     o.connections = o.connections.max(1);
+    o.rate = at_least(o.rate, 1.0);
+    o.seconds = at_least(o.seconds, 3.0);
+    o.idle_seconds = at_least(o.idle_seconds, 0.0);
+    o.step_seconds = at_least(o.step_seconds, 1.0);
+    o.steps.retain(|rate| rate.is_finite() && *rate >= 1.0);
     o
 }
 
@@ -281,7 +289,7 @@ fn loaded(
     delayer: Option<u32>,
     target_pid: u32,
 ) -> (Vec<load::LoadResult>, Window) {
-    let seconds = o.seconds.max(3.0);
+    let seconds = o.seconds;
     // The load's first request is due 0.5 s after it starts; leave out its
     // first and last second.
     let from = Instant::now() + Duration::from_secs_f64(1.5);
