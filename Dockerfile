@@ -27,6 +27,7 @@ RUN for stub in \
         tests/compose/main.rs \
         benches/scale.rs \
         benches/docker_faults.rs \
+        benches/delayer/main.rs \
         crates/chaos-state/src/lib.rs \
         crates/chaos-state/benches/reader.rs \
         crates/chaos-target/src/lib.rs \
