@@ -51,6 +51,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde_json::{json, Value};
 
 mod common;
+#[path = "common/docker.rs"]
+mod docker_common;
+
+use docker_common::{docker, machine};
 
 const TARGET_IMAGE: &str = "chaos-engine-fault-target:local";
 const NET_IMAGE: &str = "chaos-engine-nethelper:local";
@@ -182,25 +186,6 @@ fn live() -> std::sync::MutexGuard<'static, Live> {
     LIVE.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-fn docker(args: &[&str]) -> Option<String> {
-    let output = Command::new("docker")
-        .args(args)
-        .stdin(Stdio::null())
-        .stderr(Stdio::piped())
-        .output()
-        .ok()?;
-    if output.status.success() {
-        Some(String::from_utf8_lossy(&output.stdout).trim().to_owned())
-    } else {
-        eprintln!(
-            "docker {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
-        None
-    }
-}
-
 /// Removes a container and every helper the engine made for `target`.
 fn remove(container: &str, target: &str) {
     let filter = format!("label={ENGINE_TARGET_LABEL}={target}");
@@ -212,25 +197,7 @@ fn remove(container: &str, target: &str) {
 
 /// On Ctrl-C or SIGTERM: stop the engines, remove everything, exit 130.
 fn cleanup_on_signal() {
-    std::thread::spawn(|| {
-        let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        else {
-            return;
-        };
-        runtime.block_on(async {
-            let Ok(mut term) =
-                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            else {
-                return;
-            };
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-        });
-        eprintln!("interrupted: removing the bench's containers");
+    docker_common::on_interrupt(|| {
         let live = std::mem::take(&mut *live());
         for pid in live.engines {
             if let Some(pid) = rustix::process::Pid::from_raw(pid as i32) {
@@ -240,7 +207,6 @@ fn cleanup_on_signal() {
         for (container, target) in live.containers.iter().zip(&live.targets) {
             remove(container, target);
         }
-        std::process::exit(130);
     });
 }
 
@@ -612,30 +578,7 @@ fn ensure_images() -> Result<(), String> {
             return Err(format!(".ci/docker-bases.sh nethelper failed: {status}"));
         }
     }
-    if docker(&["image", "inspect", "-f", "{{.Id}}", TARGET_IMAGE]).is_none() {
-        let context = tempfile::tempdir().map_err(|err| format!("a temporary directory: {err}"))?;
-        std::fs::copy(
-            env!("CARGO_BIN_EXE_chaos-target"),
-            context.path().join("chaos-target"),
-        )
-        .map_err(|err| format!("copy chaos-target: {err}"))?;
-        let dockerfile = format!(
-            "FROM debian:bookworm-slim\nCOPY chaos-target /usr/local/bin/chaos-target\n\
-             ENV PORT={TARGET_PORT} FAILURE_STATE_FILE=/nonexistent/chaos-engine-never-writes-here.json SERVICE_NAME=fault-target WORKERS=2\n\
-             EXPOSE {TARGET_PORT}\nCMD [\"/usr/local/bin/chaos-target\"]\n"
-        );
-        std::fs::write(context.path().join("Dockerfile"), dockerfile)
-            .map_err(|err| format!("write the Dockerfile: {err}"))?;
-        let dir = context.path().to_string_lossy().into_owned();
-        docker(&["build", "-q", "-t", TARGET_IMAGE, &dir])
-            .ok_or_else(|| format!("docker build {TARGET_IMAGE} failed"))?;
-    }
-    Ok(())
-}
-
-fn machine() -> String {
-    let engine = docker(&["version", "-f", "{{.Server.Version}}"]).unwrap_or_default();
-    format!("{}, Docker Engine {engine}", common::cores_and_kernel())
+    docker_common::ensure_target_image(TARGET_IMAGE, TARGET_PORT)
 }
 
 /// `p50 / p99 / max` of a percentiles object, in ms.

@@ -11,6 +11,8 @@ use chaos_engine::docker::helper::{start_helper, stop_helper};
 use chaos_engine::docker::spec::{DelayWith, DockerFault, NetworkFault, LABEL_SUBJECT};
 use chaos_engine::docker::ContainerRef;
 
+use crate::docker_common::docker;
+
 pub const TARGET_IMAGE: &str = "chaos-engine-fault-target:local";
 pub const NET_IMAGE: &str = "chaos-engine-nethelper:local";
 /// The image the flood's sender runs in (the bench binary mounted in it).
@@ -36,26 +38,6 @@ fn live() -> std::sync::MutexGuard<'static, Live> {
     LIVE.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Runs `docker ARGS`; its trimmed standard output when it succeeded.
-pub fn docker(args: &[&str]) -> Option<String> {
-    let output = Command::new("docker")
-        .args(args)
-        .stdin(Stdio::null())
-        .stderr(Stdio::piped())
-        .output()
-        .ok()?;
-    if output.status.success() {
-        Some(String::from_utf8_lossy(&output.stdout).trim().to_owned())
-    } else {
-        eprintln!(
-            "docker {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
-        None
-    }
-}
-
 /// Removes the helpers the engine made for `subject` (quietly: usually
 /// there are none).
 fn remove_helpers(subject: &str) {
@@ -68,25 +50,7 @@ fn remove_helpers(subject: &str) {
 
 /// On Ctrl-C or SIGTERM: remove everything, exit 130.
 pub fn cleanup_on_signal() {
-    std::thread::spawn(|| {
-        let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        else {
-            return;
-        };
-        runtime.block_on(async {
-            let Ok(mut term) =
-                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            else {
-                return;
-            };
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-        });
-        eprintln!("interrupted: removing the bench's containers");
+    crate::docker_common::on_interrupt(|| {
         let taken = std::mem::replace(
             &mut *live(),
             Live {
@@ -100,7 +64,6 @@ pub fn cleanup_on_signal() {
         for container in &taken.containers {
             let _ = docker(&["rm", "-f", "-v", container]);
         }
-        std::process::exit(130);
     });
 }
 

@@ -76,11 +76,14 @@ use serde_json::{json, Value};
 #[path = "../common/mod.rs"]
 mod common;
 mod containers;
+#[path = "../common/docker.rs"]
+mod docker_common;
 mod flood;
 mod load;
 mod procfs;
 
-use containers::{docker, Helper, Target};
+use containers::{Helper, Target};
+use docker_common::{docker, machine};
 use procfs::{CpuMark, MachineCpu, QueueCounters};
 
 /// A flood step keeps up while its release lateness' p99 is at most this
@@ -207,40 +210,7 @@ fn ensure_images() -> Result<(), String> {
             ));
         }
     }
-    if docker(&[
-        "image",
-        "inspect",
-        "-f",
-        "{{.Id}}",
-        containers::TARGET_IMAGE,
-    ])
-    .is_some()
-    {
-        return Ok(());
-    }
-    let context = tempfile::tempdir().map_err(|err| format!("a temporary directory: {err}"))?;
-    std::fs::copy(
-        env!("CARGO_BIN_EXE_chaos-target"),
-        context.path().join("chaos-target"),
-    )
-    .map_err(|err| format!("copy chaos-target: {err}"))?;
-    let dockerfile = format!(
-        "FROM debian:bookworm-slim\nCOPY chaos-target /usr/local/bin/chaos-target\n\
-         ENV PORT={port} FAILURE_STATE_FILE=/nonexistent/chaos-engine-never-writes-here.json SERVICE_NAME=fault-target WORKERS=2\n\
-         EXPOSE {port}\nCMD [\"/usr/local/bin/chaos-target\"]\n",
-        port = containers::TARGET_PORT
-    );
-    std::fs::write(context.path().join("Dockerfile"), dockerfile)
-        .map_err(|err| format!("write the Dockerfile: {err}"))?;
-    let dir = context.path().to_string_lossy().into_owned();
-    docker(&["build", "-q", "-t", containers::TARGET_IMAGE, &dir])
-        .map(|_| ())
-        .ok_or_else(|| format!("docker build {} failed", containers::TARGET_IMAGE))
-}
-
-fn machine() -> String {
-    let engine = docker(&["version", "-f", "{{.Server.Version}}"]).unwrap_or_default();
-    format!("{}, Docker Engine {engine}", common::cores_and_kernel())
+    docker_common::ensure_target_image(containers::TARGET_IMAGE, containers::TARGET_PORT)
 }
 
 /// One `GET /health` on `address`: its latency in ms when it answered 200.

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::helpers::{binary, test_ledger_dir, wait_until, Workspace};
+use crate::helpers::{binary, test_ledger_dir, wait_until, Workspace, FAST_SCHEDULE};
 
 const CALLS: &str = "trace=fsync,fdatasync,syncfs,sync,rename,renameat,renameat2";
 
@@ -167,18 +167,10 @@ fn the_daemon_syncs_each_state_directory_at_most_once_a_second_and_after_the_dra
     let strace = traced(
         &trace,
         &[
-            "run",
-            "--state-file",
-            state.to_str().unwrap(),
-            "--interval",
-            "0.2",
-            "--recovery",
-            "0.1",
-            "--startup-wait",
-            "0",
-            "--min-interval",
-            "0",
-        ],
+            &["run", "--state-file", state.to_str().unwrap()],
+            FAST_SCHEDULE,
+        ]
+        .concat(),
     )
     .spawn()
     .expect("strace");
